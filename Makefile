@@ -1,0 +1,53 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STRATEGY_DB ?= data/strategy.duckdb
+PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run install install-test migrate demo test check lint typecheck bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+$(VENV)/.test-installed: requirements-dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(CHROMIUM):
+	# Debian's Chromium: Playwright cannot download its own browser here.
+	apt-get update -qq && apt-get install -y -qq chromium
+
+install-test: $(VENV)/.test-installed $(CHROMIUM)
+
+migrate: install
+	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m strategy migrate --demo-if-empty
+
+run: migrate
+	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m streamlit run app.py --server.port $(PORT)
+
+demo: install
+	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m strategy demo
+
+test: install-test
+	$(PY) -m pytest
+
+lint: install-test
+	$(PY) -m ruff check .
+
+typecheck: install-test
+	$(PY) -m mypy
+
+check: lint typecheck test
+
+bench: install
+	$(PY) bench/bench_plan.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,184 @@
+"""Step 1 — customer segments, internal and external."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .checks import clean, one_of, optional_text, raise_if, require_text
+from .db import Connection, transaction, versioned_update
+from .errors import NotFoundError
+from .vocabulary import (
+    CHANNELS,
+    CHOICE_REASONS,
+    EXPECTATION_FACTORS,
+    SEGMENT_KINDS,
+    SIZE_UNITS,
+    VALUE_LEVELS,
+)
+
+_COLUMNS = (
+    "id, name, kind, description, size, size_unit, value_level, annual_value, "
+    "serving_teams, channels, expectation_factors, expectation_notes, choice_reasons, version"
+)
+
+
+@dataclass
+class Segment:
+    id: int
+    name: str
+    kind: str
+    description: str = ""
+    size: int | None = None
+    size_unit: str = "people"
+    value_level: str = "medium"
+    annual_value: float | None = None
+    serving_teams: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    expectation_factors: list[str] = field(default_factory=list)
+    expectation_notes: str = ""
+    choice_reasons: list[str] = field(default_factory=list)
+    version: int = 1
+
+
+@dataclass
+class SegmentInput:
+    """What a person enters for a segment, before it is checked."""
+
+    name: str
+    kind: str
+    description: str = ""
+    size: int | None = None
+    size_unit: str = "people"
+    value_level: str = "medium"
+    annual_value: float | None = None
+    serving_teams: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+
+
+def list_segments(con: Connection, org_id: int) -> list[Segment]:
+    rows = con.execute(
+        f"SELECT {_COLUMNS} FROM segment WHERE org_id = ? ORDER BY kind, lower(name)", [org_id]
+    ).fetchall()
+    return [Segment(*row) for row in rows]
+
+
+def get_segment(con: Connection, org_id: int, segment_id: int) -> Segment:
+    row = con.execute(
+        f"SELECT {_COLUMNS} FROM segment WHERE org_id = ? AND id = ?", [org_id, segment_id]
+    ).fetchone()
+    if row is None:
+        raise NotFoundError("That customer segment no longer exists; it may have been deleted.")
+    return Segment(*row)
+
+
+def segment_counts(con: Connection, org_id: int) -> dict[str, int]:
+    rows = con.execute(
+        "SELECT kind, count(*) FROM segment WHERE org_id = ? GROUP BY kind", [org_id]
+    ).fetchall()
+    counts = {"external": 0, "internal": 0}
+    counts.update({kind: int(n) for kind, n in rows})
+    return counts
+
+
+def known_teams(con: Connection, org_id: int) -> list[str]:
+    """Team names already used by any segment, offered when entering another."""
+    rows = con.execute(
+        "SELECT DISTINCT unnest(serving_teams) AS team FROM segment WHERE org_id = ? "
+        "ORDER BY team",
+        [org_id],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _validate(con: Connection, org_id: int, data: SegmentInput,
+              exclude_id: int | None = None) -> dict[str, object]:
+    problems: dict[str, str] = {}
+    name = require_text(problems, "name", data.name, "The segment's name", 120)
+    one_of(problems, "kind", data.kind, SEGMENT_KINDS, "Internal or external")
+    description = optional_text(problems, "description", data.description, "The description")
+    one_of(problems, "size_unit", data.size_unit, SIZE_UNITS, "The size unit")
+    one_of(problems, "value_level", data.value_level, VALUE_LEVELS, "The value")
+    if data.size is not None and data.size < 0:
+        problems["size"] = "The size cannot be negative; enter how many people or accounts."
+    if data.annual_value is not None and data.annual_value < 0:
+        problems["annual_value"] = "The annual value cannot be negative."
+    unknown = [c for c in data.channels if c not in CHANNELS]
+    if unknown:
+        problems["channels"] = f"Unknown channel(s): {', '.join(unknown)}."
+    teams = sorted({clean(t) for t in data.serving_teams if clean(t)})
+    if any(len(t) > 80 for t in teams):
+        problems["serving_teams"] = "A team name is longer than 80 characters; shorten it."
+    if name and "name" not in problems:
+        clash = con.execute(
+            "SELECT 1 FROM segment WHERE org_id = ? AND lower(name) = lower(?) "
+            "AND id IS DISTINCT FROM ?",
+            [org_id, name, exclude_id],
+        ).fetchone()
+        if clash:
+            problems["name"] = f"There is already a segment called “{name}”; use another name."
+    raise_if(problems)
+    return {
+        "name": name, "kind": data.kind, "description": description, "size": data.size,
+        "size_unit": data.size_unit, "value_level": data.value_level,
+        "annual_value": data.annual_value, "serving_teams": teams,
+        "channels": [c for c in CHANNELS if c in data.channels],
+    }
+
+
+def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
+    with transaction(con):
+        values = _validate(con, org_id, data)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        row = con.execute(
+            f"INSERT INTO segment (org_id, {columns}) VALUES (?, {marks}) RETURNING id",
+            [org_id, *values.values()],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def update_segment(con: Connection, org_id: int, segment_id: int, version: int,
+                   data: SegmentInput) -> int:
+    with transaction(con):
+        values = _validate(con, org_id, data, exclude_id=segment_id)
+        return versioned_update(con, "segment", segment_id, org_id, version, values,
+                                "customer segment")
+
+
+def update_expectations(con: Connection, org_id: int, segment_id: int, version: int,
+                        factors: list[str], notes: str, reasons: list[str]) -> int:
+    """Step 2's part of a segment: what shapes its expectations, why it chooses us."""
+    problems: dict[str, str] = {}
+    notes = optional_text(problems, "expectation_notes", notes, "The notes")
+    if any(f not in EXPECTATION_FACTORS for f in factors):
+        problems["expectation_factors"] = "Choose the factors from the list."
+    if any(r not in CHOICE_REASONS for r in reasons):
+        problems["choice_reasons"] = "Choose the reasons from the list."
+    raise_if(problems)
+    with transaction(con):
+        return versioned_update(
+            con, "segment", segment_id, org_id, version,
+            {"expectation_factors": factors, "expectation_notes": notes,
+             "choice_reasons": reasons},
+            "customer segment",
+        )
+
+
+def delete_segment(con: Connection, org_id: int, segment_id: int) -> None:
+    """Delete a segment and the needs assessments made of it."""
+    with transaction(con):
+        get_segment(con, org_id, segment_id)
+        con.execute("DELETE FROM assessment WHERE org_id = ? AND segment_id = ?",
+                    [org_id, segment_id])
+        con.execute("DELETE FROM segment WHERE org_id = ? AND id = ?", [org_id, segment_id])
+
+
+def dependents(con: Connection, org_id: int, segment_id: int) -> int:
+    """How many assessments a deletion of the segment would take with it."""
+    row = con.execute(
+        "SELECT count(*) FROM assessment WHERE org_id = ? AND segment_id = ?",
+        [org_id, segment_id],
+    ).fetchone()
+    return int(row[0]) if row else 0
+

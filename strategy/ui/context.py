@@ -1,0 +1,228 @@
+"""What every page shares: the database, the sidebar choices, errors and safe text.
+
+This is the only place (with the page modules) that knows about streamlit.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import streamlit as st
+
+from strategy import db as storage
+from strategy.errors import StorageError, StrategyError, ValidationError
+from strategy.orgs import Organisation, list_organisations
+from strategy.periods import Quarter, quarter_choices
+from strategy.steps import Status, Step
+
+log = logging.getLogger(__name__)
+
+# The app's pages by key, filled in by ``strategy.ui.navigation`` on every run
+# so that pages can link to each other.
+PAGES: dict[str, Any] = {}
+
+STATUS_BADGE = {
+    Status.DONE: ("Done", "green", ":material/check_circle:"),
+    Status.IN_PROGRESS: ("In progress", "orange", ":material/pending:"),
+    Status.NOT_STARTED: ("Not started", "gray", ":material/radio_button_unchecked:"),
+    Status.UNAVAILABLE: ("Not yet available", "gray", ":material/lock:"),
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(path: str) -> storage.Connection:
+    # One connection for the whole server; each script run takes its own cursor,
+    # because a DuckDB connection must not be used from two threads at once.
+    return storage.open_database(path)
+
+
+def db() -> storage.Connection:
+    """A cursor for this script run (or fragment run) on the shared connection."""
+    path = str(storage.database_path())
+    try:
+        return _connection(path).cursor()
+    except StorageError as exc:
+        st.error(exc.message, icon=":material/database:")
+        st.stop()
+    except duckdb.FatalException:
+        # A fatal error invalidates the whole database instance: reopen next run.
+        _connection.clear()
+        st.error("The database stopped working and will be reopened. Please reload the page.")
+        st.stop()
+    raise AssertionError("unreachable")
+
+
+# --- Sidebar: organisation, period and who is taking part ------------------------
+
+
+def sidebar() -> None:
+    con = db()
+    orgs = list_organisations(con)
+    with st.sidebar:
+        if orgs:
+            ids = [o.id for o in orgs]
+            wanted = st.session_state.get("org_id") or _query_int("org")
+            if wanted not in ids:
+                wanted = ids[0]
+            st.session_state["org_id"] = wanted
+            names = {o.id: o.name for o in orgs}
+            st.selectbox("Organisation", ids, key="org_id", format_func=names.__getitem__)
+        else:
+            st.session_state.pop("org_id", None)
+            st.caption("No organisation yet: create one on the Organisations page.")
+
+        choices = quarter_choices()
+        wanted_period = st.session_state.get("period") or st.query_params.get("period")
+        if wanted_period not in choices:
+            wanted_period = str(Quarter.current())
+        st.session_state["period"] = wanted_period
+        st.selectbox("Period", choices, key="period",
+                     help="The quarter your dated work belongs to.")
+        if "participant" not in st.session_state:
+            st.session_state["participant"] = st.query_params.get("me", "")
+        st.text_input("Your name", key="participant", max_chars=60,
+                      help="Shown on your brainstorm entries and votes.")
+    # Keep the choices in the address so a reload or a shared link keeps them.
+    params: dict[str, str] = {"period": st.session_state["period"]}
+    if st.session_state.get("org_id"):
+        params["org"] = str(st.session_state["org_id"])
+    if st.session_state.get("participant"):
+        params["me"] = st.session_state["participant"]
+    st.query_params.from_dict(params)
+
+
+def _query_int(name: str) -> int | None:
+    raw = st.query_params.get(name)
+    return int(raw) if raw and raw.isdigit() else None
+
+
+def current_org() -> Organisation | None:
+    org_id = st.session_state.get("org_id")
+    if not org_id:
+        return None
+    for org in list_organisations(db()):
+        if org.id == org_id:
+            return org
+    return None
+
+
+def require_org() -> Organisation:
+    org = current_org()
+    if org is None:
+        st.info("Create or choose an organisation first.")
+        st.page_link(PAGES["organisations"], label="Go to Organisations",
+                     icon=":material/domain:")
+        st.stop()
+    return org
+
+
+def period() -> Quarter:
+    return Quarter.parse(st.session_state.get("period") or str(Quarter.current()))
+
+
+def participant() -> str:
+    return str(st.session_state.get("participant", "")).strip()
+
+
+# --- Showing text and errors safely ----------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'])")
+
+
+def md(text: object) -> str:
+    """User text made literal for st.markdown: no Markdown, HTML or directives."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    # Keep line breaks as typed.
+    return escaped.replace("\n", "  \n")
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun that follows a save."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(message, icon=":material/check:")
+
+
+def forget(prefix: str) -> None:
+    """Drop the widget state under ``prefix`` so the form shows stored values again."""
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
+
+
+class FieldErrors:
+    """Slots beside form fields where a validation message appears."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, Any] = {}
+
+    def slot(self, *fields: str) -> None:
+        holder = st.empty()
+        for field in fields:
+            self._slots[field] = holder
+
+    def show(self, error: ValidationError) -> None:
+        unplaced = []
+        for field, message in error.fields.items():
+            if field in self._slots:
+                self._slots[field].error(message)
+            else:
+                unplaced.append(message)
+        if unplaced:
+            st.error(" ".join(unplaced))
+
+
+def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
+            success: str | None = None, rerun: bool = True) -> bool:
+    """Run a user action; show any problem in words, never as a traceback."""
+    try:
+        action()
+    except ValidationError as exc:
+        if errors is not None:
+            errors.show(exc)
+        else:
+            st.error(exc.message)
+        return False
+    except StrategyError as exc:
+        st.error(exc.message)
+        return False
+    except duckdb.Error:
+        log.exception("database error during a user action")
+        st.error("The database could not save that. Nothing was changed; please try again.")
+        return False
+    if success:
+        flash(success)
+    if rerun:
+        st.rerun()
+    return True
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn any failure while drawing a page into a message, not a traceback."""
+    try:
+        yield
+    except StrategyError as exc:
+        st.error(exc.message)
+    except duckdb.FatalException:
+        _connection.clear()
+        st.error("The database stopped working and will be reopened. Please reload the page.")
+
+
+# --- Page furniture ----------------------------------------------------------------
+
+
+def step_header(step: Step, status: Status) -> None:
+    label, colour, icon = STATUS_BADGE[status]
+    st.title(f"Step {step.number} · {step.title}")
+    st.badge(label, color=colour, icon=icon)  # type: ignore[arg-type]
+    st.caption(f"{step.purpose} **Done when:** {step.done_when}")
+    show_flash()

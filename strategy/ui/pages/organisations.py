@@ -1,0 +1,87 @@
+"""Settings: create, rename, configure and delete organisations; load the demo."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from strategy import orgs
+from strategy.demo import DEMO_NAME, load_demo
+from strategy.errors import ValidationError
+from strategy.ui import context as ui
+
+
+def _switch_to(org_id: int) -> None:
+    st.session_state["org_id"] = org_id
+
+
+def render() -> None:
+    con = ui.db()
+    st.title("Organisations")
+    st.caption("Everything in a plan belongs to one organisation. Switch between them in the "
+               "sidebar.")
+    ui.show_flash()
+    org = ui.current_org()
+
+    if org is not None:
+        st.subheader(f"Settings of {org.name}", anchor=False)
+        with st.form("org_settings"):
+            errors = ui.FieldErrors()
+            name = st.text_input("Name", value=org.name, key=f"org_name_{org.id}", max_chars=120)
+            errors.slot("name")
+            days = st.number_input(
+                "Re-assess customer needs every (days)", min_value=1, max_value=3650,
+                value=org.reassess_days, step=1, key=f"org_reassess_{org.id}",
+                help="Needs assessments older than this are flagged as stale in step 2.")
+            errors.slot("reassess_days")
+            if st.form_submit_button("Save settings", type="primary"):
+                ui.attempt(lambda: orgs.update_organisation(con, org.id, name, int(days)),
+                           errors, success="Settings saved.")
+
+    st.subheader("Start a new organisation", anchor=False)
+    with st.form("org_create", clear_on_submit=False):
+        errors = ui.FieldErrors()
+        new_name = st.text_input("Name of the new organisation", key="org_new_name",
+                                 max_chars=120)
+        errors.slot("name")
+        if st.form_submit_button("Create organisation"):
+            def create() -> None:
+                created = orgs.create_organisation(con, new_name)
+                _switch_to(created.id)
+            ui.attempt(create, errors, success=f"Created “{new_name.strip()}”. It is now "
+                                               "the selected organisation: start with step 1.")
+
+    with st.expander("Load the demo organisation"):
+        st.write("A filled-in example plan for a regional water utility, useful for seeing "
+                 "what a finished step looks like.")
+        with st.form("org_demo"):
+            errors = ui.FieldErrors()
+            demo_name = st.text_input("Name for the demo", value=DEMO_NAME, key="org_demo_name")
+            errors.slot("name")
+            if st.form_submit_button("Load the demo"):
+                def demo() -> None:
+                    _switch_to(load_demo(con, demo_name).id)
+                ui.attempt(demo, errors, success="Demo organisation loaded.")
+
+    if org is not None:
+        st.subheader("Delete this organisation", anchor=False)
+        summary = orgs.deletion_summary(con, org.id)
+        listed = ", ".join(f"{n} {noun}" for noun, n in summary.items()) or "no recorded work"
+        st.warning(f"Deleting {ui.md(org.name)} removes it with everything recorded for it: "
+                   f"{listed}. This cannot be undone.", icon=":material/warning:")
+        with st.form("org_delete"):
+            errors = ui.FieldErrors()
+            typed = st.text_input("Type the organisation's name to confirm",
+                                  key=f"org_delete_confirm_{org.id}")
+            errors.slot("confirm")
+            if st.form_submit_button("Delete organisation", type="secondary"):
+                def delete() -> None:
+                    if typed.strip() != org.name:
+                        raise ValidationError({"confirm": "The name you typed does not match; "
+                                                          "nothing was deleted."})
+                    orgs.delete_organisation(con, org.id)
+                    st.session_state.pop("org_id", None)
+                ui.attempt(delete, errors, success=f"Deleted “{org.name}”.")
+
+
+if __name__ == "__main__":
+    render()

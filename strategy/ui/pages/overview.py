@@ -1,0 +1,66 @@
+"""Overview: all eleven steps with their status, and what to do next."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from strategy import customers, needs, standards
+from strategy.steps import STEPS, Status, next_step, statuses
+from strategy.ui import context as ui
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    st.title(ui.md(org.name), anchor=False)
+    st.caption(f"Customer-service strategy · period {ui.period()}")
+    ui.show_flash()
+
+    current = statuses(con, org.id)
+    available = [s for s in STEPS if s.available]
+    done = sum(current[s.number] is Status.DONE for s in available)
+    upcoming = next_step(con, org.id)
+
+    left, middle, right = st.columns(3)
+    left.metric("Steps done", f"{done} of {len(available)}",
+                help="Of the steps available so far.")
+    counts = customers.segment_counts(con, org.id)
+    middle.metric("Customer segments", counts["external"] + counts["internal"],
+                  help=f"{counts['external']} external, {counts['internal']} internal")
+    flagged = [s for s in standards.list_standards(con, org.id) if s.flags()]
+    right.metric("Standards needing attention", len(flagged))
+
+    if upcoming is not None:
+        st.info(f"**Next:** step {upcoming.number}, {upcoming.title}. {upcoming.done_when}",
+                icon=":material/arrow_forward:")
+        st.page_link(ui.PAGES[upcoming.slug], label=f"Open step {upcoming.number}",
+                     icon=":material/arrow_forward:")
+    else:
+        st.success("Every available step is done.", icon=":material/celebration:")
+
+    st.subheader("The eleven steps", anchor=False)
+    for step in STEPS:
+        status = current[step.number]
+        label, colour, icon = ui.STATUS_BADGE[status]
+        with st.container(border=True, key=f"overview_step_{step.number}"):
+            title_col, badge_col = st.columns([5, 1])
+            if step.available:
+                title_col.page_link(ui.PAGES[step.slug], label=f"{step.number}. {step.title}")
+            else:
+                title_col.markdown(f"**{step.number}. {step.title}**")
+            badge_col.badge(label, color=colour, icon=icon)  # type: ignore[arg-type]
+            title_col.caption(f"{step.purpose} Done when: {step.done_when}")
+
+    top = needs.priorities(con, org.id)[:5]
+    if top:
+        st.subheader("Top service priorities", anchor=False)
+        st.caption("Largest gaps between how much a quality matters and how well it is "
+                   "delivered today (step 2).")
+        st.dataframe(
+            [{"Segment": a.segment, "Quality": a.quality, "Importance": a.importance,
+              "Performance": a.performance, "Gap": a.gap} for a in top],
+            hide_index=True, width="stretch", key="overview_priorities")
+
+
+if __name__ == "__main__":
+    render()

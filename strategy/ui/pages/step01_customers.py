@@ -1,0 +1,138 @@
+"""Step 1 — identify your customers: the segment register."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from strategy import customers
+from strategy.db import Connection
+from strategy.customers import Segment, SegmentInput
+from strategy.steps import step
+from strategy.ui import context as ui
+from strategy.vocabulary import CHANNELS, SEGMENT_KINDS, SIZE_UNITS, VALUE_LEVELS
+
+STEP = step("customers")
+
+
+def _segment_form(con: Connection, org_id: int, prefix: str,
+                  current: Segment | None) -> tuple[SegmentInput, ui.FieldErrors]:
+    """The fields of a segment inside the caller's form; keys start with ``prefix``."""
+    errors = ui.FieldErrors()
+    teams = customers.known_teams(con, org_id)
+    c = current
+    name = st.text_input("Segment name", value=c.name if c else "", key=f"{prefix}_name",
+                         max_chars=120)
+    errors.slot("name")
+    kind = st.radio("Internal or external", SEGMENT_KINDS, horizontal=True,
+                    index=SEGMENT_KINDS.index(c.kind) if c else 0, key=f"{prefix}_kind",
+                    help="External customers buy or use the services; internal customers are "
+                         "colleagues who depend on someone else's work.")
+    errors.slot("kind")
+    description = st.text_area("Description", value=c.description if c else "",
+                               key=f"{prefix}_description", height=80)
+    errors.slot("description")
+    left, right = st.columns(2)
+    size = left.number_input("Size", min_value=0, value=c.size if c else None, step=1,
+                             key=f"{prefix}_size", placeholder="How many?")
+    size_unit = right.selectbox("Counted in", SIZE_UNITS,
+                                index=SIZE_UNITS.index(c.size_unit) if c else 0,
+                                key=f"{prefix}_size_unit")
+    errors.slot("size", "size_unit")
+    left, right = st.columns(2)
+    value_level = left.selectbox("Value to the organisation", VALUE_LEVELS,
+                                 index=VALUE_LEVELS.index(c.value_level) if c else 2,
+                                 key=f"{prefix}_value_level")
+    annual_value = right.number_input("Annual value (optional)", min_value=0.0,
+                                      value=c.annual_value if c else None, step=1000.0,
+                                      key=f"{prefix}_annual_value", format="%.0f")
+    errors.slot("value_level", "annual_value")
+    serving = st.multiselect("Teams that serve them", sorted(set(teams) | set(c.serving_teams
+                             if c else [])), default=c.serving_teams if c else [],
+                             accept_new_options=True, key=f"{prefix}_teams",
+                             help="Pick a team or type a new team's name.")
+    errors.slot("serving_teams")
+    channels = st.multiselect("Channels they use", CHANNELS, default=c.channels if c else [],
+                              key=f"{prefix}_channels")
+    errors.slot("channels")
+    data = SegmentInput(name=name, kind=kind, description=description,
+                        size=int(size) if size is not None else None, size_unit=size_unit,
+                        value_level=value_level, annual_value=annual_value,
+                        serving_teams=list(serving), channels=list(channels))
+    return data, errors
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    segments = customers.list_segments(con, org.id)
+    counts = customers.segment_counts(con, org.id)
+
+    cols = st.columns(3)
+    cols[0].metric("External segments", counts["external"])
+    cols[1].metric("Internal segments", counts["internal"])
+    cols[2].metric("All segments", len(segments))
+
+    if segments:
+        st.dataframe(
+            [{"Segment": s.name, "Type": s.kind, "Size": s.size, "Counted in": s.size_unit,
+              "Value": s.value_level, "Annual value": s.annual_value,
+              "Served by": ", ".join(s.serving_teams), "Channels": ", ".join(s.channels),
+              "Description": s.description} for s in segments],
+            hide_index=True, width="stretch", key="segments_table",
+            column_config={"Annual value": st.column_config.NumberColumn(format="localized")})
+        missing = [s.name for s in segments if not s.serving_teams or not s.channels]
+        if missing:
+            st.warning("Say who serves these segments and through which channels: "
+                       + ", ".join(ui.md(n) for n in missing), icon=":material/info:")
+    else:
+        st.info("No segments yet. Start with the customers who buy from you, then add the "
+                "colleagues who depend on your team's work.")
+
+    add_tab, edit_tab = st.tabs(["Add a segment", "Edit or delete"])
+    with add_tab, st.form("segment_add", clear_on_submit=False):
+        data, errors = _segment_form(con, org.id, "segment_new", None)
+        if st.form_submit_button("Add segment", type="primary"):
+            def add() -> None:
+                customers.add_segment(con, org.id, data)
+                for key in [k for k in st.session_state if str(k).startswith("segment_new_")]:
+                    del st.session_state[key]
+            ui.attempt(add, errors, success=f"Added the segment “{data.name.strip()}”.")
+
+    with edit_tab:
+        if not segments:
+            st.caption("Add a segment first.")
+            return
+        by_id = {s.id: s for s in segments}
+        chosen = st.selectbox("Segment", list(by_id), format_func=lambda i: by_id[i].name,
+                              key="segment_edit_choice")
+        segment = by_id[chosen]
+        prefix = f"segment_edit_{segment.id}"
+        # Remember the version the person started editing from, so a save made by
+        # someone else meanwhile is detected instead of overwritten.
+        version_key = f"{prefix}_version"
+        st.session_state.setdefault(version_key, segment.version)
+        with st.form(f"segment_edit_form_{segment.id}"):
+            data, errors = _segment_form(con, org.id, prefix, segment)
+            if st.form_submit_button("Save changes", type="primary"):
+                def save() -> None:
+                    customers.update_segment(con, org.id, segment.id,
+                                             st.session_state[version_key], data)
+                    ui.forget(prefix)
+                ui.attempt(save, errors, success="Segment saved.")
+        if st.session_state[version_key] != segment.version:
+            st.info("Someone else has saved a newer version of this segment.")
+            if st.button("Load the latest version", key=f"{prefix}_reload"):
+                ui.forget(prefix)
+                st.rerun()
+        with st.popover("Delete this segment", icon=":material/delete:"):
+            lost = customers.dependents(con, org.id, segment.id)
+            st.write(f"Delete {ui.md(segment.name)}"
+                     + (f" and its {lost} needs assessments?" if lost else "?"))
+            if st.button("Yes, delete", key=f"{prefix}_delete", type="primary"):
+                ui.attempt(lambda: customers.delete_segment(con, org.id, segment.id),
+                           success=f"Deleted “{segment.name}”.")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,190 @@
+"""Step 2 — assess needs and wants: importance against performance, per segment."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy import customers, needs
+from strategy.needs import Assessment, AssessmentInput
+from strategy.steps import step
+from strategy.ui import context as ui
+from strategy.vocabulary import CHOICE_REASONS, EVIDENCE_SOURCES, EXPECTATION_FACTORS
+
+STEP = step("needs")
+
+
+def _chart(latest: list[Assessment]) -> alt.LayerChart:
+    frame = pd.DataFrame(
+        [{"Segment": a.segment, "Quality": a.quality, "Importance": a.importance,
+          "Performance": a.performance, "Gap": a.gap, "Source": a.source,
+          "Asked": a.asked_on.isoformat()} for a in latest])
+    # Several assessments often share a point on a 1–5 grid: spread them sideways
+    # (the tooltip keeps the true scores) so none is hidden behind another.
+    frame["Spread"] = frame.groupby(["Importance", "Performance"]).cumcount()
+    group_size = frame.groupby(["Importance", "Performance"])["Spread"].transform("count")
+    frame["x"] = frame["Performance"] + (frame["Spread"] - (group_size - 1) / 2) * 0.12
+    points = alt.Chart(frame).mark_circle(size=140, opacity=0.85).encode(
+        x=alt.X("x:Q", scale=alt.Scale(domain=[0.5, 5.5]),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5]), title="Current performance (1–5)"),
+        y=alt.Y("Importance:Q", scale=alt.Scale(domain=[0.5, 5.5]),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5]), title="Importance (1–5)"),
+        color=alt.Color("Segment:N", legend=alt.Legend(orient="right")),
+        tooltip=["Segment", "Quality", "Importance", "Performance", "Gap", "Source", "Asked"],
+    )
+    diagonal = alt.Chart(pd.DataFrame({"x": [0.5, 5.5], "y": [0.5, 5.5]})).mark_line(
+        strokeDash=[4, 4], color="gray").encode(x="x:Q", y="y:Q")
+    labels = alt.Chart(pd.DataFrame([
+        {"x": 1.3, "y": 5.3, "text": "Fix first: matters, delivered poorly"},
+        {"x": 4.7, "y": 0.7, "text": "Possible over-delivery"},
+    ])).mark_text(color="gray", fontSize=11).encode(x="x:Q", y="y:Q", text="text:N")
+    return alt.layer(diagonal, points, labels).properties(height=420)
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    segments = customers.list_segments(con, org.id)
+    if not segments:
+        st.info("Add customer segments in step 1 first: needs are assessed per segment.")
+        st.page_link(ui.PAGES["customers"], label="Go to step 1", icon=":material/group:")
+        return
+
+    today = date.today()
+    latest = needs.list_assessments(con, org.id, latest_only=True, today=today)
+    ranked = needs.priorities(con, org.id, today=today)
+    all_rows = needs.list_assessments(con, org.id, today=today)
+    period = ui.period()
+
+    cols = st.columns(4)
+    cols[0].metric("Current assessments", len(latest))
+    cols[1].metric(f"Asked in {period}", sum(period.contains(a.asked_on) for a in all_rows))
+    cols[2].metric("Based on assumption", sum(a.is_assumption for a in latest))
+    cols[3].metric(f"Older than {org.reassess_days} days", sum(a.is_stale for a in latest))
+
+    assumed = [a for a in latest if a.is_assumption]
+    stale = [a for a in latest if a.is_stale]
+    if assumed:
+        st.warning("**Assumed, not asked:** " + "; ".join(
+            f"{ui.md(a.segment)} – {ui.md(a.quality)}" for a in assumed)
+            + ". You cannot assume what customers expect: ask them.", icon=":material/help:")
+    if stale:
+        st.warning(f"**Out of date** (asked more than {org.reassess_days} days ago): " + "; ".join(
+            f"{ui.md(a.segment)} – {ui.md(a.quality)} ({a.asked_on:%d %b %Y})" for a in stale)
+            + ". Expectations move: ask again.", icon=":material/history:")
+    unevidenced = needs.segments_without_evidence(con, org.id, today)
+    if unevidenced:
+        st.caption("Segments without a current, evidenced assessment: "
+                   + ", ".join(ui.md(n) for n in unevidenced))
+
+    if latest:
+        chart_col, table_col = st.columns([3, 2])
+        with chart_col:
+            st.subheader("Importance against performance", anchor=False)
+            st.altair_chart(_chart(latest), width="stretch", key="needs_chart")
+        with table_col:
+            st.subheader("Priorities", anchor=False)
+            st.caption("Ranked by gap (importance − performance), then importance.")
+            st.dataframe(
+                [{"Rank": i, "Segment": a.segment, "Quality": a.quality, "Gap": a.gap,
+                  "Imp.": a.importance, "Perf.": a.performance,
+                  "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
+                 for i, a in enumerate(ranked, start=1)],
+                hide_index=True, width="stretch", height=420, key="needs_priorities")
+
+    add_tab, expect_tab, history_tab, quality_tab = st.tabs(
+        ["Record an assessment", "Expectations and choice", "All assessments",
+         "Custom qualities"])
+
+    by_id = {s.id: s for s in segments}
+    with add_tab, st.form("assessment_add"):
+        errors = ui.FieldErrors()
+        left, right = st.columns(2)
+        segment_id = left.selectbox("Segment", list(by_id), key="assessment_segment",
+                                    format_func=lambda i: by_id[i].name)
+        quality = right.selectbox("Service quality", needs.qualities(con, org.id),
+                                  key="assessment_quality")
+        errors.slot("segment", "quality")
+        left, right = st.columns(2)
+        importance = left.slider("How important is it to them?", 1, 5, 4,
+                                 key="assessment_importance", help="1 = hardly, 5 = essential")
+        performance = right.slider("How well do we deliver it today?", 1, 5, 3,
+                                   key="assessment_performance", help="1 = poorly, 5 = excellently")
+        errors.slot("importance", "performance")
+        left, right = st.columns(2)
+        source = left.selectbox("Evidence", EVIDENCE_SOURCES, key="assessment_source",
+                                help="Choose “assumption” only if nobody asked; it will be "
+                                     "flagged until someone does.")
+        asked_on = right.date_input("Date asked", value=today, max_value=today,
+                                    key="assessment_date", format="YYYY-MM-DD")
+        errors.slot("source", "asked_on")
+        notes = st.text_area("Notes", key="assessment_notes", height=70,
+                             placeholder="Sample size, who was asked, what they said")
+        errors.slot("notes")
+        if st.form_submit_button("Save assessment", type="primary"):
+            data = AssessmentInput(segment_id, quality, importance, performance, source,
+                                   asked_on if isinstance(asked_on, date) else None, notes)
+            ui.attempt(lambda: needs.add_assessment(con, org.id, data), errors,
+                       success=f"Saved: {by_id[segment_id].name} – {quality}.")
+
+    with expect_tab:
+        chosen = st.selectbox("Segment", list(by_id), key="expect_segment",
+                              format_func=lambda i: by_id[i].name)
+        segment = by_id[chosen]
+        prefix = f"expect_{segment.id}"
+        st.session_state.setdefault(f"{prefix}_version", segment.version)
+        with st.form(f"{prefix}_form"):
+            errors = ui.FieldErrors()
+            factors = st.multiselect("What shapes their expectations", EXPECTATION_FACTORS,
+                                     default=segment.expectation_factors, key=f"{prefix}_factors")
+            errors.slot("expectation_factors")
+            notes = st.text_area("How", value=segment.expectation_notes, key=f"{prefix}_notes",
+                                 height=70)
+            errors.slot("expectation_notes")
+            reasons = st.multiselect("Why they choose us", CHOICE_REASONS,
+                                     default=segment.choice_reasons, key=f"{prefix}_reasons")
+            errors.slot("choice_reasons")
+            if st.form_submit_button("Save", type="primary"):
+                def save() -> None:
+                    customers.update_expectations(
+                        con, org.id, segment.id, st.session_state[f"{prefix}_version"],
+                        list(factors), notes, list(reasons))
+                    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+                        del st.session_state[key]
+                ui.attempt(save, errors, success="Saved.")
+
+    with history_tab:
+        if not all_rows:
+            st.caption("No assessments yet.")
+        else:
+            st.dataframe(
+                [{"Asked": a.asked_on, "Segment": a.segment, "Quality": a.quality,
+                  "Importance": a.importance, "Performance": a.performance, "Gap": a.gap,
+                  "Evidence": a.source, "Notes": a.notes,
+                  "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
+                 for a in all_rows],
+                hide_index=True, width="stretch", key="needs_history")
+            labels = {a.id: f"{a.asked_on} · {a.segment} · {a.quality}" for a in all_rows}
+            doomed = st.selectbox("Delete an assessment entered by mistake", list(labels),
+                                  format_func=labels.__getitem__, index=None,
+                                  key="assessment_delete_choice")
+            if doomed is not None and st.button("Delete it", key="assessment_delete"):
+                ui.attempt(lambda: needs.delete_assessment(con, org.id, doomed),
+                           success="Assessment deleted.")
+
+    with quality_tab, st.form("quality_add"):
+        st.caption("Add a quality your customers name that is not on the standard list.")
+        errors = ui.FieldErrors()
+        name = st.text_input("Quality", key="quality_name", max_chars=60)
+        errors.slot("quality")
+        if st.form_submit_button("Add quality"):
+            ui.attempt(lambda: needs.add_quality(con, org.id, name), errors,
+                       success=f"Added the quality “{name.strip()}”.")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,181 @@
+"""Step 3 — the service vision, values and behaviours, and the brainstorm wall."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from strategy import vision
+from strategy.db import Connection
+from strategy.steps import step
+from strategy.ui import context as ui
+
+STEP = step("vision")
+REFRESH_SECONDS = 3
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    wall_tab, vision_tab, values_tab = st.tabs(
+        ["Brainstorm: “Customer service means …”", "Vision and customer story",
+         "Values and behaviours"])
+    with wall_tab:
+        _brainstorm(org.id)
+        _facilitator(con, org.id)
+    with vision_tab:
+        _vision(con, org.id)
+    with values_tab:
+        _values(con, org.id)
+
+
+def _vision(con: Connection, org_id: int) -> None:
+    current = vision.get_vision(con, org_id)
+    version_key = f"vision_{org_id}_version"
+    st.session_state.setdefault(version_key, current.version)
+    with st.form("vision_form"):
+        errors = ui.FieldErrors()
+        statement = st.text_area(
+            "Vision statement", value=current.statement, key=f"vision_{org_id}_statement",
+            height=100, max_chars=600,
+            help="One or two sentences on the service you want to be known for.")
+        errors.slot("statement")
+        story = st.text_area(
+            "The story a customer should tell afterwards", value=current.customer_story,
+            key=f"vision_{org_id}_story", height=140, max_chars=2000,
+            help="In the customer's own words, what happened and how it felt.")
+        errors.slot("customer_story")
+        if st.form_submit_button("Save vision", type="primary"):
+            def save() -> None:
+                vision.save_vision(con, org_id, st.session_state[version_key], statement, story)
+                ui.forget(f"vision_{org_id}_")
+            ui.attempt(save, errors, success="Vision saved.")
+    if st.session_state[version_key] != current.version:
+        st.info("Someone else has saved a newer version of the vision.")
+        if st.button("Load the latest version", key="vision_reload"):
+            ui.forget(f"vision_{org_id}_")
+            st.rerun()
+
+
+def _values(con: Connection, org_id: int) -> None:
+    values = vision.list_values(con, org_id)
+    if not values:
+        st.info("No values yet. Name the few values that should guide how people serve "
+                "customers, then say what each looks like in practice.")
+    for value in values:
+        with st.container(border=True, key=f"value_box_{value.id}"):
+            head, action = st.columns([6, 1])
+            head.markdown(f"**{ui.md(value.name)}**")
+            if value.description:
+                head.caption(ui.md(value.description))
+            if action.button("Remove", key=f"value_delete_{value.id}", icon=":material/delete:"):
+                ui.attempt(lambda v=value.id: vision.delete_value(con, org_id, v),
+                           success=f"Removed the value “{value.name}”.")
+            if not value.behaviours:
+                st.caption("No behaviours yet: what would a customer see someone do?")
+            for behaviour_id, text in value.behaviours:
+                line, drop = st.columns([12, 1])
+                line.markdown(f"- {ui.md(text)}")
+                if drop.button("", key=f"behaviour_delete_{behaviour_id}",
+                               icon=":material/close:", help="Remove this behaviour"):
+                    ui.attempt(lambda b=behaviour_id: vision.delete_behaviour(con, org_id, b))
+
+    left, right = st.columns(2)
+    with left, st.form("value_add"):
+        st.markdown("**Add a value**")
+        errors = ui.FieldErrors()
+        name = st.text_input("Value", key="value_name", max_chars=80)
+        errors.slot("value_name")
+        description = st.text_input("What it means", key="value_description", max_chars=600)
+        errors.slot("value_description")
+        if st.form_submit_button("Add value"):
+            ui.attempt(lambda: vision.add_value(con, org_id, name, description), errors,
+                       success=f"Added the value “{name.strip()}”.")
+    with right, st.form("behaviour_add"):
+        st.markdown("**Add a behaviour**")
+        errors = ui.FieldErrors()
+        names = {v.id: v.name for v in values}
+        value_id = st.selectbox("For the value", list(names), format_func=names.__getitem__,
+                                key="behaviour_value", placeholder="Add a value first")
+        behaviour = st.text_input("Behaviour that expresses it", key="behaviour_text",
+                                  max_chars=300)
+        errors.slot("behaviour")
+        if st.form_submit_button("Add behaviour"):
+            if value_id is None:
+                st.error("Add a value first, then the behaviours that express it.")
+            else:
+                ui.attempt(lambda: vision.add_behaviour(con, org_id, value_id, behaviour),
+                           errors, success="Behaviour added.")
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _brainstorm(org_id: int) -> None:
+    # A fragment: it re-reads the wall every few seconds on its own thread, so it
+    # takes its own cursor rather than the page's.
+    con = ui.db()
+    me = ui.participant()
+    st.caption("Everyone completes the sentence from their own device. New answers appear "
+               "here for everyone within a few seconds; vote for the ones that ring true.")
+    with st.form("brainstorm_add", clear_on_submit=True):
+        errors = ui.FieldErrors()
+        text = st.text_input("Customer service means …", key="brainstorm_text", max_chars=280)
+        errors.slot("entry", "author")
+        if st.form_submit_button("Add to the wall", type="primary"):
+            if not me:
+                st.error("Enter your name in the sidebar first, so others see who wrote it.")
+            else:
+                ui.attempt(lambda: vision.add_entry(con, org_id, me, text), errors,
+                           rerun=False)
+    entries = vision.list_entries(con, org_id)
+    if not entries:
+        st.info("The wall is empty. Be the first to add an answer.")
+        return
+    st.caption(f"{len(entries)} answers · "
+               f"{sum(e.votes for e in entries)} votes · refreshed every {REFRESH_SECONDS} s")
+    for entry in entries:
+        with st.container(border=True, key=f"brainstorm_entry_{entry.id}"):
+            text_col, vote_col = st.columns([6, 1])
+            badge = " ✅ adopted" if entry.adopted else ""
+            text_col.markdown(f"{ui.md(entry.text)}{badge}")
+            text_col.caption(f"{ui.md(entry.author)} · {entry.votes} "
+                             f"vote{'s' if entry.votes != 1 else ''}")
+            mine = me in entry.voters
+            if vote_col.button("Unvote" if mine else "Vote", key=f"vote_{entry.id}",
+                               icon=":material/thumb_up:", type="primary" if mine else
+                               "secondary", disabled=not me,
+                               help=None if me else "Enter your name in the sidebar to vote"):
+                if ui.attempt(lambda e=entry.id: vision.toggle_vote(con, org_id, e, me),
+                              rerun=False):
+                    st.rerun(scope="fragment")
+
+
+
+def _facilitator(con: Connection, org_id: int) -> None:
+    """Tools for whoever runs the workshop; outside the refreshing wall so a
+    choice in progress is not disturbed by the wall's updates."""
+    entries = vision.list_entries(con, org_id)
+    if not entries:
+        return
+    with st.expander("Facilitator: merge duplicates, adopt into the vision"):
+        labels = {e.id: f"{e.text} ({e.author})" for e in entries}
+        keep = st.selectbox("Keep this answer", list(labels), format_func=labels.__getitem__,
+                            key="merge_keep")
+        duplicates = st.multiselect("… and merge these into it",
+                                    [i for i in labels if i != keep],
+                                    format_func=labels.__getitem__, key="merge_duplicates")
+        if st.button("Merge", key="merge_button", disabled=not duplicates):
+            ui.attempt(lambda: vision.merge_entries(con, org_id, keep, duplicates),
+                       success="Merged.")
+        adopted = st.multiselect("Adopted into the vision", list(labels),
+                                 default=[e.id for e in entries if e.adopted],
+                                 format_func=labels.__getitem__, key="adopted_entries")
+        if st.button("Save adopted answers", key="adopt_button"):
+            def adopt() -> None:
+                for e in entries:
+                    if e.adopted != (e.id in adopted):
+                        vision.set_adopted(con, org_id, e.id, e.id in adopted)
+            ui.attempt(adopt, success="Adopted answers saved.")
+
+
+if __name__ == "__main__":
+    render()

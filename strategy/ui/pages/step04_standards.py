@@ -1,0 +1,246 @@
+"""Step 4 — standards and expectations: the register, templates, communication, wording."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from strategy import needs, standards
+from strategy.db import Connection
+from strategy.phrases import check_phrases, split_for_highlight
+from strategy.standards import Standard, StandardInput
+from strategy.steps import step
+from strategy.ui import context as ui
+from strategy.vocabulary import AUDIENCES, COMMUNICATION_METHODS, DIRECTIONS, STANDARD_CHANNELS
+
+STEP = step("standards")
+
+
+def highlighted(text: str) -> str:
+    """Markdown with phrases to avoid highlighted; everything typed stays literal."""
+    return "".join(
+        f":orange-background[{ui.md(piece)}]" if hit else ui.md(piece)
+        for piece, hit in split_for_highlight(text)
+    )
+
+
+def show_phrase_check(text: str, key: str) -> None:
+    hits = check_phrases(text)
+    if not hits:
+        st.success("No phrases to avoid found.", icon=":material/check:")
+        return
+    st.markdown(highlighted(text))
+    st.dataframe(
+        [{"Found": h.found, "Why avoid it": h.why, "Say instead": h.better} for h in hits],
+        hide_index=True, width="stretch", key=key)
+
+
+def _standard_form(con: Connection, org_id: int, prefix: str,
+                   current: Standard | None) -> tuple[StandardInput, ui.FieldErrors]:
+    errors = ui.FieldErrors()
+    c = current
+    quality_options = needs.qualities(con, org_id)
+    title = st.text_input("Standard", value=c.title if c else "", key=f"{prefix}_title",
+                          max_chars=160, placeholder="e.g. Reply to emails within one working day")
+    errors.slot("title")
+    description = st.text_area("What people do, in observable terms",
+                               value=c.description if c else "", key=f"{prefix}_description",
+                               height=70)
+    errors.slot("description")
+    left, right = st.columns(2)
+    channel = left.selectbox("Channel", STANDARD_CHANNELS, key=f"{prefix}_channel",
+                             index=STANDARD_CHANNELS.index(c.channel) if c else 0)
+    quality = right.selectbox("Service quality it serves", quality_options,
+                              key=f"{prefix}_quality",
+                              index=quality_options.index(c.quality)
+                              if c and c.quality in quality_options else 0)
+    errors.slot("channel", "quality")
+    measure = st.text_input("Measure", value=c.measure if c else "", key=f"{prefix}_measure",
+                            max_chars=200, placeholder="e.g. Time to first personal reply")
+    errors.slot("measure")
+    a, b, d = st.columns(3)
+    target = a.number_input("Internal target", value=c.target if c else None,
+                            key=f"{prefix}_target", format="%g", placeholder="number")
+    unit = b.text_input("Unit", value=c.unit if c else "", key=f"{prefix}_unit", max_chars=30,
+                        placeholder="rings, seconds, hours, %")
+    direction = d.selectbox("Better when", list(DIRECTIONS), format_func=DIRECTIONS.__getitem__,
+                            key=f"{prefix}_direction",
+                            index=list(DIRECTIONS).index(c.direction) if c else 0)
+    errors.slot("target", "unit", "direction")
+    a, b = st.columns([1, 2])
+    promise = a.number_input("External promise (optional)", value=c.promise if c else None,
+                             key=f"{prefix}_promise", format="%g", placeholder="same unit",
+                             help="What customers are told, in the target's unit. Promise no "
+                                  "more than the target: under-promise, over-deliver.")
+    promise_text = b.text_input("Wording of the promise", value=c.promise_text if c else "",
+                                key=f"{prefix}_promise_text", max_chars=400)
+    errors.slot("promise", "promise_text")
+    data = StandardInput(title=title, channel=channel, quality=quality, description=description,
+                         measure=measure, target=target, unit=unit, direction=direction,
+                         promise=promise, promise_text=promise_text)
+    return data, errors
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    register = standards.list_standards(con, org.id)
+
+    cols = st.columns(4)
+    cols[0].metric("Standards", len(register))
+    cols[1].metric("Without a measurable target",
+                   sum(not s.has_measurable_target for s in register))
+    cols[2].metric("Promise stricter than target", sum(s.over_promises for s in register))
+    cols[3].metric("Not yet communicated", sum(s.communications == 0 for s in register))
+
+    if register:
+        channel_filter = st.pills("Channel", STANDARD_CHANNELS, selection_mode="multi",
+                                  key="standards_channel_filter")
+        shown = [s for s in register if not channel_filter or s.channel in channel_filter]
+        st.dataframe(
+            [{"Standard": s.title, "Channel": s.channel, "Quality": s.quality,
+              "Measure": s.measure, "Target": s.target_text(),
+              "Promise": f"{s.promise:g} {s.unit}" if s.promise is not None else "",
+              "Communicated": s.communications, "Flags": ", ".join(s.flags())}
+             for s in shown],
+            hide_index=True, width="stretch", key="standards_table")
+        risky = [s for s in register if s.over_promises]
+        if risky:
+            st.warning("**Over-promising:** customers are promised more than the team's own "
+                       "target for " + "; ".join(
+                           f"{ui.md(s.title)} (target {ui.md(s.target_text())}, promise "
+                           f"{s.promise:g} {ui.md(s.unit)})" for s in risky)
+                       + ". Promise less than you deliver.", icon=":material/warning:")
+    else:
+        st.info("No standards yet. Start from the template library or write your own.")
+
+    tabs = st.tabs(["Add a standard", "Template library", "Edit or delete", "Communication log",
+                    "Phrase check"])
+    with tabs[0], st.form("standard_add"):
+        data, errors = _standard_form(con, org.id, "standard_new", None)
+        if st.form_submit_button("Add standard", type="primary"):
+            def add() -> None:
+                standards.add_standard(con, org.id, data)
+                ui.forget("standard_new_")
+            ui.attempt(add, errors, success=f"Added the standard “{data.title.strip()}”."
+                       + _wording_note(data))
+
+    with tabs[1]:
+        _templates(con, org.id, register)
+    with tabs[2]:
+        _edit(con, org.id, register)
+    with tabs[3]:
+        _communications(con, org.id, register)
+    with tabs[4]:
+        st.caption("Checks wording against phrases that put customers off, and suggests "
+                   "better ones.")
+        labels = {s.id: s.title for s in register}
+        chosen = st.selectbox("Check a standard", list(labels), index=None,
+                              format_func=labels.__getitem__, key="phrase_standard",
+                              placeholder="Choose a standard, or paste text below")
+        if chosen is not None:
+            s = next(x for x in register if x.id == chosen)
+            show_phrase_check("\n".join(filter(None, [s.title, s.description, s.promise_text])),
+                              key="phrase_hits_standard")
+        text = st.text_area("Or paste any wording", key="phrase_text", height=100)
+        if text.strip():
+            show_phrase_check(text, key="phrase_hits_text")
+
+
+def _wording_note(data: StandardInput) -> str:
+    hits = check_phrases(" ".join([data.title, data.description, data.promise_text]))
+    if not hits:
+        return ""
+    return (" Its wording uses phrases to avoid (" + ", ".join(h.phrase for h in hits)
+            + "): see the phrase check tab.")
+
+
+def _templates(con: Connection, org_id: int, register: list[Standard]) -> None:
+    st.caption("Standards drawn from common practice. Add one, then adjust its target to suit.")
+    have = {s.title.lower() for s in register}
+    for index, template in enumerate(standards.templates()):
+        with st.container(border=True, key=f"template_box_{index}"):
+            text_col, button_col = st.columns([6, 1])
+            text_col.markdown(f"**{ui.md(template.title)}** · {template.channel} · "
+                              f"{template.quality}")
+            sign = "≤" if template.direction == "lower" else "≥"
+            text_col.caption(f"{ui.md(template.description)} Target: {template.measure} "
+                             f"{sign} {template.target:g} {template.unit}")
+            added = template.title.lower() in have
+            if button_col.button("Added" if added else "Add", key=f"template_add_{index}",
+                                 disabled=added, icon=":material/add:"):
+                ui.attempt(lambda t=template.title: standards.add_from_template(con, org_id, t),
+                           success=f"Added “{template.title}” to the register.")
+
+
+def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
+    if not register:
+        st.caption("Add a standard first.")
+        return
+    by_id = {s.id: s for s in register}
+    chosen = st.selectbox("Standard", list(by_id), format_func=lambda i: by_id[i].title,
+                          key="standard_edit_choice")
+    current = by_id[chosen]
+    prefix = f"standard_edit_{current.id}"
+    version_key = f"{prefix}_version"
+    st.session_state.setdefault(version_key, current.version)
+    with st.form(f"{prefix}_form"):
+        data, errors = _standard_form(con, org_id, prefix, current)
+        if st.form_submit_button("Save changes", type="primary"):
+            def save() -> None:
+                standards.update_standard(con, org_id, current.id,
+                                          st.session_state[version_key], data)
+                ui.forget(prefix)
+            ui.attempt(save, errors, success="Standard saved." + _wording_note(data))
+    if st.session_state[version_key] != current.version:
+        st.info("Someone else has saved a newer version of this standard.")
+        if st.button("Load the latest version", key=f"{prefix}_reload"):
+            ui.forget(prefix)
+            st.rerun()
+    with st.popover("Delete this standard", icon=":material/delete:"):
+        st.write(f"Delete {ui.md(current.title)} and its {current.communications} "
+                 "communication records?")
+        if st.button("Yes, delete", key=f"{prefix}_delete", type="primary"):
+            ui.attempt(lambda: standards.delete_standard(con, org_id, current.id),
+                       success=f"Deleted “{current.title}”.")
+
+
+def _communications(con: Connection, org_id: int, register: list[Standard]) -> None:
+    if not register:
+        st.caption("Add a standard first.")
+        return
+    labels = {s.id: s.title for s in register}
+    audience = st.radio("Audience", AUDIENCES, horizontal=True, key="comm_audience",
+                        format_func=lambda a: "Staff (internal)" if a == "internal"
+                        else "Customers (external)")
+    with st.form("communication_add"):
+        errors = ui.FieldErrors()
+        standard_id = st.selectbox("Standard", list(labels), format_func=labels.__getitem__,
+                                   key="comm_standard")
+        left, right = st.columns(2)
+        method = left.selectbox("How", COMMUNICATION_METHODS[audience], key="comm_method")
+        today = date.today()
+        when = right.date_input("When", value=today, max_value=today, key="comm_date",
+                                format="YYYY-MM-DD")
+        errors.slot("method", "communicated_on", "audience")
+        note = st.text_input("Note", key="comm_note", max_chars=500)
+        errors.slot("note")
+        if st.form_submit_button("Record communication", type="primary"):
+            ui.attempt(lambda: standards.add_communication(
+                con, org_id, standard_id, when if isinstance(when, date) else None, audience,
+                method, note), errors, success="Communication recorded.")
+    log = standards.list_communications(con, org_id)
+    period = ui.period()
+    st.caption(f"{sum(period.contains(c.communicated_on) for c in log)} communications in "
+               f"{period}; {len(log)} in all.")
+    if log:
+        st.dataframe(
+            [{"Date": c.communicated_on, "Standard": c.standard, "Audience": c.audience,
+              "How": c.method, "Note": c.note} for c in log],
+            hide_index=True, width="stretch", key="communications_table")
+
+
+if __name__ == "__main__":
+    render()
