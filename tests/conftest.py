@@ -1,0 +1,111 @@
+"""Shared fixtures. No test touches real data: STRATEGY_DB always points at a
+temporary file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from strategy.db import Connection, open_database
+from strategy.orgs import Organisation, create_organisation
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(autouse=True)
+def _temporary_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "strategy.duckdb"
+    monkeypatch.setenv("STRATEGY_DB", str(path))
+    return path
+
+
+@pytest.fixture
+def con(_temporary_database: Path) -> Iterator[Connection]:
+    connection = open_database(_temporary_database)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def org(con: Connection) -> Organisation:
+    return create_organisation(con, "Acme Services")
+
+
+# --- Browser tests: a real `streamlit run` on a temporary database --------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RunningApp:
+    def __init__(self, url: str, db_path: Path, process: subprocess.Popen[bytes]) -> None:
+        self.url = url
+        self.db_path = db_path
+        self.process = process
+
+
+def start_app(db_path: Path, log_path: Path) -> RunningApp:
+    port = _free_port()
+    env = {**os.environ, "STRATEGY_DB": str(db_path)}
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early: {log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return RunningApp(url, db_path, process)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    folder = tmp_path_factory.mktemp("app")
+    app = start_app(folder / "strategy.duckdb", folder / "streamlit.log")
+    yield app
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()

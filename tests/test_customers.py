@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import pytest
+
+from strategy import customers
+from strategy.customers import SegmentInput
+from strategy.db import Connection
+from strategy.errors import ConflictError, NotFoundError, ValidationError
+from strategy.orgs import Organisation
+
+
+def _households() -> SegmentInput:
+    return SegmentInput("Households", "external", "Homes", 1000, "accounts", "critical", 5e6,
+                        ["Contact centre", " Billing "], ["Phone", "Email"])
+
+
+def test_add_list_and_count(con: Connection, org: Organisation) -> None:
+    customers.add_segment(con, org.id, _households())
+    customers.add_segment(con, org.id, SegmentInput("Field crews", "internal",
+                                                    serving_teams=["Planning"]))
+    segments = customers.list_segments(con, org.id)
+    assert [s.name for s in segments] == ["Households", "Field crews"]
+    assert segments[0].serving_teams == ["Billing", "Contact centre"]
+    assert segments[0].channels == ["Phone", "Email"]
+    assert customers.segment_counts(con, org.id) == {"external": 1, "internal": 1}
+    assert customers.known_teams(con, org.id) == ["Billing", "Contact centre", "Planning"]
+
+
+def test_bad_input_writes_nothing_and_says_what_to_fix(con: Connection,
+                                                       org: Organisation) -> None:
+    customers.add_segment(con, org.id, _households())
+    bad = SegmentInput("households", "partner", size=-3, channels=["Fax"])
+    with pytest.raises(ValidationError) as info:
+        customers.add_segment(con, org.id, bad)
+    assert set(info.value.fields) == {"name", "kind", "size", "channels"}
+    assert "already a segment called" in info.value.fields["name"]
+    assert len(customers.list_segments(con, org.id)) == 1
+
+
+def test_update_detects_someone_elses_save(con: Connection, org: Organisation) -> None:
+    segment_id = customers.add_segment(con, org.id, _households())
+    loaded = customers.get_segment(con, org.id, segment_id)
+    mine = _households()
+    mine.description = "Mine"
+    theirs = _households()
+    theirs.description = "Theirs"
+    customers.update_segment(con, org.id, segment_id, loaded.version, theirs)
+    with pytest.raises(ConflictError, match="Your text is still in the form"):
+        customers.update_segment(con, org.id, segment_id, loaded.version, mine)
+    assert customers.get_segment(con, org.id, segment_id).description == "Theirs"
+
+
+def test_update_of_a_deleted_segment(con: Connection, org: Organisation) -> None:
+    segment_id = customers.add_segment(con, org.id, _households())
+    customers.delete_segment(con, org.id, segment_id)
+    with pytest.raises(NotFoundError, match="deleted by someone else"):
+        customers.update_segment(con, org.id, segment_id, 1, _households())
+
+
+def test_expectations(con: Connection, org: Organisation) -> None:
+    segment_id = customers.add_segment(con, org.id, _households())
+    version = customers.get_segment(con, org.id, segment_id).version
+    customers.update_expectations(con, org.id, segment_id, version, ["Past experience"],
+                                  "Compare with banks", ["Price"])
+    saved = customers.get_segment(con, org.id, segment_id)
+    assert (saved.expectation_factors, saved.choice_reasons) == (["Past experience"], ["Price"])
+    with pytest.raises(ValidationError):
+        customers.update_expectations(con, org.id, segment_id, saved.version, ["Horoscope"],
+                                      "", [])
+
+
+def test_segments_are_private_to_their_organisation(con: Connection, org: Organisation) -> None:
+    from strategy.orgs import create_organisation
+
+    other = create_organisation(con, "Other")
+    segment_id = customers.add_segment(con, org.id, _households())
+    with pytest.raises(NotFoundError):
+        customers.get_segment(con, other.id, segment_id)
+    customers.add_segment(con, other.id, _households())  # same name elsewhere is fine

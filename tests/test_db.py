@@ -1,0 +1,150 @@
+"""Storage: migrations and opening the database file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from strategy import db
+from strategy.db import available_migrations, migrate, open_database, transaction
+from strategy.errors import ConflictError, StorageError
+
+
+def test_fresh_database_gets_every_migration_recorded(tmp_path: Path) -> None:
+    con = open_database(tmp_path / "new.duckdb")
+    versions = [row[0] for row in con.execute(
+        "SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+    assert versions == [m.version for m in available_migrations()]
+    assert con.execute("SELECT count(*) FROM organisation").fetchone() == (0,)
+
+
+def test_migrating_twice_does_nothing(tmp_path: Path) -> None:
+    con = open_database(tmp_path / "twice.duckdb")
+    con.execute("INSERT INTO organisation (name) VALUES (?)", ["Kept"])
+    assert migrate(con) == []
+    assert con.execute("SELECT name FROM organisation").fetchall() == [("Kept",)]
+    count = con.execute("SELECT count(*) FROM schema_migrations").fetchone()
+    assert count == (len(available_migrations()),)
+
+
+def test_data_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "reopen.duckdb"
+    con = open_database(path)
+    con.execute("INSERT INTO organisation (name) VALUES (?)", ["Survivor"])
+    con.close()
+    again = open_database(path)
+    assert again.execute("SELECT name FROM organisation").fetchall() == [("Survivor",)]
+
+
+def test_a_gap_in_the_migrations_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = db.available_migrations()
+
+    class FakeEntry:
+        def __init__(self, name: str, text: str) -> None:
+            self.name = name
+            self._text = text
+
+        def read_text(self, encoding: str) -> str:
+            return self._text
+
+    class FakeFolder:
+        def iterdir(self) -> list[FakeEntry]:
+            entries = [FakeEntry(f"{m.version:04d}_{m.name}.sql", m.sql) for m in real]
+            return [*entries, FakeEntry(f"{len(real) + 2:04d}_skipped_one.sql", "SELECT 1")]
+
+    monkeypatch.setattr(db.resources, "files", lambda _package: FakeFolder())
+    with pytest.raises(StorageError, match="is missing"):
+        db.available_migrations()
+
+
+def test_a_failing_migration_keeps_nothing(monkeypatch: pytest.MonkeyPatch,
+                                           tmp_path: Path) -> None:
+    con = open_database(tmp_path / "failing.duckdb")
+    broken = db.Migration(len(available_migrations()) + 1, "broken",
+                          "CREATE TABLE half_done (x INTEGER); SELECT * FROM no_such_table;")
+    monkeypatch.setattr(db, "available_migrations", lambda: [*available_migrations(), broken])
+    with pytest.raises(StorageError, match="broken"):
+        migrate(con)
+    tables = {row[0] for row in con.execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    assert "half_done" not in tables
+    assert broken.version not in db.applied_versions(con)
+
+
+def test_not_a_database_file_names_the_file_and_cause(tmp_path: Path) -> None:
+    path = tmp_path / "notes.duckdb"
+    path.write_text("these are my notes, not a database" * 200)
+    with pytest.raises(StorageError) as info:
+        open_database(path)
+    assert str(path) in info.value.message
+    assert "not a DuckDB database file" in info.value.message
+
+
+def test_folder_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    path = blocker / "sub" / "strategy.duckdb"
+    with pytest.raises(StorageError) as info:
+        open_database(path)
+    assert str(path) in info.value.message
+    assert "folder cannot be created" in info.value.message
+
+
+def test_path_that_is_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="is a folder"):
+        open_database(tmp_path)
+
+
+def test_file_locked_by_another_process(tmp_path: Path) -> None:
+    path = tmp_path / "locked.duckdb"
+    open_database(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys, time
+            con = duckdb.connect({str(path)!r})
+            print("ready", flush=True)
+            sys.stdin.readline()
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StorageError) as info:
+            open_database(path)
+        assert str(path) in info.value.message
+        assert "another program is using it" in info.value.message
+    finally:
+        holder.communicate("\n", timeout=10)
+
+
+def test_database_path_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRATEGY_DB", "/somewhere/plan.duckdb")
+    assert db.database_path() == Path("/somewhere/plan.duckdb")
+    monkeypatch.delenv("STRATEGY_DB")
+    assert db.database_path() == Path("data/strategy.duckdb")
+    assert db.database_path("x.duckdb") == Path("x.duckdb")
+
+
+def test_transaction_rolls_back_on_error(con: duckdb.DuckDBPyConnection) -> None:
+    with pytest.raises(RuntimeError), transaction(con):
+        con.execute("INSERT INTO organisation (name) VALUES (?)", ["Half"])
+        raise RuntimeError("boom")
+    assert con.execute("SELECT count(*) FROM organisation").fetchone() == (0,)
+
+
+def test_concurrent_update_of_one_row_becomes_a_conflict(
+        con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("INSERT INTO organisation (name) VALUES (?)", ["Shared"])
+    other = con.cursor()
+    other.execute("BEGIN TRANSACTION")
+    other.execute("UPDATE organisation SET reassess_days = 90")
+    with pytest.raises(ConflictError, match="try again"), transaction(con):
+        con.execute("UPDATE organisation SET reassess_days = 30")
+    other.execute("COMMIT")
+    assert con.execute("SELECT reassess_days FROM organisation").fetchone() == (90,)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+from datetime import date
+
+from strategy import customers, needs, standards, vision
+from strategy.customers import SegmentInput
+from strategy.db import Connection
+from strategy.demo import load_demo, load_demo_if_empty
+from strategy.needs import AssessmentInput
+from strategy.orgs import Organisation
+from strategy.steps import STEPS, Status, next_step, statuses
+from strategy.ui.navigation import page_file
+
+
+def test_registry_has_the_eleven_steps_in_order() -> None:
+    assert [s.number for s in STEPS] == list(range(1, 12))
+    assert len({s.slug for s in STEPS}) == 11
+    assert all(s.title and s.purpose and s.done_when for s in STEPS)
+    for s in STEPS:
+        if s.page is not None:
+            assert page_file(s.page).is_file(), s.page
+            assert s.status_check is not None
+
+
+def test_empty_organisation(con: Connection, org: Organisation) -> None:
+    current = statuses(con, org.id)
+    for s in STEPS:
+        expected = Status.NOT_STARTED if s.available else Status.UNAVAILABLE
+        assert current[s.number] is expected
+    upcoming = next_step(con, org.id)
+    assert upcoming is not None and upcoming.number == 1
+
+
+def test_statuses_follow_the_data(con: Connection, org: Organisation) -> None:
+    today = date(2026, 11, 22)
+    ext = customers.add_segment(con, org.id, SegmentInput("Shoppers", "external"))
+    assert statuses(con, org.id, today)[1] is Status.IN_PROGRESS
+    customers.add_segment(con, org.id, SegmentInput("Warehouse", "internal", serving_teams=["IT"],
+                                                    channels=["Email"]))
+    seg = customers.get_segment(con, org.id, ext)
+    customers.update_segment(con, org.id, ext, seg.version, SegmentInput(
+        "Shoppers", "external", serving_teams=["Store"], channels=["In person"]))
+    assert statuses(con, org.id, today)[1] is Status.DONE
+
+    for segment in customers.list_segments(con, org.id):
+        needs.add_assessment(con, org.id, AssessmentInput(
+            segment.id, "Courtesy", 4, 3, "assumption", today), today=today)
+    assert statuses(con, org.id, today)[2] is Status.IN_PROGRESS
+    for segment in customers.list_segments(con, org.id):
+        needs.add_assessment(con, org.id, AssessmentInput(
+            segment.id, "Courtesy", 4, 3, "survey", today), today=today)
+    assert statuses(con, org.id, today)[2] is Status.DONE
+
+    vision.add_entry(con, org.id, "Ann", "Listening")
+    assert statuses(con, org.id, today)[3] is Status.IN_PROGRESS
+    vision.save_vision(con, org.id, 0, "Vision", "Story")
+    value = vision.add_value(con, org.id, "Care")
+    assert statuses(con, org.id, today)[3] is Status.IN_PROGRESS
+    vision.add_behaviour(con, org.id, value, "Ask how they are")
+    assert statuses(con, org.id, today)[3] is Status.DONE
+
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Reply fast", "Email", "Timeliness", measure="Hours", target=8, unit="hours",
+        direction="lower"))
+    assert statuses(con, org.id, today)[4] is Status.IN_PROGRESS
+    standards.add_communication(con, org.id, standard, today, "internal", "Team briefing",
+                                today=today)
+    assert statuses(con, org.id, today)[4] is Status.DONE
+    assert next_step(con, org.id, today) is None
+
+
+def test_demo_is_coherent(con: Connection) -> None:
+    today = date(2026, 11, 22)
+    org = load_demo(con, today=today)
+    counts = customers.segment_counts(con, org.id)
+    assert counts["external"] >= 5 and counts["internal"] >= 4
+    assessments = needs.list_assessments(con, org.id, today=today)
+    assert len({a.source for a in assessments}) >= 4
+    assert any(a.is_assumption for a in assessments) and any(a.is_stale for a in assessments)
+    assert len(vision.list_values(con, org.id)) >= 3
+    assert len(vision.list_entries(con, org.id)) >= 6
+    register = standards.list_standards(con, org.id)
+    assert len(register) >= 15
+    assert {s.channel for s in register} >= {"Phone", "Email", "In person", "Web/chat", "Field"}
+    current = statuses(con, org.id, today)
+    assert all(current[n] is not Status.NOT_STARTED for n in (1, 2, 3, 4))
+
+
+def test_demo_only_loads_into_an_empty_database(con: Connection, org: Organisation) -> None:
+    assert load_demo_if_empty(con) is None
+    con.execute("DELETE FROM organisation")
+    loaded = load_demo_if_empty(con)
+    assert loaded is not None and loaded.name == "Riverbend Water (demo)"

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import pytest
+
+from strategy import vision
+from strategy.db import Connection
+from strategy.errors import ConflictError, NotFoundError, ValidationError
+from strategy.orgs import Organisation
+
+
+def test_vision_is_saved_and_versioned(con: Connection, org: Organisation) -> None:
+    assert vision.get_vision(con, org.id).version == 0
+    version = vision.save_vision(con, org.id, 0, "Service people rely on", "They called back")
+    assert version == 1
+    vision.save_vision(con, org.id, 1, "Facilitator's wording", "They called back")
+    with pytest.raises(ConflictError, match="not overwritten"):
+        vision.save_vision(con, org.id, 1, "Participant's wording", "")
+    assert vision.get_vision(con, org.id).statement == "Facilitator's wording"
+
+
+def test_two_first_saves_do_not_overwrite_each_other(con: Connection, org: Organisation) -> None:
+    vision.save_vision(con, org.id, 0, "First", "")
+    with pytest.raises(ConflictError):
+        vision.save_vision(con, org.id, 0, "Second", "")
+    assert vision.get_vision(con, org.id).statement == "First"
+
+
+def test_values_and_behaviours(con: Connection, org: Organisation) -> None:
+    own_it = vision.add_value(con, org.id, "Own it", "See it through")
+    vision.add_behaviour(con, org.id, own_it, "Give your name")
+    with pytest.raises(ValidationError, match="already listed"):
+        vision.add_value(con, org.id, "own it")
+    with pytest.raises(ValidationError, match="cannot be empty"):
+        vision.add_behaviour(con, org.id, own_it, "  ")
+    values = vision.list_values(con, org.id)
+    assert [(v.name, [b for _, b in v.behaviours]) for v in values] == [
+        ("Own it", ["Give your name"])]
+    vision.delete_value(con, org.id, own_it)
+    assert vision.list_values(con, org.id) == []
+    assert con.execute("SELECT count(*) FROM behaviour").fetchone() == (0,)
+    with pytest.raises(NotFoundError):
+        vision.add_behaviour(con, org.id, own_it, "Orphan")
+
+
+def test_brainstorm_votes_are_one_per_person(con: Connection, org: Organisation) -> None:
+    entry = vision.add_entry(con, org.id, "Ann", "Being listened to")
+    assert vision.toggle_vote(con, org.id, entry, "Bob") is True
+    assert vision.toggle_vote(con, org.id, entry, "Cy") is True
+    assert vision.toggle_vote(con, org.id, entry, "Bob") is False
+    (listed,) = vision.list_entries(con, org.id)
+    assert (listed.votes, listed.voters) == (1, ("Cy",))
+
+
+def test_merge_keeps_each_voter_once(con: Connection, org: Organisation) -> None:
+    keep = vision.add_entry(con, org.id, "Ann", "Tell me before the water goes off")
+    dup = vision.add_entry(con, org.id, "Bob", "Warn people about interruptions")
+    other = vision.add_entry(con, org.id, "Cy", "Kindness")
+    for voter in ("Ann", "Bob"):
+        vision.toggle_vote(con, org.id, keep, voter)
+    for voter in ("Bob", "Dee"):
+        vision.toggle_vote(con, org.id, dup, voter)
+    vision.merge_entries(con, org.id, keep, [dup])
+    entries = {e.id: e for e in vision.list_entries(con, org.id)}
+    assert set(entries) == {keep, other}
+    assert entries[keep].voters == ("Ann", "Bob", "Dee")
+    with pytest.raises(NotFoundError, match="merged"):
+        vision.toggle_vote(con, org.id, dup, "Eve")
+    with pytest.raises(ValidationError):
+        vision.merge_entries(con, org.id, keep, [keep])
+
+
+def test_adopt_and_entry_needs_author_and_text(con: Connection, org: Organisation) -> None:
+    entry = vision.add_entry(con, org.id, "Ann", "<b>bold</b> [link](http://x)")
+    vision.set_adopted(con, org.id, entry, True)
+    (listed,) = vision.list_entries(con, org.id)
+    assert listed.adopted and listed.text == "<b>bold</b> [link](http://x)"
+    with pytest.raises(ValidationError) as info:
+        vision.add_entry(con, org.id, "", "")
+    assert set(info.value.fields) == {"author", "entry"}
+    vision.delete_entry(con, org.id, entry)
+    assert vision.list_entries(con, org.id) == []
