@@ -1,0 +1,236 @@
+"""Every page renders, and its main action writes what it should (widgets by key)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from strategy import customers, needs, orgs, standards, vision
+from strategy.db import Connection
+from strategy.demo import load_demo
+from strategy.orgs import Organisation
+from strategy.steps import STEPS
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+HOSTILE = "<b>bold</b> **strong** [link](http://evil.example) :red[x] $x$"
+
+
+def open_app(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    if page is not None:
+        at.switch_page(f"strategy/ui/pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def submit(at: AppTest, label: str) -> AppTest:
+    button = next(b for b in at.button if b.label == label)
+    button.click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table_with(at: AppTest, column: str) -> Any:
+    """The one table showing ``column`` (tables carry no key in AppTest)."""
+    (frame,) = [d.value for d in at.dataframe if column in d.value.columns]
+    return frame
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+@pytest.fixture
+def demo(con: Connection) -> Organisation:
+    return load_demo(con)
+
+
+@pytest.mark.parametrize("page", ["overview", "organisations",
+                                  *[s.page for s in STEPS if s.page]])
+def test_every_page_renders_the_demo(demo: Organisation, page: str) -> None:
+    at = open_app(page)
+    assert errors(at) == []
+    assert at.title, page
+
+
+def test_overview_lists_all_eleven_steps_and_the_next(demo: Organisation) -> None:
+    at = open_app()
+    text = " ".join(m.value for m in at.markdown)
+    for s in STEPS:
+        if not s.available:
+            assert f"{s.number}. {s.title}" in text
+    assert any("Next:" in i.value and "step 2" in i.value for i in at.info)
+
+
+def test_without_organisations_pages_point_to_settings(con: Connection) -> None:
+    at = open_app("step01_customers")
+    assert any("Create or choose an organisation" in i.value for i in at.info)
+
+
+def test_create_an_organisation_and_switch_to_it(con: Connection) -> None:
+    at = open_app("organisations")
+    at.text_input(key="org_new_name").input("Harbour Hotels")
+    submit(at, "Create organisation")
+    created = orgs.find_organisation(con, "Harbour Hotels")
+    assert at.session_state["org_id"] == created.id
+    assert any("Created" in s.value for s in at.success)
+
+
+def test_duplicate_organisation_name_shows_message_and_writes_nothing(
+        con: Connection, org: Organisation) -> None:
+    at = open_app("organisations")
+    at.text_input(key="org_new_name").input("acme services")
+    submit(at, "Create organisation")
+    assert any("already exists" in e for e in errors(at))
+    assert len(orgs.list_organisations(con)) == 1
+
+
+def test_delete_needs_the_typed_name(con: Connection, demo: Organisation) -> None:
+    at = open_app("organisations")
+    assert any("12 customer segments" in w.value for w in at.warning)
+    at.text_input(key=f"org_delete_confirm_{demo.id}").input("wrong")
+    submit(at, "Delete organisation")
+    assert any("does not match" in e for e in errors(at))
+    at.text_input(key=f"org_delete_confirm_{demo.id}").input(demo.name)
+    submit(at, "Delete organisation")
+    assert orgs.list_organisations(con) == []
+
+
+def test_add_a_segment(con: Connection, org: Organisation) -> None:
+    at = open_app("step01_customers")
+    at.text_input(key="segment_new_name").input("Field crews")
+    at.radio(key="segment_new_kind").set_value("internal")
+    at.multiselect(key="segment_new_channels").set_value(["Phone", "Field"])
+    at.multiselect(key="segment_new_teams").set_value(["Work planning"])
+    submit(at, "Add segment")
+    (segment,) = customers.list_segments(con, org.id)
+    assert (segment.name, segment.kind, segment.channels, segment.serving_teams) == (
+        "Field crews", "internal", ["Phone", "Field"], ["Work planning"])
+    assert any("Added the segment" in s.value for s in at.success)
+
+
+def test_segment_without_name_is_refused_beside_the_field(con: Connection,
+                                                          org: Organisation) -> None:
+    at = open_app("step01_customers")
+    submit(at, "Add segment")
+    assert errors(at) == ["The segment's name cannot be empty."]
+    assert customers.list_segments(con, org.id) == []
+
+
+def test_editing_a_segment_someone_else_saved_keeps_both(con: Connection,
+                                                         org: Organisation) -> None:
+    segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
+    at = open_app("step01_customers")
+    prefix = f"segment_edit_{segment_id}"
+    # Someone else saves while this person is typing.
+    other = customers.get_segment(con, org.id, segment_id)
+    customers.update_segment(con, org.id, segment_id, other.version,
+                             customers.SegmentInput("Guests", "external", "Theirs"))
+    at.text_area(key=f"{prefix}_description").input("Mine")
+    submit(at, "Save changes")
+    assert any("Someone else saved this customer segment" in e for e in errors(at))
+    assert customers.get_segment(con, org.id, segment_id).description == "Theirs"
+    assert at.text_area(key=f"{prefix}_description").value == "Mine"
+
+
+def test_hostile_text_is_shown_as_typed(con: Connection, org: Organisation) -> None:
+    customers.add_segment(con, org.id, customers.SegmentInput(HOSTILE, "external"))
+    at = open_app("step01_customers")
+    (warning,) = [w.value for w in at.warning]
+    # Every Markdown/HTML character arrives escaped, so the browser shows it literally.
+    assert "\\<b\\>bold\\</b\\>" in warning
+    assert "\\*\\*strong\\*\\*" in warning and "\\[link\\]" in warning
+    assert "<b>" not in warning.replace("\\<b\\>", "")
+
+
+def test_record_an_assessment(con: Connection, org: Organisation) -> None:
+    segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
+    at = open_app("step02_needs")
+    at.selectbox(key="assessment_segment").set_value(segment_id)
+    at.selectbox(key="assessment_quality").set_value("Timeliness")
+    at.slider(key="assessment_importance").set_value(5)
+    at.slider(key="assessment_performance").set_value(2)
+    at.selectbox(key="assessment_source").set_value("interview")
+    at.text_area(key="assessment_notes").input("Eight guests at checkout")
+    submit(at, "Save assessment")
+    (saved,) = needs.list_assessments(con, org.id)
+    assert (saved.quality, saved.importance, saved.performance, saved.source, saved.asked_on) \
+        == ("Timeliness", 5, 2, "interview", date.today())
+    assert table_with(at, "Rank").iloc[0]["Gap"] == 3
+
+
+def test_needs_page_flags_assumptions(con: Connection, demo: Organisation) -> None:
+    at = open_app("step02_needs")
+    assert any("Assumed, not asked" in w.value and "Regulator" in w.value for w in at.warning)
+    assert any("Out of date" in w.value for w in at.warning)
+
+
+def test_save_the_vision_and_a_value(con: Connection, org: Organisation) -> None:
+    at = open_app("step03_vision")
+    at.text_area(key=f"vision_{org.id}_statement").input("Service people rely on")
+    at.text_area(key=f"vision_{org.id}_story").input("They rang me back when they said")
+    submit(at, "Save vision")
+    assert vision.get_vision(con, org.id).statement == "Service people rely on"
+    at.text_input(key="value_name").input("Own it")
+    submit(at, "Add value")
+    assert [v.name for v in vision.list_values(con, org.id)] == ["Own it"]
+
+
+def test_brainstorm_entry_needs_a_name_then_is_added(con: Connection, org: Organisation) -> None:
+    at = open_app("step03_vision")
+    at.text_input(key="brainstorm_text").input("Being listened to")
+    submit(at, "Add to the wall")
+    assert any("Enter your name" in e for e in errors(at))
+    assert vision.list_entries(con, org.id) == []
+    at.text_input(key="participant").input("Priya")
+    at.text_input(key="brainstorm_text").input("Being listened to")
+    submit(at, "Add to the wall")
+    (entry,) = vision.list_entries(con, org.id)
+    assert (entry.author, entry.text) == ("Priya", "Being listened to")
+    at.button(key=f"vote_{entry.id}").click().run()
+    assert vision.list_entries(con, org.id)[0].voters == ("Priya",)
+
+
+def test_add_a_standard_and_flag_over_promising(con: Connection, org: Organisation) -> None:
+    at = open_app("step04_standards")
+    at.text_input(key="standard_new_title").input("Reply to emails within a day")
+    at.selectbox(key="standard_new_channel").set_value("Email")
+    at.selectbox(key="standard_new_quality").set_value("Timeliness")
+    at.text_input(key="standard_new_measure").input("Time to first reply")
+    at.number_input(key="standard_new_target").set_value(24)
+    at.selectbox(key="standard_new_direction").set_value("lower")
+    at.number_input(key="standard_new_promise").set_value(4)
+    submit(at, "Add standard")
+    assert errors(at) == ["A target needs a unit (for example rings, seconds, hours or %) so "
+                          "people know what the number means."]
+    assert standards.list_standards(con, org.id) == []
+    at.text_input(key="standard_new_unit").input("hours")
+    submit(at, "Add standard")
+    (saved,) = standards.list_standards(con, org.id)
+    assert (saved.target, saved.promise, saved.unit) == (24, 4, "hours")
+    assert any("Over-promising" in w.value for w in at.warning)
+
+
+def test_template_and_communication(con: Connection, org: Organisation) -> None:
+    at = open_app("step04_standards")
+    at.button(key="template_add_0").click().run()
+    (saved,) = standards.list_standards(con, org.id)
+    assert saved.title == standards.templates()[0].title
+    at.radio(key="comm_audience").set_value("external").run()
+    at.selectbox(key="comm_method").set_value("Service charter")
+    at.text_input(key="comm_note").input("Charter v2")
+    submit(at, "Record communication")
+    (logged,) = standards.list_communications(con, org.id)
+    assert (logged.audience, logged.method, logged.note) == ("external", "Service charter",
+                                                             "Charter v2")
+
+
+def test_phrase_check_tab(con: Connection, org: Organisation) -> None:
+    at = open_app("step04_standards")
+    at.text_area(key="phrase_text").input("Unfortunately you will have to wait").run()
+    table = table_with(at, "Say instead")
+    assert list(table["Found"]) == ["Unfortunately", "you will have to"]
