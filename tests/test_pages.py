@@ -71,13 +71,24 @@ def test_without_organisations_pages_point_to_settings(con: Connection) -> None:
     assert any("Create or choose an organisation" in i.value for i in at.info)
 
 
-def test_create_an_organisation_and_switch_to_it(con: Connection) -> None:
+def test_create_an_organisation_and_switch_to_it(con: Connection, org: Organisation) -> None:
     at = open_app("organisations")
+    assert at.selectbox(key="org_id").value == org.id
     at.text_input(key="org_new_name").input("Harbour Hotels")
     submit(at, "Create organisation")
     created = orgs.find_organisation(con, "Harbour Hotels")
     assert at.session_state["org_id"] == created.id
+    assert at.selectbox(key="org_id").value == created.id
     assert any("Created" in s.value for s in at.success)
+
+
+def test_first_start_welcomes_and_offers_the_demo(con: Connection) -> None:
+    at = open_app()
+    assert [t.value for t in at.title] == ["Customer-service strategy planner"]
+    submit(at, "Load the demo")
+    (demo,) = orgs.list_organisations(con)
+    assert at.selectbox(key="org_id").value == demo.id
+    assert [t.value for t in at.title] == [demo.name.replace("(", "\\(").replace(")", "\\)")]
 
 
 def test_duplicate_organisation_name_shows_message_and_writes_nothing(

@@ -60,9 +60,20 @@ def db() -> storage.Connection:
 # --- Sidebar: organisation, period and who is taking part ------------------------
 
 
+def select_org(org_id: int | None) -> None:
+    """Make ``org_id`` the selected organisation from the next script run on.
+
+    The sidebar's selectbox owns ``org_id`` once drawn, so a page asks for the
+    change here and the sidebar applies it before drawing the selectbox again.
+    """
+    st.session_state["_next_org"] = org_id
+
+
 def sidebar() -> None:
     con = db()
     orgs = list_organisations(con)
+    if "_next_org" in st.session_state:
+        st.session_state["org_id"] = st.session_state.pop("_next_org")
     with st.sidebar:
         if orgs:
             ids = [o.id for o in orgs]

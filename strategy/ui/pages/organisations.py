@@ -5,13 +5,41 @@ from __future__ import annotations
 import streamlit as st
 
 from strategy import orgs
+from strategy.db import Connection
 from strategy.demo import DEMO_NAME, load_demo
 from strategy.errors import ValidationError
 from strategy.ui import context as ui
 
 
-def _switch_to(org_id: int) -> None:
-    st.session_state["org_id"] = org_id
+def create_form(con: Connection) -> None:
+    """Start a new, empty organisation and switch to it."""
+    st.subheader("Start a new organisation", anchor=False)
+    with st.form("org_create", clear_on_submit=False):
+        errors = ui.FieldErrors()
+        new_name = st.text_input("Name of the new organisation", key="org_new_name",
+                                 max_chars=120)
+        errors.slot("name")
+        if st.form_submit_button("Create organisation"):
+            def create() -> None:
+                created = orgs.create_organisation(con, new_name)
+                ui.select_org(created.id)
+            ui.attempt(create, errors, success=f"Created “{new_name.strip()}”. It is now "
+                                               "the selected organisation: start with step 1.")
+
+
+def demo_form(con: Connection, expanded: bool = False) -> None:
+    """Load the demo organisation under a name of the person's choosing."""
+    with st.expander("Load the demo organisation", expanded=expanded):
+        st.write("A filled-in example plan for a regional water utility, useful for seeing "
+                 "what a finished step looks like.")
+        with st.form("org_demo"):
+            errors = ui.FieldErrors()
+            demo_name = st.text_input("Name for the demo", value=DEMO_NAME, key="org_demo_name")
+            errors.slot("name")
+            if st.form_submit_button("Load the demo"):
+                def demo() -> None:
+                    ui.select_org(load_demo(con, demo_name).id)
+                ui.attempt(demo, errors, success="Demo organisation loaded.")
 
 
 def render() -> None:
@@ -37,30 +65,8 @@ def render() -> None:
                 ui.attempt(lambda: orgs.update_organisation(con, org.id, name, int(days)),
                            errors, success="Settings saved.")
 
-    st.subheader("Start a new organisation", anchor=False)
-    with st.form("org_create", clear_on_submit=False):
-        errors = ui.FieldErrors()
-        new_name = st.text_input("Name of the new organisation", key="org_new_name",
-                                 max_chars=120)
-        errors.slot("name")
-        if st.form_submit_button("Create organisation"):
-            def create() -> None:
-                created = orgs.create_organisation(con, new_name)
-                _switch_to(created.id)
-            ui.attempt(create, errors, success=f"Created “{new_name.strip()}”. It is now "
-                                               "the selected organisation: start with step 1.")
-
-    with st.expander("Load the demo organisation"):
-        st.write("A filled-in example plan for a regional water utility, useful for seeing "
-                 "what a finished step looks like.")
-        with st.form("org_demo"):
-            errors = ui.FieldErrors()
-            demo_name = st.text_input("Name for the demo", value=DEMO_NAME, key="org_demo_name")
-            errors.slot("name")
-            if st.form_submit_button("Load the demo"):
-                def demo() -> None:
-                    _switch_to(load_demo(con, demo_name).id)
-                ui.attempt(demo, errors, success="Demo organisation loaded.")
+    create_form(con)
+    demo_form(con)
 
     if org is not None:
         st.subheader("Delete this organisation", anchor=False)
@@ -79,7 +85,7 @@ def render() -> None:
                         raise ValidationError({"confirm": "The name you typed does not match; "
                                                           "nothing was deleted."})
                     orgs.delete_organisation(con, org.id)
-                    st.session_state.pop("org_id", None)
+                    ui.select_org(None)
                 ui.attempt(delete, errors, success=f"Deleted “{org.name}”.")
 
 

@@ -6,12 +6,17 @@ import streamlit as st
 
 from strategy import customers, needs, standards
 from strategy.steps import STEPS, Status, next_step, statuses
+from strategy.db import Connection
 from strategy.ui import context as ui
+from strategy.ui.pages.organisations import create_form, demo_form
 
 
 def render() -> None:
     con = ui.db()
-    org = ui.require_org()
+    org = ui.current_org()
+    if org is None:
+        _welcome(con)
+        return
     st.title(ui.md(org.name), anchor=False)
     st.caption(f"Customer-service strategy · period {ui.period()}")
     ui.show_flash()
@@ -56,10 +61,20 @@ def render() -> None:
         st.subheader("Top service priorities", anchor=False)
         st.caption("Largest gaps between how much a quality matters and how well it is "
                    "delivered today (step 2).")
-        st.dataframe(
-            [{"Segment": a.segment, "Quality": a.quality, "Importance": a.importance,
-              "Performance": a.performance, "Gap": a.gap} for a in top],
-            hide_index=True, width="stretch", key="overview_priorities")
+        for rank, a in enumerate(top, start=1):
+            st.markdown(f"{rank}\\. **{ui.md(a.segment)}** – {ui.md(a.quality)}: gap {a.gap} "
+                        f"(importance {a.importance}, performance {a.performance})")
+
+
+def _welcome(con: Connection) -> None:
+    st.title("Customer-service strategy planner", anchor=False)
+    st.write("Build your organisation's customer-service strategy in eleven steps: who your "
+             "customers are, what they need, the standards you keep and who keeps them, how "
+             "customers and employees are doing, and a review every quarter.")
+    ui.show_flash()
+    create_form(con)
+    st.caption("Or look at a filled-in example first:")
+    demo_form(con)
 
 
 if __name__ == "__main__":
