@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -102,7 +102,7 @@ def _explain_open_failure(path: Path, exc: Exception) -> str:
         )
     elif "not a valid DuckDB database" in text:
         cause = "it is not a DuckDB database file. Choose another path for STRATEGY_DB."
-    elif "newer" in text.lower() or "version" in text.lower() and "storage" in text.lower():
+    elif "newer" in text.lower() or ("version" in text.lower() and "storage" in text.lower()):
         cause = "it was written by a newer version of the app."
     elif "Permission denied" in text or "Read-only" in text:
         cause = "the folder or file is not writable. Check its permissions."
@@ -169,10 +169,8 @@ def transaction(con: Connection) -> Iterator[Connection]:
         try:
             con.execute("COMMIT")
         except duckdb.TransactionException as exc:
-            try:
+            with suppress(duckdb.Error):  # the failed commit may have ended it already
                 con.execute("ROLLBACK")
-            except duckdb.Error:
-                pass  # the failed commit already ended the transaction
             raise ConflictError(
                 "Someone else saved the same thing at that moment. Nothing of yours "
                 "was saved; please try again."

@@ -122,7 +122,9 @@ def list_assessments(con: Connection, org_id: int, latest_only: bool = False,
         [org_id],
     ).fetchall()
     return [
-        Assessment(*row[:9], is_assumption=row[6] == ASSUMPTION, is_stale=row[7] < cutoff)
+        Assessment(id=row[0], segment_id=row[1], segment=row[2], quality=row[3],
+                   importance=row[4], performance=row[5], source=row[6], asked_on=row[7],
+                   notes=row[8], is_assumption=row[6] == ASSUMPTION, is_stale=row[7] < cutoff)
         for row in rows
         if not latest_only or row[9] == 1
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +23,8 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 def test_every_command_has_help() -> None:
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
-    for name, command in subparsers.choices.items():  # type: ignore[attr-defined]
+    choices: dict[str, argparse.ArgumentParser] = subparsers.choices  # type: ignore[assignment]
+    for name, command in choices.items():
         assert command.description, name
         assert all(action.help for action in command._actions), name
     result = run("--help")

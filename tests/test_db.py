@@ -57,7 +57,7 @@ def test_a_gap_in_the_migrations_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
             entries = [FakeEntry(f"{m.version:04d}_{m.name}.sql", m.sql) for m in real]
             return [*entries, FakeEntry(f"{len(real) + 2:04d}_skipped_one.sql", "SELECT 1")]
 
-    monkeypatch.setattr(db.resources, "files", lambda _package: FakeFolder())
+    monkeypatch.setattr("importlib.resources.files", lambda _package: FakeFolder())
     with pytest.raises(StorageError, match="is missing"):
         db.available_migrations()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from strategy.steps import STEPS
 
@@ -17,7 +18,7 @@ def page_file(module: str) -> Path:
     return PAGES_DIR / f"{module}.py"
 
 
-def build() -> st.navigation:  # type: ignore[valid-type]
+def build() -> StreamlitPage:
     # Pages are files (each ends by calling its render()) so that AppTest can
     # switch to them just as a person clicks through the navigation.
     home = st.Page(page_file("overview"), title="Overview", icon=":material/dashboard:",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from strategy import customers, needs, standards
-from strategy.steps import STEPS, Status, next_step, statuses
 from strategy.db import Connection
+from strategy.steps import STEPS, Status, next_step, statuses
 from strategy.ui import context as ui
 from strategy.ui.pages.organisations import create_form, demo_form
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from strategy import customers
-from strategy.db import Connection
 from strategy.customers import Segment, SegmentInput
+from strategy.db import Connection
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.vocabulary import CHANNELS, SEGMENT_KINDS, SIZE_UNITS, VALUE_LEVELS

@@ -17,7 +17,7 @@ from strategy.vocabulary import CHOICE_REASONS, EVIDENCE_SOURCES, EXPECTATION_FA
 STEP = step("needs")
 
 
-def _chart(latest: list[Assessment]) -> alt.LayerChart:
+def _chart(latest: list[Assessment]) -> alt.LayerChart | alt.FacetChart:
     frame = pd.DataFrame(
         [{"Segment": a.segment, "Quality": a.quality, "Importance": a.importance,
           "Performance": a.performance, "Gap": a.gap, "Source": a.source,

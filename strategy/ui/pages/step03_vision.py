@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from strategy import vision
@@ -69,7 +71,7 @@ def _values(con: Connection, org_id: int) -> None:
             if value.description:
                 head.caption(ui.md(value.description))
             if action.button("Remove", key=f"value_delete_{value.id}", icon=":material/delete:"):
-                ui.attempt(lambda v=value.id: vision.delete_value(con, org_id, v),
+                ui.attempt(partial(vision.delete_value, con, org_id, value.id),
                            success=f"Removed the value “{value.name}”.")
             if not value.behaviours:
                 st.caption("No behaviours yet: what would a customer see someone do?")
@@ -78,7 +80,7 @@ def _values(con: Connection, org_id: int) -> None:
                 line.markdown(f"- {ui.md(text)}")
                 if drop.button("", key=f"behaviour_delete_{behaviour_id}",
                                icon=":material/close:", help="Remove this behaviour"):
-                    ui.attempt(lambda b=behaviour_id: vision.delete_behaviour(con, org_id, b))
+                    ui.attempt(partial(vision.delete_behaviour, con, org_id, behaviour_id))
 
     left, right = st.columns(2)
     with left, st.form("value_add"):
@@ -135,18 +137,18 @@ def _brainstorm(org_id: int) -> None:
     for entry in entries:
         with st.container(border=True, key=f"brainstorm_entry_{entry.id}"):
             text_col, vote_col = st.columns([6, 1])
-            badge = " ✅ adopted" if entry.adopted else ""
+            badge = " :green-badge[:material/check: Adopted]" if entry.adopted else ""
             text_col.markdown(f"{ui.md(entry.text)}{badge}")
             text_col.caption(f"{ui.md(entry.author)} · {entry.votes} "
                              f"vote{'s' if entry.votes != 1 else ''}")
             mine = me in entry.voters
-            if vote_col.button("Unvote" if mine else "Vote", key=f"vote_{entry.id}",
-                               icon=":material/thumb_up:", type="primary" if mine else
-                               "secondary", disabled=not me,
-                               help=None if me else "Enter your name in the sidebar to vote"):
-                if ui.attempt(lambda e=entry.id: vision.toggle_vote(con, org_id, e, me),
-                              rerun=False):
-                    st.rerun(scope="fragment")
+            clicked = vote_col.button(
+                "Unvote" if mine else "Vote", key=f"vote_{entry.id}", icon=":material/thumb_up:",
+                type="primary" if mine else "secondary", disabled=not me,
+                help=None if me else "Enter your name in the sidebar to vote")
+            if clicked and ui.attempt(
+                    partial(vision.toggle_vote, con, org_id, entry.id, me), rerun=False):
+                st.rerun(scope="fragment")
 
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 import streamlit as st
 
@@ -171,7 +172,7 @@ def _templates(con: Connection, org_id: int, register: list[Standard]) -> None:
             added = template.title.lower() in have
             if button_col.button("Added" if added else "Add", key=f"template_add_{index}",
                                  disabled=added, icon=":material/add:"):
-                ui.attempt(lambda t=template.title: standards.add_from_template(con, org_id, t),
+                ui.attempt(partial(standards.add_from_template, con, org_id, template.title),
                            success=f"Added “{template.title}” to the register.")
 
 
