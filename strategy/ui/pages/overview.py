@@ -50,9 +50,10 @@ def render() -> None:
         with st.container(border=True, key=f"overview_step_{step.number}"):
             title_col, badge_col = st.columns([5, 1])
             if step.available:
-                title_col.page_link(ui.PAGES[step.slug], label=f"{step.number}. {step.title}")
+                title_col.page_link(ui.PAGES[step.slug],
+                                    label=f"**{step.number}. {step.title}**")
             else:
-                title_col.markdown(f"**{step.number}. {step.title}**")
+                title_col.markdown(f":gray[{step.number}. {step.title}]")
             badge_col.badge(label, color=colour, icon=icon)  # type: ignore[arg-type]
             title_col.caption(f"{step.purpose} Done when: {step.done_when}")
 

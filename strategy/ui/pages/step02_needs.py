@@ -32,7 +32,7 @@ def _chart(latest: list[Assessment]) -> alt.LayerChart | alt.FacetChart:
                 axis=alt.Axis(values=[1, 2, 3, 4, 5]), title="Current performance (1–5)"),
         y=alt.Y("Importance:Q", scale=alt.Scale(domain=[0.5, 5.5]),
                 axis=alt.Axis(values=[1, 2, 3, 4, 5]), title="Importance (1–5)"),
-        color=alt.Color("Segment:N", legend=alt.Legend(orient="right")),
+        color=alt.Color("Segment:N", legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=["Segment", "Quality", "Importance", "Performance", "Gap", "Source", "Asked"],
     )
     diagonal = alt.Chart(pd.DataFrame({"x": [0.5, 5.5], "y": [0.5, 5.5]})).mark_line(
@@ -41,7 +41,7 @@ def _chart(latest: list[Assessment]) -> alt.LayerChart | alt.FacetChart:
         {"x": 1.3, "y": 5.3, "text": "Fix first: matters, delivered poorly"},
         {"x": 4.7, "y": 0.7, "text": "Possible over-delivery"},
     ])).mark_text(color="gray", fontSize=11).encode(x="x:Q", y="y:Q", text="text:N")
-    return alt.layer(diagonal, points, labels).properties(height=420)
+    return alt.layer(diagonal, points, labels).properties(height=460)
 
 
 def render() -> None:
@@ -82,7 +82,7 @@ def render() -> None:
                    + ", ".join(ui.md(n) for n in unevidenced))
 
     if latest:
-        chart_col, table_col = st.columns([3, 2])
+        chart_col, table_col = st.columns(2)
         with chart_col:
             st.subheader("Importance against performance", anchor=False)
             st.altair_chart(_chart(latest), width="stretch", key="needs_chart")
@@ -90,11 +90,11 @@ def render() -> None:
             st.subheader("Priorities", anchor=False)
             st.caption("Ranked by gap (importance − performance), then importance.")
             st.dataframe(
-                [{"Rank": i, "Segment": a.segment, "Quality": a.quality, "Gap": a.gap,
+                [{"Rank": i, "Gap": a.gap, "Segment": a.segment, "Quality": a.quality,
                   "Imp.": a.importance, "Perf.": a.performance,
                   "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
                  for i, a in enumerate(ranked, start=1)],
-                hide_index=True, width="stretch", height=420, key="needs_priorities")
+                hide_index=True, width="stretch", height=560, key="needs_priorities")
 
     add_tab, expect_tab, history_tab, quality_tab = st.tabs(
         ["Record an assessment", "Expectations and choice", "All assessments",

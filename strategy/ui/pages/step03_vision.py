@@ -118,6 +118,9 @@ def _brainstorm(org_id: int) -> None:
     me = ui.participant()
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
+    if not me:
+        st.info("Enter your name in the sidebar to add answers and vote.",
+                icon=":material/badge:")
     with st.form("brainstorm_add", clear_on_submit=True):
         errors = ui.FieldErrors()
         text = st.text_input("Customer service means …", key="brainstorm_text", max_chars=280)
@@ -134,15 +137,16 @@ def _brainstorm(org_id: int) -> None:
         return
     st.caption(f"{len(entries)} answers · "
                f"{sum(e.votes for e in entries)} votes · refreshed every {REFRESH_SECONDS} s")
-    for entry in entries:
-        with st.container(border=True, key=f"brainstorm_entry_{entry.id}"):
-            text_col, vote_col = st.columns([6, 1])
+    # Cards in three columns read well on a projector and on a laptop alike.
+    columns = st.columns(3)
+    for index, entry in enumerate(entries):
+        with columns[index % 3].container(border=True, key=f"brainstorm_entry_{entry.id}"):
             badge = " :green-badge[:material/check: Adopted]" if entry.adopted else ""
-            text_col.markdown(f"{ui.md(entry.text)}{badge}")
-            text_col.caption(f"{ui.md(entry.author)} · {entry.votes} "
-                             f"vote{'s' if entry.votes != 1 else ''}")
+            st.markdown(f"{ui.md(entry.text)}{badge}")
+            st.caption(f"{ui.md(entry.author)} · {entry.votes} "
+                       f"vote{'s' if entry.votes != 1 else ''}")
             mine = me in entry.voters
-            clicked = vote_col.button(
+            clicked = st.button(
                 "Unvote" if mine else "Vote", key=f"vote_{entry.id}", icon=":material/thumb_up:",
                 type="primary" if mine else "secondary", disabled=not me,
                 help=None if me else "Enter your name in the sidebar to vote")
