@@ -7,5 +7,6 @@ from strategy.ui import context, navigation
 st.set_page_config(page_title="Service strategy planner", page_icon=":material/handshake:",
                    layout="wide")
 pages = navigation.build()
-context.sidebar()
-pages.run()
+with context.guard():
+    context.sidebar()
+    pages.run()

@@ -114,7 +114,10 @@ def _org_tables(con: Connection) -> list[str]:
 def deletion_summary(con: Connection, org_id: int) -> dict[str, int]:
     """What deleting the organisation would remove: noun -> count (non-zero only)."""
     summary: dict[str, int] = {}
-    for table in _org_tables(con):
+    # Listed in the order of the plan's steps, then anything newer.
+    tables = sorted(_org_tables(con), key=lambda t: (list(TABLE_NOUNS).index(t)
+                                                      if t in TABLE_NOUNS else len(TABLE_NOUNS)))
+    for table in tables:
         (count,) = con.execute(
             f'SELECT count(*) FROM "{table}" WHERE org_id = ?', [org_id]
         ).fetchone() or (0,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -40,8 +41,17 @@ def table_with(at: AppTest, column: str) -> Any:
     return frame
 
 
+def plain(markdown: str) -> str:
+    """What the person reads: the app escapes every Markdown character of user text."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+
+
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return [plain(e.value) for e in at.error]
+
+
+def successes(at: AppTest) -> list[str]:
+    return [plain(s.value) for s in at.success]
 
 
 @pytest.fixture
@@ -79,7 +89,7 @@ def test_create_an_organisation_and_switch_to_it(con: Connection, org: Organisat
     created = orgs.find_organisation(con, "Harbour Hotels")
     assert at.session_state["org_id"] == created.id
     assert at.selectbox(key="org_id").value == created.id
-    assert any("Created" in s.value for s in at.success)
+    assert any("Created" in s for s in successes(at))
 
 
 def test_first_start_welcomes_and_offers_the_demo(con: Connection) -> None:
@@ -121,7 +131,7 @@ def test_add_a_segment(con: Connection, org: Organisation) -> None:
     (segment,) = customers.list_segments(con, org.id)
     assert (segment.name, segment.kind, segment.channels, segment.serving_teams) == (
         "Field crews", "internal", ["Phone", "Field"], ["Work planning"])
-    assert any("Added the segment" in s.value for s in at.success)
+    assert "Added the segment “Field crews”." in successes(at)
 
 
 def test_segment_without_name_is_refused_beside_the_field(con: Connection,

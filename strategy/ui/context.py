@@ -47,7 +47,7 @@ def db() -> storage.Connection:
     try:
         return _connection(path).cursor()
     except StorageError as exc:
-        st.error(exc.message, icon=":material/database:")
+        st.error(md(exc.message), icon=":material/database:")
         st.stop()
     except duckdb.FatalException:
         # A fatal error invalidates the whole database instance: reopen next run.
@@ -153,14 +153,17 @@ def md(text: object) -> str:
 
 
 def flash(message: str) -> None:
-    """A success message that survives the rerun that follows a save."""
+    """A success message that survives the rerun that follows a save.
+
+    Messages (like errors) are shown as plain text: they often quote what the
+    person typed."""
     st.session_state["_flash"] = message
 
 
 def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
     if message:
-        st.success(message, icon=":material/check:")
+        st.success(md(message), icon=":material/check:")
 
 
 def forget(prefix: str) -> None:
@@ -184,11 +187,11 @@ class FieldErrors:
         unplaced = []
         for field, message in error.fields.items():
             if field in self._slots:
-                self._slots[field].error(message)
+                self._slots[field].error(md(message))
             else:
                 unplaced.append(message)
         if unplaced:
-            st.error(" ".join(unplaced))
+            st.error(md(" ".join(unplaced)))
 
 
 def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
@@ -200,10 +203,10 @@ def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
         if errors is not None:
             errors.show(exc)
         else:
-            st.error(exc.message)
+            st.error(md(exc.message))
         return False
     except StrategyError as exc:
-        st.error(exc.message)
+        st.error(md(exc.message))
         return False
     except duckdb.Error:
         log.exception("database error during a user action")
@@ -222,10 +225,15 @@ def guard() -> Iterator[None]:
     try:
         yield
     except StrategyError as exc:
-        st.error(exc.message)
+        st.error(md(exc.message))
     except duckdb.FatalException:
         _connection.clear()
         st.error("The database stopped working and will be reopened. Please reload the page.")
+    except Exception:
+        # Streamlit's own stop and rerun signals are BaseExceptions and pass through.
+        log.exception("unexpected error while drawing a page")
+        st.error("Something went wrong while showing this page. Nothing was changed. Reload "
+                 "the page; if it happens again, tell whoever runs this app.")
 
 
 # --- Page furniture ----------------------------------------------------------------

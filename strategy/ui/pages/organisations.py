@@ -51,7 +51,7 @@ def render() -> None:
     org = ui.current_org()
 
     if org is not None:
-        st.subheader(f"Settings of {org.name}", anchor=False)
+        st.subheader(f"Settings of {ui.md(org.name)}", anchor=False)
         with st.form("org_settings"):
             errors = ui.FieldErrors()
             name = st.text_input("Name", value=org.name, key=f"org_name_{org.id}", max_chars=120)
