@@ -65,6 +65,11 @@ def main() -> None:
                     page.wait_for_timeout(800)
                     page.screenshot(path=str(out / f"{name}.png"))
                     print(out / f"{name}.png")
+                # The README's picture: the overview at an ordinary laptop size.
+                page.set_viewport_size({"width": 1400, "height": 1000})
+                open_page(page, f"{app.url}/needs?me=Facilitator")
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
                 browser.close()
         finally:
             app.process.terminate()

@@ -255,3 +255,15 @@ def test_phrase_check_tab(con: Connection, org: Organisation) -> None:
     at.text_area(key="phrase_text").input("Unfortunately you will have to wait").run()
     table = table_with(at, "Say instead")
     assert list(table["Found"]) == ["Unfortunately", "you will have to"]
+
+
+def test_unopenable_database_is_explained_in_the_app(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "notes.duckdb"
+    bad.write_text("my notes" * 500)
+    monkeypatch.setenv("STRATEGY_DB", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    (message,) = errors(at)
+    assert message.startswith(f"Cannot open the database file {bad}")
+    assert "not a DuckDB database file" in message

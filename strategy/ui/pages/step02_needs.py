@@ -29,7 +29,8 @@ def _chart(latest: list[Assessment]) -> alt.LayerChart | alt.FacetChart:
     frame["x"] = frame["Performance"] + (frame["Spread"] - (group_size - 1) / 2) * 0.12
     points = alt.Chart(frame).mark_circle(size=140, opacity=0.85).encode(
         x=alt.X("x:Q", scale=alt.Scale(domain=[0.5, 5.5]),
-                axis=alt.Axis(values=[1, 2, 3, 4, 5]), title="Current performance (1–5)"),
+                axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d"),
+                title="Current performance (1–5)"),
         y=alt.Y("Importance:Q", scale=alt.Scale(domain=[0.5, 5.5]),
                 axis=alt.Axis(values=[1, 2, 3, 4, 5]), title="Importance (1–5)"),
         color=alt.Color("Segment:N", legend=alt.Legend(orient="bottom", columns=3)),

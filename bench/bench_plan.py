@@ -1,0 +1,97 @@
+"""Benchmark: how the plan's queries and pages cope with a large organisation.
+
+    make bench        (or: .venv/bin/python bench/bench_plan.py [SCALE])
+
+Prints timings; asserts nothing. SCALE multiplies the default sizes
+(200 segments, 14 assessments each, 400 standards, 600 brainstorm entries).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from strategy import customers, needs, standards, vision  # noqa: E402
+from strategy.db import open_database  # noqa: E402
+from strategy.orgs import create_organisation  # noqa: E402
+from strategy.steps import statuses  # noqa: E402
+from strategy.vocabulary import CHANNELS, EVIDENCE_SOURCES, SERVICE_QUALITIES  # noqa: E402
+
+
+def timed(label: str, action: Callable[[], object], repeat: int = 5) -> None:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        runs.append(time.perf_counter() - start)
+    print(f"{label:<48} median {statistics.median(runs) * 1000:8.1f} ms   "
+          f"max {max(runs) * 1000:8.1f} ms   ({repeat} runs)")
+
+
+def main() -> None:
+    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
+    n_segments, n_standards, n_entries = int(200 * scale), int(400 * scale), int(600 * scale)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.duckdb"
+        con = open_database(path)
+        org = create_organisation(con, "Large Org")
+        today = date.today()
+        start = time.perf_counter()
+        for i in range(n_segments):
+            segment_id = customers.add_segment(con, org.id, customers.SegmentInput(
+                f"Segment {i}", "internal" if i % 3 else "external", serving_teams=[f"T{i % 20}"],
+                channels=[CHANNELS[i % len(CHANNELS)]]))
+            for j, quality in enumerate(SERVICE_QUALITIES):
+                needs.add_assessment(con, org.id, needs.AssessmentInput(
+                    segment_id, quality, 1 + (i + j) % 5, 1 + (i * j) % 5,
+                    EVIDENCE_SOURCES[(i + j) % len(EVIDENCE_SOURCES)],
+                    today - timedelta(days=(i * 7 + j) % 400)), today=today)
+        for i in range(n_standards):
+            standards.add_standard(con, org.id, standards.StandardInput(
+                f"Standard {i}", CHANNELS[i % len(CHANNELS)], SERVICE_QUALITIES[i % 14],
+                measure="Minutes", target=10 + i % 50, unit="minutes", direction="lower"))
+        for i in range(n_entries):
+            vision.add_entry(con, org.id, f"Person {i % 40}", f"Answer number {i}")
+        elapsed = time.perf_counter() - start
+        n_assessments = n_segments * len(SERVICE_QUALITIES)
+        writes = n_segments + n_assessments + n_standards + n_entries
+        print(f"data: {n_segments} segments, {n_assessments} assessments, {n_standards} "
+              f"standards, {n_entries} brainstorm entries")
+        print(f"{'writing it through the domain functions':<48} {elapsed:8.2f} s total, "
+              f"{elapsed / writes * 1000:.2f} ms per save")
+
+        timed("list_assessments (latest only)",
+              lambda: needs.list_assessments(con, org.id, latest_only=True))
+        timed("priorities", lambda: needs.priorities(con, org.id))
+        timed("list_standards", lambda: standards.list_standards(con, org.id))
+        timed("list_entries (brainstorm wall)", lambda: vision.list_entries(con, org.id))
+        timed("statuses of all eleven steps", lambda: statuses(con, org.id))
+        con.close()
+
+        # Whole page runs, as a person's browser triggers them.
+        os.environ["STRATEGY_DB"] = str(path)
+        from streamlit.testing.v1 import AppTest
+
+        app = str(ROOT / "app.py")
+        for page in ["overview", "step01_customers", "step02_needs", "step03_vision",
+                     "step04_standards"]:
+            def render(page: str = page) -> None:
+                at = AppTest.from_file(app, default_timeout=120).run()
+                if page != "overview":
+                    at.switch_page(f"strategy/ui/pages/{page}.py").run()
+                assert not at.exception, at.exception
+            timed(f"page run: {page}" + ("" if page == "overview" else " (+ overview)"),
+                  render, repeat=3)
+
+
+if __name__ == "__main__":
+    main()
