@@ -79,20 +79,22 @@ def test_build_a_plan_and_find_it_after_reloading(app_server: RunningApp, browse
     context.close()
 
 
+def participant(browser: Any, app: RunningApp, name: str, path: str) -> Any:
+    """A workshop participant's own browser, on the first organisation."""
+    context = browser.new_context(viewport={"width": 1300, "height": 1400})
+    page = context.new_page()
+    open_page(page, f"{app.url}/?me={name}")
+    if page.get_by_role("heading", name="Customer-service strategy planner").count():
+        fill(page, "org_new_name", "Workshop Org")
+        submit(page, "Create organisation")
+    open_page(page, f"{app.url}/{path}?me={name}")
+    return page
+
+
 def test_workshop_participants_see_each_others_brainstorm_entries(
         app_server: RunningApp, browser: Any) -> None:
-    from strategy.orgs import list_organisations  # noqa: F401  (documents the data used)
-
-    pages = []
-    for name in ("Priya", "Tom"):
-        context = browser.new_context(viewport={"width": 1300, "height": 1400})
-        page = context.new_page()
-        open_page(page, f"{app_server.url}/vision?me={name}")
-        pages.append(page)
+    pages = [participant(browser, app_server, name, "vision") for name in ("Priya", "Tom")]
     priya, tom = pages
-    for page in pages:
-        if page.get_by_text("Create or choose an organisation first.").count():
-            pytest.fail("the first browser test creates the organisation this test uses")
 
     fill(priya, "brainstorm_text", "Being told before the water goes off")
     submit(priya, "Add to the wall")
@@ -110,4 +112,29 @@ def test_workshop_participants_see_each_others_brainstorm_entries(
     settle(priya)
     tom.get_by_text("Tom · 1 vote", exact=True).wait_for(timeout=15_000)
     for page in pages:
+        page.context.close()
+
+
+def test_two_people_saving_the_vision_lose_nothing(app_server: RunningApp,
+                                                   browser: Any) -> None:
+    ana, ben = (participant(browser, app_server, name, "vision") for name in ("Ana", "Ben"))
+    for page in (ana, ben):
+        page.get_by_role("tab", name="Vision and customer story").click()
+        settle(page)
+    ana_box = ana.get_by_role("textbox", name="Vision statement")
+    ben_box = ben.get_by_role("textbox", name="Vision statement")
+    ana_box.fill("Service our customers can rely on, every time.")
+    ben_box.fill("We own every customer's problem until it is solved.")
+    submit(ana, "Save vision")
+    ana.get_by_text("Vision saved.").wait_for()
+    submit(ben, "Save vision")
+    # Ben is told, and what he typed is still there; Ana's vision was not overwritten.
+    ben.get_by_text(re.compile("Someone else saved the vision while you were editing")).wait_for()
+    assert ben_box.input_value() == "We own every customer's problem until it is solved."
+    ben.get_by_role("button", name="Load the latest version").click()
+    settle(ben)
+    ben.get_by_role("tab", name="Vision and customer story").click()
+    assert ben.get_by_role("textbox", name="Vision statement").input_value() == \
+        "Service our customers can rely on, every time."
+    for page in (ana, ben):
         page.context.close()

@@ -35,6 +35,12 @@ def submit(at: AppTest, label: str) -> AppTest:
     return at
 
 
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
 def table_with(at: AppTest, column: str) -> Any:
     """The one table showing ``column`` (tables carry no key in AppTest)."""
     (frame,) = [d.value for d in at.dataframe if column in d.value.columns]
@@ -146,7 +152,7 @@ def test_editing_a_segment_someone_else_saved_keeps_both(con: Connection,
                                                          org: Organisation) -> None:
     segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
     at = open_app("step01_customers")
-    prefix = f"segment_edit_{segment_id}"
+    prefix = f"segment_edit_{segment_id}_0"
     # Someone else saves while this person is typing.
     other = customers.get_segment(con, org.id, segment_id)
     customers.update_segment(con, org.id, segment_id, other.version,
@@ -192,8 +198,8 @@ def test_needs_page_flags_assumptions(con: Connection, demo: Organisation) -> No
 
 def test_save_the_vision_and_a_value(con: Connection, org: Organisation) -> None:
     at = open_app("step03_vision")
-    at.text_area(key=f"vision_{org.id}_statement").input("Service people rely on")
-    at.text_area(key=f"vision_{org.id}_story").input("They rang me back when they said")
+    at.text_area(key=f"vision_{org.id}_0_statement").input("Service people rely on")
+    at.text_area(key=f"vision_{org.id}_0_story").input("They rang me back when they said")
     submit(at, "Save vision")
     assert vision.get_vision(con, org.id).statement == "Service people rely on"
     at.text_input(key="value_name").input("Own it")
@@ -212,8 +218,10 @@ def test_brainstorm_entry_needs_a_name_then_is_added(con: Connection, org: Organ
     submit(at, "Add to the wall")
     (entry,) = vision.list_entries(con, org.id)
     assert (entry.author, entry.text) == ("Priya", "Being listened to")
-    at.button(key=f"vote_{entry.id}").click().run()
+    click(at, f"vote_{entry.id}")
+    assert not at.exception
     assert vision.list_entries(con, org.id)[0].voters == ("Priya",)
+    assert at.button(key=f"vote_{entry.id}").label == "Unvote"
 
 
 def test_add_a_standard_and_flag_over_promising(con: Connection, org: Organisation) -> None:
@@ -238,7 +246,7 @@ def test_add_a_standard_and_flag_over_promising(con: Connection, org: Organisati
 
 def test_template_and_communication(con: Connection, org: Organisation) -> None:
     at = open_app("step04_standards")
-    at.button(key="template_add_0").click().run()
+    click(at, "template_add_0")
     (saved,) = standards.list_standards(con, org.id)
     assert saved.title == standards.templates()[0].title
     at.radio(key="comm_audience").set_value("external").run()

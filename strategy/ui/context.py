@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from strategy import db as storage
 from strategy.errors import StorageError, StrategyError, ValidationError
@@ -164,6 +165,48 @@ def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
     if message:
         st.success(md(message), icon=":material/check:")
+
+
+class EditSession:
+    """One person's edit of one stored record, for optimistic saving.
+
+    It remembers the version the person started from, so that a save made by
+    someone else in the meantime is refused rather than overwritten. ``prefix``
+    is the widget-key prefix; it changes when the edit restarts, because the
+    browser would otherwise send back the old text for the same widgets.
+    """
+
+    def __init__(self, name: str, version: int) -> None:
+        self._name = name
+        generation = st.session_state.setdefault(f"_edit_gen_{name}", 0)
+        self.prefix = f"{name}_{generation}"
+        self.started_from: int = st.session_state.setdefault(f"_edit_ver_{name}", version)
+        self.stale = self.started_from != version
+
+    def restart(self) -> None:
+        """Show the stored record afresh (after a save, or to load a newer version)."""
+        st.session_state[f"_edit_gen_{self._name}"] = (
+            st.session_state.get(f"_edit_gen_{self._name}", 0) + 1)
+        st.session_state.pop(f"_edit_ver_{self._name}", None)
+
+    def offer_reload(self, noun: str) -> None:
+        if self.stale:
+            st.info(f"Someone else has saved a newer version of this {noun}.")
+            if st.button("Load the latest version", key=f"{self.prefix}_reload"):
+                self.restart()
+                st.rerun()
+
+
+def rerun_fragment() -> None:
+    """Redraw the fragment that is running, or the whole page on a full run.
+
+    A click inside a fragment normally reruns only the fragment, but a fragment
+    also draws as part of full runs, where Streamlit refuses a fragment rerun.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun(scope="fragment")
+    st.rerun()
 
 
 def forget(prefix: str) -> None:

@@ -107,29 +107,20 @@ def render() -> None:
         chosen = st.selectbox("Segment", list(by_id), format_func=lambda i: by_id[i].name,
                               key="segment_edit_choice")
         segment = by_id[chosen]
-        prefix = f"segment_edit_{segment.id}"
-        # Remember the version the person started editing from, so a save made by
-        # someone else meanwhile is detected instead of overwritten.
-        version_key = f"{prefix}_version"
-        st.session_state.setdefault(version_key, segment.version)
+        edit = ui.EditSession(f"segment_edit_{segment.id}", segment.version)
         with st.form(f"segment_edit_form_{segment.id}"):
-            data, errors = _segment_form(con, org.id, prefix, segment)
+            data, errors = _segment_form(con, org.id, edit.prefix, segment)
             if st.form_submit_button("Save changes", type="primary"):
                 def save() -> None:
-                    customers.update_segment(con, org.id, segment.id,
-                                             st.session_state[version_key], data)
-                    ui.forget(prefix)
+                    customers.update_segment(con, org.id, segment.id, edit.started_from, data)
+                    edit.restart()
                 ui.attempt(save, errors, success="Segment saved.")
-        if st.session_state[version_key] != segment.version:
-            st.info("Someone else has saved a newer version of this segment.")
-            if st.button("Load the latest version", key=f"{prefix}_reload"):
-                ui.forget(prefix)
-                st.rerun()
+        edit.offer_reload("segment")
         with st.popover("Delete this segment", icon=":material/delete:"):
             lost = customers.dependents(con, org.id, segment.id)
             st.write(f"Delete {ui.md(segment.name)}"
                      + (f" and its {lost} needs assessments?" if lost else "?"))
-            if st.button("Yes, delete", key=f"{prefix}_delete", type="primary"):
+            if st.button("Yes, delete", key=f"segment_delete_{segment.id}", type="primary"):
                 ui.attempt(lambda: customers.delete_segment(con, org.id, segment.id),
                            success=f"Deleted “{segment.name}”.")
 

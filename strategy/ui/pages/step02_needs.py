@@ -136,9 +136,9 @@ def render() -> None:
         chosen = st.selectbox("Segment", list(by_id), key="expect_segment",
                               format_func=lambda i: by_id[i].name)
         segment = by_id[chosen]
-        prefix = f"expect_{segment.id}"
-        st.session_state.setdefault(f"{prefix}_version", segment.version)
-        with st.form(f"{prefix}_form"):
+        edit = ui.EditSession(f"expect_{segment.id}", segment.version)
+        prefix = edit.prefix
+        with st.form(f"expect_{segment.id}_form"):
             errors = ui.FieldErrors()
             factors = st.multiselect("What shapes their expectations", EXPECTATION_FACTORS,
                                      default=segment.expectation_factors, key=f"{prefix}_factors")
@@ -151,12 +151,11 @@ def render() -> None:
             errors.slot("choice_reasons")
             if st.form_submit_button("Save", type="primary"):
                 def save() -> None:
-                    customers.update_expectations(
-                        con, org.id, segment.id, st.session_state[f"{prefix}_version"],
-                        list(factors), notes, list(reasons))
-                    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
-                        del st.session_state[key]
+                    customers.update_expectations(con, org.id, segment.id, edit.started_from,
+                                                  list(factors), notes, list(reasons))
+                    edit.restart()
                 ui.attempt(save, errors, success="Saved.")
+        edit.offer_reload("segment")
 
     with history_tab:
         if not all_rows:

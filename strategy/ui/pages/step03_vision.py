@@ -33,30 +33,25 @@ def render() -> None:
 
 def _vision(con: Connection, org_id: int) -> None:
     current = vision.get_vision(con, org_id)
-    version_key = f"vision_{org_id}_version"
-    st.session_state.setdefault(version_key, current.version)
+    edit = ui.EditSession(f"vision_{org_id}", current.version)
     with st.form("vision_form"):
         errors = ui.FieldErrors()
         statement = st.text_area(
-            "Vision statement", value=current.statement, key=f"vision_{org_id}_statement",
+            "Vision statement", value=current.statement, key=f"{edit.prefix}_statement",
             height=100, max_chars=600,
             help="One or two sentences on the service you want to be known for.")
         errors.slot("statement")
         story = st.text_area(
             "The story a customer should tell afterwards", value=current.customer_story,
-            key=f"vision_{org_id}_story", height=140, max_chars=2000,
+            key=f"{edit.prefix}_story", height=140, max_chars=2000,
             help="In the customer's own words, what happened and how it felt.")
         errors.slot("customer_story")
         if st.form_submit_button("Save vision", type="primary"):
             def save() -> None:
-                vision.save_vision(con, org_id, st.session_state[version_key], statement, story)
-                ui.forget(f"vision_{org_id}_")
+                vision.save_vision(con, org_id, edit.started_from, statement, story)
+                edit.restart()
             ui.attempt(save, errors, success="Vision saved.")
-    if st.session_state[version_key] != current.version:
-        st.info("Someone else has saved a newer version of the vision.")
-        if st.button("Load the latest version", key="vision_reload"):
-            ui.forget(f"vision_{org_id}_")
-            st.rerun()
+    edit.offer_reload("vision")
 
 
 def _values(con: Connection, org_id: int) -> None:
@@ -121,16 +116,18 @@ def _brainstorm(org_id: int) -> None:
     if not me:
         st.info("Enter your name in the sidebar to add answers and vote.",
                 icon=":material/badge:")
-    with st.form("brainstorm_add", clear_on_submit=True):
+    # Not cleared on submit: an answer that cannot be added yet stays in the box.
+    with st.form("brainstorm_add"):
         errors = ui.FieldErrors()
         text = st.text_input("Customer service means …", key="brainstorm_text", max_chars=280)
         errors.slot("entry", "author")
         if st.form_submit_button("Add to the wall", type="primary"):
             if not me:
                 st.error("Enter your name in the sidebar first, so others see who wrote it.")
-            else:
-                ui.attempt(lambda: vision.add_entry(con, org_id, me, text), errors,
-                           rerun=False)
+            elif ui.attempt(partial(vision.add_entry, con, org_id, me, text), errors,
+                            rerun=False):
+                ui.forget("brainstorm_text")
+                ui.rerun_fragment()
     entries = vision.list_entries(con, org_id)
     if not entries:
         st.info("The wall is empty. Be the first to add an answer.")
@@ -152,7 +149,7 @@ def _brainstorm(org_id: int) -> None:
                 help=None if me else "Enter your name in the sidebar to vote")
             if clicked and ui.attempt(
                     partial(vision.toggle_vote, con, org_id, entry.id, me), rerun=False):
-                st.rerun(scope="fragment")
+                ui.rerun_fragment()
 
 
 

@@ -184,26 +184,19 @@ def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
     chosen = st.selectbox("Standard", list(by_id), format_func=lambda i: by_id[i].title,
                           key="standard_edit_choice")
     current = by_id[chosen]
-    prefix = f"standard_edit_{current.id}"
-    version_key = f"{prefix}_version"
-    st.session_state.setdefault(version_key, current.version)
-    with st.form(f"{prefix}_form"):
-        data, errors = _standard_form(con, org_id, prefix, current)
+    edit = ui.EditSession(f"standard_edit_{current.id}", current.version)
+    with st.form(f"standard_edit_form_{current.id}"):
+        data, errors = _standard_form(con, org_id, edit.prefix, current)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
-                standards.update_standard(con, org_id, current.id,
-                                          st.session_state[version_key], data)
-                ui.forget(prefix)
+                standards.update_standard(con, org_id, current.id, edit.started_from, data)
+                edit.restart()
             ui.attempt(save, errors, success="Standard saved." + _wording_note(data))
-    if st.session_state[version_key] != current.version:
-        st.info("Someone else has saved a newer version of this standard.")
-        if st.button("Load the latest version", key=f"{prefix}_reload"):
-            ui.forget(prefix)
-            st.rerun()
+    edit.offer_reload("standard")
     with st.popover("Delete this standard", icon=":material/delete:"):
         st.write(f"Delete {ui.md(current.title)} and its {current.communications} "
                  "communication records?")
-        if st.button("Yes, delete", key=f"{prefix}_delete", type="primary"):
+        if st.button("Yes, delete", key=f"standard_delete_{current.id}", type="primary"):
             ui.attempt(lambda: standards.delete_standard(con, org_id, current.id),
                        success=f"Deleted “{current.title}”.")
 
