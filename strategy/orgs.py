@@ -20,6 +20,22 @@ TABLE_NOUNS = {
     "brainstorm_entry": "brainstorm entries",
     "standard": "standards",
     "standard_communication": "communication records",
+    "team": "teams",
+    "employee": "employee records",
+    "standard_owner": "standard owners",
+    "standard_team": "standard-to-team links",
+    "acknowledgement": "acknowledgements",
+    "observation": "compliance observations",
+    "standard_result": "links to company results",
+    "impact_model": "impact models",
+    "training_module": "training modules",
+    "training_requirement": "training requirements",
+    "training_completion": "training completions",
+    "hiring_criterion": "hiring criteria",
+    "candidate": "candidate scorecards",
+    "recognition": "recognition records",
+    "recognition_recipient": "recognition recipients",
+    "recognition_history": "recognition history entries",
 }
 
 
@@ -129,9 +145,15 @@ def deletion_summary(con: Connection, org_id: int) -> dict[str, int]:
 def delete_organisation(con: Connection, org_id: int) -> None:
     with transaction(con):
         get_organisation(con, org_id)
+        # The two tables keyed only through their parent row.
         con.execute(
             "DELETE FROM brainstorm_vote WHERE entry_id IN "
             "(SELECT id FROM brainstorm_entry WHERE org_id = ?)",
+            [org_id],
+        )
+        con.execute(
+            "DELETE FROM candidate_score WHERE candidate_id IN "
+            "(SELECT id FROM candidate WHERE org_id = ?)",
             [org_id],
         )
         for table in _org_tables(con):

@@ -163,8 +163,13 @@ def update_standard(con: Connection, org_id: int, standard_id: int, version: int
 def delete_standard(con: Connection, org_id: int, standard_id: int) -> None:
     with transaction(con):
         get_standard(con, org_id, standard_id)
-        con.execute("DELETE FROM standard_communication WHERE org_id = ? AND standard_id = ?",
-                    [org_id, standard_id])
+        for table in ("standard_communication", "standard_owner", "standard_team",
+                      "acknowledgement", "observation", "standard_result"):
+            con.execute(f"DELETE FROM {table} WHERE org_id = ? AND standard_id = ?",
+                        [org_id, standard_id])
+        # Recognition stays on record; it just no longer points at the standard.
+        con.execute("UPDATE recognition SET standard_id = NULL WHERE org_id = ? AND "
+                    "standard_id = ?", [org_id, standard_id])
         con.execute("DELETE FROM standard WHERE org_id = ? AND id = ?", [org_id, standard_id])
 
 

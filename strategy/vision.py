@@ -100,6 +100,8 @@ def add_value(con: Connection, org_id: int, name: str, description: str = "") ->
 def delete_value(con: Connection, org_id: int, value_id: int) -> None:
     with transaction(con):
         con.execute("DELETE FROM behaviour WHERE org_id = ? AND value_id = ?", [org_id, value_id])
+        con.execute("UPDATE recognition SET value_id = NULL WHERE org_id = ? AND value_id = ?",
+                    [org_id, value_id])
         con.execute("DELETE FROM org_value WHERE org_id = ? AND id = ?", [org_id, value_id])
 
 

@@ -148,3 +148,24 @@ def test_concurrent_update_of_one_row_becomes_a_conflict(
         con.execute("UPDATE organisation SET reassess_days = 30")
     other.execute("COMMIT")
     assert con.execute("SELECT reassess_days FROM organisation").fetchone() == (90,)
+
+
+def test_a_database_from_the_first_release_is_upgraded_with_its_data(tmp_path: Path) -> None:
+    """Build the schema as release one left it, with a row in it, then open it."""
+    path = tmp_path / "old.duckdb"
+    old = duckdb.connect(str(path))
+    first = available_migrations()[0]
+    db.applied_versions(old)
+    old.execute(first.sql)
+    old.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [first.version, first.name])
+    old.execute("INSERT INTO organisation (name) VALUES ('Old Org')")
+    old.execute("INSERT INTO segment (org_id, name, kind, channels) "
+                "SELECT id, 'Old customers', 'external', ['Phone'] FROM organisation")
+    old.close()
+
+    con = open_database(path)
+    assert con.execute("SELECT name, channels FROM segment").fetchall() == [
+        ("Old customers", ["Phone"])]
+    assert db.applied_versions(con) == {m.version for m in available_migrations()}
+    assert con.execute("SELECT count(*) FROM employee").fetchone() == (0,)

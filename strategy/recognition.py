@@ -1,0 +1,339 @@
+"""Step 9 — reward and recognition, and the views HR needs of it.
+
+Records are never removed outright: a deletion marks the record deleted, and
+every creation, edit and deletion is written to the history with who and when.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from .checks import optional_text, past_date, raise_if, require_text
+from .db import Connection, transaction
+from .errors import ConflictError, NotFoundError, ValidationError
+from .rates import Rate
+from .safe_text import to_csv
+
+GIVER_KINDS = {"peer": "A colleague", "manager": "A manager", "customer": "A customer's compliment"}
+REWARDS = ["thanks", "voucher", "points", "gift", "time off", "bonus"]
+MAX_AMOUNT = 100_000.0
+
+
+@dataclass
+class RecognitionInput:
+    recipients: list[int]
+    given_on: date | None
+    giver: str
+    giver_kind: str
+    what: str
+    reward: str = "thanks"
+    amount: float | None = None
+    value_id: int | None = None
+    standard_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Recognition:
+    id: int
+    given_on: date
+    giver: str
+    giver_kind: str
+    value_id: int | None
+    value: str
+    standard_id: int | None
+    standard: str
+    what: str
+    reward: str
+    amount: float | None
+    version: int
+    recipient_ids: tuple[int, ...]
+    recipients: tuple[str, ...]
+    teams: tuple[str, ...]
+    created_by: str
+    updated_by: str | None
+    updated_at: datetime | None
+
+
+def _validate(con: Connection, org_id: int, data: RecognitionInput,
+              today: date | None) -> dict[str, object]:
+    problems: dict[str, str] = {}
+    day = past_date(problems, "given_on", data.given_on, "The date", today)
+    giver = require_text(problems, "giver", data.giver, "Who gave it", 120)
+    what = require_text(problems, "what", data.what, "What was done", 1000)
+    if data.giver_kind not in GIVER_KINDS:
+        problems["giver_kind"] = "Say whether it came from a colleague, a manager or a customer."
+    if data.reward not in REWARDS:
+        problems["reward"] = f"The reward must be one of: {', '.join(REWARDS)}."
+    if data.amount is not None and (not math.isfinite(data.amount) or
+                                    not 0 <= data.amount <= MAX_AMOUNT):
+        problems["amount"] = f"The amount must be between 0 and {MAX_AMOUNT:,.0f}."
+    if not data.recipients:
+        problems["recipients"] = "Choose who is being recognised."
+    else:
+        found = con.execute(
+            "SELECT count(*) FROM employee WHERE org_id = ? AND id IN (SELECT unnest(?))",
+            [org_id, list(set(data.recipients))]).fetchone()
+        if not found or found[0] != len(set(data.recipients)):
+            problems["recipients"] = "One of those people is no longer on the staff list."
+    if data.value_id is None and data.standard_id is None:
+        problems["value"] = "Say which value or standard the behaviour reinforces."
+    if data.value_id is not None and con.execute(
+            "SELECT 1 FROM org_value WHERE org_id = ? AND id = ?",
+            [org_id, data.value_id]).fetchone() is None:
+        problems["value"] = "That value no longer exists."
+    if data.standard_id is not None and con.execute(
+            "SELECT 1 FROM standard WHERE org_id = ? AND id = ?",
+            [org_id, data.standard_id]).fetchone() is None:
+        problems["standard"] = "That standard no longer exists."
+    raise_if(problems)
+    return {"given_on": day, "giver": giver, "giver_kind": data.giver_kind,
+            "value_id": data.value_id, "standard_id": data.standard_id, "what": what,
+            "reward": data.reward, "amount": data.amount}
+
+
+def _who(by: str) -> str:
+    problems: dict[str, str] = {}
+    who = require_text(problems, "by", by, "Your name (in the sidebar)", 60)
+    raise_if(problems)
+    return who
+
+
+def add_recognition(con: Connection, org_id: int, data: RecognitionInput, by: str,
+                    today: date | None = None) -> int:
+    who = _who(by)
+    with transaction(con):
+        values = _validate(con, org_id, data, today)
+        row = con.execute(
+            f"INSERT INTO recognition (org_id, {', '.join(values)}, created_by) "
+            f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
+            [org_id, *values.values(), who]).fetchone()
+        assert row is not None
+        for employee_id in sorted(set(data.recipients)):
+            con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
+                        "VALUES (?, ?, ?)", [row[0], org_id, employee_id])
+        con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
+                    "VALUES (?, ?, 'created', ?)", [org_id, row[0], who])
+    return int(row[0])
+
+
+def update_recognition(con: Connection, org_id: int, recognition_id: int, version: int,
+                       data: RecognitionInput, by: str, today: date | None = None) -> None:
+    who = _who(by)
+    with transaction(con):
+        before = get_recognition(con, org_id, recognition_id)
+        values = _validate(con, org_id, data, today)
+        changed = [k for k, v in values.items() if getattr(before, k) != v]
+        if set(before.recipient_ids) != set(data.recipients):
+            changed.append("recipients")
+        row = con.execute(
+            f"UPDATE recognition SET {', '.join(f'{k} = ?' for k in values)}, updated_by = ?, "
+            "updated_at = now(), version = version + 1 "
+            "WHERE org_id = ? AND id = ? AND version = ? AND deleted_at IS NULL RETURNING id",
+            [*values.values(), who, org_id, recognition_id, version]).fetchone()
+        if row is None:
+            raise ConflictError("Someone else changed this recognition while you were editing "
+                                "it; nothing was overwritten. Reload it and edit again.")
+        con.execute("DELETE FROM recognition_recipient WHERE recognition_id = ?",
+                    [recognition_id])
+        for employee_id in sorted(set(data.recipients)):
+            con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
+                        "VALUES (?, ?, ?)", [recognition_id, org_id, employee_id])
+        con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by, "
+                    "details) VALUES (?, ?, 'edited', ?, ?)",
+                    [org_id, recognition_id, who, "changed " + ", ".join(changed)
+                     if changed else "no change"])
+
+
+def delete_recognition(con: Connection, org_id: int, recognition_id: int, by: str) -> None:
+    who = _who(by)
+    with transaction(con):
+        row = con.execute(
+            "UPDATE recognition SET deleted_by = ?, deleted_at = now() "
+            "WHERE org_id = ? AND id = ? AND deleted_at IS NULL RETURNING id",
+            [who, org_id, recognition_id]).fetchone()
+        if row is None:
+            raise NotFoundError("That recognition was already deleted.")
+        con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
+                    "VALUES (?, ?, 'deleted', ?)", [org_id, recognition_id, who])
+
+
+@dataclass
+class LogFilter:
+    start: date
+    end: date
+    team_id: int | None = None
+    giver_kind: str | None = None
+    employee_id: int | None = None
+
+
+_LIST = """
+    SELECT r.id, r.given_on, r.giver, r.giver_kind, r.value_id, coalesce(v.name, ''),
+           r.standard_id, coalesce(s.title, ''), r.what, r.reward, r.amount, r.version,
+           list(e.id ORDER BY e.name), list(e.name ORDER BY e.name),
+           list(DISTINCT coalesce(t.name, '')), r.created_by, r.updated_by, r.updated_at
+    FROM recognition r
+    JOIN recognition_recipient rr ON rr.recognition_id = r.id
+    JOIN employee e ON e.id = rr.employee_id
+    LEFT JOIN team t ON t.id = e.team_id
+    LEFT JOIN org_value v ON v.id = r.value_id
+    LEFT JOIN standard s ON s.id = r.standard_id
+"""
+
+
+def _row(r: tuple[object, ...]) -> Recognition:
+    return Recognition(*r[:12], tuple(r[12]), tuple(r[13]),  # type: ignore[arg-type]
+                       tuple(sorted(t for t in r[14] if t)), *r[15:])  # type: ignore[arg-type]
+
+
+def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recognition:
+    row = con.execute(_LIST + " WHERE r.org_id = ? AND r.id = ? AND r.deleted_at IS NULL "
+                      "GROUP BY ALL", [org_id, recognition_id]).fetchone()
+    if row is None:
+        raise NotFoundError("That recognition no longer exists; it may have been deleted.")
+    return _row(row)
+
+
+def list_recognitions(con: Connection, org_id: int, filters: LogFilter) -> list[Recognition]:
+    rows = con.execute(
+        _LIST + """
+        WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
+          AND (CAST(? AS VARCHAR) IS NULL OR r.giver_kind = ?)
+          AND (CAST(? AS BIGINT) IS NULL OR r.id IN (
+                SELECT rr2.recognition_id FROM recognition_recipient rr2
+                JOIN employee e2 ON e2.id = rr2.employee_id WHERE e2.team_id = ?))
+          AND (CAST(? AS BIGINT) IS NULL OR r.id IN (
+                SELECT recognition_id FROM recognition_recipient WHERE employee_id = ?))
+        GROUP BY ALL ORDER BY r.given_on DESC, r.id DESC
+        """,
+        [org_id, filters.start, filters.end, filters.giver_kind, filters.giver_kind,
+         filters.team_id, filters.team_id, filters.employee_id, filters.employee_id],
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def history(con: Connection, org_id: int, recognition_id: int | None = None,
+            limit: int = 200) -> list[tuple[object, ...]]:
+    return con.execute(
+        "SELECT h.done_at, h.done_by, h.action, h.recognition_id, h.details "
+        "FROM recognition_history h WHERE h.org_id = ? "
+        "AND (CAST(? AS BIGINT) IS NULL OR h.recognition_id = ?) "
+        "ORDER BY h.done_at DESC, h.id DESC LIMIT ?",
+        [org_id, recognition_id, recognition_id, limit]).fetchall()
+
+
+LOG_HEADERS = ["Date", "Recipients", "Teams", "Given by", "From", "Value", "Standard",
+               "What was done", "Reward", "Amount", "Recorded by", "Last edited by"]
+
+
+def log_csv(records: list[Recognition]) -> bytes:
+    """The filtered log as CSV; text that could act as a formula stays text."""
+    return to_csv(LOG_HEADERS, (
+        [r.given_on.isoformat(), "; ".join(r.recipients), "; ".join(r.teams), r.giver,
+         GIVER_KINDS[r.giver_kind], r.value, r.standard, r.what, r.reward, r.amount,
+         r.created_by, r.updated_by or ""] for r in records))
+
+
+# --- HR views ---------------------------------------------------------------------------
+# "Staff in the period" means everyone employed on at least one day of it.
+
+_STAFF = """
+    staff AS (SELECT e.id, e.name, e.team_id FROM employee e WHERE e.org_id = ?
+              AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)),
+    received AS (SELECT rr.employee_id, count(*) AS n FROM recognition_recipient rr
+                 JOIN recognition r ON r.id = rr.recognition_id
+                 WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
+                 GROUP BY rr.employee_id)
+"""
+
+
+@dataclass(frozen=True)
+class TeamRecognition:
+    team: str
+    staff: int
+    received: int
+    recognised_people: int
+
+    @property
+    def per_head(self) -> float | None:
+        return self.received / self.staff if self.staff else None
+
+
+def per_head_by_team(con: Connection, org_id: int, start: date,
+                     end: date) -> list[TeamRecognition]:
+    rows = con.execute(
+        "WITH " + _STAFF + """
+        SELECT coalesce(t.name, '(no team)'), count(s.id), coalesce(sum(rc.n), 0),
+               count(rc.employee_id)
+        FROM staff s LEFT JOIN team t ON t.id = s.team_id
+        LEFT JOIN received rc ON rc.employee_id = s.id
+        GROUP BY 1 ORDER BY 1
+        """, [org_id, end, start, org_id, start, end]).fetchall()
+    return [TeamRecognition(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    employee_id: int
+    name: str
+    team: str
+    last_recognised: date | None
+
+
+def not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> list[Unrecognised]:
+    """Current staff with no recognition received in the ``days`` up to ``on``."""
+    if not 1 <= days <= 3650:
+        raise ValidationError({"days": "Choose between 1 and 3650 days."})
+    since = on - timedelta(days=days - 1)
+    rows = con.execute(
+        """
+        SELECT e.id, e.name, coalesce(t.name, ''), max(r.given_on)
+        FROM employee e LEFT JOIN team t ON t.id = e.team_id
+        LEFT JOIN recognition_recipient rr ON rr.employee_id = e.id
+        LEFT JOIN recognition r ON r.id = rr.recognition_id AND r.deleted_at IS NULL
+             AND r.given_on <= ?
+        WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
+        GROUP BY e.id, e.name, t.name
+        HAVING max(r.given_on) IS NULL OR max(r.given_on) < ?
+        ORDER BY max(r.given_on) NULLS FIRST, e.name
+        """, [on, org_id, on, on, since]).fetchall()
+    return [Unrecognised(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class Spread:
+    staff: int
+    top_tenth: int  # how many people make up the most-recognised tenth
+    top_share: Rate  # recognitions to the top tenth, of all recognitions received
+    never: int  # staff recognised not even once
+    counts: list[int] = field(default_factory=list)
+
+
+def spread(con: Connection, org_id: int, start: date, end: date) -> Spread:
+    """How evenly recognition is spread: the share going to the most-recognised tenth.
+
+    With perfectly even recognition the top tenth gets about 10%; the further
+    above that, the more recognition concentrates on a few people."""
+    rows = con.execute("WITH " + _STAFF + """
+        SELECT coalesce(rc.n, 0) FROM staff s LEFT JOIN received rc ON rc.employee_id = s.id
+        ORDER BY 1 DESC
+        """, [org_id, end, start, org_id, start, end]).fetchall()
+    counts = [int(r[0]) for r in rows]
+    top = math.ceil(len(counts) / 10)
+    return Spread(len(counts), top, Rate(sum(counts[:top]), sum(counts)),
+                  sum(c == 0 for c in counts), counts)
+
+
+def counts_by(con: Connection, org_id: int, start: date, end: date,
+              by: str) -> list[tuple[str, int]]:
+    """Recognitions per value or per standard in the period (unlinked ones as '(none)')."""
+    column = {"value": "coalesce(v.name, '(none)')", "standard": "coalesce(s.title, '(none)')"}[by]
+    rows = con.execute(
+        f"""
+        SELECT {column}, count(*) FROM recognition r
+        LEFT JOIN org_value v ON v.id = r.value_id LEFT JOIN standard s ON s.id = r.standard_id
+        WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
+        GROUP BY 1 ORDER BY 2 DESC, 1
+        """, [org_id, start, end]).fetchall()
+    return [(r[0], int(r[1])) for r in rows]

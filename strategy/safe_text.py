@@ -1,0 +1,34 @@
+"""Text bound for spreadsheets must stay text.
+
+A cell that starts with = + - @ (or a tab or line break) is run as a formula by
+Excel and friends (OWASP's "CSV injection"). User text never may be: in CSV we
+prefix such text with an apostrophe, which spreadsheets show as plain text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def csv_cell(value: object) -> object:
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def to_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV bytes (UTF-8 with a byte-order mark, so Excel reads accents right)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([csv_cell(h) for h in headers])
+    for row in rows:
+        writer.writerow(["" if v is None else csv_cell(v) for v in row])
+    return buffer.getvalue().encode("utf-8-sig")
