@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from .checks import optional_text, past_date, raise_if, require_text
+from .checks import past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
 from .rates import Rate
@@ -182,9 +183,12 @@ _LIST = """
 """
 
 
-def _row(r: tuple[object, ...]) -> Recognition:
-    return Recognition(*r[:12], tuple(r[12]), tuple(r[13]),  # type: ignore[arg-type]
-                       tuple(sorted(t for t in r[14] if t)), *r[15:])  # type: ignore[arg-type]
+def _row(r: tuple[Any, ...]) -> Recognition:
+    (rid, given_on, giver, giver_kind, value_id, value, standard_id, standard, what, reward,
+     amount, version, recipient_ids, recipients, teams, created_by, updated_by, updated_at) = r
+    return Recognition(rid, given_on, giver, giver_kind, value_id, value, standard_id, standard,
+                       what, reward, amount, version, tuple(recipient_ids), tuple(recipients),
+                       tuple(sorted(t for t in teams if t)), created_by, updated_by, updated_at)
 
 
 def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recognition:

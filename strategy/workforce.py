@@ -222,5 +222,6 @@ def list_candidates(con: Connection, org_id: int) -> list[Candidate]:
     rows = con.execute("SELECT id, name, role, interviewer, interviewed_on, notes FROM candidate "
                        "WHERE org_id = ? ORDER BY interviewed_on DESC, id DESC",
                        [org_id]).fetchall()
-    return [Candidate(*r, weighted_score(criteria, scores.get(r[0], {})),
+    return [Candidate(r[0], r[1], r[2], r[3], r[4], r[5],
+                      weighted_score(criteria, scores.get(r[0], {})),
                       weighted_score(attitude, scores.get(r[0], {}))) for r in rows]

@@ -1,0 +1,78 @@
+"""Turnover, retention and tenure on hand-worked examples."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from strategy.people import Employee
+from strategy.periods import Quarter
+from strategy.workforce import by_quarter_and_team, figures
+
+Q = Quarter(2026, 1)  # 1 Jan – 31 Mar 2026
+
+
+def person(number: str, hired: date, left: date | None = None, kind: str | None = None,
+           team: str = "Desk", reason: str = "") -> Employee:
+    return Employee(int(number), number, f"P{number}", 1, team, "", "", hired, left,
+                    kind if left else None, reason, 1)
+
+
+def test_a_worked_quarter() -> None:
+    staff = [
+        person("1", date(2020, 1, 1)),                                    # stays
+        person("2", date(2021, 6, 1)),                                    # stays
+        person("3", date(2022, 3, 1), date(2026, 2, 10), "voluntary", reason="Pay"),
+        person("4", date(2023, 5, 5), date(2026, 3, 31), "involuntary"),  # last day of Q
+        person("5", date(2026, 2, 1)),                                    # hired in Q
+        person("6", date(2026, 1, 1), date(2026, 3, 1), "voluntary"),     # in and out
+        person("7", date(2019, 1, 1), date(2025, 12, 31), "voluntary"),   # left before Q
+        person("8", date(2026, 4, 1)),                                    # hired after Q
+    ]
+    f = figures(staff, Q.start, Q.end)
+    # Opening: 1, 2, 3, 4 (7 left the day before; 6 was hired on the first day).
+    assert f.opening == 4
+    # Closing: 1, 2, 5 (4's last day was 31 March, so 4 is gone at the close).
+    assert f.closing == 3
+    assert (f.hires, f.leavers_voluntary, f.leavers_involuntary) == (2, 2, 1)
+    assert f.closing == f.opening + f.hires - f.leavers
+    assert f.average_headcount == 3.5
+    assert f.turnover == pytest.approx(100 * 3 / 3.5)  # 85.7%
+    assert (f.retention.part, f.retention.whole) == (2, 4)  # 1 and 2 of the opening four
+    assert f.retention.value == 50.0
+    assert f.reasons == {"Pay": 1, "(no reason given)": 2}
+    # Tenure at 31 March 2026 of 1, 2 and 5.
+    days = [(Q.end - date(2020, 1, 1)).days, (Q.end - date(2021, 6, 1)).days,
+            (Q.end - date(2026, 2, 1)).days]
+    assert f.average_tenure_years == pytest.approx(sum(days) / 3 / 365.25)
+
+
+def test_leaving_on_the_first_day_counts_at_the_opening_and_as_a_leaver() -> None:
+    f = figures([person("1", date(2025, 1, 1), date(2026, 1, 1), "voluntary")], Q.start, Q.end)
+    assert (f.opening, f.closing, f.leavers) == (1, 0, 1)
+    assert f.turnover == 200.0  # one leaver over an average headcount of 0.5
+    assert f.retention.value == 0.0
+
+
+def test_an_empty_period() -> None:
+    f = figures([], Q.start, Q.end)
+    assert (f.opening, f.closing, f.hires, f.leavers) == (0, 0, 0, 0)
+    assert f.turnover is None
+    assert f.retention.value is None and f.retention.text() == "no data (n=0)"
+    assert f.average_tenure_years is None
+
+
+def test_a_quiet_quarter_has_zero_turnover_and_full_retention() -> None:
+    f = figures([person("1", date(2020, 1, 1)), person("2", date(2024, 1, 1))],
+                Q.start, Q.end)
+    assert f.turnover == 0.0
+    assert f.retention.text() == "100% (n=2)"
+
+
+def test_per_team_and_whole_organisation() -> None:
+    staff = [person("1", date(2020, 1, 1), team="Desk"),
+             person("2", date(2020, 1, 1), date(2026, 2, 1), "voluntary", team="Field")]
+    rows = by_quarter_and_team(staff, [Q])
+    assert [(r.team, r.figures.leavers) for r in rows] == [
+        ("All teams", 1), ("Desk", 0), ("Field", 1)]
