@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from .customers import SegmentInput, add_segment
 from .db import Connection
+from .demo_people import load_people
 from .needs import AssessmentInput, add_assessment
 from .orgs import Organisation, create_organisation, list_organisations
 from .standards import StandardInput, add_communication, add_from_template, add_standard
@@ -187,6 +188,7 @@ def load_demo(con: Connection, name: str = DEMO_NAME, today: date | None = None)
                           audience, method, "", today=today)
     add_communication(con, org.id, standard_ids[0], today - timedelta(days=30), "external",
                       "Service charter", "Published in the customer charter.", today=today)
+    load_people(con, org.id, today)
     return org
 
 

@@ -4,6 +4,7 @@ temporary file."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -16,7 +17,8 @@ from typing import Any
 import pytest
 
 from strategy.db import Connection, open_database
-from strategy.orgs import Organisation, create_organisation
+from strategy.demo import DEMO_NAME, load_demo
+from strategy.orgs import Organisation, create_organisation, find_organisation
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -34,8 +36,21 @@ def _temporary_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo organisation, built once per test run (it takes a few seconds)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    connection = open_database(path)
+    load_demo(connection)
+    connection.close()
+    return path
+
+
 @pytest.fixture
-def con(_temporary_database: Path) -> Iterator[Connection]:
+def con(_temporary_database: Path, request: pytest.FixtureRequest) -> Iterator[Connection]:
+    """The test's database; tests marked ``demo`` start from a copy of the demo."""
+    if request.node.get_closest_marker("demo"):
+        shutil.copyfile(request.getfixturevalue("demo_template"), _temporary_database)
     connection = open_database(_temporary_database)
     yield connection
     connection.close()
@@ -44,6 +59,13 @@ def con(_temporary_database: Path) -> Iterator[Connection]:
 @pytest.fixture
 def org(con: Connection) -> Organisation:
     return create_organisation(con, "Acme Services")
+
+
+@pytest.fixture
+def demo(con: Connection, request: pytest.FixtureRequest) -> Organisation:
+    if not request.node.get_closest_marker("demo"):
+        pytest.fail("tests using the demo fixture need @pytest.mark.demo")
+    return find_organisation(con, DEMO_NAME)
 
 
 # --- Browser tests: a real `streamlit run` on a temporary database --------------

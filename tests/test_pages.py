@@ -12,7 +12,6 @@ from streamlit.testing.v1 import AppTest
 
 from strategy import customers, needs, orgs, standards, vision
 from strategy.db import Connection
-from strategy.demo import load_demo
 from strategy.orgs import Organisation
 from strategy.steps import STEPS
 
@@ -60,19 +59,16 @@ def successes(at: AppTest) -> list[str]:
     return [plain(s.value) for s in at.success]
 
 
-@pytest.fixture
-def demo(con: Connection) -> Organisation:
-    return load_demo(con)
-
-
 @pytest.mark.parametrize("page", ["overview", "organisations",
                                   *[s.page for s in STEPS if s.page]])
+@pytest.mark.demo
 def test_every_page_renders_the_demo(demo: Organisation, page: str) -> None:
     at = open_app(page)
     assert errors(at) == []
     assert at.title, page
 
 
+@pytest.mark.demo
 def test_overview_lists_all_eleven_steps_and_the_next(demo: Organisation) -> None:
     at = open_app()
     text = " ".join(m.value for m in at.markdown)
@@ -116,6 +112,7 @@ def test_duplicate_organisation_name_shows_message_and_writes_nothing(
     assert len(orgs.list_organisations(con)) == 1
 
 
+@pytest.mark.demo
 def test_delete_needs_the_typed_name(con: Connection, demo: Organisation) -> None:
     at = open_app("organisations")
     assert any("12 customer segments" in w.value for w in at.warning)
@@ -190,6 +187,7 @@ def test_record_an_assessment(con: Connection, org: Organisation) -> None:
     assert table_with(at, "Rank").iloc[0]["Gap"] == 3
 
 
+@pytest.mark.demo
 def test_needs_page_flags_assumptions(con: Connection, demo: Organisation) -> None:
     at = open_app("step02_needs")
     assert any("Assumed, not asked" in w.value and "Regulator" in w.value for w in at.warning)

@@ -2,12 +2,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from strategy import customers, needs, standards, vision
+from strategy import (
+    accountability,
+    customers,
+    needs,
+    people,
+    standards,
+    training,
+    vision,
+    workforce,
+)
 from strategy.customers import SegmentInput
 from strategy.db import Connection
 from strategy.demo import load_demo, load_demo_if_empty
 from strategy.needs import AssessmentInput
 from strategy.orgs import Organisation
+from strategy.periods import Quarter
 from strategy.steps import STEPS, Status, next_step, statuses
 from strategy.ui.navigation import page_file
 
@@ -83,7 +93,19 @@ def test_demo_is_coherent(con: Connection) -> None:
     assert len(register) >= 15
     assert {s.channel for s in register} >= {"Phone", "Email", "In person", "Web/chat", "Field"}
     current = statuses(con, org.id, today)
-    assert all(current[n] is not Status.NOT_STARTED for n in (1, 2, 3, 4))
+    assert all(current[n] is not Status.NOT_STARTED for n in range(1, 10))
+
+    # The people half: about sixty staff in several teams, with leavers in most quarters.
+    staff = people.list_employees(con, org.id)
+    active = [e for e in staff if e.leave_date is None]
+    assert 50 <= len(active) <= 70 and len({e.team for e in active}) >= 5
+    quarters = [Quarter.containing(today).shift(-n) for n in range(8)]
+    figures = [workforce.figures(staff, q.start, q.end) for q in quarters]
+    assert sum(f.leavers > 0 for f in figures) >= 5 and sum(f.hires > 0 for f in figures) >= 5
+    assert all(a.owner for a in accountability.assignments(con, org.id))
+    assert accountability.compliance(con, org.id, Quarter.containing(today), "standard")
+    assert training.overall_coverage(con, org.id, today).whole > 50
+    assert con.execute("SELECT count(*) FROM recognition").fetchone()[0] >= 250  # type: ignore[index]
 
 
 def test_demo_only_loads_into_an_empty_database(con: Connection, org: Organisation) -> None:
