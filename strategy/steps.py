@@ -83,6 +83,74 @@ def _standards(con: Connection, org_id: int, today: date) -> Status:
     return Status.IN_PROGRESS
 
 
+def _accountability(con: Connection, org_id: int, today: date) -> Status:
+    from .accountability import assignments
+    from .periods import Quarter
+
+    quarter = Quarter.containing(today)
+    owned = assignments(con, org_id)
+    observed = {row[0] for row in con.execute(
+        "SELECT DISTINCT standard_id FROM observation WHERE org_id = ? AND observed_on "
+        "BETWEEN ? AND ?", [org_id, quarter.start, quarter.end]).fetchall()}
+    acknowledged = {row[0] for row in con.execute(
+        "SELECT DISTINCT standard_id FROM acknowledgement WHERE org_id = ?", [org_id]).fetchall()}
+    if not any(a.owner_id or a.team_ids for a in owned) and not observed and not acknowledged:
+        return Status.NOT_STARTED
+    complete = owned and all(a.owner_id and a.team_ids and a.standard_id in observed
+                             and a.standard_id in acknowledged for a in owned)
+    return Status.DONE if complete else Status.IN_PROGRESS
+
+
+def _line_of_sight(con: Connection, org_id: int, today: date) -> Status:
+    from .impact import load
+    from .periods import Quarter
+
+    linked = _count(con, "SELECT count(DISTINCT standard_id) FROM standard_result "
+                         "WHERE org_id = ?", org_id)
+    modelled = load(con, org_id, Quarter.containing(today)) is not None
+    if not linked and not modelled:
+        return Status.NOT_STARTED
+    unlinked = _count(con, "SELECT count(*) FROM standard_team st WHERE st.org_id = ? AND NOT "
+                           "EXISTS (SELECT 1 FROM standard_result r "
+                           "WHERE r.standard_id = st.standard_id)", org_id)
+    return Status.DONE if modelled and linked and not unlinked else Status.IN_PROGRESS
+
+
+def _training(con: Connection, org_id: int, today: date) -> Status:
+    from .training import overdue
+
+    if not _count(con, "SELECT count(*) FROM training_module WHERE org_id = ?", org_id):
+        return Status.NOT_STARTED
+    required = _count(con, "SELECT count(*) FROM training_requirement WHERE org_id = ?", org_id)
+    return Status.DONE if required and not overdue(con, org_id, today) else Status.IN_PROGRESS
+
+
+def _people(con: Connection, org_id: int, today: date) -> Status:
+    from .workforce import attitude_share, list_criteria
+
+    staff = _count(con, "SELECT count(*) FROM employee WHERE org_id = ?", org_id)
+    criteria = list_criteria(con, org_id)
+    if not staff and not criteria:
+        return Status.NOT_STARTED
+    share = attitude_share(criteria)
+    return Status.DONE if staff and share is not None and share > 50 else Status.IN_PROGRESS
+
+
+def _recognition(con: Connection, org_id: int, today: date) -> Status:
+    from .periods import Quarter
+    from .recognition import not_recognised
+
+    if not _count(con, "SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS NULL",
+                  org_id):
+        return Status.NOT_STARTED
+    quarter = Quarter.containing(today)
+    recent = con.execute("SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS "
+                         "NULL AND given_on BETWEEN ? AND ?",
+                         [org_id, quarter.start, quarter.end]).fetchone()
+    overlooked = not_recognised(con, org_id, today, 90)
+    return Status.DONE if recent and recent[0] and not overlooked else Status.IN_PROGRESS
+
+
 @dataclass(frozen=True)
 class Step:
     number: int
@@ -124,23 +192,28 @@ STEPS: tuple[Step, ...] = (
          "has been communicated.",
          "step04_standards", _standards),
     Step(5, "accountability", "Make people accountable",
-         "Give every standard an owner and check that it is kept.",
-         "Every standard has an owner, staff have acknowledged it and compliance is observed."),
+         "Give every standard an owner and the teams it applies to, and check it is kept.",
+         "Every standard has an owner and teams, staff have acknowledged it, and it has been "
+         "observed this quarter.",
+         "step05_accountability", _accountability),
     Step(6, "line-of-sight", "Show how service moves results",
          "Let every team see how its service affects the organisation's performance.",
-         "Every team sees its standards against company results, and the impact model is "
-         "filled in for the period."),
+         "Every standard a team keeps is linked to the results it moves, and the impact model "
+         "is filled in for this quarter.",
+         "step06_line_of_sight", _line_of_sight),
     Step(7, "training", "Train for the behaviours",
          "Train each employee in how they are expected to treat customers.",
-         "Required modules are assigned and no required training is overdue."),
+         "Required modules are assigned and no required training is overdue.",
+         "step07_training", _training),
     Step(8, "people", "Recruit and retain good people",
          "Hire for service attitude and keep the people who deliver it.",
-         "Hiring criteria weigh attitude, and headcount, hires and leavers are recorded for the "
-         "period."),
+         "Staff are recorded, and the hiring criteria give attitude more than half the weight.",
+         "step08_people", _people),
     Step(9, "recognition", "Reward and recognise",
          "Acknowledge and reward the behaviours the standards ask for.",
-         "Recognition is recorded for the period and nobody has gone unrecognised for too "
-         "long."),
+         "Recognition was given this quarter and nobody on the staff has gone 90 days without "
+         "any.",
+         "step09_recognition", _recognition),
     Step(10, "measures", "Measure satisfaction regularly",
          "Measure customers and employees side by side, on a regular cadence.",
          "Customer and employee measures have targets and no update is overdue."),

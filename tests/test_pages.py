@@ -59,7 +59,7 @@ def successes(at: AppTest) -> list[str]:
     return [plain(s.value) for s in at.success]
 
 
-@pytest.mark.parametrize("page", ["overview", "organisations",
+@pytest.mark.parametrize("page", ["overview", "organisations", "people",
                                   *[s.page for s in STEPS if s.page]])
 @pytest.mark.demo
 def test_every_page_renders_the_demo(demo: Organisation, page: str) -> None:

@@ -30,6 +30,8 @@ def build() -> StreamlitPage:
     ]
     orgs = st.Page(page_file("organisations"), title="Organisations", icon=":material/domain:",
                    url_path="organisations")
-    context.PAGES.update({"overview": home, "organisations": orgs})
+    staff = st.Page(page_file("people"), title="People and teams", icon=":material/badge:",
+                    url_path="staff")
+    context.PAGES.update({"overview": home, "organisations": orgs, "staff": staff})
     context.PAGES.update({s.slug: page for s, page in zip(steps, step_pages, strict=True)})
-    return st.navigation({"Plan": [home], "Strategy steps": step_pages, "Settings": [orgs]})
+    return st.navigation({"Plan": [home], "Strategy steps": step_pages, "Settings": [staff, orgs]})

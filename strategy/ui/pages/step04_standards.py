@@ -9,32 +9,14 @@ import streamlit as st
 
 from strategy import needs, standards
 from strategy.db import Connection
-from strategy.phrases import check_phrases, split_for_highlight
+from strategy.phrases import check_phrases
 from strategy.standards import Standard, StandardInput
 from strategy.steps import step
 from strategy.ui import context as ui
+from strategy.ui.phrase_check import show_phrase_check
 from strategy.vocabulary import AUDIENCES, COMMUNICATION_METHODS, DIRECTIONS, STANDARD_CHANNELS
 
 STEP = step("standards")
-
-
-def highlighted(text: str) -> str:
-    """Markdown with phrases to avoid highlighted; everything typed stays literal."""
-    return "".join(
-        f":orange-background[{ui.md(piece)}]" if hit else ui.md(piece)
-        for piece, hit in split_for_highlight(text)
-    )
-
-
-def show_phrase_check(text: str, key: str) -> None:
-    hits = check_phrases(text)
-    if not hits:
-        st.success("No phrases to avoid found.", icon=":material/check:")
-        return
-    st.markdown(highlighted(text))
-    st.dataframe(
-        [{"Found": h.found, "Why avoid it": h.why, "Say instead": h.better} for h in hits],
-        hide_index=True, width="stretch", key=key)
 
 
 def _standard_form(con: Connection, org_id: int, prefix: str,

@@ -1,0 +1,258 @@
+"""People and teams: the staff list, adding and editing people, and the HR import."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from strategy import people
+from strategy.db import Connection
+from strategy.errors import StrategyError, ValidationError
+from strategy.people import LEAVE_KINDS, Employee, EmployeeInput, Team
+from strategy.people_import import (
+    FIELDS,
+    Preview,
+    guess_mapping,
+    import_employees,
+    preview_employees,
+)
+from strategy.tabular import read_table
+from strategy.ui import context as ui
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    st.title("People and teams", anchor=False)
+    st.caption("The staff who deliver the service. This is personal data: keep it to what the "
+               "plan needs.")
+    ui.show_flash()
+    teams = people.list_teams(con, org.id)
+    staff = people.list_employees(con, org.id)
+    today = date.today()
+    active = [e for e in staff if e.employed_on(today)]
+    cols = st.columns(3)
+    cols[0].metric("Current staff", len(active))
+    cols[1].metric("Teams", len(teams))
+    cols[2].metric("Former staff on record", len(staff) - len(active))
+
+    tabs = st.tabs(["Staff list", "Add or edit a person", "Teams", "Import from HR"])
+    with tabs[0]:
+        _staff_list(staff, teams, today)
+    with tabs[1]:
+        _edit_person(con, org.id, staff, teams)
+    with tabs[2]:
+        _teams(con, org.id, teams, staff)
+    with tabs[3]:
+        _import(con, org.id)
+
+
+def _staff_list(staff: list[Employee], teams: list[Team], today: date) -> None:
+    if not staff:
+        st.info("No staff yet. Add people one by one, or import your HR system's export.")
+        return
+    left, right = st.columns(2)
+    team_filter = left.multiselect("Teams", [t.name for t in teams], key="staff_team_filter")
+    show = right.radio("Show", ["Current staff", "Everyone"], horizontal=True,
+                       key="staff_show")
+    rows = [e for e in staff if (show == "Everyone" or e.employed_on(today))
+            and (not team_filter or e.team in team_filter)]
+    st.dataframe(
+        [{"Number": e.number, "Name": e.name, "Team": e.team, "Role": e.role,
+          "Manager": e.manager_number, "Hired": e.hire_date, "Left": e.leave_date,
+          "Leaving": e.leave_kind or "", "Reason": e.leave_reason} for e in rows],
+        hide_index=True, width="stretch", key="staff_table")
+
+
+def _person_fields(prefix: str, current: Employee | None,
+                   teams: list[Team]) -> tuple[EmployeeInput, ui.FieldErrors]:
+    errors = ui.FieldErrors()
+    c = current
+    team_ids = [t.id for t in teams]
+    names = {t.id: t.name for t in teams}
+    left, right = st.columns(2)
+    number = left.text_input("Employee number", value=c.number if c else "",
+                             key=f"{prefix}_number", max_chars=40)
+    name = right.text_input("Name", value=c.name if c else "", key=f"{prefix}_name",
+                            max_chars=120)
+    errors.slot("number", "name")
+    left, right = st.columns(2)
+    team_id = left.selectbox("Team", team_ids, format_func=names.__getitem__,
+                             index=team_ids.index(c.team_id) if c and c.team_id in team_ids
+                             else None, key=f"{prefix}_team", placeholder="Choose a team")
+    role = right.text_input("Role", value=c.role if c else "", key=f"{prefix}_role",
+                            max_chars=80)
+    errors.slot("team", "role")
+    left, right = st.columns(2)
+    hire = left.date_input("Hire date", value=c.hire_date if c else None,
+                           key=f"{prefix}_hire", format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+    manager = right.text_input("Manager's employee number", value=c.manager_number if c else "",
+                               key=f"{prefix}_manager", max_chars=40)
+    errors.slot("hire_date", "manager_number")
+    a, b, d = st.columns(3)
+    leave = a.date_input("Leave date (last day employed)", value=c.leave_date if c else None,
+                         key=f"{prefix}_leave", format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+    kinds = [None, *LEAVE_KINDS]
+    kind = b.selectbox("Leaving was", kinds, format_func=lambda k: k or "—",
+                       index=kinds.index(c.leave_kind) if c else 0, key=f"{prefix}_kind")
+    reason = d.text_input("Reason for leaving", value=c.leave_reason if c else "",
+                          key=f"{prefix}_reason", max_chars=300)
+    errors.slot("leave_date", "leave_kind", "leave_reason")
+    data = EmployeeInput(number, name, team_id, hire if isinstance(hire, date) else None, role,
+                         manager, leave if isinstance(leave, date) else None, kind, reason)
+    return data, errors
+
+
+def _edit_person(con: Connection, org_id: int, staff: list[Employee], teams: list[Team]) -> None:
+    if not teams:
+        st.info("Add a team first (Teams tab): everyone belongs to one.")
+        return
+    by_id = {e.id: e for e in staff}
+    chosen = st.selectbox("Person", [None, *by_id], format_func=lambda i: "➕ Someone new"
+                          if i is None else by_id[i].label, key="person_choice")
+    if chosen is None:
+        with st.form("person_add"):
+            data, errors = _person_fields("person_new", None, teams)
+            if st.form_submit_button("Add person", type="primary"):
+                def add() -> None:
+                    people.add_employee(con, org_id, data)
+                    ui.forget("person_new_")
+                ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
+        return
+    person = by_id[chosen]
+    edit = ui.EditSession(f"person_{person.id}", person.version)
+    with st.form(f"person_form_{person.id}"):
+        data, errors = _person_fields(edit.prefix, person, teams)
+        if st.form_submit_button("Save changes", type="primary"):
+            def save() -> None:
+                people.update_employee(con, org_id, person.id, edit.started_from, data)
+                edit.restart()
+            ui.attempt(save, errors, success=f"Saved {data.name.strip()}.")
+    edit.offer_reload("person")
+
+
+def _teams(con: Connection, org_id: int, teams: list[Team], staff: list[Employee]) -> None:
+    today = date.today()
+    counts = {t.id: sum(e.team_id == t.id and e.employed_on(today) for e in staff) for t in teams}
+    if teams:
+        st.dataframe([{"Team": t.name, "Current staff": counts[t.id]} for t in teams],
+                     hide_index=True, key="teams_table")
+    with st.form("team_add"):
+        errors = ui.FieldErrors()
+        name = st.text_input("New team", key="team_new_name", max_chars=80)
+        errors.slot("team")
+        if st.form_submit_button("Add team"):
+            ui.attempt(lambda: people.add_team(con, org_id, name), errors,
+                       success=f"Added the team {name.strip()}.")
+    if teams:
+        names = {t.id: t.name for t in teams}
+        with st.form("team_change"):
+            errors = ui.FieldErrors()
+            team_id = st.selectbox("Team", list(names), format_func=names.__getitem__,
+                                   key="team_change_choice")
+            new_name = st.text_input("Rename to", key="team_rename", max_chars=80)
+            errors.slot("team")
+            rename, delete = st.columns(2)
+            if rename.form_submit_button("Rename"):
+                ui.attempt(lambda: people.rename_team(con, org_id, team_id, new_name), errors,
+                           success="Team renamed.")
+            if delete.form_submit_button("Delete team"):
+                ui.attempt(lambda: people.delete_team(con, org_id, team_id), errors,
+                           success="Team deleted.")
+
+
+def _import(con: Connection, org_id: int) -> None:
+    st.caption("Upload your HR system's export (CSV or Excel .xlsx). Say which column is which, "
+               "check the preview, and import: every row or none. Rows are matched on the "
+               "employee number, so importing the same file again updates people.")
+    # A new key after each import empties the uploader for the next file.
+    generation = st.session_state.setdefault("import_generation", 0)
+    upload = st.file_uploader("Staff file", type=["csv", "xlsx", "txt"],
+                              key=f"import_file_{generation}")
+    if upload is None:
+        return
+    try:
+        table = read_table(upload.name, upload.getvalue())
+    except StrategyError as exc:
+        st.error(ui.md(exc.message))
+        return
+    if not table.rows:
+        st.error(ui.md(f"{table.where()} has a header row but no people in it."))
+        return
+    st.write(f"{len(table.rows):,} rows in {ui.md(table.where())}.")
+    guessed = guess_mapping(table.headers)
+    options: list[str | None] = [None, *table.headers]
+    mapping: dict[str, str | None] = {}
+    errors = ui.FieldErrors()
+    with st.expander("Columns", expanded=True):
+        columns = st.columns(3)
+        for index, (field, (label, required, _synonyms)) in enumerate(FIELDS.items()):
+            guess = guessed.get(field)
+            # The key includes the file so a new file starts from fresh guesses.
+            mapping[field] = columns[index % 3].selectbox(
+                label + (" *" if required else ""), options,
+                index=options.index(guess) if guess in options else 0,
+                format_func=lambda c: "— not in the file —" if c is None else c,
+                key=f"map_{upload.file_id}_{field}")
+        errors.slot(*FIELDS, "mapping")
+    left, right = st.columns(2)
+    day_first = left.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
+                                                          "4 March (month first)"],
+                           key="import_day_first", horizontal=True).startswith("3")
+    create_teams = right.checkbox("Create teams that do not exist yet", key="import_new_teams")
+
+    bar = st.progress(0.0, text="Checking the file") if len(table.rows) > 2000 else None
+
+    def report(share: float, text: str) -> None:
+        if bar is not None:
+            bar.progress(min(share, 1.0), text=text)
+
+    try:
+        preview = preview_employees(con, org_id, table, mapping, day_first, create_teams,
+                                    progress=report)
+    except ValidationError as exc:
+        errors.show(exc)
+        return
+    if bar is not None:
+        bar.empty()
+    _show_preview(preview)
+    added, updated = preview.counts()
+    label = f"Import {len(preview.rows):,} people ({added:,} new, {updated:,} updated)"
+    if st.button(label, type="primary", disabled=not preview.clean, key="import_button"):
+        progress = st.progress(0.0, text="Importing")
+
+        def show(share: float, text: str) -> None:
+            progress.progress(min(share, 1.0), text=text)
+
+        def run() -> None:
+            done = import_employees(con, org_id, preview, progress=show)
+            ui.forget(f"map_{upload.file_id}")
+            st.session_state["import_generation"] = generation + 1
+            ui.flash(f"Imported {upload.name}: {done[0]:,} added, {done[1]:,} updated.")
+
+        ui.attempt(run)
+
+
+def _show_preview(preview: Preview) -> None:
+    bad = preview.problem_rows
+    if preview.new_teams:
+        st.info("These teams will be created: " + ", ".join(ui.md(t) for t in preview.new_teams))
+    if bad:
+        listed = "\n".join(f"- Line {r.line}: {ui.md(' '.join(r.problems))}" for r in bad[:25])
+        more = f"\n\n… and {len(bad) - 25} more rows." if len(bad) > 25 else ""
+        st.error(f"**{len(bad)} of {len(preview.rows)} rows need fixing; nothing will be imported "
+                 f"until every row is right.**\n\n{listed}{more}", icon=":material/error:")
+    else:
+        st.success(f"All {len(preview.rows):,} rows are ready to import.",
+                   icon=":material/check:")
+    st.dataframe(
+        [{"Line": r.line, "Problems": " ".join(r.problems) or "ready", "Number": r.values["number"],
+          "Name": r.values["name"], "Team": r.values["team"], "Role": r.values["role"],
+          "Hired": r.values["hire_date"], "Left": r.values["leave_date"]}
+         for r in sorted(preview.rows, key=lambda r: (not r.problems, r.line))[:2000]],
+        hide_index=True, width="stretch", key="import_preview")
+
+
+if __name__ == "__main__":
+    render()

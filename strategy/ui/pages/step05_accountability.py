@@ -1,0 +1,211 @@
+"""Step 5 — accountability: owners, teams, acknowledgements and compliance."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from strategy import accountability, people, standards
+from strategy.accountability import ObservationInput
+from strategy.db import Connection
+from strategy.periods import Quarter
+from strategy.steps import step
+from strategy.ui import context as ui
+
+STEP = step("accountability")
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    register = standards.list_standards(con, org.id)
+    if not register:
+        st.info("Set standards in step 4 first: accountability is per standard.")
+        st.page_link(ui.PAGES["standards"], label="Go to step 4", icon=":material/rule:")
+        return
+    staff = people.list_employees(con, org.id, active_on=date.today())
+    if not staff:
+        st.info("Add your staff first: owners, acknowledgements and observations are people.")
+        st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+        return
+    period = ui.period()
+    target = accountability.compliance_target(con, org.id)
+    owned = accountability.owners_view(con, org.id, period)
+    assigned = accountability.assignments(con, org.id)
+    cols = st.columns(4)
+    cols[0].metric("Standards with an owner", f"{sum(bool(a.owner_id) for a in assigned)} of "
+                                              f"{len(assigned)}")
+    cols[1].metric(f"Below {target:g}% in {period}", sum(o.below_target for o in owned))
+    cols[2].metric(f"Not observed in {period}", sum(o.unobserved for o in owned))
+    rates = accountability.compliance(con, org.id, period, "standard")
+    total = sum(r.rate.whole for r in rates)
+    met = sum(r.rate.part for r in rates)
+    cols[3].metric(f"Compliance in {period}", f"{100 * met / total:.0f}%" if total else "no data",
+                   help=f"{met} of {total} observations met the standard")
+
+    tabs = st.tabs(["Owners view", "Compliance", "Record an observation", "Acknowledgements",
+                    "Owners and teams"])
+    with tabs[0]:
+        _owners(owned, period, target)
+    with tabs[1]:
+        _compliance(con, org.id, period, target)
+    with tabs[2]:
+        _observe(con, org.id, register, staff, period)
+    with tabs[3]:
+        _acknowledge(con, org.id, register, staff)
+    with tabs[4]:
+        _assign(con, org.id, register, staff, assigned)
+
+
+def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: float) -> None:
+    if not owned:
+        st.info("No standard has an owner yet: assign them in the last tab.")
+        return
+    st.caption(f"Each owner's standards in {period}: compliance with the number of observations, "
+               f"against the target of {target:g}%.")
+    for owner in sorted({o.owner for o in owned}):
+        mine = [o for o in owned if o.owner == owner]
+        attention = sum(o.below_target or o.unobserved for o in mine)
+        with st.expander(f"{ui.md(owner)} · {len(mine)} standards"
+                         + (f" · {attention} need attention" if attention else ""),
+                         expanded=bool(attention)):
+            st.dataframe(
+                [{"Standard": o.title, "Compliance": o.rate.text(),
+                  "Status": "not observed" if o.unobserved else
+                  "below target" if o.below_target else "on target"} for o in mine],
+                hide_index=True, width="stretch", key=f"owner_{mine[0].owner_id}")
+
+
+def _compliance(con: Connection, org_id: int, period: Quarter, target: float) -> None:
+    with st.form("compliance_target_form"):
+        errors = ui.FieldErrors()
+        new_target = st.number_input("Compliance target (%)", min_value=1.0, max_value=100.0,
+                                     value=target, step=1.0, key="compliance_target")
+        errors.slot("compliance_target")
+        if st.form_submit_button("Save target"):
+            ui.attempt(lambda: accountability.set_compliance_target(con, org_id, new_target),
+                       errors, success="Compliance target saved.")
+    for by, label in (("standard", "Standard"), ("team", "Team"), ("owner", "Owner")):
+        rows = accountability.compliance(con, org_id, period, by)
+        st.markdown(f"**By {label.lower()}**")
+        if not rows:
+            st.caption(f"No observations in {period}.")
+            continue
+        st.dataframe(
+            [{label: r.name, "Met": r.rate.part, "Observations": r.rate.whole,
+              "Compliance %": round(r.rate.value, 1) if r.rate.value is not None else None,
+              "On target": "yes" if (r.rate.value or 0) >= target else "no"} for r in rows],
+            hide_index=True, width="stretch", key=f"compliance_{by}",
+            column_config={"Compliance %": st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format="%.0f%%")})
+
+
+def _observe(con: Connection, org_id: int, register: list[standards.Standard],
+             staff: list[people.Employee], period: Quarter) -> None:
+    titles = {s.id: s.title for s in register}
+    teams = {t.id: t.name for t in people.list_teams(con, org_id)}
+    names = {e.id: e.label for e in staff}
+    with st.form("observation_add"):
+        errors = ui.FieldErrors()
+        standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
+                                   key="obs_standard")
+        left, right = st.columns(2)
+        today = date.today()
+        observed_on = left.date_input("Observed on", value=today, max_value=today,
+                                      key="obs_date", format="YYYY-MM-DD")
+        observer = right.text_input("Observer", value=ui.participant(), key="obs_observer",
+                                    max_chars=120)
+        errors.slot("observed_on", "observer")
+        left, right = st.columns(2)
+        team_id = left.selectbox("Team observed", list(teams), format_func=teams.__getitem__,
+                                 index=None, key="obs_team", placeholder="Choose a team")
+        employee_id = right.selectbox("or the person observed", list(names),
+                                      format_func=names.__getitem__, index=None,
+                                      key="obs_employee", placeholder="(optional)")
+        errors.slot("team", "employee")
+        met = st.radio("Was the standard met?", ["Met", "Not met"], horizontal=True,
+                       key="obs_met") == "Met"
+        note = st.text_input("Note", key="obs_note", max_chars=500)
+        errors.slot("note")
+        if st.form_submit_button("Record observation", type="primary"):
+            ui.attempt(lambda: accountability.add_observation(con, org_id, ObservationInput(
+                standard_id, observed_on if isinstance(observed_on, date) else None, observer,
+                met, team_id, employee_id, note)), errors, success="Observation recorded.")
+    rows = accountability.list_observations(con, org_id, period)
+    st.caption(f"{len(rows)} observations in {period}.")
+    if rows:
+        st.dataframe(
+            [{"Date": r[1], "Standard": r[2], "Team": r[3], "Person": r[4],
+              "Result": "met" if r[5] else "not met", "Observer": r[6], "Note": r[7]}
+             for r in rows], hide_index=True, width="stretch", key="observations_table")
+
+
+def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard],
+                 staff: list[people.Employee]) -> None:
+    coverage = accountability.acknowledgement_coverage(con, org_id, date.today())
+    if coverage:
+        st.caption("Of each team's current staff × the standards that apply to the team, how "
+                   "many acknowledgements are on record.")
+        st.dataframe(
+            [{"Team": c.team, "Staff": c.staff, "Standards": c.standards,
+              "Acknowledged": c.acknowledged.part, "Required": c.acknowledged.whole,
+              "Coverage %": c.acknowledged.value} for c in coverage],
+            hide_index=True, width="stretch", key="ack_coverage",
+            column_config={"Coverage %": st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format="%.0f%%")})
+    titles = {s.id: s.title for s in register}
+    names = {e.id: e.label for e in staff}
+    with st.form("ack_add"):
+        errors = ui.FieldErrors()
+        standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
+                                   key="ack_standard")
+        who = st.multiselect("Who acknowledged it", list(names), format_func=names.__getitem__,
+                             key="ack_employees")
+        errors.slot("employees")
+        today = date.today()
+        on = st.date_input("On", value=today, max_value=today, key="ack_date",
+                           format="YYYY-MM-DD")
+        errors.slot("acknowledged_on")
+        if st.form_submit_button("Record acknowledgements", type="primary"):
+            def record() -> None:
+                added = accountability.acknowledge(con, org_id, standard_id, list(who),
+                                                   on if isinstance(on, date) else None)
+                ui.flash(f"{added} new acknowledgements recorded"
+                         + (f"; {len(who) - added} were already on record." if added < len(who)
+                            else "."))
+            ui.attempt(record, errors)
+
+
+def _assign(con: Connection, org_id: int, register: list[standards.Standard],
+            staff: list[people.Employee], assigned: list[accountability.Assignment]) -> None:
+    st.dataframe(
+        [{"Standard": a.title, "Owner": a.owner, "Applies to": ", ".join(a.teams)}
+         for a in assigned], hide_index=True, width="stretch", key="assignments_table")
+    by_id = {a.standard_id: a for a in assigned}
+    titles = {s.id: s.title for s in register}
+    standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
+                               key="assign_standard")
+    current = by_id[standard_id]
+    names = {e.id: e.label for e in staff}
+    teams = {t.id: t.name for t in people.list_teams(con, org_id)}
+    with st.form(f"assign_form_{standard_id}"):
+        errors = ui.FieldErrors()
+        owner = st.selectbox("Accountable owner", list(names), format_func=names.__getitem__,
+                             index=list(names).index(current.owner_id)
+                             if current.owner_id in names else None,
+                             key=f"assign_owner_{standard_id}", placeholder="Choose the owner")
+        errors.slot("owner")
+        applies = st.multiselect("Teams it applies to", list(teams),
+                                 default=[t for t in current.team_ids if t in teams],
+                                 format_func=teams.__getitem__, key=f"assign_teams_{standard_id}")
+        errors.slot("teams")
+        if st.form_submit_button("Save", type="primary"):
+            ui.attempt(lambda: accountability.assign(con, org_id, standard_id, owner,
+                                                     list(applies)),
+                       errors, success="Owner and teams saved.")
+
+
+if __name__ == "__main__":
+    render()

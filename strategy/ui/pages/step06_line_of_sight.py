@@ -1,0 +1,170 @@
+"""Step 6 — line of sight from each team's standards to company results, and the impact
+model."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy import impact, line_of_sight, standards
+from strategy.db import Connection
+from strategy.impact import ASSUMPTION_NOTES, Assumptions, Inputs
+from strategy.periods import Quarter
+from strategy.steps import step
+from strategy.ui import context as ui
+
+STEP = step("line-of-sight")
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    period = ui.period()
+    sight_tab, links_tab, model_tab = st.tabs(
+        ["Each team's line of sight", "What each standard moves", f"Impact model ({period})"])
+    with sight_tab:
+        _sightlines(con, org.id, period)
+    with links_tab:
+        _links(con, org.id)
+    with model_tab:
+        _model(con, org.id, period)
+
+
+def _sightlines(con: Connection, org_id: int, period: Quarter) -> None:
+    lines = line_of_sight.line_of_sight(con, org_id, period)
+    if not lines:
+        st.info("No standard applies to a team yet. Give standards their teams in step 5.")
+        return
+    teams = sorted({line.team for line in lines})
+    team = st.selectbox("Team", teams, key="sight_team")
+    mine = [line for line in lines if line.team == team]
+    moved = sorted({r for line in mine for r in line.results})
+    st.markdown(f"**{ui.md(team)}** keeps {len(mine)} standards, which move: "
+                + (", ".join(moved) if moved else "no linked results yet") + ".")
+    st.dataframe(
+        [{"Standard": line.standard, "Moves": ", ".join(line.results) or "—",
+          f"Team's compliance in {period}": line.compliance.text()} for line in mine],
+        hide_index=True, width="stretch", key="sight_table")
+    unlinked = [line.standard for line in mine if not line.results]
+    if unlinked:
+        st.warning("Link these to the results they move (next tab): "
+                   + "; ".join(ui.md(u) for u in unlinked), icon=":material/link_off:")
+
+
+def _links(con: Connection, org_id: int) -> None:
+    register = standards.list_standards(con, org_id)
+    if not register:
+        st.info("Set standards in step 4 first.")
+        return
+    results = line_of_sight.results_of(con, org_id)
+    titles = {s.id: s.title for s in register}
+    standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
+                               key="links_standard")
+    with st.form(f"links_form_{standard_id}"):
+        errors = ui.FieldErrors()
+        chosen = st.multiselect("Company results this standard moves", line_of_sight.RESULTS,
+                                default=results.get(standard_id, []),
+                                key=f"links_results_{standard_id}")
+        errors.slot("results")
+        if st.form_submit_button("Save", type="primary"):
+            ui.attempt(lambda: line_of_sight.set_results(con, org_id, standard_id, list(chosen)),
+                       errors, success="Saved.")
+    st.dataframe([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
+                  for s in register], hide_index=True, width="stretch", key="links_table")
+
+
+def _model(con: Connection, org_id: int, period: Quarter) -> None:
+    saved = impact.load(con, org_id, period)
+    start = saved or impact.latest_before(con, org_id, period)
+    inputs = start.inputs if start else Inputs(0, 0.0, 0, 0.0, 0.0)
+    assumptions = start.assumptions if start else Assumptions()
+    if saved is None:
+        st.info(f"Nothing saved for {period} yet" + (", so the form starts from the last "
+                                                     "saved period." if start else "."))
+    key = f"impact_{period}"
+    with st.form(f"{key}_form"):
+        errors = ui.FieldErrors()
+        a, b, c = st.columns(3)
+        customers = a.number_input("Active customers", min_value=0, step=1,
+                                   value=inputs.active_customers, key=f"{key}_customers")
+        value = b.number_input("Annual value per customer", min_value=0.0, step=10.0,
+                               value=inputs.value_per_customer, key=f"{key}_value")
+        cost = c.number_input("Cost of winning a new customer", min_value=0.0, step=10.0,
+                              value=inputs.acquisition_cost, key=f"{key}_cost")
+        errors.slot("active_customers", "value_per_customer", "acquisition_cost")
+        a, b = st.columns(2)
+        complaints = a.number_input(f"Complaints in {period}", min_value=0, step=1,
+                                    value=inputs.complaints, key=f"{key}_complaints")
+        quick = b.number_input("Complaints resolved quickly (%)", min_value=0.0, max_value=100.0,
+                               step=5.0, value=inputs.quick_resolution_share * 100,
+                               key=f"{key}_quick")
+        errors.slot("complaints", "quick_resolution_share")
+        with st.expander("Assumptions (edit them to match your own evidence)"):
+            values: dict[str, float] = {}
+            for f in fields(Assumptions):
+                label, note = ASSUMPTION_NOTES[f.name]
+                current = getattr(assumptions, f.name)
+                share = f.name in ("return_if_quick", "leave_for_indifference")
+                entered = st.number_input(label + (" (%)" if share else ""), min_value=0.0,
+                                          value=current * 100 if share else current,
+                                          key=f"{key}_{f.name}", help=note)
+                values[f.name] = entered / 100 if share else entered
+            errors.slot(*ASSUMPTION_NOTES)
+        if st.form_submit_button("Save and calculate", type="primary"):
+            new_inputs = Inputs(int(customers), float(value), int(complaints), quick / 100,
+                                float(cost))
+            ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
+                                           Assumptions(**values)),
+                       errors, success=f"Impact model saved for {period}.")
+    if saved is None:
+        return
+    result = impact.calculate(saved.inputs, saved.assumptions)
+    st.caption(f"Saved {saved.updated_at:%d %b %Y %H:%M}.")
+    cols = st.columns(4)
+    cols[0].metric("Dissatisfied customers", f"{result.dissatisfied:,.0f}",
+                   help=f"{saved.inputs.complaints:,} who complained and about "
+                        f"{result.silent:,.0f} who did not")
+    cols[1].metric("People hearing about it", f"{result.word_of_mouth:,.0f}")
+    cols[2].metric("Revenue at risk (a year)", f"{result.revenue_at_risk:,.0f}")
+    cols[3].metric("Won back by fast complaint handling", f"{result.win_back_revenue:,.0f}",
+                   help=f"About {result.win_back_customers:,.1f} customers who would stay if "
+                        "every complaint were resolved quickly")
+    st.write(
+        f"Replacing the customers at risk would cost about **{result.replace_cost:,.0f}**; "
+        f"keeping them costs about **{result.keep_cost:,.0f}**. Of those who leave, about "
+        f"{result.lost_to_indifference:,.0f} would go because of indifferent service, and it "
+        f"would take some {result.good_moments_needed:,.0f} good experiences to make up for "
+        "the bad ones.")
+    chart = pd.DataFrame([
+        {"Who": "Complained", "People": saved.inputs.complaints, "Group": "Unhappy customers"},
+        {"Who": "Unhappy, said nothing", "People": result.silent, "Group": "Unhappy customers"},
+        {"Who": "Heard about it", "People": result.word_of_mouth, "Group": "Word of mouth"},
+    ])
+    st.altair_chart(
+        alt.Chart(chart).mark_bar().encode(
+            y=alt.Y("Who:N", sort=None, title=None), x=alt.X("People:Q", title="People"),
+            color=alt.Color("Group:N", legend=None), tooltip=["Who", "People"],
+        ).properties(height=160),
+        width="stretch", key="impact_chart")
+    with st.expander("How this is worked out"):
+        st.markdown(
+            "- Dissatisfied customers = complaints × (1 + silent ones per complaint), at most "
+            "all active customers.\n"
+            "- People hearing about it = dissatisfied × people told per bad experience.\n"
+            "- Revenue at risk = dissatisfied × annual value per customer.\n"
+            "- Won back = complaints not resolved quickly × share who stay when resolved "
+            "quickly × annual value.\n"
+            "- Replacing = dissatisfied × cost of a new customer; keeping = that ÷ the "
+            "replace-to-keep ratio.")
+        st.dataframe([{"Assumption": ASSUMPTION_NOTES[k][0], "Value": v, "Why": ASSUMPTION_NOTES[
+            k][1]} for k, v in asdict(saved.assumptions).items()], hide_index=True,
+            width="stretch", key="impact_assumptions")
+
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,150 @@
+"""Step 7 — training: modules, who must take them, completions, coverage, language check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from strategy import people, training
+from strategy.db import Connection
+from strategy.steps import step
+from strategy.ui import context as ui
+from strategy.ui.phrase_check import show_phrase_check
+
+STEP = step("training")
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    today = date.today()
+    overall = training.overall_coverage(con, org.id, today)
+    late = training.overdue(con, org.id, today)
+    modules = training.list_modules(con, org.id)
+    cols = st.columns(3)
+    cols[0].metric("Training coverage", overall.text(),
+                   help="Passed, of all required (person, module) pairs for current staff")
+    cols[1].metric("Overdue", len(late))
+    cols[2].metric("Modules", len(modules))
+
+    tabs = st.tabs(["Coverage", "Overdue", "Record completions", "Modules and who takes them",
+                    "Language check"])
+    with tabs[0]:
+        rows = training.coverage(con, org.id, today)
+        if rows:
+            st.dataframe(
+                [{"Team": r.team, "Module": r.module, "Passed": r.covered.part,
+                  "Required": r.covered.whole, "Coverage %": r.covered.value} for r in rows],
+                hide_index=True, width="stretch", key="training_coverage",
+                column_config={"Coverage %": st.column_config.ProgressColumn(
+                    min_value=0, max_value=100, format="%.0f%%")})
+        else:
+            st.info("No module is required of anyone yet: say who takes each module.")
+    with tabs[1]:
+        if late:
+            st.dataframe([{"Person": o.employee, "Team": o.team, "Module": o.module,
+                           "Was due": o.due} for o in late],
+                         hide_index=True, width="stretch", key="training_overdue")
+        else:
+            st.success("No required training is overdue.", icon=":material/check:")
+    with tabs[2]:
+        _completions(con, org.id, modules)
+    with tabs[3]:
+        _modules(con, org.id, modules)
+    with tabs[4]:
+        st.caption("Paste a script, an email or a standard: phrases that put customers off are "
+                   "highlighted, with better wording.")
+        text = st.text_area("Text to check", key="language_text", height=160)
+        if text.strip():
+            show_phrase_check(text, key="language_hits")
+
+
+def _completions(con: Connection, org_id: int, modules: list[training.Module]) -> None:
+    if not modules:
+        st.info("Add modules first.")
+        return
+    names = {m.id: m.name for m in modules}
+    staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())}
+    with st.form("completion_add"):
+        errors = ui.FieldErrors()
+        module_id = st.selectbox("Module", list(names), format_func=names.__getitem__,
+                                 key="completion_module")
+        who = st.multiselect("Who completed it", list(staff), format_func=staff.__getitem__,
+                             key="completion_people")
+        errors.slot("employees")
+        a, b, c = st.columns(3)
+        today = date.today()
+        on = a.date_input("Completed on", value=today, max_value=today, key="completion_date",
+                          format="YYYY-MM-DD")
+        passed = b.radio("Result", ["Passed", "Not passed"], key="completion_passed",
+                         horizontal=True) == "Passed"
+        score = c.number_input("Score (optional, 0–100)", min_value=0.0, max_value=100.0,
+                               value=None, key="completion_score")
+        errors.slot("completed_on", "score")
+        if st.form_submit_button("Record", type="primary"):
+            ui.attempt(lambda: training.record_completion(
+                con, org_id, module_id, list(who), on if isinstance(on, date) else None, passed,
+                score), errors, success="Completions recorded.")
+    period = ui.period()
+    rows = training.list_completions(con, org_id, period.start, period.end)
+    st.caption(f"{len(rows)} completions in {period}.")
+    if rows:
+        st.dataframe([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
+                       "Result": "passed" if r[4] else "not passed", "Score": r[5]}
+                      for r in rows], hide_index=True, width="stretch",
+                     key="completions_table")
+
+
+def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> None:
+    if modules:
+        st.dataframe([{"Module": m.name, "Topic": m.topic, "Due within (days of hire)":
+                       m.due_within_days, "Required of teams": ", ".join(m.teams),
+                       "Required of roles": ", ".join(m.roles), "About": m.description}
+                      for m in modules], hide_index=True, width="stretch",
+                     key="modules_table")
+    missing = [name for name, *_ in training.CURRICULUM
+               if name.lower() not in {m.name.lower() for m in modules}]
+    if missing and st.button(f"Add the starting curriculum ({len(missing)} modules)",
+                             key="seed_curriculum"):
+        ui.attempt(lambda: training.seed_curriculum(con, org_id),
+                   success="Starting curriculum added.")
+    if modules:
+        names = {m.id: m.name for m in modules}
+        module_id = st.selectbox("Who must take", list(names), format_func=names.__getitem__,
+                                 key="req_module")
+        module = next(m for m in modules if m.id == module_id)
+        teams = {t.id: t.name for t in people.list_teams(con, org_id)}
+        roles = sorted({e.role for e in people.list_employees(con, org_id) if e.role}
+                       | set(module.roles))
+        with st.form(f"req_form_{module_id}"):
+            chosen_teams = st.multiselect("Teams", list(teams), format_func=teams.__getitem__,
+                                          default=[i for i, n in teams.items()
+                                                   if n in module.teams],
+                                          key=f"req_teams_{module_id}")
+            chosen_roles = st.multiselect("Roles, in any team", roles, default=list(module.roles),
+                                          key=f"req_roles_{module_id}",
+                                          accept_new_options=True)
+            if st.form_submit_button("Save", type="primary"):
+                ui.attempt(lambda: training.set_requirements(
+                    con, org_id, module_id, list(chosen_teams), list(chosen_roles)),
+                    success="Saved who must take the module.")
+    with st.form("module_add"):
+        errors = ui.FieldErrors()
+        a, b, c = st.columns([3, 2, 1])
+        name = a.text_input("New module", key="module_name", max_chars=120)
+        topic = b.text_input("Topic", key="module_topic", max_chars=60)
+        due = c.number_input("Due within (days)", min_value=1, max_value=3650, value=90,
+                             key="module_due")
+        errors.slot("module", "topic", "due_within_days")
+        description = st.text_area("What it covers", key="module_description", height=70)
+        errors.slot("description")
+        if st.form_submit_button("Add module"):
+            ui.attempt(lambda: training.add_module(con, org_id, name, topic, description,
+                                                   int(due)),
+                       errors, success=f"Added the module {name.strip()}.")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,157 @@
+"""Step 8 — recruiting and retaining: the workforce over the quarters, and hiring for
+attitude."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy import people, workforce
+from strategy.db import Connection
+from strategy.periods import Quarter
+from strategy.steps import step
+from strategy.ui import context as ui
+
+STEP = step("people")
+QUARTERS_SHOWN = 8
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    workforce_tab, hiring_tab = st.tabs(["Headcount, turnover and retention",
+                                         "Hiring for attitude"])
+    with workforce_tab:
+        _workforce(con, org.id, ui.period())
+    with hiring_tab:
+        _hiring(con, org.id)
+
+
+def _pct(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
+    staff = people.list_employees(con, org_id)
+    if not staff:
+        st.info("Add or import your staff first (People and teams).")
+        st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+        return
+    quarters = [period.shift(-n) for n in range(QUARTERS_SHOWN - 1, -1, -1)]
+    rows = workforce.by_quarter_and_team(staff, quarters)
+    teams = ["All teams", *sorted({e.team for e in staff}, key=str.lower)]
+    team = st.selectbox("Team", teams, key="workforce_team")
+    mine = [r for r in rows if r.team == team]
+    now = mine[-1].figures
+    cols = st.columns(4)
+    cols[0].metric(f"Headcount at the end of {period}", now.closing,
+                   delta=now.closing - now.opening)
+    cols[1].metric("Turnover", f"{now.turnover:.1f}%" if now.turnover is not None else "—",
+                   help=f"{now.leavers} leavers ÷ average headcount {now.average_headcount:g}")
+    cols[2].metric("Retention", now.retention.text(),
+                   help="Of those employed at the start of the quarter, the share still "
+                        "employed at its end")
+    cols[3].metric("Average tenure", f"{now.average_tenure_years:.1f} years"
+                   if now.average_tenure_years is not None else "—")
+    table = [{"Quarter": str(r.quarter), "Opening": r.figures.opening,
+              "Hires": r.figures.hires, "Leavers (voluntary)": r.figures.leavers_voluntary,
+              "Leavers (involuntary)": r.figures.leavers_involuntary,
+              "Closing": r.figures.closing, "Turnover %": _pct(r.figures.turnover),
+              "Retention %": _pct(r.figures.retention.value),
+              "Retention n": r.figures.retention.whole,
+              "Tenure (years)": _pct(r.figures.average_tenure_years)} for r in mine]
+    frame = pd.DataFrame(table)
+    long = frame.melt(id_vars=["Quarter"], value_vars=["Turnover %", "Retention %"],
+                      var_name="Measure", value_name="Percent").dropna()
+    turnover = alt.Chart(long[long["Measure"] == "Turnover %"]).mark_line(point=True).encode(
+        x=alt.X("Quarter:N", sort=None), y=alt.Y("Percent:Q", title="Turnover %"),
+        tooltip=["Quarter", "Percent"]).properties(title="Turnover per quarter", height=220)
+    flows = frame.melt(id_vars=["Quarter"], value_vars=["Hires", "Leavers (voluntary)",
+                                                        "Leavers (involuntary)"],
+                       var_name="Movement", value_name="People")
+    bars = alt.Chart(flows).mark_bar().encode(
+        x=alt.X("Quarter:N", sort=None), y=alt.Y("People:Q"), color="Movement:N",
+        xOffset="Movement:N", tooltip=["Quarter", "Movement", "People"]
+    ).properties(title="Hires and leavers", height=220)
+    st.altair_chart(alt.hconcat(turnover, bars), key="workforce_chart")
+    st.dataframe(frame, hide_index=True, width="stretch", key="workforce_table")
+    if now.reasons:
+        st.markdown(f"**Why people left in {period}**")
+        st.dataframe([{"Reason": k, "Leavers": v} for k, v in now.reasons.items()],
+                     hide_index=True, key="leave_reasons")
+    st.caption("Turnover = leavers in the quarter ÷ average of the opening and closing "
+               "headcount. Retention = of the people employed as the quarter began, the share "
+               "still employed as it ended. A leave date is the last day employed.")
+
+
+def _hiring(con: Connection, org_id: int) -> None:
+    criteria = workforce.list_criteria(con, org_id)
+    st.caption("Service is mostly attitude and partly technique: weigh the scorecard "
+               "accordingly, and score every candidate on the same criteria.")
+    if not criteria:
+        if st.button("Start from the suggested scorecard", key="seed_criteria", type="primary"):
+            ui.attempt(lambda: workforce.seed_criteria(con, org_id),
+                       success="Suggested criteria added; adjust them to your roles.")
+    else:
+        share = workforce.attitude_share(criteria)
+        st.metric("Weight given to attitude", f"{share:.0f}%" if share is not None else "—")
+        if share is not None and share <= 50:
+            st.warning("Attitude carries half the weight or less: service depends more on "
+                       "attitude than on technique.", icon=":material/balance:")
+        st.dataframe([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
+                      for c in criteria], hide_index=True, key="criteria_table")
+    with st.form("criterion_add"):
+        errors = ui.FieldErrors()
+        a, b, c = st.columns([3, 1, 1])
+        name = a.text_input("New criterion", key="criterion_name", max_chars=120)
+        kind = b.selectbox("Kind", workforce.KINDS, key="criterion_kind")
+        weight = c.number_input("Weight", min_value=0.5, value=10.0, step=0.5,
+                                key="criterion_weight")
+        errors.slot("criterion", "kind", "weight")
+        if st.form_submit_button("Add criterion"):
+            ui.attempt(lambda: workforce.add_criterion(con, org_id, name, kind, weight), errors,
+                       success="Criterion added.")
+    if not criteria:
+        return
+    st.subheader("Score a candidate", anchor=False)
+    with st.form("candidate_add"):
+        errors = ui.FieldErrors()
+        a, b = st.columns(2)
+        candidate = a.text_input("Candidate", key="cand_name", max_chars=120)
+        role = b.text_input("Role", key="cand_role", max_chars=80)
+        errors.slot("candidate", "role")
+        a, b = st.columns(2)
+        interviewer = a.text_input("Interviewer", value=ui.participant(), key="cand_interviewer")
+        today = date.today()
+        when = b.date_input("Interviewed on", value=today, max_value=today, key="cand_date",
+                            format="YYYY-MM-DD")
+        errors.slot("interviewer", "interviewed_on")
+        scores = {}
+        columns = st.columns(2)
+        for index, criterion in enumerate(criteria):
+            scores[criterion.id] = columns[index % 2].slider(
+                f"{criterion.name} ({criterion.kind}, weight {criterion.weight:g})", 1, 5, 3,
+                key=f"cand_score_{criterion.id}")
+        errors.slot("scores")
+        notes = st.text_area("Notes", key="cand_notes", height=70)
+        errors.slot("notes")
+        if st.form_submit_button("Save scorecard", type="primary"):
+            ui.attempt(lambda: workforce.score_candidate(
+                con, org_id, candidate, role, interviewer,
+                when if isinstance(when, date) else None, scores, notes), errors,
+                success="Scorecard saved.")
+    candidates = workforce.list_candidates(con, org_id)
+    if candidates:
+        st.dataframe([{"Interviewed": c.interviewed_on, "Candidate": c.name, "Role": c.role,
+                       "Interviewer": c.interviewer, "Overall (0–100)": _pct(c.score),
+                       "Attitude (0–100)": _pct(c.attitude_score), "Notes": c.notes}
+                      for c in candidates], hide_index=True, width="stretch",
+                     key="candidates_table")
+
+
+if __name__ == "__main__":
+    render()

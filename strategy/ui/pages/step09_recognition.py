@@ -1,0 +1,192 @@
+"""Step 9 — reward and recognition: record it, and the views HR needs."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy import people, recognition, standards, vision
+from strategy.db import Connection
+from strategy.periods import Quarter
+from strategy.recognition import GIVER_KINDS, REWARDS, LogFilter, Recognition, RecognitionInput
+from strategy.steps import step
+from strategy.ui import context as ui
+
+STEP = step("recognition")
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    if not people.list_employees(con, org.id):
+        st.info("Add your staff first: recognition is given to people.")
+        st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+        return
+    period = ui.period()
+    record_tab, hr_tab, log_tab = st.tabs(["Recognise someone", f"HR views ({period})",
+                                           f"Log ({period})"])
+    with record_tab:
+        _record(con, org.id)
+    with hr_tab:
+        _hr_views(con, org.id, period)
+    with log_tab:
+        _log(con, org.id, period)
+
+
+def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | None,
+            on: date) -> tuple[RecognitionInput, ui.FieldErrors]:
+    errors = ui.FieldErrors()
+    c = current
+    staff = {e.id: e.label for e in people.list_employees(con, org_id)
+             if e.employed_on(on) or (c and e.id in c.recipient_ids)}
+    values = {v.id: v.name for v in vision.list_values(con, org_id)}
+    titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
+    recipients = st.multiselect("Who is being recognised", list(staff),
+                                default=list(c.recipient_ids) if c else [],
+                                format_func=staff.__getitem__, key=f"{prefix}_recipients")
+    errors.slot("recipients")
+    a, b, d = st.columns(3)
+    today = date.today()
+    given_on = a.date_input("When", value=c.given_on if c else today, max_value=today,
+                            key=f"{prefix}_date", format="YYYY-MM-DD")
+    giver = b.text_input("Given by", value=c.giver if c else ui.participant(),
+                         key=f"{prefix}_giver", max_chars=120)
+    kinds = list(GIVER_KINDS)
+    kind = d.selectbox("From", kinds, format_func=GIVER_KINDS.__getitem__,
+                       index=kinds.index(c.giver_kind) if c else 0, key=f"{prefix}_kind")
+    errors.slot("given_on", "giver", "giver_kind")
+    a, b = st.columns(2)
+    value_id = a.selectbox("Value it reinforces", list(values), format_func=values.__getitem__,
+                           index=list(values).index(c.value_id) if c and c.value_id in values
+                           else None, key=f"{prefix}_value", placeholder="(optional)")
+    standard_id = b.selectbox("Standard it reinforces", list(titles),
+                              format_func=titles.__getitem__,
+                              index=list(titles).index(c.standard_id)
+                              if c and c.standard_id in titles else None,
+                              key=f"{prefix}_standard", placeholder="(optional)")
+    errors.slot("value", "standard")
+    what = st.text_area("What they did", value=c.what if c else "", key=f"{prefix}_what",
+                        height=80, max_chars=1000)
+    errors.slot("what")
+    a, b = st.columns(2)
+    reward = a.selectbox("Reward", REWARDS, index=REWARDS.index(c.reward) if c else 0,
+                         key=f"{prefix}_reward")
+    amount = b.number_input("Amount (money or points, optional)", min_value=0.0,
+                            value=c.amount if c else None, key=f"{prefix}_amount")
+    errors.slot("reward", "amount")
+    data = RecognitionInput(list(recipients), given_on if isinstance(given_on, date) else None,
+                            giver, kind, what, reward, amount, value_id, standard_id)
+    return data, errors
+
+
+def _record(con: Connection, org_id: int) -> None:
+    st.caption("Recognise the behaviour, not just the person: say which value or standard it "
+               "reinforces. Your name (in the sidebar) is kept as whoever recorded it.")
+    with st.form("recognition_add"):
+        data, errors = _fields(con, org_id, "rec_new", None, date.today())
+        if st.form_submit_button("Record recognition", type="primary"):
+            def add() -> None:
+                recognition.add_recognition(con, org_id, data, ui.participant())
+                ui.forget("rec_new_")
+            ui.attempt(add, errors, success="Recognition recorded.")
+
+
+def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
+    spread = recognition.spread(con, org_id, period.start, period.end)
+    total = spread.top_share.whole
+    cols = st.columns(3)
+    cols[0].metric("Recognitions received", total)
+    cols[1].metric("Share going to the most-recognised tenth",
+                   f"{spread.top_share.value:.0f}%" if spread.top_share.value is not None else "—",
+                   help=f"The {spread.top_tenth} most-recognised of {spread.staff} staff received "
+                        f"{spread.top_share.part} of {total}. With an even spread this would be "
+                        "about 10%.")
+    cols[2].metric("Staff not recognised at all this period", f"{spread.never} of {spread.staff}")
+
+    st.markdown("**Recognition per head, by team**")
+    teams = recognition.per_head_by_team(con, org_id, period.start, period.end)
+    st.dataframe([{"Team": t.team, "Staff in the period": t.staff, "Recognitions": t.received,
+                   "Per head": round(t.per_head, 2) if t.per_head is not None else None,
+                   "People recognised": t.recognised_people} for t in teams],
+                 hide_index=True, width="stretch", key="per_head_table")
+
+    days = st.number_input("Not recognised in the last … days", min_value=1, max_value=3650,
+                           value=90, step=15, key="unrecognised_days")
+    overlooked = recognition.not_recognised(con, org_id, min(period.end, date.today()),
+                                            int(days))
+    st.markdown(f"**{len(overlooked)} current staff not recognised in the last {days} days**")
+    if overlooked:
+        st.dataframe([{"Person": u.name, "Team": u.team,
+                       "Last recognised": u.last_recognised.isoformat() if u.last_recognised
+                       else "never"} for u in overlooked],
+                     hide_index=True, width="stretch", key="unrecognised_table")
+
+    left, right = st.columns(2)
+    for column, by, title in ((left, "value", "By value"), (right, "standard", "By standard")):
+        counts = recognition.counts_by(con, org_id, period.start, period.end, by)
+        with column:
+            st.markdown(f"**{title}**")
+            if counts:
+                frame = pd.DataFrame(counts, columns=["Name", "Recognitions"])
+                st.altair_chart(alt.Chart(frame).mark_bar().encode(
+                    y=alt.Y("Name:N", sort="-x", title=None), x="Recognitions:Q",
+                    tooltip=["Name", "Recognitions"]).properties(height=max(120, 22 * len(counts))),
+                    width="stretch", key=f"counts_{by}")
+            else:
+                st.caption("None in this period.")
+
+
+def _log(con: Connection, org_id: int, period: Quarter) -> None:
+    teams = {t.id: t.name for t in people.list_teams(con, org_id)}
+    a, b = st.columns(2)
+    team_id = a.selectbox("Team", list(teams), format_func=teams.__getitem__, index=None,
+                          key="log_team", placeholder="All teams")
+    kind = b.selectbox("From", list(GIVER_KINDS), format_func=GIVER_KINDS.__getitem__,
+                       index=None, key="log_kind", placeholder="Anyone")
+    records = recognition.list_recognitions(con, org_id, LogFilter(
+        period.start, period.end, team_id, kind))
+    st.caption(f"{len(records)} records.")
+    st.dataframe([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
+                   "Teams": ", ".join(r.teams), "Given by": r.giver,
+                   "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
+                   "What": r.what, "Reward": r.reward, "Amount": r.amount,
+                   "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
+                  for r in records], hide_index=True, width="stretch", key="recognition_log")
+    st.download_button("Download as CSV", recognition.log_csv(records),
+                       file_name=f"recognition-{period}.csv", mime="text/csv",
+                       on_click="ignore", key="log_download", icon=":material/download:")
+    if not records:
+        return
+    labels = {r.id: f"{r.given_on} · {', '.join(r.recipients)} · {r.what[:50]}" for r in records}
+    chosen = st.selectbox("Edit or delete a record", list(labels), index=None,
+                          format_func=labels.__getitem__, key="log_choice")
+    if chosen is None:
+        return
+    record = next(r for r in records if r.id == chosen)
+    edit = ui.EditSession(f"rec_edit_{record.id}", record.version)
+    with st.form(f"rec_edit_form_{record.id}"):
+        data, errors = _fields(con, org_id, edit.prefix, record, record.given_on)
+        if st.form_submit_button("Save changes", type="primary"):
+            def save() -> None:
+                recognition.update_recognition(con, org_id, record.id, edit.started_from, data,
+                                               ui.participant())
+                edit.restart()
+            ui.attempt(save, errors, success="Recognition updated.")
+    with st.popover("Delete this record", icon=":material/delete:"):
+        st.write("The record leaves the log and the HR views; the history keeps who deleted "
+                 "it and when.")
+        if st.button("Yes, delete", key=f"rec_delete_{record.id}", type="primary"):
+            ui.attempt(lambda: recognition.delete_recognition(con, org_id, record.id,
+                                                              ui.participant()),
+                       success="Recognition deleted.")
+    history = recognition.history(con, org_id, record.id)
+    st.dataframe([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],
+                 hide_index=True, width="stretch", key="recognition_history")
+
+
+if __name__ == "__main__":
+    render()
