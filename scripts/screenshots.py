@@ -9,6 +9,7 @@ from here.
 
 from __future__ import annotations
 
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -34,6 +35,19 @@ SHOTS: list[tuple[str, str, str | None]] = [
     ("standards-templates", "standards", "Template library"),
     ("standards-communication", "standards", "Communication log"),
     ("standards-phrases", "standards", "Phrase check"),
+    ("people", "staff", None),
+    ("people-import", "staff", "Import from HR"),
+    ("accountability", "accountability", None),
+    ("accountability-compliance", "accountability", "Compliance"),
+    ("line-of-sight", "line-of-sight", None),
+    ("impact-model", "line-of-sight", "Impact model"),
+    ("training", "training", None),
+    ("training-language", "training", "Language check"),
+    ("workforce", "people", None),
+    ("hiring", "people", "Hiring for attitude"),
+    ("recognition", "recognition", None),
+    ("recognition-hr", "recognition", "HR views"),
+    ("recognition-log", "recognition", "Log"),
     ("organisations", "organisations", None),
 ]
 
@@ -55,7 +69,7 @@ def main() -> None:
                 for name, slug, tab in SHOTS:
                     open_page(page, f"{app.url}/{slug}?me=Facilitator")
                     if tab:
-                        page.get_by_role("tab", name=tab).click()
+                        page.get_by_role("tab", name=re.compile("^" + re.escape(tab))).click()
                         settle(page)
                     if slug == "standards" and tab == "Phrase check":
                         page.locator(".st-key-phrase_text textarea").fill(

@@ -331,12 +331,13 @@ def spread(con: Connection, org_id: int, start: date, end: date) -> Spread:
 
 def counts_by(con: Connection, org_id: int, start: date, end: date,
               by: str) -> list[tuple[str, int]]:
-    """Recognitions per value or per standard in the period (unlinked ones as '(none)')."""
-    column = {"value": "coalesce(v.name, '(none)')", "standard": "coalesce(s.title, '(none)')"}[by]
+    """Recognitions per value or per standard in the period (those linked to one)."""
+    join = {"value": "org_value x ON x.id = r.value_id",
+            "standard": "standard x ON x.id = r.standard_id"}[by]
+    name = {"value": "x.name", "standard": "x.title"}[by]
     rows = con.execute(
         f"""
-        SELECT {column}, count(*) FROM recognition r
-        LEFT JOIN org_value v ON v.id = r.value_id LEFT JOIN standard s ON s.id = r.standard_id
+        SELECT {name}, count(*) FROM recognition r JOIN {join}
         WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
         GROUP BY 1 ORDER BY 2 DESC, 1
         """, [org_id, start, end]).fetchall()

@@ -73,9 +73,10 @@ def test_record_a_recognition_and_find_it_in_the_hr_view(hr_app: RunningApp,
 
     page.get_by_role("tab", name=re.compile("Log")).click()
     settle(page)
-    page.get_by_text("1 records.").wait_for()
+    page.get_by_text("1 record.", exact=True).wait_for()
     by_key(page, "log_choice").locator("input").first.click()
-    page.get_by_role("option", name=re.compile("Bob Cho · Found a guest's lost passport")).wait_for()
+    option = re.compile("Bob Cho · Found a guest's lost passport")
+    page.get_by_role("option", name=option).wait_for()
     page.context.close()
 
 

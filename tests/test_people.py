@@ -292,7 +292,7 @@ def test_hr_views(con: Connection, org: Organisation, staff: Staff) -> None:
     assert (spread.staff, spread.top_tenth, spread.top_share.text(), spread.never) == (
         3, 1, "100% (n=3)", 2)
     assert recognition.counts_by(con, org.id, Q4.start, Q4.end, "value") == [("Own it", 3)]
-    assert recognition.counts_by(con, org.id, Q4.start, Q4.end, "standard") == [("(none)", 3)]
+    assert recognition.counts_by(con, org.id, Q4.start, Q4.end, "standard") == []
     only_field = recognition.list_recognitions(con, org.id, LogFilter(
         date(2026, 1, 1), Q4.end, team_id=staff.field))
     assert [r.giver_kind for r in only_field] == ["customer"]

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from strategy import (
     accountability,
     customers,
+    impact,
+    line_of_sight,
     needs,
     people,
+    recognition,
     standards,
     training,
     vision,
@@ -76,7 +79,55 @@ def test_statuses_follow_the_data(con: Connection, org: Organisation) -> None:
     standards.add_communication(con, org.id, standard, today, "internal", "Team briefing",
                                 today=today)
     assert statuses(con, org.id, today)[4] is Status.DONE
-    assert next_step(con, org.id, today) is None
+    upcoming = next_step(con, org.id, today)
+    assert upcoming is not None and upcoming.number == 5
+
+
+def test_people_step_statuses_follow_the_data(con: Connection, org: Organisation) -> None:
+    today = date(2026, 11, 22)
+    for n in range(5, 10):
+        assert statuses(con, org.id, today)[n] is Status.NOT_STARTED
+    team = people.add_team(con, org.id, "Desk")
+    ann = people.add_employee(con, org.id, people.EmployeeInput(
+        "1", "Ann", team, date(2020, 1, 1), "Adviser"), today=today)
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Reply fast", "Email", "Timeliness", measure="Hours", target=8, unit="hours",
+        direction="lower"))
+
+    accountability.assign(con, org.id, standard, ann, [team])
+    assert statuses(con, org.id, today)[5] is Status.IN_PROGRESS
+    accountability.acknowledge(con, org.id, standard, [ann], today, today=today)
+    accountability.add_observation(con, org.id, accountability.ObservationInput(
+        standard, today, "QA", True, team), today=today)
+    assert statuses(con, org.id, today)[5] is Status.DONE
+
+    line_of_sight.set_results(con, org.id, standard, ["Customer retention"])
+    assert statuses(con, org.id, today)[6] is Status.IN_PROGRESS
+    impact.save(con, org.id, Quarter.containing(today), impact.Inputs(100, 1.0, 1, 0.5, 1.0),
+                impact.Assumptions())
+    assert statuses(con, org.id, today)[6] is Status.DONE
+
+    training.seed_curriculum(con, org.id)
+    module = training.list_modules(con, org.id)[0]
+    training.set_requirements(con, org.id, module.id, [team], [])
+    assert statuses(con, org.id, today)[7] is Status.IN_PROGRESS  # Ann is long overdue
+    training.record_completion(con, org.id, module.id, [ann], today, True, today=today)
+    assert statuses(con, org.id, today)[7] is Status.DONE
+
+    assert statuses(con, org.id, today)[8] is Status.IN_PROGRESS  # staff, but no criteria
+    workforce.seed_criteria(con, org.id)
+    assert statuses(con, org.id, today)[8] is Status.DONE
+
+    value = vision.add_value(con, org.id, "Care")
+    recognition.add_recognition(con, org.id, recognition.RecognitionInput(
+        [ann], today - timedelta(days=100), "Mo", "manager", "Helped", value_id=value), "HR",
+        today=today)
+    assert statuses(con, org.id, today)[9] is Status.IN_PROGRESS
+    recognition.add_recognition(con, org.id, recognition.RecognitionInput(
+        [ann], today, "Mo", "manager", "Helped again", value_id=value), "HR", today=today)
+    assert statuses(con, org.id, today)[9] is Status.DONE
+    upcoming = next_step(con, org.id, today)
+    assert upcoming is not None and upcoming.number == 1
 
 
 def test_demo_is_coherent(con: Connection) -> None:

@@ -49,7 +49,7 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
     now = mine[-1].figures
     cols = st.columns(4)
     cols[0].metric(f"Headcount at the end of {period}", now.closing,
-                   delta=now.closing - now.opening)
+                   delta=now.closing - now.opening, delta_color="off")
     cols[1].metric("Turnover", f"{now.turnover:.1f}%" if now.turnover is not None else "—",
                    help=f"{now.leavers} leavers ÷ average headcount {now.average_headcount:g}")
     cols[2].metric("Retention", now.retention.text(),
@@ -67,17 +67,26 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
     frame = pd.DataFrame(table)
     long = frame.melt(id_vars=["Quarter"], value_vars=["Turnover %", "Retention %"],
                       var_name="Measure", value_name="Percent").dropna()
-    turnover = alt.Chart(long[long["Measure"] == "Turnover %"]).mark_line(point=True).encode(
-        x=alt.X("Quarter:N", sort=None), y=alt.Y("Percent:Q", title="Turnover %"),
-        tooltip=["Quarter", "Percent"]).properties(title="Turnover per quarter", height=220)
+    # Turnover (a few per cent) and retention (near 100%) need their own scales.
+    base = alt.Chart(long).encode(x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)))
+    turnover = alt.layer(
+        base.transform_filter("datum.Measure == 'Turnover %'").mark_line(point=True).encode(
+            y=alt.Y("Percent:Q", title="Turnover %"), tooltip=["Quarter", "Percent"]),
+        base.transform_filter("datum.Measure == 'Retention %'").mark_line(
+            point=True, strokeDash=[4, 3], color="#8a8a8a").encode(
+            y=alt.Y("Percent:Q", title="Retention % (dashed)"), tooltip=["Quarter", "Percent"]),
+    ).resolve_scale(y="independent").properties(title="Turnover and retention", height=260)
     flows = frame.melt(id_vars=["Quarter"], value_vars=["Hires", "Leavers (voluntary)",
                                                         "Leavers (involuntary)"],
                        var_name="Movement", value_name="People")
     bars = alt.Chart(flows).mark_bar().encode(
-        x=alt.X("Quarter:N", sort=None), y=alt.Y("People:Q"), color="Movement:N",
+        x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)), y=alt.Y("People:Q"),
+        color=alt.Color("Movement:N", legend=alt.Legend(orient="bottom", title=None)),
         xOffset="Movement:N", tooltip=["Quarter", "Movement", "People"]
-    ).properties(title="Hires and leavers", height=220)
-    st.altair_chart(alt.hconcat(turnover, bars), key="workforce_chart")
+    ).properties(title="Hires and leavers", height=260)
+    left, right = st.columns(2)
+    left.altair_chart(turnover, width="stretch", height=330, key="workforce_chart")
+    right.altair_chart(bars, width="stretch", height=330, key="workforce_flows")
     st.dataframe(frame, hide_index=True, width="stretch", key="workforce_table")
     if now.reasons:
         st.markdown(f"**Why people left in {period}**")

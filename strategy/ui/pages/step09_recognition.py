@@ -132,10 +132,12 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
             st.markdown(f"**{title}**")
             if counts:
                 frame = pd.DataFrame(counts, columns=["Name", "Recognitions"])
+                height = 60 + 26 * len(counts)
                 st.altair_chart(alt.Chart(frame).mark_bar().encode(
-                    y=alt.Y("Name:N", sort="-x", title=None), x="Recognitions:Q",
-                    tooltip=["Name", "Recognitions"]).properties(height=max(120, 22 * len(counts))),
-                    width="stretch", key=f"counts_{by}")
+                    y=alt.Y("Name:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+                    x=alt.X("Recognitions:Q", axis=alt.Axis(tickMinStep=1)),
+                    tooltip=["Name", "Recognitions"]).properties(height=height),
+                    width="stretch", height=height, key=f"counts_{by}")
             else:
                 st.caption("None in this period.")
 
@@ -149,7 +151,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
                        index=None, key="log_kind", placeholder="Anyone")
     records = recognition.list_recognitions(con, org_id, LogFilter(
         period.start, period.end, team_id, kind))
-    st.caption(f"{len(records)} records.")
+    st.caption(f"{len(records)} record{'' if len(records) == 1 else 's'}.")
     st.dataframe([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
                    "Teams": ", ".join(r.teams), "Given by": r.giver,
                    "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
