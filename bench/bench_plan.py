@@ -93,5 +93,51 @@ def main() -> None:
                   render, repeat=3)
 
 
+def bench_people() -> None:
+    """The people pages on a large staff: several thousand people and their records."""
+    from strategy.demo import load_demo
+    from strategy.people import add_team, list_employees
+    from strategy.people_import import guess_mapping, import_employees, preview_employees
+    from strategy.recognition import RecognitionInput, add_recognition
+    from strategy.tabular import read_table
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "people.duckdb"
+        con = open_database(path)
+        org = load_demo(con)
+        add_team(con, org.id, "Imported")
+        rows = ["Employee number,Name,Team,Hire date"] + [
+            f"B{i},Person {i},Imported,2021-{1 + i % 12:02d}-{1 + i % 28:02d}"
+            for i in range(5000)]
+        data = "\n".join(rows).encode()
+        start = time.perf_counter()
+        table = read_table("big.csv", data)
+        preview = preview_employees(con, org.id, table, guess_mapping(table.headers))
+        checked = time.perf_counter() - start
+        import_employees(con, org.id, preview)
+        print(f"{'import 5,000 employees: check / check + write':<48} {checked:8.2f} s / "
+              f"{time.perf_counter() - start:.2f} s")
+        staff = [e.id for e in list_employees(con, org.id, active_on=date.today())]
+        values = [row[0] for row in con.execute("SELECT id FROM org_value").fetchall()]
+        start = time.perf_counter()
+        for i in range(2000):
+            add_recognition(con, org.id, RecognitionInput(
+                [staff[i % len(staff)]], date.today() - timedelta(days=i % 700), "Bench",
+                "peer", "Benchmark", value_id=values[i % len(values)]), "Bench")
+        print(f"{'2,000 recognition records':<48} {time.perf_counter() - start:8.2f} s")
+        con.close()
+        os.environ["STRATEGY_DB"] = str(path)
+        from streamlit.testing.v1 import AppTest
+
+        for page in ["people", "step05_accountability", "step07_training", "step08_people",
+                     "step09_recognition"]:
+            def render(page: str = page) -> None:
+                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+                at.switch_page(f"strategy/ui/pages/{page}.py").run()
+                assert not at.exception, at.exception
+            timed(f"page run: {page} (+ overview)", render, repeat=3)
+
+
 if __name__ == "__main__":
     main()
+    bench_people()

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
+
 from .db import Connection, transaction
 from .errors import ValidationError
 from .people import LEAVE_KINDS, EmployeeInput, check_employee, teams_by_name
@@ -179,6 +181,15 @@ def preview_employees(con: Connection, org_id: int, table: Table,
     return Preview(table.where(), preview_rows, sorted(new_teams, key=str.lower))
 
 
+def _record(row: PreviewRow, teams: dict[str, int]) -> tuple[object, ...]:
+    e = row.employee
+    assert e is not None
+    return (e.number.strip(), e.name.strip(), teams[row.team_name.lower()], e.role.strip(),
+            e.manager_number.strip(), e.hire_date, e.leave_date,
+            e.leave_kind if e.leave_date else None,
+            e.leave_reason.strip() if e.leave_date else "")
+
+
 def import_employees(con: Connection, org_id: int, preview: Preview,
                      progress: Progress | None = None) -> tuple[int, int]:
     """Write every row of a clean preview in one transaction; returns (added, updated)."""
@@ -188,7 +199,6 @@ def import_employees(con: Connection, org_id: int, preview: Preview,
         lines = ", ".join(str(r.line) for r in preview.problem_rows[:20])
         raise ValidationError({"file": f"{len(preview.problem_rows)} rows need fixing first "
                                        f"(lines {lines}); nothing was imported."})
-    added = updated = 0
     total = len(preview.rows)
     with transaction(con):
         teams = teams_by_name(con, org_id)
@@ -198,31 +208,42 @@ def import_employees(con: Connection, org_id: int, preview: Preview,
                                   [org_id, name]).fetchone()
                 assert row is not None
                 teams[name.lower()] = int(row[0])
-        for position, row_data in enumerate(preview.rows):
-            if progress and position % 500 == 0:
-                progress(position / total, f"Importing row {position + 1:,} of {total:,}")
-            e = row_data.employee
-            assert e is not None
-            values = [e.name.strip(), teams[row_data.team_name.lower()], e.role.strip(),
-                      e.manager_number.strip(), e.hire_date, e.leave_date,
-                      e.leave_kind if e.leave_date else None,
-                      e.leave_reason.strip() if e.leave_date else ""]
-            changed = con.execute(
-                "UPDATE employee SET name = ?, team_id = ?, role = ?, manager_number = ?, "
-                "hire_date = ?, leave_date = ?, leave_kind = ?, leave_reason = ?, "
-                "version = version + 1 WHERE org_id = ? AND number = ? RETURNING id",
-                [*values, org_id, e.number.strip()],
-            ).fetchone()
-            if changed:
-                updated += 1
-            else:
-                con.execute(
-                    "INSERT INTO employee (org_id, number, name, team_id, role, manager_number, "
-                    "hire_date, leave_date, leave_kind, leave_reason) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [org_id, e.number.strip(), *values],
-                )
-                added += 1
+        if progress:
+            progress(0.2, f"Writing {total:,} rows")
+        # One set-based write instead of a statement per row: the rows travel as a
+        # registered table (values, never SQL text) and are merged on the number.
+        incoming = pd.DataFrame(
+            [_record(r, teams) for r in preview.rows],
+            columns=["number", "name", "team_id", "role", "manager_number", "hire_date",
+                     "leave_date", "leave_kind", "leave_reason"])
+        con.register("incoming_employees", incoming)
+        try:
+            existing = con.execute(
+                "SELECT count(*) FROM incoming_employees i JOIN employee e "
+                "ON e.org_id = ? AND e.number = i.number", [org_id]).fetchone()
+            updated = int(existing[0]) if existing else 0
+            con.execute(
+                """
+                UPDATE employee SET name = i.name, team_id = i.team_id, role = i.role,
+                    manager_number = i.manager_number, hire_date = i.hire_date,
+                    leave_date = i.leave_date, leave_kind = i.leave_kind,
+                    leave_reason = i.leave_reason, version = employee.version + 1
+                FROM incoming_employees i
+                WHERE employee.org_id = ? AND employee.number = i.number
+                """, [org_id])
+            con.execute(
+                """
+                INSERT INTO employee (org_id, number, name, team_id, role, manager_number,
+                                      hire_date, leave_date, leave_kind, leave_reason)
+                SELECT ?, i.number, i.name, i.team_id, i.role, i.manager_number, i.hire_date,
+                       i.leave_date, i.leave_kind, i.leave_reason
+                FROM incoming_employees i
+                WHERE NOT EXISTS (SELECT 1 FROM employee e
+                                  WHERE e.org_id = ? AND e.number = i.number)
+                """, [org_id, org_id])
+        finally:
+            con.unregister("incoming_employees")
+    added = total - updated
     if progress:
         progress(1.0, f"Imported {total:,} rows")
     return added, updated

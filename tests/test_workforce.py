@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,37 @@ def test_per_team_and_whole_organisation() -> None:
     rows = by_quarter_and_team(staff, [Q])
     assert [(r.team, r.figures.leavers) for r in rows] == [
         ("All teams", 1), ("Desk", 0), ("Field", 1)]
+
+
+def test_candidate_scores_weigh_attitude() -> None:
+    from strategy.workforce import Criterion, attitude_share, weighted_score
+
+    criteria = [Criterion(1, "Warmth", "attitude", 60.0), Criterion(2, "Ownership", "attitude",
+                                                                    20.0),
+                Criterion(3, "Systems", "technique", 20.0)]
+    assert attitude_share(criteria) == 80.0
+    assert attitude_share([]) is None
+    # All 5s -> 100, all 1s -> 0; a 1–5 scale rescaled to 0–100.
+    assert weighted_score(criteria, {1: 5, 2: 5, 3: 5}) == 100.0
+    assert weighted_score(criteria, {1: 1, 2: 1, 3: 1}) == 0.0
+    # Great technique cannot make up for poor attitude: (60×2 + 20×2 + 20×5) / 100 = 2.6.
+    assert weighted_score(criteria, {1: 2, 2: 2, 3: 5}) == pytest.approx((2.6 - 1) / 4 * 100)
+    assert weighted_score(criteria, {}) is None
+
+
+def test_scoring_a_candidate_needs_every_criterion(con: Any, org: Any) -> None:
+    from strategy import workforce
+    from strategy.errors import ValidationError
+
+    workforce.seed_criteria(con, org.id)
+    criteria = workforce.list_criteria(con, org.id)
+    with pytest.raises(ValidationError, match="Score every criterion"):
+        workforce.score_candidate(con, org.id, "Jo", "Adviser", "Panel", date(2026, 1, 5),
+                                  {criteria[0].id: 4}, today=date(2026, 2, 1))
+    with pytest.raises(ValidationError, match="from 1 to 5"):
+        workforce.score_candidate(con, org.id, "Jo", "Adviser", "Panel", date(2026, 1, 5),
+                                  {c.id: 6 for c in criteria}, today=date(2026, 2, 1))
+    workforce.score_candidate(con, org.id, "Jo", "Adviser", "Panel", date(2026, 1, 5),
+                              {c.id: 4 for c in criteria}, today=date(2026, 2, 1))
+    (jo,) = workforce.list_candidates(con, org.id)
+    assert (jo.score, jo.attitude_score) == (75.0, 75.0)
