@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from . import audit
 from .checks import clean, one_of, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError
@@ -134,6 +135,7 @@ def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
             f"INSERT INTO segment (org_id, {columns}) VALUES (?, {marks}) RETURNING id",
             [org_id, *values.values()],
         ).fetchone()
+        audit.record(con, org_id, "Customers", "added", f"Segment “{values['name']}”")
     assert row is not None
     return int(row[0])
 
@@ -142,8 +144,10 @@ def update_segment(con: Connection, org_id: int, segment_id: int, version: int,
                    data: SegmentInput) -> int:
     with transaction(con):
         values = _validate(con, org_id, data, exclude_id=segment_id)
-        return versioned_update(con, "segment", segment_id, org_id, version, values,
-                                "customer segment")
+        new_version = versioned_update(con, "segment", segment_id, org_id, version, values,
+                                       "customer segment")
+        audit.record(con, org_id, "Customers", "edited", f"Segment “{values['name']}”")
+        return new_version
 
 
 def update_expectations(con: Connection, org_id: int, segment_id: int, version: int,
@@ -157,18 +161,22 @@ def update_expectations(con: Connection, org_id: int, segment_id: int, version: 
         problems["choice_reasons"] = "Choose the reasons from the list."
     raise_if(problems)
     with transaction(con):
-        return versioned_update(
+        new_version = versioned_update(
             con, "segment", segment_id, org_id, version,
             {"expectation_factors": factors, "expectation_notes": notes,
              "choice_reasons": reasons},
             "customer segment",
         )
+        name = get_segment(con, org_id, segment_id).name
+        audit.record(con, org_id, "Needs", "edited", f"Expectations of “{name}”")
+        return new_version
 
 
 def delete_segment(con: Connection, org_id: int, segment_id: int) -> None:
     """Delete a segment and the needs assessments made of it."""
     with transaction(con):
-        get_segment(con, org_id, segment_id)
+        gone = get_segment(con, org_id, segment_id)
+        audit.record(con, org_id, "Customers", "deleted", f"Segment “{gone.name}”")
         con.execute("DELETE FROM assessment WHERE org_id = ? AND segment_id = ?",
                     [org_id, segment_id])
         con.execute("DELETE FROM segment WHERE org_id = ? AND id = ?", [org_id, segment_id])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from . import audit
 from .checks import one_of, optional_text, past_date, raise_if, require_text, score
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
@@ -87,16 +88,20 @@ def add_assessment(con: Connection, org_id: int, data: AssessmentInput,
             [org_id, data.segment_id, data.quality, int(data.importance),
              int(data.performance), data.source, asked_on, notes],
         ).fetchone()
+        audit.record(con, org_id, "Needs", "added",
+                     f"Assessment of {data.quality}: importance {int(data.importance)}, "
+                     f"performance {int(data.performance)} ({data.source}, {asked_on})")
     assert row is not None
     return int(row[0])
 
 
 def delete_assessment(con: Connection, org_id: int, assessment_id: int) -> None:
     with transaction(con):
-        row = con.execute("DELETE FROM assessment WHERE org_id = ? AND id = ? RETURNING id",
-                          [org_id, assessment_id]).fetchone()
+        row = con.execute("DELETE FROM assessment WHERE org_id = ? AND id = ? "
+                          "RETURNING quality, asked_on", [org_id, assessment_id]).fetchone()
         if row is None:
             raise NotFoundError("That assessment no longer exists.")
+        audit.record(con, org_id, "Needs", "deleted", f"Assessment of {row[0]} ({row[1]})")
 
 
 def _stale_before(con: Connection, org_id: int, today: date | None) -> date:

@@ -36,6 +36,12 @@ TABLE_NOUNS = {
     "recognition": "recognition records",
     "recognition_recipient": "recognition recipients",
     "recognition_history": "recognition history entries",
+    "measure": "measures",
+    "measure_value": "measure values",
+    "survey_response": "survey responses",
+    "review": "reviews",
+    "review_action": "review actions",
+    "change_log": "change history entries",
 }
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from . import audit
 from .checks import one_of, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
@@ -148,6 +149,7 @@ def add_standard(con: Connection, org_id: int, data: StandardInput) -> int:
             f"INSERT INTO standard (org_id, {columns}) VALUES (?, {marks}) RETURNING id",
             [org_id, *values.values()],
         ).fetchone()
+        audit.record(con, org_id, "Standards", "added", f"Standard “{values['title']}”")
     assert row is not None
     return int(row[0])
 
@@ -155,14 +157,26 @@ def add_standard(con: Connection, org_id: int, data: StandardInput) -> int:
 def update_standard(con: Connection, org_id: int, standard_id: int, version: int,
                     data: StandardInput) -> int:
     with transaction(con):
+        before = get_standard(con, org_id, standard_id)
         values = _validate(con, org_id, data, exclude_id=standard_id)
-        return versioned_update(con, "standard", standard_id, org_id, version, values,
-                                "standard")
+        new_version = versioned_update(con, "standard", standard_id, org_id, version, values,
+                                       "standard")
+        changed = [name for name, value in values.items() if getattr(before, name) != value]
+        detail = ""
+        if {"target", "unit", "direction"} & set(changed):
+            after = replace(before, target=data.target, unit=str(values["unit"]),
+                            direction=data.direction)
+            detail = f" (target {before.target_text() or 'none'} → " \
+                     f"{after.target_text() or 'none'})"
+        audit.record(con, org_id, "Standards", "edited",
+                     f"Standard “{values['title']}”: {', '.join(changed) or 'no change'}{detail}")
+        return new_version
 
 
 def delete_standard(con: Connection, org_id: int, standard_id: int) -> None:
     with transaction(con):
-        get_standard(con, org_id, standard_id)
+        gone = get_standard(con, org_id, standard_id)
+        audit.record(con, org_id, "Standards", "deleted", f"Standard “{gone.title}”")
         for table in ("standard_communication", "standard_owner", "standard_team",
                       "acknowledgement", "observation", "standard_result"):
             con.execute(f"DELETE FROM {table} WHERE org_id = ? AND standard_id = ?",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from . import audit
 from .checks import optional_text, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
@@ -48,6 +49,7 @@ def save_vision(con: Connection, org_id: int, version: int, statement: str,
                     "INSERT INTO vision (org_id, statement, customer_story) VALUES (?, ?, ?)",
                     [org_id, statement, story],
                 )
+                audit.record(con, org_id, "Vision", "added", "Vision and customer story")
                 return 1
         row = con.execute(
             "UPDATE vision SET statement = ?, customer_story = ?, updated_at = now(), "
@@ -60,6 +62,7 @@ def save_vision(con: Connection, org_id: int, version: int, statement: str,
                 "not saved and theirs was not overwritten. Your text is still in the form: "
                 "load the latest version, then apply your change again."
             )
+        audit.record(con, org_id, "Vision", "edited", "Vision and customer story")
         return int(row[0])
 
 
@@ -93,6 +96,7 @@ def add_value(con: Connection, org_id: int, name: str, description: str = "") ->
             "INSERT INTO org_value (org_id, name, description) VALUES (?, ?, ?) RETURNING id",
             [org_id, name, description],
         ).fetchone()
+        audit.record(con, org_id, "Vision", "added", f"Value “{name}”")
     assert row is not None
     return int(row[0])
 
@@ -102,7 +106,10 @@ def delete_value(con: Connection, org_id: int, value_id: int) -> None:
         con.execute("DELETE FROM behaviour WHERE org_id = ? AND value_id = ?", [org_id, value_id])
         con.execute("UPDATE recognition SET value_id = NULL WHERE org_id = ? AND value_id = ?",
                     [org_id, value_id])
-        con.execute("DELETE FROM org_value WHERE org_id = ? AND id = ?", [org_id, value_id])
+        gone = con.execute("DELETE FROM org_value WHERE org_id = ? AND id = ? RETURNING name",
+                           [org_id, value_id]).fetchone()
+        if gone:
+            audit.record(con, org_id, "Vision", "deleted", f"Value “{gone[0]}”")
 
 
 def add_behaviour(con: Connection, org_id: int, value_id: int, description: str) -> int:
@@ -117,13 +124,17 @@ def add_behaviour(con: Connection, org_id: int, value_id: int, description: str)
             "INSERT INTO behaviour (org_id, value_id, description) VALUES (?, ?, ?) RETURNING id",
             [org_id, value_id, description],
         ).fetchone()
+        audit.record(con, org_id, "Vision", "added", f"Behaviour “{description}”")
     assert row is not None
     return int(row[0])
 
 
 def delete_behaviour(con: Connection, org_id: int, behaviour_id: int) -> None:
     with transaction(con):
-        con.execute("DELETE FROM behaviour WHERE org_id = ? AND id = ?", [org_id, behaviour_id])
+        gone = con.execute("DELETE FROM behaviour WHERE org_id = ? AND id = ? "
+                           "RETURNING description", [org_id, behaviour_id]).fetchone()
+        if gone:
+            audit.record(con, org_id, "Vision", "deleted", f"Behaviour “{gone[0]}”")
 
 
 # --- The brainstorm wall: "Customer service means …" -------------------------

@@ -51,7 +51,8 @@ def test_delete_removes_everything_of_that_organisation_only(con: Connection,
         entry = vision.add_entry(con, owner.id, "Ann", "Being listened to")
         vision.toggle_vote(con, owner.id, entry, "Ann")
     summary = orgs.deletion_summary(con, org.id)
-    assert summary == {"customer segments": 1, "brainstorm entries": 1}
+    assert summary == {"customer segments": 1, "brainstorm entries": 1,
+                       "change history entries": 1}
     orgs.delete_organisation(con, org.id)
     with pytest.raises(NotFoundError):
         orgs.get_organisation(con, org.id)
