@@ -209,3 +209,11 @@ def update_employee(con: Connection, org_id: int, employee_id: int, version: int
 
 def teams_by_name(con: Connection, org_id: int) -> dict[str, int]:
     return {t.name.lower(): t.id for t in list_teams(con, org_id)}
+
+
+def get_team_name(con: Connection, org_id: int, team_id: int) -> str:
+    row = con.execute("SELECT name FROM team WHERE org_id = ? AND id = ?",
+                      [org_id, team_id]).fetchone()
+    if row is None:
+        raise NotFoundError("That team no longer exists.")
+    return str(row[0])

@@ -1,0 +1,598 @@
+"""Step 10 — measures of customers and employees, their values, and the scorecard.
+
+A measure's value for a quarter (its "actual") comes from one of three sources:
+entered by hand (for a monthly measure: the latest month entered in the
+quarter), computed from survey responses answered in the quarter, or derived
+from the app's own records. Status compares the actual with the target: green
+when the target is met, amber within the amber band of it, red beyond; a
+measure without a target or without data says so and is never coloured.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from . import audit
+from .checks import optional_text, raise_if, require_text
+from .db import Connection, transaction, versioned_update
+from .errors import NotFoundError, ValidationError
+from .periods import Quarter
+from .surveys import KINDS as SURVEY_KINDS
+from .surveys import SurveyResult, score
+
+UNITS: dict[str, tuple[float | None, float | None]] = {
+    "%": (0, 100), "NPS points": (-100, 100), "score (1–5)": (1, 5), "score (0–10)": (0, 10),
+    "count": (0, None), "hours": (0, None), "days": (0, None), "per head": (0, None),
+}
+SIDES = ["customer", "employee"]
+CADENCES = ["monthly", "quarterly"]
+SOURCES = {"manual": "Entered by hand", "survey": "Computed from survey responses",
+           "derived": "Derived from the app's records"}
+# formula: (label, unit it is expressed in)
+DERIVED = {
+    "turnover": ("Turnover (step 8)", "%"),
+    "retention": ("Retention (step 8)", "%"),
+    "training_coverage": ("Training coverage (step 7)", "%"),
+    "recognition_per_head": ("Recognition per head (step 9)", "per head"),
+    "compliance_rate": ("Compliance rate (step 5)", "%"),
+    "complaints": ("Complaints in the impact model (step 6)", "count"),
+}
+SURVEY_UNITS = {"nps": "NPS points", "enps": "NPS points", "csat": "%", "effort": "score (1–5)"}
+STATUSES = ["green", "amber", "red", "no target", "no data"]
+
+
+@dataclass
+class MeasureInput:
+    name: str
+    side: str
+    unit: str
+    direction: str
+    cadence: str
+    source: str = "manual"
+    formula: str | None = None
+    target: float | None = None
+    amber_band: float | None = None
+    owner_id: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: int
+    name: str
+    side: str
+    unit: str
+    direction: str
+    target: float | None
+    amber_band: float | None
+    cadence: str
+    owner_id: int | None
+    owner: str
+    source: str
+    formula: str | None
+    description: str
+    version: int
+
+
+STARTING_SET = [
+    MeasureInput("CSAT", "customer", "%", "higher", "monthly", "survey", "csat", 85, 5,
+                 description="Share of satisfied answers (4 or 5 of 5)."),
+    MeasureInput("NPS", "customer", "NPS points", "higher", "quarterly", "survey", "nps", 30, 10,
+                 description="% promoters (9–10) − % detractors (0–6)."),
+    MeasureInput("Customer effort", "customer", "score (1–5)", "lower", "quarterly", "survey",
+                 "effort", 2.0, 0.3, description="Average answer; 1 = very easy."),
+    MeasureInput("Complaints", "customer", "count", "lower", "quarterly", "derived",
+                 "complaints", 400, 50, description="Complaints entered in the impact model."),
+    MeasureInput("Resolution time", "customer", "hours", "lower", "monthly", "manual", None, 24,
+                 8, description="Average hours from first contact to resolution."),
+    MeasureInput("Customer retention", "customer", "%", "higher", "quarterly", "manual", None,
+                 92, 2, description="Customers at the start of the quarter still with us at "
+                                    "its end."),
+    MeasureInput("Engagement", "employee", "%", "higher", "quarterly", "manual", None, 75, 5,
+                 description="Share of staff engaged, from the engagement survey."),
+    MeasureInput("eNPS", "employee", "NPS points", "higher", "quarterly", "survey", "enps", 20,
+                 10, description="NPS asked of staff about the organisation as a workplace."),
+    MeasureInput("Turnover", "employee", "%", "lower", "quarterly", "derived", "turnover", 4, 1,
+                 description="Leavers ÷ average headcount in the quarter."),
+    MeasureInput("Absence", "employee", "%", "lower", "monthly", "manual", None, 3.5, 0.5,
+                 description="Working days lost to absence."),
+    MeasureInput("Training coverage", "employee", "%", "higher", "quarterly", "derived",
+                 "training_coverage", 90, 10, description="Required training passed."),
+    MeasureInput("Recognition per head", "employee", "per head", "higher", "quarterly",
+                 "derived", "recognition_per_head", 1.0, 0.25,
+                 description="Recognitions received per member of staff in the quarter."),
+]
+
+_SELECT = """
+    SELECT m.id, m.name, m.side, m.unit, m.direction, m.target, m.amber_band, m.cadence,
+           m.owner_id, coalesce(e.name, ''), m.source, m.formula, m.description, m.version
+    FROM measure m LEFT JOIN employee e ON e.id = m.owner_id
+"""
+
+
+def list_measures(con: Connection, org_id: int) -> list[Measure]:
+    rows = con.execute(_SELECT + " WHERE m.org_id = ? ORDER BY m.side, m.id", [org_id]).fetchall()
+    return [Measure(*r) for r in rows]
+
+
+def get_measure(con: Connection, org_id: int, measure_id: int) -> Measure:
+    row = con.execute(_SELECT + " WHERE m.org_id = ? AND m.id = ?",
+                      [org_id, measure_id]).fetchone()
+    if row is None:
+        raise NotFoundError("That measure no longer exists.")
+    return Measure(*row)
+
+
+def _finite(problems: dict[str, str], field_name: str, value: float | None, label: str) -> None:
+    if value is not None and not math.isfinite(value):
+        problems[field_name] = f"{label} must be a number."
+
+
+def _validate(con: Connection, org_id: int, data: MeasureInput,
+              exclude_id: int | None) -> dict[str, object]:
+    problems: dict[str, str] = {}
+    name = require_text(problems, "name", data.name, "The measure's name", 80)
+    description = optional_text(problems, "description", data.description, "The definition",
+                                500)
+    if data.side not in SIDES:
+        problems["side"] = "Choose customer or employee."
+    if data.unit not in UNITS:
+        problems["unit"] = f"Choose a unit: {', '.join(UNITS)}."
+    if data.direction not in ("higher", "lower"):
+        problems["direction"] = "Say whether higher or lower is better."
+    if data.cadence not in CADENCES:
+        problems["cadence"] = "Choose monthly or quarterly."
+    formula = data.formula
+    if data.source == "survey":
+        if formula not in SURVEY_KINDS:
+            problems["formula"] = "Choose which survey figure it is (NPS, eNPS, CSAT, effort)."
+        elif data.unit != SURVEY_UNITS[formula]:
+            problems["unit"] = f"{SURVEY_KINDS[formula]} is measured in {SURVEY_UNITS[formula]}."
+    elif data.source == "derived":
+        if formula not in DERIVED:
+            problems["formula"] = "Choose which of the app's figures it is."
+        elif data.unit != DERIVED[formula][1]:
+            problems["unit"] = f"{DERIVED[formula][0]} is measured in {DERIVED[formula][1]}."
+        elif data.cadence != "quarterly":
+            problems["cadence"] = "Figures derived from the app's records are quarterly."
+    elif data.source == "manual":
+        formula = None
+    else:
+        problems["source"] = "Choose where the values come from."
+    _finite(problems, "target", data.target, "The target")
+    _finite(problems, "amber_band", data.amber_band, "The amber band")
+    if data.target is not None and "unit" not in problems and "target" not in problems:
+        check = check_value(data.unit, data.target)
+        if check:
+            problems["target"] = "The target " + check
+    if data.amber_band is not None and data.amber_band < 0:
+        problems["amber_band"] = "The amber band is a distance from the target: zero or more."
+    if data.amber_band is not None and data.target is None:
+        problems["amber_band"] = "Set a target before an amber band around it."
+    if name and "name" not in problems and con.execute(
+            "SELECT 1 FROM measure WHERE org_id = ? AND lower(name) = lower(?) AND id IS "
+            "DISTINCT FROM ?", [org_id, name, exclude_id]).fetchone():
+        problems["name"] = f"There is already a measure called “{name}”."
+    raise_if(problems)
+    return {"name": name, "side": data.side, "unit": data.unit, "direction": data.direction,
+            "target": data.target, "amber_band": data.amber_band, "cadence": data.cadence,
+            "owner_id": data.owner_id, "source": data.source, "formula": formula,
+            "description": description}
+
+
+def add_measure(con: Connection, org_id: int, data: MeasureInput) -> int:
+    with transaction(con):
+        values = _validate(con, org_id, data, None)
+        row = con.execute(
+            f"INSERT INTO measure (org_id, {', '.join(values)}) VALUES "
+            f"(?, {', '.join('?' for _ in values)}) RETURNING id",
+            [org_id, *values.values()]).fetchone()
+        audit.record(con, org_id, "Measures", "added",
+                     f"Measure “{values['name']}”, target {_target_text(data)}")
+    assert row is not None
+    return int(row[0])
+
+
+def _target_text(data: MeasureInput | Measure) -> str:
+    if data.target is None:
+        return "none"
+    sign = "≥" if data.direction == "higher" else "≤"
+    band = f" (amber within {data.amber_band:g})" if data.amber_band else ""
+    return f"{sign} {data.target:g} {data.unit}{band}"
+
+
+def update_measure(con: Connection, org_id: int, measure_id: int, version: int,
+                   data: MeasureInput) -> int:
+    with transaction(con):
+        before = get_measure(con, org_id, measure_id)
+        values = _validate(con, org_id, data, measure_id)
+        new_version = versioned_update(con, "measure", measure_id, org_id, version, values,
+                                       "measure")
+        changed = [k for k, v in values.items() if getattr(before, k) != v]
+        if {"target", "amber_band", "direction"} & set(changed):
+            audit.record(con, org_id, "Targets", "edited",
+                         f"{values['name']}: {_target_text(before)} → {_target_text(data)}")
+        elif changed:
+            audit.record(con, org_id, "Measures", "edited",
+                         f"Measure “{values['name']}”: {', '.join(changed)}")
+        return new_version
+
+
+def delete_measure(con: Connection, org_id: int, measure_id: int) -> None:
+    with transaction(con):
+        gone = get_measure(con, org_id, measure_id)
+        con.execute("DELETE FROM measure_value WHERE org_id = ? AND measure_id = ?",
+                    [org_id, measure_id])
+        con.execute("DELETE FROM measure WHERE org_id = ? AND id = ?", [org_id, measure_id])
+        audit.record(con, org_id, "Measures", "deleted", f"Measure “{gone.name}”")
+
+
+def add_starting_set(con: Connection, org_id: int) -> int:
+    have = {m.name.lower() for m in list_measures(con, org_id)}
+    added = 0
+    for data in STARTING_SET:
+        if data.name.lower() not in have:
+            add_measure(con, org_id, MeasureInput(**data.__dict__))
+            added += 1
+    return added
+
+
+# --- Periods ---------------------------------------------------------------------------
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def months_of(quarter: Quarter) -> list[str]:
+    return [f"{quarter.year}-{3 * (quarter.number - 1) + i:02d}" for i in (1, 2, 3)]
+
+
+def check_period(cadence: str, period: str, today: date | None = None) -> str | None:
+    """What is wrong with ``period`` for a measure of this cadence (None if fine)."""
+    today = today or date.today()
+    if cadence == "monthly":
+        match = _MONTH.match(period)
+        if not match:
+            return f"“{period}” is not a month; write it like 2026-10."
+        start = date(int(match.group(1)), int(match.group(2)), 1)
+    else:
+        try:
+            start = Quarter.parse(period).start
+        except ValidationError:
+            return f"“{period}” is not a quarter; write it like 2026-Q4."
+    if start > today:
+        return f"{period} has not started yet."
+    return None
+
+
+def due_period(cadence: str, today: date | None = None) -> str:
+    """The latest complete month or quarter: the period an update is due for."""
+    today = today or date.today()
+    if cadence == "monthly":
+        last = today.replace(day=1) - timedelta(days=1)
+        return f"{last.year}-{last.month:02d}"
+    return str(Quarter.containing(today).shift(-1))
+
+
+def check_value(unit: str, value: float) -> str | None:
+    """What is wrong with ``value`` for the unit (None if it fits)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return "must be a number."
+    low, high = UNITS[unit]
+    if (low is not None and value < low) or (high is not None and value > high):
+        span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
+        return f"in {unit} must be {span} (you entered {value:g})."
+    if unit == "count" and value != int(value):
+        return "is a count: a whole number."
+    return None
+
+
+# --- Values ----------------------------------------------------------------------------
+
+
+def scope_label(con: Connection, scope: str) -> str:
+    if scope == "all":
+        return "Whole organisation"
+    kind, _, raw = scope.partition(":")
+    table = {"team": "team", "segment": "segment"}.get(kind)
+    if table is None or not raw.isdigit():
+        return scope
+    row = con.execute(f"SELECT name FROM {table} WHERE id = ?", [int(raw)]).fetchone()
+    return f"{'Team' if kind == 'team' else 'Segment'}: {row[0]}" if row else scope
+
+
+def check_scope(con: Connection, org_id: int, scope: str) -> str | None:
+    if scope == "all":
+        return None
+    kind, _, raw = scope.partition(":")
+    table = {"team": "team", "segment": "segment"}.get(kind)
+    if table is None or not raw.isdigit() or con.execute(
+            f"SELECT 1 FROM {table} WHERE org_id = ? AND id = ?", [org_id, int(raw)]
+    ).fetchone() is None:
+        return "Choose the whole organisation, a team or a segment."
+    return None
+
+
+def set_value(con: Connection, org_id: int, measure_id: int, period: str, value: float,
+              scope: str = "all", reason: str | None = None, today: date | None = None) -> None:
+    """Enter (or correct) a hand-entered value; a locked period needs a reason."""
+    measure = get_measure(con, org_id, measure_id)
+    problems: dict[str, str] = {}
+    if measure.source != "manual":
+        raise ValidationError({"measure": f"{measure.name} is {SOURCES[measure.source].lower()}"
+                                          "; its values are not entered by hand."})
+    period_problem = check_period(measure.cadence, period.strip(), today)
+    if period_problem:
+        problems["period"] = period_problem
+    value_problem = check_value(measure.unit, value)
+    if value_problem:
+        problems["value"] = f"{measure.name} " + value_problem
+    scope_problem = check_scope(con, org_id, scope)
+    if scope_problem:
+        problems["scope"] = scope_problem
+    raise_if(problems)
+    period = period.strip()
+    with transaction(con):
+        why = audit.check_unlocked(con, org_id, period, reason)
+        before = con.execute("SELECT value FROM measure_value WHERE measure_id = ? AND period = ? "
+                             "AND scope = ?", [measure_id, period, scope]).fetchone()
+        con.execute(
+            "INSERT INTO measure_value (org_id, measure_id, period, scope, value, entered_by) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (measure_id, period, scope) DO UPDATE SET "
+            "value = excluded.value, entered_by = excluded.entered_by, entered_at = now()",
+            [org_id, measure_id, period, scope, float(value), audit.actor()])
+        where = "" if scope == "all" else f" ({scope_label(con, scope)})"
+        change = f"{before[0]:g} → {value:g}" if before else f"{value:g}"
+        audit.record(con, org_id, "Measures", "value", f"{measure.name} {period}{where}: {change}",
+                     str(audit.quarter_of(period)), why)
+
+
+def delete_value(con: Connection, org_id: int, measure_id: int, period: str, scope: str = "all",
+                 reason: str | None = None) -> None:
+    measure = get_measure(con, org_id, measure_id)
+    with transaction(con):
+        why = audit.check_unlocked(con, org_id, period, reason)
+        gone = con.execute("DELETE FROM measure_value WHERE org_id = ? AND measure_id = ? AND "
+                           "period = ? AND scope = ? RETURNING value",
+                           [org_id, measure_id, period, scope]).fetchone()
+        if gone is None:
+            raise NotFoundError("That value was already removed.")
+        audit.record(con, org_id, "Measures", "deleted",
+                     f"{measure.name} {period}: {gone[0]:g}", str(audit.quarter_of(period)), why)
+
+
+def entered_values(con: Connection, org_id: int, measure_id: int,
+                   scope: str = "all") -> dict[str, float]:
+    rows = con.execute("SELECT period, value FROM measure_value WHERE org_id = ? AND "
+                       "measure_id = ? AND scope = ? ORDER BY period",
+                       [org_id, measure_id, scope]).fetchall()
+    return {r[0]: float(r[1]) for r in rows}
+
+
+# --- Actuals --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Actual:
+    value: float | None
+    n: int | None = None  # answers or observations behind it, where that applies
+    detail: str = ""
+    survey: SurveyResult | None = None
+
+
+def survey_result(con: Connection, org_id: int, kind: str, start: date, end: date,
+                  scope: str = "all") -> SurveyResult:
+    rows = con.execute(
+        "SELECT score FROM survey_response WHERE org_id = ? AND kind = ? AND answered_on "
+        "BETWEEN ? AND ? AND (? = 'all' OR scope = ?)",
+        [org_id, kind, start, end, scope, scope]).fetchall()
+    return score(kind, [r[0] for r in rows])
+
+
+def _team(scope: str) -> int | None:
+    return int(scope.split(":")[1]) if scope.startswith("team:") else None
+
+
+def actual(con: Connection, org_id: int, measure: Measure, quarter: Quarter,
+           scope: str = "all", today: date | None = None) -> Actual:
+    today = today or date.today()
+    if quarter.start > today:
+        return Actual(None)
+    if measure.source == "manual":
+        values = entered_values(con, org_id, measure.id, scope)
+        periods = months_of(quarter) if measure.cadence == "monthly" else [str(quarter)]
+        present = [p for p in periods if p in values]
+        if not present:
+            return Actual(None)
+        return Actual(values[present[-1]], detail=f"value for {present[-1]}")
+    if measure.source == "survey":
+        assert measure.formula is not None
+        result = survey_result(con, org_id, measure.formula, quarter.start, quarter.end, scope)
+        return Actual(result.value, result.n, result.counts_text(), result)
+    return _derived(con, org_id, measure.formula or "", quarter, scope, today)
+
+
+def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope: str,
+             today: date) -> Actual:
+    from . import accountability, impact, people, recognition, training, workforce
+
+    team = _team(scope)
+    if scope.startswith("segment:"):
+        return Actual(None, detail="not kept per segment")
+    end = min(quarter.end, today)
+    if formula in ("turnover", "retention"):
+        staff = [e for e in people.list_employees(con, org_id)
+                 if team is None or e.team_id == team]
+        figures = workforce.figures(staff, quarter.start, quarter.end)
+        if formula == "turnover":
+            return Actual(figures.turnover, None,
+                          f"{figures.leavers} leavers, average headcount "
+                          f"{figures.average_headcount:g}")
+        return Actual(figures.retention.value, figures.retention.whole,
+                      f"{figures.retained} of {figures.opening} retained")
+    if formula == "training_coverage":
+        rows = training.coverage(con, org_id, end)
+        if team is not None:
+            name = people.get_team_name(con, org_id, team)
+            rows = [r for r in rows if r.team == name]
+        part, whole = sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows)
+        return Actual(100 * part / whole if whole else None, whole, f"{part} of {whole} passed")
+    if formula == "recognition_per_head":
+        teams = recognition.per_head_by_team(con, org_id, quarter.start, end)
+        if team is not None:
+            name = people.get_team_name(con, org_id, team)
+            teams = [t for t in teams if t.team == name]
+        headcount, received = sum(t.staff for t in teams), sum(t.received for t in teams)
+        return Actual(received / headcount if headcount else None, headcount,
+                      f"{received} recognitions, {headcount} staff")
+    if formula == "compliance_rate":
+        observed = accountability.compliance(con, org_id, quarter, "team")
+        if team is not None:
+            observed = [r for r in observed if r.key == team]
+        met, total = sum(r.rate.part for r in observed), sum(r.rate.whole for r in observed)
+        return Actual(100 * met / total if total else None, total,
+                      f"{met} of {total} observations met")
+    if formula == "complaints":
+        saved = impact.load(con, org_id, quarter)
+        if saved is None or team is not None:
+            return Actual(None)
+        return Actual(float(saved.inputs.complaints), detail="from the impact model")
+    return Actual(None)
+
+
+def status(value: float | None, target: float | None, band: float | None,
+           direction: str) -> str:
+    """green / amber / red against the target; "no target" and "no data" are not judged."""
+    if target is None:
+        return "no target"
+    if value is None:
+        return "no data"
+    band = band or 0.0
+    shortfall = target - value if direction == "higher" else value - target
+    if shortfall <= 0:
+        return "green"
+    if shortfall <= band:
+        return "amber"
+    return "red"
+
+
+# --- The scorecard ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScorecardRow:
+    measure: Measure
+    actual: Actual
+    previous: float | None
+    trend: list[float | None]
+    trend_quarters: list[str]
+    status: str
+    small_sample: bool
+
+    @property
+    def change(self) -> float | None:
+        if self.actual.value is None or self.previous is None:
+            return None
+        return self.actual.value - self.previous
+
+
+def small_sample_threshold(con: Connection, org_id: int) -> int:
+    row = con.execute("SELECT small_sample FROM organisation WHERE id = ?", [org_id]).fetchone()
+    return int(row[0]) if row and row[0] is not None else 30
+
+
+def set_small_sample_threshold(con: Connection, org_id: int, answers: int) -> None:
+    if not 1 <= answers <= 100_000:
+        raise ValidationError({"small_sample": "Choose a number of answers from 1 to 100,000."})
+    with transaction(con):
+        con.execute("UPDATE organisation SET small_sample = ? WHERE id = ?", [answers, org_id])
+
+
+def scorecard(con: Connection, org_id: int, quarter: Quarter, scope: str = "all",
+              quarters: int = 8, today: date | None = None) -> list[ScorecardRow]:
+    threshold = small_sample_threshold(con, org_id)
+    rows = []
+    for measure in list_measures(con, org_id):
+        span = [quarter.shift(-n) for n in range(quarters - 1, -1, -1)]
+        series = [actual(con, org_id, measure, q, scope, today) for q in span]
+        now = series[-1]
+        previous = series[-2].value if len(series) > 1 else None
+        rows.append(ScorecardRow(
+            measure, now, previous, [a.value for a in series], [str(q) for q in span],
+            status(now.value, measure.target, measure.amber_band, measure.direction),
+            now.survey is not None and 0 < now.survey.n < threshold))
+    return rows
+
+
+@dataclass(frozen=True)
+class DueUpdate:
+    measure: str
+    period: str
+    owner: str
+    source: str
+
+
+def due_updates(con: Connection, org_id: int, today: date | None = None) -> list[DueUpdate]:
+    """Measures whose value for the latest due period is missing."""
+    today = today or date.today()
+    due = []
+    for measure in list_measures(con, org_id):
+        if measure.source == "derived":
+            continue  # worked out from the app's records, never entered
+        period = due_period(measure.cadence, today)
+        if measure.source == "manual":
+            missing = period not in entered_values(con, org_id, measure.id)
+        else:
+            quarter = audit.quarter_of(period)
+            start, end = quarter.start, quarter.end
+            if measure.cadence == "monthly":
+                year, month = (int(x) for x in period.split("-"))
+                start = date(year, month, 1)
+                end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            assert measure.formula is not None
+            missing = survey_result(con, org_id, measure.formula, start, end).n == 0
+        if missing:
+            due.append(DueUpdate(measure.name, period, measure.owner or "(no owner)",
+                                 SOURCES[measure.source]))
+    return due
+
+
+# --- Employees and customers side by side ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Correlation:
+    lag: int  # quarters the customer measure trails the employee measure
+    n: int  # paired quarters
+    r: float | None
+    pairs: list[tuple[str, float, float]] = field(default_factory=list)
+
+
+MIN_PAIRS = 6
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / math.sqrt(sxx * syy)
+
+
+def correlations(quarters: list[str], employee: list[float | None],
+                 customer: list[float | None], max_lag: int = 3) -> list[Correlation]:
+    """How the employee measure in a quarter relates to the customer measure in the same
+    quarter and the following ones (Pearson's r over the paired quarters)."""
+    result = []
+    for lag in range(max_lag + 1):
+        pairs = [(quarters[i], e, c) for i in range(len(quarters) - lag)
+                 if (e := employee[i]) is not None and (c := customer[i + lag]) is not None]
+        r = pearson([p[1] for p in pairs], [p[2] for p in pairs])
+        result.append(Correlation(lag, len(pairs), r, pairs))
+    return result
