@@ -1,0 +1,98 @@
+"""The quarterly review: frozen snapshot, locking, actions carried forward, what changed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from strategy import audit, customers, measures, reviews
+from strategy.db import Connection
+from strategy.errors import ConflictError, ValidationError
+from strategy.measures import MeasureInput
+from strategy.orgs import Organisation
+from strategy.periods import Quarter
+from strategy.reviews import ReviewInput
+
+TODAY = date(2026, 11, 22)
+Q3 = Quarter(2026, 3)
+
+
+@pytest.fixture
+def engagement(con: Connection, org: Organisation) -> int:
+    measure = measures.add_measure(con, org.id, MeasureInput(
+        "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
+    measures.set_value(con, org.id, measure, "2026-Q3", 72, today=TODAY)
+    return measure
+
+
+def _held(review: reviews.Review) -> ReviewInput:
+    return ReviewInput(date(2026, 10, 8), "Phone standards", "Email backlog",
+                       ["Measuring too much (\"measurement psychosis\")"], "Hire two advisers")
+
+
+def test_closing_freezes_the_snapshot_and_locks_the_quarter(con: Connection, org: Organisation,
+                                                            engagement: int) -> None:
+    review = reviews.start_review(con, org.id, Q3)
+    with pytest.raises(ValidationError, match="Enter the date the review was held"):
+        reviews.close_review(con, org.id, review.id, "Chair", today=TODAY)
+    reviews.save_review(con, org.id, review.id, review.version, _held(review), today=TODAY)
+    reviews.close_review(con, org.id, review.id, "Chair", today=TODAY)
+    closed = reviews.find_review(con, org.id, Q3)
+    assert closed is not None and closed.closed and closed.closed_by == "Chair"
+    assert closed.snapshot is not None
+    (row,) = closed.snapshot
+    assert (row["measure"], row["actual"], row["status"]) == ("Engagement", 72.0, "amber")
+
+    # Later edits do not change the frozen snapshot, and need a reason.
+    with pytest.raises(ValidationError, match="locked"):
+        measures.set_value(con, org.id, engagement, "2026-Q3", 80, today=TODAY)
+    measures.set_value(con, org.id, engagement, "2026-Q3", 80, reason="Survey re-weighted",
+                       today=TODAY)
+    again = reviews.find_review(con, org.id, Q3)
+    assert again is not None and again.snapshot == closed.snapshot
+    live = measures.scorecard(con, org.id, Q3, today=TODAY)
+    assert live[0].actual.value == 80 and live[0].status == "green"
+
+    with pytest.raises(ValidationError, match="is closed"):
+        reviews.save_review(con, org.id, review.id, again.version, _held(review), today=TODAY)
+    with pytest.raises(ValidationError, match="already closed"):
+        reviews.close_review(con, org.id, review.id, "Chair", today=TODAY)
+
+
+def test_review_saves_are_versioned(con: Connection, org: Organisation) -> None:
+    review = reviews.start_review(con, org.id, Q3)
+    reviews.save_review(con, org.id, review.id, review.version, _held(review), today=TODAY)
+    with pytest.raises(ConflictError):
+        reviews.save_review(con, org.id, review.id, review.version, _held(review), today=TODAY)
+
+
+def test_actions_are_carried_forward_until_closed(con: Connection, org: Organisation) -> None:
+    q3 = reviews.start_review(con, org.id, Q3)
+    first = reviews.add_action(con, org.id, q3.id, "Fix the email backlog", "Ann",
+                               date(2026, 10, 31))
+    reviews.add_action(con, org.id, q3.id, "Brief new starters", "Bob", date(2026, 12, 15))
+    with pytest.raises(ValidationError) as info:
+        reviews.add_action(con, org.id, q3.id, "", "", None)
+    assert set(info.value.fields) == {"action", "owner", "due"}
+    still_open = reviews.list_actions(con, org.id, only_open=True)
+    assert [(a.description, a.raised_in) for a in still_open] == [
+        ("Fix the email backlog", "2026-Q3"), ("Brief new starters", "2026-Q3")]
+    assert still_open[0].overdue(TODAY) and not still_open[1].overdue(TODAY)
+    reviews.set_action_status(con, org.id, first, "done")
+    assert [a.description for a in reviews.list_actions(con, org.id, only_open=True)] == [
+        "Brief new starters"]
+    with pytest.raises(ValidationError):
+        reviews.set_action_status(con, org.id, first, "forgotten")
+
+
+def test_what_changed_since_the_previous_review(con: Connection, org: Organisation,
+                                                engagement: int) -> None:
+    audit.acting_as("Ann")
+    q3 = reviews.start_review(con, org.id, Q3)
+    reviews.save_review(con, org.id, q3.id, q3.version, _held(q3), today=TODAY)
+    reviews.close_review(con, org.id, q3.id, "Chair", today=TODAY)
+    customers.add_segment(con, org.id, customers.SegmentInput("New segment", "external"))
+    previous, changed = reviews.changes_since_previous(con, org.id, Quarter(2026, 4))
+    assert previous is not None and previous.period == "2026-Q3"
+    assert [(c.changed_by, c.summary) for c in changed] == [("Ann", "Segment “New segment”")]
