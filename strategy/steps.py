@@ -151,6 +151,31 @@ def _recognition(con: Connection, org_id: int, today: date) -> Status:
     return Status.DONE if recent and recent[0] and not overlooked else Status.IN_PROGRESS
 
 
+def _measures(con: Connection, org_id: int, today: date) -> Status:
+    from .measures import due_updates, list_measures
+
+    defined = list_measures(con, org_id)
+    if not defined:
+        return Status.NOT_STARTED
+    sides = {m.side for m in defined}
+    targeted = all(m.target is not None for m in defined)
+    complete = sides == {"customer", "employee"} and targeted and not due_updates(
+        con, org_id, today)
+    return Status.DONE if complete else Status.IN_PROGRESS
+
+
+def _review(con: Connection, org_id: int, today: date) -> Status:
+    from .periods import Quarter
+    from .reviews import find_review, list_actions, list_reviews
+
+    if not list_reviews(con, org_id):
+        return Status.NOT_STARTED
+    last = find_review(con, org_id, Quarter.containing(today).shift(-1))
+    actions = [a for a in list_actions(con, org_id) if last and a.review_id == last.id]
+    done = last is not None and last.closed and bool(last.decisions.strip()) and bool(actions)
+    return Status.DONE if done else Status.IN_PROGRESS
+
+
 @dataclass(frozen=True)
 class Step:
     number: int
@@ -216,10 +241,12 @@ STEPS: tuple[Step, ...] = (
          "step09_recognition", _recognition),
     Step(10, "measures", "Measure satisfaction regularly",
          "Measure customers and employees side by side, on a regular cadence.",
-         "Customer and employee measures have targets and no update is overdue."),
+         "Customer and employee measures all have targets, and no update is overdue.",
+         "step10_measures", _measures),
     Step(11, "review", "Review and modify the strategy",
          "Review the scorecard each quarter, decide, act and adjust the plan.",
-         "The period's review is held, with decisions and owned actions."),
+         "Last quarter's review is held and closed, with decisions and owned actions.",
+         "step11_review", _review),
 )
 
 

@@ -15,6 +15,7 @@ import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from strategy import audit
 from strategy import db as storage
 from strategy.errors import StorageError, StrategyError, ValidationError
 from strategy.orgs import Organisation, list_organisations
@@ -99,6 +100,8 @@ def sidebar() -> None:
             st.session_state["participant"] = st.query_params.get("me", "")
         st.text_input("Your name", key="participant", max_chars=60,
                       help="Shown on your brainstorm entries and votes.")
+    # Whoever is named in the sidebar is who the change history records.
+    audit.acting_as(participant())
     # Keep the choices in the address so a reload or a shared link keeps them.
     params: dict[str, str] = {"period": st.session_state["period"]}
     if st.session_state.get("org_id"):

@@ -1,0 +1,401 @@
+"""Step 10 — measure regularly: the scorecard, employees and customers side by side,
+values, survey responses, measure definitions and due updates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy import audit, customers, measures, people
+from strategy.db import Connection
+from strategy.errors import StrategyError, ValidationError
+from strategy.measures import CADENCES, DERIVED, SOURCES, SURVEY_UNITS, UNITS, Measure, MeasureInput
+from strategy.periods import Quarter
+from strategy.steps import step
+from strategy.survey_import import FIELDS as SURVEY_FIELDS
+from strategy.survey_import import guess_mapping, import_responses, preview_responses
+from strategy.surveys import KINDS as SURVEY_KINDS
+from strategy.tabular import read_table
+from strategy.ui import context as ui
+
+STEP = step("measures")
+STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
+                  "red": "background-color: #f9d6d5"}
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    period = ui.period()
+    defined = measures.list_measures(con, org.id)
+    tabs = st.tabs(["Scorecard", "Employees and customers side by side", "Enter values",
+                    "Survey responses", "Measures", "Due updates"])
+    if not defined:
+        with tabs[0]:
+            st.info("No measures yet. Start from the suggested set of customer and employee "
+                    "measures (Measures tab), then adjust targets to your own.")
+    else:
+        with tabs[0]:
+            _scorecard(con, org.id, period)
+        with tabs[1]:
+            _side_by_side(con, org.id, period, defined)
+        with tabs[2]:
+            _enter_values(con, org.id, defined)
+    with tabs[3]:
+        _surveys(con, org.id, period)
+    with tabs[4]:
+        _definitions(con, org.id, defined)
+    with tabs[5]:
+        _due(con, org.id)
+
+
+def scope_options(con: Connection, org_id: int) -> dict[str, str]:
+    options = {"all": "Whole organisation"}
+    options.update({f"team:{t.id}": f"Team: {t.name}" for t in people.list_teams(con, org_id)})
+    options.update({f"segment:{s.id}": f"Segment: {s.name}"
+                    for s in customers.list_segments(con, org_id)})
+    return options
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:,.1f}".rstrip("0").rstrip(".")
+
+
+def scorecard_frame(rows: list[measures.ScorecardRow]) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Measure": r.measure.name, "Unit": r.measure.unit,
+        "Target": ("≥ " if r.measure.direction == "higher" else "≤ ") + _number(
+            r.measure.target) if r.measure.target is not None else "no target",
+        "Actual": _number(r.actual.value) or "—",
+        "Based on": r.actual.detail + (" · small sample" if r.small_sample else ""),
+        "Previous": _number(r.previous) or "—",
+        "Change": (f"{r.change:+,.1f}" if r.change is not None else "—"),
+        "Trend": r.trend, "Status": r.status} for r in rows])
+
+
+def show_scorecard(rows: list[measures.ScorecardRow], key: str) -> None:
+    frame = scorecard_frame(rows)
+    styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, "color: #6b6b6b"),
+                             subset=["Status"])
+    st.dataframe(styled, hide_index=True, width="stretch", key=key,
+                 column_config={"Trend": st.column_config.LineChartColumn(
+                     "Last 8 quarters", width="small")})
+
+
+def _scorecard(con: Connection, org_id: int, period: Quarter) -> None:
+    options = scope_options(con, org_id)
+    scope = st.selectbox("For", list(options), format_func=options.__getitem__,
+                         key="scorecard_scope")
+    rows = measures.scorecard(con, org_id, period, scope)
+    counts = {s: sum(r.status == s for r in rows) for s in measures.STATUSES}
+    cols = st.columns(5)
+    for col, name in zip(cols, measures.STATUSES, strict=True):
+        col.metric(name.capitalize(), counts[name])
+    for side, title in (("customer", "Customer measures"), ("employee", "Employee measures")):
+        mine = [r for r in rows if r.measure.side == side]
+        st.subheader(title, anchor=False)
+        if mine:
+            show_scorecard(mine, key=f"scorecard_{side}")
+        else:
+            st.caption(f"No {side} measures yet.")
+    small = [r.measure.name for r in rows if r.small_sample]
+    if small:
+        threshold = measures.small_sample_threshold(con, org_id)
+        st.warning(f"Fewer than {threshold} answers behind: " + ", ".join(ui.md(s) for s in small)
+                   + ". Treat these figures with care.", icon=":material/warning:")
+    st.caption(f"Actuals for {period}. Green: target met. Amber: within the amber band of the "
+               "target. Red: beyond it. Measures without a target or without data are not "
+               "judged. A monthly measure shows its latest month in the quarter.")
+
+
+def _side_by_side(con: Connection, org_id: int, period: Quarter,
+                  defined: list[Measure]) -> None:
+    employee = {m.id: m.name for m in defined if m.side == "employee"}
+    customer = {m.id: m.name for m in defined if m.side == "customer"}
+    if not employee or not customer:
+        st.info("Define at least one employee and one customer measure.")
+        return
+    a, b, c = st.columns(3)
+    emp_ids = a.multiselect("Employee measures", list(employee), format_func=employee.__getitem__,
+                            default=list(employee)[:1], key="sbs_employee")
+    cust_ids = b.multiselect("Customer measures", list(customer),
+                             format_func=customer.__getitem__, default=list(customer)[:1],
+                             key="sbs_customer")
+    options = scope_options(con, org_id)
+    scope = c.selectbox("For", list(options), format_func=options.__getitem__, key="sbs_scope")
+    quarters = [period.shift(-n) for n in range(7, -1, -1)]
+    by_id = {m.id: m for m in defined}
+    series: dict[int, list[float | None]] = {
+        mid: [measures.actual(con, org_id, by_id[mid], q, scope).value for q in quarters]
+        for mid in [*emp_ids, *cust_ids]}
+    points = pd.DataFrame([
+        {"Quarter": str(q), "Measure": by_id[mid].name, "Side": by_id[mid].side.capitalize(),
+         "Value": value, "Unit": by_id[mid].unit}
+        for mid, values in series.items() for q, value in zip(quarters, values, strict=True)
+        if value is not None])
+    if points.empty:
+        st.info("No values for these measures in the last eight quarters.")
+        return
+    panels = []
+    for side in ("Employee", "Customer"):
+        part = points[points["Side"] == side]
+        if part.empty:
+            continue
+        panels.append(alt.Chart(part).mark_line(point=True).encode(
+            x=alt.X("Quarter:N", sort=[str(q) for q in quarters], axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("Value:Q", title=f"{side} measures", scale=alt.Scale(zero=False)),
+            color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom", title=None)),
+            tooltip=["Quarter", "Measure", "Value", "Unit"],
+        ).properties(title=f"{side} measures", height=260))
+    chart = alt.hconcat(*panels).resolve_scale(color="independent")
+    st.altair_chart(chart, key="sbs_chart")
+    st.caption(f"{len(points)} values plotted over {quarters[0]} – {quarters[-1]} for "
+               f"{ui.md(options[scope])}.")
+
+    if emp_ids and cust_ids:
+        st.subheader("Does the employee measure lead the customer measure?", anchor=False)
+        a, b = st.columns(2)
+        pick_e = a.selectbox("Employee measure", emp_ids, format_func=employee.__getitem__,
+                             key="corr_employee")
+        pick_c = b.selectbox("Customer measure", cust_ids, format_func=customer.__getitem__,
+                             key="corr_customer")
+        results = measures.correlations([str(q) for q in quarters], series[pick_e],
+                                        series[pick_c])
+        st.dataframe([{"Customer measure taken": "same quarter" if r.lag == 0 else
+                       f"{r.lag} quarter{'s' if r.lag > 1 else ''} later",
+                       "Paired quarters (n)": r.n,
+                       "Correlation (r)": round(r.r, 2) if r.r is not None else None}
+                      for r in results], hide_index=True, key="correlation_table")
+        if max(r.n for r in results) < measures.MIN_PAIRS:
+            st.warning(f"Fewer than {measures.MIN_PAIRS} quarters can be paired: too few to "
+                       "read anything into these figures yet.", icon=":material/warning:")
+        st.caption("Correlation shows association, not cause: both measures may move for a "
+                   "third reason. r runs from −1 to +1; near 0 means no straight-line link.")
+
+
+def _enter_values(con: Connection, org_id: int, defined: list[Measure]) -> None:
+    manual = {m.id: m for m in defined if m.source == "manual"}
+    if not manual:
+        st.info("Every measure is computed; none is entered by hand.")
+        return
+    measure_id = st.selectbox("Measure", list(manual), format_func=lambda i: manual[i].name,
+                              key="value_measure")
+    measure = manual[measure_id]
+    options = scope_options(con, org_id)
+    locked = audit.locked_quarters(con, org_id)
+    with st.form(f"value_form_{measure_id}"):
+        errors = ui.FieldErrors()
+        a, b, c = st.columns(3)
+        period = a.text_input(
+            "Month (2026-10)" if measure.cadence == "monthly" else "Quarter (2026-Q3)",
+            value=measures.due_period(measure.cadence), key=f"value_period_{measure_id}")
+        scope = b.selectbox("For", list(options), format_func=options.__getitem__,
+                            key=f"value_scope_{measure_id}")
+        value = c.number_input(f"Value ({measure.unit})", value=None, key=f"value_{measure_id}",
+                               format="%g")
+        errors.slot("period", "scope", "value", "measure")
+        reason = st.text_input("Reason for changing a reviewed quarter"
+                               + (f" (locked: {', '.join(sorted(locked))})" if locked else ""),
+                               key=f"value_reason_{measure_id}")
+        errors.slot("reason")
+        if st.form_submit_button("Save value", type="primary"):
+            if value is None:
+                errors.show(ValidationError({"value": "Enter the value."}))
+            else:
+                ui.attempt(lambda: measures.set_value(con, org_id, measure_id, period,
+                                                      float(value), scope, reason),
+                           errors, success=f"Saved {measure.name} for {period.strip()}.")
+    entered = measures.entered_values(con, org_id, measure_id, st.session_state.get(
+        f"value_scope_{measure_id}", "all"))
+    if entered:
+        st.dataframe([{"Period": p, "Value": v} for p, v in sorted(entered.items(),
+                                                                   reverse=True)],
+                     hide_index=True, key="values_table")
+
+
+def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
+    rows = []
+    for kind, label in SURVEY_KINDS.items():
+        for q in (period.shift(-1), period):
+            result = measures.survey_result(con, org_id, kind, q.start, q.end)
+            if result.n or result.blanks:
+                rows.append({"Survey": label, "Quarter": str(q),
+                             "Score": round(result.value, 1) if result.value is not None
+                             else None, "Answers": result.counts_text(),
+                             "Blank": result.blanks})
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch", key="survey_summary")
+    threshold = measures.small_sample_threshold(con, org_id)
+    with st.form("small_sample_form"):
+        errors = ui.FieldErrors()
+        new = st.number_input("Warn when a survey figure rests on fewer than … answers",
+                              min_value=1, max_value=100_000, value=threshold,
+                              key="small_sample")
+        errors.slot("small_sample")
+        if st.form_submit_button("Save"):
+            ui.attempt(lambda: measures.set_small_sample_threshold(con, org_id, int(new)),
+                       errors, success="Saved.")
+    st.subheader("Import answers", anchor=False)
+    st.caption("One file per question: a date and a score per row, and optionally the segment "
+               "(customer surveys) or team (staff surveys). NPS and eNPS answers are 0–10; "
+               "CSAT and effort 1–5. Every row must be right before anything is imported.")
+    kind = st.selectbox("The question answered", list(SURVEY_KINDS),
+                        format_func=SURVEY_KINDS.__getitem__, key="survey_kind")
+    generation = st.session_state.setdefault("survey_generation", 0)
+    upload = st.file_uploader("Answers file", type=["csv", "xlsx", "txt"],
+                              key=f"survey_file_{generation}")
+    if upload is None:
+        return
+    try:
+        table = read_table(upload.name, upload.getvalue())
+    except StrategyError as exc:
+        st.error(ui.md(exc.message))
+        return
+    guessed = guess_mapping(table.headers)
+    options: list[str | None] = [None, *table.headers]
+    mapping: dict[str, str | None] = {}
+    errors = ui.FieldErrors()
+    columns = st.columns(3)
+    for index, (field, (label, required, _s)) in enumerate(SURVEY_FIELDS.items()):
+        guess = guessed.get(field)
+        mapping[field] = columns[index].selectbox(
+            label + (" *" if required else ""), options,
+            index=options.index(guess) if guess in options else 0,
+            format_func=lambda c: "— not in the file —" if c is None else c,
+            key=f"survey_map_{upload.file_id}_{field}")
+    errors.slot(*SURVEY_FIELDS)
+    try:
+        preview = preview_responses(con, org_id, table, kind, mapping)
+    except ValidationError as exc:
+        errors.show(exc)
+        return
+    bad = preview.problem_rows
+    if bad:
+        listed = "\n".join(f"- Line {r.line}: {ui.md(' '.join(r.problems))}" for r in bad[:25])
+        st.error(f"**{len(bad)} of {len(preview.rows)} rows need fixing; nothing will be "
+                 f"imported until every row is right.**\n\n{listed}", icon=":material/error:")
+    else:
+        st.success(f"All {len(preview.rows):,} answers are ready to import.",
+                   icon=":material/check:")
+    reason = st.text_input("Reason, if the answers fall in a reviewed (locked) quarter",
+                           key="survey_reason")
+    if st.button(f"Import {len(preview.rows):,} answers", type="primary", disabled=not
+                 preview.clean, key="survey_import_button"):
+        def run() -> None:
+            count = import_responses(con, org_id, preview, upload.name, reason)
+            st.session_state["survey_generation"] = generation + 1
+            ui.flash(f"Imported {count:,} {SURVEY_KINDS[kind]} answers from {upload.name}.")
+        ui.attempt(run)
+
+
+def _measure_fields(con: Connection, org_id: int, prefix: str,
+                    current: Measure | None) -> tuple[MeasureInput, ui.FieldErrors]:
+    errors = ui.FieldErrors()
+    c = current
+    staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())}
+    a, b = st.columns([2, 1])
+    name = a.text_input("Measure", value=c.name if c else "", key=f"{prefix}_name",
+                        max_chars=80)
+    side = b.selectbox("Of", ["customer", "employee"], key=f"{prefix}_side",
+                       index=["customer", "employee"].index(c.side) if c else 0)
+    errors.slot("name", "side")
+    sources = list(SOURCES)
+    a, b = st.columns(2)
+    source = a.selectbox("Values", sources, format_func=SOURCES.__getitem__,
+                         index=sources.index(c.source) if c else 0, key=f"{prefix}_source")
+    formulas: dict[str | None, str] = {None: "—", **{k: v for k, v in SURVEY_KINDS.items()},
+                                       **{k: v[0] for k, v in DERIVED.items()}}
+    keys = list(formulas)
+    formula = b.selectbox("Which figure (for survey or derived values)", keys,
+                          format_func=formulas.__getitem__,
+                          index=keys.index(c.formula) if c and c.formula in keys else 0,
+                          key=f"{prefix}_formula")
+    errors.slot("source", "formula")
+    a, b, d = st.columns(3)
+    units = list(UNITS)
+    unit = a.selectbox("Unit", units, index=units.index(c.unit) if c else 0,
+                       key=f"{prefix}_unit",
+                       help="Survey figures: " + ", ".join(
+                           f"{SURVEY_KINDS[k]} in {u}" for k, u in SURVEY_UNITS.items()))
+    direction = b.selectbox("Better when", ["higher", "lower"], key=f"{prefix}_direction",
+                            index=["higher", "lower"].index(c.direction) if c else 0)
+    cadence = d.selectbox("Measured", CADENCES, key=f"{prefix}_cadence",
+                          index=CADENCES.index(c.cadence) if c else 1)
+    errors.slot("unit", "direction", "cadence")
+    a, b, d = st.columns(3)
+    target = a.number_input("Target", value=c.target if c else None, key=f"{prefix}_target",
+                            format="%g")
+    band = b.number_input("Amber band (distance from target)", min_value=0.0,
+                          value=c.amber_band if c else None, key=f"{prefix}_band", format="%g")
+    owner = d.selectbox("Owner", list(staff), format_func=staff.__getitem__,
+                        index=list(staff).index(c.owner_id) if c and c.owner_id in staff
+                        else None, key=f"{prefix}_owner", placeholder="(optional)")
+    errors.slot("target", "amber_band", "owner")
+    description = st.text_input("Definition", value=c.description if c else "",
+                                key=f"{prefix}_description", max_chars=500)
+    errors.slot("description")
+    return MeasureInput(name, side, unit, direction, cadence, source, formula, target, band,
+                        owner, description), errors
+
+
+def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
+    if defined:
+        st.dataframe([{"Measure": m.name, "Of": m.side, "Unit": m.unit,
+                       "Better when": m.direction, "Target": m.target, "Amber band": m.amber_band,
+                       "Measured": m.cadence, "Values": SOURCES[m.source], "Owner": m.owner,
+                       "Definition": m.description} for m in defined],
+                     hide_index=True, width="stretch", key="measures_table")
+    missing = [m.name for m in measures.STARTING_SET
+               if m.name.lower() not in {d.name.lower() for d in defined}]
+    if missing and st.button(f"Add the suggested measures ({', '.join(missing)})",
+                             key="starting_set", type="primary" if not defined else "secondary"):
+        ui.attempt(lambda: measures.add_starting_set(con, org_id),
+                   success="Suggested measures added; set targets and owners to suit.")
+    by_id = {m.id: m for m in defined}
+    chosen = st.selectbox("Add or edit", [None, *by_id], key="measure_choice",
+                          format_func=lambda i: "➕ A new measure" if i is None
+                          else by_id[i].name)
+    if chosen is None:
+        with st.form("measure_add"):
+            data, errors = _measure_fields(con, org_id, "measure_new", None)
+            if st.form_submit_button("Add measure", type="primary"):
+                def add() -> None:
+                    measures.add_measure(con, org_id, data)
+                    ui.forget("measure_new_")
+                ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
+        return
+    current = by_id[chosen]
+    edit = ui.EditSession(f"measure_{current.id}", current.version)
+    with st.form(f"measure_form_{current.id}"):
+        data, errors = _measure_fields(con, org_id, edit.prefix, current)
+        if st.form_submit_button("Save changes", type="primary"):
+            def save() -> None:
+                measures.update_measure(con, org_id, current.id, edit.started_from, data)
+                edit.restart()
+            ui.attempt(save, errors, success=f"Saved {data.name.strip()}.")
+    edit.offer_reload("measure")
+    with st.popover("Delete this measure", icon=":material/delete:"):
+        st.write(f"Delete {ui.md(current.name)} and the values entered for it?")
+        if st.button("Yes, delete", key=f"measure_delete_{current.id}", type="primary"):
+            ui.attempt(lambda: measures.delete_measure(con, org_id, current.id),
+                       success="Measure deleted.")
+
+
+def _due(con: Connection, org_id: int) -> None:
+    due = measures.due_updates(con, org_id)
+    if not due:
+        st.success("Every measure is up to date.", icon=":material/check:")
+        return
+    st.caption("Measures whose value for the latest complete month or quarter is missing: the "
+               "list to work through before the review.")
+    st.dataframe([{"Measure": d.measure, "Due for": d.period, "Owner": d.owner,
+                   "Values": d.source} for d in due], hide_index=True, width="stretch",
+                 key="due_table")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,184 @@
+"""Step 11 — the quarterly review: scorecard, lessons, decisions, actions and what changed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from strategy import measures, reviews
+from strategy.db import Connection
+from strategy.periods import Quarter
+from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
+from strategy.steps import step
+from strategy.ui import context as ui
+from strategy.ui.pages.step10_measures import STATUS_COLOURS, show_scorecard
+
+STEP = step("review")
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    ui.step_header(STEP, STEP.status(con, org.id))
+    period = ui.period()
+    review = reviews.find_review(con, org.id, period)
+    if review is None:
+        st.info(f"There is no review of {period} yet. Start it to record the scorecard, what "
+                "worked, what did not, decisions and actions.")
+        if st.button(f"Start the review of {period}", type="primary", key="review_start"):
+            ui.attempt(lambda: reviews.start_review(con, org.id, period),
+                       success=f"Review of {period} started.")
+        _actions(con, org.id, None)
+        return
+    if review.closed:
+        st.success(f"The review of {period} was held on {review.held_on} and closed by "
+                   f"{ui.md(review.closed_by or '')}. The quarter is locked: changing its data "
+                   "asks for a reason.", icon=":material/lock:")
+    tabs = st.tabs(["Scorecard", "The review", "Actions", "What changed", "Past reviews"])
+    with tabs[0]:
+        _scorecard(con, org.id, period, review)
+    with tabs[1]:
+        _record(con, org.id, review)
+    with tabs[2]:
+        _actions(con, org.id, review)
+    with tabs[3]:
+        _changes(con, org.id, period)
+    with tabs[4]:
+        _past(con, org.id)
+
+
+def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) -> None:
+    if review.snapshot is not None:
+        st.caption("The scorecard as it stood when the review was closed; later corrections do "
+                   "not change it.")
+        frame = pd.DataFrame([{
+            "Measure": r["measure"], "Of": r["side"], "Unit": r["unit"],
+            "Target": r["target"], "Actual": r["actual"], "Previous": r["previous"],
+            "Based on": r["basis"], "Status": r["status"]} for r in review.snapshot])
+        if frame.empty:
+            st.caption("No measures were defined then.")
+            return
+        st.dataframe(frame.style.map(lambda s: STATUS_COLOURS.get(s, ""), subset=["Status"]),
+                     hide_index=True, width="stretch", key="review_snapshot")
+        return
+    rows = measures.scorecard(con, org_id, period)
+    if not rows:
+        st.info("No measures are defined yet (step 10).")
+        return
+    st.caption("The live scorecard; it is frozen when the review is closed.")
+    show_scorecard(rows, key="review_scorecard")
+
+
+def _record(con: Connection, org_id: int, review: Review) -> None:
+    disabled = review.closed
+    edit = ui.EditSession(f"review_{review.id}", review.version)
+    with st.form(f"review_form_{review.id}"):
+        errors = ui.FieldErrors()
+        held = st.date_input("Held on", value=review.held_on, max_value=date.today(),
+                             key=f"{edit.prefix}_held", format="YYYY-MM-DD", disabled=disabled)
+        errors.slot("held_on")
+        left, right = st.columns(2)
+        worked = left.text_area("What worked", value=review.what_worked, height=140,
+                                key=f"{edit.prefix}_worked", disabled=disabled)
+        did_not = right.text_area("What did not", value=review.what_did_not, height=140,
+                                  key=f"{edit.prefix}_did_not", disabled=disabled)
+        errors.slot("what_worked", "what_did_not")
+        pitfalls = st.multiselect("Pitfalls we saw this quarter", PITFALLS,
+                                  default=list(review.pitfalls), key=f"{edit.prefix}_pitfalls",
+                                  disabled=disabled)
+        errors.slot("pitfalls")
+        decisions = st.text_area("Decisions and changes to the plan", value=review.decisions,
+                                 height=120, key=f"{edit.prefix}_decisions", disabled=disabled)
+        errors.slot("decisions", "review")
+        if st.form_submit_button("Save review", type="primary", disabled=disabled):
+            data = ReviewInput(held if isinstance(held, date) else None, worked, did_not,
+                               list(pitfalls), decisions)
+
+            def save() -> None:
+                reviews.save_review(con, org_id, review.id, edit.started_from, data)
+                edit.restart()
+            ui.attempt(save, errors, success="Review saved.")
+    edit.offer_reload("review")
+    if not review.closed:
+        with st.popover("Close the review and lock the quarter", icon=":material/lock:"):
+            st.write("Closing freezes the scorecard as it stands now and locks "
+                     f"{review.period}: later changes to its data will need a reason. Save the "
+                     "review first.")
+            if st.button("Close the review", key="review_close", type="primary"):
+                ui.attempt(lambda: reviews.close_review(con, org_id, review.id,
+                                                        ui.participant()),
+                           success=f"The review of {review.period} is closed and the quarter "
+                                   "locked.")
+
+
+def _actions(con: Connection, org_id: int, review: Review | None) -> None:
+    today = date.today()
+    actions = reviews.list_actions(con, org_id)
+    open_actions = [a for a in actions if a.status in reviews.OPEN_STATUSES]
+    st.markdown(f"**{len(open_actions)} open actions**, carried forward until closed")
+    if open_actions:
+        st.dataframe([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+                       "Status": a.status, "Raised in": a.raised_in,
+                       "Overdue": "yes" if a.overdue(today) else ""} for a in open_actions],
+                     hide_index=True, width="stretch", key="open_actions")
+        labels = {a.id: f"{a.description} ({a.owner}, due {a.due})" for a in open_actions}
+        with st.form("action_status"):
+            errors = ui.FieldErrors()
+            left, right = st.columns([3, 1])
+            chosen = left.selectbox("Update an action", list(labels),
+                                    format_func=labels.__getitem__, key="action_choice")
+            new_status = right.selectbox("Status", ACTION_STATUSES, key="action_new_status")
+            errors.slot("status")
+            if st.form_submit_button("Update"):
+                ui.attempt(lambda: reviews.set_action_status(con, org_id, chosen, new_status),
+                           errors, success="Action updated.")
+    if review is None:
+        return
+    with st.form("action_add"):
+        st.markdown(f"**New action from the review of {review.period}**")
+        errors = ui.FieldErrors()
+        description = st.text_input("Action", key="action_description", max_chars=500)
+        errors.slot("action")
+        left, right = st.columns(2)
+        owner = left.text_input("Owner", key="action_owner", max_chars=120)
+        due = right.date_input("Due", value=None, key="action_due", format="YYYY-MM-DD",
+                               min_value=date(2000, 1, 1))
+        errors.slot("owner", "due")
+        if st.form_submit_button("Add action", type="primary"):
+            def add() -> None:
+                reviews.add_action(con, org_id, review.id, description, owner,
+                                   due if isinstance(due, date) else None)
+                ui.forget("action_")
+            ui.attempt(add, errors, success="Action added.")
+    done = [a for a in actions if a.status not in reviews.OPEN_STATUSES]
+    if done:
+        with st.expander(f"{len(done)} closed actions"):
+            st.dataframe([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+                           "Status": a.status, "Raised in": a.raised_in} for a in done],
+                         hide_index=True, width="stretch", key="closed_actions")
+
+
+def _changes(con: Connection, org_id: int, period: Quarter) -> None:
+    previous, changed = reviews.changes_since_previous(con, org_id, period)
+    since = (f"since the review of {previous.period} was closed" if previous
+             else "since the plan was started")
+    st.caption(f"{len(changed)} changes to the plan {since}, newest first.")
+    if changed:
+        st.dataframe([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
+                       "Area": c.area, "What": f"{c.action}: {c.summary}",
+                       "Quarter": c.period or "", "Reason": c.reason} for c in changed],
+                     hide_index=True, width="stretch", key="changes_table")
+
+
+def _past(con: Connection, org_id: int) -> None:
+    past = reviews.list_reviews(con, org_id)
+    st.dataframe([{"Quarter": r.period, "Held on": r.held_on,
+                   "Closed by": r.closed_by or "(open)",
+                   "Decisions": r.decisions} for r in past],
+                 hide_index=True, width="stretch", key="past_reviews")
+
+
+if __name__ == "__main__":
+    render()
