@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from . import audit
 from .customers import SegmentInput, add_segment
 from .db import Connection
+from .demo_measures import load_measures
 from .demo_people import load_people
 from .needs import AssessmentInput, add_assessment
 from .orgs import Organisation, create_organisation, list_organisations
@@ -149,6 +151,7 @@ _TEMPLATES = [
 def load_demo(con: Connection, name: str = DEMO_NAME, today: date | None = None) -> Organisation:
     """Create the demo organisation; refuses if one of that name exists."""
     today = today or date.today()
+    audit.acting_as("Demo loader")
     org = create_organisation(con, name)
     segment_ids = {}
     for seg in _SEGMENTS:
@@ -189,6 +192,7 @@ def load_demo(con: Connection, name: str = DEMO_NAME, today: date | None = None)
     add_communication(con, org.id, standard_ids[0], today - timedelta(days=30), "external",
                       "Service charter", "Published in the customer charter.", today=today)
     load_people(con, org.id, today)
+    load_measures(con, org.id, today)
     return org
 
 

@@ -111,6 +111,24 @@ def preview_responses(con: Connection, org_id: int, table: Table, kind: str,
     return ResponsePreview(table.where(), kind, rows)
 
 
+def add_responses(con: Connection, org_id: int, kind: str,
+                  answers: list[tuple[date, int | None, str]], file_name: str) -> None:
+    """Insert checked answers in one set-based statement (inside the caller's
+    transaction): they travel as a registered table of values, never as SQL."""
+    frame = pd.DataFrame({
+        "answered_on": pd.to_datetime([a[0] for a in answers]),
+        "score": pd.array([a[1] for a in answers], dtype="Int16"),
+        "scope": [a[2] for a in answers]})
+    con.register("incoming_answers", frame)
+    try:
+        con.execute(
+            "INSERT INTO survey_response (org_id, kind, answered_on, score, scope, file_name) "
+            "SELECT ?, ?, CAST(answered_on AS DATE), score, scope, ? FROM incoming_answers",
+            [org_id, kind, file_name])
+    finally:
+        con.unregister("incoming_answers")
+
+
 def import_responses(con: Connection, org_id: int, preview: ResponsePreview, file_name: str,
                      reason: str | None = None) -> int:
     if not preview.rows:
@@ -125,19 +143,9 @@ def import_responses(con: Connection, org_id: int, preview: ResponsePreview, fil
         why = ""
         for quarter in quarters:
             why = audit.check_unlocked(con, org_id, quarter, reason) or why
-        # One set-based insert: the answers travel as a registered table of values.
-        answers = pd.DataFrame({
-            "answered_on": pd.to_datetime([r.answered_on for r in preview.rows]),
-            "score": pd.array([r.score for r in preview.rows], dtype="Int16"),
-            "scope": [r.scope for r in preview.rows]})
-        con.register("incoming_answers", answers)
-        try:
-            con.execute(
-                "INSERT INTO survey_response (org_id, kind, answered_on, score, scope, file_name) "
-                "SELECT ?, ?, CAST(answered_on AS DATE), score, scope, ? FROM incoming_answers",
-                [org_id, preview.kind, file_name])
-        finally:
-            con.unregister("incoming_answers")
+        add_responses(con, org_id, preview.kind,
+                      [(r.answered_on, r.score, r.scope) for r in preview.rows
+                       if r.answered_on is not None], file_name)
         audit.record(con, org_id, "Surveys", "imported",
                      f"{len(preview.rows)} {KINDS[preview.kind]} answers from {file_name}",
                      ", ".join(quarters), why)

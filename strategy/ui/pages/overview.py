@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from strategy import customers, needs, standards
+from strategy import customers, measures, needs, standards
 from strategy.db import Connection
 from strategy.steps import STEPS, Status, next_step, statuses
 from strategy.ui import context as ui
@@ -43,6 +43,8 @@ def render() -> None:
     else:
         st.success("Every available step is done.", icon=":material/celebration:")
 
+    _headline(con, org.id)
+
     st.subheader("The eleven steps", anchor=False)
     for step in STEPS:
         status = current[step.number]
@@ -65,6 +67,35 @@ def render() -> None:
         for rank, a in enumerate(top, start=1):
             st.markdown(f"{rank}\\. **{ui.md(a.segment)}** – {ui.md(a.quality)}: gap {a.gap} "
                         f"(importance {a.importance}, performance {a.performance})")
+
+
+def _headline(con: Connection, org_id: int) -> None:
+    """The headline scorecard for the chosen quarter, and the updates still due."""
+    period = ui.period()
+    rows = measures.scorecard(con, org_id, period, quarters=2)
+    if not rows:
+        return
+    st.subheader(f"Headline scorecard, {period}", anchor=False)
+    cols = st.columns(len(measures.STATUSES))
+    for col, name in zip(cols, measures.STATUSES, strict=True):
+        col.metric(name.capitalize(), sum(r.status == name for r in rows))
+    left, right = st.columns(2)
+    for column, side in ((left, "employee"), (right, "customer")):
+        mine = [r for r in rows if r.measure.side == side]
+        with column:
+            st.markdown(f"**{side.capitalize()} measures**")
+            for r in mine:
+                value = "—" if r.actual.value is None else f"{r.actual.value:,.1f}"
+                colour = {"green": "green", "amber": "orange", "red": "red"}.get(r.status,
+                                                                                  "gray")
+                st.markdown(f":{colour}-badge[{r.status}] {ui.md(r.measure.name)}: {value} "
+                            f"{ui.md(r.measure.unit)}")
+    due = measures.due_updates(con, org_id)
+    if due:
+        st.warning("**Updates due:** " + "; ".join(
+            f"{ui.md(d.measure)} for {d.period} ({ui.md(d.owner)})" for d in due),
+            icon=":material/schedule:")
+    st.page_link(ui.PAGES["measures"], label="Open the scorecard", icon=":material/monitoring:")
 
 
 def _welcome(con: Connection) -> None:
