@@ -21,6 +21,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from strategy.db import open_database  # noqa: E402
 from strategy.demo import load_demo  # noqa: E402
+from strategy.periods import Quarter  # noqa: E402
 from tests.browser import open_page, settle  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
 
@@ -48,6 +49,14 @@ SHOTS: list[tuple[str, str, str | None]] = [
     ("recognition", "recognition", None),
     ("recognition-hr", "recognition", "HR views"),
     ("recognition-log", "recognition", "Log"),
+    ("scorecard", "measures", None),
+    ("side-by-side", "measures", "Employees and customers side by side"),
+    ("surveys", "measures", "Survey responses"),
+    ("measure-definitions", "measures", "Measures"),
+    ("review", "review", None),
+    ("review-record", "review", "The review"),
+    ("review-actions", "review", "Actions"),
+    ("review-changes", "review", "What changed"),
     ("organisations", "organisations", None),
 ]
 
@@ -67,7 +76,9 @@ def main() -> None:
                                                      args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1400, "height": 2000})
                 for name, slug, tab in SHOTS:
-                    open_page(page, f"{app.url}/{slug}?me=Facilitator")
+                    # The review pages show last quarter, the one the demo reviewed.
+                    extra = f"&period={Quarter.current().shift(-1)}" if slug == "review" else ""
+                    open_page(page, f"{app.url}/{slug}?me=Facilitator{extra}")
                     if tab:
                         page.get_by_role("tab", name=re.compile("^" + re.escape(tab))).click()
                         settle(page)

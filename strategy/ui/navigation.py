@@ -34,4 +34,5 @@ def build() -> StreamlitPage:
                     url_path="staff")
     context.PAGES.update({"overview": home, "organisations": orgs, "staff": staff})
     context.PAGES.update({s.slug: page for s, page in zip(steps, step_pages, strict=True)})
-    return st.navigation({"Plan": [home], "Strategy steps": step_pages, "Settings": [staff, orgs]})
+    return st.navigation({"Plan": [home], "Strategy steps": step_pages, "Settings": [staff, orgs]},
+                         expanded=True)

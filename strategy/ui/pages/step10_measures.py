@@ -74,7 +74,8 @@ def scorecard_frame(rows: list[measures.ScorecardRow]) -> pd.DataFrame:
         "Based on": r.actual.detail + (" · small sample" if r.small_sample else ""),
         "Previous": _number(r.previous) or "—",
         "Change": (f"{r.change:+,.1f}" if r.change is not None else "—"),
-        "Trend": r.trend, "Status": r.status} for r in rows])
+        # The sparkline joins the quarters that have a value; gaps are skipped.
+        "Trend": [v for v in r.trend if v is not None], "Status": r.status} for r in rows])
 
 
 def show_scorecard(rows: list[measures.ScorecardRow], key: str) -> None:
@@ -121,9 +122,9 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
         return
     a, b, c = st.columns(3)
     emp_ids = a.multiselect("Employee measures", list(employee), format_func=employee.__getitem__,
-                            default=list(employee)[:1], key="sbs_employee")
+                            default=_first(employee, "Engagement"), key="sbs_employee")
     cust_ids = b.multiselect("Customer measures", list(customer),
-                             format_func=customer.__getitem__, default=list(customer)[:1],
+                             format_func=customer.__getitem__, default=_first(customer, "NPS"),
                              key="sbs_customer")
     options = scope_options(con, org_id)
     scope = c.selectbox("For", list(options), format_func=options.__getitem__, key="sbs_scope")
@@ -140,19 +141,22 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
     if points.empty:
         st.info("No values for these measures in the last eight quarters.")
         return
-    panels = []
-    for side in ("Employee", "Customer"):
+    # Two panels on one quarter axis, side by side, each with its own scale.
+    panels = st.columns(2)
+    for column, side in zip(panels, ("Employee", "Customer"), strict=True):
         part = points[points["Side"] == side]
         if part.empty:
+            column.caption(f"No {side.lower()} values in these quarters.")
             continue
-        panels.append(alt.Chart(part).mark_line(point=True).encode(
-            x=alt.X("Quarter:N", sort=[str(q) for q in quarters], axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("Value:Q", title=f"{side} measures", scale=alt.Scale(zero=False)),
+        column.altair_chart(alt.Chart(part).mark_line(point=True).encode(
+            x=alt.X("Quarter:N", sort=[str(q) for q in quarters],
+                    scale=alt.Scale(domain=[str(q) for q in quarters]),
+                    axis=alt.Axis(labelAngle=-40)),
+            y=alt.Y("Value:Q", title=None, scale=alt.Scale(zero=False)),
             color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Quarter", "Measure", "Value", "Unit"],
-        ).properties(title=f"{side} measures", height=260))
-    chart = alt.hconcat(*panels).resolve_scale(color="independent")
-    st.altair_chart(chart, key="sbs_chart")
+        ).properties(title=f"{side} measures", height=280), width="stretch", height=360,
+            key=f"sbs_chart_{side.lower()}")
     st.caption(f"{len(points)} values plotted over {quarters[0]} – {quarters[-1]} for "
                f"{ui.md(options[scope])}.")
 
@@ -175,6 +179,12 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
                        "read anything into these figures yet.", icon=":material/warning:")
         st.caption("Correlation shows association, not cause: both measures may move for a "
                    "third reason. r runs from −1 to +1; near 0 means no straight-line link.")
+
+
+def _first(names: dict[int, str], preferred: str) -> list[int]:
+    """Start with the classic pairing (engagement and NPS) when it exists."""
+    chosen = [i for i, n in names.items() if n == preferred]
+    return chosen or list(names)[:1]
 
 
 def _enter_values(con: Connection, org_id: int, defined: list[Measure]) -> None:

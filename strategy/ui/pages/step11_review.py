@@ -134,8 +134,8 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
             if st.form_submit_button("Update"):
                 ui.attempt(lambda: reviews.set_action_status(con, org_id, chosen, new_status),
                            errors, success="Action updated.")
-    if review is None:
-        return
+    if review is None or review.closed:
+        return  # new actions are raised in an open review
     with st.form("action_add"):
         st.markdown(f"**New action from the review of {review.period}**")
         errors = ui.FieldErrors()
