@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -585,8 +586,8 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / math.sqrt(sxx * syy)
 
 
-def correlations(quarters: list[str], employee: list[float | None],
-                 customer: list[float | None], max_lag: int = 3) -> list[Correlation]:
+def correlations(quarters: Sequence[str], employee: Sequence[float | None],
+                 customer: Sequence[float | None], max_lag: int = 3) -> list[Correlation]:
     """How the employee measure in a quarter relates to the customer measure in the same
     quarter and the following ones (Pearson's r over the paired quarters)."""
     result = []

@@ -74,7 +74,7 @@ def test_periods_must_match_the_cadence_and_have_started(con: Connection,
 
 
 def test_measure_definition_rules(con: Connection, org: Organisation) -> None:
-    cases = [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"name": ""}, "name"),
         ({"unit": "furlongs"}, "unit"),
         ({"target": 24, "unit": "%", "amber_band": -1}, "amber_band"),

@@ -1,0 +1,83 @@
+"""In Chromium: values entered for an employee and a customer measure show on the
+scorecard with the right status and on the side-by-side chart."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from strategy import measures
+from strategy.db import open_database
+from strategy.measures import MeasureInput
+from strategy.orgs import create_organisation
+from strategy.periods import Quarter
+from tests.browser import by_key, open_page, settle, submit
+from tests.conftest import RunningApp, start_app
+
+pytestmark = pytest.mark.browser
+LAST = Quarter.current().shift(-1)
+
+
+@pytest.fixture(scope="module")
+def scorecard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    folder = tmp_path_factory.mktemp("scorecard")
+    path = folder / "strategy.duckdb"
+    con = open_database(path)
+    org = create_organisation(con, "Harbour Hotels")
+    measures.add_measure(con, org.id, MeasureInput(
+        "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
+    measures.add_measure(con, org.id, MeasureInput(
+        "Guest retention", "customer", "%", "higher", "quarterly", target=92, amber_band=2))
+    con.close()
+    app = start_app(path, folder / "streamlit.log")
+    yield app
+    app.process.terminate()
+    try:
+        app.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.process.kill()
+
+
+def enter(page: Any, measure: str, value: str) -> None:
+    page.get_by_role("tab", name="Enter values").click()
+    by_key(page, "value_measure").locator("input").first.click()
+    page.get_by_role("option", name=measure, exact=True).click()
+    settle(page)
+    page.get_by_role("tab", name="Enter values").click()
+    form = page.locator("[data-testid='stForm']:visible").filter(has_text="Save value")
+    form.get_by_label(re.compile("^Quarter")).fill(str(LAST))
+    form.get_by_label(re.compile("^Value")).fill(value)
+    submit(page, "Save value")
+    page.get_by_text(f"Saved {measure} for {LAST}.").wait_for()
+
+
+def test_values_reach_the_scorecard_and_the_side_by_side_chart(scorecard_app: RunningApp,
+                                                               browser: Any) -> None:
+    page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
+    open_page(page, f"{scorecard_app.url}/measures?me=Ana&period={LAST}")
+    enter(page, "Engagement", "80")       # target ≥ 75: green
+    enter(page, "Guest retention", "89")  # target ≥ 92, amber down to 90: red
+
+    page.get_by_role("tab", name="Scorecard").click()
+    settle(page)
+    for status, count in (("Green", "1"), ("Red", "1"), ("Amber", "0")):
+        metric = page.get_by_test_id("stMetric").filter(has=page.get_by_text(status, exact=True))
+        assert metric.get_by_test_id("stMetricValue").inner_text() == count, status
+
+    page.get_by_role("tab", name="Employees and customers side by side").click()
+    settle(page)
+    page.get_by_text(re.compile(r"^2 values plotted")).wait_for()
+    charts = page.get_by_test_id("stVegaLiteChart")
+    assert charts.count() == 2
+    charts.first.wait_for()
+
+    # The overview's headline scorecard names both, with their statuses.
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
+    settle(page)
+    page.get_by_text(re.compile(r"green\s*Engagement: 80\.0 %")).wait_for()
+    page.get_by_text(re.compile(r"red\s*Guest retention: 89\.0 %")).wait_for()
+    page.context.close()

@@ -1,0 +1,130 @@
+"""AppTest for steps 10 and 11: enter values, import answers, define a measure, review."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from strategy import audit, measures, reviews
+from strategy.db import Connection
+from strategy.measures import MeasureInput
+from strategy.orgs import Organisation
+from strategy.periods import Quarter
+from tests.test_pages import click, errors, open_app, plain, submit, table_with
+
+LAST = Quarter.current().shift(-1)
+
+
+@pytest.fixture
+def engagement(con: Connection, org: Organisation) -> int:
+    return measures.add_measure(con, org.id, MeasureInput(
+        "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
+
+
+def with_period(at: AppTest, period: Quarter) -> AppTest:
+    at.selectbox(key="period").set_value(str(period)).run()
+    assert not at.exception
+    return at
+
+
+def test_suggested_measures_on_an_empty_step(con: Connection, org: Organisation) -> None:
+    at = open_app("step10_measures")
+    click(at, "starting_set")
+    assert len(measures.list_measures(con, org.id)) == len(measures.STARTING_SET)
+    names = {name for d in at.dataframe if "Based on" in d.value.columns
+             for name in d.value["Measure"]}
+    assert names == {m.name for m in measures.STARTING_SET}
+
+
+def test_enter_a_value_and_see_its_status(con: Connection, org: Organisation,
+                                          engagement: int) -> None:
+    at = with_period(open_app("step10_measures"), LAST)
+    at.text_input(key=f"value_period_{engagement}").input(str(LAST))
+    at.number_input(key=f"value_{engagement}").set_value(72.0)
+    submit(at, "Save value")
+    assert measures.entered_values(con, org.id, engagement) == {str(LAST): 72.0}
+    row = table_with(at, "Based on").iloc[0]
+    assert (row["Measure"], row["Actual"], row["Status"]) == ("Engagement", "72", "amber")
+
+
+def test_a_percentage_over_100_is_refused(con: Connection, org: Organisation,
+                                          engagement: int) -> None:
+    at = open_app("step10_measures")
+    at.text_input(key=f"value_period_{engagement}").input(str(LAST))
+    at.number_input(key=f"value_{engagement}").set_value(104.0)
+    submit(at, "Save value")
+    assert errors(at) == ["Engagement in % must be from 0 to 100 (you entered 104)."]
+    assert measures.entered_values(con, org.id, engagement) == {}
+
+
+def test_import_survey_answers_with_a_bad_row_then_fixed(con: Connection, org: Organisation,
+                                                         engagement: int) -> None:
+    day = LAST.start.isoformat()
+    bad = f"Date,Score\n{day},9\n{day},11\n".encode()
+    at = open_app("step10_measures")
+    at.selectbox(key="survey_kind").set_value("enps").run()
+    at.file_uploader(key="survey_file_0").set_value(("enps.csv", bad, "text/csv")).run()
+    (problem,) = errors(at)
+    assert "Line 3: Score 11 is not a whole number from 0 to 10." in problem
+    assert at.button(key="survey_import_button").disabled
+    fixed = bad.replace(b",11", b",10")
+    at.file_uploader(key="survey_file_0").set_value(("enps.csv", fixed, "text/csv")).run()
+    click(at, "survey_import_button")
+    result = measures.survey_result(con, org.id, "enps", LAST.start, LAST.end)
+    assert (result.n, result.value) == (2, 100.0)
+
+
+def test_define_a_measure(con: Connection, org: Organisation) -> None:
+    at = open_app("step10_measures")
+    at.text_input(key="measure_new_name").input("First-contact resolution")
+    at.selectbox(key="measure_new_unit").set_value("%")
+    at.number_input(key="measure_new_target").set_value(80.0)
+    at.number_input(key="measure_new_band").set_value(5.0)
+    submit(at, "Add measure")
+    (saved,) = measures.list_measures(con, org.id)
+    assert (saved.name, saved.unit, saved.target, saved.amber_band, saved.cadence) == (
+        "First-contact resolution", "%", 80.0, 5.0, "quarterly")
+
+
+def test_hold_and_close_a_review(con: Connection, org: Organisation, engagement: int) -> None:
+    measures.set_value(con, org.id, engagement, str(LAST), 80)
+    at = with_period(open_app("step11_review"), LAST)
+    click(at, "review_start")
+    review = reviews.find_review(con, org.id, LAST)
+    assert review is not None
+    at.date_input(key=f"review_{review.id}_0_held").set_value(date.today())
+    at.text_area(key=f"review_{review.id}_0_worked").input("Phones answered fast")
+    at.multiselect(key=f"review_{review.id}_0_pitfalls").set_value([reviews.PITFALLS[1]])
+    at.text_area(key=f"review_{review.id}_0_decisions").input("Hire two advisers")
+    submit(at, "Save review")
+    at.text_input(key="action_description").input("Advertise the adviser roles")
+    at.text_input(key="action_owner").input("HR")
+    at.date_input(key="action_due").set_value(date.today())
+    submit(at, "Add action")
+    at.text_input(key="participant").input("Chair").run()
+    click(at, "review_close")
+    closed = reviews.find_review(con, org.id, LAST)
+    assert closed is not None and closed.closed and closed.closed_by == "Chair"
+    assert closed.snapshot is not None and closed.snapshot[0]["status"] == "green"
+    assert [a.description for a in reviews.list_actions(con, org.id)] == [
+        "Advertise the adviser roles"]
+    assert any("is closed and the quarter locked" in plain(s.value) for s in at.success)
+
+
+def test_a_locked_quarter_asks_for_a_reason(con: Connection, org: Organisation,
+                                            engagement: int) -> None:
+    con.execute("INSERT INTO review (org_id, period, closed_at, closed_by) VALUES (?, ?, now(), "
+                "'Chair')", [org.id, str(LAST)])
+    at = open_app("step10_measures")
+    at.text_input(key=f"value_period_{engagement}").input(str(LAST))
+    at.number_input(key=f"value_{engagement}").set_value(70.0)
+    submit(at, "Save value")
+    assert any("was reviewed and is locked" in e for e in errors(at))
+    at.text_input(key=f"value_reason_{engagement}").input("Late survey returns")
+    at.text_input(key="participant").input("Ana")
+    submit(at, "Save value")
+    assert measures.entered_values(con, org.id, engagement) == {str(LAST): 70.0}
+    (change,) = audit.changes(con, org.id, limit=1)
+    assert (change.changed_by, change.reason) == ("Ana", "Late survey returns")
