@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from . import audit
 from .checks import optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
@@ -159,7 +160,7 @@ class ObservationInput:
 
 
 def add_observation(con: Connection, org_id: int, data: ObservationInput,
-                    today: date | None = None) -> int:
+                    today: date | None = None, reason: str | None = None) -> int:
     problems: dict[str, str] = {}
     day = past_date(problems, "observed_on", data.observed_on, "The date observed", today)
     observer = require_text(problems, "observer", data.observer, "The observer", 120)
@@ -169,6 +170,10 @@ def add_observation(con: Connection, org_id: int, data: ObservationInput,
     raise_if(problems)
     with transaction(con):
         _standard_exists(con, org_id, data.standard_id)
+        why = audit.check_unlocked(con, org_id, f"{day:%Y-%m}", reason)
+        if why:
+            audit.record(con, org_id, "Accountability", "added",
+                         f"Observation dated {day}", str(audit.quarter_of(f"{day:%Y-%m}")), why)
         team_id = data.team_id
         if data.employee_id is not None:
             row = con.execute("SELECT team_id FROM employee WHERE org_id = ? AND id = ?",

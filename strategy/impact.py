@@ -21,6 +21,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
+from . import audit
 from .db import Connection, transaction
 from .errors import ValidationError
 from .periods import Quarter
@@ -133,11 +134,15 @@ _ASSUMPTIONS = [f.name for f in fields(Assumptions)]
 
 
 def save(con: Connection, org_id: int, period: Quarter, inputs: Inputs,
-         assumptions: Assumptions) -> None:
+         assumptions: Assumptions, reason: str | None = None) -> None:
     validate(inputs, assumptions)
     columns = [*_INPUTS, *_ASSUMPTIONS]
     values = [*asdict(inputs).values(), *asdict(assumptions).values()]
     with transaction(con):
+        why = audit.check_unlocked(con, org_id, str(period), reason)
+        audit.record(con, org_id, "Impact model", "saved",
+                     f"{period}: {inputs.complaints} complaints, "
+                     f"{inputs.active_customers} customers", str(period), why)
         con.execute("DELETE FROM impact_model WHERE org_id = ? AND period = ?",
                     [org_id, str(period)])
         con.execute(

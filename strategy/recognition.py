@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from . import audit
 from .checks import past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
@@ -101,11 +102,22 @@ def _who(by: str) -> str:
     return who
 
 
+def _lock(con: Connection, org_id: int, day: object, reason: str | None) -> None:
+    """Recognition dated in a reviewed quarter needs a reason, kept in the history."""
+    if isinstance(day, date):
+        period = f"{day:%Y-%m}"
+        why = audit.check_unlocked(con, org_id, period, reason)
+        if why:
+            audit.record(con, org_id, "Recognition", "changed",
+                         f"Recognition dated {day}", str(audit.quarter_of(period)), why)
+
+
 def add_recognition(con: Connection, org_id: int, data: RecognitionInput, by: str,
-                    today: date | None = None) -> int:
+                    today: date | None = None, reason: str | None = None) -> int:
     who = _who(by)
     with transaction(con):
         values = _validate(con, org_id, data, today)
+        _lock(con, org_id, values["given_on"], reason)
         row = con.execute(
             f"INSERT INTO recognition (org_id, {', '.join(values)}, created_by) "
             f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
@@ -120,11 +132,15 @@ def add_recognition(con: Connection, org_id: int, data: RecognitionInput, by: st
 
 
 def update_recognition(con: Connection, org_id: int, recognition_id: int, version: int,
-                       data: RecognitionInput, by: str, today: date | None = None) -> None:
+                       data: RecognitionInput, by: str, today: date | None = None,
+                       reason: str | None = None) -> None:
     who = _who(by)
     with transaction(con):
         before = get_recognition(con, org_id, recognition_id)
         values = _validate(con, org_id, data, today)
+        _lock(con, org_id, before.given_on, reason)
+        if values["given_on"] != before.given_on:
+            _lock(con, org_id, values["given_on"], reason)
         changed = [k for k, v in values.items() if getattr(before, k) != v]
         if set(before.recipient_ids) != set(data.recipients):
             changed.append("recipients")
@@ -147,9 +163,11 @@ def update_recognition(con: Connection, org_id: int, recognition_id: int, versio
                      if changed else "no change"])
 
 
-def delete_recognition(con: Connection, org_id: int, recognition_id: int, by: str) -> None:
+def delete_recognition(con: Connection, org_id: int, recognition_id: int, by: str,
+                       reason: str | None = None) -> None:
     who = _who(by)
     with transaction(con):
+        _lock(con, org_id, get_recognition(con, org_id, recognition_id).given_on, reason)
         row = con.execute(
             "UPDATE recognition SET deleted_by = ?, deleted_at = now() "
             "WHERE org_id = ? AND id = ? AND deleted_at IS NULL RETURNING id",

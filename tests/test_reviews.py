@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -96,3 +97,38 @@ def test_what_changed_since_the_previous_review(con: Connection, org: Organisati
     previous, changed = reviews.changes_since_previous(con, org.id, Quarter(2026, 4))
     assert previous is not None and previous.period == "2026-Q3"
     assert [(c.changed_by, c.summary) for c in changed] == [("Ann", "Segment “New segment”")]
+
+
+def test_period_data_of_a_locked_quarter_needs_a_reason(con: Connection,
+                                                        org: Organisation) -> None:
+    from strategy import accountability, impact, people, recognition, standards, vision
+
+    con.execute("INSERT INTO review (org_id, period, closed_at, closed_by) VALUES "
+                "(?, '2026-Q3', now(), 'Chair')", [org.id])
+    team = people.add_team(con, org.id, "Desk")
+    ann = people.add_employee(con, org.id, people.EmployeeInput(
+        "1", "Ann", team, date(2020, 1, 1)), today=TODAY)
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Smile", "In person", "Friendliness"))
+    value = vision.add_value(con, org.id, "Care")
+    in_q3 = date(2026, 8, 14)
+    attempts: list[Callable[[str | None], object]] = [
+        lambda reason: impact.save(con, org.id, Q3, impact.Inputs(10, 1.0, 1, 0.5, 1.0),
+                                   impact.Assumptions(), reason),
+        lambda reason: accountability.add_observation(con, org.id, accountability.
+                                                      ObservationInput(standard, in_q3, "QA",
+                                                                       True, team),
+                                                      today=TODAY, reason=reason),
+        lambda reason: recognition.add_recognition(con, org.id, recognition.RecognitionInput(
+            [ann], in_q3, "Mo", "manager", "Helped", value_id=value), "HR", today=TODAY,
+            reason=reason),
+    ]
+    for attempt in attempts:
+        with pytest.raises(ValidationError, match="2026-Q3 was reviewed and is locked"):
+            attempt(None)
+        attempt("Found in last quarter's paperwork")
+    reasons = [c.reason for c in audit.changes(con, org.id) if c.reason]
+    assert reasons == ["Found in last quarter's paperwork"] * 3
+    # Outside the locked quarter nothing is asked.
+    impact.save(con, org.id, Quarter(2026, 4), impact.Inputs(10, 1.0, 1, 0.5, 1.0),
+                impact.Assumptions())

@@ -212,6 +212,20 @@ def rerun_fragment() -> None:
     st.rerun()
 
 
+def reason_field(con: storage.Connection, org_id: int, key: str,
+                 errors: FieldErrors | None = None) -> str:
+    """A place to say why a reviewed (locked) quarter must change; shown only when
+    some quarter is locked, so it does not clutter a plan that has no reviews yet."""
+    locked = sorted(audit.locked_quarters(con, org_id))
+    if not locked:
+        return ""
+    text = st.text_input(f"Reason, if this changes a reviewed quarter ({', '.join(locked)})",
+                         key=key, max_chars=300)
+    if errors is not None:
+        errors.slot("reason")
+    return str(text)
+
+
 def forget(prefix: str) -> None:
     """Drop the widget state under ``prefix`` so the form shows stored values again."""
     for key in [k for k in st.session_state if str(k).startswith(prefix)]:

@@ -129,10 +129,12 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
                        key="obs_met") == "Met"
         note = st.text_input("Note", key="obs_note", max_chars=500)
         errors.slot("note")
+        reason = ui.reason_field(con, org_id, "obs_reason", errors)
         if st.form_submit_button("Record observation", type="primary"):
             ui.attempt(lambda: accountability.add_observation(con, org_id, ObservationInput(
                 standard_id, observed_on if isinstance(observed_on, date) else None, observer,
-                met, team_id, employee_id, note)), errors, success="Observation recorded.")
+                met, team_id, employee_id, note), reason=reason), errors,
+                success="Observation recorded.")
     rows = accountability.list_observations(con, org_id, period)
     st.caption(f"{len(rows)} observations in {period}.")
     if rows:

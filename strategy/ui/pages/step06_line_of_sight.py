@@ -114,11 +114,12 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
                                           key=f"{key}_{f.name}", help=note)
                 values[f.name] = entered / 100 if share else entered
             errors.slot(*ASSUMPTION_NOTES)
+        reason = ui.reason_field(con, org_id, f"{key}_reason", errors)
         if st.form_submit_button("Save and calculate", type="primary"):
             new_inputs = Inputs(int(customers), float(value), int(complaints), quick / 100,
                                 float(cost))
             ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
-                                           Assumptions(**values)),
+                                           Assumptions(**values), reason),
                        errors, success=f"Impact model saved for {period}.")
     if saved is None:
         return

@@ -88,9 +88,11 @@ def _record(con: Connection, org_id: int) -> None:
                "reinforces. Your name (in the sidebar) is kept as whoever recorded it.")
     with st.form("recognition_add"):
         data, errors = _fields(con, org_id, "rec_new", None, date.today())
+        reason = ui.reason_field(con, org_id, "rec_new_reason", errors)
         if st.form_submit_button("Record recognition", type="primary"):
             def add() -> None:
-                recognition.add_recognition(con, org_id, data, ui.participant())
+                recognition.add_recognition(con, org_id, data, ui.participant(),
+                                            reason=reason)
                 ui.forget("rec_new_")
             ui.attempt(add, errors, success="Recognition recorded.")
 
@@ -172,18 +174,20 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     edit = ui.EditSession(f"rec_edit_{record.id}", record.version)
     with st.form(f"rec_edit_form_{record.id}"):
         data, errors = _fields(con, org_id, edit.prefix, record, record.given_on)
+        reason = ui.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
                 recognition.update_recognition(con, org_id, record.id, edit.started_from, data,
-                                               ui.participant())
+                                               ui.participant(), reason=reason)
                 edit.restart()
             ui.attempt(save, errors, success="Recognition updated.")
     with st.popover("Delete this record", icon=":material/delete:"):
         st.write("The record leaves the log and the HR views; the history keeps who deleted "
                  "it and when.")
+        why = ui.reason_field(con, org_id, f"rec_delete_reason_{record.id}")
         if st.button("Yes, delete", key=f"rec_delete_{record.id}", type="primary"):
             ui.attempt(lambda: recognition.delete_recognition(con, org_id, record.id,
-                                                              ui.participant()),
+                                                              ui.participant(), why),
                        success="Recognition deleted.")
     history = recognition.history(con, org_id, record.id)
     st.dataframe([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],
