@@ -92,7 +92,9 @@ def main() -> None:
                     print(out / f"{name}.png")
                 # The README's picture: the overview at an ordinary laptop size.
                 page.set_viewport_size({"width": 1400, "height": 1000})
-                open_page(page, f"{app.url}/needs?me=Facilitator")
+                open_page(page, f"{app.url}/measures?me=Facilitator")
+                page.get_by_role("tab", name="Employees and customers side by side").click()
+                settle(page)
                 page.wait_for_timeout(800)
                 page.screenshot(path=str(ROOT / "docs" / "screenshot.png"))
                 browser.close()
