@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from .db import database_path, open_database
+from .db import Connection, database_path, open_database
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
 from .errors import StrategyError
+from .orgs import find_organisation
+from .periods import Quarter
+from .review_pack import build_pack
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -37,7 +41,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(demo)
     demo.add_argument("--name", default=DEMO_NAME,
                       help=f"name for the demo organisation (default: {DEMO_NAME!r})")
+    export = commands.add_parser(
+        "export", help="write the quarterly review pack (Excel)",
+        description="Write the review pack of one organisation and quarter as an Excel "
+                    "workbook.")
+    _add_db(export)
+    export.add_argument("--org", required=True, metavar="NAME",
+                        help="the organisation's name, as shown in the app")
+    export.add_argument("--period", required=True, metavar="QUARTER",
+                        help="the quarter, written like 2026-Q3")
+    export.add_argument("--out", required=True, metavar="FILE",
+                        help="the .xlsx file to write")
     return parser
+
+
+def _export(con: Connection, org_name: str, period: str, out: Path) -> None:
+    org = find_organisation(con, org_name)
+    quarter = Quarter.parse(period)
+    if out.suffix.lower() != ".xlsx":
+        raise StrategyError(f"{out} should end in .xlsx: the review pack is an Excel workbook.")
+    try:
+        build_pack(con, org.id, quarter, out)
+    except OSError as exc:
+        raise StrategyError(f"Cannot write {out}: {exc.strerror}.") from exc
+    print(f"Wrote the review pack of {org.name} for {quarter} to {out}.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif args.command == "demo":
                 org = load_demo(con, args.name)
                 print(f"Loaded the demo organisation “{org.name}” into {path}.")
+            elif args.command == "export":
+                _export(con, args.org, args.period, Path(args.out))
         finally:
             con.close()
     except StrategyError as exc:

@@ -7,8 +7,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from strategy import measures, reviews
+from strategy import measures, review_pack, reviews
 from strategy.db import Connection
+from strategy.errors import StrategyError
 from strategy.periods import Quarter
 from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
 from strategy.steps import step
@@ -23,6 +24,7 @@ def render() -> None:
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
     period = ui.period()
+    _pack(con, org.id, period)
     review = reviews.find_review(con, org.id, period)
     if review is None:
         st.info(f"There is no review of {period} yet. Start it to record the scorecard, what "
@@ -47,6 +49,35 @@ def render() -> None:
         _changes(con, org.id, period)
     with tabs[4]:
         _past(con, org.id)
+
+
+def _pack(con: Connection, org_id: int, period: Quarter) -> None:
+    """Build the Excel review pack on request, showing progress, then offer it."""
+    key = f"pack_{org_id}_{period}"
+    with st.container(border=True):
+        left, right = st.columns([3, 2])
+        left.markdown(f"**Review pack for {period}** — the scorecard, trends, standards and "
+                      "owners, people, recognition, the review and the plan, as an Excel "
+                      "workbook to take into the meeting.")
+        if right.button("Build the review pack", key="pack_build", icon=":material/table:"):
+            bar = st.progress(0.0, text="Starting")
+
+            def show(share: float, text: str) -> None:
+                bar.progress(min(share, 1.0), text=text)
+
+            try:
+                st.session_state[key] = review_pack.build_pack(con, org_id, period,
+                                                               progress=show)
+            except StrategyError as exc:
+                st.error(ui.md(exc.message))
+            bar.empty()
+        if key in st.session_state:
+            right.download_button("Download the review pack (.xlsx)", st.session_state[key],
+                                  file_name=f"review-pack-{period}.xlsx",
+                                  mime="application/vnd.openxmlformats-officedocument."
+                                       "spreadsheetml.sheet",
+                                  on_click="ignore", key="pack_download",
+                                  icon=":material/download:", type="primary")
 
 
 def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) -> None:
