@@ -3,9 +3,11 @@ scorecard with the right status and on the side-by-side chart."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -81,3 +83,25 @@ def test_values_reach_the_scorecard_and_the_side_by_side_chart(scorecard_app: Ru
     page.get_by_text(re.compile(r"green\s*Engagement: 80\.0 %")).wait_for()
     page.get_by_text(re.compile(r"red\s*Guest retention: 89\.0 %")).wait_for()
     page.context.close()
+
+
+def test_download_the_review_pack_and_open_it(scorecard_app: RunningApp, browser: Any) -> None:
+    from openpyxl import load_workbook
+
+    from strategy.review_pack import SHEETS
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    page = context.new_page()
+    open_page(page, f"{scorecard_app.url}/review?me=Ana&period={LAST}")
+    page.get_by_role("button", name="Build the review pack").click()
+    settle(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the review pack (.xlsx)").click()
+    saved = download.value.path()
+    assert download.value.suggested_filename == f"review-pack-{LAST}.xlsx"
+    book = load_workbook(io.BytesIO(Path(saved).read_bytes()))
+    assert book.sheetnames == SHEETS
+    assert book["Summary"]["B2"].value == "Harbour Hotels"
+    names = [row[0] for row in book["Scorecard"].iter_rows(min_row=2, values_only=True)]
+    assert set(names) == {"Engagement", "Guest retention"}
+    context.close()
