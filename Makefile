@@ -48,6 +48,7 @@ check: lint typecheck test
 
 bench: install
 	$(PY) bench/bench_plan.py
+	$(PY) bench/bench_pack.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
