@@ -7,12 +7,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import audit
 from .db import Connection, database_path, open_database
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
 from .errors import StrategyError
+from .imports import KINDS, ImportRejected, run_import, template
 from .orgs import find_organisation
 from .periods import Quarter
 from .review_pack import build_pack
+from .surveys import KINDS as SURVEY_KINDS
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +55,57 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the quarter, written like 2026-Q3")
     export.add_argument("--out", required=True, metavar="FILE",
                         help="the .xlsx file to write")
+    importer = commands.add_parser(
+        "import", help="import a spreadsheet: employees, measures, responses or recognition",
+        description="Check every row of a template or CSV file and import all rows or none. "
+                    "On any bad row nothing is written, the rows to fix are listed and the "
+                    "exit status is 1.")
+    importer.add_argument("kind", choices=KINDS, help="what the file holds")
+    importer.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
+    _add_db(importer)
+    importer.add_argument("--org", required=True, metavar="NAME",
+                          help="the organisation's name, as shown in the app")
+    importer.add_argument("--survey", choices=list(SURVEY_KINDS),
+                          help="for responses: the question answered (nps, enps, csat, effort)")
+    importer.add_argument("--create-teams", action="store_true",
+                          help="for employees: create teams named in the file that do not exist")
+    importer.add_argument("--month-first", action="store_true",
+                          help="read dates like 03/04/2026 as 4 March (default: 3 April)")
+    importer.add_argument("--reason", metavar="TEXT",
+                          help="why rows in a reviewed (locked) quarter must change")
+    importer.add_argument("--by", metavar="NAME", default="command line",
+                          help="who is importing, for the change history (default: "
+                               "'command line')")
+
+    templates = commands.add_parser(
+        "template", help="write an import template (Excel)",
+        description="Write the Excel template for an import: headings with notes, an example "
+                    "row and lists for the columns that take fixed values.")
+    templates.add_argument("kind", choices=KINDS, help="which import")
+    templates.add_argument("--out", required=True, metavar="FILE", help="the .xlsx to write")
     return parser
+
+
+def _import(con: Connection, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise StrategyError(f"Cannot read {path}: {exc.strerror}.") from exc
+    org = find_organisation(con, args.org)
+    audit.acting_as(args.by)
+    try:
+        count = run_import(con, org.id, args.kind, path.name, data, survey=args.survey,
+                           create_teams=args.create_teams, day_first=not args.month_first,
+                           reason=args.reason)
+    except ImportRejected as exc:
+        print(f"Error: {exc.where}: {len(exc.rows)} rows need fixing; nothing was imported.",
+              file=sys.stderr)
+        for row in exc.rows:
+            print(f"  line {row.line}: {' '.join(row.problems)}", file=sys.stderr)
+        return 1
+    print(f"Imported {count:,} rows of {args.kind} from {path.name} into {org.name}.")
+    return 0
 
 
 def _export(con: Connection, org_name: str, period: str, out: Path) -> None:
@@ -69,6 +122,16 @@ def _export(con: Connection, org_name: str, period: str, out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "template":
+        # Needs no database: the template is the same for everyone.
+        out = Path(args.out)
+        try:
+            out.write_bytes(template(args.kind))
+        except OSError as exc:
+            print(f"Error: cannot write {out}: {exc.strerror}.", file=sys.stderr)
+            return 1
+        print(f"Wrote the {args.kind} template to {out}.")
+        return 0
     path = database_path(args.db)
     try:
         con = open_database(path)
@@ -82,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"Loaded the demo organisation “{org.name}” into {path}.")
             elif args.command == "export":
                 _export(con, args.org, args.period, Path(args.out))
+            elif args.command == "import":
+                return _import(con, args)
         finally:
             con.close()
     except StrategyError as exc:

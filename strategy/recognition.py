@@ -112,23 +112,44 @@ def _lock(con: Connection, org_id: int, day: object, reason: str | None) -> None
                          f"Recognition dated {day}", str(audit.quarter_of(period)), why)
 
 
+def check(con: Connection, org_id: int, data: RecognitionInput,
+          today: date | None = None) -> None:
+    """Raise ValidationError if the record could not be saved; writes nothing."""
+    _validate(con, org_id, data, today)
+
+
+def _insert(con: Connection, org_id: int, data: RecognitionInput, who: str,
+            today: date | None, reason: str | None) -> int:
+    values = _validate(con, org_id, data, today)
+    _lock(con, org_id, values["given_on"], reason)
+    row = con.execute(
+        f"INSERT INTO recognition (org_id, {', '.join(values)}, created_by) "
+        f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
+        [org_id, *values.values(), who]).fetchone()
+    assert row is not None
+    for employee_id in sorted(set(data.recipients)):
+        con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
+                    "VALUES (?, ?, ?)", [row[0], org_id, employee_id])
+    con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
+                "VALUES (?, ?, 'created', ?)", [org_id, row[0], who])
+    return int(row[0])
+
+
 def add_recognition(con: Connection, org_id: int, data: RecognitionInput, by: str,
                     today: date | None = None, reason: str | None = None) -> int:
     who = _who(by)
     with transaction(con):
-        values = _validate(con, org_id, data, today)
-        _lock(con, org_id, values["given_on"], reason)
-        row = con.execute(
-            f"INSERT INTO recognition (org_id, {', '.join(values)}, created_by) "
-            f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
-            [org_id, *values.values(), who]).fetchone()
-        assert row is not None
-        for employee_id in sorted(set(data.recipients)):
-            con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
-                        "VALUES (?, ?, ?)", [row[0], org_id, employee_id])
-        con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
-                    "VALUES (?, ?, 'created', ?)", [org_id, row[0], who])
-    return int(row[0])
+        return _insert(con, org_id, data, who, today, reason)
+
+
+def add_many(con: Connection, org_id: int, records: list[RecognitionInput], by: str,
+             today: date | None = None, reason: str | None = None) -> int:
+    """Record several in one transaction: all of them or none."""
+    who = _who(by)
+    with transaction(con):
+        for data in records:
+            _insert(con, org_id, data, who, today, reason)
+    return len(records)
 
 
 def update_recognition(con: Connection, org_id: int, recognition_id: int, version: int,

@@ -35,7 +35,13 @@ class Table:
         return f"{self.file_name}" + (f", sheet “{self.sheet}”" if self.sheet else "")
 
 
-def read_table(file_name: str, data: bytes) -> Table:
+def read_table(file_name: str, data: bytes, sheet: str | None = None) -> Table:
+    """The rows of a CSV file, or of a workbook's sheet.
+
+    In a workbook, the sheet called ``sheet`` is read when there is one (our
+    templates carry a notes sheet beside the data); otherwise the only sheet
+    with anything on it. Several candidate sheets are refused rather than
+    guessed between."""
     if not data:
         raise StrategyError(f"{file_name} is empty.")
     if len(data) > MAX_BYTES:
@@ -43,7 +49,7 @@ def read_table(file_name: str, data: bytes) -> Table:
                             f"{MAX_BYTES / 1e6:.0f} MB. Split it into smaller files.")
     lower = file_name.lower()
     if lower.endswith((".xlsx", ".xlsm")):
-        return _read_excel(file_name, data)
+        return _read_excel(file_name, data, sheet)
     if lower.endswith((".csv", ".txt")):
         return _read_csv(file_name, data)
     if lower.endswith(".xls"):
@@ -77,7 +83,7 @@ def _read_csv(file_name: str, data: bytes) -> Table:
     return _table(file_name, None, [[c for c in row] for row in all_rows], 1)
 
 
-def _read_excel(file_name: str, data: bytes) -> Table:
+def _read_excel(file_name: str, data: bytes, wanted: str | None = None) -> Table:
     from openpyxl import load_workbook
 
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -88,7 +94,18 @@ def _read_excel(file_name: str, data: bytes) -> Table:
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise StrategyError(f"{file_name} is not a readable Excel workbook (it may be "
                             "damaged). Open it in Excel, save it again, and retry.") from exc
-    sheet = workbook.worksheets[0]
+    named = [ws for ws in workbook.worksheets if wanted and ws.title.lower() == wanted.lower()]
+    used = [ws for ws in workbook.worksheets if ws.max_row > 1 or ws.max_column > 1
+            or ws.cell(1, 1).value is not None]
+    if named:
+        sheet = named[0]
+    elif len(used) == 1 or not used:
+        sheet = (used or workbook.worksheets)[0]
+    else:
+        titles = ", ".join(f"“{ws.title}”" for ws in used)
+        raise StrategyError(f"{file_name} has several sheets with data ({titles}). Put the rows "
+                            f"on one sheet" + (f" called “{wanted}”" if wanted else "")
+                            + " and try again.")
     if sheet.merged_cells.ranges:
         first = sorted(str(r) for r in sheet.merged_cells.ranges)[0]
         raise StrategyError(f"{file_name}, sheet “{sheet.title}” has merged cells ({first}). "

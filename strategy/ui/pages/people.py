@@ -19,6 +19,7 @@ from strategy.people_import import (
 )
 from strategy.tabular import read_table
 from strategy.ui import context as ui
+from strategy.ui.import_panel import template_button
 
 
 def render() -> None:
@@ -166,6 +167,7 @@ def _import(con: Connection, org_id: int) -> None:
     st.caption("Upload your HR system's export (CSV or Excel .xlsx). Say which column is which, "
                "check the preview, and import: every row or none. Rows are matched on the "
                "employee number, so importing the same file again updates people.")
+    template_button("employees")
     # A new key after each import empties the uploader for the next file.
     generation = st.session_state.setdefault("import_generation", 0)
     upload = st.file_uploader("Staff file", type=["csv", "xlsx", "txt"],

@@ -14,6 +14,7 @@ from strategy.periods import Quarter
 from strategy.recognition import GIVER_KINDS, REWARDS, LogFilter, Recognition, RecognitionInput
 from strategy.steps import step
 from strategy.ui import context as ui
+from strategy.ui.import_panel import import_panel
 
 STEP = step("recognition")
 
@@ -86,6 +87,8 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
 def _record(con: Connection, org_id: int) -> None:
     st.caption("Recognise the behaviour, not just the person: say which value or standard it "
                "reinforces. Your name (in the sidebar) is kept as whoever recorded it.")
+    with st.expander("Import records from a spreadsheet"):
+        import_panel(con, org_id, "recognition")
     with st.form("recognition_add"):
         data, errors = _fields(con, org_id, "rec_new", None, date.today())
         reason = ui.reason_field(con, org_id, "rec_new_reason", errors)

@@ -20,6 +20,7 @@ from strategy.survey_import import guess_mapping, import_responses, preview_resp
 from strategy.surveys import KINDS as SURVEY_KINDS
 from strategy.tabular import read_table
 from strategy.ui import context as ui
+from strategy.ui.import_panel import import_panel, template_button
 
 STEP = step("measures")
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
@@ -192,6 +193,8 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure]) -> None:
     if not manual:
         st.info("Every measure is computed; none is entered by hand.")
         return
+    with st.expander("Import many values from a spreadsheet"):
+        import_panel(con, org_id, "measures")
     measure_id = st.selectbox("Measure", list(manual), format_func=lambda i: manual[i].name,
                               key="value_measure")
     measure = manual[measure_id]
@@ -253,6 +256,7 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     st.caption("One file per question: a date and a score per row, and optionally the segment "
                "(customer surveys) or team (staff surveys). NPS and eNPS answers are 0–10; "
                "CSAT and effort 1–5. Every row must be right before anything is imported.")
+    template_button("responses")
     kind = st.selectbox("The question answered", list(SURVEY_KINDS),
                         format_func=SURVEY_KINDS.__getitem__, key="survey_kind")
     generation = st.session_state.setdefault("survey_generation", 0)

@@ -1,0 +1,368 @@
+"""Spreadsheet imports and their templates: employees, measure values, survey
+responses and recognition records.
+
+Every import reads the template (or a CSV with the same columns), checks every
+row and writes all of them or none. ``run_import`` is what the app and the
+command line both call; a file with any bad row raises :class:`ImportRejected`
+listing the rows to fix.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from . import audit, measures, people_import, recognition, survey_import
+from .db import Connection, transaction
+from .errors import StrategyError, ValidationError
+from .measures import check_period, check_value
+from .recognition import GIVER_KINDS, REWARDS, RecognitionInput
+from .surveys import KINDS as SURVEY_KINDS
+from .tabular import DateError, Table, normalise_header, parse_date, parse_number, read_table, text
+
+KINDS = ["employees", "measures", "responses", "recognition"]
+SHEETS = {"employees": "Employees", "measures": "Measure values",
+          "responses": "Survey responses", "recognition": "Recognition"}
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    header: str
+    note: str
+    example: object
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    width: int = 18
+
+
+TEMPLATES: dict[str, list[TemplateColumn]] = {
+    "employees": [
+        TemplateColumn("Employee number", "Unique per person; matches people on re-import.",
+                       "E1001"),
+        TemplateColumn("Name", "Full name.", "Amara Okafor", width=24),
+        TemplateColumn("Team", "A team that exists in the app (or tick “create teams”).",
+                       "Contact centre", width=22),
+        TemplateColumn("Role", "Job title.", "Adviser", required=False),
+        TemplateColumn("Manager's number", "The manager's employee number.", "E1000",
+                       required=False),
+        TemplateColumn("Hire date", "First day employed, e.g. 2024-03-31.", date(2024, 3, 4)),
+        TemplateColumn("Leave date", "Last day employed; blank while employed.", None,
+                       required=False),
+        TemplateColumn("Voluntary or involuntary", "Only for leavers.", None, required=False,
+                       choices=("voluntary", "involuntary")),
+        TemplateColumn("Reason for leaving", "Only for leavers.", None, required=False,
+                       width=28),
+    ],
+    "measures": [
+        TemplateColumn("Measure", "The measure's name exactly as in the app; only measures "
+                                  "entered by hand.", "Engagement", width=26),
+        TemplateColumn("Period", "A month (2026-10) for monthly measures, a quarter (2026-Q3) "
+                                 "for quarterly ones.", "2026-Q3"),
+        TemplateColumn("Value", "In the measure's unit: a percentage is 0–100.", 72.5),
+        TemplateColumn("Team or segment", "Blank for the whole organisation, else a team's or "
+                                          "segment's name.", None, required=False, width=24),
+    ],
+    "responses": [
+        TemplateColumn("Date answered", "The day the answer was given.", date(2026, 9, 14)),
+        TemplateColumn("Score", "0–10 for NPS and eNPS; 1–5 for CSAT and effort. Blank for a "
+                                "skipped question.", 9),
+        TemplateColumn("Segment or team", "A customer segment (NPS, CSAT, effort) or a team "
+                                          "(eNPS); optional.", None, required=False, width=24),
+    ],
+    "recognition": [
+        TemplateColumn("Date", "When it was given.", date(2026, 9, 2)),
+        TemplateColumn("Recipients", "Employee numbers, separated by semicolons.", "E1001; E1002",
+                       width=22),
+        TemplateColumn("Given by", "Who gave it.", "Team leader"),
+        TemplateColumn("From", "peer, manager or customer.", "manager",
+                       choices=tuple(GIVER_KINDS)),
+        TemplateColumn("Value", "A value's name, or blank if a standard is given.", "Own it",
+                       required=False),
+        TemplateColumn("Standard", "A standard's title, or blank if a value is given.", None,
+                       required=False, width=30),
+        TemplateColumn("What was done", "The behaviour being recognised.",
+                       "Called the customer back the same day", width=40),
+        TemplateColumn("Reward", "What was given.", "thanks", choices=tuple(REWARDS)),
+        TemplateColumn("Amount", "Money or points; blank for thanks.", None, required=False),
+    ],
+}
+
+
+def template(kind: str) -> bytes:
+    """An Excel template: headers with notes, an example row, lists for enumerations."""
+    columns = TEMPLATES[kind]
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = SHEETS[kind]
+    for index, column in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True)
+        cell.comment = Comment(column.note + ("" if column.required else " (optional)"),
+                               "Service strategy planner")
+        example = ws.cell(row=2, column=index, value=column.example)  # type: ignore[arg-type]
+        if isinstance(column.example, date):
+            example.number_format = "yyyy-mm-dd"
+        ws.column_dimensions[example.column_letter].width = column.width
+        if column.choices:
+            rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"',
+                                  allow_blank=not column.required, showErrorMessage=True,
+                                  errorTitle=column.header,
+                                  error="Choose one of: " + ", ".join(column.choices))
+            ws.add_data_validation(rule)
+            rule.add(f"{example.column_letter}2:{example.column_letter}5000")
+    ws.freeze_panes = "A2"
+    notes = book.create_sheet("Notes")
+    notes.append(["Column", "Required", "What to enter"])
+    for column in columns:
+        notes.append([column.header, "yes" if column.required else "no", column.note])
+    notes.append([])
+    notes.append(["Replace the example row with your own. Every row must be right before "
+                  "anything is imported: the import writes all rows or none."])
+    notes.column_dimensions["A"].width = 26
+    notes.column_dimensions["C"].width = 90
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class RowProblems:
+    line: int
+    problems: list[str]
+
+
+class ImportRejected(StrategyError):
+    """A file with rows that need fixing; nothing was written."""
+
+    title = "Nothing was imported"
+
+    def __init__(self, where: str, rows: list[RowProblems], total: int) -> None:
+        self.where = where
+        self.rows = rows
+        listed = "; ".join(f"line {r.line}: {' '.join(r.problems)}" for r in rows[:10])
+        more = f"; and {len(rows) - 10} more rows" if len(rows) > 10 else ""
+        super().__init__(f"{where}: {len(rows)} of {total} rows need fixing, so nothing was "
+                         f"imported. {listed}{more}.")
+
+
+def _columns(table: Table, kind: str) -> dict[str, int]:
+    """Where each template column is; a required column missing is refused by name."""
+    found = {normalise_header(h): i for i, h in enumerate(table.headers)}
+    index: dict[str, int] = {}
+    missing = []
+    for column in TEMPLATES[kind]:
+        key = normalise_header(column.header)
+        if key in found:
+            index[column.header] = found[key]
+        elif column.required:
+            missing.append(column.header)
+    if missing:
+        raise StrategyError(f"{table.where()} has no column " + ", ".join(
+            f"“{m}”" for m in missing) + ". Use the template's column headings (a renamed "
+            "column cannot be matched).")
+    return index
+
+
+# --- Measure values ------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureRow:
+    line: int
+    measure_id: int
+    period: str
+    value: float
+    scope: str
+    problems: list[str] = field(default_factory=list)
+
+
+def _scopes(con: Connection, org_id: int) -> dict[str, str]:
+    scopes: dict[str, str] = {}
+    for table, prefix in (("team", "team"), ("segment", "segment")):
+        for gid, name in con.execute(f"SELECT id, name FROM {table} WHERE org_id = ?",
+                                     [org_id]).fetchall():
+            scopes.setdefault(name.lower(), f"{prefix}:{gid}")
+    return scopes
+
+
+def preview_measure_values(con: Connection, org_id: int, table: Table,
+                           today: date | None = None) -> list[MeasureRow]:
+    index = _columns(table, "measures")
+    by_name = {m.name.lower(): m for m in measures.list_measures(con, org_id)}
+    scopes = _scopes(con, org_id)
+    rows: list[MeasureRow] = []
+    for position, raw in enumerate(table.rows):
+        cell = {h: raw[i] for h, i in index.items()}
+        row = MeasureRow(table.line(position), 0, text(cell["Period"]), 0.0, "all")
+        measure = by_name.get(text(cell["Measure"]).lower())
+        if measure is None:
+            row.problems.append(f"Unknown measure “{text(cell['Measure'])}”.")
+        elif measure.source != "manual":
+            row.problems.append(f"{measure.name} is not entered by hand.")
+        else:
+            row.measure_id = measure.id
+            problem = check_period(measure.cadence, row.period, today)
+            if problem:
+                row.problems.append(problem)
+        try:
+            number = parse_number(cell["Value"])
+            if number is None:
+                row.problems.append("Missing value.")
+            else:
+                row.value = number
+                if measure is not None and (problem := check_value(measure.unit, number)):
+                    row.problems.append(f"{measure.name} {problem}")
+        except ValueError as exc:
+            row.problems.append(f"Value: {exc}.")
+        group = text(cell.get("Team or segment"))
+        if group:
+            scope = scopes.get(group.lower())
+            if scope is None:
+                row.problems.append(f"Unknown team or segment “{group}”.")
+            else:
+                row.scope = scope
+        rows.append(row)
+    keys = Counter((r.measure_id, r.period, r.scope) for r in rows if r.measure_id)
+    for row in rows:
+        if row.measure_id and keys[(row.measure_id, row.period, row.scope)] > 1:
+            row.problems.append("The same measure, period and team or segment appear more than "
+                                "once.")
+    return rows
+
+
+def _write_measure_values(con: Connection, org_id: int, rows: list[MeasureRow],
+                          reason: str | None, file_name: str) -> None:
+    with transaction(con):
+        quarters = sorted({str(audit.quarter_of(r.period)) for r in rows})
+        why = ""
+        for quarter in quarters:
+            why = audit.check_unlocked(con, org_id, quarter, reason) or why
+        for r in rows:
+            con.execute(
+                "INSERT INTO measure_value (org_id, measure_id, period, scope, value, entered_by) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (measure_id, period, scope) DO UPDATE SET "
+                "value = excluded.value, entered_by = excluded.entered_by, entered_at = now()",
+                [org_id, r.measure_id, r.period, r.scope, r.value, audit.actor()])
+        audit.record(con, org_id, "Measures", "imported",
+                     f"{len(rows)} values from {file_name}", ", ".join(quarters), why)
+
+
+# --- Recognition -------------------------------------------------------------------------------
+
+
+@dataclass
+class RecognitionRow:
+    line: int
+    data: RecognitionInput | None
+    problems: list[str] = field(default_factory=list)
+
+
+def preview_recognition(con: Connection, org_id: int, table: Table, day_first: bool = True,
+                        today: date | None = None) -> list[RecognitionRow]:
+    index = _columns(table, "recognition")
+    numbers = {n: i for i, n in con.execute("SELECT id, number FROM employee WHERE org_id = ?",
+                                            [org_id]).fetchall()}
+    values = {n.lower(): i for i, n in con.execute(
+        "SELECT id, name FROM org_value WHERE org_id = ?", [org_id]).fetchall()}
+    titles = {n.lower(): i for i, n in con.execute(
+        "SELECT id, title FROM standard WHERE org_id = ?", [org_id]).fetchall()}
+    rows = []
+    for position, raw in enumerate(table.rows):
+        cell = {h: raw[i] for h, i in index.items()}
+        problems: list[str] = []
+        try:
+            given_on = parse_date(cell["Date"], day_first)
+        except DateError as exc:
+            problems.append(f"Date: {exc}.")
+            given_on = None
+        recipients = []
+        for number in (n.strip() for n in text(cell["Recipients"]).split(";")):
+            if number:
+                if number in numbers:
+                    recipients.append(numbers[number])
+                else:
+                    problems.append(f"No employee has the number “{number}”.")
+        value_name = text(cell.get("Value"))
+        standard_title = text(cell.get("Standard"))
+        value_id = values.get(value_name.lower()) if value_name else None
+        standard_id = titles.get(standard_title.lower()) if standard_title else None
+        if value_name and value_id is None:
+            problems.append(f"Unknown value “{value_name}”.")
+        if standard_title and standard_id is None:
+            problems.append(f"Unknown standard “{standard_title}”.")
+        try:
+            amount = parse_number(cell.get("Amount"))
+        except ValueError as exc:
+            problems.append(f"Amount: {exc}.")
+            amount = None
+        data = RecognitionInput(recipients, given_on, text(cell["Given by"]),
+                                text(cell["From"]).lower(), text(cell["What was done"]),
+                                text(cell["Reward"]).lower(), amount, value_id, standard_id)
+        if not problems:
+            try:
+                recognition.check(con, org_id, data, today)
+            except ValidationError as exc:
+                problems.extend(exc.fields.values())
+        rows.append(RecognitionRow(table.line(position), data, problems))
+    return rows
+
+
+# --- One entry point for the app and the command line ----------------------------------
+
+
+def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: bytes, *,
+               survey: str | None = None, create_teams: bool = False, day_first: bool = True,
+               reason: str | None = None, today: date | None = None) -> int:
+    """Check every row of the file and write them all; returns how many rows were written."""
+    if kind not in KINDS:
+        raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
+    table = read_table(file_name, data, SHEETS[kind])
+    if not table.rows:
+        raise StrategyError(f"{table.where()} has a header row but no rows to import.")
+    if kind == "employees":
+        mapping = people_import.guess_mapping(table.headers)
+        missing = [people_import.FIELDS[f][0] for f, (_l, required, _s)
+                   in people_import.FIELDS.items() if required and not mapping[f]]
+        if missing:
+            raise StrategyError(f"{table.where()} has no column " + ", ".join(
+                f"“{m}”" for m in missing) + ". Use the template's column headings.")
+        preview = people_import.preview_employees(con, org_id, table, mapping, day_first,
+                                                  create_teams, today)
+        bad = [RowProblems(r.line, r.problems) for r in preview.problem_rows]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(preview.rows))
+        added, updated = people_import.import_employees(con, org_id, preview)
+        return added + updated
+    if kind == "responses":
+        if survey not in SURVEY_KINDS:
+            raise StrategyError("Say which question the answers are to: "
+                                + ", ".join(SURVEY_KINDS) + ".")
+        mapping = survey_import.guess_mapping(table.headers)
+        answers = survey_import.preview_responses(con, org_id, table, survey, mapping,
+                                                  day_first, today)
+        bad = [RowProblems(r.line, r.problems) for r in answers.problem_rows]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(answers.rows))
+        return survey_import.import_responses(con, org_id, answers, file_name, reason)
+    if kind == "measures":
+        values = preview_measure_values(con, org_id, table, today)
+        bad = [RowProblems(r.line, r.problems) for r in values if r.problems]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(values))
+        _write_measure_values(con, org_id, values, reason, file_name)
+        return len(values)
+    records = preview_recognition(con, org_id, table, day_first, today)
+    bad = [RowProblems(r.line, r.problems) for r in records if r.problems]
+    if bad:
+        raise ImportRejected(table.where(), bad, len(records))
+    recognition.add_many(con, org_id, [r.data for r in records if r.data is not None],
+                         audit.actor(), today=today, reason=reason)
+    return len(records)
