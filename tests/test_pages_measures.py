@@ -128,3 +128,37 @@ def test_a_locked_quarter_asks_for_a_reason(con: Connection, org: Organisation,
     assert measures.entered_values(con, org.id, engagement) == {str(LAST): 70.0}
     (change,) = audit.changes(con, org.id, limit=1)
     assert (change.changed_by, change.reason) == ("Ana", "Late survey returns")
+
+
+def test_import_measure_values_from_the_page(con: Connection, org: Organisation,
+                                             engagement: int) -> None:
+    at = open_app("step10_measures")
+    bad = f"Measure,Period,Value\nEngagement,{LAST},170\n".encode()
+    at.file_uploader(key="measures_import_file_0").set_value(("v.csv", bad, "text/csv")).run()
+    (problem,) = errors(at)
+    assert "Line 2: Engagement in % must be from 0 to 100 (you entered 170)." in problem
+    assert at.button(key="measures_import_button").disabled
+    good = bad.replace(b"170", b"71")
+    at.file_uploader(key="measures_import_file_0").set_value(("v.csv", good, "text/csv")).run()
+    click(at, "measures_import_button")
+    assert measures.entered_values(con, org.id, engagement) == {str(LAST): 71.0}
+    assert any("Imported 1 measure values from v.csv." in plain(s.value) for s in at.success)
+
+
+def test_import_recognition_from_the_page(con: Connection, org: Organisation) -> None:
+    from strategy import people, recognition, vision
+
+    team = people.add_team(con, org.id, "Desk")
+    people.add_employee(con, org.id, people.EmployeeInput("E1", "Ann", team, date(2020, 1, 1)))
+    vision.add_value(con, org.id, "Own it")
+    data = (b"Date,Recipients,Given by,From,What was done,Reward,Value\n"
+            + f"{date.today()},E1,Mo,peer,Helped a caller,thanks,Own it\n".encode())
+    at = open_app("step09_recognition")
+    at.text_input(key="participant").input("Hana").run()
+    at.file_uploader(key="recognition_import_file_0").set_value(("k.csv", data, "text/csv")).run()
+    assert errors(at) == []
+    click(at, "recognition_import_button")
+    period = Quarter.current()
+    (saved,) = recognition.list_recognitions(con, org.id, recognition.LogFilter(
+        period.start, period.end))
+    assert (saved.what, saved.created_by) == ("Helped a caller", "Hana")
