@@ -94,8 +94,10 @@ def test_import_a_staff_file_with_a_mistake_fix_it_and_import(hr_app: RunningApp
     by_key(page, "import_file_0").locator("input[type='file']").set_input_files(str(wrong))
     settle(page)
     page.get_by_text("1 of 2 rows need fixing").wait_for()
-    page.get_by_text(re.compile("Line 3: Hire date: “2024-02-30” is not a real date")).wait_for()
-    page.get_by_text(re.compile("Unknown team “Kitchen”")).wait_for()
+    # The list of rows to fix (the preview table below repeats the problems).
+    problems = page.get_by_role("listitem").filter(has_text="Line 3:")
+    problems.get_by_text(re.compile("Hire date: “2024-02-30” is not a real date")).wait_for()
+    problems.get_by_text(re.compile("Unknown team “Kitchen”")).wait_for()
     assert page.get_by_role("button", name=re.compile("Import 2 people")).is_disabled()
 
     fixed = tmp_path / "hr-export-fixed.csv"

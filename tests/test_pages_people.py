@@ -192,3 +192,18 @@ def test_recognise_someone_then_edit_and_delete(con: Connection, org: Organisati
     assert recognition.list_recognitions(con, org.id, LogFilter(period.start, period.end)) == []
     actions = [h[2] for h in recognition.history(con, org.id, saved.id)]
     assert actions == ["deleted", "edited", "created"]
+
+
+def test_the_filled_staff_template_imports_on_the_people_page(con: Connection,
+                                                              org: Organisation,
+                                                              team: int) -> None:
+    from tests.test_imports import filled
+
+    data = filled("employees", [["T1", "Tess Ng", "Desk", "Adviser", None, date(2023, 5, 2),
+                                 None, None, None]])
+    at = open_app("people")
+    at.file_uploader(key="import_file_0").set_value(("staff.xlsx", data, "application/"
+                                                     "octet-stream")).run()
+    assert errors(at) == []
+    click(at, "import_button")
+    assert [e.name for e in people.list_employees(con, org.id)] == ["Tess Ng"]

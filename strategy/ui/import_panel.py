@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from strategy import imports
 from strategy.db import Connection
 from strategy.errors import StrategyError
-from strategy.tabular import read_table
+from strategy.tabular import Table, read_table
 from strategy.ui import context as ui
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -21,16 +22,50 @@ def template_button(kind: str) -> None:
                        key=f"template_{kind}", icon=":material/download:")
 
 
+def upload(kind: str, label: str, key: str) -> tuple[UploadedFile, Table] | None:
+    """The uploader and the file read as a table, or None (with the reason shown).
+
+    The uploader's key changes after each import (see ``done``) so it empties
+    for the next file."""
+    generation = st.session_state.setdefault(f"{key}_generation", 0)
+    uploaded = st.file_uploader(label, type=["xlsx", "csv", "txt"],
+                                key=f"{key}_{generation}")
+    if uploaded is None:
+        return None
+    try:
+        table = read_table(uploaded.name, uploaded.getvalue(), imports.SHEETS[kind])
+    except StrategyError as exc:
+        st.error(ui.md(exc.message))
+        return None
+    if not table.rows:
+        st.error(ui.md(f"{table.where()} has a header row but no rows to import."))
+        return None
+    return uploaded, table
+
+
+def done(key: str) -> None:
+    st.session_state[f"{key}_generation"] = st.session_state.get(f"{key}_generation", 0) + 1
+
+
+def show_problems(bad: list[tuple[int, list[str]]], total: int) -> None:
+    if bad:
+        listed = "\n".join(f"- Line {line}: {ui.md(' '.join(p))}" for line, p in bad[:25])
+        more = f"\n\n… and {len(bad) - 25} more rows." if len(bad) > 25 else ""
+        st.error(f"**{len(bad)} of {total} rows need fixing; nothing will be imported until "
+                 f"every row is right.**\n\n{listed}{more}", icon=":material/error:")
+    else:
+        st.success(f"All {total:,} rows are ready to import.", icon=":material/check:")
+
+
 def import_panel(con: Connection, org_id: int, kind: str) -> None:
     """Upload the template (or a CSV with its columns), see every row checked, import."""
     template_button(kind)
-    generation = st.session_state.setdefault(f"{kind}_import_generation", 0)
-    upload = st.file_uploader(f"File of {LABELS[kind]}", type=["xlsx", "csv", "txt"],
-                              key=f"{kind}_import_file_{generation}")
-    if upload is None:
+    key = f"{kind}_import_file"
+    got = upload(kind, f"File of {LABELS[kind]}", key)
+    if got is None:
         return
+    uploaded, table = got
     try:
-        table = read_table(upload.name, upload.getvalue(), imports.SHEETS[kind])
         if kind == "measures":
             checked = [(r.line, r.problems) for r in imports.preview_measure_values(
                 con, org_id, table)]
@@ -41,21 +76,13 @@ def import_panel(con: Connection, org_id: int, kind: str) -> None:
         st.error(ui.md(exc.message))
         return
     bad = [(line, problems) for line, problems in checked if problems]
-    if not checked:
-        st.error(ui.md(f"{table.where()} has a header row but no rows to import."))
-        return
-    if bad:
-        listed = "\n".join(f"- Line {line}: {ui.md(' '.join(p))}" for line, p in bad[:25])
-        st.error(f"**{len(bad)} of {len(checked)} rows need fixing; nothing will be imported "
-                 f"until every row is right.**\n\n{listed}", icon=":material/error:")
-    else:
-        st.success(f"All {len(checked):,} rows are ready to import.", icon=":material/check:")
+    show_problems(bad, len(checked))
     reason = ui.reason_field(con, org_id, f"{kind}_import_reason")
     if st.button(f"Import {len(checked):,} {LABELS[kind]}", type="primary", disabled=bool(bad),
                  key=f"{kind}_import_button"):
         def run() -> None:
-            count = imports.run_import(con, org_id, kind, upload.name, upload.getvalue(),
+            count = imports.run_import(con, org_id, kind, uploaded.name, uploaded.getvalue(),
                                        reason=reason or None)
-            st.session_state[f"{kind}_import_generation"] = generation + 1
-            ui.flash(f"Imported {count:,} {LABELS[kind]} from {upload.name}.")
+            done(key)
+            ui.flash(f"Imported {count:,} {LABELS[kind]} from {uploaded.name}.")
         ui.attempt(run)

@@ -8,7 +8,7 @@ import streamlit as st
 
 from strategy import people
 from strategy.db import Connection
-from strategy.errors import StrategyError, ValidationError
+from strategy.errors import ValidationError
 from strategy.people import LEAVE_KINDS, Employee, EmployeeInput, Team
 from strategy.people_import import (
     FIELDS,
@@ -17,9 +17,8 @@ from strategy.people_import import (
     import_employees,
     preview_employees,
 )
-from strategy.tabular import read_table
 from strategy.ui import context as ui
-from strategy.ui.import_panel import template_button
+from strategy.ui.import_panel import done, show_problems, template_button, upload
 
 
 def render() -> None:
@@ -168,20 +167,10 @@ def _import(con: Connection, org_id: int) -> None:
                "check the preview, and import: every row or none. Rows are matched on the "
                "employee number, so importing the same file again updates people.")
     template_button("employees")
-    # A new key after each import empties the uploader for the next file.
-    generation = st.session_state.setdefault("import_generation", 0)
-    upload = st.file_uploader("Staff file", type=["csv", "xlsx", "txt"],
-                              key=f"import_file_{generation}")
-    if upload is None:
+    got = upload("employees", "Staff file", "import_file")
+    if got is None:
         return
-    try:
-        table = read_table(upload.name, upload.getvalue())
-    except StrategyError as exc:
-        st.error(ui.md(exc.message))
-        return
-    if not table.rows:
-        st.error(ui.md(f"{table.where()} has a header row but no people in it."))
-        return
+    uploaded, table = got
     st.write(f"{len(table.rows):,} rows in {ui.md(table.where())}.")
     guessed = guess_mapping(table.headers)
     options: list[str | None] = [None, *table.headers]
@@ -196,7 +185,7 @@ def _import(con: Connection, org_id: int) -> None:
                 label + (" *" if required else ""), options,
                 index=options.index(guess) if guess in options else 0,
                 format_func=lambda c: "— not in the file —" if c is None else c,
-                key=f"map_{upload.file_id}_{field}")
+                key=f"map_{uploaded.file_id}_{field}")
         errors.slot(*FIELDS, "mapping")
     left, right = st.columns(2)
     day_first = left.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
@@ -228,26 +217,18 @@ def _import(con: Connection, org_id: int) -> None:
             progress.progress(min(share, 1.0), text=text)
 
         def run() -> None:
-            done = import_employees(con, org_id, preview, progress=show)
-            ui.forget(f"map_{upload.file_id}")
-            st.session_state["import_generation"] = generation + 1
-            ui.flash(f"Imported {upload.name}: {done[0]:,} added, {done[1]:,} updated.")
+            written = import_employees(con, org_id, preview, progress=show)
+            ui.forget(f"map_{uploaded.file_id}")
+            done("import_file")
+            ui.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} updated.")
 
         ui.attempt(run)
 
 
 def _show_preview(preview: Preview) -> None:
-    bad = preview.problem_rows
     if preview.new_teams:
         st.info("These teams will be created: " + ", ".join(ui.md(t) for t in preview.new_teams))
-    if bad:
-        listed = "\n".join(f"- Line {r.line}: {ui.md(' '.join(r.problems))}" for r in bad[:25])
-        more = f"\n\n… and {len(bad) - 25} more rows." if len(bad) > 25 else ""
-        st.error(f"**{len(bad)} of {len(preview.rows)} rows need fixing; nothing will be imported "
-                 f"until every row is right.**\n\n{listed}{more}", icon=":material/error:")
-    else:
-        st.success(f"All {len(preview.rows):,} rows are ready to import.",
-                   icon=":material/check:")
+    show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
     st.dataframe(
         [{"Line": r.line, "Problems": " ".join(r.problems) or "ready", "Number": r.values["number"],
           "Name": r.values["name"], "Team": r.values["team"], "Role": r.values["role"],

@@ -11,16 +11,15 @@ import streamlit as st
 
 from strategy import audit, customers, measures, people
 from strategy.db import Connection
-from strategy.errors import StrategyError, ValidationError
+from strategy.errors import ValidationError
 from strategy.measures import CADENCES, DERIVED, SOURCES, SURVEY_UNITS, UNITS, Measure, MeasureInput
 from strategy.periods import Quarter
 from strategy.steps import step
 from strategy.survey_import import FIELDS as SURVEY_FIELDS
 from strategy.survey_import import guess_mapping, import_responses, preview_responses
 from strategy.surveys import KINDS as SURVEY_KINDS
-from strategy.tabular import read_table
 from strategy.ui import context as ui
-from strategy.ui.import_panel import import_panel, template_button
+from strategy.ui.import_panel import done, import_panel, show_problems, template_button, upload
 
 STEP = step("measures")
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
@@ -259,16 +258,10 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     template_button("responses")
     kind = st.selectbox("The question answered", list(SURVEY_KINDS),
                         format_func=SURVEY_KINDS.__getitem__, key="survey_kind")
-    generation = st.session_state.setdefault("survey_generation", 0)
-    upload = st.file_uploader("Answers file", type=["csv", "xlsx", "txt"],
-                              key=f"survey_file_{generation}")
-    if upload is None:
+    got = upload("responses", "Answers file", "survey_file")
+    if got is None:
         return
-    try:
-        table = read_table(upload.name, upload.getvalue())
-    except StrategyError as exc:
-        st.error(ui.md(exc.message))
-        return
+    uploaded, table = got
     guessed = guess_mapping(table.headers)
     options: list[str | None] = [None, *table.headers]
     mapping: dict[str, str | None] = {}
@@ -280,29 +273,22 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
             label + (" *" if required else ""), options,
             index=options.index(guess) if guess in options else 0,
             format_func=lambda c: "— not in the file —" if c is None else c,
-            key=f"survey_map_{upload.file_id}_{field}")
+            key=f"survey_map_{uploaded.file_id}_{field}")
     errors.slot(*SURVEY_FIELDS)
     try:
         preview = preview_responses(con, org_id, table, kind, mapping)
     except ValidationError as exc:
         errors.show(exc)
         return
-    bad = preview.problem_rows
-    if bad:
-        listed = "\n".join(f"- Line {r.line}: {ui.md(' '.join(r.problems))}" for r in bad[:25])
-        st.error(f"**{len(bad)} of {len(preview.rows)} rows need fixing; nothing will be "
-                 f"imported until every row is right.**\n\n{listed}", icon=":material/error:")
-    else:
-        st.success(f"All {len(preview.rows):,} answers are ready to import.",
-                   icon=":material/check:")
+    show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
     reason = st.text_input("Reason, if the answers fall in a reviewed (locked) quarter",
                            key="survey_reason")
     if st.button(f"Import {len(preview.rows):,} answers", type="primary", disabled=not
                  preview.clean, key="survey_import_button"):
         def run() -> None:
-            count = import_responses(con, org_id, preview, upload.name, reason)
-            st.session_state["survey_generation"] = generation + 1
-            ui.flash(f"Imported {count:,} {SURVEY_KINDS[kind]} answers from {upload.name}.")
+            count = import_responses(con, org_id, preview, uploaded.name, reason)
+            done("survey_file")
+            ui.flash(f"Imported {count:,} {SURVEY_KINDS[kind]} answers from {uploaded.name}.")
         ui.attempt(run)
 
 
