@@ -91,8 +91,9 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
         if frame.empty:
             st.caption("No measures were defined then.")
             return
-        st.dataframe(frame.style.map(lambda s: STATUS_COLOURS.get(s, ""), subset=["Status"]),
-                     hide_index=True, width="stretch", key="review_snapshot")
+        styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, ""), subset=["Status"]).format(
+            "{:,.1f}", subset=["Target", "Actual", "Previous"], na_rep="—")
+        st.dataframe(styled, hide_index=True, width="stretch", key="review_snapshot")
         return
     rows = measures.scorecard(con, org_id, period)
     if not rows:
