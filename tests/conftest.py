@@ -109,16 +109,20 @@ def start_app(db_path: Path, log_path: Path) -> RunningApp:
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
-@pytest.fixture(scope="module")
-def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    folder = tmp_path_factory.mktemp("app")
-    app = start_app(folder / "strategy.duckdb", folder / "streamlit.log")
+def serve(db_path: Path) -> Iterator[RunningApp]:
+    """Run the app on ``db_path`` for the duration of a fixture, then stop it."""
+    app = start_app(db_path, db_path.parent / "streamlit.log")
     yield app
     app.process.terminate()
     try:
         app.process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         app.process.kill()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    yield from serve(tmp_path_factory.mktemp("app") / "strategy.duckdb")
 
 
 @pytest.fixture(scope="module")

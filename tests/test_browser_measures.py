@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from strategy.measures import MeasureInput
 from strategy.orgs import create_organisation
 from strategy.periods import Quarter
 from tests.browser import by_key, open_page, settle, submit
-from tests.conftest import RunningApp, start_app
+from tests.conftest import RunningApp, serve
 
 pytestmark = pytest.mark.browser
 LAST = Quarter.current().shift(-1)
@@ -35,13 +34,7 @@ def scorecard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningA
     measures.add_measure(con, org.id, MeasureInput(
         "Guest retention", "customer", "%", "higher", "quarterly", target=92, amber_band=2))
     con.close()
-    app = start_app(path, folder / "streamlit.log")
-    yield app
-    app.process.terminate()
-    try:
-        app.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        app.process.kill()
+    yield from serve(path)
 
 
 def enter(page: Any, measure: str, value: str) -> None:

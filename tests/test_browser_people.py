@@ -4,7 +4,6 @@ file that has a mistake, sees it, fixes it and imports."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ from strategy.db import open_database
 from strategy.orgs import create_organisation
 from strategy.people import EmployeeInput
 from tests.browser import by_key, fill, open_page, settle, submit
-from tests.conftest import RunningApp, start_app
+from tests.conftest import RunningApp, serve
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +34,7 @@ def hr_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
         people.add_employee(con, org.id, EmployeeInput(number, name, desk, date(2022, 1, 1)))
     vision.add_value(con, org.id, "Own it")
     con.close()
-    app = start_app(path, folder / "streamlit.log")
-    yield app
-    app.process.terminate()
-    try:
-        app.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        app.process.kill()
+    yield from serve(path)
 
 
 def pick(page: Any, key: str, option: str) -> None:
