@@ -186,6 +186,7 @@ class MeasureRow:
 
 def _scopes(con: Connection, org_id: int) -> dict[str, str]:
     scopes: dict[str, str] = {}
+    # Table names are fixed here in code; only values are parameters.
     for table, prefix in (("team", "team"), ("segment", "segment")):
         for gid, name in con.execute(f"SELECT id, name FROM {table} WHERE org_id = ?",
                                      [org_id]).fetchall():

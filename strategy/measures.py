@@ -297,6 +297,7 @@ def scope_label(con: Connection, scope: str) -> str:
     if scope == "all":
         return "Whole organisation"
     kind, _, raw = scope.partition(":")
+    # The table name comes from this fixed map, never from the scope text itself.
     table = {"team": "team", "segment": "segment"}.get(kind)
     if table is None or not raw.isdigit():
         return scope

@@ -85,6 +85,7 @@ def delete_team(con: Connection, org_id: int, team_id: int) -> None:
         if row and row[0]:
             raise ValidationError({"team": f"The team still has {row[0]} people (current or "
                                            "former); move them to another team first."})
+        # Table names are fixed here in code; only values are parameters.
         for table in ("standard_team", "training_requirement"):
             con.execute(f"DELETE FROM {table} WHERE org_id = ? AND team_id = ?",
                         [org_id, team_id])

@@ -177,6 +177,7 @@ def delete_standard(con: Connection, org_id: int, standard_id: int) -> None:
     with transaction(con):
         gone = get_standard(con, org_id, standard_id)
         audit.record(con, org_id, "Standards", "deleted", f"Standard “{gone.title}”")
+        # Table names are fixed here in code; only values are parameters.
         for table in ("standard_communication", "standard_owner", "standard_team",
                       "acknowledgement", "observation", "standard_result"):
             con.execute(f"DELETE FROM {table} WHERE org_id = ? AND standard_id = ?",

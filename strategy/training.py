@@ -102,6 +102,7 @@ def seed_curriculum(con: Connection, org_id: int) -> int:
 
 def delete_module(con: Connection, org_id: int, module_id: int) -> None:
     with transaction(con):
+        # Table names are fixed here in code; only values are parameters.
         for table in ("training_requirement", "training_completion"):
             con.execute(f"DELETE FROM {table} WHERE org_id = ? AND module_id = ?",
                         [org_id, module_id])

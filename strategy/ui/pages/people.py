@@ -109,7 +109,7 @@ def _edit_person(con: Connection, org_id: int, staff: list[Employee], teams: lis
         st.info("Add a team first (Teams tab): everyone belongs to one.")
         return
     by_id = {e.id: e for e in staff}
-    chosen = st.selectbox("Person", [None, *by_id], format_func=lambda i: "➕ Someone new"
+    chosen = st.selectbox("Person", [None, *by_id], format_func=lambda i: "New person…"
                           if i is None else by_id[i].label, key="person_choice")
     if chosen is None:
         with st.form("person_add"):

@@ -357,7 +357,7 @@ def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
                    success="Suggested measures added; set targets and owners to suit.")
     by_id = {m.id: m for m in defined}
     chosen = st.selectbox("Add or edit", [None, *by_id], key="measure_choice",
-                          format_func=lambda i: "➕ A new measure" if i is None
+                          format_func=lambda i: "New measure…" if i is None
                           else by_id[i].name)
     if chosen is None:
         with st.form("measure_add"):
