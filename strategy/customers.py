@@ -17,9 +17,12 @@ from .vocabulary import (
     VALUE_LEVELS,
 )
 
+# The serving teams come from the organisation's teams, by link, in name order.
 _COLUMNS = (
-    "id, name, kind, description, size, size_unit, value_level, annual_value, "
-    "serving_teams, channels, expectation_factors, expectation_notes, choice_reasons, version"
+    "s.id, s.name, s.kind, s.description, s.size, s.size_unit, s.value_level, s.annual_value, "
+    "coalesce((SELECT list(t.name ORDER BY lower(t.name)) FROM segment_team st "
+    "JOIN team t ON t.id = st.team_id WHERE st.segment_id = s.id), []), "
+    "s.channels, s.expectation_factors, s.expectation_notes, s.choice_reasons, s.version"
 )
 
 
@@ -52,20 +55,22 @@ class SegmentInput:
     size_unit: str = "people"
     value_level: str = "medium"
     annual_value: float | None = None
+    # Names of the organisation's teams (People and teams); an unknown name is refused.
     serving_teams: list[str] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
 
 
 def list_segments(con: Connection, org_id: int) -> list[Segment]:
     rows = con.execute(
-        f"SELECT {_COLUMNS} FROM segment WHERE org_id = ? ORDER BY kind, lower(name)", [org_id]
+        f"SELECT {_COLUMNS} FROM segment s WHERE s.org_id = ? ORDER BY s.kind, lower(s.name)",
+        [org_id]
     ).fetchall()
     return [Segment(*row) for row in rows]
 
 
 def get_segment(con: Connection, org_id: int, segment_id: int) -> Segment:
     row = con.execute(
-        f"SELECT {_COLUMNS} FROM segment WHERE org_id = ? AND id = ?", [org_id, segment_id]
+        f"SELECT {_COLUMNS} FROM segment s WHERE s.org_id = ? AND s.id = ?", [org_id, segment_id]
     ).fetchone()
     if row is None:
         raise NotFoundError("That customer segment no longer exists; it may have been deleted.")
@@ -81,18 +86,8 @@ def segment_counts(con: Connection, org_id: int) -> dict[str, int]:
     return counts
 
 
-def known_teams(con: Connection, org_id: int) -> list[str]:
-    """Team names already used by any segment, offered when entering another."""
-    rows = con.execute(
-        "SELECT DISTINCT unnest(serving_teams) AS team FROM segment WHERE org_id = ? "
-        "ORDER BY team",
-        [org_id],
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
 def _validate(con: Connection, org_id: int, data: SegmentInput,
-              exclude_id: int | None = None) -> dict[str, object]:
+              exclude_id: int | None = None) -> tuple[dict[str, object], list[int]]:
     problems: dict[str, str] = {}
     name = require_text(problems, "name", data.name, "The segment's name", 120)
     one_of(problems, "kind", data.kind, SEGMENT_KINDS, "Internal or external")
@@ -106,9 +101,7 @@ def _validate(con: Connection, org_id: int, data: SegmentInput,
     unknown = [c for c in data.channels if c not in CHANNELS]
     if unknown:
         problems["channels"] = f"Unknown channel(s): {', '.join(unknown)}."
-    teams = sorted({clean(t) for t in data.serving_teams if clean(t)})
-    if any(len(t) > 80 for t in teams):
-        problems["serving_teams"] = "A team name is longer than 80 characters; shorten it."
+    team_ids = _team_ids(con, org_id, data.serving_teams, problems)
     if name and "name" not in problems:
         clash = con.execute(
             "SELECT 1 FROM segment WHERE org_id = ? AND lower(name) = lower(?) "
@@ -121,31 +114,57 @@ def _validate(con: Connection, org_id: int, data: SegmentInput,
     return {
         "name": name, "kind": data.kind, "description": description, "size": data.size,
         "size_unit": data.size_unit, "value_level": data.value_level,
-        "annual_value": data.annual_value, "serving_teams": teams,
+        "annual_value": data.annual_value,
         "channels": [c for c in CHANNELS if c in data.channels],
-    }
+    }, team_ids
+
+
+def _team_ids(con: Connection, org_id: int, names: list[str],
+              problems: dict[str, str]) -> list[int]:
+    """The ids of the organisation's teams named; an unknown name is a problem to fix."""
+    wanted = sorted({clean(n) for n in names if clean(n)}, key=str.lower)
+    if not wanted:
+        return []
+    found = dict(con.execute(
+        "SELECT lower(name), id FROM team WHERE org_id = ? AND lower(name) IN "
+        "(SELECT lower(unnest(?::VARCHAR[])))", [org_id, wanted]).fetchall())
+    unknown = [n for n in wanted if n.lower() not in found]
+    if unknown:
+        problems["serving_teams"] = (
+            f"There is no team called {', '.join(f'“{n}”' for n in unknown)}; add it under "
+            "People and teams (or with “Add a team” here) first.")
+    return sorted({int(found[n.lower()]) for n in wanted if n.lower() in found})
+
+
+def _link_teams(con: Connection, org_id: int, segment_id: int, team_ids: list[int]) -> None:
+    con.execute("DELETE FROM segment_team WHERE segment_id = ?", [segment_id])
+    if team_ids:
+        con.execute("INSERT INTO segment_team (org_id, segment_id, team_id) "
+                    "SELECT ?, ?, unnest(?::BIGINT[])", [org_id, segment_id, team_ids])
 
 
 def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
     with transaction(con):
-        values = _validate(con, org_id, data)
+        values, team_ids = _validate(con, org_id, data)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
         row = con.execute(
             f"INSERT INTO segment (org_id, {columns}) VALUES (?, {marks}) RETURNING id",
             [org_id, *values.values()],
         ).fetchone()
+        assert row is not None
+        _link_teams(con, org_id, int(row[0]), team_ids)
         audit.record(con, org_id, "Customers", "added", f"Segment “{values['name']}”")
-    assert row is not None
     return int(row[0])
 
 
 def update_segment(con: Connection, org_id: int, segment_id: int, version: int,
                    data: SegmentInput) -> int:
     with transaction(con):
-        values = _validate(con, org_id, data, exclude_id=segment_id)
+        values, team_ids = _validate(con, org_id, data, exclude_id=segment_id)
         new_version = versioned_update(con, "segment", segment_id, org_id, version, values,
                                        "customer segment")
+        _link_teams(con, org_id, segment_id, team_ids)
         audit.record(con, org_id, "Customers", "edited", f"Segment “{values['name']}”")
         return new_version
 
@@ -178,6 +197,8 @@ def delete_segment(con: Connection, org_id: int, segment_id: int) -> None:
         gone = get_segment(con, org_id, segment_id)
         audit.record(con, org_id, "Customers", "deleted", f"Segment “{gone.name}”")
         con.execute("DELETE FROM assessment WHERE org_id = ? AND segment_id = ?",
+                    [org_id, segment_id])
+        con.execute("DELETE FROM segment_team WHERE org_id = ? AND segment_id = ?",
                     [org_id, segment_id])
         con.execute("DELETE FROM segment WHERE org_id = ? AND id = ?", [org_id, segment_id])
 

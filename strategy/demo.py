@@ -17,6 +17,7 @@ from .demo_measures import load_measures
 from .demo_people import load_people
 from .needs import AssessmentInput, add_assessment
 from .orgs import Organisation, create_organisation, list_organisations
+from .people import add_team
 from .standards import StandardInput, add_communication, add_from_template, add_standard
 from .vision import add_behaviour, add_entry, add_value, save_vision, set_adopted, toggle_vote
 
@@ -153,6 +154,9 @@ def load_demo(con: Connection, name: str = DEMO_NAME, today: date | None = None)
     today = today or date.today()
     audit.acting_as("Demo loader")
     org = create_organisation(con, name)
+    # The teams that serve the segments, the staffed ones among them filled in later.
+    for team in sorted({t for seg in _SEGMENTS for t in seg[7]}):
+        add_team(con, org.id, team)
     segment_ids = {}
     for seg in _SEGMENTS:
         segment_ids[seg[0]] = add_segment(con, org.id, SegmentInput(*seg))

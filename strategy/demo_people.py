@@ -71,7 +71,9 @@ def load_people(con: Connection, org_id: int, today: date) -> None:
     current = Quarter.containing(today)
     first_day = current.shift(-7).start  # the start of the eighth quarter back
     names = iter(rng.sample([f"{f} {surname}" for f in FIRST for surname in LAST], 200))
-    team_ids = {name: people.add_team(con, org_id, name) for name in TEAMS}
+    # Some teams exist already: step 1's segments name the teams that serve them.
+    existing = {t.name: t.id for t in people.list_teams(con, org_id)}
+    team_ids = {name: existing.get(name) or people.add_team(con, org_id, name) for name in TEAMS}
 
     number = 1000
     by_team: dict[str, list[int]] = {t: [] for t in TEAMS}

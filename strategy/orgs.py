@@ -12,6 +12,7 @@ from .errors import NotFoundError, ValidationError
 # confirmation that lists what a deletion removes.
 TABLE_NOUNS = {
     "segment": "customer segments",
+    "segment_team": "segment-to-team links",
     "assessment": "needs assessments",
     "service_quality": "custom service qualities",
     "vision": "vision statement",

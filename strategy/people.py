@@ -86,7 +86,7 @@ def delete_team(con: Connection, org_id: int, team_id: int) -> None:
             raise ValidationError({"team": f"The team still has {row[0]} people (current or "
                                            "former); move them to another team first."})
         # Table names are fixed here in code; only values are parameters.
-        for table in ("standard_team", "training_requirement"):
+        for table in ("standard_team", "training_requirement", "segment_team"):
             con.execute(f"DELETE FROM {table} WHERE org_id = ? AND team_id = ?",
                         [org_id, team_id])
         con.execute("UPDATE observation SET team_id = NULL WHERE org_id = ? AND team_id = ?",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategy import customers
+from strategy import customers, people
 from strategy.customers import SegmentInput
 from strategy.db import Connection
 from strategy.errors import ConflictError, NotFoundError, ValidationError
@@ -14,6 +14,13 @@ def _households() -> SegmentInput:
                         ["Contact centre", " Billing "], ["Phone", "Email"])
 
 
+@pytest.fixture(autouse=True)
+def _teams(con: Connection, org: Organisation) -> None:
+    # Segments are served by the organisation's own teams (People and teams).
+    for name in ("Contact centre", "Billing", "Planning"):
+        people.add_team(con, org.id, name)
+
+
 def test_add_list_and_count(con: Connection, org: Organisation) -> None:
     customers.add_segment(con, org.id, _households())
     customers.add_segment(con, org.id, SegmentInput("Field crews", "internal",
@@ -23,7 +30,34 @@ def test_add_list_and_count(con: Connection, org: Organisation) -> None:
     assert segments[0].serving_teams == ["Billing", "Contact centre"]
     assert segments[0].channels == ["Phone", "Email"]
     assert customers.segment_counts(con, org.id) == {"external": 1, "internal": 1}
-    assert customers.known_teams(con, org.id) == ["Billing", "Contact centre", "Planning"]
+
+
+def test_serving_teams_are_the_organisations_teams(con: Connection, org: Organisation) -> None:
+    segment_id = customers.add_segment(con, org.id, _households())
+    with pytest.raises(ValidationError) as info:
+        customers.add_segment(con, org.id, SegmentInput("Shops", "external",
+                                                        serving_teams=["Shop floor", "billing"]))
+    assert "no team called “Shop floor”" in info.value.fields["serving_teams"]
+    assert [s.name for s in customers.list_segments(con, org.id)] == ["Households"]
+    # Letter case does not matter; the team's own spelling is shown.
+    customers.add_segment(con, org.id, SegmentInput("Shops", "external",
+                                                    serving_teams=["BILLING"]))
+    by_name = {t.name: t.id for t in people.list_teams(con, org.id)}
+    people.rename_team(con, org.id, by_name["Billing"], "Billing and payments")
+    assert customers.get_segment(con, org.id, segment_id).serving_teams == [
+        "Billing and payments", "Contact centre"]
+    people.delete_team(con, org.id, by_name["Contact centre"])
+    assert customers.get_segment(con, org.id, segment_id).serving_teams == [
+        "Billing and payments"]
+    # Editing replaces the links; deleting the segment removes them.
+    segment = customers.get_segment(con, org.id, segment_id)
+    customers.update_segment(con, org.id, segment_id, segment.version, SegmentInput(
+        "Households", "external", serving_teams=["Planning"]))
+    assert customers.get_segment(con, org.id, segment_id).serving_teams == ["Planning"]
+    customers.delete_segment(con, org.id, segment_id)
+    links = con.execute("SELECT count(*) FROM segment_team WHERE segment_id = ?",
+                        [segment_id]).fetchone()
+    assert links == (0,)
 
 
 def test_bad_input_writes_nothing_and_says_what_to_fix(con: Connection,
@@ -76,4 +110,9 @@ def test_segments_are_private_to_their_organisation(con: Connection, org: Organi
     segment_id = customers.add_segment(con, org.id, _households())
     with pytest.raises(NotFoundError):
         customers.get_segment(con, other.id, segment_id)
+    # Another organisation's teams cannot serve this one's segments.
+    with pytest.raises(ValidationError):
+        customers.add_segment(con, other.id, _households())
+    for name in ("Contact centre", "Billing"):
+        people.add_team(con, other.id, name)
     customers.add_segment(con, other.id, _households())  # same name elsewhere is fine

@@ -169,3 +169,36 @@ def test_a_database_from_the_first_release_is_upgraded_with_its_data(tmp_path: P
         ("Old customers", ["Phone"])]
     assert db.applied_versions(con) == {m.version for m in available_migrations()}
     assert con.execute("SELECT count(*) FROM employee").fetchone() == (0,)
+
+
+def test_segment_team_names_become_linked_teams_on_upgrade(tmp_path: Path) -> None:
+    """Before migration 4 a segment listed its serving teams as typed names; the upgrade
+    makes each name one of the organisation's teams (reusing a team that exists in any
+    letter case) and links the segment to it."""
+    path = tmp_path / "v3.duckdb"
+    old = duckdb.connect(str(path))
+    db.applied_versions(old)
+    for migration in available_migrations()[:3]:
+        old.execute(migration.sql)
+        old.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                    [migration.version, migration.name])
+    old.execute("INSERT INTO organisation (name) VALUES ('North'), ('South')")
+    old.execute("INSERT INTO team (org_id, name) SELECT id, 'Billing' FROM organisation "
+                "WHERE name = 'North'")
+    old.execute("INSERT INTO segment (org_id, name, kind, serving_teams, channels) "
+                "SELECT id, 'Homes', 'external', ['billing', ' Field ', 'Field', ''], ['Phone'] "
+                "FROM organisation WHERE name = 'North'")
+    old.execute("INSERT INTO segment (org_id, name, kind, serving_teams) "
+                "SELECT id, 'Shops', 'external', ['Billing'] FROM organisation "
+                "WHERE name = 'South'")
+    old.close()
+
+    con = open_database(path)
+    teams = con.execute("SELECT o.name, t.name FROM team t JOIN organisation o "
+                        "ON o.id = t.org_id ORDER BY ALL").fetchall()
+    assert teams == [("North", "Billing"), ("North", "Field"), ("South", "Billing")]
+    from strategy.customers import list_segments
+    orgs = dict(con.execute("SELECT name, id FROM organisation").fetchall())
+    assert [(s.name, s.serving_teams, s.channels) for s in list_segments(con, orgs["North"])] \
+        == [("Homes", ["Billing", "Field"], ["Phone"])]
+    assert [s.serving_teams for s in list_segments(con, orgs["South"])] == [["Billing"]]

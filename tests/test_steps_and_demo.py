@@ -48,6 +48,8 @@ def test_statuses_follow_the_data(con: Connection, org: Organisation) -> None:
     today = date(2026, 11, 22)
     ext = customers.add_segment(con, org.id, SegmentInput("Shoppers", "external"))
     assert statuses(con, org.id, today)[1] is Status.IN_PROGRESS
+    for team in ("IT", "Store"):
+        people.add_team(con, org.id, team)
     customers.add_segment(con, org.id, SegmentInput("Warehouse", "internal", serving_teams=["IT"],
                                                     channels=["Email"]))
     seg = customers.get_segment(con, org.id, ext)
