@@ -171,10 +171,16 @@ def _review(con: Connection, org_id: int, today: date) -> Status:
 
     if not list_reviews(con, org_id):
         return Status.NOT_STARTED
-    last = find_review(con, org_id, Quarter.containing(today).shift(-1))
-    actions = [a for a in list_actions(con, org_id) if last and a.review_id == last.id]
-    done = last is not None and last.closed and bool(last.decisions.strip()) and bool(actions)
-    return Status.DONE if done else Status.IN_PROGRESS
+    # A quarter's review is often held in its last weeks rather than after it ends, so
+    # either the current quarter's or the previous quarter's closed review counts.
+    current = Quarter.containing(today)
+    raised_in = {a.review_id for a in list_actions(con, org_id)}
+    for quarter in (current, current.shift(-1)):
+        review = find_review(con, org_id, quarter)
+        if (review is not None and review.closed and review.decisions.strip()
+                and review.id in raised_in):
+            return Status.DONE
+    return Status.IN_PROGRESS
 
 
 @dataclass(frozen=True)
@@ -246,7 +252,8 @@ STEPS: tuple[Step, ...] = (
          "step10_measures", _measures),
     Step(11, "review", "Review and modify the strategy",
          "Review the scorecard each quarter, decide, act and adjust the plan.",
-         "Last quarter's review is held and closed, with decisions and owned actions.",
+         "The review of this quarter or the last one is closed, with decisions recorded and "
+         "at least one action with an owner.",
          "step11_review", _review),
 )
 

@@ -132,3 +132,21 @@ def test_period_data_of_a_locked_quarter_needs_a_reason(con: Connection,
     # Outside the locked quarter nothing is asked.
     impact.save(con, org.id, Quarter(2026, 4), impact.Inputs(10, 1.0, 1, 0.5, 1.0),
                 impact.Assumptions())
+
+
+@pytest.mark.parametrize(("quarter", "expected"), [
+    (Quarter(2026, 4), "Done"),  # this quarter's review, held in its last weeks
+    (Q3, "Done"),  # last quarter's, held after it ended
+    (Quarter(2026, 2), "In progress"),  # too old to count for the plan as it is now
+])
+def test_step_11_is_done_when_a_recent_review_is_closed_with_decisions_and_actions(
+        con: Connection, org: Organisation, quarter: Quarter, expected: str) -> None:
+    from strategy.steps import statuses
+
+    review = reviews.start_review(con, org.id, quarter)
+    held = ReviewInput(date(2026, 11, 20), "Phone standards", "", [], "Hire two advisers")
+    reviews.save_review(con, org.id, review.id, review.version, held, today=TODAY)
+    reviews.add_action(con, org.id, review.id, "Advertise the roles", "HR", date(2026, 12, 15))
+    assert statuses(con, org.id, TODAY)[11].value == "In progress"  # not closed yet
+    reviews.close_review(con, org.id, review.id, "Chair", today=TODAY)
+    assert statuses(con, org.id, TODAY)[11].value == expected
