@@ -277,6 +277,17 @@ def due_period(cadence: str, today: date | None = None) -> str:
     return str(Quarter.containing(today).shift(-1))
 
 
+def entry_period(cadence: str, quarter: Quarter, today: date | None = None) -> str:
+    """The period a value typed while working on ``quarter`` belongs to, to start from.
+
+    A quarterly measure's is the quarter itself; a monthly one's is the quarter's
+    latest month that has begun (its first month, for a quarter still to come)."""
+    if cadence != "monthly":
+        return str(quarter)
+    day = max(min(quarter.end, today or date.today()), quarter.start)
+    return f"{day.year}-{day.month:02d}"
+
+
 def check_value(unit: str, value: float) -> str | None:
     """What is wrong with ``value`` for the unit (None if it fits)."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

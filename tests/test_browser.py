@@ -31,32 +31,32 @@ def test_build_a_plan_and_find_it_after_reloading(app_server: RunningApp, browse
     open_page(page, app_server.url)
     # An empty database: the overview welcomes the person and offers to start.
     page.get_by_role("heading", name="Customer-service strategy planner").wait_for()
-    fill(page, "org_new_name", "Harbour Hotels")
+    fill(page, "org_new_0_name", "Harbour Hotels")
     submit(page, "Create organisation")
     page.get_by_text("Created “Harbour Hotels”").wait_for()
 
     go(page, "1. Identify your customers")
-    fill(page, "segment_new_name", "Hotel guests")
-    by_key(page, "segment_new_channels").locator("input").first.click()
+    fill(page, "segment_new_0_name", "Hotel guests")
+    by_key(page, "segment_new_0_channels").locator("input").first.click()
     page.get_by_role("option", name="Phone", exact=True).click()
     page.keyboard.press("Escape")
     submit(page, "Add segment")
     page.get_by_text("Added the segment “Hotel guests”.").wait_for()
 
     go(page, "2. Assess needs and wants")
-    choose(page, "assessment_quality", "Timeliness")
-    slider = by_key(page, "assessment_importance").get_by_role("slider")
+    choose(page, "assessment_0_quality", "Timeliness")
+    slider = by_key(page, "assessment_0_importance").get_by_role("slider")
     slider.focus()
     page.keyboard.press("ArrowRight")  # 4 -> 5
-    choose(page, "assessment_source", "interview")
+    choose(page, "assessment_0_source", "interview")
     submit(page, "Save assessment")
     page.get_by_text("Saved: Hotel guests – Timeliness.").wait_for()
 
     go(page, "4. Set and communicate standards")
-    fill(page, "standard_new_title", "Answer the reception phone by the third ring")
-    fill(page, "standard_new_measure", "Rings before answer")
-    fill(page, "standard_new_target", "3")
-    fill(page, "standard_new_unit", "rings")
+    fill(page, "standard_new_0_title", "Answer the reception phone by the third ring")
+    fill(page, "standard_new_0_measure", "Rings before answer")
+    fill(page, "standard_new_0_target", "3")
+    fill(page, "standard_new_0_unit", "rings")
     submit(page, "Add standard")
     page.get_by_text("Added the standard “Answer the reception phone").wait_for()
 
@@ -70,10 +70,12 @@ def test_build_a_plan_and_find_it_after_reloading(app_server: RunningApp, browse
                                 r"performance 3\)")).wait_for()
     go(page, "1. Identify your customers")
     page.get_by_role("tab", name="Edit or delete").click()
+    settle(page)
     assert by_key(page, "segment_edit_choice").locator("input").first.input_value() \
         == "Hotel guests"
     go(page, "4. Set and communicate standards")
     page.get_by_role("tab", name="Edit or delete").click()
+    settle(page)
     assert by_key(page, "standard_edit_choice").locator("input").first.input_value() \
         == "Answer the reception phone by the third ring"
     context.close()
@@ -85,7 +87,7 @@ def participant(browser: Any, app: RunningApp, name: str, path: str) -> Any:
     page = context.new_page()
     open_page(page, f"{app.url}/?me={name}")
     if page.get_by_role("heading", name="Customer-service strategy planner").count():
-        fill(page, "org_new_name", "Workshop Org")
+        fill(page, "org_new_0_name", "Workshop Org")
         submit(page, "Create organisation")
     open_page(page, f"{app.url}/{path}?me={name}")
     return page
@@ -96,9 +98,9 @@ def test_workshop_participants_see_each_others_brainstorm_entries(
     pages = [participant(browser, app_server, name, "vision") for name in ("Priya", "Tom")]
     priya, tom = pages
 
-    fill(priya, "brainstorm_text", "Being told before the water goes off")
+    fill(priya, "brainstorm_0_text", "Being told before the water goes off")
     submit(priya, "Add to the wall")
-    fill(tom, "brainstorm_text", "Someone who owns my problem")
+    fill(tom, "brainstorm_0_text", "Someone who owns my problem")
     submit(tom, "Add to the wall")
 
     # Neither reloads: the wall refreshes itself every few seconds.
@@ -134,6 +136,7 @@ def test_two_people_saving_the_vision_lose_nothing(app_server: RunningApp,
     ben.get_by_role("button", name="Load the latest version").click()
     settle(ben)
     ben.get_by_role("tab", name="Vision and customer story").click()
+    settle(ben)
     assert ben.get_by_role("textbox", name="Vision statement").input_value() == \
         "Service our customers can rely on, every time."
     for page in (ana, ben):

@@ -39,10 +39,12 @@ def scorecard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningA
 
 def enter(page: Any, measure: str, value: str) -> None:
     page.get_by_role("tab", name="Enter values").click()
+    settle(page)
     by_key(page, "value_measure").locator("input").first.click()
     page.get_by_role("option", name=measure, exact=True).click()
     settle(page)
     page.get_by_role("tab", name="Enter values").click()
+    settle(page)
     form = page.locator("[data-testid='stForm']:visible").filter(has_text="Save value")
     form.get_by_label(re.compile("^Quarter")).fill(str(LAST))
     form.get_by_label(re.compile("^Value")).fill(value)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from strategy import customers, needs, orgs, standards, vision
+from strategy import customers, needs, orgs, people, standards, vision
 from strategy.db import Connection
 from strategy.orgs import Organisation
 from strategy.steps import STEPS
@@ -23,6 +23,14 @@ def open_app(page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60).run()
     if page is not None:
         at.switch_page(f"strategy/ui/pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_tab(at: AppTest, key: str, label: str) -> AppTest:
+    """Open a page's tab as a person clicks it (only the open tab's content is drawn)."""
+    at.session_state[key] = label
+    at.run()
     assert not at.exception, at.exception
     return at
 
@@ -86,7 +94,7 @@ def test_without_organisations_pages_point_to_settings(con: Connection) -> None:
 def test_create_an_organisation_and_switch_to_it(con: Connection, org: Organisation) -> None:
     at = open_app("organisations")
     assert at.selectbox(key="org_id").value == org.id
-    at.text_input(key="org_new_name").input("Harbour Hotels")
+    at.text_input(key="org_new_0_name").input("Harbour Hotels")
     submit(at, "Create organisation")
     created = orgs.find_organisation(con, "Harbour Hotels")
     assert at.session_state["org_id"] == created.id
@@ -106,7 +114,7 @@ def test_first_start_welcomes_and_offers_the_demo(con: Connection) -> None:
 def test_duplicate_organisation_name_shows_message_and_writes_nothing(
         con: Connection, org: Organisation) -> None:
     at = open_app("organisations")
-    at.text_input(key="org_new_name").input("acme services")
+    at.text_input(key="org_new_0_name").input("acme services")
     submit(at, "Create organisation")
     assert any("already exists" in e for e in errors(at))
     assert len(orgs.list_organisations(con)) == 1
@@ -125,11 +133,12 @@ def test_delete_needs_the_typed_name(con: Connection, demo: Organisation) -> Non
 
 
 def test_add_a_segment(con: Connection, org: Organisation) -> None:
+    people.add_team(con, org.id, "Work planning")
     at = open_app("step01_customers")
-    at.text_input(key="segment_new_name").input("Field crews")
-    at.radio(key="segment_new_kind").set_value("internal")
-    at.multiselect(key="segment_new_channels").set_value(["Phone", "Field"])
-    at.multiselect(key="segment_new_teams").set_value(["Work planning"])
+    at.text_input(key="segment_new_0_name").input("Field crews")
+    at.radio(key="segment_new_0_kind").set_value("internal")
+    at.multiselect(key="segment_new_0_channels").set_value(["Phone", "Field"])
+    at.multiselect(key="segment_new_0_teams").set_value(["Work planning"])
     submit(at, "Add segment")
     (segment,) = customers.list_segments(con, org.id)
     assert (segment.name, segment.kind, segment.channels, segment.serving_teams) == (
@@ -148,7 +157,7 @@ def test_segment_without_name_is_refused_beside_the_field(con: Connection,
 def test_editing_a_segment_someone_else_saved_keeps_both(con: Connection,
                                                          org: Organisation) -> None:
     segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
-    at = open_app("step01_customers")
+    at = open_tab(open_app("step01_customers"), "customers_tab", "Edit or delete")
     prefix = f"segment_edit_{segment_id}_0"
     # Someone else saves while this person is typing.
     other = customers.get_segment(con, org.id, segment_id)
@@ -174,12 +183,12 @@ def test_hostile_text_is_shown_as_typed(con: Connection, org: Organisation) -> N
 def test_record_an_assessment(con: Connection, org: Organisation) -> None:
     segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
     at = open_app("step02_needs")
-    at.selectbox(key="assessment_segment").set_value(segment_id)
-    at.selectbox(key="assessment_quality").set_value("Timeliness")
-    at.slider(key="assessment_importance").set_value(5)
-    at.slider(key="assessment_performance").set_value(2)
-    at.selectbox(key="assessment_source").set_value("interview")
-    at.text_area(key="assessment_notes").input("Eight guests at checkout")
+    at.selectbox(key="assessment_0_segment").set_value(segment_id)
+    at.selectbox(key="assessment_0_quality").set_value("Timeliness")
+    at.slider(key="assessment_0_importance").set_value(5)
+    at.slider(key="assessment_0_performance").set_value(2)
+    at.selectbox(key="assessment_0_source").set_value("interview")
+    at.text_area(key="assessment_0_notes").input("Eight guests at checkout")
     submit(at, "Save assessment")
     (saved,) = needs.list_assessments(con, org.id)
     assert (saved.quality, saved.importance, saved.performance, saved.source, saved.asked_on) \
@@ -195,24 +204,25 @@ def test_needs_page_flags_assumptions(con: Connection, demo: Organisation) -> No
 
 
 def test_save_the_vision_and_a_value(con: Connection, org: Organisation) -> None:
-    at = open_app("step03_vision")
+    at = open_tab(open_app("step03_vision"), "vision_tab", "Vision and customer story")
     at.text_area(key=f"vision_{org.id}_0_statement").input("Service people rely on")
     at.text_area(key=f"vision_{org.id}_0_story").input("They rang me back when they said")
     submit(at, "Save vision")
     assert vision.get_vision(con, org.id).statement == "Service people rely on"
-    at.text_input(key="value_name").input("Own it")
+    open_tab(at, "vision_tab", "Values and behaviours")
+    at.text_input(key="value_0_name").input("Own it")
     submit(at, "Add value")
     assert [v.name for v in vision.list_values(con, org.id)] == ["Own it"]
 
 
 def test_brainstorm_entry_needs_a_name_then_is_added(con: Connection, org: Organisation) -> None:
     at = open_app("step03_vision")
-    at.text_input(key="brainstorm_text").input("Being listened to")
+    at.text_input(key="brainstorm_0_text").input("Being listened to")
     submit(at, "Add to the wall")
     assert any("Enter your name" in e for e in errors(at))
     assert vision.list_entries(con, org.id) == []
     at.text_input(key="participant").input("Priya")
-    at.text_input(key="brainstorm_text").input("Being listened to")
+    at.text_input(key="brainstorm_0_text").input("Being listened to")
     submit(at, "Add to the wall")
     (entry,) = vision.list_entries(con, org.id)
     assert (entry.author, entry.text) == ("Priya", "Being listened to")
@@ -224,18 +234,18 @@ def test_brainstorm_entry_needs_a_name_then_is_added(con: Connection, org: Organ
 
 def test_add_a_standard_and_flag_over_promising(con: Connection, org: Organisation) -> None:
     at = open_app("step04_standards")
-    at.text_input(key="standard_new_title").input("Reply to emails within a day")
-    at.selectbox(key="standard_new_channel").set_value("Email")
-    at.selectbox(key="standard_new_quality").set_value("Timeliness")
-    at.text_input(key="standard_new_measure").input("Time to first reply")
-    at.number_input(key="standard_new_target").set_value(24)
-    at.selectbox(key="standard_new_direction").set_value("lower")
-    at.number_input(key="standard_new_promise").set_value(4)
+    at.text_input(key="standard_new_0_title").input("Reply to emails within a day")
+    at.selectbox(key="standard_new_0_channel").set_value("Email")
+    at.selectbox(key="standard_new_0_quality").set_value("Timeliness")
+    at.text_input(key="standard_new_0_measure").input("Time to first reply")
+    at.number_input(key="standard_new_0_target").set_value(24)
+    at.selectbox(key="standard_new_0_direction").set_value("lower")
+    at.number_input(key="standard_new_0_promise").set_value(4)
     submit(at, "Add standard")
     assert errors(at) == ["A target needs a unit (for example rings, seconds, hours or %) so "
                           "people know what the number means."]
     assert standards.list_standards(con, org.id) == []
-    at.text_input(key="standard_new_unit").input("hours")
+    at.text_input(key="standard_new_0_unit").input("hours")
     submit(at, "Add standard")
     (saved,) = standards.list_standards(con, org.id)
     assert (saved.target, saved.promise, saved.unit) == (24, 4, "hours")
@@ -243,13 +253,14 @@ def test_add_a_standard_and_flag_over_promising(con: Connection, org: Organisati
 
 
 def test_template_and_communication(con: Connection, org: Organisation) -> None:
-    at = open_app("step04_standards")
+    at = open_tab(open_app("step04_standards"), "standards_tab", "Template library")
     click(at, "template_add_0")
     (saved,) = standards.list_standards(con, org.id)
     assert saved.title == standards.templates()[0].title
+    open_tab(at, "standards_tab", "Communication log")
     at.radio(key="comm_audience").set_value("external").run()
-    at.selectbox(key="comm_method").set_value("Service charter")
-    at.text_input(key="comm_note").input("Charter v2")
+    at.selectbox(key="comm_0_method").set_value("Service charter")
+    at.text_input(key="comm_0_note").input("Charter v2")
     submit(at, "Record communication")
     (logged,) = standards.list_communications(con, org.id)
     assert (logged.audience, logged.method, logged.note) == ("external", "Service charter",
@@ -257,7 +268,7 @@ def test_template_and_communication(con: Connection, org: Organisation) -> None:
 
 
 def test_phrase_check_tab(con: Connection, org: Organisation) -> None:
-    at = open_app("step04_standards")
+    at = open_tab(open_app("step04_standards"), "standards_tab", "Phrase check")
     at.text_area(key="phrase_text").input("Unfortunately you will have to wait").run()
     table = table_with(at, "Say instead")
     assert list(table["Found"]) == ["Unfortunately", "you will have to"]

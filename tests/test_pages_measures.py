@@ -12,7 +12,7 @@ from strategy.db import Connection
 from strategy.measures import MeasureInput
 from strategy.orgs import Organisation
 from strategy.periods import Quarter
-from tests.test_pages import click, errors, open_app, plain, submit, table_with
+from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
 LAST = Quarter.current().shift(-1)
 
@@ -29,9 +29,21 @@ def with_period(at: AppTest, period: Quarter) -> AppTest:
     return at
 
 
+def value_key(measure_id: int, field: str, quarter: Quarter | None = None,
+              generation: int = 0) -> str:
+    """The value form's widget key: it starts from the sidebar's quarter, and afresh
+    (the next generation) after each saved value."""
+    return f"value_{measure_id}_{quarter or Quarter.current()}_{generation}_{field}"
+
+
+def enter_values(at: AppTest) -> AppTest:
+    return open_tab(at, "measures_tab", "Enter values")
+
+
 def test_suggested_measures_on_an_empty_step(con: Connection, org: Organisation) -> None:
-    at = open_app("step10_measures")
+    at = open_tab(open_app("step10_measures"), "measures_tab", "Measures")
     click(at, "starting_set")
+    open_tab(at, "measures_tab", "Scorecard")
     assert len(measures.list_measures(con, org.id)) == len(measures.STARTING_SET)
     names = {name for d in at.dataframe if "Based on" in d.value.columns
              for name in d.value["Measure"]}
@@ -40,20 +52,25 @@ def test_suggested_measures_on_an_empty_step(con: Connection, org: Organisation)
 
 def test_enter_a_value_and_see_its_status(con: Connection, org: Organisation,
                                           engagement: int) -> None:
-    at = with_period(open_app("step10_measures"), LAST)
-    at.text_input(key=f"value_period_{engagement}").input(str(LAST))
-    at.number_input(key=f"value_{engagement}").set_value(72.0)
+    at = enter_values(with_period(open_app("step10_measures"), LAST))
+    # The quarter starts at the sidebar's quarter.
+    assert at.text_input(key=value_key(engagement, "period", LAST)).value == str(LAST)
+    at.number_input(key=value_key(engagement, "value", LAST)).set_value(72.0)
     submit(at, "Save value")
     assert measures.entered_values(con, org.id, engagement) == {str(LAST): 72.0}
+    # The form starts afresh for the next value, in the same tab.
+    assert at.number_input(key=value_key(engagement, "value", LAST, 1)).value is None
+    assert at.text_input(key=value_key(engagement, "period", LAST, 1)).value == str(LAST)
+    open_tab(at, "measures_tab", "Scorecard")
     row = table_with(at, "Based on").iloc[0]
     assert (row["Measure"], row["Actual"], row["Status"]) == ("Engagement", "72", "amber")
 
 
 def test_a_percentage_over_100_is_refused(con: Connection, org: Organisation,
                                           engagement: int) -> None:
-    at = open_app("step10_measures")
-    at.text_input(key=f"value_period_{engagement}").input(str(LAST))
-    at.number_input(key=f"value_{engagement}").set_value(104.0)
+    at = enter_values(open_app("step10_measures"))
+    at.text_input(key=value_key(engagement, "period")).input(str(LAST))
+    at.number_input(key=value_key(engagement, "value")).set_value(104.0)
     submit(at, "Save value")
     assert errors(at) == ["Engagement in % must be from 0 to 100 (you entered 104)."]
     assert measures.entered_values(con, org.id, engagement) == {}
@@ -63,7 +80,7 @@ def test_import_survey_answers_with_a_bad_row_then_fixed(con: Connection, org: O
                                                          engagement: int) -> None:
     day = LAST.start.isoformat()
     bad = f"Date,Score\n{day},9\n{day},11\n".encode()
-    at = open_app("step10_measures")
+    at = open_tab(open_app("step10_measures"), "measures_tab", "Survey responses")
     at.selectbox(key="survey_kind").set_value("enps").run()
     at.file_uploader(key="survey_file_0").set_value(("enps.csv", bad, "text/csv")).run()
     (problem,) = errors(at)
@@ -77,11 +94,11 @@ def test_import_survey_answers_with_a_bad_row_then_fixed(con: Connection, org: O
 
 
 def test_define_a_measure(con: Connection, org: Organisation) -> None:
-    at = open_app("step10_measures")
-    at.text_input(key="measure_new_name").input("First-contact resolution")
-    at.selectbox(key="measure_new_unit").set_value("%")
-    at.number_input(key="measure_new_target").set_value(80.0)
-    at.number_input(key="measure_new_band").set_value(5.0)
+    at = open_tab(open_app("step10_measures"), "measures_tab", "Measures")
+    at.text_input(key="measure_new_0_name").input("First-contact resolution")
+    at.selectbox(key="measure_new_0_unit").set_value("%")
+    at.number_input(key="measure_new_0_target").set_value(80.0)
+    at.number_input(key="measure_new_0_band").set_value(5.0)
     submit(at, "Add measure")
     (saved,) = measures.list_measures(con, org.id)
     assert (saved.name, saved.unit, saved.target, saved.amber_band, saved.cadence) == (
@@ -94,16 +111,19 @@ def test_hold_and_close_a_review(con: Connection, org: Organisation, engagement:
     click(at, "review_start")
     review = reviews.find_review(con, org.id, LAST)
     assert review is not None
+    open_tab(at, "review_tab", "The review")
     at.date_input(key=f"review_{review.id}_0_held").set_value(date.today())
     at.text_area(key=f"review_{review.id}_0_worked").input("Phones answered fast")
     at.multiselect(key=f"review_{review.id}_0_pitfalls").set_value([reviews.PITFALLS[1]])
     at.text_area(key=f"review_{review.id}_0_decisions").input("Hire two advisers")
     submit(at, "Save review")
-    at.text_input(key="action_description").input("Advertise the adviser roles")
-    at.text_input(key="action_owner").input("HR")
-    at.date_input(key="action_due").set_value(date.today())
+    open_tab(at, "review_tab", "Actions")
+    at.text_input(key="action_0_description").input("Advertise the adviser roles")
+    at.text_input(key="action_0_owner").input("HR")
+    at.date_input(key="action_0_due").set_value(date.today())
     submit(at, "Add action")
     at.text_input(key="participant").input("Chair").run()
+    open_tab(at, "review_tab", "The review")
     click(at, "review_close")
     closed = reviews.find_review(con, org.id, LAST)
     assert closed is not None and closed.closed and closed.closed_by == "Chair"
@@ -117,12 +137,12 @@ def test_a_locked_quarter_asks_for_a_reason(con: Connection, org: Organisation,
                                             engagement: int) -> None:
     con.execute("INSERT INTO review (org_id, period, closed_at, closed_by) VALUES (?, ?, now(), "
                 "'Chair')", [org.id, str(LAST)])
-    at = open_app("step10_measures")
-    at.text_input(key=f"value_period_{engagement}").input(str(LAST))
-    at.number_input(key=f"value_{engagement}").set_value(70.0)
+    at = enter_values(open_app("step10_measures"))
+    at.text_input(key=value_key(engagement, "period")).input(str(LAST))
+    at.number_input(key=value_key(engagement, "value")).set_value(70.0)
     submit(at, "Save value")
     assert any("was reviewed and is locked" in e for e in errors(at))
-    at.text_input(key=f"value_reason_{engagement}").input("Late survey returns")
+    at.text_input(key=value_key(engagement, "reason")).input("Late survey returns")
     at.text_input(key="participant").input("Ana")
     submit(at, "Save value")
     assert measures.entered_values(con, org.id, engagement) == {str(LAST): 70.0}
@@ -132,7 +152,7 @@ def test_a_locked_quarter_asks_for_a_reason(con: Connection, org: Organisation,
 
 def test_import_measure_values_from_the_page(con: Connection, org: Organisation,
                                              engagement: int) -> None:
-    at = open_app("step10_measures")
+    at = enter_values(open_app("step10_measures"))
     bad = f"Measure,Period,Value\nEngagement,{LAST},170\n".encode()
     at.file_uploader(key="measures_import_file_0").set_value(("v.csv", bad, "text/csv")).run()
     (problem,) = errors(at)

@@ -21,7 +21,7 @@ from strategy.orgs import Organisation
 from strategy.people import EmployeeInput
 from strategy.periods import Quarter
 from strategy.recognition import LogFilter
-from tests.test_pages import click, errors, open_app, plain, submit, table_with
+from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
 TODAY = date.today()
 
@@ -45,14 +45,15 @@ def standard(con: Connection, org: Organisation) -> int:
 
 
 def test_add_a_team_and_a_person(con: Connection, org: Organisation) -> None:
-    at = open_app("people")
-    at.text_input(key="team_new_name").input("Billing")
+    at = open_tab(open_app("people"), "people_tab", "Teams")
+    at.text_input(key="team_new_0_name").input("Billing")
     submit(at, "Add team")
     (billing,) = people.list_teams(con, org.id)
-    at.text_input(key="person_new_number").input("E7")
-    at.text_input(key="person_new_name").input("Ravi Shah")
-    at.selectbox(key="person_new_team").set_value(billing.id)
-    at.date_input(key="person_new_hire").set_value(date(2024, 5, 1))
+    open_tab(at, "people_tab", "Add or edit a person")
+    at.text_input(key="person_new_0_number").input("E7")
+    at.text_input(key="person_new_0_name").input("Ravi Shah")
+    at.selectbox(key="person_new_0_team").set_value(billing.id)
+    at.date_input(key="person_new_0_hire").set_value(date(2024, 5, 1))
     submit(at, "Add person")
     (ravi,) = people.list_employees(con, org.id)
     assert (ravi.number, ravi.name, ravi.team, ravi.hire_date) == (
@@ -61,13 +62,13 @@ def test_add_a_team_and_a_person(con: Connection, org: Organisation) -> None:
 
 def test_person_leaving_before_hire_is_refused(con: Connection, org: Organisation,
                                                team: int) -> None:
-    at = open_app("people")
-    at.text_input(key="person_new_number").input("E8")
-    at.text_input(key="person_new_name").input("Lee")
-    at.selectbox(key="person_new_team").set_value(team)
-    at.date_input(key="person_new_hire").set_value(date(2024, 5, 1))
-    at.date_input(key="person_new_leave").set_value(date(2024, 1, 1))
-    at.selectbox(key="person_new_kind").set_value("voluntary")
+    at = open_tab(open_app("people"), "people_tab", "Add or edit a person")
+    at.text_input(key="person_new_0_number").input("E8")
+    at.text_input(key="person_new_0_name").input("Lee")
+    at.selectbox(key="person_new_0_team").set_value(team)
+    at.date_input(key="person_new_0_hire").set_value(date(2024, 5, 1))
+    at.date_input(key="person_new_0_leave").set_value(date(2024, 1, 1))
+    at.selectbox(key="person_new_0_kind").set_value("voluntary")
     submit(at, "Add person")
     assert errors(at) == ["The leave date 2024-01-01 is before the hire date 2024-05-01."]
     assert people.list_employees(con, org.id) == []
@@ -76,7 +77,7 @@ def test_person_leaving_before_hire_is_refused(con: Connection, org: Organisatio
 def test_import_shows_problems_then_imports_the_fixed_file(con: Connection, org: Organisation,
                                                            team: int) -> None:
     bad = b"Employee ID,Name,Team,Start date\nE1,Ann,Desk,2020-01-01\nE2,Bob,Nowhere,2021-01-01\n"
-    at = open_app("people")
+    at = open_tab(open_app("people"), "people_tab", "Import from HR")
     at.file_uploader(key="import_file_0").set_value(("hr.csv", bad, "text/csv")).run()
     assert not at.exception
     (problem,) = errors(at)
@@ -93,19 +94,21 @@ def test_import_shows_problems_then_imports_the_fixed_file(con: Connection, org:
 
 def test_assign_owner_and_record_an_observation(con: Connection, org: Organisation, team: int,
                                                 ann: int, standard: int) -> None:
-    at = open_app("step05_accountability")
+    at = open_tab(open_app("step05_accountability"), "accountability_tab", "Owners and teams")
     at.selectbox(key=f"assign_owner_{standard}").set_value(ann)
     at.multiselect(key=f"assign_teams_{standard}").set_value([team])
     submit(at, "Save")
     (assigned,) = accountability.assignments(con, org.id)
     assert (assigned.owner, assigned.teams) == ("Ann Lee", ("Desk",))
-    at.selectbox(key="obs_team").set_value(team)
-    at.text_input(key="obs_observer").input("Quality team")
-    at.radio(key="obs_met").set_value("Not met")
+    open_tab(at, "accountability_tab", "Record an observation")
+    at.selectbox(key="obs_0_team").set_value(team)
+    at.text_input(key="obs_0_observer").input("Quality team")
+    at.radio(key="obs_0_met").set_value("Not met")
     submit(at, "Record observation")
     rates = accountability.compliance(con, org.id, Quarter.containing(TODAY), "standard")
     assert [r.rate.text() for r in rates] == ["0% (n=1)"]
-    at.multiselect(key="ack_employees").set_value([ann])
+    open_tab(at, "accountability_tab", "Acknowledgements")
+    at.multiselect(key="ack_0_employees").set_value([ann])
     submit(at, "Record acknowledgements")
     coverage = accountability.acknowledgement_coverage(con, org.id, TODAY)
     assert [c.acknowledged.text() for c in coverage] == ["100% (n=1)"]
@@ -113,14 +116,15 @@ def test_assign_owner_and_record_an_observation(con: Connection, org: Organisati
 
 def test_observation_without_team_or_person_is_refused(con: Connection, org: Organisation,
                                                        ann: int, standard: int) -> None:
-    at = open_app("step05_accountability")
-    at.text_input(key="obs_observer").input("Quality team")
+    at = open_tab(open_app("step05_accountability"), "accountability_tab",
+                  "Record an observation")
+    at.text_input(key="obs_0_observer").input("Quality team")
     submit(at, "Record observation")
     assert errors(at) == ["Say which team or which employee was observed."]
 
 
 def test_save_the_impact_model(con: Connection, org: Organisation) -> None:
-    at = open_app("step06_line_of_sight")
+    at = open_tab(open_app("step06_line_of_sight"), "sight_tab", "Impact model")
     key = f"impact_{Quarter.current()}"
     at.number_input(key=f"{key}_customers").set_value(10_000)
     at.number_input(key=f"{key}_value").set_value(500.0)
@@ -138,14 +142,15 @@ def test_save_the_impact_model(con: Connection, org: Organisation) -> None:
 def test_record_training_and_check_language(con: Connection, org: Organisation,
                                             ann: int) -> None:
     training.seed_curriculum(con, org.id)
-    at = open_app("step07_training")
+    at = open_tab(open_app("step07_training"), "training_tab", "Record completions")
     module = training.list_modules(con, org.id)[0]
     at.selectbox(key="completion_module").set_value(module.id)
-    at.multiselect(key="completion_people").set_value([ann])
-    at.number_input(key="completion_score").set_value(91.0)
+    at.multiselect(key="completion_0_people").set_value([ann])
+    at.number_input(key="completion_0_score").set_value(91.0)
     submit(at, "Record")
     rows = training.list_completions(con, org.id, date(2000, 1, 1), TODAY)
     assert [(r[1], r[3], r[4], r[5]) for r in rows] == [("Ann Lee", module.name, True, 91.0)]
+    open_tab(at, "training_tab", "Language check")
     at.text_area(key="language_text").input("No problem, just a second").run()
     assert list(table_with(at, "Say instead")["Found"]) == ["No problem", "just a second"]
 
@@ -154,13 +159,14 @@ def test_workforce_table_and_a_candidate(con: Connection, org: Organisation, ann
     at = open_app("step08_people")
     quarters = list(table_with(at, "Turnover %")["Quarter"])
     assert len(quarters) == 8 and quarters[-1] == str(Quarter.current())
+    open_tab(at, "people_step_tab", "Hiring for attitude")
     click(at, "seed_criteria")
     criteria = workforce.list_criteria(con, org.id)
     assert workforce.attitude_share(criteria) == 80.0
-    at.text_input(key="cand_name").input("Jordan")
-    at.text_input(key="cand_interviewer").input("Panel")
+    at.text_input(key="cand_0_name").input("Jordan")
+    at.text_input(key="cand_0_interviewer").input("Panel")
     for criterion in criteria:
-        at.slider(key=f"cand_score_{criterion.id}").set_value(5)
+        at.slider(key=f"cand_0_score_{criterion.id}").set_value(5)
     submit(at, "Save scorecard")
     (candidate,) = workforce.list_candidates(con, org.id)
     assert (candidate.name, candidate.score) == ("Jordan", 100.0)
@@ -170,19 +176,20 @@ def test_recognise_someone_then_edit_and_delete(con: Connection, org: Organisati
                                                 ann: int) -> None:
     value = vision.add_value(con, org.id, "Own it")
     at = open_app("step09_recognition")
-    at.multiselect(key="rec_new_recipients").set_value([ann])
-    at.selectbox(key="rec_new_value").set_value(value)
-    at.text_area(key="rec_new_what").input("Called the customer back as promised")
+    at.multiselect(key="rec_new_0_recipients").set_value([ann])
+    at.selectbox(key="rec_new_0_value").set_value(value)
+    at.text_area(key="rec_new_0_what").input("Called the customer back as promised")
     submit(at, "Record recognition")
     assert errors(at) == ["Your name (in the sidebar) cannot be empty."]
     at.text_input(key="participant").input("Hana (HR)")
-    at.text_input(key="rec_new_giver").input("Team leader")
-    at.text_area(key="rec_new_what").input("Called the customer back as promised")
+    at.text_input(key="rec_new_0_giver").input("Team leader")
+    at.text_area(key="rec_new_0_what").input("Called the customer back as promised")
     submit(at, "Record recognition")
     period = Quarter.current()
     (saved,) = recognition.list_recognitions(con, org.id, LogFilter(period.start, period.end))
     assert (saved.recipients, saved.created_by, saved.value) == (("Ann Lee",), "Hana (HR)",
                                                                  "Own it")
+    open_tab(at, "recognition_tab", "Log")
     at.selectbox(key="log_choice").set_value(saved.id).run()
     at.text_area(key=f"rec_edit_{saved.id}_0_what").input("Called back within the hour")
     submit(at, "Save changes")
@@ -201,7 +208,7 @@ def test_the_filled_staff_template_imports_on_the_people_page(con: Connection,
 
     data = filled("employees", [["T1", "Tess Ng", "Desk", "Adviser", None, date(2023, 5, 2),
                                  None, None, None]])
-    at = open_app("people")
+    at = open_tab(open_app("people"), "people_tab", "Import from HR")
     at.file_uploader(key="import_file_0").set_value(("staff.xlsx", data, "application/"
                                                      "octet-stream")).run()
     assert errors(at) == []

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from typing import Any
 
+import altair as alt
 import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -170,6 +172,27 @@ def show_flash() -> None:
         st.success(md(message), icon=":material/check:")
 
 
+class FormKeys:
+    """Widget keys for a form that shows a fresh start after each successful save.
+
+    Deleting a widget's state on the server does not clear what the browser
+    shows: the browser sends its old value back with the next submit, so the next
+    record would silently inherit the last one's fields. A form is emptied by
+    giving its widgets new keys instead: the generation number in ``prefix``.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._counter = f"_form_gen_{name}"
+        self.prefix = f"{name}_{st.session_state.setdefault(self._counter, 0)}"
+
+    def __call__(self, field: str) -> str:
+        return f"{self.prefix}_{field}"
+
+    def renew(self) -> None:
+        """Draw the form afresh from the next run on (after a successful add)."""
+        st.session_state[self._counter] = st.session_state.get(self._counter, 0) + 1
+
+
 class EditSession:
     """One person's edit of one stored record, for optimistic saving.
 
@@ -181,15 +204,14 @@ class EditSession:
 
     def __init__(self, name: str, version: int) -> None:
         self._name = name
-        generation = st.session_state.setdefault(f"_edit_gen_{name}", 0)
-        self.prefix = f"{name}_{generation}"
+        self._keys = FormKeys(name)
+        self.prefix = self._keys.prefix
         self.started_from: int = st.session_state.setdefault(f"_edit_ver_{name}", version)
         self.stale = self.started_from != version
 
     def restart(self) -> None:
         """Show the stored record afresh (after a save, or to load a newer version)."""
-        st.session_state[f"_edit_gen_{self._name}"] = (
-            st.session_state.get(f"_edit_gen_{self._name}", 0) + 1)
+        self._keys.renew()
         st.session_state.pop(f"_edit_ver_{self._name}", None)
 
     def offer_reload(self, noun: str) -> None:
@@ -198,6 +220,34 @@ class EditSession:
             if st.button("Load the latest version", key=f"{self.prefix}_reload"):
                 self.restart()
                 st.rerun()
+
+
+# The browser keeps showing a typed date or number that lies outside a widget's
+# min/max in red, but sends the previous value with the form: the save would store
+# something other than what the person sees. So date fields accept any date the
+# calendar can hold, number fields have no bounds, and the domain functions refuse
+# what they must, with a message beside the field.
+EARLIEST_DATE, LATEST_DATE = date(1, 1, 1), date(9999, 12, 31)
+
+
+def date_field(where: Any, label: str, value: date | None, key: str,
+               **kwargs: Any) -> date | None:
+    """A date input in ``where`` (st, a column, ...) that takes whatever date is typed."""
+    chosen = where.date_input(label, value=value, key=key, format="YYYY-MM-DD",
+                              min_value=EARLIEST_DATE, max_value=LATEST_DATE, **kwargs)
+    return chosen if isinstance(chosen, date) else None
+
+
+def show_tabs(key: str, sections: dict[str, Callable[[], None]]) -> None:
+    """Tabs that stay open across saves and reruns; only the open tab is drawn.
+
+    Without a key and state, a message shown above the tabs after a save makes
+    the browser draw them anew on the first tab: the person loses their place."""
+    containers = st.tabs(list(sections), key=key, on_change="rerun")
+    for (_label, draw), container in zip(sections.items(), containers, strict=True):
+        if container.open is not False:
+            with container:
+                draw()
 
 
 def rerun_fragment() -> None:
@@ -224,12 +274,6 @@ def reason_field(con: storage.Connection, org_id: int, key: str,
     if errors is not None:
         errors.slot("reason")
     return str(text)
-
-
-def forget(prefix: str) -> None:
-    """Drop the widget state under ``prefix`` so the form shows stored values again."""
-    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
-        del st.session_state[key]
 
 
 class FieldErrors:
@@ -297,6 +341,24 @@ def guard() -> Iterator[None]:
 
 
 # --- Page furniture ----------------------------------------------------------------
+
+# Whole numbers of people or things: no fractional ticks.
+COUNT_AXIS = alt.Axis(format=",d", tickMinStep=1)
+
+
+def value_scale(values: Iterable[float | None], zero: bool = True) -> alt.Scale:
+    """A chart scale that still reads well when every value is the same.
+
+    With a single value (all zero, typically) Vega-Lite draws an axis of one point
+    and labels it with long decimals such as 0.000000; a small span around it reads
+    plainly instead."""
+    present = [float(v) for v in values if v is not None and v == v]
+    if present and min(present) == max(present):
+        value = present[0]
+        low, high = (0.0, max(value, 1.0)) if zero and value >= 0 else (value - 1, value + 1)
+        return alt.Scale(domain=[low, high])
+    return alt.Scale(zero=zero)
+
 
 
 def step_header(step: Step, status: Status) -> None:

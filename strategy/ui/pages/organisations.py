@@ -14,15 +14,17 @@ from strategy.ui import context as ui
 def create_form(con: Connection) -> None:
     """Start a new, empty organisation and switch to it."""
     st.subheader("Start a new organisation", anchor=False)
-    with st.form("org_create", clear_on_submit=False):
+    keys = ui.FormKeys("org_new")
+    with st.form("org_create"):
         errors = ui.FieldErrors()
-        new_name = st.text_input("Name of the new organisation", key="org_new_name",
+        new_name = st.text_input("Name of the new organisation", key=keys("name"),
                                  max_chars=120)
         errors.slot("name")
         if st.form_submit_button("Create organisation"):
             def create() -> None:
                 created = orgs.create_organisation(con, new_name)
                 ui.select_org(created.id)
+                keys.renew()
             ui.attempt(create, errors, success=f"Created “{new_name.strip()}”. It is now "
                                                "the selected organisation: start with step 1.")
 
@@ -57,13 +59,15 @@ def render() -> None:
             name = st.text_input("Name", value=org.name, key=f"org_name_{org.id}", max_chars=120)
             errors.slot("name")
             days = st.number_input(
-                "Re-assess customer needs every (days)", min_value=1, max_value=3650,
+                "Re-assess customer needs every (days)",
                 value=org.reassess_days, step=1, key=f"org_reassess_{org.id}",
-                help="Needs assessments older than this are flagged as stale in step 2.")
+                help="From 1 to 3,650 days. Needs assessments older than this are flagged as "
+                     "stale in step 2.")
             errors.slot("reassess_days")
             if st.form_submit_button("Save settings", type="primary"):
-                ui.attempt(lambda: orgs.update_organisation(con, org.id, name, int(days)),
-                           errors, success="Settings saved.")
+                ui.attempt(lambda: orgs.update_organisation(
+                    con, org.id, name, int(days) if days is not None else 0),
+                    errors, success="Settings saved.")
 
     create_form(con)
     demo_form(con)

@@ -37,15 +37,12 @@ def render() -> None:
     cols[1].metric("Teams", len(teams))
     cols[2].metric("Former staff on record", len(staff) - len(active))
 
-    tabs = st.tabs(["Staff list", "Add or edit a person", "Teams", "Import from HR"])
-    with tabs[0]:
-        _staff_list(staff, teams, today)
-    with tabs[1]:
-        _edit_person(con, org.id, staff, teams)
-    with tabs[2]:
-        _teams(con, org.id, teams, staff)
-    with tabs[3]:
-        _import(con, org.id)
+    ui.show_tabs("people_tab", {
+        "Staff list": lambda: _staff_list(staff, teams, today),
+        "Add or edit a person": lambda: _edit_person(con, org.id, staff, teams),
+        "Teams": lambda: _teams(con, org.id, teams, staff),
+        "Import from HR": lambda: _import(con, org.id),
+    })
 
 
 def _staff_list(staff: list[Employee], teams: list[Team], today: date) -> None:
@@ -85,22 +82,20 @@ def _person_fields(prefix: str, current: Employee | None,
                             max_chars=80)
     errors.slot("team", "role")
     left, right = st.columns(2)
-    hire = left.date_input("Hire date", value=c.hire_date if c else None,
-                           key=f"{prefix}_hire", format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+    hire = ui.date_field(left, "Hire date", c.hire_date if c else None, f"{prefix}_hire")
     manager = right.text_input("Manager's employee number", value=c.manager_number if c else "",
                                key=f"{prefix}_manager", max_chars=40)
     errors.slot("hire_date", "manager_number")
     a, b, d = st.columns(3)
-    leave = a.date_input("Leave date (last day employed)", value=c.leave_date if c else None,
-                         key=f"{prefix}_leave", format="YYYY-MM-DD", min_value=date(1950, 1, 1))
+    leave = ui.date_field(a, "Leave date (last day employed)", c.leave_date if c else None,
+                          f"{prefix}_leave")
     kinds = [None, *LEAVE_KINDS]
     kind = b.selectbox("Leaving was", kinds, format_func=lambda k: k or "—",
                        index=kinds.index(c.leave_kind) if c else 0, key=f"{prefix}_kind")
     reason = d.text_input("Reason for leaving", value=c.leave_reason if c else "",
                           key=f"{prefix}_reason", max_chars=300)
     errors.slot("leave_date", "leave_kind", "leave_reason")
-    data = EmployeeInput(number, name, team_id, hire if isinstance(hire, date) else None, role,
-                         manager, leave if isinstance(leave, date) else None, kind, reason)
+    data = EmployeeInput(number, name, team_id, hire, role, manager, leave, kind, reason)
     return data, errors
 
 
@@ -112,12 +107,13 @@ def _edit_person(con: Connection, org_id: int, staff: list[Employee], teams: lis
     chosen = st.selectbox("Person", [None, *by_id], format_func=lambda i: "New person…"
                           if i is None else by_id[i].label, key="person_choice")
     if chosen is None:
+        keys = ui.FormKeys("person_new")
         with st.form("person_add"):
-            data, errors = _person_fields("person_new", None, teams)
+            data, errors = _person_fields(keys.prefix, None, teams)
             if st.form_submit_button("Add person", type="primary"):
                 def add() -> None:
                     people.add_employee(con, org_id, data)
-                    ui.forget("person_new_")
+                    keys.renew()
                 ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
         return
     person = by_id[chosen]
@@ -138,25 +134,32 @@ def _teams(con: Connection, org_id: int, teams: list[Team], staff: list[Employee
     if teams:
         st.dataframe([{"Team": t.name, "Current staff": counts[t.id]} for t in teams],
                      hide_index=True, key="teams_table")
+    keys = ui.FormKeys("team_new")
     with st.form("team_add"):
         errors = ui.FieldErrors()
-        name = st.text_input("New team", key="team_new_name", max_chars=80)
+        name = st.text_input("New team", key=keys("name"), max_chars=80)
         errors.slot("team")
         if st.form_submit_button("Add team"):
-            ui.attempt(lambda: people.add_team(con, org_id, name), errors,
-                       success=f"Added the team {name.strip()}.")
+            def add() -> None:
+                people.add_team(con, org_id, name)
+                keys.renew()
+            ui.attempt(add, errors, success=f"Added the team {name.strip()}.")
     if teams:
         names = {t.id: t.name for t in teams}
+        change = ui.FormKeys("team_change")
         with st.form("team_change"):
             errors = ui.FieldErrors()
             team_id = st.selectbox("Team", list(names), format_func=names.__getitem__,
                                    key="team_change_choice")
-            new_name = st.text_input("Rename to", key="team_rename", max_chars=80)
+            new_name = st.text_input("Rename to", key=change("rename"), max_chars=80)
             errors.slot("team")
             rename, delete = st.columns(2)
             if rename.form_submit_button("Rename"):
-                ui.attempt(lambda: people.rename_team(con, org_id, team_id, new_name), errors,
-                           success="Team renamed.")
+                def do_rename() -> None:
+                    people.rename_team(con, org_id, team_id, new_name)
+                    change.renew()
+                ui.attempt(do_rename, errors,
+                           success=f"Renamed {names[team_id]} to {new_name.strip()}.")
             if delete.form_submit_button("Delete team"):
                 ui.attempt(lambda: people.delete_team(con, org_id, team_id), errors,
                            success="Team deleted.")
@@ -218,7 +221,6 @@ def _import(con: Connection, org_id: int) -> None:
 
         def run() -> None:
             written = import_employees(con, org_id, preview, progress=show)
-            ui.forget(f"map_{uploaded.file_id}")
             done("import_file")
             ui.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} updated.")
 

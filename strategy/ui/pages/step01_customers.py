@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from strategy import customers
+from strategy import customers, people
 from strategy.customers import Segment, SegmentInput
 from strategy.db import Connection
 from strategy.steps import step
@@ -18,7 +18,7 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
                   current: Segment | None) -> tuple[SegmentInput, ui.FieldErrors]:
     """The fields of a segment inside the caller's form; keys start with ``prefix``."""
     errors = ui.FieldErrors()
-    teams = customers.known_teams(con, org_id)
+    teams = [t.name for t in people.list_teams(con, org_id)]
     c = current
     name = st.text_input("Segment name", value=c.name if c else "", key=f"{prefix}_name",
                          max_chars=120)
@@ -32,7 +32,7 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
                                key=f"{prefix}_description", height=80)
     errors.slot("description")
     left, right = st.columns(2)
-    size = left.number_input("Size", min_value=0, value=c.size if c else None, step=1,
+    size = left.number_input("Size", value=c.size if c else None, step=1,
                              key=f"{prefix}_size", placeholder="How many?")
     size_unit = right.selectbox("Counted in", SIZE_UNITS,
                                 index=SIZE_UNITS.index(c.size_unit) if c else 0,
@@ -42,14 +42,15 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
     value_level = left.selectbox("Value to the organisation", VALUE_LEVELS,
                                  index=VALUE_LEVELS.index(c.value_level) if c else 2,
                                  key=f"{prefix}_value_level")
-    annual_value = right.number_input("Annual value (optional)", min_value=0.0,
+    annual_value = right.number_input("Annual value (optional)",
                                       value=c.annual_value if c else None, step=1000.0,
                                       key=f"{prefix}_annual_value", format="%.0f")
     errors.slot("value_level", "annual_value")
-    serving = st.multiselect("Teams that serve them", sorted(set(teams) | set(c.serving_teams
-                             if c else [])), default=c.serving_teams if c else [],
-                             accept_new_options=True, key=f"{prefix}_teams",
-                             help="Pick a team or type a new team's name.")
+    serving = st.multiselect("Teams that serve them", teams,
+                             default=[t for t in c.serving_teams if t in teams] if c else [],
+                             key=f"{prefix}_teams", placeholder="Choose the teams",
+                             help="The organisation's teams, as under People and teams. A team "
+                                  "missing here can be added below the form.")
     errors.slot("serving_teams")
     channels = st.multiselect("Channels they use", CHANNELS, default=c.channels if c else [],
                               key=f"{prefix}_channels")
@@ -89,40 +90,66 @@ def render() -> None:
         st.info("No segments yet. Start with the customers who buy from you, then add the "
                 "colleagues who depend on your team's work.")
 
-    add_tab, edit_tab = st.tabs(["Add a segment", "Edit or delete"])
-    with add_tab, st.form("segment_add", clear_on_submit=False):
-        data, errors = _segment_form(con, org.id, "segment_new", None)
+    ui.show_tabs("customers_tab", {
+        "Add a segment": lambda: _add(con, org.id),
+        "Edit or delete": lambda: _edit(con, org.id, segments),
+    })
+
+
+def _add(con: Connection, org_id: int) -> None:
+    keys = ui.FormKeys("segment_new")
+    with st.form("segment_add"):
+        data, errors = _segment_form(con, org_id, keys.prefix, None)
         if st.form_submit_button("Add segment", type="primary"):
             def add() -> None:
-                customers.add_segment(con, org.id, data)
-                for key in [k for k in st.session_state if str(k).startswith("segment_new_")]:
-                    del st.session_state[key]
+                customers.add_segment(con, org_id, data)
+                keys.renew()
             ui.attempt(add, errors, success=f"Added the segment “{data.name.strip()}”.")
+    _add_team(con, org_id)
 
-    with edit_tab:
-        if not segments:
-            st.caption("Add a segment first.")
-            return
-        by_id = {s.id: s for s in segments}
-        chosen = st.selectbox("Segment", list(by_id), format_func=lambda i: by_id[i].name,
-                              key="segment_edit_choice")
-        segment = by_id[chosen]
-        edit = ui.EditSession(f"segment_edit_{segment.id}", segment.version)
-        with st.form(f"segment_edit_form_{segment.id}"):
-            data, errors = _segment_form(con, org.id, edit.prefix, segment)
-            if st.form_submit_button("Save changes", type="primary"):
-                def save() -> None:
-                    customers.update_segment(con, org.id, segment.id, edit.started_from, data)
-                    edit.restart()
-                ui.attempt(save, errors, success="Segment saved.")
-        edit.offer_reload("segment")
-        with st.popover("Delete this segment", icon=":material/delete:"):
-            lost = customers.dependents(con, org.id, segment.id)
-            st.write(f"Delete {ui.md(segment.name)}"
-                     + (f" and its {lost} needs assessments?" if lost else "?"))
-            if st.button("Yes, delete", key=f"segment_delete_{segment.id}", type="primary"):
-                ui.attempt(lambda: customers.delete_segment(con, org.id, segment.id),
-                           success=f"Deleted “{segment.name}”.")
+
+def _add_team(con: Connection, org_id: int) -> None:
+    """A team missing from the list is added here, without leaving the segment."""
+    keys = ui.FormKeys("segment_team_new")
+    with st.popover("Add a team", icon=":material/group_add:"), st.form("segment_team_add"):
+        errors = ui.FieldErrors()
+        name = st.text_input("Team name", key=keys("name"), max_chars=80,
+                             help="It joins the organisation's teams under People and "
+                                  "teams.")
+        errors.slot("team")
+        if st.form_submit_button("Add team"):
+            def add() -> None:
+                people.add_team(con, org_id, name)
+                keys.renew()
+            ui.attempt(add, errors, success=f"Added the team {name.strip()}: choose it "
+                                            "for the segment.")
+
+
+def _edit(con: Connection, org_id: int, segments: list[Segment]) -> None:
+    if not segments:
+        st.caption("Add a segment first.")
+        return
+    by_id = {s.id: s for s in segments}
+    chosen = st.selectbox("Segment", list(by_id), format_func=lambda i: by_id[i].name,
+                          key="segment_edit_choice")
+    segment = by_id[chosen]
+    edit = ui.EditSession(f"segment_edit_{segment.id}", segment.version)
+    with st.form(f"segment_edit_form_{segment.id}"):
+        data, errors = _segment_form(con, org_id, edit.prefix, segment)
+        if st.form_submit_button("Save changes", type="primary"):
+            def save() -> None:
+                customers.update_segment(con, org_id, segment.id, edit.started_from, data)
+                edit.restart()
+            ui.attempt(save, errors, success="Segment saved.")
+    edit.offer_reload("segment")
+    _add_team(con, org_id)
+    with st.popover("Delete this segment", icon=":material/delete:"):
+        lost = customers.dependents(con, org_id, segment.id)
+        st.write(f"Delete {ui.md(segment.name)}"
+                 + (f" and its {lost} needs assessments?" if lost else "?"))
+        if st.button("Yes, delete", key=f"segment_delete_{segment.id}", type="primary"):
+            ui.attempt(lambda: customers.delete_segment(con, org_id, segment.id),
+                       success=f"Deleted “{segment.name}”.")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from strategy import customers, needs
+from strategy.customers import Segment
+from strategy.db import Connection
 from strategy.needs import Assessment, AssessmentInput
 from strategy.steps import step
 from strategy.ui import context as ui
@@ -97,93 +99,108 @@ def render() -> None:
                  for i, a in enumerate(ranked, start=1)],
                 hide_index=True, width="stretch", height=560, key="needs_priorities")
 
-    add_tab, expect_tab, history_tab, quality_tab = st.tabs(
-        ["Record an assessment", "Expectations and choice", "All assessments",
-         "Custom qualities"])
-
     by_id = {s.id: s for s in segments}
-    with add_tab, st.form("assessment_add"):
+    ui.show_tabs("needs_tab", {
+        "Record an assessment": lambda: _record(con, org.id, by_id, today),
+        "Expectations and choice": lambda: _expectations(con, org.id, by_id),
+        "All assessments": lambda: _history(con, org.id, all_rows),
+        "Custom qualities": lambda: _qualities(con, org.id),
+    })
+
+
+def _record(con: Connection, org_id: int, by_id: dict[int, Segment], today: date) -> None:
+    keys = ui.FormKeys("assessment")
+    with st.form("assessment_add"):
         errors = ui.FieldErrors()
         left, right = st.columns(2)
-        segment_id = left.selectbox("Segment", list(by_id), key="assessment_segment",
+        segment_id = left.selectbox("Segment", list(by_id), key=keys("segment"),
                                     format_func=lambda i: by_id[i].name)
-        quality = right.selectbox("Service quality", needs.qualities(con, org.id),
-                                  key="assessment_quality")
+        quality = right.selectbox("Service quality", needs.qualities(con, org_id),
+                                  key=keys("quality"))
         errors.slot("segment", "quality")
         left, right = st.columns(2)
         importance = left.slider("How important is it to them?", 1, 5, 4,
-                                 key="assessment_importance", help="1 = hardly, 5 = essential")
+                                 key=keys("importance"), help="1 = hardly, 5 = essential")
         performance = right.slider("How well do we deliver it today?", 1, 5, 3,
-                                   key="assessment_performance", help="1 = poorly, 5 = excellently")
+                                   key=keys("performance"), help="1 = poorly, 5 = excellently")
         errors.slot("importance", "performance")
         left, right = st.columns(2)
-        source = left.selectbox("Evidence", EVIDENCE_SOURCES, key="assessment_source",
+        source = left.selectbox("Evidence", EVIDENCE_SOURCES, key=keys("source"),
                                 help="Choose “assumption” only if nobody asked; it will be "
                                      "flagged until someone does.")
-        asked_on = right.date_input("Date asked", value=today, max_value=today,
-                                    key="assessment_date", format="YYYY-MM-DD")
+        asked_on = ui.date_field(right, "Date asked", today, keys("date"))
         errors.slot("source", "asked_on")
-        notes = st.text_area("Notes", key="assessment_notes", height=70,
+        notes = st.text_area("Notes", key=keys("notes"), height=70,
                              placeholder="Sample size, who was asked, what they said")
         errors.slot("notes")
         if st.form_submit_button("Save assessment", type="primary"):
             data = AssessmentInput(segment_id, quality, importance, performance, source,
-                                   asked_on if isinstance(asked_on, date) else None, notes)
-            ui.attempt(lambda: needs.add_assessment(con, org.id, data), errors,
-                       success=f"Saved: {by_id[segment_id].name} – {quality}.")
+                                   asked_on, notes)
 
-    with expect_tab:
-        chosen = st.selectbox("Segment", list(by_id), key="expect_segment",
-                              format_func=lambda i: by_id[i].name)
-        segment = by_id[chosen]
-        edit = ui.EditSession(f"expect_{segment.id}", segment.version)
-        prefix = edit.prefix
-        with st.form(f"expect_{segment.id}_form"):
-            errors = ui.FieldErrors()
-            factors = st.multiselect("What shapes their expectations", EXPECTATION_FACTORS,
-                                     default=segment.expectation_factors, key=f"{prefix}_factors")
-            errors.slot("expectation_factors")
-            notes = st.text_area("How", value=segment.expectation_notes, key=f"{prefix}_notes",
-                                 height=70)
-            errors.slot("expectation_notes")
-            reasons = st.multiselect("Why they choose us", CHOICE_REASONS,
-                                     default=segment.choice_reasons, key=f"{prefix}_reasons")
-            errors.slot("choice_reasons")
-            if st.form_submit_button("Save", type="primary"):
-                def save() -> None:
-                    customers.update_expectations(con, org.id, segment.id, edit.started_from,
-                                                  list(factors), notes, list(reasons))
-                    edit.restart()
-                ui.attempt(save, errors, success="Saved.")
-        edit.offer_reload("segment")
+            def add() -> None:
+                needs.add_assessment(con, org_id, data)
+                keys.renew()
+            ui.attempt(add, errors, success=f"Saved: {by_id[segment_id].name} – {quality}.")
 
-    with history_tab:
-        if not all_rows:
-            st.caption("No assessments yet.")
-        else:
-            st.dataframe(
-                [{"Asked": a.asked_on, "Segment": a.segment, "Quality": a.quality,
-                  "Importance": a.importance, "Performance": a.performance, "Gap": a.gap,
-                  "Evidence": a.source, "Notes": a.notes,
-                  "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
-                 for a in all_rows],
-                hide_index=True, width="stretch", key="needs_history")
-            labels = {a.id: f"{a.asked_on} · {a.segment} · {a.quality}" for a in all_rows}
-            doomed = st.selectbox("Delete an assessment entered by mistake", list(labels),
-                                  format_func=labels.__getitem__, index=None,
-                                  key="assessment_delete_choice")
-            if doomed is not None and st.button("Delete it", key="assessment_delete"):
-                ui.attempt(lambda: needs.delete_assessment(con, org.id, doomed),
-                           success="Assessment deleted.")
 
-    with quality_tab, st.form("quality_add"):
+def _expectations(con: Connection, org_id: int, by_id: dict[int, Segment]) -> None:
+    chosen = st.selectbox("Segment", list(by_id), key="expect_segment",
+                          format_func=lambda i: by_id[i].name)
+    segment = by_id[chosen]
+    edit = ui.EditSession(f"expect_{segment.id}", segment.version)
+    prefix = edit.prefix
+    with st.form(f"expect_{segment.id}_form"):
+        errors = ui.FieldErrors()
+        factors = st.multiselect("What shapes their expectations", EXPECTATION_FACTORS,
+                                 default=segment.expectation_factors, key=f"{prefix}_factors")
+        errors.slot("expectation_factors")
+        notes = st.text_area("How", value=segment.expectation_notes, key=f"{prefix}_notes",
+                             height=70)
+        errors.slot("expectation_notes")
+        reasons = st.multiselect("Why they choose us", CHOICE_REASONS,
+                                 default=segment.choice_reasons, key=f"{prefix}_reasons")
+        errors.slot("choice_reasons")
+        if st.form_submit_button("Save", type="primary"):
+            def save() -> None:
+                customers.update_expectations(con, org_id, segment.id, edit.started_from,
+                                              list(factors), notes, list(reasons))
+                edit.restart()
+            ui.attempt(save, errors, success="Saved.")
+    edit.offer_reload("segment")
+
+
+def _history(con: Connection, org_id: int, all_rows: list[Assessment]) -> None:
+    if not all_rows:
+        st.caption("No assessments yet.")
+        return
+    st.dataframe(
+        [{"Asked": a.asked_on, "Segment": a.segment, "Quality": a.quality,
+          "Importance": a.importance, "Performance": a.performance, "Gap": a.gap,
+          "Evidence": a.source, "Notes": a.notes,
+          "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
+         for a in all_rows],
+        hide_index=True, width="stretch", key="needs_history")
+    labels = {a.id: f"{a.asked_on} · {a.segment} · {a.quality}" for a in all_rows}
+    doomed = st.selectbox("Delete an assessment entered by mistake", list(labels),
+                          format_func=labels.__getitem__, index=None,
+                          key="assessment_delete_choice")
+    if doomed is not None and st.button("Delete it", key="assessment_delete"):
+        ui.attempt(lambda: needs.delete_assessment(con, org_id, doomed),
+                   success="Assessment deleted.")
+
+
+def _qualities(con: Connection, org_id: int) -> None:
+    keys = ui.FormKeys("quality")
+    with st.form("quality_add"):
         st.caption("Add a quality your customers name that is not on the standard list.")
         errors = ui.FieldErrors()
-        name = st.text_input("Quality", key="quality_name", max_chars=60)
+        name = st.text_input("Quality", key=keys("name"), max_chars=60)
         errors.slot("quality")
         if st.form_submit_button("Add quality"):
-            ui.attempt(lambda: needs.add_quality(con, org.id, name), errors,
-                       success=f"Added the quality “{name.strip()}”.")
+            def add() -> None:
+                needs.add_quality(con, org_id, name)
+                keys.renew()
+            ui.attempt(add, errors, success=f"Added the quality “{name.strip()}”.")
 
 
 if __name__ == "__main__":

@@ -19,16 +19,16 @@ def render() -> None:
     con = ui.db()
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
-    wall_tab, vision_tab, values_tab = st.tabs(
-        ["Brainstorm: “Customer service means …”", "Vision and customer story",
-         "Values and behaviours"])
-    with wall_tab:
-        _brainstorm(org.id)
-        _facilitator(con, org.id)
-    with vision_tab:
-        _vision(con, org.id)
-    with values_tab:
-        _values(con, org.id)
+    ui.show_tabs("vision_tab", {
+        "Brainstorm: “Customer service means …”": lambda: _wall(org.id),
+        "Vision and customer story": lambda: _vision(con, org.id),
+        "Values and behaviours": lambda: _values(con, org.id),
+    })
+
+
+def _wall(org_id: int) -> None:
+    _brainstorm(org_id)
+    _facilitator(org_id)
 
 
 def _vision(con: Connection, org_id: int) -> None:
@@ -78,31 +78,39 @@ def _values(con: Connection, org_id: int) -> None:
                     ui.attempt(partial(vision.delete_behaviour, con, org_id, behaviour_id))
 
     left, right = st.columns(2)
+    value_keys = ui.FormKeys("value")
     with left, st.form("value_add"):
         st.markdown("**Add a value**")
         errors = ui.FieldErrors()
-        name = st.text_input("Value", key="value_name", max_chars=80)
+        name = st.text_input("Value", key=value_keys("name"), max_chars=80)
         errors.slot("value_name")
-        description = st.text_input("What it means", key="value_description", max_chars=600)
+        description = st.text_input("What it means", key=value_keys("description"),
+                                    max_chars=600)
         errors.slot("value_description")
         if st.form_submit_button("Add value"):
-            ui.attempt(lambda: vision.add_value(con, org_id, name, description), errors,
-                       success=f"Added the value “{name.strip()}”.")
+            def add_value() -> None:
+                vision.add_value(con, org_id, name, description)
+                value_keys.renew()
+            ui.attempt(add_value, errors, success=f"Added the value “{name.strip()}”.")
+    behaviour_keys = ui.FormKeys("behaviour")
     with right, st.form("behaviour_add"):
         st.markdown("**Add a behaviour**")
         errors = ui.FieldErrors()
         names = {v.id: v.name for v in values}
+        # The value chosen stays chosen after an add: several behaviours often follow.
         value_id = st.selectbox("For the value", list(names), format_func=names.__getitem__,
                                 key="behaviour_value", placeholder="Add a value first")
-        behaviour = st.text_input("Behaviour that expresses it", key="behaviour_text",
+        behaviour = st.text_input("Behaviour that expresses it", key=behaviour_keys("text"),
                                   max_chars=300)
         errors.slot("behaviour")
         if st.form_submit_button("Add behaviour"):
             if value_id is None:
                 st.error("Add a value first, then the behaviours that express it.")
             else:
-                ui.attempt(lambda: vision.add_behaviour(con, org_id, value_id, behaviour),
-                           errors, success="Behaviour added.")
+                def add_behaviour() -> None:
+                    vision.add_behaviour(con, org_id, value_id, behaviour)
+                    behaviour_keys.renew()
+                ui.attempt(add_behaviour, errors, success="Behaviour added.")
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -116,17 +124,19 @@ def _brainstorm(org_id: int) -> None:
     if not me:
         st.info("Enter your name in the sidebar to add answers and vote.",
                 icon=":material/badge:")
-    # Not cleared on submit: an answer that cannot be added yet stays in the box.
+    # Not cleared on submit: an answer that cannot be added yet stays in the box; an
+    # answer that is added leaves it empty for the next one.
+    keys = ui.FormKeys("brainstorm")
     with st.form("brainstorm_add"):
         errors = ui.FieldErrors()
-        text = st.text_input("Customer service means …", key="brainstorm_text", max_chars=280)
+        text = st.text_input("Customer service means …", key=keys("text"), max_chars=280)
         errors.slot("entry", "author")
         if st.form_submit_button("Add to the wall", type="primary"):
             if not me:
                 st.error("Enter your name in the sidebar first, so others see who wrote it.")
             elif ui.attempt(partial(vision.add_entry, con, org_id, me, text), errors,
                             rerun=False):
-                ui.forget("brainstorm_text")
+                keys.renew()
                 ui.rerun_fragment()
     entries = vision.list_entries(con, org_id)
     if not entries:
@@ -153,13 +163,17 @@ def _brainstorm(org_id: int) -> None:
 
 
 
-def _facilitator(con: Connection, org_id: int) -> None:
-    """Tools for whoever runs the workshop; outside the refreshing wall so a
-    choice in progress is not disturbed by the wall's updates."""
+@st.fragment(run_every=REFRESH_SECONDS)
+def _facilitator(org_id: int) -> None:
+    """Tools for whoever runs the workshop. They refresh on their own, like the wall,
+    so they appear with the first answer and offer every new one; a choice in
+    progress survives the refresh because every widget has a key."""
+    con = ui.db()
     entries = vision.list_entries(con, org_id)
     if not entries:
         return
-    with st.expander("Facilitator: merge duplicates, adopt into the vision"):
+    with st.expander("Facilitator: merge duplicates, adopt into the vision",
+                     key="facilitator_tools", on_change="rerun"):
         labels = {e.id: f"{e.text} ({e.author})" for e in entries}
         keep = st.selectbox("Keep this answer", list(labels), format_func=labels.__getitem__,
                             key="merge_keep")

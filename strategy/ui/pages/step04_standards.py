@@ -99,37 +99,41 @@ def render() -> None:
     else:
         st.info("No standards yet. Start from the template library or write your own.")
 
-    tabs = st.tabs(["Add a standard", "Template library", "Edit or delete", "Communication log",
-                    "Phrase check"])
-    with tabs[0], st.form("standard_add"):
-        data, errors = _standard_form(con, org.id, "standard_new", None)
+    ui.show_tabs("standards_tab", {
+        "Add a standard": lambda: _add(con, org.id),
+        "Template library": lambda: _templates(con, org.id, register),
+        "Edit or delete": lambda: _edit(con, org.id, register),
+        "Communication log": lambda: _communications(con, org.id, register),
+        "Phrase check": lambda: _phrase_check(register),
+    })
+
+
+def _add(con: Connection, org_id: int) -> None:
+    keys = ui.FormKeys("standard_new")
+    with st.form("standard_add"):
+        data, errors = _standard_form(con, org_id, keys.prefix, None)
         if st.form_submit_button("Add standard", type="primary"):
             def add() -> None:
-                standards.add_standard(con, org.id, data)
-                ui.forget("standard_new_")
+                standards.add_standard(con, org_id, data)
+                keys.renew()
             ui.attempt(add, errors, success=f"Added the standard “{data.title.strip()}”."
                        + _wording_note(data))
 
-    with tabs[1]:
-        _templates(con, org.id, register)
-    with tabs[2]:
-        _edit(con, org.id, register)
-    with tabs[3]:
-        _communications(con, org.id, register)
-    with tabs[4]:
-        st.caption("Checks wording against phrases that put customers off, and suggests "
-                   "better ones.")
-        labels = {s.id: s.title for s in register}
-        chosen = st.selectbox("Check a standard", list(labels), index=None,
-                              format_func=labels.__getitem__, key="phrase_standard",
-                              placeholder="Choose a standard, or paste text below")
-        if chosen is not None:
-            s = next(x for x in register if x.id == chosen)
-            show_phrase_check("\n".join(filter(None, [s.title, s.description, s.promise_text])),
-                              key="phrase_hits_standard")
-        text = st.text_area("Or paste any wording", key="phrase_text", height=100)
-        if text.strip():
-            show_phrase_check(text, key="phrase_hits_text")
+
+def _phrase_check(register: list[Standard]) -> None:
+    st.caption("Checks wording against phrases that put customers off, and suggests "
+               "better ones.")
+    labels = {s.id: s.title for s in register}
+    chosen = st.selectbox("Check a standard", list(labels), index=None,
+                          format_func=labels.__getitem__, key="phrase_standard",
+                          placeholder="Choose a standard, or paste text below")
+    if chosen is not None:
+        s = next(x for x in register if x.id == chosen)
+        show_phrase_check("\n".join(filter(None, [s.title, s.description, s.promise_text])),
+                          key="phrase_hits_standard")
+    text = st.text_area("Or paste any wording", key="phrase_text", height=100)
+    if text.strip():
+        show_phrase_check(text, key="phrase_hits_text")
 
 
 def _wording_note(data: StandardInput) -> str:
@@ -191,22 +195,23 @@ def _communications(con: Connection, org_id: int, register: list[Standard]) -> N
     audience = st.radio("Audience", AUDIENCES, horizontal=True, key="comm_audience",
                         format_func=lambda a: "Staff (internal)" if a == "internal"
                         else "Customers (external)")
+    keys = ui.FormKeys("comm")
     with st.form("communication_add"):
         errors = ui.FieldErrors()
         standard_id = st.selectbox("Standard", list(labels), format_func=labels.__getitem__,
-                                   key="comm_standard")
+                                   key=keys("standard"))
         left, right = st.columns(2)
-        method = left.selectbox("How", COMMUNICATION_METHODS[audience], key="comm_method")
-        today = date.today()
-        when = right.date_input("When", value=today, max_value=today, key="comm_date",
-                                format="YYYY-MM-DD")
+        method = left.selectbox("How", COMMUNICATION_METHODS[audience], key=keys("method"))
+        when = ui.date_field(right, "When", date.today(), keys("date"))
         errors.slot("method", "communicated_on", "audience")
-        note = st.text_input("Note", key="comm_note", max_chars=500)
+        note = st.text_input("Note", key=keys("note"), max_chars=500)
         errors.slot("note")
         if st.form_submit_button("Record communication", type="primary"):
-            ui.attempt(lambda: standards.add_communication(
-                con, org_id, standard_id, when if isinstance(when, date) else None, audience,
-                method, note), errors, success="Communication recorded.")
+            def add() -> None:
+                standards.add_communication(con, org_id, standard_id, when, audience, method,
+                                            note)
+                keys.renew()
+            ui.attempt(add, errors, success="Communication recorded.")
     log = standards.list_communications(con, org_id)
     period = ui.period()
     st.caption(f"{sum(period.contains(c.communicated_on) for c in log)} communications in "

@@ -9,9 +9,11 @@ import streamlit as st
 from strategy import accountability, people, standards
 from strategy.accountability import ObservationInput
 from strategy.db import Connection
+from strategy.errors import ValidationError
 from strategy.periods import Quarter
 from strategy.steps import step
 from strategy.ui import context as ui
+from strategy.wording import counted
 
 STEP = step("accountability")
 
@@ -45,18 +47,13 @@ def render() -> None:
     cols[3].metric(f"Compliance in {period}", f"{100 * met / total:.0f}%" if total else "no data",
                    help=f"{met} of {total} observations met the standard")
 
-    tabs = st.tabs(["Owners view", "Compliance", "Record an observation", "Acknowledgements",
-                    "Owners and teams"])
-    with tabs[0]:
-        _owners(owned, period, target)
-    with tabs[1]:
-        _compliance(con, org.id, period, target)
-    with tabs[2]:
-        _observe(con, org.id, register, staff, period)
-    with tabs[3]:
-        _acknowledge(con, org.id, register, staff)
-    with tabs[4]:
-        _assign(con, org.id, register, staff, assigned)
+    ui.show_tabs("accountability_tab", {
+        "Owners view": lambda: _owners(owned, period, target),
+        "Compliance": lambda: _compliance(con, org.id, period, target),
+        "Record an observation": lambda: _observe(con, org.id, register, staff, period),
+        "Acknowledgements": lambda: _acknowledge(con, org.id, register, staff),
+        "Owners and teams": lambda: _assign(con, org.id, register, staff, assigned),
+    })
 
 
 def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: float) -> None:
@@ -68,7 +65,7 @@ def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: 
     for owner in sorted({o.owner for o in owned}):
         mine = [o for o in owned if o.owner == owner]
         attention = sum(o.below_target or o.unobserved for o in mine)
-        with st.expander(f"{ui.md(owner)} · {len(mine)} standards"
+        with st.expander(f"{ui.md(owner)} · {counted(len(mine), 'standard')}"
                          + (f" · {attention} need attention" if attention else ""),
                          expanded=bool(attention)):
             st.dataframe(
@@ -81,12 +78,17 @@ def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: 
 def _compliance(con: Connection, org_id: int, period: Quarter, target: float) -> None:
     with st.form("compliance_target_form"):
         errors = ui.FieldErrors()
-        new_target = st.number_input("Compliance target (%)", min_value=1.0, max_value=100.0,
-                                     value=target, step=1.0, key="compliance_target")
+        new_target = st.number_input("Compliance target (%)", value=target, step=1.0,
+                                     key="compliance_target", help="Above 0, at most 100.")
         errors.slot("compliance_target")
         if st.form_submit_button("Save target"):
-            ui.attempt(lambda: accountability.set_compliance_target(con, org_id, new_target),
-                       errors, success="Compliance target saved.")
+            if new_target is None:
+                errors.show(ValidationError({"compliance_target": "Enter the target: a "
+                                                                  "percentage above 0."}))
+            else:
+                ui.attempt(lambda: accountability.set_compliance_target(con, org_id,
+                                                                        new_target),
+                           errors, success="Compliance target saved.")
     for by, label in (("standard", "Standard"), ("team", "Team"), ("owner", "Owner")):
         rows = accountability.compliance(con, org_id, period, by)
         st.markdown(f"**By {label.lower()}**")
@@ -107,34 +109,35 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
     titles = {s.id: s.title for s in register}
     teams = {t.id: t.name for t in people.list_teams(con, org_id)}
     names = {e.id: e.label for e in staff}
+    keys = ui.FormKeys("obs")
     with st.form("observation_add"):
         errors = ui.FieldErrors()
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
-                                   key="obs_standard")
+                                   key=keys("standard"))
         left, right = st.columns(2)
-        today = date.today()
-        observed_on = left.date_input("Observed on", value=today, max_value=today,
-                                      key="obs_date", format="YYYY-MM-DD")
-        observer = right.text_input("Observer", value=ui.participant(), key="obs_observer",
+        observed_on = ui.date_field(left, "Observed on", date.today(), keys("date"))
+        observer = right.text_input("Observer", value=ui.participant(), key=keys("observer"),
                                     max_chars=120)
         errors.slot("observed_on", "observer")
         left, right = st.columns(2)
         team_id = left.selectbox("Team observed", list(teams), format_func=teams.__getitem__,
-                                 index=None, key="obs_team", placeholder="Choose a team")
+                                 index=None, key=keys("team"), placeholder="Choose a team")
         employee_id = right.selectbox("or the person observed", list(names),
                                       format_func=names.__getitem__, index=None,
-                                      key="obs_employee", placeholder="(optional)")
+                                      key=keys("employee"), placeholder="(optional)")
         errors.slot("team", "employee")
         met = st.radio("Was the standard met?", ["Met", "Not met"], horizontal=True,
-                       key="obs_met") == "Met"
-        note = st.text_input("Note", key="obs_note", max_chars=500)
+                       key=keys("met")) == "Met"
+        note = st.text_input("Note", key=keys("note"), max_chars=500)
         errors.slot("note")
-        reason = ui.reason_field(con, org_id, "obs_reason", errors)
+        reason = ui.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Record observation", type="primary"):
-            ui.attempt(lambda: accountability.add_observation(con, org_id, ObservationInput(
-                standard_id, observed_on if isinstance(observed_on, date) else None, observer,
-                met, team_id, employee_id, note), reason=reason), errors,
-                success="Observation recorded.")
+            def add() -> None:
+                accountability.add_observation(con, org_id, ObservationInput(
+                    standard_id, observed_on, observer, met, team_id, employee_id, note),
+                    reason=reason)
+                keys.renew()
+            ui.attempt(add, errors, success="Observation recorded.")
     rows = accountability.list_observations(con, org_id, period)
     st.caption(f"{len(rows)} observations in {period}.")
     if rows:
@@ -159,21 +162,20 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
                 min_value=0, max_value=100, format="%.0f%%")})
     titles = {s.id: s.title for s in register}
     names = {e.id: e.label for e in staff}
+    keys = ui.FormKeys("ack")
     with st.form("ack_add"):
         errors = ui.FieldErrors()
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
-                                   key="ack_standard")
+                                   key=keys("standard"))
         who = st.multiselect("Who acknowledged it", list(names), format_func=names.__getitem__,
-                             key="ack_employees")
+                             key=keys("employees"))
         errors.slot("employees")
-        today = date.today()
-        on = st.date_input("On", value=today, max_value=today, key="ack_date",
-                           format="YYYY-MM-DD")
+        on = ui.date_field(st, "On", date.today(), keys("date"))
         errors.slot("acknowledged_on")
         if st.form_submit_button("Record acknowledgements", type="primary"):
             def record() -> None:
-                added = accountability.acknowledge(con, org_id, standard_id, list(who),
-                                                   on if isinstance(on, date) else None)
+                added = accountability.acknowledge(con, org_id, standard_id, list(who), on)
+                keys.renew()
                 ui.flash(f"{added} new acknowledgements recorded"
                          + (f"; {len(who) - added} were already on record." if added < len(who)
                             else "."))

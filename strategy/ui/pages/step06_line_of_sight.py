@@ -3,6 +3,7 @@ model."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, fields
 
 import altair as alt
@@ -15,6 +16,7 @@ from strategy.impact import ASSUMPTION_NOTES, Assumptions, Inputs
 from strategy.periods import Quarter
 from strategy.steps import step
 from strategy.ui import context as ui
+from strategy.wording import counted
 
 STEP = step("line-of-sight")
 
@@ -24,14 +26,11 @@ def render() -> None:
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
     period = ui.period()
-    sight_tab, links_tab, model_tab = st.tabs(
-        ["Each team's line of sight", "What each standard moves", f"Impact model ({period})"])
-    with sight_tab:
-        _sightlines(con, org.id, period)
-    with links_tab:
-        _links(con, org.id)
-    with model_tab:
-        _model(con, org.id, period)
+    ui.show_tabs("sight_tab", {
+        "Each team's line of sight": lambda: _sightlines(con, org.id, period),
+        "What each standard moves": lambda: _links(con, org.id),
+        "Impact model": lambda: _model(con, org.id, period),
+    })
 
 
 def _sightlines(con: Connection, org_id: int, period: Quarter) -> None:
@@ -43,7 +42,7 @@ def _sightlines(con: Connection, org_id: int, period: Quarter) -> None:
     team = st.selectbox("Team", teams, key="sight_team")
     mine = [line for line in lines if line.team == team]
     moved = sorted({r for line in mine for r in line.results})
-    st.markdown(f"**{ui.md(team)}** keeps {len(mine)} standards, which move: "
+    st.markdown(f"**{ui.md(team)}** keeps {counted(len(mine), 'standard')}, which move: "
                 + (", ".join(moved) if moved else "no linked results yet") + ".")
     st.dataframe(
         [{"Standard": line.standard, "Moves": ", ".join(line.results) or "—",
@@ -77,7 +76,20 @@ def _links(con: Connection, org_id: int) -> None:
                   for s in register], hide_index=True, width="stretch", key="links_table")
 
 
+def _figure(entered: float | None) -> float:
+    # An emptied field is not a number: the model's check refuses it beside the field
+    # ("Enter a number of zero or more") instead of saving a zero nobody typed.
+    return math.nan if entered is None else float(entered)
+
+
+def _whole(entered: float | None) -> int:
+    if entered is None or entered != int(entered):
+        return -1  # refused by the model's check, like any negative count
+    return int(entered)
+
+
 def _model(con: Connection, org_id: int, period: Quarter) -> None:
+    st.caption(f"For {period}, the quarter chosen in the sidebar.")
     saved = impact.load(con, org_id, period)
     start = saved or impact.latest_before(con, org_id, period)
     inputs = start.inputs if start else Inputs(0, 0.0, 0, 0.0, 0.0)
@@ -89,17 +101,17 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
     with st.form(f"{key}_form"):
         errors = ui.FieldErrors()
         a, b, c = st.columns(3)
-        customers = a.number_input("Active customers", min_value=0, step=1,
+        customers = a.number_input("Active customers", step=1,
                                    value=inputs.active_customers, key=f"{key}_customers")
-        value = b.number_input("Annual value per customer", min_value=0.0, step=10.0,
+        value = b.number_input("Annual value per customer", step=10.0,
                                value=inputs.value_per_customer, key=f"{key}_value")
-        cost = c.number_input("Cost of winning a new customer", min_value=0.0, step=10.0,
+        cost = c.number_input("Cost of winning a new customer", step=10.0,
                               value=inputs.acquisition_cost, key=f"{key}_cost")
         errors.slot("active_customers", "value_per_customer", "acquisition_cost")
         a, b = st.columns(2)
-        complaints = a.number_input(f"Complaints in {period}", min_value=0, step=1,
+        complaints = a.number_input(f"Complaints in {period}", step=1,
                                     value=inputs.complaints, key=f"{key}_complaints")
-        quick = b.number_input("Complaints resolved quickly (%)", min_value=0.0, max_value=100.0,
+        quick = b.number_input("Complaints resolved quickly (%)",
                                step=5.0, value=inputs.quick_resolution_share * 100,
                                key=f"{key}_quick")
         errors.slot("complaints", "quick_resolution_share")
@@ -109,15 +121,15 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
                 label, note = ASSUMPTION_NOTES[f.name]
                 current = getattr(assumptions, f.name)
                 share = f.name in ("return_if_quick", "leave_for_indifference")
-                entered = st.number_input(label + (" (%)" if share else ""), min_value=0.0,
-                                          value=current * 100 if share else current,
-                                          key=f"{key}_{f.name}", help=note)
+                entered = _figure(st.number_input(label + (" (%)" if share else ""),
+                                                  value=current * 100 if share else current,
+                                                  key=f"{key}_{f.name}", help=note))
                 values[f.name] = entered / 100 if share else entered
             errors.slot(*ASSUMPTION_NOTES)
         reason = ui.reason_field(con, org_id, f"{key}_reason", errors)
         if st.form_submit_button("Save and calculate", type="primary"):
-            new_inputs = Inputs(int(customers), float(value), int(complaints), quick / 100,
-                                float(cost))
+            new_inputs = Inputs(_whole(customers), _figure(value), _whole(complaints),
+                                _figure(quick) / 100, _figure(cost))
             ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
                                            Assumptions(**values), reason),
                        errors, success=f"Impact model saved for {period}.")
@@ -147,7 +159,9 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
     ])
     st.altair_chart(
         alt.Chart(chart).mark_bar().encode(
-            y=alt.Y("Who:N", sort=None, title=None), x=alt.X("People:Q", title="People"),
+            y=alt.Y("Who:N", sort=None, title=None),
+            x=alt.X("People:Q", title="People", scale=ui.value_scale(chart["People"]),
+                    axis=alt.Axis(format=",.0f")),
             color=alt.Color("Group:N", legend=None), tooltip=["Who", "People"],
         ).properties(height=160),
         width="stretch", key="impact_chart")

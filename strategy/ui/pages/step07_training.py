@@ -29,36 +29,43 @@ def render() -> None:
     cols[1].metric("Overdue", len(late))
     cols[2].metric("Modules", len(modules))
 
-    tabs = st.tabs(["Coverage", "Overdue", "Record completions", "Modules and who takes them",
-                    "Language check"])
-    with tabs[0]:
-        rows = training.coverage(con, org.id, today)
-        if rows:
-            st.dataframe(
-                [{"Team": r.team, "Module": r.module, "Passed": r.covered.part,
-                  "Required": r.covered.whole, "Coverage %": r.covered.value} for r in rows],
-                hide_index=True, width="stretch", key="training_coverage",
-                column_config={"Coverage %": st.column_config.ProgressColumn(
-                    min_value=0, max_value=100, format="%.0f%%")})
-        else:
-            st.info("No module is required of anyone yet: say who takes each module.")
-    with tabs[1]:
-        if late:
-            st.dataframe([{"Person": o.employee, "Team": o.team, "Module": o.module,
-                           "Was due": o.due} for o in late],
-                         hide_index=True, width="stretch", key="training_overdue")
-        else:
-            st.success("No required training is overdue.", icon=":material/check:")
-    with tabs[2]:
-        _completions(con, org.id, modules)
-    with tabs[3]:
-        _modules(con, org.id, modules)
-    with tabs[4]:
-        st.caption("Paste a script, an email or a standard: phrases that put customers off are "
-                   "highlighted, with better wording.")
-        text = st.text_area("Text to check", key="language_text", height=160)
-        if text.strip():
-            show_phrase_check(text, key="language_hits")
+    ui.show_tabs("training_tab", {
+        "Coverage": lambda: _coverage(con, org.id, today),
+        "Overdue": lambda: _overdue(late),
+        "Record completions": lambda: _completions(con, org.id, modules),
+        "Modules and who takes them": lambda: _modules(con, org.id, modules),
+        "Language check": _language_check,
+    })
+
+
+def _coverage(con: Connection, org_id: int, today: date) -> None:
+    rows = training.coverage(con, org_id, today)
+    if rows:
+        st.dataframe(
+            [{"Team": r.team, "Module": r.module, "Passed": r.covered.part,
+              "Required": r.covered.whole, "Coverage %": r.covered.value} for r in rows],
+            hide_index=True, width="stretch", key="training_coverage",
+            column_config={"Coverage %": st.column_config.ProgressColumn(
+                min_value=0, max_value=100, format="%.0f%%")})
+    else:
+        st.info("No module is required of anyone yet: say who takes each module.")
+
+
+def _overdue(late: list[training.Overdue]) -> None:
+    if late:
+        st.dataframe([{"Person": o.employee, "Team": o.team, "Module": o.module,
+                       "Was due": o.due} for o in late],
+                     hide_index=True, width="stretch", key="training_overdue")
+    else:
+        st.success("No required training is overdue.", icon=":material/check:")
+
+
+def _language_check() -> None:
+    st.caption("Paste a script, an email or a standard: phrases that put customers off are "
+               "highlighted, with better wording.")
+    text = st.text_area("Text to check", key="language_text", height=160)
+    if text.strip():
+        show_phrase_check(text, key="language_hits")
 
 
 def _completions(con: Connection, org_id: int, modules: list[training.Module]) -> None:
@@ -67,26 +74,27 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module]) -
         return
     names = {m.id: m.name for m in modules}
     staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())}
+    keys = ui.FormKeys("completion")
     with st.form("completion_add"):
         errors = ui.FieldErrors()
+        # The module stays chosen after a save: completions of one course come in batches.
         module_id = st.selectbox("Module", list(names), format_func=names.__getitem__,
                                  key="completion_module")
         who = st.multiselect("Who completed it", list(staff), format_func=staff.__getitem__,
-                             key="completion_people")
+                             key=keys("people"))
         errors.slot("employees")
         a, b, c = st.columns(3)
-        today = date.today()
-        on = a.date_input("Completed on", value=today, max_value=today, key="completion_date",
-                          format="YYYY-MM-DD")
-        passed = b.radio("Result", ["Passed", "Not passed"], key="completion_passed",
+        on = ui.date_field(a, "Completed on", date.today(), keys("date"))
+        passed = b.radio("Result", ["Passed", "Not passed"], key=keys("passed"),
                          horizontal=True) == "Passed"
-        score = c.number_input("Score (optional, 0–100)", min_value=0.0, max_value=100.0,
-                               value=None, key="completion_score")
+        score = c.number_input("Score (optional, 0–100)", value=None, key=keys("score"))
         errors.slot("completed_on", "score")
         if st.form_submit_button("Record", type="primary"):
-            ui.attempt(lambda: training.record_completion(
-                con, org_id, module_id, list(who), on if isinstance(on, date) else None, passed,
-                score), errors, success="Completions recorded.")
+            def record() -> None:
+                training.record_completion(con, org_id, module_id, list(who), on, passed,
+                                           score)
+                keys.renew()
+            ui.attempt(record, errors, success="Completions recorded.")
     period = ui.period()
     rows = training.list_completions(con, org_id, period.start, period.end)
     st.caption(f"{len(rows)} completions in {period}.")
@@ -130,20 +138,23 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
                 ui.attempt(lambda: training.set_requirements(
                     con, org_id, module_id, list(chosen_teams), list(chosen_roles)),
                     success="Saved who must take the module.")
+    keys = ui.FormKeys("module")
     with st.form("module_add"):
         errors = ui.FieldErrors()
         a, b, c = st.columns([3, 2, 1])
-        name = a.text_input("New module", key="module_name", max_chars=120)
-        topic = b.text_input("Topic", key="module_topic", max_chars=60)
-        due = c.number_input("Due within (days)", min_value=1, max_value=3650, value=90,
-                             key="module_due")
+        name = a.text_input("New module", key=keys("name"), max_chars=120)
+        topic = b.text_input("Topic", key=keys("topic"), max_chars=60)
+        due = c.number_input("Due within (days)", value=90, step=1, key=keys("due"),
+                             help="From 1 to 3,650 days after the hire date.")
         errors.slot("module", "topic", "due_within_days")
-        description = st.text_area("What it covers", key="module_description", height=70)
+        description = st.text_area("What it covers", key=keys("description"), height=70)
         errors.slot("description")
         if st.form_submit_button("Add module"):
-            ui.attempt(lambda: training.add_module(con, org_id, name, topic, description,
-                                                   int(due)),
-                       errors, success=f"Added the module {name.strip()}.")
+            def add() -> None:
+                training.add_module(con, org_id, name, topic, description,
+                                    int(due) if due is not None else 0)
+                keys.renew()
+            ui.attempt(add, errors, success=f"Added the module {name.strip()}.")
 
 
 if __name__ == "__main__":

@@ -23,12 +23,10 @@ def render() -> None:
     con = ui.db()
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
-    workforce_tab, hiring_tab = st.tabs(["Headcount, turnover and retention",
-                                         "Hiring for attitude"])
-    with workforce_tab:
-        _workforce(con, org.id, ui.period())
-    with hiring_tab:
-        _hiring(con, org.id)
+    ui.show_tabs("people_step_tab", {
+        "Headcount, turnover and retention": lambda: _workforce(con, org.id, ui.period()),
+        "Hiring for attitude": lambda: _hiring(con, org.id),
+    })
 
 
 def _pct(value: float | None) -> float | None:
@@ -71,16 +69,20 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
     base = alt.Chart(long).encode(x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)))
     turnover = alt.layer(
         base.transform_filter("datum.Measure == 'Turnover %'").mark_line(point=True).encode(
-            y=alt.Y("Percent:Q", title="Turnover %"), tooltip=["Quarter", "Percent"]),
+            y=alt.Y("Percent:Q", title="Turnover %", scale=ui.value_scale(frame["Turnover %"])),
+            tooltip=["Quarter", "Percent"]),
         base.transform_filter("datum.Measure == 'Retention %'").mark_line(
             point=True, strokeDash=[4, 3], color="#8a8a8a").encode(
-            y=alt.Y("Percent:Q", title="Retention % (dashed)"), tooltip=["Quarter", "Percent"]),
+            y=alt.Y("Percent:Q", title="Retention % (dashed)",
+                    scale=ui.value_scale(frame["Retention %"])),
+            tooltip=["Quarter", "Percent"]),
     ).resolve_scale(y="independent").properties(title="Turnover and retention", height=260)
     flows = frame.melt(id_vars=["Quarter"], value_vars=["Hires", "Leavers (voluntary)",
                                                         "Leavers (involuntary)"],
                        var_name="Movement", value_name="People")
     bars = alt.Chart(flows).mark_bar().encode(
-        x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)), y=alt.Y("People:Q"),
+        x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("People:Q", scale=ui.value_scale(flows["People"]), axis=ui.COUNT_AXIS),
         color=alt.Color("Movement:N", legend=alt.Legend(orient="bottom", title=None)),
         xOffset="Movement:N", tooltip=["Quarter", "Movement", "People"]
     ).properties(title="Hires and leavers", height=260)
@@ -113,46 +115,52 @@ def _hiring(con: Connection, org_id: int) -> None:
                        "attitude than on technique.", icon=":material/balance:")
         st.dataframe([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
                       for c in criteria], hide_index=True, key="criteria_table")
+    keys = ui.FormKeys("criterion")
     with st.form("criterion_add"):
         errors = ui.FieldErrors()
         a, b, c = st.columns([3, 1, 1])
-        name = a.text_input("New criterion", key="criterion_name", max_chars=120)
-        kind = b.selectbox("Kind", workforce.KINDS, key="criterion_kind")
-        weight = c.number_input("Weight", min_value=0.5, value=10.0, step=0.5,
-                                key="criterion_weight")
+        name = a.text_input("New criterion", key=keys("name"), max_chars=120)
+        kind = b.selectbox("Kind", workforce.KINDS, key=keys("kind"))
+        weight = c.number_input("Weight", value=10.0, step=0.5, key=keys("weight"),
+                                help="Any weight above zero; weights are compared, not summed "
+                                     "to 100.")
         errors.slot("criterion", "kind", "weight")
         if st.form_submit_button("Add criterion"):
-            ui.attempt(lambda: workforce.add_criterion(con, org_id, name, kind, weight), errors,
-                       success="Criterion added.")
+            def add() -> None:
+                workforce.add_criterion(con, org_id, name, kind,
+                                        weight if weight is not None else 0.0)
+                keys.renew()
+            ui.attempt(add, errors, success="Criterion added.")
     if not criteria:
         return
     st.subheader("Score a candidate", anchor=False)
+    keys = ui.FormKeys("cand")
     with st.form("candidate_add"):
         errors = ui.FieldErrors()
         a, b = st.columns(2)
-        candidate = a.text_input("Candidate", key="cand_name", max_chars=120)
-        role = b.text_input("Role", key="cand_role", max_chars=80)
+        candidate = a.text_input("Candidate", key=keys("name"), max_chars=120)
+        role = b.text_input("Role", key=keys("role"), max_chars=80)
         errors.slot("candidate", "role")
         a, b = st.columns(2)
-        interviewer = a.text_input("Interviewer", value=ui.participant(), key="cand_interviewer")
-        today = date.today()
-        when = b.date_input("Interviewed on", value=today, max_value=today, key="cand_date",
-                            format="YYYY-MM-DD")
+        interviewer = a.text_input("Interviewer", value=ui.participant(),
+                                   key=keys("interviewer"))
+        when = ui.date_field(b, "Interviewed on", date.today(), keys("date"))
         errors.slot("interviewer", "interviewed_on")
         scores = {}
         columns = st.columns(2)
         for index, criterion in enumerate(criteria):
             scores[criterion.id] = columns[index % 2].slider(
                 f"{criterion.name} ({criterion.kind}, weight {criterion.weight:g})", 1, 5, 3,
-                key=f"cand_score_{criterion.id}")
+                key=keys(f"score_{criterion.id}"))
         errors.slot("scores")
-        notes = st.text_area("Notes", key="cand_notes", height=70)
+        notes = st.text_area("Notes", key=keys("notes"), height=70)
         errors.slot("notes")
         if st.form_submit_button("Save scorecard", type="primary"):
-            ui.attempt(lambda: workforce.score_candidate(
-                con, org_id, candidate, role, interviewer,
-                when if isinstance(when, date) else None, scores, notes), errors,
-                success="Scorecard saved.")
+            def add() -> None:
+                workforce.score_candidate(con, org_id, candidate, role, interviewer, when,
+                                          scores, notes)
+                keys.renew()
+            ui.attempt(add, errors, success="Scorecard saved.")
     candidates = workforce.list_candidates(con, org_id)
     if candidates:
         st.dataframe([{"Interviewed": c.interviewed_on, "Candidate": c.name, "Role": c.role,

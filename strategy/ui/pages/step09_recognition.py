@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
@@ -15,6 +15,7 @@ from strategy.recognition import GIVER_KINDS, REWARDS, LogFilter, Recognition, R
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.ui.import_panel import import_panel
+from strategy.wording import counted
 
 STEP = step("recognition")
 
@@ -28,14 +29,11 @@ def render() -> None:
         st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
         return
     period = ui.period()
-    record_tab, hr_tab, log_tab = st.tabs(["Recognise someone", f"HR views ({period})",
-                                           f"Log ({period})"])
-    with record_tab:
-        _record(con, org.id)
-    with hr_tab:
-        _hr_views(con, org.id, period)
-    with log_tab:
-        _log(con, org.id, period)
+    ui.show_tabs("recognition_tab", {
+        "Recognise someone": lambda: _record(con, org.id),
+        "HR views": lambda: _hr_views(con, org.id, period),
+        "Log": lambda: _log(con, org.id, period),
+    })
 
 
 def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | None,
@@ -51,9 +49,7 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
                                 format_func=staff.__getitem__, key=f"{prefix}_recipients")
     errors.slot("recipients")
     a, b, d = st.columns(3)
-    today = date.today()
-    given_on = a.date_input("When", value=c.given_on if c else today, max_value=today,
-                            key=f"{prefix}_date", format="YYYY-MM-DD")
+    given_on = ui.date_field(a, "When", c.given_on if c else date.today(), f"{prefix}_date")
     giver = b.text_input("Given by", value=c.giver if c else ui.participant(),
                          key=f"{prefix}_giver", max_chars=120)
     kinds = list(GIVER_KINDS)
@@ -76,11 +72,11 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
     a, b = st.columns(2)
     reward = a.selectbox("Reward", REWARDS, index=REWARDS.index(c.reward) if c else 0,
                          key=f"{prefix}_reward")
-    amount = b.number_input("Amount (money or points, optional)", min_value=0.0,
+    amount = b.number_input("Amount (money or points, optional)",
                             value=c.amount if c else None, key=f"{prefix}_amount")
     errors.slot("reward", "amount")
-    data = RecognitionInput(list(recipients), given_on if isinstance(given_on, date) else None,
-                            giver, kind, what, reward, amount, value_id, standard_id)
+    data = RecognitionInput(list(recipients), given_on, giver, kind, what, reward, amount,
+                            value_id, standard_id)
     return data, errors
 
 
@@ -89,28 +85,33 @@ def _record(con: Connection, org_id: int) -> None:
                "reinforces. Your name (in the sidebar) is kept as whoever recorded it.")
     with st.expander("Import records from a spreadsheet"):
         import_panel(con, org_id, "recognition")
+    keys = ui.FormKeys("rec_new")
     with st.form("recognition_add"):
-        data, errors = _fields(con, org_id, "rec_new", None, date.today())
-        reason = ui.reason_field(con, org_id, "rec_new_reason", errors)
+        data, errors = _fields(con, org_id, keys.prefix, None, date.today())
+        reason = ui.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Record recognition", type="primary"):
             def add() -> None:
                 recognition.add_recognition(con, org_id, data, ui.participant(),
                                             reason=reason)
-                ui.forget("rec_new_")
+                keys.renew()
             ui.attempt(add, errors, success="Recognition recorded.")
 
 
 def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
+    st.caption(f"{period}, the quarter chosen in the sidebar ({period.start:%d %b} to "
+               f"{period.end:%d %b %Y}).")
     spread = recognition.spread(con, org_id, period.start, period.end)
     total = spread.top_share.whole
     cols = st.columns(3)
-    cols[0].metric("Recognitions received", total)
+    cols[0].metric(f"Recognitions received in {period}", total)
     cols[1].metric("Share going to the most-recognised tenth",
                    f"{spread.top_share.value:.0f}%" if spread.top_share.value is not None else "—",
                    help=f"The {spread.top_tenth} most-recognised of {spread.staff} staff received "
                         f"{spread.top_share.part} of {total}. With an even spread this would be "
                         "about 10%.")
-    cols[2].metric("Staff not recognised at all this period", f"{spread.never} of {spread.staff}")
+    cols[2].metric(f"Staff not recognised in {period}", f"{spread.never} of {spread.staff}",
+                   help=f"Staff employed at some time in {period} who received no recognition "
+                        "between its first and last day.")
 
     st.markdown("**Recognition per head, by team**")
     teams = recognition.per_head_by_team(con, org_id, period.start, period.end)
@@ -119,16 +120,12 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
                    "People recognised": t.recognised_people} for t in teams],
                  hide_index=True, width="stretch", key="per_head_table")
 
-    days = st.number_input("Not recognised in the last … days", min_value=1, max_value=3650,
-                           value=90, step=15, key="unrecognised_days")
-    overlooked = recognition.not_recognised(con, org_id, min(period.end, date.today()),
-                                            int(days))
-    st.markdown(f"**{len(overlooked)} current staff not recognised in the last {days} days**")
-    if overlooked:
-        st.dataframe([{"Person": u.name, "Team": u.team,
-                       "Last recognised": u.last_recognised.isoformat() if u.last_recognised
-                       else "never"} for u in overlooked],
-                     hide_index=True, width="stretch", key="unrecognised_table")
+    days = st.number_input("Not recognised in the last … days", value=90, step=15,
+                           key="unrecognised_days", help="From 1 to 3,650 days.")
+    if days is None or not 1 <= days <= 3650:
+        st.error("Choose a number of days from 1 to 3,650.")
+    else:
+        _overlooked(con, org_id, period, int(days))
 
     left, right = st.columns(2)
     for column, by, title in ((left, "value", "By value"), (right, "standard", "By standard")):
@@ -147,6 +144,21 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
                 st.caption("None in this period.")
 
 
+def _overlooked(con: Connection, org_id: int, period: Quarter, days: int) -> None:
+    until = min(period.end, date.today())
+    overlooked = recognition.not_recognised(con, org_id, until, days)
+    since = until - timedelta(days=days - 1)
+    st.markdown(f"**{counted(len(overlooked), 'person', 'people')} on the staff on "
+                f"{until:%d %b %Y} not recognised in the {days} days from {since:%d %b %Y} "
+                f"to {until:%d %b %Y}**")
+    if overlooked:
+        st.dataframe([{"Person": u.name, "Team": u.team,
+                       "Last recognised": u.last_recognised.isoformat() if u.last_recognised
+                       else "never"} for u in overlooked],
+                     hide_index=True, width="stretch", key="unrecognised_table")
+
+
+
 def _log(con: Connection, org_id: int, period: Quarter) -> None:
     teams = {t.id: t.name for t in people.list_teams(con, org_id)}
     a, b = st.columns(2)
@@ -156,14 +168,15 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
                        index=None, key="log_kind", placeholder="Anyone")
     records = recognition.list_recognitions(con, org_id, LogFilter(
         period.start, period.end, team_id, kind))
-    st.caption(f"{len(records)} record{'' if len(records) == 1 else 's'}.")
+    st.caption(f"{counted(len(records), 'record')} in {period}.")
     st.dataframe([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
                    "Teams": ", ".join(r.teams), "Given by": r.giver,
                    "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
                    "What": r.what, "Reward": r.reward, "Amount": r.amount,
                    "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
                   for r in records], hide_index=True, width="stretch", key="recognition_log")
-    st.download_button("Download as CSV", recognition.log_csv(records),
+    # Built only when pressed: a quarter's log can run to tens of thousands of lines.
+    st.download_button("Download as CSV", lambda: recognition.log_csv(records),
                        file_name=f"recognition-{period}.csv", mime="text/csv",
                        on_click="ignore", key="log_download", icon=":material/download:")
     if not records:

@@ -3,6 +3,7 @@ values, survey responses, measure definitions and due updates."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import altair as alt
@@ -20,6 +21,7 @@ from strategy.survey_import import guess_mapping, import_responses, preview_resp
 from strategy.surveys import KINDS as SURVEY_KINDS
 from strategy.ui import context as ui
 from strategy.ui.import_panel import done, import_panel, show_problems, template_button, upload
+from strategy.wording import counted
 
 STEP = step("measures")
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
@@ -32,25 +34,21 @@ def render() -> None:
     ui.step_header(STEP, STEP.status(con, org.id))
     period = ui.period()
     defined = measures.list_measures(con, org.id)
-    tabs = st.tabs(["Scorecard", "Employees and customers side by side", "Enter values",
-                    "Survey responses", "Measures", "Due updates"])
-    if not defined:
-        with tabs[0]:
+    def needs_measures(draw: Callable[[], None]) -> Callable[[], None]:
+        def no_measures() -> None:
             st.info("No measures yet. Start from the suggested set of customer and employee "
                     "measures (Measures tab), then adjust targets to your own.")
-    else:
-        with tabs[0]:
-            _scorecard(con, org.id, period)
-        with tabs[1]:
-            _side_by_side(con, org.id, period, defined)
-        with tabs[2]:
-            _enter_values(con, org.id, defined)
-    with tabs[3]:
-        _surveys(con, org.id, period)
-    with tabs[4]:
-        _definitions(con, org.id, defined)
-    with tabs[5]:
-        _due(con, org.id)
+        return draw if defined else no_measures
+
+    ui.show_tabs("measures_tab", {
+        "Scorecard": needs_measures(lambda: _scorecard(con, org.id, period)),
+        "Employees and customers side by side": needs_measures(
+            lambda: _side_by_side(con, org.id, period, defined)),
+        "Enter values": needs_measures(lambda: _enter_values(con, org.id, defined, period)),
+        "Survey responses": lambda: _surveys(con, org.id, period),
+        "Measures": lambda: _definitions(con, org.id, defined),
+        "Due updates": lambda: _due(con, org.id),
+    })
 
 
 def scope_options(con: Connection, org_id: int) -> dict[str, str]:
@@ -152,7 +150,7 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
             x=alt.X("Quarter:N", sort=[str(q) for q in quarters],
                     scale=alt.Scale(domain=[str(q) for q in quarters]),
                     axis=alt.Axis(labelAngle=-40)),
-            y=alt.Y("Value:Q", title=None, scale=alt.Scale(zero=False)),
+            y=alt.Y("Value:Q", title=None, scale=ui.value_scale(part["Value"], zero=False)),
             color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Quarter", "Measure", "Value", "Unit"],
         ).properties(title=f"{side} measures", height=280), width="stretch", height=360,
@@ -170,9 +168,10 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
         results = measures.correlations([str(q) for q in quarters], series[pick_e],
                                         series[pick_c])
         st.dataframe([{"Customer measure taken": "same quarter" if r.lag == 0 else
-                       f"{r.lag} quarter{'s' if r.lag > 1 else ''} later",
+                       f"{counted(r.lag, 'quarter')} later",
                        "Paired quarters (n)": r.n,
-                       "Correlation (r)": round(r.r, 2) if r.r is not None else None}
+                       "Correlation (r)": f"{r.r:+.2f}" if r.r is not None
+                       else "not enough data"}
                       for r in results], hide_index=True, key="correlation_table")
         if max(r.n for r in results) < measures.MIN_PAIRS:
             st.warning(f"Fewer than {measures.MIN_PAIRS} quarters can be paired: too few to "
@@ -187,7 +186,8 @@ def _first(names: dict[int, str], preferred: str) -> list[int]:
     return chosen or list(names)[:1]
 
 
-def _enter_values(con: Connection, org_id: int, defined: list[Measure]) -> None:
+def _enter_values(con: Connection, org_id: int, defined: list[Measure],
+                  quarter: Quarter) -> None:
     manual = {m.id: m for m in defined if m.source == "manual"}
     if not manual:
         st.info("Every measure is computed; none is entered by hand.")
@@ -199,28 +199,33 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure]) -> None:
     measure = manual[measure_id]
     options = scope_options(con, org_id)
     locked = audit.locked_quarters(con, org_id)
+    # The period starts at the sidebar's quarter (and its latest month) and returns there
+    # after each save; the measure and the "for" stay as chosen for the next value.
+    keys = ui.FormKeys(f"value_{measure_id}_{quarter}")
     with st.form(f"value_form_{measure_id}"):
         errors = ui.FieldErrors()
         a, b, c = st.columns(3)
         period = a.text_input(
             "Month (2026-10)" if measure.cadence == "monthly" else "Quarter (2026-Q3)",
-            value=measures.due_period(measure.cadence), key=f"value_period_{measure_id}")
+            value=measures.entry_period(measure.cadence, quarter), key=keys("period"))
         scope = b.selectbox("For", list(options), format_func=options.__getitem__,
                             key=f"value_scope_{measure_id}")
-        value = c.number_input(f"Value ({measure.unit})", value=None, key=f"value_{measure_id}",
+        value = c.number_input(f"Value ({measure.unit})", value=None, key=keys("value"),
                                format="%g")
         errors.slot("period", "scope", "value", "measure")
         reason = st.text_input("Reason for changing a reviewed quarter"
                                + (f" (locked: {', '.join(sorted(locked))})" if locked else ""),
-                               key=f"value_reason_{measure_id}")
+                               key=keys("reason"))
         errors.slot("reason")
         if st.form_submit_button("Save value", type="primary"):
             if value is None:
                 errors.show(ValidationError({"value": "Enter the value."}))
             else:
-                ui.attempt(lambda: measures.set_value(con, org_id, measure_id, period,
-                                                      float(value), scope, reason),
-                           errors, success=f"Saved {measure.name} for {period.strip()}.")
+                def save() -> None:
+                    measures.set_value(con, org_id, measure_id, period, float(value), scope,
+                                       reason)
+                    keys.renew()
+                ui.attempt(save, errors, success=f"Saved {measure.name} for {period.strip()}.")
     entered = measures.entered_values(con, org_id, measure_id, st.session_state.get(
         f"value_scope_{measure_id}", "all"))
     if entered:
@@ -245,12 +250,13 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     with st.form("small_sample_form"):
         errors = ui.FieldErrors()
         new = st.number_input("Warn when a survey figure rests on fewer than … answers",
-                              min_value=1, max_value=100_000, value=threshold,
-                              key="small_sample")
+                              value=threshold, step=1, key="small_sample",
+                              help="From 1 to 100,000 answers.")
         errors.slot("small_sample")
         if st.form_submit_button("Save"):
-            ui.attempt(lambda: measures.set_small_sample_threshold(con, org_id, int(new)),
-                       errors, success="Saved.")
+            ui.attempt(lambda: measures.set_small_sample_threshold(
+                con, org_id, int(new) if new is not None else 0),
+                errors, success="Saved.")
     st.subheader("Import answers", anchor=False)
     st.caption("One file per question: a date and a score per row, and optionally the segment "
                "(customer surveys) or team (staff surveys). NPS and eNPS answers are 0–10; "
@@ -329,7 +335,7 @@ def _measure_fields(con: Connection, org_id: int, prefix: str,
     a, b, d = st.columns(3)
     target = a.number_input("Target", value=c.target if c else None, key=f"{prefix}_target",
                             format="%g")
-    band = b.number_input("Amber band (distance from target)", min_value=0.0,
+    band = b.number_input("Amber band (distance from target)",
                           value=c.amber_band if c else None, key=f"{prefix}_band", format="%g")
     owner = d.selectbox("Owner", list(staff), format_func=staff.__getitem__,
                         index=list(staff).index(c.owner_id) if c and c.owner_id in staff
@@ -360,12 +366,13 @@ def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
                           format_func=lambda i: "New measure…" if i is None
                           else by_id[i].name)
     if chosen is None:
+        keys = ui.FormKeys("measure_new")
         with st.form("measure_add"):
-            data, errors = _measure_fields(con, org_id, "measure_new", None)
+            data, errors = _measure_fields(con, org_id, keys.prefix, None)
             if st.form_submit_button("Add measure", type="primary"):
                 def add() -> None:
                     measures.add_measure(con, org_id, data)
-                    ui.forget("measure_new_")
+                    keys.renew()
                 ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
         return
     current = by_id[chosen]

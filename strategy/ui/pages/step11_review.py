@@ -15,6 +15,7 @@ from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.ui.pages.step10_measures import STATUS_COLOURS, show_scorecard
+from strategy.wording import counted
 
 STEP = step("review")
 
@@ -38,17 +39,13 @@ def render() -> None:
         st.success(f"The review of {period} was held on {review.held_on} and closed by "
                    f"{ui.md(review.closed_by or '')}. The quarter is locked: changing its data "
                    "asks for a reason.", icon=":material/lock:")
-    tabs = st.tabs(["Scorecard", "The review", "Actions", "What changed", "Past reviews"])
-    with tabs[0]:
-        _scorecard(con, org.id, period, review)
-    with tabs[1]:
-        _record(con, org.id, review)
-    with tabs[2]:
-        _actions(con, org.id, review)
-    with tabs[3]:
-        _changes(con, org.id, period)
-    with tabs[4]:
-        _past(con, org.id)
+    ui.show_tabs("review_tab", {
+        "Scorecard": lambda: _scorecard(con, org.id, period, review),
+        "The review": lambda: _record(con, org.id, review),
+        "Actions": lambda: _actions(con, org.id, review),
+        "What changed": lambda: _changes(con, org.id, period),
+        "Past reviews": lambda: _past(con, org.id),
+    })
 
 
 def _pack(con: Connection, org_id: int, period: Quarter) -> None:
@@ -108,8 +105,8 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
     edit = ui.EditSession(f"review_{review.id}", review.version)
     with st.form(f"review_form_{review.id}"):
         errors = ui.FieldErrors()
-        held = st.date_input("Held on", value=review.held_on, max_value=date.today(),
-                             key=f"{edit.prefix}_held", format="YYYY-MM-DD", disabled=disabled)
+        held = ui.date_field(st, "Held on", review.held_on, f"{edit.prefix}_held",
+                             disabled=disabled)
         errors.slot("held_on")
         left, right = st.columns(2)
         worked = left.text_area("What worked", value=review.what_worked, height=140,
@@ -125,8 +122,7 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
                                  height=120, key=f"{edit.prefix}_decisions", disabled=disabled)
         errors.slot("decisions", "review")
         if st.form_submit_button("Save review", type="primary", disabled=disabled):
-            data = ReviewInput(held if isinstance(held, date) else None, worked, did_not,
-                               list(pitfalls), decisions)
+            data = ReviewInput(held, worked, did_not, list(pitfalls), decisions)
 
             def save() -> None:
                 reviews.save_review(con, org_id, review.id, edit.started_from, data)
@@ -139,17 +135,21 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
                      f"{review.period}: later changes to its data will need a reason. Save the "
                      "review first.")
             if st.button("Close the review", key="review_close", type="primary"):
-                ui.attempt(lambda: reviews.close_review(con, org_id, review.id,
-                                                        ui.participant()),
-                           success=f"The review of {review.period} is closed and the quarter "
-                                   "locked.")
+                def close() -> None:
+                    reviews.close_review(con, org_id, review.id, ui.participant())
+                    # Closing is this person's own change: the form shows the closed
+                    # review afresh rather than offering "someone else's" newer version.
+                    edit.restart()
+                ui.attempt(close, success=f"The review of {review.period} is closed and the "
+                                          "quarter locked.")
 
 
 def _actions(con: Connection, org_id: int, review: Review | None) -> None:
     today = date.today()
     actions = reviews.list_actions(con, org_id)
     open_actions = [a for a in actions if a.status in reviews.OPEN_STATUSES]
-    st.markdown(f"**{len(open_actions)} open actions**, carried forward until closed")
+    st.markdown(f"**{counted(len(open_actions), 'open action')}**, carried forward until "
+                "closed")
     if open_actions:
         st.dataframe([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                        "Status": a.status, "Raised in": a.raised_in,
@@ -168,25 +168,24 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
                            errors, success="Action updated.")
     if review is None or review.closed:
         return  # new actions are raised in an open review
+    keys = ui.FormKeys("action")
     with st.form("action_add"):
         st.markdown(f"**New action from the review of {review.period}**")
         errors = ui.FieldErrors()
-        description = st.text_input("Action", key="action_description", max_chars=500)
+        description = st.text_input("Action", key=keys("description"), max_chars=500)
         errors.slot("action")
         left, right = st.columns(2)
-        owner = left.text_input("Owner", key="action_owner", max_chars=120)
-        due = right.date_input("Due", value=None, key="action_due", format="YYYY-MM-DD",
-                               min_value=date(2000, 1, 1))
+        owner = left.text_input("Owner", key=keys("owner"), max_chars=120)
+        due = ui.date_field(right, "Due", None, keys("due"))
         errors.slot("owner", "due")
         if st.form_submit_button("Add action", type="primary"):
             def add() -> None:
-                reviews.add_action(con, org_id, review.id, description, owner,
-                                   due if isinstance(due, date) else None)
-                ui.forget("action_")
+                reviews.add_action(con, org_id, review.id, description, owner, due)
+                keys.renew()
             ui.attempt(add, errors, success="Action added.")
     done = [a for a in actions if a.status not in reviews.OPEN_STATUSES]
     if done:
-        with st.expander(f"{len(done)} closed actions"):
+        with st.expander(counted(len(done), "closed action")):
             st.dataframe([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                            "Status": a.status, "Raised in": a.raised_in} for a in done],
                          hide_index=True, width="stretch", key="closed_actions")
@@ -196,7 +195,7 @@ def _changes(con: Connection, org_id: int, period: Quarter) -> None:
     previous, changed = reviews.changes_since_previous(con, org_id, period)
     since = (f"since the review of {previous.period} was closed" if previous
              else "since the plan was started")
-    st.caption(f"{len(changed)} changes to the plan {since}, newest first.")
+    st.caption(f"{counted(len(changed), 'change')} to the plan {since}, newest first.")
     if changed:
         st.dataframe([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
                        "Area": c.area, "What": f"{c.action}: {c.summary}",
