@@ -230,3 +230,15 @@ def test_plan_edits_are_in_the_change_history(con: Connection, org: Organisation
         ("Tom", "Targets", "Resolution time: ≤ 24 hours (amber within 8) → ≤ 12 hours "
                            "(amber within 4)"),
     ]
+
+
+def test_a_value_entered_starts_at_the_quarter_being_worked_on() -> None:
+    from strategy.measures import entry_period
+
+    q4 = Quarter(2026, 4)
+    assert entry_period("quarterly", q4, date(2026, 11, 23)) == "2026-Q4"
+    # A monthly measure: the quarter's latest month that has begun ...
+    assert entry_period("monthly", q4, date(2026, 11, 23)) == "2026-11"
+    assert entry_period("monthly", Quarter(2026, 3), date(2026, 11, 23)) == "2026-09"
+    # ... or its first month, for a quarter still to come.
+    assert entry_period("monthly", Quarter(2027, 1), date(2026, 11, 23)) == "2027-01"
