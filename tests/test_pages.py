@@ -284,3 +284,15 @@ def test_unopenable_database_is_explained_in_the_app(
     (message,) = errors(at)
     assert message.startswith(f"Cannot open the database file {bad}")
     assert "not a DuckDB database file" in message
+
+
+def test_an_empty_value_reads_as_a_dash_not_none(con: Connection, org: Organisation) -> None:
+    customers.add_segment(con, org.id, customers.SegmentInput(
+        "Guests", "external", size=120, annual_value=None))
+    customers.add_segment(con, org.id, customers.SegmentInput(
+        "Agents", "external", size=None, annual_value=5000.0))
+    at = open_app("step01_customers")
+    table = table_with(at, "Annual value")
+    assert sorted(table["Annual value"]) == ["5,000", "—"]
+    assert sorted(table["Size"]) == ["120", "—"]
+    assert "None" not in table.to_string()

@@ -182,3 +182,16 @@ def test_import_recognition_from_the_page(con: Connection, org: Organisation) ->
     (saved,) = recognition.list_recognitions(con, org.id, recognition.LogFilter(
         period.start, period.end))
     assert (saved.what, saved.created_by) == ("Helped a caller", "Hana")
+
+
+def test_a_correlation_that_cannot_be_computed_says_so(con: Connection, org: Organisation,
+                                                       engagement: int) -> None:
+    nps = measures.add_measure(con, org.id, MeasureInput(
+        "NPS", "customer", "NPS points", "higher", "quarterly", target=30))
+    measures.set_value(con, org.id, engagement, str(LAST), 72)
+    measures.set_value(con, org.id, nps, str(LAST), 20)
+    at = open_tab(with_period(open_app("step10_measures"), LAST), "measures_tab",
+                  "Employees and customers side by side")
+    table = table_with(at, "Correlation (r)")
+    assert set(table["Correlation (r)"]) == {"not enough data"}
+    assert "None" not in table.to_string()

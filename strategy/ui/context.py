@@ -14,6 +14,7 @@ from typing import Any
 
 import altair as alt
 import duckdb
+import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -23,6 +24,7 @@ from strategy.errors import StorageError, StrategyError, ValidationError
 from strategy.orgs import Organisation, list_organisations
 from strategy.periods import Quarter, quarter_choices
 from strategy.steps import Status, Step
+from strategy.wording import MISSING
 
 log = logging.getLogger(__name__)
 
@@ -338,6 +340,42 @@ def guard() -> Iterator[None]:
         log.exception("unexpected error while drawing a page")
         st.error("Something went wrong while showing this page. Nothing was changed. Reload "
                  "the page; if it happens again, tell whoever runs this app.")
+
+
+# --- Tables --------------------------------------------------------------------------
+
+
+def _shown(value: object, grouped: bool = False) -> str:
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        if float(value).is_integer():
+            return f"{int(value):,}" if grouped else str(int(value))
+        text = f"{value:,.4f}" if grouped else f"{value:.4f}"
+        return text.rstrip("0").rstrip(".")
+    return str(value)
+
+
+def table(rows: Any, *, key: str, column_config: dict[str, Any] | None = None,
+          **kwargs: Any) -> None:
+    """A table in which an empty value reads as a dash, never as "None".
+
+    The browser's table shows every missing value as "None" (styling cannot change
+    that), so a column with gaps is shown as text: numbers written plainly and
+    right-aligned, dates as yyyy-mm-dd, the gaps as "—". Columns with their own
+    configuration (progress bars, sparklines) draw gaps as blanks already."""
+    frame = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    config = dict(column_config or {})
+    for name in frame.columns:
+        column = frame[name]
+        kind = config[name].get("type_config", {}) if name in config else {}
+        if (name in config and kind.get("type") != "number") or not column.isna().any():
+            continue
+        numeric = pd.api.types.is_numeric_dtype(column)
+        grouped = kind.get("format") == "localized"
+        frame[name] = [MISSING if pd.isna(v) else _shown(v, grouped) for v in column]
+        if numeric:
+            config[name] = st.column_config.TextColumn(alignment="right")
+    kwargs.setdefault("hide_index", True)
+    st.dataframe(frame, key=key, column_config=config, **kwargs)
 
 
 # --- Page furniture ----------------------------------------------------------------

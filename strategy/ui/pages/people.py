@@ -55,7 +55,7 @@ def _staff_list(staff: list[Employee], teams: list[Team], today: date) -> None:
                        key="staff_show")
     rows = [e for e in staff if (show == "Everyone" or e.employed_on(today))
             and (not team_filter or e.team in team_filter)]
-    st.dataframe(
+    ui.table(
         [{"Number": e.number, "Name": e.name, "Team": e.team, "Role": e.role,
           "Manager": e.manager_number, "Hired": e.hire_date, "Left": e.leave_date,
           "Leaving": e.leave_kind or "", "Reason": e.leave_reason} for e in rows],
@@ -132,7 +132,7 @@ def _teams(con: Connection, org_id: int, teams: list[Team], staff: list[Employee
     today = date.today()
     counts = {t.id: sum(e.team_id == t.id and e.employed_on(today) for e in staff) for t in teams}
     if teams:
-        st.dataframe([{"Team": t.name, "Current staff": counts[t.id]} for t in teams],
+        ui.table([{"Team": t.name, "Current staff": counts[t.id]} for t in teams],
                      hide_index=True, key="teams_table")
     keys = ui.FormKeys("team_new")
     with st.form("team_add"):
@@ -231,7 +231,7 @@ def _show_preview(preview: Preview) -> None:
     if preview.new_teams:
         st.info("These teams will be created: " + ", ".join(ui.md(t) for t in preview.new_teams))
     show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
-    st.dataframe(
+    ui.table(
         [{"Line": r.line, "Problems": " ".join(r.problems) or "ready", "Number": r.values["number"],
           "Name": r.values["name"], "Team": r.values["team"], "Role": r.values["role"],
           "Hired": r.values["hire_date"], "Left": r.values["leave_date"]}

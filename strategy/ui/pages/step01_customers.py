@@ -75,7 +75,7 @@ def render() -> None:
     cols[2].metric("All segments", len(segments))
 
     if segments:
-        st.dataframe(
+        ui.table(
             [{"Segment": s.name, "Type": s.kind, "Size": s.size, "Counted in": s.size_unit,
               "Value": s.value_level, "Annual value": s.annual_value,
               "Served by": ", ".join(s.serving_teams), "Channels": ", ".join(s.channels),

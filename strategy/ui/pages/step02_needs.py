@@ -92,7 +92,7 @@ def render() -> None:
         with table_col:
             st.subheader("Priorities", anchor=False)
             st.caption("Ranked by gap (importance − performance), then importance.")
-            st.dataframe(
+            ui.table(
                 [{"Rank": i, "Gap": a.gap, "Segment": a.segment, "Quality": a.quality,
                   "Imp.": a.importance, "Perf.": a.performance,
                   "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
@@ -173,7 +173,7 @@ def _history(con: Connection, org_id: int, all_rows: list[Assessment]) -> None:
     if not all_rows:
         st.caption("No assessments yet.")
         return
-    st.dataframe(
+    ui.table(
         [{"Asked": a.asked_on, "Segment": a.segment, "Quality": a.quality,
           "Importance": a.importance, "Performance": a.performance, "Gap": a.gap,
           "Evidence": a.source, "Notes": a.notes,

@@ -82,7 +82,7 @@ def render() -> None:
         channel_filter = st.pills("Channel", STANDARD_CHANNELS, selection_mode="multi",
                                   key="standards_channel_filter")
         shown = [s for s in register if not channel_filter or s.channel in channel_filter]
-        st.dataframe(
+        ui.table(
             [{"Standard": s.title, "Channel": s.channel, "Quality": s.quality,
               "Measure": s.measure, "Target": s.target_text(),
               "Promise": f"{s.promise:g} {s.unit}" if s.promise is not None else "",
@@ -217,7 +217,7 @@ def _communications(con: Connection, org_id: int, register: list[Standard]) -> N
     st.caption(f"{sum(period.contains(c.communicated_on) for c in log)} communications in "
                f"{period}; {len(log)} in all.")
     if log:
-        st.dataframe(
+        ui.table(
             [{"Date": c.communicated_on, "Standard": c.standard, "Audience": c.audience,
               "How": c.method, "Note": c.note} for c in log],
             hide_index=True, width="stretch", key="communications_table")

@@ -68,7 +68,7 @@ def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: 
         with st.expander(f"{ui.md(owner)} · {counted(len(mine), 'standard')}"
                          + (f" · {attention} need attention" if attention else ""),
                          expanded=bool(attention)):
-            st.dataframe(
+            ui.table(
                 [{"Standard": o.title, "Compliance": o.rate.text(),
                   "Status": "not observed" if o.unobserved else
                   "below target" if o.below_target else "on target"} for o in mine],
@@ -95,7 +95,7 @@ def _compliance(con: Connection, org_id: int, period: Quarter, target: float) ->
         if not rows:
             st.caption(f"No observations in {period}.")
             continue
-        st.dataframe(
+        ui.table(
             [{label: r.name, "Met": r.rate.part, "Observations": r.rate.whole,
               "Compliance %": round(r.rate.value, 1) if r.rate.value is not None else None,
               "On target": "yes" if (r.rate.value or 0) >= target else "no"} for r in rows],
@@ -141,7 +141,7 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
     rows = accountability.list_observations(con, org_id, period)
     st.caption(f"{len(rows)} observations in {period}.")
     if rows:
-        st.dataframe(
+        ui.table(
             [{"Date": r[1], "Standard": r[2], "Team": r[3], "Person": r[4],
               "Result": "met" if r[5] else "not met", "Observer": r[6], "Note": r[7]}
              for r in rows], hide_index=True, width="stretch", key="observations_table")
@@ -153,7 +153,7 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
     if coverage:
         st.caption("Of each team's current staff × the standards that apply to the team, how "
                    "many acknowledgements are on record.")
-        st.dataframe(
+        ui.table(
             [{"Team": c.team, "Staff": c.staff, "Standards": c.standards,
               "Acknowledged": c.acknowledged.part, "Required": c.acknowledged.whole,
               "Coverage %": c.acknowledged.value} for c in coverage],
@@ -184,7 +184,7 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
 
 def _assign(con: Connection, org_id: int, register: list[standards.Standard],
             staff: list[people.Employee], assigned: list[accountability.Assignment]) -> None:
-    st.dataframe(
+    ui.table(
         [{"Standard": a.title, "Owner": a.owner, "Applies to": ", ".join(a.teams)}
          for a in assigned], hide_index=True, width="stretch", key="assignments_table")
     by_id = {a.standard_id: a for a in assigned}

@@ -44,7 +44,7 @@ def _sightlines(con: Connection, org_id: int, period: Quarter) -> None:
     moved = sorted({r for line in mine for r in line.results})
     st.markdown(f"**{ui.md(team)}** keeps {counted(len(mine), 'standard')}, which move: "
                 + (", ".join(moved) if moved else "no linked results yet") + ".")
-    st.dataframe(
+    ui.table(
         [{"Standard": line.standard, "Moves": ", ".join(line.results) or "—",
           f"Team's compliance in {period}": line.compliance.text()} for line in mine],
         hide_index=True, width="stretch", key="sight_table")
@@ -72,7 +72,7 @@ def _links(con: Connection, org_id: int) -> None:
         if st.form_submit_button("Save", type="primary"):
             ui.attempt(lambda: line_of_sight.set_results(con, org_id, standard_id, list(chosen)),
                        errors, success="Saved.")
-    st.dataframe([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
+    ui.table([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
                   for s in register], hide_index=True, width="stretch", key="links_table")
 
 
@@ -175,7 +175,7 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
             "quickly × annual value.\n"
             "- Replacing = dissatisfied × cost of a new customer; keeping = that ÷ the "
             "replace-to-keep ratio.")
-        st.dataframe([{"Assumption": ASSUMPTION_NOTES[k][0], "Value": v, "Why": ASSUMPTION_NOTES[
+        ui.table([{"Assumption": ASSUMPTION_NOTES[k][0], "Value": v, "Why": ASSUMPTION_NOTES[
             k][1]} for k, v in asdict(saved.assumptions).items()], hide_index=True,
             width="stretch", key="impact_assumptions")
 

@@ -41,7 +41,7 @@ def render() -> None:
 def _coverage(con: Connection, org_id: int, today: date) -> None:
     rows = training.coverage(con, org_id, today)
     if rows:
-        st.dataframe(
+        ui.table(
             [{"Team": r.team, "Module": r.module, "Passed": r.covered.part,
               "Required": r.covered.whole, "Coverage %": r.covered.value} for r in rows],
             hide_index=True, width="stretch", key="training_coverage",
@@ -53,7 +53,7 @@ def _coverage(con: Connection, org_id: int, today: date) -> None:
 
 def _overdue(late: list[training.Overdue]) -> None:
     if late:
-        st.dataframe([{"Person": o.employee, "Team": o.team, "Module": o.module,
+        ui.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
                        "Was due": o.due} for o in late],
                      hide_index=True, width="stretch", key="training_overdue")
     else:
@@ -99,7 +99,7 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module]) -
     rows = training.list_completions(con, org_id, period.start, period.end)
     st.caption(f"{len(rows)} completions in {period}.")
     if rows:
-        st.dataframe([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
+        ui.table([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
                        "Result": "passed" if r[4] else "not passed", "Score": r[5]}
                       for r in rows], hide_index=True, width="stretch",
                      key="completions_table")
@@ -107,7 +107,7 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module]) -
 
 def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> None:
     if modules:
-        st.dataframe([{"Module": m.name, "Topic": m.topic, "Due within (days of hire)":
+        ui.table([{"Module": m.name, "Topic": m.topic, "Due within (days of hire)":
                        m.due_within_days, "Required of teams": ", ".join(m.teams),
                        "Required of roles": ", ".join(m.roles), "About": m.description}
                       for m in modules], hide_index=True, width="stretch",

@@ -89,10 +89,10 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
     left, right = st.columns(2)
     left.altair_chart(turnover, width="stretch", height=330, key="workforce_chart")
     right.altair_chart(bars, width="stretch", height=330, key="workforce_flows")
-    st.dataframe(frame, hide_index=True, width="stretch", key="workforce_table")
+    ui.table(frame, hide_index=True, width="stretch", key="workforce_table")
     if now.reasons:
         st.markdown(f"**Why people left in {period}**")
-        st.dataframe([{"Reason": k, "Leavers": v} for k, v in now.reasons.items()],
+        ui.table([{"Reason": k, "Leavers": v} for k, v in now.reasons.items()],
                      hide_index=True, key="leave_reasons")
     st.caption("Turnover = leavers in the quarter ÷ average of the opening and closing "
                "headcount. Retention = of the people employed as the quarter began, the share "
@@ -113,7 +113,7 @@ def _hiring(con: Connection, org_id: int) -> None:
         if share is not None and share <= 50:
             st.warning("Attitude carries half the weight or less: service depends more on "
                        "attitude than on technique.", icon=":material/balance:")
-        st.dataframe([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
+        ui.table([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
                       for c in criteria], hide_index=True, key="criteria_table")
     keys = ui.FormKeys("criterion")
     with st.form("criterion_add"):
@@ -163,7 +163,7 @@ def _hiring(con: Connection, org_id: int) -> None:
             ui.attempt(add, errors, success="Scorecard saved.")
     candidates = workforce.list_candidates(con, org_id)
     if candidates:
-        st.dataframe([{"Interviewed": c.interviewed_on, "Candidate": c.name, "Role": c.role,
+        ui.table([{"Interviewed": c.interviewed_on, "Candidate": c.name, "Role": c.role,
                        "Interviewer": c.interviewer, "Overall (0–100)": _pct(c.score),
                        "Attitude (0–100)": _pct(c.attitude_score), "Notes": c.notes}
                       for c in candidates], hide_index=True, width="stretch",

@@ -115,7 +115,7 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
 
     st.markdown("**Recognition per head, by team**")
     teams = recognition.per_head_by_team(con, org_id, period.start, period.end)
-    st.dataframe([{"Team": t.team, "Staff in the period": t.staff, "Recognitions": t.received,
+    ui.table([{"Team": t.team, "Staff in the period": t.staff, "Recognitions": t.received,
                    "Per head": round(t.per_head, 2) if t.per_head is not None else None,
                    "People recognised": t.recognised_people} for t in teams],
                  hide_index=True, width="stretch", key="per_head_table")
@@ -152,7 +152,7 @@ def _overlooked(con: Connection, org_id: int, period: Quarter, days: int) -> Non
                 f"{until:%d %b %Y} not recognised in the {days} days from {since:%d %b %Y} "
                 f"to {until:%d %b %Y}**")
     if overlooked:
-        st.dataframe([{"Person": u.name, "Team": u.team,
+        ui.table([{"Person": u.name, "Team": u.team,
                        "Last recognised": u.last_recognised.isoformat() if u.last_recognised
                        else "never"} for u in overlooked],
                      hide_index=True, width="stretch", key="unrecognised_table")
@@ -169,7 +169,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     records = recognition.list_recognitions(con, org_id, LogFilter(
         period.start, period.end, team_id, kind))
     st.caption(f"{counted(len(records), 'record')} in {period}.")
-    st.dataframe([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
+    ui.table([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
                    "Teams": ", ".join(r.teams), "Given by": r.giver,
                    "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
                    "What": r.what, "Reward": r.reward, "Amount": r.amount,
@@ -206,7 +206,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
                                                               ui.participant(), why),
                        success="Recognition deleted.")
     history = recognition.history(con, org_id, record.id)
-    st.dataframe([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],
+    ui.table([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],
                  hide_index=True, width="stretch", key="recognition_history")
 
 

@@ -167,7 +167,7 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
                              key="corr_customer")
         results = measures.correlations([str(q) for q in quarters], series[pick_e],
                                         series[pick_c])
-        st.dataframe([{"Customer measure taken": "same quarter" if r.lag == 0 else
+        ui.table([{"Customer measure taken": "same quarter" if r.lag == 0 else
                        f"{counted(r.lag, 'quarter')} later",
                        "Paired quarters (n)": r.n,
                        "Correlation (r)": f"{r.r:+.2f}" if r.r is not None
@@ -229,7 +229,7 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
     entered = measures.entered_values(con, org_id, measure_id, st.session_state.get(
         f"value_scope_{measure_id}", "all"))
     if entered:
-        st.dataframe([{"Period": p, "Value": v} for p, v in sorted(entered.items(),
+        ui.table([{"Period": p, "Value": v} for p, v in sorted(entered.items(),
                                                                    reverse=True)],
                      hide_index=True, key="values_table")
 
@@ -245,7 +245,7 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
                              else None, "Answers": result.counts_text(),
                              "Blank": result.blanks})
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch", key="survey_summary")
+        ui.table(rows, hide_index=True, width="stretch", key="survey_summary")
     threshold = measures.small_sample_threshold(con, org_id)
     with st.form("small_sample_form"):
         errors = ui.FieldErrors()
@@ -350,7 +350,7 @@ def _measure_fields(con: Connection, org_id: int, prefix: str,
 
 def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
     if defined:
-        st.dataframe([{"Measure": m.name, "Of": m.side, "Unit": m.unit,
+        ui.table([{"Measure": m.name, "Of": m.side, "Unit": m.unit,
                        "Better when": m.direction, "Target": m.target, "Amber band": m.amber_band,
                        "Measured": m.cadence, "Values": SOURCES[m.source], "Owner": m.owner,
                        "Definition": m.description} for m in defined],
@@ -399,7 +399,7 @@ def _due(con: Connection, org_id: int) -> None:
         return
     st.caption("Measures whose value for the latest complete month or quarter is missing: the "
                "list to work through before the review.")
-    st.dataframe([{"Measure": d.measure, "Due for": d.period, "Owner": d.owner,
+    ui.table([{"Measure": d.measure, "Due for": d.period, "Owner": d.owner,
                    "Values": d.source} for d in due], hide_index=True, width="stretch",
                  key="due_table")
 

@@ -15,7 +15,7 @@ from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.ui.pages.step10_measures import STATUS_COLOURS, show_scorecard
-from strategy.wording import counted
+from strategy.wording import counted, number
 
 STEP = step("review")
 
@@ -81,15 +81,16 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
     if review.snapshot is not None:
         st.caption("The scorecard as it stood when the review was closed; later corrections do "
                    "not change it.")
+        # Figures as text: a measure without data shows a dash, not "None".
         frame = pd.DataFrame([{
             "Measure": r["measure"], "Of": r["side"], "Unit": r["unit"],
-            "Target": r["target"], "Actual": r["actual"], "Previous": r["previous"],
-            "Based on": r["basis"], "Status": r["status"]} for r in review.snapshot])
+            "Target": number(_figure(r["target"])), "Actual": number(_figure(r["actual"])),
+            "Previous": number(_figure(r["previous"])), "Based on": r["basis"],
+            "Status": r["status"]} for r in review.snapshot])
         if frame.empty:
             st.caption("No measures were defined then.")
             return
-        styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, ""), subset=["Status"]).format(
-            "{:,.1f}", subset=["Target", "Actual", "Previous"], na_rep="—")
+        styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, ""), subset=["Status"])
         st.dataframe(styled, hide_index=True, width="stretch", key="review_snapshot")
         return
     rows = measures.scorecard(con, org_id, period)
@@ -98,6 +99,10 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
         return
     st.caption("The live scorecard; it is frozen when the review is closed.")
     show_scorecard(rows, key="review_scorecard")
+
+
+def _figure(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _record(con: Connection, org_id: int, review: Review) -> None:
@@ -151,7 +156,7 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
     st.markdown(f"**{counted(len(open_actions), 'open action')}**, carried forward until "
                 "closed")
     if open_actions:
-        st.dataframe([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+        ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                        "Status": a.status, "Raised in": a.raised_in,
                        "Overdue": "yes" if a.overdue(today) else ""} for a in open_actions],
                      hide_index=True, width="stretch", key="open_actions")
@@ -186,7 +191,7 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
     done = [a for a in actions if a.status not in reviews.OPEN_STATUSES]
     if done:
         with st.expander(counted(len(done), "closed action")):
-            st.dataframe([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+            ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                            "Status": a.status, "Raised in": a.raised_in} for a in done],
                          hide_index=True, width="stretch", key="closed_actions")
 
@@ -197,7 +202,7 @@ def _changes(con: Connection, org_id: int, period: Quarter) -> None:
              else "since the plan was started")
     st.caption(f"{counted(len(changed), 'change')} to the plan {since}, newest first.")
     if changed:
-        st.dataframe([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
+        ui.table([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
                        "Area": c.area, "What": f"{c.action}: {c.summary}",
                        "Quarter": c.period or "", "Reason": c.reason} for c in changed],
                      hide_index=True, width="stretch", key="changes_table")
@@ -205,7 +210,7 @@ def _changes(con: Connection, org_id: int, period: Quarter) -> None:
 
 def _past(con: Connection, org_id: int) -> None:
     past = reviews.list_reviews(con, org_id)
-    st.dataframe([{"Quarter": r.period, "Held on": r.held_on,
+    ui.table([{"Quarter": r.period, "Held on": r.held_on,
                    "Closed by": r.closed_by or "(open)",
                    "Decisions": r.decisions} for r in past],
                  hide_index=True, width="stretch", key="past_reviews")
