@@ -83,3 +83,19 @@ def check_unlocked(con: Connection, org_id: int, period: str, reason: str | None
         raise ValidationError({"reason": f"{quarter} was reviewed and is locked. Say why it "
                                          "must change; the reason is kept in the history."})
     return reason.strip()
+
+
+def corrections_since(con: Connection, org_id: int, quarter: Quarter,
+                      since: datetime) -> list[Change]:
+    """Changes to a quarter's data recorded after ``since`` (a review's close), oldest first.
+
+    A change names its quarter in ``period``; an import spanning several quarters names
+    them all ("2026-Q2, 2026-Q3"). The review's own record and its actions are not data
+    of the quarter, so they are left out.
+    """
+    rows = con.execute(
+        "SELECT changed_at, changed_by, area, action, summary, period, reason FROM change_log "
+        "WHERE org_id = ? AND changed_at > ? AND area NOT IN ('Review', 'Actions') "
+        "AND list_contains(string_split(period, ', '), ?) ORDER BY changed_at, id",
+        [org_id, since, str(quarter)]).fetchall()
+    return [Change(*r) for r in rows]
