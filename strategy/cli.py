@@ -14,7 +14,7 @@ from .errors import StrategyError
 from .imports import KINDS, ImportRejected, run_import, template
 from .orgs import find_organisation
 from .periods import Quarter
-from .review_pack import build_pack
+from .review_pack import build_pack, pack_file_name
 from .surveys import KINDS as SURVEY_KINDS
 
 
@@ -53,8 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the organisation's name, as shown in the app")
     export.add_argument("--period", required=True, metavar="QUARTER",
                         help="the quarter, written like 2026-Q3")
-    export.add_argument("--out", required=True, metavar="FILE",
-                        help="the .xlsx file to write")
+    export.add_argument("--out", metavar="FILE",
+                        help="the .xlsx file to write (default: 'Review pack - ORGANISATION - "
+                             "QUARTER.xlsx' in the current folder)")
     importer = commands.add_parser(
         "import", help="import a spreadsheet: employees, measures, responses or recognition",
         description="Check every row of a template or CSV file and import all rows or none. "
@@ -108,9 +109,10 @@ def _import(con: Connection, args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(con: Connection, org_name: str, period: str, out: Path) -> None:
+def _export(con: Connection, org_name: str, period: str, out: Path | None) -> None:
     org = find_organisation(con, org_name)
     quarter = Quarter.parse(period)
+    out = out or Path(pack_file_name(org.name, quarter))
     if out.suffix.lower() != ".xlsx":
         raise StrategyError(f"{out} should end in .xlsx: the review pack is an Excel workbook.")
     try:
@@ -144,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 org = load_demo(con, args.name)
                 print(f"Loaded the demo organisation “{org.name}” into {path}.")
             elif args.command == "export":
-                _export(con, args.org, args.period, Path(args.out))
+                _export(con, args.org, args.period, Path(args.out) if args.out else None)
             elif args.command == "import":
                 return _import(con, args)
         finally:

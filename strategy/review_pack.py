@@ -6,27 +6,46 @@ a real Excel table with frozen headers; every piece of text is written as
 literal text, so a name like ``=HYPERLINK(...)`` stays a name. The only
 formulas are our own: the scorecard's status, so that it stays right when
 someone edits a number in the meeting.
+
+The scorecard of a quarter whose review is closed is the one frozen at the
+close (``review.snapshot``), as the review page shows it; figures that differ
+today are shown beside it and the corrections made since are listed with their
+reasons, so the pack never shows other numbers than the review without saying so.
+
+The pack is printed and projected, in Excel and in LibreOffice: every sheet has
+a header and a footer, a print area, and rows and columns sized from the text
+they hold (see ``_fit``), because neither program sizes rows of a generated
+file by itself and a cut heading or an overlapping line reads as a broken pack.
 """
 
 from __future__ import annotations
 
 import io
+import math
+import re
+import unicodedata
+import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from copy import copy
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.indexed_list import IndexedList
+from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import (
     accountability,
+    audit,
     customers,
     measures,
     needs,
@@ -42,75 +61,338 @@ from .db import Connection
 from .orgs import get_organisation
 from .periods import Quarter
 from .safe_text import looks_like_formula
-from .steps import STEPS, statuses
+from .steps import STEPS, Status, statuses
 
 Progress = Callable[[float, str], None]
-SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Recognition",
-          "Review", "Plan"]
-GREEN, AMBER, RED = "C6EFCE", "FFEB9C", "FFC7CE"
-TITLE = Font(bold=True, size=14)
+SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
+          "Recognition", "Review", "Customers", "Vision"]
+GREEN, AMBER, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "EDEDED"
+STATUS_FILLS = {"green": GREEN, "amber": AMBER, "red": RED, "no target": GREY, "no data": GREY}
+
+# Arial everywhere, as the workbook's default font too: Excel has it on Windows and Mac, and
+# LibreOffice draws it with Liberation Sans, which has the same widths. So the sizes worked
+# out below hold in both programs (Calibri, openpyxl's default, is replaced by a much wider
+# font wherever it is missing).
+FONT_NAME = "Arial"
+BODY = Font(name=FONT_NAME, size=10)
+BOLD = Font(name=FONT_NAME, size=10, bold=True)
+TITLE = Font(name=FONT_NAME, size=14, bold=True)
+ITALIC = Font(name=FONT_NAME, size=10, italic=True)
+TOP = Alignment(wrap_text=True, vertical="top")
+TOP_LEFT = Alignment(wrap_text=True, vertical="top", horizontal="left")
+HEADER_FILL = PatternFill("solid", start_color="D9E1F2", end_color="D9E1F2")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="8EA9DB"))
+
+# Characters below 0x20 other than tab, LF and CR cannot be stored in a workbook (openpyxl
+# refuses them); a stray one in stored text must not stop the pack.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Characters no file name may hold on Windows, macOS or Linux.
+_UNSAFE_IN_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def clean_text(text: str) -> str:
+    return _ILLEGAL.sub("", text)
+
+
+def pack_file_name(org_name: str, quarter: Quarter) -> str:
+    """A file name safe on every system, like ``Review pack - Acme Health - 2026-Q4.xlsx``."""
+    name = unicodedata.normalize("NFC", org_name)
+    name = "".join(" " if unicodedata.category(c).startswith(("C", "Z")) else c for c in name)
+    name = _UNSAFE_IN_NAME.sub(" ", name)
+    name = " ".join(name.split())[:60].strip(" .")
+    parts = ["Review pack", name, str(quarter)] if name else ["Review pack", str(quarter)]
+    return " - ".join(parts) + ".xlsx"
 
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    width: float = 14
+    width: float = 14  # the widest the column grows; its text wraps beyond that
     number_format: str | None = None  # e.g. "0.0", "0%", "yyyy-mm-dd", "#,##0"
-    wrap: bool = False
+
+
+# Styles already made in a workbook, by (font, number format, quote prefix): setting a
+# cell's style through openpyxl's attributes costs more than the rest of the pack on a
+# large log, copying a finished one is cheap.
+_STYLES: weakref.WeakKeyDictionary[Any, dict[tuple[int, str, bool], Any]] = (
+    weakref.WeakKeyDictionary())
 
 
 def put(ws: Worksheet, row: int, column: int, value: object,
-        number_format: str | None = None) -> None:
+        number_format: str | None = None, font: Font = BODY) -> None:
     """Write one cell; text is always literal text, never a formula."""
     cell = ws.cell(row=row, column=column)
+    quoted = False
     if isinstance(value, str):
+        value = clean_text(value)
         cell.value = value
         cell.data_type = "s"
-        if looks_like_formula(value):
-            cell.quotePrefix = True
+        quoted = looks_like_formula(value)
     elif isinstance(value, datetime):
         cell.value = value.replace(tzinfo=None)
     else:
         cell.value = value  # type: ignore[assignment]
-    if number_format and value is not None and not isinstance(value, str):
-        cell.number_format = number_format
+    fmt = (number_format if number_format and value is not None
+           and not isinstance(value, str) else "")
+    known = _STYLES.setdefault(ws.parent, {})
+    key = (id(font), fmt or cell.number_format, quoted)  # (dates bring their own format)
+    style = known.get(key)
+    if style is None:
+        cell.font = font
+        cell.alignment = TOP
+        if fmt:
+            cell.number_format = fmt
+        cell.quotePrefix = quoted
+        known[key] = copy(cell._style)
+    else:
+        cell._style = copy(style)
+
+
+# --- Sizing rows and columns --------------------------------------------------------------
+#
+# Neither Excel nor LibreOffice sizes the rows of a generated file to fit wrapped text
+# (LibreOffice keeps any height written in the file), so the pack works the sizes out
+# itself from the widths of Arial's characters: columns as wide as their contents up to
+# the column's limit, text wrapping beyond it, and every row as tall as its wrapped text.
+
+# Advance widths of Arial's printable ASCII characters (32-126), in thousandths of an em.
+_REGULAR = (
+    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722,
+    722, 667, 611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+    667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556,
+    556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500,
+    500, 334, 260, 334, 584)
+_BOLD = (
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556,
+    556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722,
+    722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778, 667, 778, 722, 667, 611, 722,
+    667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556, 611, 556, 611, 556, 333, 611,
+    611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611, 556, 778, 556, 556,
+    500, 389, 280, 389, 584)
+_OTHER = {"–": 556, "—": 1000, "‘": 278, "’": 278, "“": 500, "”": 500, "•": 350, "…": 1000,
+          "≥": 549, "≤": 549, "−": 584, "→": 1000, "·": 278, "€": 556, "£": 556}
+DIGIT_PX = 7.0  # a column width unit: the width of a digit in the default font (Arial 10)
+PADDING_PX = 8.0  # the cell's margins, and a little room for rounding
+SAFETY = 1.03  # screen and printer fonts are hinted and rounded: measure generously
+LINE_PT = 1.275  # line height per point of font size (Excel: 12.75 pt for Arial 10)
+ROW_PADDING_PT = 2.5
+MAX_ROW_PT = 409.0  # the tallest row Excel allows
+MAX_LINES = 30  # a text wraps into at most this many lines (a column widens past its limit)
+GAP_WIDTH = 2.0  # an empty column between two tables side by side
+
+
+def _em(ch: str, bold: bool) -> int:
+    code = ord(ch)
+    if 32 <= code < 127:
+        return (_BOLD if bold else _REGULAR)[code - 32]
+    if ch in _OTHER:
+        return _OTHER[ch]
+    base = unicodedata.normalize("NFD", ch)[0]
+    if base != ch and 32 <= ord(base) < 127:
+        return _em(base, bold)
+    if unicodedata.east_asian_width(ch) in ("W", "F") or unicodedata.category(ch) == "So":
+        return 1000
+    return 700  # another script: a generous guess
+
+
+@lru_cache(maxsize=100_000)
+def _px(text: str, bold: bool, size: float) -> float:
+    """How wide ``text`` is drawn, in pixels at 96 dpi."""
+    return sum(_em(ch, bold) for ch in text) * size / 1000 * 96 / 72 * SAFETY
+
+
+def _units(px: float) -> float:
+    return (px + PADDING_PX) / DIGIT_PX
+
+
+def _room(units: float) -> float:
+    return units * DIGIT_PX - PADDING_PX
+
+
+@lru_cache(maxsize=100_000)
+def _lines(text: str, room: float, bold: bool, size: float) -> int:
+    """How many lines ``text`` takes when wrapped at word boundaries into ``room`` pixels."""
+    space = _px(" ", bold, size)
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split(" "):
+            width = _px(word, bold, size)
+            if used and used + space + width <= room + 0.5:
+                used += space + width
+                continue
+            if used:
+                lines += 1
+            if width > room + 0.5:  # a word longer than the line is broken across lines
+                lines += math.ceil(width / room) - 1
+                width = width % room or room
+            used = width
+        total += lines
+    return total
+
+
+def _shown(value: object, number_format: str) -> str:
+    """Roughly the text a cell shows for a value and its number format."""
+    if isinstance(value, str):
+        if value.startswith("=IF("):
+            return "no target"  # our status and change formulas: at most this wide
+        return value
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, bool):
+        return "FALSE"
+    if isinstance(value, int | float):
+        fmt = number_format.split(";")[0]
+        if fmt == "General":
+            return f"{value:.10g}"
+        decimals = len(fmt.split(".")[1].rstrip("%")) if "." in fmt else 0
+        if "%" in fmt:
+            return f"{value * 100:,.{decimals}f}%"
+        return f"{value:+,.{decimals}f}" if fmt.startswith("+") else f"{value:,.{decimals}f}"
+    return str(value)
+
+
+@dataclass
+class _Layout:
+    """What sizing a sheet needs to know besides its cells."""
+    caps: dict[int, float] = field(default_factory=dict)
+    headers: set[tuple[int, int]] = field(default_factory=set)
+    gaps: set[int] = field(default_factory=set)
+    after_fit: list[Callable[[dict[int, float]], tuple[int, int]]] = field(default_factory=list)
+
+
+def _fit(ws: Worksheet, layout: _Layout) -> tuple[int, int]:
+    """Size columns and rows to the sheet's text; returns the last row and column used."""
+    spans = {(r.min_row, r.min_col): r.max_col for r in ws.merged_cells.ranges}
+    cells = [c for c in ws._cells.values() if c.value is not None]
+    looks: dict[tuple[int, int], tuple[bool, float, str]] = {}
+
+    def look(cell: Any) -> tuple[bool, float, str]:
+        """The cell's boldness, font size and number format (read once per style)."""
+        key = (cell._style[0], cell._style[3])
+        found = looks.get(key)
+        if found is None:
+            found = looks[key] = (bool(cell.font.b), float(cell.font.sz or 10),
+                                  cell.number_format)
+        return found
+
+    wanted: dict[int, float] = {}  # as wide as the text, up to the column's limit
+    floor: dict[int, float] = {}  # at least this wide whatever the limit
+    for cell in cells:
+        where = (cell.row, cell.column)
+        if spans.get(where, cell.column) > cell.column:
+            continue  # text across merged columns is sized by the rows, below
+        bold, size, number_format = look(cell)
+        text = _shown(cell.value, number_format)
+        col = cell.column
+        if where in layout.headers:
+            # A heading wraps rather than widening its column, but not into more than
+            # two lines, never inside a word, and a short one not at all.
+            whole = _px(text, bold, size)
+            longest = max(_px(w, bold, size) for w in text.split())
+            need = max(longest, whole / 2 + _px("i", bold, size), min(whole, 12 * DIGIT_PX))
+            floor[col] = max(floor.get(col, 0), _units(need))
+        elif isinstance(cell.value, str) and not cell.value.startswith("=IF("):
+            widest = max(_px(line, bold, size) for line in text.split("\n"))
+            wanted[col] = max(wanted.get(col, 0), _units(widest))
+            # A long text may not need more lines than the tallest row holds.
+            floor[col] = max(floor.get(col, 0), _units(widest / MAX_LINES))
+        else:  # a number or date cannot wrap: the column fits it whole
+            floor[col] = max(floor.get(col, 0), _units(_px(text, bold, size)))
+    widths: dict[int, float] = {}
+    for col in sorted(set(wanted) | set(floor) | layout.gaps):
+        if col in layout.gaps and col not in wanted and col not in floor:
+            widths[col] = GAP_WIDTH
+            continue
+        cap = layout.caps.get(col, 40)
+        # Rounded up, so that what was measured to fit still fits.
+        widths[col] = math.ceil(max(min(wanted.get(col, 0), cap), floor.get(col, 0), 4.0) * 10) / 10
+        ws.column_dimensions[get_column_letter(col)].width = widths[col]
+    for col in layout.gaps:
+        ws.column_dimensions[get_column_letter(col)].width = widths[col]
+    heights: dict[int, float] = {}
+    for cell in cells:
+        bold, size, _ = look(cell)
+        lines = 1
+        if isinstance(cell.value, str) and not cell.value.startswith("=IF("):
+            last = spans.get((cell.row, cell.column), cell.column)
+            room = _room(sum(widths.get(c, 8.43) for c in range(cell.column, last + 1)))
+            lines = _lines(cell.value, room, bold, size)
+        height = lines * LINE_PT * size + ROW_PADDING_PT
+        heights[cell.row] = max(heights.get(cell.row, 0), height)
+    for row, height in heights.items():
+        ws.row_dimensions[row].height = round(min(height, MAX_ROW_PT), 2)
+    last_row = max(heights, default=1)
+    last_col = max([*widths, *spans.values()], default=1)  # text across merged cells too
+    for extend in layout.after_fit:
+        rows, cols = extend(widths)
+        last_row, last_col = max(last_row, rows), max(last_col, cols)
+    return last_row, last_col
 
 
 class Book:
-    """Keeps table names unique and applies the house style to every table."""
+    """Keeps table names unique and applies the house style to every table and sheet."""
 
-    def __init__(self) -> None:
+    def __init__(self, org_name: str, quarter: Quarter, today: date) -> None:
         self.workbook = Workbook()
+        # Arial as the default font: column widths are counted in its digits (see FONT_NAME).
+        self.workbook._fonts = IndexedList([BODY])
+        self.org_name = clean_text(org_name)
+        self.quarter = quarter
+        self.today = today
         self._names: set[str] = set()
+        self.layouts: dict[str, _Layout] = {}
 
-    def sheet(self, title: str) -> Worksheet:
+    def sheet(self, title: str, repeat_header: bool = False) -> Worksheet:
+        """A new sheet; ``repeat_header`` prints row 1 on every page (one long table)."""
         if title == SHEETS[0]:
             ws = self.workbook.active
             assert ws is not None
             ws.title = title
         else:
             ws = self.workbook.create_sheet(title)
+        self.layouts[title] = _Layout()
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins = PageMargins(left=0.5, right=0.5, top=0.75, bottom=0.75, header=0.3,
+                                      footer=0.3)
+        ws.print_options.horizontalCentered = False
+        if repeat_header:
+            ws.print_title_rows = "1:1"
+        org = self.org_name[:80].replace("&", "&&")  # "&" starts a code in headers
+        ws.oddHeader.left.text = org
+        ws.oddHeader.center.text = title.replace("&", "&&")
+        ws.oddHeader.right.text = f"Review pack {self.quarter}"
+        ws.oddFooter.left.text = f"Produced {self.today:%Y-%m-%d}"
+        ws.oddFooter.right.text = "Page &P of &N"
+        for part in (ws.oddHeader.left, ws.oddHeader.center, ws.oddHeader.right,
+                     ws.oddFooter.left, ws.oddFooter.right):
+            part.font = f"{FONT_NAME},Regular"
+            part.size = 9
         return ws
+
+    def layout(self, ws: Worksheet) -> _Layout:
+        return self.layouts[ws.title]
 
     def table(self, ws: Worksheet, name: str, top: int, columns: Sequence[Column],
               rows: Sequence[Sequence[object]], left: int = 1, freeze: bool = True) -> int:
         """Write a table with its header at row ``top``; returns the next free row."""
+        layout = self.layout(ws)
         for offset, column in enumerate(columns):
-            put(ws, top, left + offset, column.header)
-            ws.cell(row=top, column=left + offset).font = Font(bold=True)
-            letter = get_column_letter(left + offset)
-            current = ws.column_dimensions[letter].width or 0
-            ws.column_dimensions[letter].width = max(current, column.width)
+            put(ws, top, left + offset, column.header, font=BOLD)
+            cell = ws.cell(row=top, column=left + offset)
+            cell.fill = HEADER_FILL
+            cell.border = HEADER_BORDER
+            layout.headers.add((top, left + offset))
+            layout.caps[left + offset] = max(layout.caps.get(left + offset, 0), column.width)
         for r, values in enumerate(rows, start=top + 1):
             for offset, (column, value) in enumerate(zip(columns, values, strict=True)):
                 put(ws, r, left + offset, value, column.number_format)
-                if column.wrap:
-                    ws.cell(row=r, column=left + offset).alignment = Alignment(wrap_text=True,
-                                                                              vertical="top")
         last_row = top + max(len(rows), 1)
         if not rows:  # an Excel table needs a body row; say plainly there is nothing
             put(ws, top + 1, left, "(none)")
@@ -127,7 +409,26 @@ class Book:
             ws.freeze_panes = ws.cell(row=top + 1, column=1)
         return last_row + 2
 
+    def text(self, ws: Worksheet, row: int, label: str, value: object, last_col: int,
+             number_format: str | None = None) -> None:
+        """A label in column A and its text across columns B to ``last_col``, wrapped."""
+        put(ws, row, 1, label, font=BOLD)
+        put(ws, row, 2, value, number_format)
+        ws.cell(row=row, column=2).alignment = TOP_LEFT  # a date reads as text here
+        if last_col > 2:
+            ws.merge_cells(start_row=row, start_column=2, end_row=row, end_column=last_col)
+
+    def line(self, ws: Worksheet, row: int, value: str, last_col: int,
+             font: Font = BODY) -> None:
+        """A line of text across columns A to ``last_col``, wrapped."""
+        put(ws, row, 1, value, font=font)
+        if last_col > 1:
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_col)
+
     def save(self) -> bytes:
+        for ws in self.workbook.worksheets:
+            last_row, last_col = _fit(ws, self.layouts[ws.title])
+            ws.print_area = f"A1:{get_column_letter(last_col)}{last_row}"
         # A fixed creation time: the same quarter built twice gives the same workbook.
         self.workbook.properties.created = datetime(2000, 1, 1)
         self.workbook.properties.modified = datetime(2000, 1, 1)
@@ -136,22 +437,128 @@ class Book:
         return buffer.getvalue()
 
 
+# --- The scorecard the pack shows: frozen at the review's close, or live ---------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    """One measure as the pack shows it."""
+    name: str
+    side: str
+    unit: str
+    direction: str
+    target: float | None
+    amber_band: float | None
+    actual: float | None
+    previous: float | None
+    change: float | None
+    status: str
+    basis: str
+    now: float | str | None = None  # today's figure where it differs from the review's
+
+
+@dataclass(frozen=True)
+class Card:
+    lines: list[Line]
+    review: reviews.Review | None
+    corrections: list[audit.Change]
+
+    @property
+    def frozen(self) -> bool:
+        return self.review is not None and self.review.snapshot is not None
+
+    @property
+    def differs(self) -> bool:
+        return any(line.now is not None for line in self.lines)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def card(con: Connection, org_id: int, quarter: Quarter, today: date) -> Card:
+    """The quarter's scorecard: as frozen when its review was closed, else as it stands."""
+    review = reviews.find_review(con, org_id, quarter)
+    live = measures.scorecard(con, org_id, quarter, quarters=2, today=today)
+    if review is None or not review.closed or review.snapshot is None:
+        return Card([Line(r.measure.name, r.measure.side, r.measure.unit, r.measure.direction,
+                          r.measure.target, r.measure.amber_band, r.actual.value, r.previous,
+                          r.change, r.status,
+                          r.actual.detail + (" (small sample)" if r.small_sample else ""))
+                     for r in live], review, [])
+    now = {r.measure.name: r.actual.value for r in live}
+    lines = []
+    for frozen in review.snapshot:
+        name = str(frozen.get("measure", ""))
+        actual = _number(frozen.get("actual"))
+        later: float | str | None = None
+        today_value = now.get(name)
+        if name not in now:
+            later = "measure deleted"
+        elif today_value is None:
+            later = None if actual is None else "no data"
+        elif actual is None or not math.isclose(today_value, actual, rel_tol=1e-12,
+                                                abs_tol=1e-9):
+            later = today_value
+        basis = str(frozen.get("basis") or "")
+        lines.append(Line(
+            name, str(frozen.get("side", "")), str(frozen.get("unit", "")),
+            str(frozen.get("direction", "")), _number(frozen.get("target")),
+            _number(frozen.get("amber_band")), actual, _number(frozen.get("previous")),
+            _number(frozen.get("change")), str(frozen.get("status", "")),
+            basis + (" (small sample)" if frozen.get("small_sample") else ""), later))
+    assert review.closed_at is not None
+    return Card(lines, review,
+                audit.corrections_since(con, org_id, quarter, review.closed_at))
+
+
+def _basis_text(card: Card, quarter: Quarter) -> str:
+    review = card.review
+    if review is None:
+        return (f"No review of {quarter} has been started: the figures are live, as they "
+                "stand today.")
+    if not card.frozen or review.closed_at is None:
+        held = f"held on {review.held_on:%Y-%m-%d}, " if review.held_on else ""
+        return (f"The review of {quarter} is open ({held}not yet closed): the figures are "
+                "live, and are frozen when it is closed.")
+    return (f"The review of {quarter} was held on {review.held_on:%Y-%m-%d} and closed by "
+            f"{review.closed_by} on {review.closed_at:%Y-%m-%d %H:%M}: the figures are the "
+            "scorecard as it stood then.")
+
+
+def _corrections_text(card: Card, quarter: Quarter) -> str:
+    count = len(card.corrections)
+    said = [f"{count} change{'s' if count != 1 else ''} to {quarter}'s data since the review "
+            "was closed, listed with the reasons below and on the Review sheet."] if count else []
+    if card.differs:
+        said.append("The Now column shows the figures that differ today.")
+    return " ".join(said)
+
+
+# --- The sheets ------------------------------------------------------------------------------
+
+
 def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None = None,
                progress: Progress | None = None, today: date | None = None) -> bytes:
     """Build the review pack; returns the workbook's bytes (and writes ``out`` if given)."""
     today = today or date.today()
     report = progress or (lambda _share, _text: None)
     org = get_organisation(con, org_id)
-    book = Book()
+    book = Book(org.name, quarter, today)
+    scores = card(con, org_id, quarter, today)
     steps: list[tuple[str, Callable[[], None]]] = [
-        ("Summary", lambda: _summary(book, con, org_id, org.name, quarter, today)),
-        ("Scorecard", lambda: _scorecard(book, con, org_id, quarter, today)),
-        ("Trends", lambda: _trends(book, con, org_id, quarter, today)),
+        ("Summary", lambda: _summary(book, con, org_id, org.name, quarter, today, scores)),
+        ("Scorecard", lambda: _scorecard(book, quarter, scores)),
+        ("Trends", lambda: _trends(book, con, org_id, quarter, today, scores)),
         ("Standards & owners", lambda: _standards(book, con, org_id, quarter)),
-        ("People", lambda: _people(book, con, org_id, quarter, today)),
+        ("People", lambda: _people(book, con, org_id, quarter)),
+        ("Training", lambda: _training(book, con, org_id, quarter, today)),
         ("Recognition", lambda: _recognition(book, con, org_id, quarter)),
-        ("Review", lambda: _review(book, con, org_id, quarter)),
-        ("Plan", lambda: _plan(book, con, org_id, today)),
+        ("Review", lambda: _review(book, con, org_id, quarter, scores)),
+        ("Customers", lambda: _customers(book, con, org_id, today)),
+        ("Vision", lambda: _vision(book, con, org_id)),
     ]
     for index, (name, write) in enumerate(steps):
         report(index / (len(steps) + 1), f"Writing {name}")
@@ -164,29 +571,6 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
     return data
 
 
-def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quarter,
-             today: date) -> None:
-    ws = book.sheet("Summary")
-    put(ws, 1, 1, f"Customer-service strategy review pack — {quarter}")
-    ws.cell(row=1, column=1).font = TITLE
-    put(ws, 2, 1, "Organisation")
-    put(ws, 2, 2, name)
-    put(ws, 3, 1, "Period")
-    put(ws, 3, 2, str(quarter))
-    put(ws, 4, 1, "Produced")
-    put(ws, 4, 2, today, "yyyy-mm-dd")
-    current = statuses(con, org_id, min(quarter.end, today))
-    row = book.table(ws, "Steps", 6, [Column("Step", 6), Column("Title", 40),
-                                      Column("Status", 18), Column("Done when", 80, wrap=True)],
-                     [[s.number, s.title, current[s.number].value, s.done_when] for s in STEPS])
-    rows = measures.scorecard(con, org_id, quarter, quarters=2, today=today)
-    book.table(ws, "Headline", row, [Column("Measure", 28), Column("Of", 12),
-                                     Column("Actual", 12, "0.0"), Column("Status", 14)],
-               [[r.measure.name, r.measure.side, r.actual.value, r.status] for r in rows],
-               freeze=False)
-    _status_colours(ws, f"D{row + 1}:D{row + max(len(rows), 1)}", f"$D{row + 1}")
-
-
 def _status_colours(ws: Worksheet, cells: str, first: str) -> None:
     for word, colour in (("green", GREEN), ("amber", AMBER), ("red", RED)):
         ws.conditional_formatting.add(cells, FormulaRule(
@@ -194,19 +578,97 @@ def _status_colours(ws: Worksheet, cells: str, first: str) -> None:
                                                            end_color=colour)))
 
 
-def _scorecard(book: Book, con: Connection, org_id: int, quarter: Quarter, today: date) -> None:
-    ws = book.sheet("Scorecard")
-    rows = measures.scorecard(con, org_id, quarter, today=today)
-    columns = [Column("Measure", 28), Column("Of", 11), Column("Unit", 12),
-               Column("Better when", 12), Column("Target", 10, "0.0"),
-               Column("Amber band", 11, "0.0"), Column("Actual", 10, "0.0"),
-               Column("Previous", 10, "0.0"), Column("Change", 10, "+0.0;-0.0;0.0"),
-               Column("Status", 12), Column("Based on", 44)]
-    body = [[r.measure.name, r.measure.side, r.measure.unit, r.measure.direction,
-             r.measure.target, r.measure.amber_band, r.actual.value, r.previous, None, None,
-             r.actual.detail + (" (small sample)" if r.small_sample else "")] for r in rows]
-    book.table(ws, "Scorecard", 1, columns, body)
-    for index in range(len(rows)):
+def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quarter,
+             today: date, card: Card) -> None:
+    """The page a leader reads in a minute: the scorecard's colours, the headline figures
+    of customers and employees, where each step stands, and who owes which action."""
+    ws = book.sheet("Summary")
+    layout = book.layout(ws)
+    figure_columns = [Column("Measure", 30), Column("Of", 10), Column("Target", 9, "0.0"),
+                      Column("Actual at the review" if card.frozen else "Actual", 10, "0.0"),
+                      Column("Change", 8, "+0.0;-0.0;0.0"), Column("Status", 10)]
+    if card.differs:
+        figure_columns.append(Column("Now", 10, "0.0"))
+    steps_left = len(figure_columns) + 2
+    layout.gaps.add(steps_left - 1)
+    last_col = steps_left + 2
+
+    put(ws, 1, 1, f"Customer-service strategy review — {quarter}", font=TITLE)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=last_col)
+    book.text(ws, 2, "Organisation", name, last_col)
+    book.text(ws, 3, "Period", str(quarter), last_col)
+    book.text(ws, 4, "Produced", today, last_col, "yyyy-mm-dd")
+    book.text(ws, 5, "Review", _basis_text(card, quarter), last_col)
+    row = 6
+    said = _corrections_text(card, quarter)
+    if said:
+        book.text(ws, row, "Since the review", said, last_col)
+        row += 1
+
+    top = row + 1
+    counts = [sum(1 for line in card.lines if line.status == s) for s in measures.STATUSES]
+    book.table(ws, "StatusCounts", top,
+               [Column("Measures", 30, "0"), Column("Green", 10, "0"), Column("Amber", 9, "0"),
+                Column("Red", 10, "0"), Column("No target", 8, "0"), Column("No data", 10, "0")],
+               [[len(card.lines), *counts]], freeze=False)
+    for offset, status in enumerate(measures.STATUSES, start=2):
+        colour = STATUS_FILLS[status]
+        ws.cell(row=top, column=offset).fill = PatternFill("solid", start_color=colour,
+                                                            end_color=colour)
+
+    top += 3
+    ordered = ([line for line in card.lines if line.side == "customer"]
+               + [line for line in card.lines if line.side != "customer"])
+    figures = [[line.name, line.side, line.target, line.actual, line.change, line.status]
+               + ([line.now] if card.differs else []) for line in ordered]
+    below_figures = book.table(ws, "Headline", top, figure_columns, figures, freeze=False)
+    status_col = get_column_letter(6)
+    _status_colours(ws, f"{status_col}{top + 1}:{status_col}{top + max(len(figures), 1)}",
+                    f"${status_col}{top + 1}")
+
+    current = statuses(con, org_id, min(quarter.end, today))
+    below_steps = book.table(ws, "Steps", top, [Column("Step", 5), Column("Title", 34),
+                                                Column("Status", 17)],
+                             [[s.number, s.title, current[s.number].value] for s in STEPS],
+                             left=steps_left, freeze=False)
+    step_status = get_column_letter(steps_left + 2)
+    cells = f"{step_status}{top + 1}:{step_status}{top + len(STEPS)}"
+    for word, colour in ((Status.DONE.value, GREEN), (Status.IN_PROGRESS.value, AMBER)):
+        ws.conditional_formatting.add(cells, FormulaRule(
+            formula=[f'${step_status}{top + 1}="{word}"'],
+            fill=PatternFill("solid", start_color=colour, end_color=colour)))
+
+    row = max(below_figures, below_steps)
+    actions = reviews.list_actions(con, org_id, only_open=True)
+    row = book.table(ws, "OpenActions", row, [
+        Column("Open action", 30), Column("Owner", 20), Column("Due", 10, "yyyy-mm-dd"),
+        Column("Status", 12), Column("Raised in", 8)],
+        [[a.description, a.owner, a.due, a.status + (", overdue" if a.overdue(today) else ""),
+          a.raised_in] for a in actions], freeze=False)
+    if card.corrections:
+        book.table(ws, "SummaryCorrections", row, [
+            Column("Corrected since the review", 30), Column("Reason", 20), Column("By", 12),
+            Column("When", 10, "yyyy-mm-dd hh:mm")],
+            [[c.summary, c.reason, c.changed_by, c.changed_at] for c in card.corrections],
+            freeze=False)
+
+
+def _scorecard(book: Book, quarter: Quarter, card: Card) -> None:
+    ws = book.sheet("Scorecard", repeat_header=True)
+    columns = [Column("Measure", 28), Column("Of", 10), Column("Unit", 12),
+               Column("Better when", 8), Column("Target", 8, "0.0"),
+               Column("Amber band", 8, "0.0"),
+               Column("Actual at the review" if card.frozen else "Actual", 10, "0.0"),
+               Column("Previous", 10, "0.0"), Column("Change", 8, "+0.0;-0.0;0.0"),
+               Column("Status", 10)]
+    if card.differs:
+        columns.append(Column("Now", 10, "0.0"))
+    columns.append(Column("Based on", 46))
+    body = [[line.name, line.side, line.unit, line.direction, line.target, line.amber_band,
+             line.actual, line.previous, None, None]
+            + ([line.now] if card.differs else []) + [line.basis] for line in card.lines]
+    after = book.table(ws, "Scorecard", 1, columns, body)
+    for index in range(len(body)):
         r = index + 2
         # Our own formulas: change and status follow any number edited in the meeting.
         ws.cell(row=r, column=9).value = f'=IF(OR(G{r}="",H{r}=""),"",G{r}-H{r})'
@@ -215,40 +677,82 @@ def _scorecard(book: Book, con: Connection, org_id: int, quarter: Quarter, today
             f'=IF(E{r}="","no target",IF(G{r}="","no data",IF(D{r}="higher",'
             f'IF(G{r}>=E{r},"green",IF(G{r}>=E{r}-N(F{r}),"amber","red")),'
             f'IF(G{r}<=E{r},"green",IF(G{r}<=E{r}+N(F{r}),"amber","red")))))')
-    if rows:
-        _status_colours(ws, f"J2:J{len(rows) + 1}", "$J2")
+    if body:
+        _status_colours(ws, f"J2:J{len(body) + 1}", "$J2")
+    if not card.frozen:
+        return  # live figures, as everywhere else: nothing to add under the table
+    said = _basis_text(card, quarter)
+    if card.corrections:
+        said += (f" {len(card.corrections)} change{'s' if len(card.corrections) != 1 else ''}"
+                 f" to {quarter}'s data since then are listed, with the reasons, on the "
+                 "Summary and Review sheets.")
+    if card.differs:
+        said += " The Now column shows the figures that differ today."
+    book.line(ws, after, said, len(columns), ITALIC)
 
 
-def _trends(book: Book, con: Connection, org_id: int, quarter: Quarter, today: date) -> None:
-    ws = book.sheet("Trends")
+def _trends(book: Book, con: Connection, org_id: int, quarter: Quarter, today: date,
+            card: Card) -> None:
+    ws = book.sheet("Trends", repeat_header=True)
     span = [quarter.shift(-n) for n in range(7, -1, -1)]
     defined = measures.list_measures(con, org_id)
     chosen = ([m for m in defined if m.side == "employee"][:3]
               + [m for m in defined if m.side == "customer"][:3])
-    columns = [Column("Quarter", 10)] + [Column(f"{m.name} ({m.unit})", 18, "0.0")
+    columns = [Column("Quarter", 10)] + [Column(f"{m.name} ({m.unit})", 14, "0.0")
                                          for m in chosen]
     series = {m.id: [measures.actual(con, org_id, m, q, today=today).value for q in span]
               for m in chosen}
     body = [[str(q)] + [series[m.id][i] for m in chosen] for i, q in enumerate(span)]
-    book.table(ws, "Trends", 1, columns, body)
-    for side, anchor in (("employee", "B12"), ("customer", "J12")):
+    after = book.table(ws, "Trends", 1, columns, body)
+    said = "The figures as they stand today, each quarter as last recorded."
+    if card.frozen:
+        said += (f" For {quarter} they include any correction made after its review was "
+                 "closed; the Scorecard shows the review's own figures.")
+    book.line(ws, after, said, max(len(columns), 7), ITALIC)
+    charts: list[LineChart] = []
+    for side in ("employee", "customer"):
         picks = [i for i, m in enumerate(chosen) if m.side == side]
         if not picks:
             continue
         chart = LineChart()
-        chart.title = f"{side.capitalize()} measures, last eight quarters"
-        chart.height, chart.width = 8, 15
+        chart.title = f"{side.capitalize()} measures"
+        chart.height, chart.width = 8.0, 13.5  # centimetres
+        # The legend below the plot leaves the quarters room to be written level.
+        chart.legend.position = "b"
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         for i in picks:
             data = Reference(ws, min_col=i + 2, min_row=1, max_row=len(span) + 1)
             chart.add_data(data, titles_from_data=True)
         chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=len(span) + 1))
-        ws.add_chart(chart, anchor)
+        for line in chart.series:
+            line.smooth = False  # straight lines between quarters: a curve invents values
+        charts.append(chart)
+    top = after + 2
+
+    def place(widths: dict[int, float]) -> tuple[int, int]:
+        """Put the charts side by side under the table, once the columns are sized."""
+        col = 1
+        for chart in charts:
+            ws.add_chart(chart, f"{get_column_letter(col)}{top}")
+            right = _column_edge(widths, col - 1) + chart.width / 2.54 * 96 + 16
+            while _column_edge(widths, col - 1) < right:
+                col += 1
+        if not charts:
+            return 0, 0
+        rows = math.ceil(max(c.height for c in charts) / 2.54 * 72 / 15) + 1
+        return top + rows, col - 1
+
+    book.layout(ws).after_fit.append(place)
+
+
+def _column_edge(widths: dict[int, float], col: int) -> float:
+    """Where column ``col`` ends, in pixels from the sheet's left edge."""
+    return sum(widths.get(c, 8.43) * DIGIT_PX for c in range(1, col + 1))
 
 
 def _standards(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
-    ws = book.sheet("Standards & owners")
+    ws = book.sheet("Standards & owners", repeat_header=True)
     rates = {c.key: c.rate for c in accountability.compliance(con, org_id, quarter, "standard")}
     owners = {a.standard_id: a for a in accountability.assignments(con, org_id)}
     body = []
@@ -260,61 +764,64 @@ def _standards(book: Book, con: Connection, org_id: int, quarter: Quarter) -> No
                      rate.value / 100 if rate and rate.value is not None else None,
                      rate.whole if rate else 0, ", ".join(s.flags())])
     book.table(ws, "Standards", 1, [
-        Column("Standard", 44), Column("Channel", 12), Column("Quality", 16),
-        Column("Owner", 20), Column("Applies to", 30), Column("Target", 16),
-        Column(f"Compliance {quarter}", 14, "0%"), Column("Observations", 13, "0"),
-        Column("Flags", 40)], body)
+        Column("Standard", 36), Column("Channel", 12), Column("Quality", 14),
+        Column("Owner", 16), Column("Applies to", 24), Column("Target", 12),
+        Column(f"Compliance {quarter}", 11, "0%"), Column("Observations", 8, "0"),
+        Column("Flags", 24)], body)
 
 
-def _people(book: Book, con: Connection, org_id: int, quarter: Quarter, today: date) -> None:
+def _people(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
     ws = book.sheet("People")
     staff = people.list_employees(con, org_id)
     rows = [r for r in workforce.by_quarter_and_team(staff, [quarter])]
     next_row = book.table(ws, "Workforce", 1, [
-        Column("Team", 22), Column("Opening", 10, "0"), Column("Hires", 8, "0"),
-        Column("Leavers (voluntary)", 12, "0"), Column("Leavers (involuntary)", 12, "0"),
-        Column("Closing", 10, "0"), Column("Turnover", 11, "0.0%"),
-        Column("Retention", 11, "0.0%"), Column("Retention n", 11, "0"),
-        Column("Average tenure (years)", 12, "0.0")],
+        Column("Team", 22), Column("Opening", 8, "0"), Column("Hires", 8, "0"),
+        Column("Leavers (voluntary)", 10, "0"), Column("Leavers (involuntary)", 11, "0"),
+        Column("Closing", 8, "0"), Column("Turnover", 9, "0.0%"),
+        Column("Retention", 9, "0.0%"), Column("Retention n", 9, "0"),
+        Column("Average tenure (years)", 9, "0.0")],
         [[r.team, r.figures.opening, r.figures.hires, r.figures.leavers_voluntary,
           r.figures.leavers_involuntary, r.figures.closing,
           r.figures.turnover / 100 if r.figures.turnover is not None else None,
           r.figures.retention.value / 100 if r.figures.retention.value is not None else None,
           r.figures.retention.whole, r.figures.average_tenure_years] for r in rows])
-    coverage = training.coverage(con, org_id, min(quarter.end, today))
-    book.table(ws, "Training", next_row, [
-        Column("Team", 22), Column("Module", 34), Column("Passed", 10, "0"),
-        Column("Required", 10, "0"), Column("Coverage", 11, "0%")],
-        [[c.team, c.module, c.covered.part, c.covered.whole,
-          c.covered.value / 100 if c.covered.value is not None else None] for c in coverage],
+    teams = recognition.per_head_by_team(con, org_id, quarter.start, quarter.end)
+    book.table(ws, "RecognitionByTeam", next_row, [
+        Column("Team", 22), Column("Staff in the quarter", 8, "0"),
+        Column("Recognitions", 8, "0"), Column("Per head", 10, "0.00"),
+        Column("People recognised", 10, "0")],
+        [[t.team, t.staff, t.received, t.per_head, t.recognised_people] for t in teams],
         freeze=False)
 
 
+def _training(book: Book, con: Connection, org_id: int, quarter: Quarter,
+              today: date) -> None:
+    ws = book.sheet("Training", repeat_header=True)
+    coverage = training.coverage(con, org_id, min(quarter.end, today))
+    book.table(ws, "Training", 1, [
+        Column("Team", 22), Column("Module", 34), Column("Passed", 8, "0"),
+        Column("Required", 8, "0"), Column("Coverage", 9, "0%")],
+        [[c.team, c.module, c.covered.part, c.covered.whole,
+          c.covered.value / 100 if c.covered.value is not None else None] for c in coverage])
+
+
 def _recognition(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
-    ws = book.sheet("Recognition")
-    teams = recognition.per_head_by_team(con, org_id, quarter.start, quarter.end)
-    next_row = book.table(ws, "RecognitionByTeam", 1, [
-        Column("Team", 22), Column("Staff in the quarter", 12, "0"),
-        Column("Recognitions", 13, "0"), Column("Per head", 10, "0.00"),
-        Column("People recognised", 12, "0")],
-        [[t.team, t.staff, t.received, t.per_head, t.recognised_people] for t in teams])
+    ws = book.sheet("Recognition", repeat_header=True)
     log = recognition.list_recognitions(con, org_id, recognition.LogFilter(quarter.start,
                                                                            quarter.end))
-    book.table(ws, "RecognitionLog", next_row, [
-        Column("Date", 11, "yyyy-mm-dd"), Column("Recipients", 30), Column("Teams", 22),
-        Column("Given by", 20), Column("From", 16), Column("Value", 16),
-        Column("Standard", 30), Column("What was done", 50, wrap=True), Column("Reward", 10),
-        Column("Amount", 10, "#,##0.00")],
+    book.table(ws, "RecognitionLog", 1, [
+        Column("Date", 11, "yyyy-mm-dd"), Column("Recipients", 22), Column("Teams", 16),
+        Column("Given by", 16), Column("From", 12), Column("Value", 14),
+        Column("Standard", 22), Column("What was done", 34), Column("Reward", 9),
+        Column("Amount", 9, "#,##0.00")],
         [[r.given_on, "; ".join(r.recipients), "; ".join(r.teams), r.giver,
           recognition.GIVER_KINDS[r.giver_kind], r.value, r.standard, r.what, r.reward,
-          r.amount] for r in log], freeze=False)
+          r.amount] for r in log])
 
 
-def _review(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
+def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Card) -> None:
     ws = book.sheet("Review")
-    review = reviews.find_review(con, org_id, quarter)
-    ws.column_dimensions["A"].width = 24
-    ws.column_dimensions["B"].width = 90
+    review = card.review
     lines: list[tuple[str, Any]] = [
         ("Review of", str(quarter)),
         ("Held on", review.held_on if review else None),
@@ -326,40 +833,45 @@ def _review(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
         ("Decisions", review.decisions if review else ""),
     ]
     for index, (label, value) in enumerate(lines, start=1):
-        put(ws, index, 1, label)
-        ws.cell(row=index, column=1).font = Font(bold=True)
-        put(ws, index, 2, value, "yyyy-mm-dd")
-        ws.cell(row=index, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        book.text(ws, index, label, value, 2, "yyyy-mm-dd")
+    book.layout(ws).caps.update({1: 24, 2: 70})
     actions = reviews.list_actions(con, org_id, only_open=True)
-    book.table(ws, "OpenActions", len(lines) + 2, [
-        Column("Raised in", 24), Column("Open action", 90, wrap=True), Column("Owner", 24),
+    row = book.table(ws, "OpenActions", len(lines) + 2, [
+        Column("Raised in", 12), Column("Open action", 70), Column("Owner", 24),
         Column("Due", 11, "yyyy-mm-dd"), Column("Status", 12)],
         [[a.raised_in, a.description, a.owner, a.due, a.status] for a in actions],
         freeze=False)
+    if card.corrections:
+        book.table(ws, "Corrections", row, [
+            Column("When", 12, "yyyy-mm-dd hh:mm"), Column("Corrected since the review", 70),
+            Column("Reason", 24), Column("By", 16)],
+            [[c.changed_at, c.summary, c.reason, c.changed_by] for c in card.corrections],
+            freeze=False)
 
 
-def _plan(book: Book, con: Connection, org_id: int, today: date) -> None:
-    ws = book.sheet("Plan")
+def _customers(book: Book, con: Connection, org_id: int, today: date) -> None:
+    ws = book.sheet("Customers")
     row = book.table(ws, "Segments", 1, [
-        Column("Segment", 28), Column("Type", 10), Column("Size", 10, "#,##0"),
-        Column("Counted in", 10), Column("Value", 10), Column("Served by", 30),
-        Column("Channels", 30), Column("Description", 50, wrap=True)],
+        Column("Segment", 24), Column("Type", 14), Column("Size", 9, "#,##0"),
+        Column("Counted in", 9), Column("Value", 9), Column("Served by", 22),
+        Column("Channels", 20), Column("Description", 36)],
         [[s.name, s.kind, s.size, s.size_unit, s.value_level, ", ".join(s.serving_teams),
           ", ".join(s.channels), s.description] for s in customers.list_segments(con, org_id)])
-    row = book.table(ws, "Needs", row, [
-        Column("Segment", 28), Column("Quality", 16), Column("Importance", 10, "0"),
-        Column("Performance", 10, "0"), Column("Gap", 8, "0"), Column("Evidence", 18),
+    book.table(ws, "Needs", row, [
+        Column("Segment", 24), Column("Quality", 14), Column("Importance", 9, "0"),
+        Column("Performance", 9, "0"), Column("Gap", 9, "0"), Column("Evidence", 14),
         Column("Asked", 11, "yyyy-mm-dd"), Column("Flag", 12)],
         [[a.segment, a.quality, a.importance, a.performance, a.gap, a.source, a.asked_on,
           "assumption" if a.is_assumption else "stale" if a.is_stale else ""]
          for a in needs.priorities(con, org_id, today)], freeze=False)
+
+
+def _vision(book: Book, con: Connection, org_id: int) -> None:
+    ws = book.sheet("Vision")
     current = vision.get_vision(con, org_id)
-    put(ws, row, 1, "Vision")
-    ws.cell(row=row, column=1).font = Font(bold=True)
-    put(ws, row, 2, current.statement)
-    put(ws, row + 1, 1, "The customer's story")
-    ws.cell(row=row + 1, column=1).font = Font(bold=True)
-    put(ws, row + 1, 2, current.customer_story)
-    book.table(ws, "Values", row + 3, [Column("Value", 28), Column("Behaviour", 60, wrap=True)],
+    book.text(ws, 1, "Vision", current.statement, 2)
+    book.text(ws, 2, "The customer's story", current.customer_story, 2)
+    book.table(ws, "Values", 4, [Column("Value", 24), Column("Behaviour", 70)],
                [[v.name, b] for v in vision.list_values(con, org_id)
                 for _, b in (v.behaviours or [(0, "")])], freeze=False)
+    book.layout(ws).caps.update({1: 24, 2: 70})

@@ -3,30 +3,44 @@
 from __future__ import annotations
 
 import io
+import math
+import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import column_index_from_string
 
-from strategy import customers, measures, people, recognition, standards, vision
+from strategy import audit, customers, measures, people, recognition, reviews, standards, vision
 from strategy.db import Connection
-from strategy.orgs import Organisation
+from strategy.errors import ValidationError
+from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
-from strategy.review_pack import SHEETS, build_pack
+from strategy.review_pack import SHEETS, build_pack, pack_file_name
 
 ROOT = Path(__file__).resolve().parent.parent
 LAST = Quarter.current().shift(-1)
 # (Leading tabs and line breaks cannot reach a pack: entries are trimmed when saved.)
 HOSTILE = ['=HYPERLINK("http://evil.example","click")', "+SUM(1,2)", "-2+3", "@cmd",
            "=1+1", "=Me"]
+# Sheets holding one long table, whose heading row is printed on every page.
+ONE_TABLE = {"Scorecard", "Trends", "Standards & owners", "Training", "Recognition"}
 
 
 def workbook(data: bytes) -> Any:
     return load_workbook(io.BytesIO(data))
+
+
+def table_rows(ws: Any, name: str) -> list[dict[str, Any]]:
+    """The body of a named table, each row as {heading: value}."""
+    first, last = ws.tables[name].ref.split(":")
+    cells = list(ws[first:last])
+    headings = [c.value for c in cells[0]]
+    return [dict(zip(headings, (c.value for c in row), strict=True)) for row in cells[1:]]
 
 
 @pytest.mark.demo
@@ -42,15 +56,23 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
         assert ws.tables, ws.title
 
+    # The demo's review of LAST is closed: the scorecard is the frozen one, which nothing
+    # has changed since.
+    review = reviews.find_review(con, demo.id, LAST)
+    assert review is not None and review.snapshot is not None
     scorecard = book["Scorecard"]
     assert scorecard.freeze_panes == "A2"
+    assert scorecard["G1"].value == "Actual at the review"
+    assert "Now" not in [c.value for c in scorecard[1]]
     expected = {r.measure.name: r for r in measures.scorecard(con, demo.id, LAST)}
-    rows = list(scorecard.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == len(expected)
+    frozen = {str(s["measure"]): s for s in review.snapshot}
+    rows = list(scorecard.iter_rows(min_row=2, max_row=len(expected) + 1, values_only=True))
+    assert len(rows) == len(expected) == len(frozen)
     for name, _side, unit, direction, target, _band, actual, previous, change, status, _b in rows:
         row = expected[name]
         assert (unit, direction, target) == (row.measure.unit, row.measure.direction,
                                              row.measure.target)
+        assert actual == pytest.approx(frozen[name]["actual"])
         assert actual == pytest.approx(row.actual.value) if row.actual.value is not None \
             else actual is None
         assert previous == pytest.approx(row.previous) if row.previous is not None \
@@ -60,16 +82,162 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
     assert {rule.formula[0] for rule in rules} == {'$J2="green"', '$J2="amber"', '$J2="red"'}
 
     assert len(book["Trends"]._charts) == 2
-    log = book["Recognition"].tables["RecognitionLog"]
-    first, last = log.ref.split(":")
     in_db = recognition.list_recognitions(con, demo.id, recognition.LogFilter(LAST.start,
                                                                               LAST.end))
-    assert int(last[1:]) - int(first[1:]) == len(in_db)
-    review = book["Review"]
-    assert review["B1"].value == str(LAST)
-    assert review["B3"].value == "closed by Executive team"
+    assert len(table_rows(book["Recognition"], "RecognitionLog")) == len(in_db)
+    review_sheet = book["Review"]
+    assert review_sheet["B1"].value == str(LAST)
+    assert review_sheet["B3"].value == "closed by Executive team"
+
     summary = book["Summary"]
     assert summary["B2"].value == demo.name and summary["B3"].value == str(LAST)
+    counts = table_rows(summary, "StatusCounts")[0]
+    assert counts["Measures"] == len(frozen)
+    for status in measures.STATUSES:
+        heading = status.capitalize()
+        assert counts[heading] == sum(1 for s in frozen.values() if s["status"] == status)
+    headline = {r["Measure"]: r for r in table_rows(summary, "Headline")}
+    assert {n: (pytest.approx(r["Actual at the review"]), r["Status"])
+            for n, r in headline.items()} == {n: (s["actual"], s["status"])
+                                              for n, s in frozen.items()}
+    assert [r["Of"] for r in headline.values()] == sorted(
+        (r["Of"] for r in headline.values()), key=lambda side: side != "customer")
+    steps = table_rows(summary, "Steps")
+    assert [s["Step"] for s in steps] == list(range(1, 12))
+    actions = table_rows(summary, "OpenActions")
+    in_db_actions = reviews.list_actions(con, demo.id, only_open=True)
+    assert [(a["Open action"], a["Owner"], a["Due"].date()) for a in actions] == [
+        (a.description, a.owner, a.due) for a in in_db_actions]
+    assert "SummaryCorrections" not in summary.tables
+
+
+def _engagement(con: Connection, org: Organisation) -> int:
+    return measures.add_measure(con, org.id, measures.MeasureInput(
+        "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
+
+
+def _close(con: Connection, org: Organisation, quarter: Quarter) -> None:
+    review = reviews.start_review(con, org.id, quarter)
+    reviews.save_review(con, org.id, review.id, review.version, reviews.ReviewInput(
+        quarter.end + timedelta(days=5), "Worked", "Did not", [], "Decided"),
+        today=quarter.end + timedelta(days=10))
+    reviews.close_review(con, org.id, review.id, "Board", today=quarter.end + timedelta(days=10))
+
+
+def test_a_closed_quarter_shows_the_frozen_figures_and_the_corrections_since(
+        con: Connection, org: Organisation) -> None:
+    engagement = _engagement(con, org)
+    measures.set_value(con, org.id, engagement, str(LAST), 74)
+    measures.set_value(con, org.id, engagement, str(LAST), 76)  # before the close: no reason
+    _close(con, org, LAST)
+    audit.acting_as("Ana Ruiz")
+    with pytest.raises(ValidationError):
+        measures.set_value(con, org.id, engagement, str(LAST), 77)
+    measures.set_value(con, org.id, engagement, str(LAST), 77,
+                       reason="Late survey returns counted")
+    measures.set_value(con, org.id, engagement, str(LAST.shift(1)), 78)  # another quarter
+
+    book = workbook(build_pack(con, org.id, LAST))
+    scorecard = table_rows(book["Scorecard"], "Scorecard")
+    assert len(scorecard) == 1
+    assert scorecard[0]["Actual at the review"] == 76  # what the review page shows
+    assert scorecard[0]["Now"] == 77  # and what the figure is today, beside it
+    assert str(scorecard[0]["Status"]).startswith("=IF(")  # still our live formula
+    captions = [c.value for c in book["Scorecard"]["A"] if isinstance(c.value, str)]
+    assert any("frozen" in c or "as it stood then" in c for c in captions)
+
+    summary = book["Summary"]
+    headline = table_rows(summary, "Headline")
+    assert (headline[0]["Actual at the review"], headline[0]["Now"]) == (76, 77)
+    assert table_rows(summary, "StatusCounts")[0]["Green"] == 1  # 76 ≥ 75 at the review
+    corrections = table_rows(summary, "SummaryCorrections")
+    assert len(corrections) == 1  # not the change before the close, nor another quarter's
+    assert corrections[0]["Corrected since the review"] == f"Engagement {LAST}: 76 → 77"
+    assert corrections[0]["Reason"] == "Late survey returns counted"
+    assert corrections[0]["By"] == "Ana Ruiz"
+    assert isinstance(corrections[0]["When"], datetime)
+    on_review = table_rows(book["Review"], "Corrections")
+    assert [(r["Corrected since the review"], r["Reason"], r["By"]) for r in on_review] == [
+        (f"Engagement {LAST}: 76 → 77", "Late survey returns counted", "Ana Ruiz")]
+    said = " ".join(str(c.value) for c in summary["B"] if isinstance(c.value, str))
+    assert "1 change to" in said and "Now column" in said
+
+
+def test_an_open_review_keeps_the_live_scorecard(con: Connection, org: Organisation) -> None:
+    engagement = _engagement(con, org)
+    measures.set_value(con, org.id, engagement, str(LAST), 76)
+    reviews.start_review(con, org.id, LAST)
+    measures.set_value(con, org.id, engagement, str(LAST), 77)
+    book = workbook(build_pack(con, org.id, LAST))
+    scorecard = table_rows(book["Scorecard"], "Scorecard")
+    assert scorecard[0]["Actual"] == 77 and "Now" not in scorecard[0]
+    assert "SummaryCorrections" not in book["Summary"].tables
+    assert "Corrections" not in book["Review"].tables
+
+
+def test_the_pack_file_name_carries_the_organisation_and_quarter() -> None:
+    q4 = Quarter(2026, 4)
+    assert pack_file_name("Acme Health", q4) == "Review pack - Acme Health - 2026-Q4.xlsx"
+    nasty = pack_file_name('A/B\\C: "D" <E> | F? * G\x07\tH\n. ', q4)
+    assert nasty == "Review pack - A B C D E F G H - 2026-Q4.xlsx"
+    assert not set('<>:"/\\|?*') & set(nasty)
+    long = pack_file_name("Riverbend " * 40, q4)
+    assert len(long) <= 100 and long.endswith(" - 2026-Q4.xlsx") and "  " not in long
+    assert pack_file_name("///", q4) == "Review pack - 2026-Q4.xlsx"
+    assert pack_file_name("Café Müller & Söhne", q4) == (
+        "Review pack - Café Müller & Söhne - 2026-Q4.xlsx")
+
+
+def test_every_sheet_prints_with_a_header_footer_print_area_and_fitted_rows(
+        con: Connection) -> None:
+    org = create_organisation(con, "Smith & Sons")
+    engagement = _engagement(con, org)
+    measures.set_value(con, org.id, engagement, str(LAST), 76)
+    customers.add_segment(con, org.id, customers.SegmentInput(
+        "Households", "external", description="People who pay their own water bill, "
+        "including tenants whose landlord passes the charge on, and everyone on a payment "
+        "plan or a social tariff. " * 3))
+    book = workbook(build_pack(con, org.id, LAST))
+    for ws in book.worksheets:
+        assert ws.oddHeader.left.text == "Smith && Sons", ws.title  # "&" escaped
+        assert str(LAST) in ws.oddHeader.right.text
+        assert ws.oddFooter.right.text == "Page &P of &N"
+        assert ws.print_area, ws.title
+        assert ws.print_title_rows == ("$1:$1" if ws.title in ONE_TABLE else None), ws.title
+        for row in ws.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, str) or cell.data_type == "f":
+                    continue
+                assert cell.alignment.wrap_text, (ws.title, cell.coordinate)
+                height = ws.row_dimensions[cell.row].height
+                assert height is not None, (ws.title, cell.coordinate)
+                # A rough bound of our own: Arial 10 fits at most ~1.5 characters per unit
+                # of column width, and a line needs 12 points.
+                spans = [r for r in ws.merged_cells.ranges if cell.coordinate in r]
+                columns = range(cell.column, (spans[0].max_col if spans else cell.column) + 1)
+                width = sum(ws.column_dimensions[chr(64 + c)].width or 8.43 for c in columns)
+                lines = sum(math.ceil(max(len(p), 1) / (1.5 * width))
+                            for p in cell.value.split("\n"))
+                assert height >= 12 * lines, (ws.title, cell.coordinate, cell.value)
+    description = next(c for c in book["Customers"]["H"] if c.value and len(c.value) > 100)
+    assert book["Customers"].row_dimensions[description.row].height > 60
+
+
+def test_a_stray_control_character_in_stored_text_does_not_break_the_pack(
+        con: Connection, org: Organisation) -> None:
+    customers.add_segment(con, org.id, customers.SegmentInput("Households", "external"))
+    review = reviews.start_review(con, org.id, LAST)
+    # Stored before validation caught such characters, or written by another tool.
+    con.execute("UPDATE segment SET name = ?, description = ? WHERE org_id = ?",
+                ["House\x01holds", "a\x0bb\x1fc", org.id])
+    con.execute("UPDATE review SET what_worked = ? WHERE id = ?",
+                ["=\x08Phones\x02 answered", review.id])
+    book = workbook(build_pack(con, org.id, LAST))
+    assert table_rows(book["Customers"], "Segments")[0]["Segment"] == "Households"
+    assert table_rows(book["Customers"], "Segments")[0]["Description"] == "abc"
+    worked = book["Review"]["B4"]
+    assert worked.value == "=Phones answered"
+    assert worked.data_type == "s" and worked.quotePrefix  # still text after cleaning
 
 
 def test_hostile_text_stays_text(con: Connection, org: Organisation) -> None:
@@ -102,9 +270,12 @@ def test_hostile_text_stays_text(con: Connection, org: Organisation) -> None:
 
 @pytest.mark.demo
 def test_building_twice_gives_the_same_cells(con: Connection, demo: Organisation) -> None:
-    def cells(data: bytes) -> list[tuple[str, str, object]]:
-        return [(ws.title, cell.coordinate, cell.value) for ws in workbook(data).worksheets
-                for row in ws.iter_rows() for cell in row]
+    def cells(data: bytes) -> list[tuple[str, str, object, object]]:
+        book = workbook(data)
+        return [(ws.title, cell.coordinate, cell.value, ws.row_dimensions[cell.row].height)
+                for ws in book.worksheets for row in ws.iter_rows() for cell in row] + [
+            (ws.title, letter, dimension.width, ws.print_area)
+            for ws in book.worksheets for letter, dimension in ws.column_dimensions.items()]
     assert cells(build_pack(con, demo.id, LAST)) == cells(build_pack(con, demo.id, LAST))
 
 
@@ -114,10 +285,16 @@ def test_a_new_organisation_gives_a_pack_of_empty_tables(con: Connection,
     assert book.sheetnames == SHEETS
     assert book["Scorecard"]["A2"].value == "(none)"
     assert book["Trends"]._charts == []
+    for ws in book.worksheets:  # the print area holds every cell, text across cells too
+        last = ws.print_area.split(":")[-1]
+        last_col = column_index_from_string(last.lstrip("$").rstrip("0123456789").rstrip("$"))
+        assert last_col >= ws.max_column, ws.title
+        assert all(r.max_col <= last_col for r in ws.merged_cells.ranges), ws.title
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "strategy", *args], cwd=ROOT,
+def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "strategy", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -127,6 +304,12 @@ def test_export_from_the_command_line(tmp_path: Path, demo_template: Path) -> No
              "--period", str(LAST), "--out", str(out))
     assert ok.returncode == 0, ok.stderr
     assert workbook(out.read_bytes()).sheetnames == SHEETS
+    named = run("export", "--db", str(demo_template), "--org", "Riverbend Water (demo)",
+                "--period", str(LAST), cwd=tmp_path)
+    assert named.returncode == 0, named.stderr
+    default = tmp_path / f"Review pack - Riverbend Water (demo) - {LAST}.xlsx"
+    assert default.name == pack_file_name("Riverbend Water (demo)", LAST)
+    assert workbook(default.read_bytes()).sheetnames == SHEETS
     for args, message in (
             (["--org", "Nobody", "--period", str(LAST)], "There is no organisation called"),
             (["--org", "Riverbend Water (demo)", "--period", "2026-Q9"], "is not a quarter"),
