@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STRATEGY_DB ?= data/strategy.duckdb
 PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
+PDFTOTEXT := /usr/bin/pdftotext
 
 .PHONY: run install install-test migrate demo test check lint typecheck bench clean
 
@@ -24,7 +26,11 @@ $(CHROMIUM):
 	# Debian's Chromium: Playwright cannot download its own browser here.
 	apt-get update -qq && apt-get install -y -qq chromium
 
-install-test: $(VENV)/.test-installed $(CHROMIUM)
+# LibreOffice Calc and poppler: a test converts the review pack to PDF and CSV and reads them.
+$(SOFFICE) $(PDFTOTEXT) &:
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui poppler-utils
+
+install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT)
 
 migrate: install
 	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m strategy migrate --demo-if-empty
