@@ -93,7 +93,7 @@ def test_download_the_review_pack_and_open_it(scorecard_app: RunningApp, browser
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the review pack (.xlsx)").click()
     saved = download.value.path()
-    assert download.value.suggested_filename == f"review-pack-{LAST}.xlsx"
+    assert download.value.suggested_filename == f"Review pack - Harbour Hotels - {LAST}.xlsx"
     book = load_workbook(io.BytesIO(Path(saved).read_bytes()))
     assert book.sheetnames == SHEETS
     assert book["Summary"]["B2"].value == "Harbour Hotels"

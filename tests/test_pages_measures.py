@@ -195,3 +195,19 @@ def test_a_correlation_that_cannot_be_computed_says_so(con: Connection, org: Org
     table = table_with(at, "Correlation (r)")
     assert set(table["Correlation (r)"]) == {"not enough data"}
     assert "None" not in table.to_string()
+
+
+def test_a_closed_review_shows_its_frozen_figure_and_a_later_correction(
+        con: Connection, org: Organisation, engagement: int) -> None:
+    measures.set_value(con, org.id, engagement, str(LAST), 76)
+    review = reviews.start_review(con, org.id, LAST)
+    reviews.save_review(con, org.id, review.id, review.version, reviews.ReviewInput(
+        date.today(), "", "", [], "Keep going"))
+    reviews.close_review(con, org.id, review.id, "Chair")
+    measures.set_value(con, org.id, engagement, str(LAST), 77, reason="Late survey returns")
+    at = with_period(open_app("step11_review"), LAST)
+    row = table_with(at, "Now").iloc[0]
+    assert (row["Measure"], row["Actual"], row["Now"]) == ("Engagement", "76.0", "77.0")
+    (correction,) = table_with(at, "Reason").to_dict("records")
+    assert correction["Reason"] == "Late survey returns"
+    assert "Engagement" in correction["What"] and correction["Who"]

@@ -25,7 +25,7 @@ def render() -> None:
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
     period = ui.period()
-    _pack(con, org.id, period)
+    _pack(con, org.id, org.name, period)
     review = reviews.find_review(con, org.id, period)
     if review is None:
         st.info(f"There is no review of {period} yet. Start it to record the scorecard, what "
@@ -48,7 +48,7 @@ def render() -> None:
     })
 
 
-def _pack(con: Connection, org_id: int, period: Quarter) -> None:
+def _pack(con: Connection, org_id: int, org_name: str, period: Quarter) -> None:
     """Build the Excel review pack on request, showing progress, then offer it."""
     key = f"pack_{org_id}_{period}"
     with st.container(border=True):
@@ -70,7 +70,7 @@ def _pack(con: Connection, org_id: int, period: Quarter) -> None:
             bar.empty()
         if key in st.session_state:
             right.download_button("Download the review pack (.xlsx)", st.session_state[key],
-                                  file_name=f"review-pack-{period}.xlsx",
+                                  file_name=review_pack.pack_file_name(org_name, period),
                                   mime="application/vnd.openxmlformats-officedocument."
                                        "spreadsheetml.sheet",
                                   on_click="ignore", key="pack_download",
@@ -79,19 +79,32 @@ def _pack(con: Connection, org_id: int, period: Quarter) -> None:
 
 def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) -> None:
     if review.snapshot is not None:
+        # The same frozen card as the review pack: the figures of the meeting, and where
+        # a figure has been corrected since, today's value and the change that made it.
+        frozen = review_pack.card(con, org_id, period, date.today())
         st.caption("The scorecard as it stood when the review was closed; later corrections do "
-                   "not change it.")
-        # Figures as text: a measure without data shows a dash, not "None".
-        frame = pd.DataFrame([{
-            "Measure": r["measure"], "Of": r["side"], "Unit": r["unit"],
-            "Target": number(_figure(r["target"])), "Actual": number(_figure(r["actual"])),
-            "Previous": number(_figure(r["previous"])), "Based on": r["basis"],
-            "Status": r["status"]} for r in review.snapshot])
-        if frame.empty:
+                   "not change it" + (", but show beside it under “Now”." if frozen.differs
+                                      else "."))
+        if not frozen.lines:
             st.caption("No measures were defined then.")
             return
-        styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, ""), subset=["Status"])
+        shown = [{"Measure": line.name, "Of": line.side, "Unit": line.unit,
+                 "Target": number(line.target), "Actual": number(line.actual),
+                 "Previous": number(line.previous), "Based on": line.basis,
+                 "Status": line.status} for line in frozen.lines]
+        if frozen.differs:
+            for row, line in zip(shown, frozen.lines, strict=True):
+                row["Now"] = (number(line.now) if isinstance(line.now, int | float)
+                              else line.now or "")
+        styled = pd.DataFrame(shown).style.map(lambda s: STATUS_COLOURS.get(s, ""),
+                                              subset=["Status"])
         st.dataframe(styled, hide_index=True, width="stretch", key="review_snapshot")
+        if frozen.corrections:
+            st.markdown(f"**{counted(len(frozen.corrections), 'correction')} to {period} since "
+                        "the review was closed**")
+            ui.table([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
+                       "What": f"{c.area} {c.action}: {c.summary}", "Reason": c.reason}
+                      for c in frozen.corrections], width="stretch", key="review_corrections")
         return
     rows = measures.scorecard(con, org_id, period)
     if not rows:
@@ -99,10 +112,6 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
         return
     st.caption("The live scorecard; it is frozen when the review is closed.")
     show_scorecard(rows, key="review_scorecard")
-
-
-def _figure(value: object) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
 
 
 def _record(con: Connection, org_id: int, review: Review) -> None:
