@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from strategy import customers, needs, standards, vision  # noqa: E402
+from strategy import customers, needs, people, standards, vision  # noqa: E402
 from strategy.db import open_database  # noqa: E402
 from strategy.orgs import create_organisation  # noqa: E402
 from strategy.steps import statuses  # noqa: E402
@@ -46,6 +46,8 @@ def main() -> None:
         org = create_organisation(con, "Large Org")
         today = date.today()
         start = time.perf_counter()
+        for t in range(20):  # the teams that serve the segments
+            people.add_team(con, org.id, f"T{t}")
         for i in range(n_segments):
             segment_id = customers.add_segment(con, org.id, customers.SegmentInput(
                 f"Segment {i}", "internal" if i % 3 else "external", serving_teams=[f"T{i % 20}"],
