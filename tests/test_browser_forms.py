@@ -222,6 +222,9 @@ def test_the_facilitators_tools_appear_with_the_first_answer(forms_app: RunningA
     tools.wait_for(timeout=15_000)
     tools.click()
     facilitator.get_by_text("Keep this answer").wait_for()
+    # The tools stay open through the next refreshes of the wall.
+    facilitator.wait_for_timeout(7_000)
+    assert facilitator.get_by_text("Keep this answer").is_visible()
     con = database(forms_app)
     entries = con.execute("SELECT text FROM brainstorm_entry").fetchall()
     con.close()
