@@ -125,7 +125,8 @@ def bench_people() -> None:
         for i in range(2000):
             add_recognition(con, org.id, RecognitionInput(
                 [staff[i % len(staff)]], date.today() - timedelta(days=i % 700), "Bench",
-                "peer", "Benchmark", value_id=values[i % len(values)]), "Bench")
+                "peer", "Benchmark", value_id=values[i % len(values)]), "Bench",
+                reason="Benchmark data in reviewed quarters")
         print(f"{'2,000 recognition records':<48} {time.perf_counter() - start:8.2f} s")
         con.close()
         os.environ["STRATEGY_DB"] = str(path)
