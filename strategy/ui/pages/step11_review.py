@@ -54,8 +54,8 @@ def _pack(con: Connection, org_id: int, org_name: str, period: Quarter) -> None:
     with st.container(border=True):
         left, right = st.columns([3, 2])
         left.markdown(f"**Review pack for {period}** — the scorecard, trends, standards and "
-                      "owners, people, recognition, the review and the plan, as an Excel "
-                      "workbook to take into the meeting.")
+                      "owners, people, training, recognition, the review, customers and vision, "
+                      "as an Excel workbook to take into the meeting.")
         if right.button("Build the review pack", key="pack_build", icon=":material/table:"):
             bar = st.progress(0.0, text="Starting")
 
