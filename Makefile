@@ -32,11 +32,18 @@ $(SOFFICE) $(PDFTOTEXT) &:
 
 install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT)
 
+HOST ?= 127.0.0.1
+
 migrate: install
 	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m strategy migrate --demo-if-empty
 
-run: migrate
-	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m streamlit run app.py --server.port $(PORT)
+# The server answers only on this machine unless HOST says otherwise (behind a
+# proxy that adds https, say). Sign-in is required either way.
+run: install
+	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m strategy migrate --demo-if-empty \
+		--setup-link http://localhost:$(PORT)
+	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m streamlit run strategy/ui/server.py \
+		--server.port $(PORT) --server.address $(HOST)
 
 demo: install
 	STRATEGY_DB=$(STRATEGY_DB) $(PY) -m strategy demo

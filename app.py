@@ -1,4 +1,4 @@
-"""Streamlit entry point: the page set-up and navigation, nothing else."""
+"""Streamlit entry point: sign-in check, page set-up and navigation, nothing else."""
 
 import streamlit as st
 
@@ -6,7 +6,12 @@ from strategy.ui import context, navigation
 
 st.set_page_config(page_title="Service strategy planner", page_icon=":material/handshake:",
                    layout="wide")
-pages = navigation.build()
 with context.guard():
+    context.sign_in_gate()
+    current, spec = navigation.build()
     context.sidebar()
-    pages.run()
+    navigation.sidebar_links()
+    if navigation.may_open(spec, st.session_state.get("org_id")):
+        current.run()
+    else:
+        navigation.refuse(spec)

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from strategy import customers, needs, people, standards, vision  # noqa: E402
+from strategy import access, customers, needs, people, standards, vision  # noqa: E402
 from strategy.db import open_database  # noqa: E402
 from strategy.orgs import create_organisation  # noqa: E402
 from strategy.steps import statuses  # noqa: E402
@@ -62,7 +62,8 @@ def main() -> None:
                 f"Standard {i}", CHANNELS[i % len(CHANNELS)], SERVICE_QUALITIES[i % 14],
                 measure="Minutes", target=10 + i % 50, unit="minutes", direction="lower"))
         for i in range(n_entries):
-            vision.add_entry(con, org.id, f"Person {i % 40}", f"Answer number {i}")
+            with access.acting(access.Identity.shell(f"Person {i % 40}")):
+                vision.add_entry(con, org.id, f"Answer number {i}")
         elapsed = time.perf_counter() - start
         n_assessments = n_segments * len(SERVICE_QUALITIES)
         writes = n_segments + n_assessments + n_standards + n_entries
@@ -125,7 +126,7 @@ def bench_people() -> None:
         for i in range(2000):
             add_recognition(con, org.id, RecognitionInput(
                 [staff[i % len(staff)]], date.today() - timedelta(days=i % 700), "Bench",
-                "peer", "Benchmark", value_id=values[i % len(values)]), "Bench",
+                "peer", "Benchmark", value_id=values[i % len(values)]),
                 reason="Benchmark data in reviewed quarters")
         print(f"{'2,000 recognition records':<48} {time.perf_counter() - start:8.2f} s")
         con.close()

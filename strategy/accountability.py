@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import audit
-from .checks import optional_text, past_date, raise_if, require_text
+from . import access, audit
+from .access import Permission
+from .checks import optional_text, past_date, raise_if
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
 from .periods import Quarter
@@ -24,6 +25,7 @@ def compliance_target(con: Connection, org_id: int) -> float:
 
 
 def set_compliance_target(con: Connection, org_id: int, target: float) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     if not 0 < target <= 100:
         raise ValidationError({"compliance_target": "The compliance target is a percentage "
                                                     "above 0 and at most 100."})
@@ -41,6 +43,7 @@ def _standard_exists(con: Connection, org_id: int, standard_id: int) -> None:
 def assign(con: Connection, org_id: int, standard_id: int, owner_id: int | None,
            team_ids: list[int]) -> None:
     """Set the standard's accountable owner and the teams it applies to."""
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         _standard_exists(con, org_id, standard_id)
         if owner_id is not None and con.execute(
@@ -95,6 +98,7 @@ def assignments(con: Connection, org_id: int) -> list[Assignment]:
 def acknowledge(con: Connection, org_id: int, standard_id: int, employee_ids: list[int],
                 on: date | None, today: date | None = None) -> int:
     """Record that staff acknowledged a standard; returns how many were new."""
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     day = past_date(problems, "acknowledged_on", on, "The date acknowledged", today)
     if not employee_ids:
@@ -152,7 +156,6 @@ def acknowledgement_coverage(con: Connection, org_id: int, on: date) -> list[Cov
 class ObservationInput:
     standard_id: int
     observed_on: date | None
-    observer: str
     met: bool
     team_id: int | None = None
     employee_id: int | None = None
@@ -162,8 +165,15 @@ class ObservationInput:
 def add_observation(con: Connection, org_id: int, data: ObservationInput,
                     today: date | None = None, reason: str | None = None) -> int:
     problems: dict[str, str] = {}
+    if data.employee_id is not None and data.team_id is None:
+        row = con.execute("SELECT team_id FROM employee WHERE org_id = ? AND id = ?",
+                          [org_id, data.employee_id]).fetchone()
+        access.require_team(org_id, row[0] if row else None)
+    else:
+        access.require_team(org_id, data.team_id)
     day = past_date(problems, "observed_on", data.observed_on, "The date observed", today)
-    observer = require_text(problems, "observer", data.observer, "The observer", 120)
+    # The observer is whoever records the observation: never typed in.
+    observer = audit.actor()
     note = optional_text(problems, "note", data.note, "The note", 500)
     if data.team_id is None and data.employee_id is None:
         problems["team"] = "Say which team or which employee was observed."
@@ -191,6 +201,7 @@ def add_observation(con: Connection, org_id: int, data: ObservationInput,
 
 
 def delete_observation(con: Connection, org_id: int, observation_id: int) -> None:
+    access.require(Permission.RECORD_ANY_TEAM, org_id)
     with transaction(con):
         con.execute("DELETE FROM observation WHERE org_id = ? AND id = ?",
                     [org_id, observation_id])

@@ -1,30 +1,25 @@
 """The change history of the plan, and the locking of reviewed periods.
 
-Who is acting is set once per request by the UI (or the command line) with
-:func:`acting_as`, so the domain functions can record who changed what
-without every signature carrying a name. It is a context variable: each
-Streamlit session runs in its own thread and sees only its own person.
+Who is acting is the signed-in person (or guest, or the command line) that
+:mod:`strategy.access` holds for this request, so the domain functions record
+who changed what without every signature carrying a name — and nobody can type
+someone else's name into the history.
 """
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from . import access
 from .db import Connection
 from .errors import ValidationError
 from .periods import Quarter
 
-_actor: ContextVar[str] = ContextVar("strategy_actor", default="")
-
-
-def acting_as(name: str) -> None:
-    _actor.set(name.strip())
-
 
 def actor() -> str:
-    return _actor.get() or "someone (no name given)"
+    """How the change history names the person acting now."""
+    return access.current().name
 
 
 def record(con: Connection, org_id: int, area: str, action: str, summary: str,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import audit
+from . import access, accounts
+from .access import ACCOUNT_ROLES, Identity, Role
 from .db import Connection, database_path, open_database
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
 from .errors import StrategyError
@@ -37,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(migrate)
     migrate.add_argument("--demo-if-empty", action="store_true",
                          help="also load the demo organisation if there is no organisation yet")
+    migrate.add_argument("--setup-link", metavar="URL",
+                         help="if there is no account yet, print a one-time link under URL "
+                              "(such as http://localhost:8501) that creates the first "
+                              "administrator")
 
     demo = commands.add_parser(
         "demo", help="load the demo organisation",
@@ -74,9 +80,39 @@ def build_parser() -> argparse.ArgumentParser:
                           help="read dates like 03/04/2026 as 4 March (default: 3 April)")
     importer.add_argument("--reason", metavar="TEXT",
                           help="why rows in a reviewed (locked) quarter must change")
-    importer.add_argument("--by", metavar="NAME", default="command line",
-                          help="who is importing, for the change history (default: "
-                               "'command line')")
+
+    export.add_argument("--role", choices=[r.value for r in ACCOUNT_ROLES],
+                        default=Role.ADMINISTRATOR.value,
+                        help="write the pack as this role sees it: a leader's or viewer's pack "
+                             "leaves out the personal recognition log (default: administrator)")
+
+    user = commands.add_parser(
+        "user", help="manage accounts: add, list, reset-password, role, disable, enable",
+        description="Manage the accounts that may sign in. Passwords are read from a prompt "
+                    "or, when stdin is not a terminal, from its first line.")
+    user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True,
+                                        help="what to do")
+    add = user_commands.add_parser("add", help="add an account")
+    add.add_argument("name", metavar="NAME", help="user name or e-mail, typed to sign in")
+    add.add_argument("--role", required=True, choices=["admin", *[r.value for r in ACCOUNT_ROLES]],
+                     help="admin (administrator of everything), or a role in --org")
+    add.add_argument("--org", metavar="NAME", help="the organisation the role is in")
+    add.add_argument("--display-name", metavar="TEXT",
+                     help="the name others see (default: NAME)")
+    add.add_argument("--email", metavar="ADDRESS")
+    role = user_commands.add_parser("role", help="set an account's role in an organisation")
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("--org", required=True, metavar="NAME")
+    role.add_argument("--role", required=True, choices=[*[r.value for r in ACCOUNT_ROLES], "none"],
+                      help="the role, or none to take the account out of the organisation")
+    user_commands.add_parser("list", help="list the accounts and their roles")
+    for action, text in (("reset-password", "set a new password (signs the account out)"),
+                         ("disable", "stop an account signing in (signs it out)"),
+                         ("enable", "let a disabled account sign in again")):
+        command = user_commands.add_parser(action, help=text)
+        command.add_argument("name", metavar="NAME")
+    for command in user_commands.choices.values():
+        _add_db(command)
 
     templates = commands.add_parser(
         "template", help="write an import template (Excel)",
@@ -94,7 +130,6 @@ def _import(con: Connection, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise StrategyError(f"Cannot read {path}: {exc.strerror}.") from exc
     org = find_organisation(con, args.org)
-    audit.acting_as(args.by)
     try:
         count = run_import(con, org.id, args.kind, path.name, data, survey=args.survey,
                            create_teams=args.create_teams, day_first=not args.month_first,
@@ -109,14 +144,71 @@ def _import(con: Connection, args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(con: Connection, org_name: str, period: str, out: Path | None) -> None:
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        first = getpass.getpass(prompt)
+        if getpass.getpass("The same password again: ") != first:
+            raise StrategyError("The two passwords are not the same; nothing was changed.")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _user(con: Connection, args: argparse.Namespace) -> None:
+    action = args.user_command
+    if action == "list":
+        member_of: dict[int, list[str]] = {}
+        for m in accounts.memberships(con):
+            member_of.setdefault(m.account_id, []).append(f"{m.role.label} in {m.org_name}")
+        for a in accounts.list_accounts(con):
+            roles = "administrator of everything" if a.is_administrator else \
+                ", ".join(member_of.get(a.id, [])) or "no role yet"
+            state = " (disabled)" if a.disabled_at else ""
+            print(f"{a.username}\t{a.display_name}\t{roles}{state}")
+        return
+    if action == "add":
+        admin = args.role in ("admin", Role.ADMINISTRATOR.value) and not args.org
+        if not admin and not args.org:
+            raise StrategyError("Say which organisation the role is in with --org, or use "
+                                "--role admin for an administrator of everything.")
+        org = find_organisation(con, args.org) if args.org else None
+        password = _read_password(f"Password for {args.name}: ")
+        account = accounts.create_account(con, args.name, args.display_name or args.name,
+                                          password, args.email, is_administrator=admin)
+        if org is not None:
+            role = Role.ADMINISTRATOR if args.role == "admin" else Role(args.role)
+            accounts.set_role(con, account.id, org.id, role)
+        print(f"Added {account.display_name} ({account.username}): "
+              + ("administrator of everything." if admin else f"{args.role} in {org.name}."
+                 if org else ""))
+        return
+    account = accounts.find_account(con, args.name)
+    if action == "role":
+        org = find_organisation(con, args.org)
+        accounts.set_role(con, account.id, org.id, None if args.role == "none" else args.role)
+        print(f"{account.display_name} is now {args.role} in {org.name}.")
+    elif action == "reset-password":
+        accounts.set_password(con, account.id,
+                              _read_password(f"New password for {account.username}: "))
+        print(f"New password set for {account.username}; their sessions were ended.")
+    else:
+        accounts.set_disabled(con, account.id, action == "disable")
+        print(f"{account.username} is {action}d.")
+
+
+def _export(con: Connection, org_name: str, period: str, out: Path | None,
+            role: str = Role.ADMINISTRATOR.value) -> None:
     org = find_organisation(con, org_name)
     quarter = Quarter.parse(period)
     out = out or Path(pack_file_name(org.name, quarter))
     if out.suffix.lower() != ".xlsx":
         raise StrategyError(f"{out} should end in .xlsx: the review pack is an Excel workbook.")
     try:
-        build_pack(con, org.id, quarter, out)
+        # The pack holds what the chosen role may see, and nothing more.
+        viewer = Identity(kind="shell", name=access.current().name,
+                          roles={org.id: Role(role)}) if role != Role.ADMINISTRATOR.value \
+            else access.current()
+        with access.acting(viewer):
+            build_pack(con, org.id, quarter, out)
     except OSError as exc:
         raise StrategyError(f"Cannot write {out}: {exc.strerror}.") from exc
     print(f"Wrote the review pack of {org.name} for {quarter} to {out}.")
@@ -135,6 +227,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Wrote the {args.kind} template to {out}.")
         return 0
     path = database_path(args.db)
+    # Whoever can run this can open the database file itself: the shell acts as an
+    # administrator, and the history names the system user who ran the command.
+    access.set_current(Identity.shell(f"{_system_user()} (command line)"))
     try:
         con = open_database(path)
         try:
@@ -142,16 +237,39 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"Database {path} is up to date.")
                 if args.demo_if_empty and (org := load_demo_if_empty(con)):
                     print(f"Loaded the demo organisation “{org.name}”.")
+                if args.setup_link:
+                    _print_setup_link(con, args.setup_link)
             elif args.command == "demo":
                 org = load_demo(con, args.name)
                 print(f"Loaded the demo organisation “{org.name}” into {path}.")
             elif args.command == "export":
-                _export(con, args.org, args.period, Path(args.out) if args.out else None)
+                _export(con, args.org, args.period, Path(args.out) if args.out else None,
+                        args.role)
             elif args.command == "import":
                 return _import(con, args)
+            elif args.command == "user":
+                _user(con, args)
         finally:
             con.close()
     except StrategyError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
     return 0
+
+
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown user"
+
+
+def _print_setup_link(con: Connection, base: str) -> None:
+    token = accounts.setup_link_token(con)
+    if token is None:
+        print(f"Sign in at {base.rstrip('/')}/signin with your account.")
+        return
+    print("\nNo account exists yet. Open this one-time link to create the first "
+          f"administrator (valid {accounts.SETUP_LINK_HOURS} hours):\n\n"
+          f"    {base.rstrip('/')}/setup/{token}\n\n"
+          "or, on this machine: python -m strategy user add NAME --role admin\n")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import clean, one_of, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError
@@ -144,6 +145,7 @@ def _link_teams(con: Connection, org_id: int, segment_id: int, team_ids: list[in
 
 
 def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         values, team_ids = _validate(con, org_id, data)
         columns = ", ".join(values)
@@ -160,6 +162,7 @@ def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
 
 def update_segment(con: Connection, org_id: int, segment_id: int, version: int,
                    data: SegmentInput) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         values, team_ids = _validate(con, org_id, data, exclude_id=segment_id)
         new_version = versioned_update(con, "segment", segment_id, org_id, version, values,
@@ -172,6 +175,7 @@ def update_segment(con: Connection, org_id: int, segment_id: int, version: int,
 def update_expectations(con: Connection, org_id: int, segment_id: int, version: int,
                         factors: list[str], notes: str, reasons: list[str]) -> int:
     """Step 2's part of a segment: what shapes its expectations, why it chooses us."""
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     notes = optional_text(problems, "expectation_notes", notes, "The notes")
     if any(f not in EXPECTATION_FACTORS for f in factors):
@@ -193,6 +197,7 @@ def update_expectations(con: Connection, org_id: int, segment_id: int, version: 
 
 def delete_segment(con: Connection, org_id: int, segment_id: int) -> None:
     """Delete a segment and the needs assessments made of it."""
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         gone = get_segment(con, org_id, segment_id)
         audit.record(con, org_id, "Customers", "deleted", f"Segment “{gone.name}”")

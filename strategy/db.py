@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -145,6 +146,32 @@ def open_database(path: str | os.PathLike[str] | None = None) -> Connection:
         con.close()
         raise StorageError(_explain_open_failure(target, exc)) from exc
     return con
+
+
+_shared: dict[str, Connection] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_connection(path: str | os.PathLike[str] | None = None) -> Connection:
+    """The server's one connection to its database file (threads take cursors).
+
+    The web server's sign-in checks and the app's pages share it: DuckDB lets only
+    one process write a file, and one connection per process keeps it simple."""
+    key = str(database_path(path))
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = open_database(key)
+        return _shared[key]
+
+
+def forget_shared(path: str | os.PathLike[str] | None = None) -> None:
+    """Drop the shared connection (after a fatal error) so the next use reopens it."""
+    key = str(database_path(path))
+    with _shared_lock:
+        con = _shared.pop(key, None)
+    if con is not None:
+        with suppress(duckdb.Error):
+            con.close()
 
 
 @contextmanager

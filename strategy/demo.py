@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from . import audit
+from . import access
 from .customers import SegmentInput, add_segment
 from .db import Connection
 from .demo_measures import load_measures
@@ -152,7 +152,11 @@ _TEMPLATES = [
 def load_demo(con: Connection, name: str = DEMO_NAME, today: date | None = None) -> Organisation:
     """Create the demo organisation; refuses if one of that name exists."""
     today = today or date.today()
-    audit.acting_as("Demo loader")
+    with access.acting(access.Identity.shell("Demo loader")):
+        return _load_demo(con, name, today)
+
+
+def _load_demo(con: Connection, name: str, today: date) -> Organisation:
     org = create_organisation(con, name)
     # The teams that serve the segments, the staffed ones among them filled in later.
     for team in sorted({t for seg in _SEGMENTS for t in seg[7]}):
@@ -177,9 +181,12 @@ def load_demo(con: Connection, name: str = DEMO_NAME, today: date | None = None)
         for behaviour in behaviours:
             add_behaviour(con, org.id, value_id, behaviour)
     for author, text, voters in _BRAINSTORM:
-        entry_id = add_entry(con, org.id, author, text)
+        # The demo's wall was filled in by its workshop's participants.
+        with access.acting(access.Identity.shell(author)):
+            entry_id = add_entry(con, org.id, text)
         for voter in voters:
-            toggle_vote(con, org.id, entry_id, voter)
+            with access.acting(access.Identity.shell(voter)):
+                toggle_vote(con, org.id, entry_id)
         if text.startswith(("Being told before", "Someone who owns")):
             set_adopted(con, org.id, entry_id, True)
 

@@ -11,7 +11,16 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from . import accountability, impact, line_of_sight, people, recognition, training, workforce
+from . import (
+    access,
+    accountability,
+    impact,
+    line_of_sight,
+    people,
+    recognition,
+    training,
+    workforce,
+)
 from .db import Connection
 from .periods import Quarter
 from .standards import list_standards
@@ -127,9 +136,11 @@ def load_people(con: Connection, org_id: int, today: date) -> None:
             for _ in range(rng.randint(4, 8)):
                 day = quarter.start + timedelta(days=rng.randint(0, (last - quarter.start).days))
                 observer = rng.choice(["Quality team", "Team leader", "Mystery shopper"])
-                accountability.add_observation(con, org_id, accountability.ObservationInput(
-                    standard.id, day, observer, rng.random() < chance,
-                    team_ids[rng.choice(teams)]), today=today)
+                # Each demo observation is recorded as made by its observer.
+                with access.acting(access.Identity.shell(observer)):
+                    accountability.add_observation(con, org_id, accountability.ObservationInput(
+                        standard.id, day, rng.random() < chance,
+                        team_ids[rng.choice(teams)]), today=today)
 
     # The impact model for this quarter and the last.
     for quarter, complaints, quick in ((current.shift(-1), 420, 0.55), (current, 365, 0.62)):
@@ -184,5 +195,4 @@ def load_people(con: Connection, org_id: int, today: date) -> None:
             rng.choice(["Team leader", "A colleague", "Operations manager"]), kind,
             rng.choice(WHAT), reward, amount,
             value_id=None if use_standard else rng.choice(values),
-            standard_id=rng.choice(standards).id if use_standard else None),
-            "Demo loader", today=today)
+            standard_id=rng.choice(standards).id if use_standard else None), today=today)

@@ -21,7 +21,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .db import Connection, transaction
 from .errors import ValidationError
 from .periods import Quarter
@@ -135,6 +136,7 @@ _ASSUMPTIONS = [f.name for f in fields(Assumptions)]
 
 def save(con: Connection, org_id: int, period: Quarter, inputs: Inputs,
          assumptions: Assumptions, reason: str | None = None) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     validate(inputs, assumptions)
     columns = [*_INPUTS, *_ASSUMPTIONS]
     values = [*asdict(inputs).values(), *asdict(assumptions).values()]

@@ -19,7 +19,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import audit, measures, people_import, recognition, survey_import
+from . import access, audit, measures, people_import, recognition, survey_import
+from .access import Permission
 from .db import Connection, transaction
 from .errors import StrategyError, ValidationError
 from .measures import check_period, check_value
@@ -28,6 +29,10 @@ from .surveys import KINDS as SURVEY_KINDS
 from .tabular import DateError, Table, normalise_header, parse_date, parse_number, read_table, text
 
 KINDS = ["employees", "measures", "responses", "recognition"]
+# Staff and recognition records are personal data (HR's); measures and survey
+# answers are the plan's.
+IMPORT_PERMISSION = {"employees": Permission.MANAGE_PEOPLE, "measures": Permission.EDIT_PLAN,
+                     "responses": Permission.EDIT_PLAN, "recognition": Permission.MANAGE_PEOPLE}
 SHEETS = {"employees": "Employees", "measures": "Measure values",
           "responses": "Survey responses", "recognition": "Recognition"}
 
@@ -196,6 +201,7 @@ def _scopes(con: Connection, org_id: int) -> dict[str, str]:
 
 def preview_measure_values(con: Connection, org_id: int, table: Table,
                            today: date | None = None) -> list[MeasureRow]:
+    access.require(Permission.EDIT_PLAN, org_id)
     index = _columns(table, "measures")
     by_name = {m.name.lower(): m for m in measures.list_measures(con, org_id)}
     scopes = _scopes(con, org_id)
@@ -268,6 +274,7 @@ class RecognitionRow:
 
 def preview_recognition(con: Connection, org_id: int, table: Table, day_first: bool = True,
                         today: date | None = None) -> list[RecognitionRow]:
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     index = _columns(table, "recognition")
     numbers = {n: i for i, n in con.execute("SELECT id, number FROM employee WHERE org_id = ?",
                                             [org_id]).fetchall()}
@@ -325,6 +332,7 @@ def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: by
     """Check every row of the file and write them all; returns how many rows were written."""
     if kind not in KINDS:
         raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
+    access.require(IMPORT_PERMISSION[kind], org_id)
     table = read_table(file_name, data, SHEETS[kind])
     if not table.rows:
         raise StrategyError(f"{table.where()} has a header row but no rows to import.")
@@ -365,5 +373,5 @@ def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: by
     if bad:
         raise ImportRejected(table.where(), bad, len(records))
     recognition.add_many(con, org_id, [r.data for r in records if r.data is not None],
-                         audit.actor(), today=today, reason=reason)
+                         today=today, reason=reason)
     return len(records)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import access
+from .access import Permission
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
 from .periods import Quarter
@@ -16,6 +18,7 @@ RESULTS = [
 
 
 def set_results(con: Connection, org_id: int, standard_id: int, results: list[str]) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     unknown = [r for r in results if r not in RESULTS]
     if unknown:
         raise ValidationError({"results": f"Unknown result(s): {', '.join(unknown)}."})

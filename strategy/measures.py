@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
@@ -185,6 +186,7 @@ def _validate(con: Connection, org_id: int, data: MeasureInput,
 
 
 def add_measure(con: Connection, org_id: int, data: MeasureInput) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         values = _validate(con, org_id, data, None)
         row = con.execute(
@@ -207,6 +209,7 @@ def _target_text(data: MeasureInput | Measure) -> str:
 
 def update_measure(con: Connection, org_id: int, measure_id: int, version: int,
                    data: MeasureInput) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         before = get_measure(con, org_id, measure_id)
         values = _validate(con, org_id, data, measure_id)
@@ -223,6 +226,7 @@ def update_measure(con: Connection, org_id: int, measure_id: int, version: int,
 
 
 def delete_measure(con: Connection, org_id: int, measure_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         gone = get_measure(con, org_id, measure_id)
         con.execute("DELETE FROM measure_value WHERE org_id = ? AND measure_id = ?",
@@ -232,6 +236,7 @@ def delete_measure(con: Connection, org_id: int, measure_id: int) -> None:
 
 
 def add_starting_set(con: Connection, org_id: int) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     have = {m.name.lower() for m in list_measures(con, org_id)}
     added = 0
     for data in STARTING_SET:
@@ -331,6 +336,7 @@ def check_scope(con: Connection, org_id: int, scope: str) -> str | None:
 def set_value(con: Connection, org_id: int, measure_id: int, period: str, value: float,
               scope: str = "all", reason: str | None = None, today: date | None = None) -> None:
     """Enter (or correct) a hand-entered value; a locked period needs a reason."""
+    access.require(Permission.EDIT_PLAN, org_id)
     measure = get_measure(con, org_id, measure_id)
     problems: dict[str, str] = {}
     if measure.source != "manual":
@@ -364,6 +370,7 @@ def set_value(con: Connection, org_id: int, measure_id: int, period: str, value:
 
 def delete_value(con: Connection, org_id: int, measure_id: int, period: str, scope: str = "all",
                  reason: str | None = None) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     measure = get_measure(con, org_id, measure_id)
     with transaction(con):
         why = audit.check_unlocked(con, org_id, period, reason)
@@ -517,6 +524,7 @@ def small_sample_threshold(con: Connection, org_id: int) -> int:
 
 
 def set_small_sample_threshold(con: Connection, org_id: int, answers: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     if not 1 <= answers <= 100_000:
         raise ValidationError({"small_sample": "Choose a number of answers from 1 to 100,000."})
     with transaction(con):

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import one_of, optional_text, past_date, raise_if, require_text, score
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
@@ -46,6 +47,7 @@ def qualities(con: Connection, org_id: int) -> list[str]:
 
 
 def add_quality(con: Connection, org_id: int, name: str) -> str:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "quality", name, "The quality's name", 60)
     raise_if(problems)
@@ -69,6 +71,7 @@ class AssessmentInput:
 
 def add_assessment(con: Connection, org_id: int, data: AssessmentInput,
                    today: date | None = None) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     score(problems, "importance", data.importance, "Importance")
     score(problems, "performance", data.performance, "Current performance")
@@ -96,6 +99,7 @@ def add_assessment(con: Connection, org_id: int, data: AssessmentInput,
 
 
 def delete_assessment(con: Connection, org_id: int, assessment_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         row = con.execute("DELETE FROM assessment WHERE org_id = ? AND id = ? "
                           "RETURNING quality, asked_on", [org_id, assessment_id]).fetchone()

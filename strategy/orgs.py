@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from . import access
+from .access import Permission
 from .checks import raise_if, require_text
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
@@ -95,6 +97,7 @@ def _check_name(con: Connection, name: str, exclude_id: int | None = None) -> st
 
 
 def create_organisation(con: Connection, name: str, reassess_days: int = 180) -> Organisation:
+    access.require(Permission.MANAGE_ORGANISATIONS)
     with transaction(con):
         name = _check_name(con, name)
         _check_reassess(reassess_days)
@@ -113,6 +116,7 @@ def _check_reassess(days: int) -> None:
 
 
 def update_organisation(con: Connection, org_id: int, name: str, reassess_days: int) -> None:
+    access.require(Permission.MANAGE_ORGANISATIONS, org_id)
     with transaction(con):
         name = _check_name(con, name, exclude_id=org_id)
         _check_reassess(reassess_days)
@@ -136,6 +140,7 @@ def _org_tables(con: Connection) -> list[str]:
 
 def deletion_summary(con: Connection, org_id: int) -> dict[str, int]:
     """What deleting the organisation would remove: noun -> count (non-zero only)."""
+    access.require(Permission.MANAGE_ORGANISATIONS, org_id)
     summary: dict[str, int] = {}
     # Listed in the order of the plan's steps, then anything newer.
     tables = sorted(_org_tables(con), key=lambda t: (list(TABLE_NOUNS).index(t)
@@ -150,6 +155,7 @@ def deletion_summary(con: Connection, org_id: int) -> dict[str, int]:
 
 
 def delete_organisation(con: Connection, org_id: int) -> None:
+    access.require(Permission.MANAGE_ORGANISATIONS, org_id)
     with transaction(con):
         get_organisation(con, org_id)
         # The two tables keyed only through their parent row.

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from . import access
+from .access import Permission
 from .checks import one_of, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
@@ -51,6 +53,7 @@ def list_teams(con: Connection, org_id: int) -> list[Team]:
 
 
 def add_team(con: Connection, org_id: int, name: str) -> int:
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "team", name, "The team's name", 80)
     raise_if(problems)
@@ -65,6 +68,7 @@ def add_team(con: Connection, org_id: int, name: str) -> int:
 
 
 def rename_team(con: Connection, org_id: int, team_id: int, name: str) -> None:
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "team", name, "The team's name", 80)
     raise_if(problems)
@@ -79,6 +83,7 @@ def rename_team(con: Connection, org_id: int, team_id: int, name: str) -> None:
 
 def delete_team(con: Connection, org_id: int, team_id: int) -> None:
     """Delete an empty team; a team with people in it must be emptied first."""
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     with transaction(con):
         row = con.execute("SELECT count(*) FROM employee WHERE org_id = ? AND team_id = ?",
                           [org_id, team_id]).fetchone()
@@ -184,6 +189,7 @@ def _check_against_store(con: Connection, org_id: int, data: EmployeeInput,
 
 def add_employee(con: Connection, org_id: int, data: EmployeeInput,
                  today: date | None = None) -> int:
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     problems = check_employee(data, today)
     with transaction(con):
         _check_against_store(con, org_id, data, problems, None)
@@ -200,6 +206,7 @@ def add_employee(con: Connection, org_id: int, data: EmployeeInput,
 
 def update_employee(con: Connection, org_id: int, employee_id: int, version: int,
                     data: EmployeeInput, today: date | None = None) -> int:
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     problems = check_employee(data, today)
     with transaction(con):
         _check_against_store(con, org_id, data, problems, employee_id)

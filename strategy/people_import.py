@@ -15,6 +15,8 @@ from datetime import date
 
 import pandas as pd
 
+from . import access
+from .access import Permission
 from .db import Connection, transaction
 from .errors import ValidationError
 from .people import LEAVE_KINDS, EmployeeInput, check_employee, teams_by_name
@@ -120,6 +122,7 @@ def preview_employees(con: Connection, org_id: int, table: Table,
                       create_teams: bool = False, today: date | None = None,
                       progress: Progress | None = None) -> Preview:
     """Check every row; nothing is written."""
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     check_mapping(mapping, table.headers)
     index = {column: table.headers.index(column) for column in mapping.values() if column}
     teams = teams_by_name(con, org_id)
@@ -195,6 +198,7 @@ def _record(row: PreviewRow, teams: dict[str, int]) -> tuple[object, ...]:
 def import_employees(con: Connection, org_id: int, preview: Preview,
                      progress: Progress | None = None) -> tuple[int, int]:
     """Write every row of a clean preview in one transaction; returns (added, updated)."""
+    access.require(Permission.MANAGE_PEOPLE, org_id)
     if not preview.rows:
         raise ValidationError({"file": f"{preview.where} has no employee rows to import."})
     if preview.problem_rows:

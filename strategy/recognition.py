@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
@@ -95,11 +96,9 @@ def _validate(con: Connection, org_id: int, data: RecognitionInput,
             "reward": data.reward, "amount": data.amount}
 
 
-def _who(by: str) -> str:
-    problems: dict[str, str] = {}
-    who = require_text(problems, "by", by, "Your name (in the sidebar)", 60)
-    raise_if(problems)
-    return who
+def _who() -> str:
+    # "Recorded by" is the signed-in person, never a typed name.
+    return audit.actor()
 
 
 def _lock(con: Connection, org_id: int, day: object, reason: str | None) -> None:
@@ -135,17 +134,19 @@ def _insert(con: Connection, org_id: int, data: RecognitionInput, who: str,
     return int(row[0])
 
 
-def add_recognition(con: Connection, org_id: int, data: RecognitionInput, by: str,
+def add_recognition(con: Connection, org_id: int, data: RecognitionInput,
                     today: date | None = None, reason: str | None = None) -> int:
-    who = _who(by)
+    access.require(Permission.GIVE_RECOGNITION, org_id)
+    who = _who()
     with transaction(con):
         return _insert(con, org_id, data, who, today, reason)
 
 
-def add_many(con: Connection, org_id: int, records: list[RecognitionInput], by: str,
+def add_many(con: Connection, org_id: int, records: list[RecognitionInput],
              today: date | None = None, reason: str | None = None) -> int:
     """Record several in one transaction: all of them or none."""
-    who = _who(by)
+    access.require(Permission.MANAGE_PEOPLE, org_id)
+    who = _who()
     with transaction(con):
         for data in records:
             _insert(con, org_id, data, who, today, reason)
@@ -153,9 +154,10 @@ def add_many(con: Connection, org_id: int, records: list[RecognitionInput], by: 
 
 
 def update_recognition(con: Connection, org_id: int, recognition_id: int, version: int,
-                       data: RecognitionInput, by: str, today: date | None = None,
+                       data: RecognitionInput, today: date | None = None,
                        reason: str | None = None) -> None:
-    who = _who(by)
+    access.require(Permission.MANAGE_PEOPLE, org_id)
+    who = _who()
     with transaction(con):
         before = get_recognition(con, org_id, recognition_id)
         values = _validate(con, org_id, data, today)
@@ -184,9 +186,10 @@ def update_recognition(con: Connection, org_id: int, recognition_id: int, versio
                      if changed else "no change"])
 
 
-def delete_recognition(con: Connection, org_id: int, recognition_id: int, by: str,
+def delete_recognition(con: Connection, org_id: int, recognition_id: int,
                        reason: str | None = None) -> None:
-    who = _who(by)
+    access.require(Permission.MANAGE_PEOPLE, org_id)
+    who = _who()
     with transaction(con):
         _lock(con, org_id, get_recognition(con, org_id, recognition_id).given_on, reason)
         row = con.execute(
@@ -231,6 +234,7 @@ def _row(r: tuple[Any, ...]) -> Recognition:
 
 
 def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recognition:
+    access.require(Permission.HR_RECORDS, org_id)
     row = con.execute(_LIST + " WHERE r.org_id = ? AND r.id = ? AND r.deleted_at IS NULL "
                       "GROUP BY ALL", [org_id, recognition_id]).fetchone()
     if row is None:
@@ -239,6 +243,7 @@ def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recogn
 
 
 def list_recognitions(con: Connection, org_id: int, filters: LogFilter) -> list[Recognition]:
+    access.require(Permission.HR_RECORDS, org_id)
     rows = con.execute(
         _LIST + """
         WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
@@ -258,6 +263,7 @@ def list_recognitions(con: Connection, org_id: int, filters: LogFilter) -> list[
 
 def history(con: Connection, org_id: int, recognition_id: int | None = None,
             limit: int = 200) -> list[tuple[object, ...]]:
+    access.require(Permission.HR_RECORDS, org_id)
     return con.execute(
         "SELECT h.done_at, h.done_by, h.action, h.recognition_id, h.details "
         "FROM recognition_history h WHERE h.org_id = ? "
@@ -326,6 +332,7 @@ class Unrecognised:
 
 def not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> list[Unrecognised]:
     """Current staff with no recognition received in the ``days`` up to ``on``."""
+    access.require(Permission.HR_RECORDS, org_id)
     if not 1 <= days <= 3650:
         raise ValidationError({"days": "Choose between 1 and 3650 days."})
     since = on - timedelta(days=days - 1)

@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import optional_text, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
@@ -72,6 +73,7 @@ def list_reviews(con: Connection, org_id: int) -> list[Review]:
 
 
 def start_review(con: Connection, org_id: int, quarter: Quarter) -> Review:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         con.execute("INSERT INTO review (org_id, period) VALUES (?, ?) ON CONFLICT DO NOTHING",
                     [org_id, str(quarter)])
@@ -92,6 +94,7 @@ class ReviewInput:
 
 def save_review(con: Connection, org_id: int, review_id: int, version: int,
                 data: ReviewInput, today: date | None = None) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     worked = optional_text(problems, "what_worked", data.what_worked, "What worked", 4000)
     did_not = optional_text(problems, "what_did_not", data.what_did_not, "What did not", 4000)
@@ -137,12 +140,11 @@ def _snapshot(con: Connection, org_id: int, quarter: Quarter,
             for r in scorecard(con, org_id, quarter, today=today)]
 
 
-def close_review(con: Connection, org_id: int, review_id: int, by: str,
+def close_review(con: Connection, org_id: int, review_id: int,
                  today: date | None = None) -> None:
     """Hold the review: freeze the scorecard and lock the quarter."""
-    problems: dict[str, str] = {}
-    who = require_text(problems, "by", by, "Your name (in the sidebar)", 60)
-    raise_if(problems)
+    access.require(Permission.EDIT_PLAN, org_id)
+    who = audit.actor()
     with transaction(con):
         current = _get(con, org_id, review_id)
         if current.closed:
@@ -176,6 +178,7 @@ class Action:
 
 def add_action(con: Connection, org_id: int, review_id: int, description: str, owner: str,
                due: date | None) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     description = require_text(problems, "action", description, "The action", 500)
     owner = require_text(problems, "owner", owner, "The owner", 120)
@@ -194,6 +197,7 @@ def add_action(con: Connection, org_id: int, review_id: int, description: str, o
 
 
 def set_action_status(con: Connection, org_id: int, action_id: int, new_status: str) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     if new_status not in ACTION_STATUSES:
         raise ValidationError({"status": f"Status is one of {', '.join(ACTION_STATUSES)}."})
     with transaction(con):

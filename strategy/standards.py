@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import one_of, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
@@ -141,6 +142,7 @@ def _validate(con: Connection, org_id: int, data: StandardInput,
 
 
 def add_standard(con: Connection, org_id: int, data: StandardInput) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         values = _validate(con, org_id, data)
         columns = ", ".join(values)
@@ -156,6 +158,7 @@ def add_standard(con: Connection, org_id: int, data: StandardInput) -> int:
 
 def update_standard(con: Connection, org_id: int, standard_id: int, version: int,
                     data: StandardInput) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         before = get_standard(con, org_id, standard_id)
         values = _validate(con, org_id, data, exclude_id=standard_id)
@@ -174,6 +177,7 @@ def update_standard(con: Connection, org_id: int, standard_id: int, version: int
 
 
 def delete_standard(con: Connection, org_id: int, standard_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         gone = get_standard(con, org_id, standard_id)
         audit.record(con, org_id, "Standards", "deleted", f"Standard “{gone.title}”")
@@ -217,6 +221,7 @@ def templates() -> list[StandardInput]:
 
 
 def add_from_template(con: Connection, org_id: int, title: str) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     for template in templates():
         if template.title == title:
             try:
@@ -246,6 +251,7 @@ class Communication:
 def add_communication(con: Connection, org_id: int, standard_id: int,
                       communicated_on: date | None, audience: str, method: str,
                       note: str = "", today: date | None = None) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     day = past_date(problems, "communicated_on", communicated_on, "The date communicated",
                     today)
@@ -280,6 +286,7 @@ def list_communications(con: Connection, org_id: int,
 
 
 def delete_communication(con: Connection, org_id: int, communication_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         con.execute("DELETE FROM standard_communication WHERE org_id = ? AND id = ?",
                     [org_id, communication_id])

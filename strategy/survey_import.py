@@ -13,7 +13,8 @@ from datetime import date
 
 import pandas as pd
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .db import Connection, transaction
 from .errors import ValidationError
 from .surveys import KINDS, SCALES, SIDES
@@ -60,6 +61,7 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
 def preview_responses(con: Connection, org_id: int, table: Table, kind: str,
                       mapping: dict[str, str | None], day_first: bool = True,
                       today: date | None = None) -> ResponsePreview:
+    access.require(Permission.EDIT_PLAN, org_id)
     today = today or date.today()
     if kind not in KINDS:
         raise ValidationError({"kind": "Choose which question the file answers."})
@@ -115,6 +117,7 @@ def add_responses(con: Connection, org_id: int, kind: str,
                   answers: list[tuple[date, int | None, str]], file_name: str) -> None:
     """Insert checked answers in one set-based statement (inside the caller's
     transaction): they travel as a registered table of values, never as SQL."""
+    access.require(Permission.EDIT_PLAN, org_id)
     frame = pd.DataFrame({
         "answered_on": pd.to_datetime([a[0] for a in answers]),
         "score": pd.array([a[1] for a in answers], dtype="Int16"),
@@ -131,6 +134,7 @@ def add_responses(con: Connection, org_id: int, kind: str,
 
 def import_responses(con: Connection, org_id: int, preview: ResponsePreview, file_name: str,
                      reason: str | None = None) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     if not preview.rows:
         raise ValidationError({"file": f"{preview.where} has no answers to import."})
     if preview.problem_rows:

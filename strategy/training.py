@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from . import access
+from .access import Permission
 from .checks import optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
@@ -70,6 +72,7 @@ def list_modules(con: Connection, org_id: int) -> list[Module]:
 
 def add_module(con: Connection, org_id: int, name: str, topic: str = "", description: str = "",
                due_within_days: int = 90) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "module", name, "The module's name", 120)
     topic = optional_text(problems, "topic", topic, "The topic", 60)
@@ -91,6 +94,7 @@ def add_module(con: Connection, org_id: int, name: str, topic: str = "", descrip
 
 def seed_curriculum(con: Connection, org_id: int) -> int:
     """Add the starting curriculum's modules that are not there yet; returns how many."""
+    access.require(Permission.EDIT_PLAN, org_id)
     have = {m.name.lower() for m in list_modules(con, org_id)}
     added = 0
     for name, topic, description in CURRICULUM:
@@ -101,6 +105,7 @@ def seed_curriculum(con: Connection, org_id: int) -> int:
 
 
 def delete_module(con: Connection, org_id: int, module_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         # Table names are fixed here in code; only values are parameters.
         for table in ("training_requirement", "training_completion"):
@@ -113,6 +118,7 @@ def delete_module(con: Connection, org_id: int, module_id: int) -> None:
 def set_requirements(con: Connection, org_id: int, module_id: int, team_ids: list[int],
                      roles: list[str]) -> None:
     """Who must take the module: these teams, and these roles in any team."""
+    access.require(Permission.EDIT_PLAN, org_id)
     roles = sorted({r.strip() for r in roles if r.strip()})
     with transaction(con):
         if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND id = ?",
@@ -131,6 +137,10 @@ def set_requirements(con: Connection, org_id: int, module_id: int, team_ids: lis
 def record_completion(con: Connection, org_id: int, module_id: int, employee_ids: list[int],
                       completed_on: date | None, passed: bool, score: float | None = None,
                       today: date | None = None) -> int:
+    for team_id in {row[0] for row in con.execute(
+            "SELECT team_id FROM employee WHERE org_id = ? AND list_contains(?, id)",
+            [org_id, employee_ids]).fetchall()} or {None}:
+        access.require_team(org_id, team_id)
     problems: dict[str, str] = {}
     day = past_date(problems, "completed_on", completed_on, "The completion date", today)
     if not employee_ids:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import audit
+from . import access, audit
+from .access import Permission
 from .checks import optional_text, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
@@ -36,6 +37,7 @@ def get_vision(con: Connection, org_id: int) -> Vision:
 def save_vision(con: Connection, org_id: int, version: int, statement: str,
                 customer_story: str) -> int:
     """Save the vision if nobody else saved it since ``version``; returns the new version."""
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     statement = optional_text(problems, "statement", statement, "The vision statement", 600)
     story = optional_text(problems, "customer_story", customer_story, "The customer's story",
@@ -82,6 +84,7 @@ def list_values(con: Connection, org_id: int) -> list[Value]:
 
 
 def add_value(con: Connection, org_id: int, name: str, description: str = "") -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "value_name", name, "The value's name", 80)
     description = optional_text(problems, "value_description", description,
@@ -102,6 +105,7 @@ def add_value(con: Connection, org_id: int, name: str, description: str = "") ->
 
 
 def delete_value(con: Connection, org_id: int, value_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         con.execute("DELETE FROM behaviour WHERE org_id = ? AND value_id = ?", [org_id, value_id])
         con.execute("UPDATE recognition SET value_id = NULL WHERE org_id = ? AND value_id = ?",
@@ -113,6 +117,7 @@ def delete_value(con: Connection, org_id: int, value_id: int) -> None:
 
 
 def add_behaviour(con: Connection, org_id: int, value_id: int, description: str) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     description = require_text(problems, "behaviour", description, "The behaviour", 300)
     raise_if(problems)
@@ -130,6 +135,7 @@ def add_behaviour(con: Connection, org_id: int, value_id: int, description: str)
 
 
 def delete_behaviour(con: Connection, org_id: int, behaviour_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         gone = con.execute("DELETE FROM behaviour WHERE org_id = ? AND id = ? "
                            "RETURNING description", [org_id, behaviour_id]).fetchone()
@@ -151,9 +157,9 @@ class Entry:
     voters: tuple[str, ...]
 
 
-def add_entry(con: Connection, org_id: int, author: str, text: str) -> int:
+def add_entry(con: Connection, org_id: int, text: str) -> int:
+    author = access.require(Permission.BRAINSTORM, org_id).name
     problems: dict[str, str] = {}
-    author = require_text(problems, "author", author, "Your name", 60)
     text = require_text(problems, "entry", text, "Your answer", 280)
     raise_if(problems)
     with transaction(con):
@@ -190,11 +196,11 @@ def _live_entry(con: Connection, org_id: int, entry_id: int) -> None:
         raise NotFoundError("That entry was merged or removed by the facilitator.")
 
 
-def toggle_vote(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
-    """Vote for an entry, or take the vote back; returns whether the vote now stands."""
-    problems: dict[str, str] = {}
-    voter = require_text(problems, "author", voter, "Your name", 60)
-    raise_if(problems)
+def toggle_vote(con: Connection, org_id: int, entry_id: int) -> bool:
+    """Vote for an entry, or take the vote back; returns whether the vote now stands.
+
+    Votes are the signed-in person's (or guest's) own: one each per entry."""
+    voter = access.require(Permission.BRAINSTORM, org_id).name
     with transaction(con):
         _live_entry(con, org_id, entry_id)
         removed = con.execute(
@@ -210,6 +216,7 @@ def toggle_vote(con: Connection, org_id: int, entry_id: int, voter: str) -> bool
 
 def merge_entries(con: Connection, org_id: int, keep_id: int, duplicate_ids: list[int]) -> None:
     """Fold duplicates into one entry; each voter's support counts once."""
+    access.require(Permission.FACILITATE, org_id)
     duplicates = [d for d in duplicate_ids if d != keep_id]
     if not duplicates:
         raise ValidationError({"merge": "Choose at least one other entry to merge into it."})
@@ -231,6 +238,7 @@ def merge_entries(con: Connection, org_id: int, keep_id: int, duplicate_ids: lis
 
 
 def set_adopted(con: Connection, org_id: int, entry_id: int, adopted: bool) -> None:
+    access.require(Permission.FACILITATE, org_id)
     with transaction(con):
         _live_entry(con, org_id, entry_id)
         con.execute("UPDATE brainstorm_entry SET adopted = ? WHERE org_id = ? AND id = ?",
@@ -238,6 +246,7 @@ def set_adopted(con: Connection, org_id: int, entry_id: int, adopted: bool) -> N
 
 
 def delete_entry(con: Connection, org_id: int, entry_id: int) -> None:
+    access.require(Permission.FACILITATE, org_id)
     with transaction(con):
         con.execute("DELETE FROM brainstorm_vote WHERE entry_id IN (SELECT id FROM "
                     "brainstorm_entry WHERE org_id = ? AND (id = ? OR merged_into = ?))",

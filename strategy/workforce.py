@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from . import access
+from .access import Permission
 from .checks import optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ValidationError
@@ -133,6 +135,7 @@ def list_criteria(con: Connection, org_id: int) -> list[Criterion]:
 
 
 def add_criterion(con: Connection, org_id: int, name: str, kind: str, weight: float) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "criterion", name, "The criterion", 120)
     if kind not in KINDS:
@@ -152,6 +155,7 @@ def add_criterion(con: Connection, org_id: int, name: str, kind: str, weight: fl
 
 
 def seed_criteria(con: Connection, org_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
     if not list_criteria(con, org_id):
         for name, kind, weight in DEFAULT_CRITERIA:
             add_criterion(con, org_id, name, kind, weight)
@@ -175,6 +179,7 @@ def weighted_score(criteria: list[Criterion], scores: dict[int, int]) -> float |
 def score_candidate(con: Connection, org_id: int, name: str, role: str, interviewer: str,
                     interviewed_on: date | None, scores: dict[int, int], notes: str = "",
                     today: date | None = None) -> int:
+    access.require(Permission.HR_RECORDS, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "candidate", name, "The candidate's name", 120)
     interviewer = require_text(problems, "interviewer", interviewer, "The interviewer", 120)
@@ -212,6 +217,7 @@ class Candidate:
 
 
 def list_candidates(con: Connection, org_id: int) -> list[Candidate]:
+    access.require(Permission.HR_RECORDS, org_id)
     criteria = list_criteria(con, org_id)
     attitude = [c for c in criteria if c.kind == "attitude"]
     scores: dict[int, dict[int, int]] = {}

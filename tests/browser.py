@@ -14,8 +14,29 @@ def settle(page: Any, timeout: float = 30_000) -> None:
     page.wait_for_timeout(150)
 
 
-def open_page(page: Any, url: str) -> None:
+# Every browser test's server has these people as administrators (see conftest):
+# user name = the name in lower case.
+ROSTER = ("Ana", "Ben", "Priya", "Tom", "Chair", "Fay", "Gus", "Hana", "Newcomer")
+PASSWORD = "correct horse battery staple"
+
+
+def username(name: str) -> str:
+    return name.lower().replace(" ", "-")
+
+
+def sign_in(page: Any, who: str, password: str = PASSWORD) -> None:
+    """Sign in on the sign-in page the browser is showing, as a person would."""
+    page.fill("#username", username(who))
+    page.fill("#password", password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url(lambda url: "/signin" not in url, timeout=30_000)
+
+
+def open_page(page: Any, url: str, who: str = "Ana") -> None:
+    """Open ``url``, signing in as ``who`` first if the browser is not signed in."""
     page.goto(url)
+    if "/signin" in page.url:
+        sign_in(page, who)
     page.wait_for_selector("[data-testid='stApp']", timeout=30_000)
     settle(page)
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from strategy import access
+from strategy.access import Identity
 from strategy.db import Connection, open_database
 from strategy.demo import DEMO_NAME, load_demo
 from strategy.orgs import Organisation, create_organisation, find_organisation
@@ -34,6 +36,28 @@ def _temporary_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     path = tmp_path / "strategy.duckdb"
     monkeypatch.setenv("STRATEGY_DB", str(path))
     return path
+
+
+# Who the tests act as, unless a test says otherwise: the domain refuses to act
+# for nobody, and the app's pages need someone signed in.
+TEST_ADMIN = Identity.shell("Test administrator")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _set_up_as_administrator() -> None:
+    # Module- and session-scoped fixtures build databases before any test runs.
+    access.set_current(TEST_ADMIN)
+
+
+@pytest.fixture(autouse=True)
+def _acting_as_administrator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Identity]:
+    from strategy.ui import context
+
+    # AppTest runs the app in the test process without a browser, so there is
+    # no cookie to read: the page sees this identity instead.
+    monkeypatch.setattr(context, "request_identity", lambda: TEST_ADMIN)
+    with access.acting(TEST_ADMIN):
+        yield TEST_ADMIN
 
 
 @pytest.fixture(scope="session")
@@ -84,12 +108,31 @@ class RunningApp:
         self.process = process
 
 
+def add_test_accounts(db_path: Path) -> None:
+    """The roster of tests/browser.py, as administrators, before the server starts
+    (it then holds the database file)."""
+    from strategy import accounts
+    from tests.browser import PASSWORD, ROSTER, username
+
+    con = open_database(db_path)
+    try:
+        with access.acting(Identity.shell("Test set-up")):
+            for name in ROSTER:
+                if con.execute("SELECT 1 FROM account WHERE username_key = ?",
+                               [username(name)]).fetchone() is None:
+                    accounts.create_account(con, username(name), name, PASSWORD,
+                                            is_administrator=True)
+    finally:
+        con.close()
+
+
 def start_app(db_path: Path, log_path: Path) -> RunningApp:
+    add_test_accounts(db_path)
     port = _free_port()
     env = {**os.environ, "STRATEGY_DB": str(db_path)}
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "strategy" / "ui" / "server.py"),
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

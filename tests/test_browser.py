@@ -21,7 +21,7 @@ def choose(page: Any, key: str, option: str) -> None:
 
 
 def go(page: Any, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name=title).click()
     settle(page)
 
 
@@ -85,11 +85,11 @@ def participant(browser: Any, app: RunningApp, name: str, path: str) -> Any:
     """A workshop participant's own browser, on the first organisation."""
     context = browser.new_context(viewport={"width": 1300, "height": 1400})
     page = context.new_page()
-    open_page(page, f"{app.url}/?me={name}")
+    open_page(page, f"{app.url}/", who=name)
     if page.get_by_role("heading", name="Customer-service strategy planner").count():
         fill(page, "org_new_0_name", "Workshop Org")
         submit(page, "Create organisation")
-    open_page(page, f"{app.url}/{path}?me={name}")
+    open_page(page, f"{app.url}/{path}", who=name)
     return page
 
 

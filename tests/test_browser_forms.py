@@ -75,7 +75,7 @@ def org_id(app: RunningApp, name: str) -> int:
 def new_page(browser: Any, app: RunningApp, path: str, who: str = "Ana",
              org: str = "Harbour Hotels") -> Any:
     page = browser.new_context(viewport={"width": 1400, "height": 1500}).new_page()
-    open_page(page, f"{app.url}/{path}?me={who}&org={org_id(app, org)}")
+    open_page(page, f"{app.url}/{path}?org={org_id(app, org)}", who=who)
     return page
 
 

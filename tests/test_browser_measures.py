@@ -55,7 +55,7 @@ def enter(page: Any, measure: str, value: str) -> None:
 def test_values_reach_the_scorecard_and_the_side_by_side_chart(scorecard_app: RunningApp,
                                                                browser: Any) -> None:
     page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
-    open_page(page, f"{scorecard_app.url}/measures?me=Ana&period={LAST}")
+    open_page(page, f"{scorecard_app.url}/measures?period={LAST}")
     enter(page, "Engagement", "80")       # target ≥ 75: green
     enter(page, "Guest retention", "89")  # target ≥ 92, amber down to 90: red
 
@@ -73,7 +73,7 @@ def test_values_reach_the_scorecard_and_the_side_by_side_chart(scorecard_app: Ru
     charts.first.wait_for()
 
     # The overview's headline scorecard names both, with their statuses.
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Overview").click()
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Overview").click()
     settle(page)
     page.get_by_text(re.compile(r"green\s*Engagement: 80\.0 %")).wait_for()
     page.get_by_text(re.compile(r"red\s*Guest retention: 89\.0 %")).wait_for()
@@ -87,7 +87,7 @@ def test_download_the_review_pack_and_open_it(scorecard_app: RunningApp, browser
 
     context = browser.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
     page = context.new_page()
-    open_page(page, f"{scorecard_app.url}/review?me=Ana&period={LAST}")
+    open_page(page, f"{scorecard_app.url}/review?period={LAST}")
     page.get_by_role("button", name="Build the review pack").click()
     settle(page)
     with page.expect_download() as download:

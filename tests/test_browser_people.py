@@ -46,7 +46,7 @@ def pick(page: Any, key: str, option: str) -> None:
 def test_record_a_recognition_and_find_it_in_the_hr_view(hr_app: RunningApp,
                                                          browser: Any) -> None:
     page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
-    open_page(page, f"{hr_app.url}/recognition?me=Hana")
+    open_page(page, f"{hr_app.url}/recognition", who="Hana")
     page.get_by_role("tab", name="Recognise someone").wait_for()
     pick(page, "rec_new_0_recipients", "Bob Cho (H2)")
     page.keyboard.press("Escape")
@@ -78,7 +78,7 @@ def test_import_a_staff_file_with_a_mistake_fix_it_and_import(hr_app: RunningApp
                                                               browser: Any,
                                                               tmp_path: Path) -> None:
     page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
-    open_page(page, f"{hr_app.url}/staff?me=Hana")
+    open_page(page, f"{hr_app.url}/staff", who="Hana")
     page.get_by_role("tab", name="Import from HR").click()
     settle(page)
     wrong = tmp_path / "hr-export.csv"

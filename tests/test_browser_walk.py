@@ -44,7 +44,7 @@ def test_every_page_and_tab_reads_without_none_or_errors(demo_app: RunningApp,
                                                          browser: Any) -> None:
     page = browser.new_context(viewport={"width": 1400, "height": 1400}).new_page()
     for slug in PAGES:
-        open_page(page, f"{demo_app.url}/{slug}?me=Newcomer")
+        open_page(page, f"{demo_app.url}/{slug}", who="Newcomer")
         _check(page, slug)
         tabs = page.get_by_role("tab")
         for index in range(1, tabs.count()):

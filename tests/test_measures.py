@@ -14,6 +14,7 @@ from strategy.orgs import Organisation
 from strategy.periods import Quarter
 from strategy.survey_import import guess_mapping, import_responses, preview_responses
 from strategy.tabular import read_table
+from tests.identities import act_as
 
 TODAY = date(2026, 11, 22)
 
@@ -196,7 +197,7 @@ def test_changes_to_a_locked_period_need_a_reason(con: Connection, org: Organisa
                 "(?, '2026-Q3', now(), 'Chair')", [org.id])
     with pytest.raises(ValidationError, match="2026-Q3 was reviewed and is locked"):
         measures.set_value(con, org.id, measure, "2026-Q3", 25, today=TODAY)
-    audit.acting_as("Priya")
+    act_as("Priya")
     measures.set_value(con, org.id, measure, "2026-Q3", 25, reason="Late data from the CRM",
                        today=TODAY)
     (latest,) = audit.changes(con, org.id, limit=1)
@@ -208,7 +209,7 @@ def test_changes_to_a_locked_period_need_a_reason(con: Connection, org: Organisa
 def test_plan_edits_are_in_the_change_history(con: Connection, org: Organisation) -> None:
     from strategy import customers, standards
 
-    audit.acting_as("Tom")
+    act_as("Tom")
     customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Reply fast", "Email", "Timeliness", measure="Hours", target=8, unit="hours",

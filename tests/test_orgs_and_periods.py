@@ -48,8 +48,8 @@ def test_delete_removes_everything_of_that_organisation_only(con: Connection,
     other = orgs.create_organisation(con, "Other")
     for owner in (org, other):
         customers.add_segment(con, owner.id, customers.SegmentInput("Shoppers", "external"))
-        entry = vision.add_entry(con, owner.id, "Ann", "Being listened to")
-        vision.toggle_vote(con, owner.id, entry, "Ann")
+        entry = vision.add_entry(con, owner.id, "Being listened to")
+        vision.toggle_vote(con, owner.id, entry)
     summary = orgs.deletion_summary(con, org.id)
     assert summary == {"customer segments": 1, "brainstorm entries": 1,
                        "change history entries": 1}

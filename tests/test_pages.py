@@ -14,6 +14,7 @@ from strategy import customers, needs, orgs, people, standards, vision
 from strategy.db import Connection
 from strategy.orgs import Organisation
 from strategy.steps import STEPS
+from tests.identities import member, sign_in_app
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 HOSTILE = "<b>bold</b> **strong** [link](http://evil.example) :red[x] $x$"
@@ -215,13 +216,14 @@ def test_save_the_vision_and_a_value(con: Connection, org: Organisation) -> None
     assert [v.name for v in vision.list_values(con, org.id)] == ["Own it"]
 
 
-def test_brainstorm_entry_needs_a_name_then_is_added(con: Connection, org: Organisation) -> None:
+def test_brainstorm_entry_is_the_signed_in_persons(con: Connection, org: Organisation,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_app(monkeypatch, member("Priya", org.id, "contributor"))
     at = open_app("step03_vision")
-    at.text_input(key="brainstorm_0_text").input("Being listened to")
+    at.text_input(key="brainstorm_0_text").input(" ")
     submit(at, "Add to the wall")
-    assert any("Enter your name" in e for e in errors(at))
+    assert any("cannot be empty" in e for e in errors(at))
     assert vision.list_entries(con, org.id) == []
-    at.text_input(key="participant").input("Priya")
     at.text_input(key="brainstorm_0_text").input("Being listened to")
     submit(at, "Add to the wall")
     (entry,) = vision.list_entries(con, org.id)

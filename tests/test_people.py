@@ -15,6 +15,7 @@ from strategy.orgs import Organisation
 from strategy.people import EmployeeInput
 from strategy.periods import Quarter
 from strategy.recognition import LogFilter, RecognitionInput
+from tests.identities import act_as, as_person
 
 TODAY = date(2026, 11, 22)
 Q4 = Quarter(2026, 4)
@@ -114,7 +115,7 @@ def test_compliance_rate_per_standard_team_and_owner(con: Connection, org: Organ
     def observe(standard: int, met: bool, team: int | None = None,
                 employee: int | None = None, day: date = date(2026, 10, 15)) -> None:
         accountability.add_observation(con, org.id, ObservationInput(
-            standard, day, "Auditor", met, team, employee), today=TODAY)
+            standard, day, met, team, employee), today=TODAY)
 
     # Phone: 3 of 4 met in Q4 (one observed via Bob, which counts for his team).
     for met in (True, True, False):
@@ -148,8 +149,8 @@ def test_observation_needs_who_and_a_past_date(con: Connection, org: Organisatio
                                                staff: Staff) -> None:
     with pytest.raises(ValidationError) as info:
         accountability.add_observation(con, org.id, ObservationInput(
-            staff.phone, date(2027, 1, 1), "", True), today=TODAY)
-    assert set(info.value.fields) == {"observed_on", "observer", "team"}
+            staff.phone, date(2027, 1, 1), True), today=TODAY)
+    assert set(info.value.fields) == {"observed_on", "team"}
 
 
 def test_owner_must_be_current(con: Connection, org: Organisation, staff: Staff) -> None:
@@ -220,21 +221,22 @@ def _thanks(staff: Staff, recipients: list[int], day: date, kind: str = "peer",
 
 def test_recognition_record_edit_delete_keep_history(con: Connection, org: Organisation,
                                                      staff: Staff) -> None:
+    act_as("HR Hana")
     rid = recognition.add_recognition(con, org.id, _thanks(staff, [staff.ann, staff.bob],
-                                                           date(2026, 11, 3)), "HR Hana",
+                                                           date(2026, 11, 3)),
                                       today=TODAY)
     (saved,) = recognition.list_recognitions(con, org.id, LogFilter(Q4.start, Q4.end))
     assert saved.recipients == ("Ann", "Bob") and saved.teams == ("Desk",)
     changed = _thanks(staff, [staff.ann], date(2026, 11, 3))
     changed.amount = 30.0
-    recognition.update_recognition(con, org.id, rid, saved.version, changed, "HR Hana",
+    recognition.update_recognition(con, org.id, rid, saved.version, changed,
                                    today=TODAY)
     with pytest.raises(ConflictError):
-        recognition.update_recognition(con, org.id, rid, saved.version, changed, "Other",
+        recognition.update_recognition(con, org.id, rid, saved.version, changed,
                                        today=TODAY)
     edited = recognition.get_recognition(con, org.id, rid)
     assert (edited.amount, edited.recipients, edited.updated_by) == (30.0, ("Ann",), "HR Hana")
-    recognition.delete_recognition(con, org.id, rid, "HR Hana")
+    recognition.delete_recognition(con, org.id, rid)
     assert recognition.list_recognitions(con, org.id, LogFilter(Q4.start, Q4.end)) == []
     actions = [(h[1], h[2], h[4]) for h in recognition.history(con, org.id, rid)]
     assert actions == [("HR Hana", "deleted", ""),
@@ -258,23 +260,24 @@ def test_bad_recognition_is_refused(con: Connection, org: Organisation, staff: S
     for key, value in change.items():
         setattr(data, key, value)
     with pytest.raises(ValidationError) as info:
-        recognition.add_recognition(con, org.id, data, "HR", today=TODAY)
+        recognition.add_recognition(con, org.id, data, today=TODAY)
     assert field in info.value.fields
     assert con.execute("SELECT count(*) FROM recognition").fetchone() == (0,)
 
 
-def test_recognition_needs_who_records_it(con: Connection, org: Organisation,
-                                          staff: Staff) -> None:
-    with pytest.raises(ValidationError, match="Your name"):
-        recognition.add_recognition(con, org.id, _thanks(staff, [staff.ann], TODAY), " ",
-                                    today=TODAY)
+def test_recognition_is_recorded_by_whoever_is_signed_in(con: Connection, org: Organisation,
+                                                         staff: Staff) -> None:
+    with as_person("Hana Novak", org.id, "hr"):
+        recognition.add_recognition(con, org.id, _thanks(staff, [staff.ann], TODAY), today=TODAY)
+    (saved,) = recognition.list_recognitions(con, org.id, LogFilter(Q4.start, Q4.end))
+    assert saved.created_by == "Hana Novak"
 
 
 def test_hr_views(con: Connection, org: Organisation, staff: Staff) -> None:
     add = recognition.add_recognition
     for day in (date(2026, 10, 5), date(2026, 10, 20), date(2026, 11, 1)):
-        add(con, org.id, _thanks(staff, [staff.ann], day), "HR", today=TODAY)
-    add(con, org.id, _thanks(staff, [staff.ann, staff.cy], date(2026, 7, 1), "customer"), "HR",
+        add(con, org.id, _thanks(staff, [staff.ann], day), today=TODAY)
+    add(con, org.id, _thanks(staff, [staff.ann, staff.cy], date(2026, 7, 1), "customer"),
         today=TODAY)
     per_team = {t.team: t for t in recognition.per_head_by_team(con, org.id, Q4.start, Q4.end)}
     # Q4 staff: Desk has Ann and Bob (3 received, all by Ann); Field has Cy (Dee left in June).
@@ -299,9 +302,10 @@ def test_hr_views(con: Connection, org: Organisation, staff: Staff) -> None:
 
 
 def test_log_csv_keeps_formulas_as_text(con: Connection, org: Organisation, staff: Staff) -> None:
-    recognition.add_recognition(con, org.id, _thanks(
-        staff, [staff.ann], date(2026, 11, 3), what='=HYPERLINK("http://evil","x")'), "@HR",
-        today=TODAY)
+    with as_person("@HR"):
+        recognition.add_recognition(con, org.id, _thanks(
+            staff, [staff.ann], date(2026, 11, 3), what='=HYPERLINK("http://evil","x")'),
+            today=TODAY)
     records = recognition.list_recognitions(con, org.id, LogFilter(Q4.start, Q4.end))
     text = recognition.log_csv(records).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@HR" in text

@@ -15,12 +15,13 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from strategy import audit, customers, measures, people, recognition, reviews, standards, vision
+from strategy import customers, measures, people, recognition, reviews, standards, vision
 from strategy.db import Connection
 from strategy.errors import ValidationError
 from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
 from strategy.review_pack import SHEETS, build_pack, pack_file_name
+from tests.identities import act_as, as_person
 
 ROOT = Path(__file__).resolve().parent.parent
 LAST = Quarter.current().shift(-1)
@@ -121,7 +122,7 @@ def _close(con: Connection, org: Organisation, quarter: Quarter) -> None:
     reviews.save_review(con, org.id, review.id, review.version, reviews.ReviewInput(
         quarter.end + timedelta(days=5), "Worked", "Did not", [], "Decided"),
         today=quarter.end + timedelta(days=10))
-    reviews.close_review(con, org.id, review.id, "Board", today=quarter.end + timedelta(days=10))
+    reviews.close_review(con, org.id, review.id, today=quarter.end + timedelta(days=10))
 
 
 def test_a_closed_quarter_shows_the_frozen_figures_and_the_corrections_since(
@@ -130,7 +131,7 @@ def test_a_closed_quarter_shows_the_frozen_figures_and_the_corrections_since(
     measures.set_value(con, org.id, engagement, str(LAST), 74)
     measures.set_value(con, org.id, engagement, str(LAST), 76)  # before the close: no reason
     _close(con, org, LAST)
-    audit.acting_as("Ana Ruiz")
+    act_as("Ana Ruiz")
     with pytest.raises(ValidationError):
         measures.set_value(con, org.id, engagement, str(LAST), 77)
     measures.set_value(con, org.id, engagement, str(LAST), 77,
@@ -252,8 +253,9 @@ def test_hostile_text_stays_text(con: Connection, org: Organisation) -> None:
                                                                 "Courtesy"))
     measures.add_measure(con, org.id, measures.MeasureInput(
         HOSTILE[1], "employee", "%", "higher", "quarterly", target=50))
-    recognition.add_recognition(con, org.id, recognition.RecognitionInput(
-        [employee], LAST.start, HOSTILE[4], "peer", HOSTILE[0], value_id=value), HOSTILE[5])
+    with as_person(HOSTILE[5]):  # the recorder's name travels into the pack too
+        recognition.add_recognition(con, org.id, recognition.RecognitionInput(
+            [employee], LAST.start, HOSTILE[4], "peer", HOSTILE[0], value_id=value))
     book = workbook(build_pack(con, org.id, LAST))
     texts = {ws.cell(row=r, column=c).value for ws in book.worksheets
              for r in range(1, ws.max_row + 1) for c in range(1, ws.max_column + 1)}

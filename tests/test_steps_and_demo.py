@@ -66,7 +66,7 @@ def test_statuses_follow_the_data(con: Connection, org: Organisation) -> None:
             segment.id, "Courtesy", 4, 3, "survey", today), today=today)
     assert statuses(con, org.id, today)[2] is Status.DONE
 
-    vision.add_entry(con, org.id, "Ann", "Listening")
+    vision.add_entry(con, org.id, "Listening")
     assert statuses(con, org.id, today)[3] is Status.IN_PROGRESS
     vision.save_vision(con, org.id, 0, "Vision", "Story")
     value = vision.add_value(con, org.id, "Care")
@@ -100,7 +100,7 @@ def test_people_step_statuses_follow_the_data(con: Connection, org: Organisation
     assert statuses(con, org.id, today)[5] is Status.IN_PROGRESS
     accountability.acknowledge(con, org.id, standard, [ann], today, today=today)
     accountability.add_observation(con, org.id, accountability.ObservationInput(
-        standard, today, "QA", True, team), today=today)
+        standard, today, True, team), today=today)
     assert statuses(con, org.id, today)[5] is Status.DONE
 
     line_of_sight.set_results(con, org.id, standard, ["Customer retention"])
@@ -122,11 +122,11 @@ def test_people_step_statuses_follow_the_data(con: Connection, org: Organisation
 
     value = vision.add_value(con, org.id, "Care")
     recognition.add_recognition(con, org.id, recognition.RecognitionInput(
-        [ann], today - timedelta(days=100), "Mo", "manager", "Helped", value_id=value), "HR",
+        [ann], today - timedelta(days=100), "Mo", "manager", "Helped", value_id=value),
         today=today)
     assert statuses(con, org.id, today)[9] is Status.IN_PROGRESS
     recognition.add_recognition(con, org.id, recognition.RecognitionInput(
-        [ann], today, "Mo", "manager", "Helped again", value_id=value), "HR", today=today)
+        [ann], today, "Mo", "manager", "Helped again", value_id=value), today=today)
     assert statuses(con, org.id, today)[9] is Status.DONE
     upcoming = next_step(con, org.id, today)
     assert upcoming is not None and upcoming.number == 1

@@ -18,8 +18,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from strategy import audit
+from strategy import access, accounts, audit
 from strategy import db as storage
+from strategy.access import Identity, Permission
 from strategy.errors import StorageError, StrategyError, ValidationError
 from strategy.orgs import Organisation, list_organisations
 from strategy.periods import Quarter, quarter_choices
@@ -40,27 +41,95 @@ STATUS_BADGE = {
 }
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(path: str) -> storage.Connection:
-    # One connection for the whole server; each script run takes its own cursor,
-    # because a DuckDB connection must not be used from two threads at once.
-    return storage.open_database(path)
-
-
 def db() -> storage.Connection:
-    """A cursor for this script run (or fragment run) on the shared connection."""
-    path = str(storage.database_path())
+    """A cursor for this script run (or fragment run) on the shared connection.
+
+    One connection for the whole server (the sign-in checks use it too); each run
+    takes its own cursor, because a DuckDB connection must not be used from two
+    threads at once."""
     try:
-        return _connection(path).cursor()
+        return storage.shared_connection().cursor()
     except StorageError as exc:
         st.error(md(exc.message), icon=":material/database:")
         st.stop()
     except duckdb.FatalException:
         # A fatal error invalidates the whole database instance: reopen next run.
-        _connection.clear()
+        storage.forget_shared()
         st.error("The database stopped working and will be reopened. Please reload the page.")
         st.stop()
     raise AssertionError("unreachable")
+
+
+# --- Who is signed in --------------------------------------------------------------
+
+
+def request_identity() -> Identity | None:
+    """The person this browser signed in as, checked again on every run.
+
+    The server refuses a browser without a session before the app runs; checking
+    here as well means a session ended meanwhile (signed out in another tab, an
+    account disabled, a workshop closed) ends at the person's next action."""
+    raw = st.context.cookies.get(accounts.COOKIE_NAME)
+    if not raw:
+        return None
+    token = accounts.unsign(accounts.signing_secret(storage.database_path()), raw,
+                            accounts.session_hours() * 3600)
+    if token is None:
+        return None
+    return accounts.identity_for(db(), token)
+
+
+def session_token() -> str | None:
+    raw = st.context.cookies.get(accounts.COOKIE_NAME)
+    if not raw:
+        return None
+    return accounts.unsign(accounts.signing_secret(storage.database_path()), raw,
+                           accounts.session_hours() * 3600)
+
+
+def sign_in_gate() -> Identity:
+    """The signed-in person, made the one acting for this run; or stop the page."""
+    identity = request_identity()
+    access.set_current(identity)
+    if identity is None:
+        st.title("You are signed out")
+        st.write("Your session has ended: you signed out, it expired, or the workshop you "
+                 "joined was closed.")
+        st.link_button("Sign in again", "/signin", type="primary")
+        st.stop()
+    assert identity is not None
+    return identity
+
+
+def me() -> Identity:
+    return access.current()
+
+
+def as_me(build: Callable[[], bytes]) -> Callable[[], bytes]:
+    """A download's builder that acts as the person who pressed the button.
+
+    Streamlit runs a download's builder on a worker thread of its own, where
+    nobody is signed in: the identity is carried over explicitly, so permission
+    checks and the access log see the right person."""
+    identity = access.current()
+
+    def run() -> bytes:
+        with access.acting(identity):
+            return build()
+    return run
+
+
+def allowed(permission: Permission) -> bool:
+    """Whether the person acting may do this in the organisation chosen in the sidebar."""
+    return access.allowed(permission, st.session_state.get("org_id"))
+
+
+def refused(permission: Permission, what: str) -> None:
+    """Say plainly why a section is not shown (instead of leaving a gap)."""
+    role = access.current().role_in(st.session_state.get("org_id"))
+    label = role.label if role else "no role"
+    st.info(f"{what} is not shown: your role ({label}) does not allow you to {permission}.",
+            icon=":material/lock:")
 
 
 # --- Sidebar: organisation, period and who is taking part ------------------------
@@ -77,7 +146,9 @@ def select_org(org_id: int | None) -> None:
 
 def sidebar() -> None:
     con = db()
-    orgs = list_organisations(con)
+    identity = access.current()
+    orgs = [o for o in list_organisations(con)
+            if identity.is_administrator or o.id in identity.org_ids]
     if "_next_org" in st.session_state:
         st.session_state["org_id"] = st.session_state.pop("_next_org")
     with st.sidebar:
@@ -91,7 +162,11 @@ def sidebar() -> None:
             st.selectbox("Organisation", ids, key="org_id", format_func=names.__getitem__)
         else:
             st.session_state.pop("org_id", None)
-            st.caption("No organisation yet: create one on the Organisations page.")
+            if identity.may(Permission.MANAGE_ORGANISATIONS):
+                st.caption("No organisation yet: create one on the Organisations page.")
+            else:
+                st.caption("You are not a member of any organisation yet: ask an administrator "
+                           "to give you a role.")
 
         choices = quarter_choices()
         wanted_period = st.session_state.get("period") or st.query_params.get("period")
@@ -100,18 +175,18 @@ def sidebar() -> None:
         st.session_state["period"] = wanted_period
         st.selectbox("Period", choices, key="period",
                      help="The quarter your dated work belongs to.")
-        if "participant" not in st.session_state:
-            st.session_state["participant"] = st.query_params.get("me", "")
-        st.text_input("Your name", key="participant", max_chars=60,
-                      help="Shown on your brainstorm entries and votes.")
-    # Whoever is named in the sidebar is who the change history records.
-    audit.acting_as(participant())
+        role = identity.role_in(st.session_state.get("org_id"))
+        st.caption(f"Signed in as **{md(identity.name)}**"
+                   + (f" · {role.label}" if role else ""))
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            token = session_token()
+            if token:
+                accounts.end_session(con, token)
+            st.rerun()
     # Keep the choices in the address so a reload or a shared link keeps them.
     params: dict[str, str] = {"period": st.session_state["period"]}
     if st.session_state.get("org_id"):
         params["org"] = str(st.session_state["org_id"])
-    if st.session_state.get("participant"):
-        params["me"] = st.session_state["participant"]
     st.query_params.from_dict(params)
 
 
@@ -124,6 +199,9 @@ def current_org() -> Organisation | None:
     org_id = st.session_state.get("org_id")
     if not org_id:
         return None
+    if not access.current().may(Permission.READ_PLAN, org_id) and \
+            not access.current().may(Permission.VIEW_VISION, org_id):
+        return None
     for org in list_organisations(db()):
         if org.id == org_id:
             return org
@@ -133,19 +211,19 @@ def current_org() -> Organisation | None:
 def require_org() -> Organisation:
     org = current_org()
     if org is None:
-        st.info("Create or choose an organisation first.")
-        st.page_link(PAGES["organisations"], label="Go to Organisations",
-                     icon=":material/domain:")
+        if access.current().may(Permission.MANAGE_ORGANISATIONS):
+            st.info("Create or choose an organisation first.")
+            st.page_link(PAGES["organisations"], label="Go to Organisations",
+                         icon=":material/domain:")
+        else:
+            st.info("You are not a member of any organisation yet: ask an administrator to "
+                    "give you a role.")
         st.stop()
     return org
 
 
 def period() -> Quarter:
     return Quarter.parse(st.session_state.get("period") or str(Quarter.current()))
-
-
-def participant() -> str:
-    return str(st.session_state.get("participant", "")).strip()
 
 
 # --- Showing text and errors safely ----------------------------------------------
@@ -333,7 +411,7 @@ def guard() -> Iterator[None]:
     except StrategyError as exc:
         st.error(md(exc.message))
     except duckdb.FatalException:
-        _connection.clear()
+        storage.forget_shared()
         st.error("The database stopped working and will be reopened. Please reload the page.")
     except Exception:
         # Streamlit's own stop and rerun signals are BaseExceptions and pass through.

@@ -1,12 +1,15 @@
-"""Builds the app's navigation from the step registry."""
+"""Builds the app's navigation from the step registry and the permission table."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
+from strategy import access
+from strategy.access import Permission
 from strategy.steps import STEPS
 
 from . import context
@@ -18,21 +21,75 @@ def page_file(module: str) -> Path:
     return PAGES_DIR / f"{module}.py"
 
 
-def build() -> StreamlitPage:
-    # Pages are files (each ends by calling its render()) so that AppTest can
-    # switch to them just as a person clicks through the navigation.
-    home = st.Page(page_file("overview"), title="Overview", icon=":material/dashboard:",
-                   url_path="overview", default=True)
-    steps = [s for s in STEPS if s.page is not None]
-    step_pages = [
-        st.Page(page_file(s.page), title=f"{s.number}. {s.title}", url_path=s.slug)
-        for s in steps if s.page is not None
+@dataclass(frozen=True)
+class PageSpec:
+    key: str  # also the page's address
+    module: str
+    title: str
+    section: str
+    needs: Permission
+    icon: str | None = None
+
+
+def page_specs() -> list[PageSpec]:
+    """Every page and what opening it needs: one list for navigation and tests."""
+    specs = [PageSpec("overview", "overview", "Overview", "Plan", Permission.READ_PLAN,
+                      ":material/dashboard:")]
+    for s in STEPS:
+        if s.page is not None:
+            # Workshop guests see the vision page (its brainstorm wall) and nothing else.
+            needs = Permission.VIEW_VISION if s.number == 3 else Permission.READ_PLAN
+            specs.append(PageSpec(s.slug, s.page, f"{s.number}. {s.title}", "Strategy steps",
+                                  needs))
+    specs += [
+        PageSpec("staff", "people", "People and teams", "Settings", Permission.HR_RECORDS,
+                 ":material/badge:"),
+        PageSpec("organisations", "organisations", "Organisations", "Settings",
+                 Permission.MANAGE_ORGANISATIONS, ":material/domain:"),
+        PageSpec("accounts", "accounts", "Accounts and access", "Settings",
+                 Permission.MANAGE_ACCOUNTS, ":material/manage_accounts:"),
     ]
-    orgs = st.Page(page_file("organisations"), title="Organisations", icon=":material/domain:",
-                   url_path="organisations")
-    staff = st.Page(page_file("people"), title="People and teams", icon=":material/badge:",
-                    url_path="staff")
-    context.PAGES.update({"overview": home, "organisations": orgs, "staff": staff})
-    context.PAGES.update({s.slug: page for s, page in zip(steps, step_pages, strict=True)})
-    return st.navigation({"Plan": [home], "Strategy steps": step_pages, "Settings": [staff, orgs]},
-                         expanded=True)
+    return specs
+
+
+def may_open(spec: PageSpec, org_id: int | None) -> bool:
+    return access.allowed(spec.needs, org_id)
+
+
+def build() -> tuple[StreamlitPage, PageSpec]:
+    """Register every page, show links to those the person may open.
+
+    Every page is registered (hidden) so that one opened by its address without
+    permission is answered with a plain refusal rather than a different page."""
+    specs = page_specs()
+    pages = {spec.key: st.Page(page_file(spec.module), title=spec.title, icon=spec.icon,
+                               url_path=spec.key, default=spec.key == "overview")
+             for spec in specs}
+    context.PAGES.update(pages)
+    current = st.navigation(list(pages.values()), position="hidden")
+    chosen = next(spec for spec in specs if pages[spec.key] is current)
+    return current, chosen
+
+
+def sidebar_links() -> None:
+    org_id = st.session_state.get("org_id")
+    section = None
+    with st.sidebar:
+        for spec in page_specs():
+            if not may_open(spec, org_id):
+                continue
+            if spec.section != section:
+                section = spec.section
+                st.caption(section)
+            st.page_link(context.PAGES[spec.key], label=spec.title, icon=spec.icon)
+
+
+def refuse(spec: PageSpec) -> None:
+    st.title(spec.title)
+    st.error(f"You do not have access to this page: your role does not allow you to "
+             f"{spec.needs}.", icon=":material/lock:")
+    identity = access.current()
+    if identity.kind == "guest":
+        st.page_link(context.PAGES[next(s.key for s in page_specs()
+                                        if s.needs is Permission.VIEW_VISION)],
+                     label="Back to the workshop's brainstorm wall", icon=":material/forum:")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from strategy import vision
+from strategy import vision, workshops
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.steps import step
 from strategy.ui import context as ui
@@ -19,6 +21,11 @@ def render() -> None:
     con = ui.db()
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
+    if ui.me().kind == "guest":
+        # Guests of a workshop see the wall and the vision it feeds, nothing else.
+        st.markdown(f"**Our vision:** {ui.md(vision.get_vision(con, org.id).statement or '—')}")
+        _wall(org.id)
+        return
     ui.show_tabs("vision_tab", {
         "Brainstorm: “Customer service means …”": lambda: _wall(org.id),
         "Vision and customer story": lambda: _vision(con, org.id),
@@ -27,8 +34,55 @@ def render() -> None:
 
 
 def _wall(org_id: int) -> None:
+    if ui.allowed(Permission.FACILITATE):
+        _workshop(org_id)
     _brainstorm(org_id)
-    _facilitator(org_id)
+    if ui.allowed(Permission.FACILITATE):
+        _facilitator(org_id)
+
+
+def _base_url() -> str:
+    """This server's address as the facilitator's browser sees it."""
+    url = st.context.url or ""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _workshop(org_id: int) -> None:
+    """Open a workshop, project its code, see who joined, close it."""
+    ui.sign_in_gate()
+    con = ui.db()
+    current = workshops.current_workshop(con, org_id)
+    with st.expander("Workshop: let participants join by code", key="workshop_panel",
+                     expanded=current is not None, on_change="rerun"):
+        if current is None:
+            st.caption("Participants without an account join as guests from their laptop or "
+                       "phone: they see this wall and nothing else. The code works for "
+                       f"{workshops.CODE_HOURS} hours or until you close the workshop.")
+            if st.button("Open a workshop", key="workshop_open", type="primary",
+                         icon=":material/qr_code_2:"):
+                ui.attempt(lambda: workshops.open_workshop(con, org_id), rerun=False)
+                ui.rerun_fragment()
+            return
+        link = workshops.join_link(_base_url(), current.code)
+        code_col, qr_col = st.columns([3, 2])
+        with code_col:
+            st.markdown("Join at")
+            st.code(link, language=None)
+            st.markdown("with the code")
+            st.markdown(f"## `{current.code}`")
+            st.caption(f"Opened by {ui.md(current.opened_by)} · the code expires at "
+                       f"{current.expires_at:%H:%M} (server time)")
+        qr_col.image(workshops.qr_svg(link).encode("utf-8"), width=220,
+                     caption="Scan to join")
+        joined = workshops.guests(con, current.id)
+        st.markdown(f"**{len(joined)} joined:** "
+                    + (", ".join(ui.md(g.name) for g in joined) if joined else "nobody yet"))
+        if st.button("Close the workshop", key="workshop_close", icon=":material/logout:"):
+            ui.attempt(lambda: workshops.close_workshop(con, current.id), rerun=False,
+                       success="Workshop closed: the guests are signed out.")
+            ui.rerun_fragment()
 
 
 def _vision(con: Connection, org_id: int) -> None:
@@ -116,14 +170,14 @@ def _values(con: Connection, org_id: int) -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def _brainstorm(org_id: int) -> None:
     # A fragment: it re-reads the wall every few seconds on its own thread, so it
-    # takes its own cursor rather than the page's.
+    # checks who is signed in (a closed workshop ends here) and takes its own cursor.
+    ui.sign_in_gate()
     con = ui.db()
-    me = ui.participant()
+    me = ui.me().name if ui.allowed(Permission.BRAINSTORM) else ""
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
     if not me:
-        st.info("Enter your name in the sidebar to add answers and vote.",
-                icon=":material/badge:")
+        st.info("Your role lets you read the wall, not add to it.", icon=":material/visibility:")
     # Not cleared on submit: an answer that cannot be added yet stays in the box; an
     # answer that is added leaves it empty for the next one.
     keys = ui.FormKeys("brainstorm")
@@ -131,13 +185,11 @@ def _brainstorm(org_id: int) -> None:
         errors = ui.FieldErrors()
         text = st.text_input("Customer service means …", key=keys("text"), max_chars=280)
         errors.slot("entry", "author")
-        if st.form_submit_button("Add to the wall", type="primary"):
-            if not me:
-                st.error("Enter your name in the sidebar first, so others see who wrote it.")
-            elif ui.attempt(partial(vision.add_entry, con, org_id, me, text), errors,
-                            rerun=False):
-                keys.renew()
-                ui.rerun_fragment()
+        added = st.form_submit_button("Add to the wall", type="primary", disabled=not me)
+        if added and ui.attempt(partial(vision.add_entry, con, org_id, text), errors,
+                                rerun=False):
+            keys.renew()
+            ui.rerun_fragment()
     entries = vision.list_entries(con, org_id)
     if not entries:
         st.info("The wall is empty. Be the first to add an answer.")
@@ -155,10 +207,9 @@ def _brainstorm(org_id: int) -> None:
             mine = me in entry.voters
             clicked = st.button(
                 "Unvote" if mine else "Vote", key=f"vote_{entry.id}", icon=":material/thumb_up:",
-                type="primary" if mine else "secondary", disabled=not me,
-                help=None if me else "Enter your name in the sidebar to vote")
+                type="primary" if mine else "secondary", disabled=not me)
             if clicked and ui.attempt(
-                    partial(vision.toggle_vote, con, org_id, entry.id, me), rerun=False):
+                    partial(vision.toggle_vote, con, org_id, entry.id), rerun=False):
                 ui.rerun_fragment()
 
 
@@ -168,6 +219,7 @@ def _facilitator(org_id: int) -> None:
     """Tools for whoever runs the workshop. They refresh on their own, like the wall,
     so they appear with the first answer and offer every new one; a choice in
     progress survives the refresh because every widget has a key."""
+    ui.sign_in_gate()
     con = ui.db()
     entries = vision.list_entries(con, org_id)
     if not entries:

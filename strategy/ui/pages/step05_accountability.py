@@ -116,9 +116,9 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
                                    key=keys("standard"))
         left, right = st.columns(2)
         observed_on = ui.date_field(left, "Observed on", date.today(), keys("date"))
-        observer = right.text_input("Observer", value=ui.participant(), key=keys("observer"),
-                                    max_chars=120)
-        errors.slot("observed_on", "observer")
+        right.text_input("Observer", value=ui.me().name, disabled=True, key=keys("observer"),
+                         help="Observations are recorded as made by whoever is signed in.")
+        errors.slot("observed_on")
         left, right = st.columns(2)
         team_id = left.selectbox("Team observed", list(teams), format_func=teams.__getitem__,
                                  index=None, key=keys("team"), placeholder="Choose a team")
@@ -134,7 +134,7 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
         if st.form_submit_button("Record observation", type="primary"):
             def add() -> None:
                 accountability.add_observation(con, org_id, ObservationInput(
-                    standard_id, observed_on, observer, met, team_id, employee_id, note),
+                    standard_id, observed_on, met, team_id, employee_id, note),
                     reason=reason)
                 keys.renew()
             ui.attempt(add, errors, success="Observation recorded.")

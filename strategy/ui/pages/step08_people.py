@@ -142,7 +142,7 @@ def _hiring(con: Connection, org_id: int) -> None:
         role = b.text_input("Role", key=keys("role"), max_chars=80)
         errors.slot("candidate", "role")
         a, b = st.columns(2)
-        interviewer = a.text_input("Interviewer", value=ui.participant(),
+        interviewer = a.text_input("Interviewer", value=ui.me().name,
                                    key=keys("interviewer"))
         when = ui.date_field(b, "Interviewed on", date.today(), keys("date"))
         errors.slot("interviewer", "interviewed_on")

@@ -8,7 +8,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import people, recognition, standards, vision
+from strategy import accounts, people, recognition, standards, vision
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.periods import Quarter
 from strategy.recognition import GIVER_KINDS, REWARDS, LogFilter, Recognition, RecognitionInput
@@ -29,11 +30,19 @@ def render() -> None:
         st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
         return
     period = ui.period()
-    ui.show_tabs("recognition_tab", {
-        "Recognise someone": lambda: _record(con, org.id),
-        "HR views": lambda: _hr_views(con, org.id, period),
-        "Log": lambda: _log(con, org.id, period),
-    })
+    # Each role sees the tabs it may use: a leader the figures per team, HR the
+    # personal log as well.
+    tabs = {}
+    if ui.allowed(Permission.GIVE_RECOGNITION):
+        tabs["Recognise someone"] = lambda: _record(con, org.id)
+    if ui.allowed(Permission.HR_AGGREGATES):
+        tabs["HR views"] = lambda: _hr_views(con, org.id, period)
+    if ui.allowed(Permission.HR_RECORDS):
+        tabs["Log"] = lambda: _log(con, org.id, period)
+    if not tabs:
+        ui.refused(Permission.GIVE_RECOGNITION, "Recognition")
+        return
+    ui.show_tabs("recognition_tab", tabs)
 
 
 def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | None,
@@ -50,7 +59,7 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
     errors.slot("recipients")
     a, b, d = st.columns(3)
     given_on = ui.date_field(a, "When", c.given_on if c else date.today(), f"{prefix}_date")
-    giver = b.text_input("Given by", value=c.giver if c else ui.participant(),
+    giver = b.text_input("Given by", value=c.giver if c else ui.me().name,
                          key=f"{prefix}_giver", max_chars=120)
     kinds = list(GIVER_KINDS)
     kind = d.selectbox("From", kinds, format_func=GIVER_KINDS.__getitem__,
@@ -82,17 +91,17 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
 
 def _record(con: Connection, org_id: int) -> None:
     st.caption("Recognise the behaviour, not just the person: say which value or standard it "
-               "reinforces. Your name (in the sidebar) is kept as whoever recorded it.")
-    with st.expander("Import records from a spreadsheet"):
-        import_panel(con, org_id, "recognition")
+               "reinforces. You are kept as whoever recorded it.")
+    if ui.allowed(Permission.MANAGE_PEOPLE):
+        with st.expander("Import records from a spreadsheet"):
+            import_panel(con, org_id, "recognition")
     keys = ui.FormKeys("rec_new")
     with st.form("recognition_add"):
         data, errors = _fields(con, org_id, keys.prefix, None, date.today())
         reason = ui.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Record recognition", type="primary"):
             def add() -> None:
-                recognition.add_recognition(con, org_id, data, ui.participant(),
-                                            reason=reason)
+                recognition.add_recognition(con, org_id, data, reason=reason)
                 keys.renew()
             ui.attempt(add, errors, success="Recognition recorded.")
 
@@ -124,8 +133,10 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
                            key="unrecognised_days", help="From 1 to 3,650 days.")
     if days is None or not 1 <= days <= 3650:
         st.error("Choose a number of days from 1 to 3,650.")
-    else:
+    elif ui.allowed(Permission.HR_RECORDS):
         _overlooked(con, org_id, period, int(days))
+    else:
+        ui.refused(Permission.HR_RECORDS, "Who was not recognised")
 
     left, right = st.columns(2)
     for column, by, title in ((left, "value", "By value"), (right, "standard", "By standard")):
@@ -176,7 +187,13 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
                    "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
                   for r in records], hide_index=True, width="stretch", key="recognition_log")
     # Built only when pressed: a quarter's log can run to tens of thousands of lines.
-    st.download_button("Download as CSV", lambda: recognition.log_csv(records),
+    def download() -> bytes:
+        # Personal data leaving the app: the access log says who took it.
+        accounts.log_download(con, org_id, f"recognition log {period}, "
+                                           f"{counted(len(records), 'record')}")
+        return recognition.log_csv(records)
+
+    st.download_button("Download as CSV", ui.as_me(download),
                        file_name=f"recognition-{period}.csv", mime="text/csv",
                        on_click="ignore", key="log_download", icon=":material/download:")
     if not records:
@@ -194,7 +211,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
                 recognition.update_recognition(con, org_id, record.id, edit.started_from, data,
-                                               ui.participant(), reason=reason)
+                                               reason=reason)
                 edit.restart()
             ui.attempt(save, errors, success="Recognition updated.")
     with st.popover("Delete this record", icon=":material/delete:"):
@@ -203,7 +220,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
         why = ui.reason_field(con, org_id, f"rec_delete_reason_{record.id}")
         if st.button("Yes, delete", key=f"rec_delete_{record.id}", type="primary"):
             ui.attempt(lambda: recognition.delete_recognition(con, org_id, record.id,
-                                                              ui.participant(), why),
+                                                              why),
                        success="Recognition deleted.")
     history = recognition.history(con, org_id, record.id)
     ui.table([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],

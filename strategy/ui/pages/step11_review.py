@@ -150,7 +150,7 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
                      "review first.")
             if st.button("Close the review", key="review_close", type="primary"):
                 def close() -> None:
-                    reviews.close_review(con, org_id, review.id, ui.participant())
+                    reviews.close_review(con, org_id, review.id)
                     # Closing is this person's own change: the form shows the closed
                     # review afresh rather than offering "someone else's" newer version.
                     edit.restart()

@@ -1,0 +1,584 @@
+"""Accounts, passwords, sign-in sessions, the set-up link and the access log.
+
+Passwords are hashed with Argon2id (argon2-cffi) and never logged, shown or
+exported. A signed-in browser holds a cookie with a random token, signed with
+the server's secret (itsdangerous) so that a forged or altered cookie is refused
+before the database is asked; the database keeps only the token's SHA-256, so a
+copy of the database does not let anyone sign in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import stat
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+
+from . import access
+from .access import ACCOUNT_ROLES, Identity, Permission, Role
+from .checks import clean, optional_text, raise_if, require_text
+from .db import Connection, transaction
+from .errors import NotFoundError, StrategyError, ValidationError
+
+COOKIE_NAME = "strategy_session"
+DEFAULT_SESSION_HOURS = 12.0
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+
+# Guessing: after this many failures within the window, for one account or from
+# one address, each further attempt waits for a delay that doubles.
+FREE_FAILURES = 5
+FAILURE_WINDOW = timedelta(minutes=15)
+MAX_DELAY_SECONDS = 15 * 60
+
+SETUP_LINK_HOURS = 24
+
+_hasher = PasswordHasher()  # argon2-cffi's defaults: Argon2id, RFC 9106 low-memory profile
+
+
+# --- Secrets, hashing and signing ----------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    if not stored_hash:
+        # Spend the same time as a real check, so timing does not tell which
+        # accounts have passwords.
+        _hasher.hash(password)
+        return False
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def secret_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".secret")
+
+
+def signing_secret(db_path: Path) -> str:
+    """``STRATEGY_SECRET``, or a secret made once and kept beside the database.
+
+    Kept on disk (owner-only) so that sign-ins survive a restart of the server."""
+    configured = os.environ.get("STRATEGY_SECRET", "").strip()
+    if configured:
+        return configured
+    if str(db_path) == ":memory:":
+        return _process_secret
+    path = secret_path(db_path)
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text("ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(made)
+    return made
+
+
+_process_secret = secrets.token_urlsafe(48)
+
+
+def sign(secret: str, token: str) -> str:
+    return TimestampSigner(secret, salt="strategy-session").sign(token).decode("ascii")
+
+
+def unsign(secret: str, value: str, max_age_seconds: float) -> str | None:
+    """The token inside a cookie value, or None if it was altered, forged or is too old."""
+    try:
+        raw = TimestampSigner(secret, salt="strategy-session").unsign(
+            value, max_age=int(max_age_seconds))
+    except (SignatureExpired, BadSignature):
+        return None
+    return raw.decode("ascii", errors="replace")
+
+
+def session_hours() -> float:
+    raw = os.environ.get("STRATEGY_SESSION_HOURS", "")
+    try:
+        hours = float(raw) if raw else DEFAULT_SESSION_HOURS
+    except ValueError:
+        return DEFAULT_SESSION_HOURS
+    return hours if 0 < hours <= 24 * 90 else DEFAULT_SESSION_HOURS
+
+
+# --- Accounts ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    is_administrator: bool
+    has_password: bool
+    sso_subject: str | None
+    created_at: datetime
+    disabled_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
+
+
+@dataclass(frozen=True)
+class Membership:
+    account_id: int
+    org_id: int
+    org_name: str
+    role: Role
+    team_id: int | None
+
+
+_ACCOUNT_COLUMNS = ("id, username, display_name, email, is_administrator, "
+                    "password_hash IS NOT NULL, sso_subject, created_at, disabled_at")
+
+
+def _account(row: tuple[object, ...]) -> Account:
+    return Account(*row)  # type: ignore[arg-type]
+
+
+def account_count(con: Connection) -> int:
+    row = con.execute("SELECT count(*) FROM account").fetchone()
+    return int(row[0]) if row else 0
+
+
+def list_accounts(con: Connection) -> list[Account]:
+    access.require(Permission.MANAGE_ACCOUNTS)
+    rows = con.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM account ORDER BY lower(display_name), id"
+                       ).fetchall()
+    return [_account(r) for r in rows]
+
+
+def get_account(con: Connection, account_id: int) -> Account:
+    row = con.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM account WHERE id = ?", [account_id]
+                      ).fetchone()
+    if row is None:
+        raise NotFoundError("That account does not exist.")
+    return _account(row)
+
+
+def find_account(con: Connection, username: str) -> Account:
+    row = con.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM account WHERE username_key = ?",
+                      [clean(username).lower()]).fetchone()
+    if row is None:
+        raise NotFoundError(f"There is no account “{clean(username)}”.")
+    return _account(row)
+
+
+def check_password(problems: dict[str, str], password: str, username: str = "") -> None:
+    if len(password) < MIN_PASSWORD:
+        problems["password"] = (f"The password needs at least {MIN_PASSWORD} characters; a few "
+                                "words in a row make a good one.")
+    elif len(password) > MAX_PASSWORD:
+        problems["password"] = f"Keep the password to {MAX_PASSWORD} characters."
+    elif username and password.strip().lower() == username.strip().lower():
+        problems["password"] = "The password cannot be the user name."
+
+
+def _check_account(con: Connection, username: str, display_name: str, email: str | None,
+                   exclude_id: int | None = None) -> tuple[str, str, str | None]:
+    problems: dict[str, str] = {}
+    username = require_text(problems, "username", username, "The user name or e-mail", 120)
+    display_name = require_text(problems, "display_name", display_name, "The name shown", 80)
+    email_text = optional_text(problems, "email", email, "The e-mail address", 200) or None
+    if username and any(ch.isspace() for ch in username):
+        problems["username"] = "The user name cannot contain spaces."
+    if email_text and "@" not in email_text:
+        problems["email"] = "The e-mail address needs an @."
+    if username and "username" not in problems:
+        clash = con.execute("SELECT 1 FROM account WHERE username_key = ? AND id IS DISTINCT "
+                            "FROM ?", [username.lower(), exclude_id]).fetchone()
+        if clash:
+            problems["username"] = f"There is already an account “{username}”."
+    if display_name and "display_name" not in problems:
+        clash = con.execute("SELECT 1 FROM account WHERE lower(display_name) = ? AND id IS "
+                            "DISTINCT FROM ?", [display_name.lower(), exclude_id]).fetchone()
+        if clash:
+            # The change history names people by this name: two alike would be one.
+            problems["display_name"] = (f"Another account is already shown as “{display_name}”: "
+                                        "add an initial or a team.")
+    raise_if(problems)
+    return username, display_name, email_text
+
+
+def create_account(con: Connection, username: str, display_name: str, password: str | None,
+                   email: str | None = None, is_administrator: bool = False,
+                   sso_subject: str | None = None, *, first_setup: bool = False) -> Account:
+    """Add an account. Only an administrator may, except the first one at set-up."""
+    if not first_setup:
+        access.require(Permission.MANAGE_ACCOUNTS)
+    username, display_name, email = _check_account(con, username, display_name, email)
+    if password is not None:
+        problems: dict[str, str] = {}
+        check_password(problems, password, username)
+        raise_if(problems)
+    hashed = hash_password(password) if password is not None else None
+    with transaction(con):
+        row = con.execute(
+            "INSERT INTO account (username, username_key, display_name, email, password_hash, "
+            "is_administrator, sso_subject) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [username, username.lower(), display_name, email, hashed, is_administrator,
+             sso_subject]).fetchone()
+        assert row is not None
+        role = "administrator" if is_administrator else "no role yet"
+        log(con, "account added", f"{display_name} ({username}), {role}",
+            who=None if not first_setup else display_name, account_id=int(row[0]))
+    return get_account(con, int(row[0]))
+
+
+def update_account(con: Connection, account_id: int, display_name: str, email: str | None,
+                   is_administrator: bool) -> None:
+    actor = access.require(Permission.MANAGE_ACCOUNTS)
+    current = get_account(con, account_id)
+    _, display_name, email = _check_account(con, current.username, display_name, email,
+                                            exclude_id=account_id)
+    if actor.account_id == account_id and current.is_administrator and not is_administrator:
+        raise ValidationError({"is_administrator": "You cannot take away your own "
+                                                   "administrator rights: ask another "
+                                                   "administrator."})
+    with transaction(con):
+        if current.is_administrator and not is_administrator:
+            _keep_an_administrator(con, account_id)
+        con.execute("UPDATE account SET display_name = ?, email = ?, is_administrator = ? "
+                    "WHERE id = ?", [display_name, email, is_administrator, account_id])
+        if current.is_administrator != is_administrator:
+            log(con, "role changed", f"{display_name}: administrator of everything "
+                f"{'given' if is_administrator else 'taken away'}", account_id=account_id)
+        if current.display_name != display_name or current.email != email:
+            log(con, "account edited", f"{current.display_name} → {display_name}",
+                account_id=account_id)
+
+
+def _keep_an_administrator(con: Connection, leaving_id: int) -> None:
+    row = con.execute("SELECT count(*) FROM account WHERE is_administrator AND disabled_at IS "
+                      "NULL AND id <> ?", [leaving_id]).fetchone()
+    if not row or not row[0]:
+        raise ValidationError({"is_administrator": "This is the only active administrator: "
+                                                   "make someone else administrator first."})
+
+
+def set_password(con: Connection, account_id: int, password: str) -> None:
+    """An administrator's reset, or a person changing their own password."""
+    actor = access.current()
+    if actor.account_id != account_id:
+        access.require(Permission.MANAGE_ACCOUNTS)
+    account = get_account(con, account_id)
+    problems: dict[str, str] = {}
+    check_password(problems, password, account.username)
+    raise_if(problems)
+    with transaction(con):
+        con.execute("UPDATE account SET password_hash = ? WHERE id = ?",
+                    [hash_password(password), account_id])
+        # Everyone signed in with the old password is signed out.
+        con.execute("UPDATE sign_in_session SET ended_at = current_timestamp WHERE account_id = "
+                    "? AND ended_at IS NULL", [account_id])
+        log(con, "password reset" if actor.account_id != account_id else "password changed",
+            account.display_name, account_id=account_id)
+
+
+def set_disabled(con: Connection, account_id: int, disabled: bool) -> None:
+    actor = access.require(Permission.MANAGE_ACCOUNTS)
+    account = get_account(con, account_id)
+    if disabled and actor.account_id == account_id:
+        raise ValidationError({"disabled": "You cannot disable your own account."})
+    with transaction(con):
+        if disabled and account.is_administrator:
+            _keep_an_administrator(con, account_id)
+        con.execute("UPDATE account SET disabled_at = CASE WHEN ? THEN current_timestamp END "
+                    "WHERE id = ?", [disabled, account_id])
+        if disabled:
+            con.execute("UPDATE sign_in_session SET ended_at = current_timestamp WHERE "
+                        "account_id = ? AND ended_at IS NULL", [account_id])
+        log(con, "account disabled" if disabled else "account enabled", account.display_name,
+            account_id=account_id)
+
+
+def memberships(con: Connection, account_id: int | None = None,
+                org_id: int | None = None) -> list[Membership]:
+    rows = con.execute(
+        "SELECT m.account_id, m.org_id, o.name, m.role, m.team_id FROM membership m "
+        "JOIN organisation o ON o.id = m.org_id "
+        "WHERE (CAST(? AS INTEGER) IS NULL OR m.account_id = ?) "
+        "AND (CAST(? AS INTEGER) IS NULL OR m.org_id = ?) ORDER BY o.name, m.account_id",
+        [account_id, account_id, org_id, org_id]).fetchall()
+    return [Membership(r[0], r[1], r[2], Role(r[3]), r[4]) for r in rows]
+
+
+def set_role(con: Connection, account_id: int, org_id: int, role: Role | str | None,
+             team_id: int | None = None) -> None:
+    """Give an account a role in an organisation (None: take it out of the organisation)."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    account = get_account(con, account_id)
+    org = con.execute("SELECT name FROM organisation WHERE id = ?", [org_id]).fetchone()
+    if org is None:
+        raise NotFoundError("That organisation no longer exists.")
+    if role is not None:
+        try:
+            role = Role(role)
+        except ValueError:
+            role = None if role == "" else role
+        if not isinstance(role, Role) or role not in ACCOUNT_ROLES:
+            choices = ", ".join(r.value for r in ACCOUNT_ROLES)
+            raise ValidationError({"role": f"The role must be one of: {choices}."})
+    if team_id is not None:
+        team = con.execute("SELECT 1 FROM team WHERE id = ? AND org_id = ?", [team_id, org_id]
+                           ).fetchone()
+        if team is None:
+            raise ValidationError({"team": "That team is not in this organisation."})
+    with transaction(con):
+        before = con.execute("SELECT role FROM membership WHERE account_id = ? AND org_id = ?",
+                             [account_id, org_id]).fetchone()
+        con.execute("DELETE FROM membership WHERE account_id = ? AND org_id = ?",
+                    [account_id, org_id])
+        if role is not None:
+            con.execute("INSERT INTO membership (account_id, org_id, role, team_id) VALUES "
+                        "(?, ?, ?, ?)", [account_id, org_id, role.value, team_id])
+        old = Role(before[0]).label if before else "no role"
+        new = role.label if isinstance(role, Role) else "no role"
+        log(con, "role changed", f"{account.display_name}: {old} → {new}", org_id=org_id,
+            account_id=account_id)
+
+
+# --- Signing in ----------------------------------------------------------------------
+
+
+class SignInRefused(StrategyError):
+    """Wrong name or password, a disabled account, or too many attempts."""
+
+    title = "Not signed in"
+
+    def __init__(self, message: str, wait_seconds: int = 0) -> None:
+        super().__init__(message)
+        self.wait_seconds = wait_seconds
+
+
+def required_wait(con: Connection, username_key: str, address: str,
+                  now: datetime | None = None) -> int:
+    """Seconds to wait before the next attempt for this account or from this address."""
+    now = now or _now(con)
+    since = now - FAILURE_WINDOW
+    waits = []
+    for column, value in (("username_key", username_key), ("address", address)):
+        row = con.execute(
+            f"SELECT count(*), max(attempted_at) FROM sign_in_attempt WHERE {column} = ? "
+            "AND attempted_at > ? AND NOT succeeded", [value, since]).fetchone()
+        failures, last = (int(row[0]), row[1]) if row else (0, None)
+        if failures >= FREE_FAILURES and last is not None:
+            delay = min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
+            waits.append((last + timedelta(seconds=delay) - now).total_seconds())
+    return max(0, int(-(-max(waits, default=0) // 1)))
+
+
+def _now(con: Connection) -> datetime:
+    row = con.execute("SELECT current_timestamp::TIMESTAMP").fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+def _record_attempt(con: Connection, username_key: str, address: str, ok: bool) -> None:
+    con.execute("INSERT INTO sign_in_attempt (username_key, address, succeeded) VALUES (?, ?, ?)",
+                [username_key, address, ok])
+
+
+def authenticate(con: Connection, username: str, password: str, address: str) -> Account:
+    """The account for this name and password, or :class:`SignInRefused`."""
+    key = clean(username).lower()[:200]
+    wait = required_wait(con, key, address)
+    if wait:
+        with transaction(con):
+            log(con, "sign-in slowed", f"for “{key}”: {wait} s to wait", who=key or "unknown",
+                address=address)
+        raise SignInRefused(f"Too many failed attempts. Wait {wait} seconds, then try again.",
+                            wait_seconds=wait)
+    row = con.execute("SELECT id, password_hash, disabled_at FROM account WHERE username_key = ?",
+                      [key]).fetchone()
+    ok = verify_password(row[1] if row else None, password)
+    if ok and row is not None and row[2] is not None:
+        with transaction(con):
+            _record_attempt(con, key, address, False)
+            log(con, "sign-in refused", "the account is disabled", who=key, account_id=row[0],
+                address=address)
+        raise SignInRefused("This account is disabled. Ask an administrator.")
+    with transaction(con):
+        _record_attempt(con, key, address, ok)
+        if not ok:
+            log(con, "sign-in failed", "wrong user name or password", who=key or "unknown",
+                account_id=row[0] if row else None, address=address)
+    if not ok or row is None:
+        raise SignInRefused("That user name and password do not match an account. Check both "
+                            "and try again.")
+    if _hasher.check_needs_rehash(str(row[1])):
+        con.execute("UPDATE account SET password_hash = ? WHERE id = ?",
+                    [hash_password(password), row[0]])
+    return get_account(con, int(row[0]))
+
+
+def start_session(con: Connection, *, account_id: int | None = None, guest_id: int | None = None,
+                  method: str, address: str, hours: float | None = None,
+                  expires_at: datetime | None = None) -> str:
+    """Open a signed-in session; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    ends = expires_at or _now(con) + timedelta(hours=hours or session_hours())
+    with transaction(con):
+        con.execute("INSERT INTO sign_in_session (token_hash, account_id, guest_id, method, "
+                    "address, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [token_hash(token), account_id, guest_id, method, address, ends])
+        if account_id is not None:
+            name = get_account(con, account_id).display_name
+            log(con, "signed in", f"by {method}", who=name, account_id=account_id,
+                address=address)
+    return token
+
+
+def end_session(con: Connection, token: str) -> None:
+    with transaction(con):
+        row = con.execute("UPDATE sign_in_session SET ended_at = current_timestamp WHERE "
+                          "token_hash = ? AND ended_at IS NULL RETURNING account_id",
+                          [token_hash(token)]).fetchone()
+        if row and row[0] is not None:
+            log(con, "signed out", "", who=get_account(con, row[0]).display_name,
+                account_id=row[0])
+
+
+def identity_for(con: Connection, token: str) -> Identity | None:
+    """Who holds this session token, if it is still open; None otherwise."""
+    row = con.execute(
+        "SELECT s.account_id, s.guest_id FROM sign_in_session s WHERE s.token_hash = ? "
+        "AND s.ended_at IS NULL AND s.expires_at > current_timestamp", [token_hash(token)]
+    ).fetchone()
+    if row is None:
+        return None
+    account_id, guest_id = row
+    if account_id is not None:
+        return account_identity(con, int(account_id))
+    if guest_id is not None:
+        from .workshops import guest_identity
+
+        return guest_identity(con, int(guest_id))
+    return None
+
+
+def account_identity(con: Connection, account_id: int) -> Identity | None:
+    row = con.execute("SELECT display_name, is_administrator FROM account WHERE id = ? AND "
+                      "disabled_at IS NULL", [account_id]).fetchone()
+    if row is None:
+        return None
+    rows = con.execute("SELECT org_id, role, team_id FROM membership WHERE account_id = ?",
+                       [account_id]).fetchall()
+    return Identity(kind="account", name=row[0], account_id=account_id,
+                    is_administrator=bool(row[1]),
+                    roles={r[0]: Role(r[1]) for r in rows}, teams={r[0]: r[2] for r in rows})
+
+
+# --- The first administrator -----------------------------------------------------------
+
+
+def setup_link_token(con: Connection) -> str | None:
+    """A one-time token that creates the first administrator (None once one exists)."""
+    if account_count(con):
+        return None
+    token = secrets.token_urlsafe(24)
+    with transaction(con):
+        con.execute("INSERT INTO setup_token (token_hash, expires_at) VALUES (?, "
+                    f"current_timestamp + INTERVAL {SETUP_LINK_HOURS} HOUR)", [token_hash(token)])
+    return token
+
+
+def setup_token_valid(con: Connection, token: str) -> bool:
+    if account_count(con):
+        return False
+    row = con.execute("SELECT 1 FROM setup_token WHERE token_hash = ? AND used_at IS NULL AND "
+                      "expires_at > current_timestamp", [token_hash(token)]).fetchone()
+    return row is not None
+
+
+def create_first_administrator(con: Connection, token: str, username: str, display_name: str,
+                               password: str) -> Account:
+    if not setup_token_valid(con, token):
+        raise StrategyError("This set-up link was used already or has expired. Run "
+                            "`python -m strategy user add NAME --role admin` on the server, or "
+                            "restart the app for a new link.")
+    account = create_account(con, username, display_name, password, is_administrator=True,
+                             first_setup=True)
+    con.execute("UPDATE setup_token SET used_at = current_timestamp WHERE token_hash = ?",
+                [token_hash(token)])
+    return account
+
+
+# --- The access log --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccessEntry:
+    logged_at: datetime
+    who: str
+    organisation: str | None
+    event: str
+    detail: str
+    address: str | None
+
+
+def log(con: Connection, event: str, detail: str = "", *, org_id: int | None = None,
+        who: str | None = None, account_id: int | None = None,
+        address: str | None = None) -> None:
+    """Add a line to the access log (inside the caller's transaction, if any)."""
+    actor = access.current_or_none()
+    if who is None:
+        who = actor.name if actor else "unknown"
+    org_name = None
+    if org_id is not None:
+        row = con.execute("SELECT name FROM organisation WHERE id = ?", [org_id]).fetchone()
+        org_name = row[0] if row else None
+    con.execute("INSERT INTO access_log (who, account_id, organisation_id, organisation_name, "
+                "event, detail, address) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [who[:200], account_id if account_id is not None else
+                 (actor.account_id if actor else None), org_id, org_name, event,
+                 detail[:500], address])
+
+
+def log_download(con: Connection, org_id: int, what: str) -> None:
+    """Record that the person acting downloaded personal data of ``org_id``."""
+    with transaction(con):
+        log(con, "download", what, org_id=org_id)
+
+
+def access_log(con: Connection, limit: int = 500, event: str | None = None) -> list[AccessEntry]:
+    access.require(Permission.READ_ACCESS_LOG)
+    rows = con.execute(
+        "SELECT logged_at, who, organisation_name, event, detail, address FROM access_log "
+        "WHERE (CAST(? AS VARCHAR) IS NULL OR event = ?) ORDER BY logged_at DESC, id DESC "
+        "LIMIT ?", [event, event, limit]).fetchall()
+    return [AccessEntry(*r) for r in rows]
+
+
+def access_log_csv(con: Connection) -> bytes:
+    from .safe_text import to_csv
+
+    access.require(Permission.READ_ACCESS_LOG)
+    rows = con.execute("SELECT logged_at, who, organisation_name, event, detail, address FROM "
+                       "access_log ORDER BY logged_at, id").fetchall()
+    with transaction(con):
+        log(con, "download", "the access log")
+    return to_csv(["When", "Who", "Organisation", "Event", "Detail", "Address"],
+                  [[str(r[0])[:19], *r[1:]] for r in rows])

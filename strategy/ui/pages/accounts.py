@@ -1,0 +1,174 @@
+"""Settings: accounts, their roles in each organisation, and the access log."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from strategy import accounts, orgs, people
+from strategy.access import ACCOUNT_ROLES, ROLE_PERMISSIONS, Permission, Role
+from strategy.db import Connection
+from strategy.ui import context as ui
+
+
+def render() -> None:
+    con = ui.db()
+    st.title("Accounts and access", anchor=False)
+    st.caption("Who may sign in, their role in each organisation, and the record of sign-ins, "
+               "account changes and downloads of personal data. Passwords are never shown.")
+    ui.show_flash()
+    ui.show_tabs("accounts_tab", {
+        "Accounts": lambda: _accounts(con),
+        "Add an account": lambda: _add(con),
+        "Roles": _roles_table,
+        "Access log": lambda: _log(con),
+    })
+
+
+def _accounts(con: Connection) -> None:
+    everyone = accounts.list_accounts(con)
+    member_of: dict[int, list[str]] = {}
+    for m in accounts.memberships(con):
+        member_of.setdefault(m.account_id, []).append(f"{m.org_name}: {m.role.label}")
+    ui.table([{"User name": a.username, "Name": a.display_name, "E-mail": a.email or "",
+               "Roles": "Administrator of everything" if a.is_administrator
+               else "; ".join(member_of.get(a.id, [])) or "none yet",
+               "Signs in with": ("password" if a.has_password else "") +
+               (" and " if a.has_password and a.sso_subject else "") +
+               ("single sign-on" if a.sso_subject else ""),
+               "Status": "disabled" if a.disabled_at else "active"} for a in everyone],
+             key="accounts_list", width="stretch")
+    chosen = st.selectbox("Account to change", [a.id for a in everyone], index=None,
+                          format_func={a.id: f"{a.display_name} ({a.username})"
+                                       for a in everyone}.__getitem__,
+                          key="account_chosen", placeholder="Choose an account")
+    account = next((a for a in everyone if a.id == chosen), None)
+    if account is None:
+        return
+    _role_form(con, account)
+    _details_form(con, account)
+    _password_form(con, account)
+    label = "Enable the account" if account.disabled_at else "Disable the account"
+    if st.button(label, key=f"account_disable_{account.id}"):
+        ui.attempt(lambda: accounts.set_disabled(con, account.id, account.disabled_at is None),
+                   success=f"{account.display_name}: "
+                           f"{'enabled' if account.disabled_at else 'disabled and signed out'}.")
+
+
+def _role_form(con: Connection, account: accounts.Account) -> None:
+    st.subheader(f"Role of {ui.md(account.display_name)} in an organisation", anchor=False)
+    everything = orgs.list_organisations(con)
+    if not everything:
+        st.info("There is no organisation yet.")
+        return
+    current = {m.org_id: m for m in accounts.memberships(con, account.id)}
+    keys = ui.FormKeys(f"role_{account.id}")
+    with st.form(f"role_form_{account.id}"):
+        errors = ui.FieldErrors()
+        org_id = st.selectbox("Organisation", [o.id for o in everything], key=keys("org"),
+                              format_func={o.id: o.name for o in everything}.__getitem__)
+        choices = ["", *[r.value for r in ACCOUNT_ROLES]]
+        role = st.selectbox("Role", choices, key=keys("role"),
+                            format_func=lambda r: Role(r).label if r else "No role (remove)")
+        errors.slot("role")
+        teams = people.list_teams(con, org_id) if org_id else []
+        team = st.selectbox("Own team (contributors record observations and training for it)",
+                            [None, *[t.id for t in teams]], key=keys("team"),
+                            format_func=lambda t: "—" if t is None else
+                            next(x.name for x in teams if x.id == t))
+        errors.slot("team")
+        if org_id in current:
+            st.caption(f"Now: {current[org_id].role.label}")
+        if st.form_submit_button("Save the role"):
+            def save() -> None:
+                accounts.set_role(con, account.id, org_id, role or None, team)
+                keys.renew()
+            ui.attempt(save, errors, success=f"Role of {account.display_name} saved.")
+
+
+def _details_form(con: Connection, account: accounts.Account) -> None:
+    keys = ui.FormKeys(f"details_{account.id}")
+    with st.form(f"details_form_{account.id}"):
+        errors = ui.FieldErrors()
+        name = st.text_input("Name shown", value=account.display_name, key=keys("name"),
+                             max_chars=80)
+        errors.slot("display_name")
+        email = st.text_input("E-mail", value=account.email or "", key=keys("email"),
+                              max_chars=200)
+        errors.slot("email")
+        admin = st.checkbox("Administrator of everything (all organisations, accounts, the "
+                            "access log)", value=account.is_administrator, key=keys("admin"))
+        errors.slot("is_administrator")
+        if st.form_submit_button("Save the details"):
+            def save() -> None:
+                accounts.update_account(con, account.id, name, email or None, admin)
+                keys.renew()
+            ui.attempt(save, errors, success=f"{name.strip()} saved.")
+
+
+def _password_form(con: Connection, account: accounts.Account) -> None:
+    keys = ui.FormKeys(f"password_{account.id}")
+    with st.form(f"password_form_{account.id}"):
+        errors = ui.FieldErrors()
+        password = st.text_input("New password", type="password", key=keys("password"),
+                                 help=f"At least {accounts.MIN_PASSWORD} characters. Everyone "
+                                      "signed in with the old password is signed out.")
+        errors.slot("password")
+        if st.form_submit_button("Set the password"):
+            def save() -> None:
+                accounts.set_password(con, account.id, password)
+                keys.renew()
+            ui.attempt(save, errors, success=f"New password set for {account.display_name}.")
+
+
+def _add(con: Connection) -> None:
+    keys = ui.FormKeys("account_new")
+    with st.form("account_add"):
+        errors = ui.FieldErrors()
+        username = st.text_input("User name or e-mail (what they type to sign in)",
+                                 key=keys("username"), max_chars=120)
+        errors.slot("username")
+        name = st.text_input("Name shown to others", key=keys("name"), max_chars=80)
+        errors.slot("display_name")
+        email = st.text_input("E-mail (optional)", key=keys("email"), max_chars=200)
+        errors.slot("email")
+        password = st.text_input("First password", type="password", key=keys("password"),
+                                 help="Tell it to the person in private; they can sign in "
+                                      "with it at once.")
+        errors.slot("password")
+        admin = st.checkbox("Administrator of everything", key=keys("admin"))
+        if st.form_submit_button("Add the account"):
+            def add() -> None:
+                accounts.create_account(con, username, name, password, email or None, admin)
+                keys.renew()
+            ui.attempt(add, errors, success=f"Added {name.strip()}. Give them a role in an "
+                                            "organisation on the Accounts tab.")
+
+
+def _roles_table() -> None:
+    st.caption("What each role may do. An account has one role in each organisation it "
+               "belongs to.")
+    roles = [r for r in Role]
+    ui.table([{"Permission": str(p).capitalize(),
+               **{r.label: "✓" if p in ROLE_PERMISSIONS[r] else "" for r in roles}}
+              for p in Permission], key="roles_table", width="stretch")
+
+
+def _log(con: Connection) -> None:
+    kinds = ["", "signed in", "sign-in failed", "sign-in slowed", "download", "role changed",
+             "account added", "workshop opened", "workshop closed"]
+    kind = st.selectbox("Show", kinds, key="access_kind",
+                        format_func=lambda k: k.capitalize() if k else "Everything")
+    entries = accounts.access_log(con, 500, kind or None)
+    ui.table([{"When": f"{e.logged_at:%Y-%m-%d %H:%M:%S}", "Who": e.who,
+               "Organisation": e.organisation or "", "Event": e.event, "Detail": e.detail,
+               "Address": e.address or ""} for e in entries],
+             key="access_log_table", width="stretch")
+    st.caption(f"The latest {len(entries)} entries. The download holds all of them.")
+    st.download_button("Download the access log (CSV)",
+                       ui.as_me(lambda: accounts.access_log_csv(con)),
+                       file_name="access-log.csv", mime="text/csv", on_click="ignore",
+                       key="access_log_download", icon=":material/download:")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,417 @@
+"""The web server: Streamlit's app behind sign-in, served as an ASGI application.
+
+``streamlit run strategy/ui/server.py`` (what ``make run`` does) finds the
+``st.App`` below and serves it with uvicorn. Our Starlette middleware stands in
+front of everything Streamlit serves: a browser without a valid session cookie
+gets the sign-in page and nothing else — no page, no script, no websocket, so
+no organisation data can reach it. Sign-in, the first administrator's set-up
+link, joining a workshop and single sign-on are plain Starlette routes.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from strategy import accounts, sso, workshops
+from strategy import db as storage
+from strategy.errors import StrategyError, ValidationError
+from strategy.steps import STEPS
+
+log = logging.getLogger(__name__)
+
+APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
+CSRF_COOKIE = "strategy_form"
+VISION_PATH = "/" + next(s.slug for s in STEPS if s.number == 3)
+
+# Paths a browser may open before signing in. Everything else, including
+# Streamlit's own scripts and its websocket, needs a session.
+PUBLIC_PATHS = ("/signin", "/signout", "/join", "/auth/login", "/oauth2callback",
+                "/_stcore/health")
+PUBLIC_PREFIXES = ("/setup/", "/join/")
+
+
+def connection() -> storage.Connection:
+    return storage.shared_connection(storage.database_path()).cursor()
+
+
+def secret() -> str:
+    return accounts.signing_secret(storage.database_path())
+
+
+def address_of(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def _cookie_value(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # a malformed cookie header is no session
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def identity_from_cookie(raw: str | None) -> Any:
+    if not raw:
+        return None
+    token = accounts.unsign(secret(), raw, accounts.session_hours() * 3600)
+    if token is None:
+        return None
+    return accounts.identity_for(connection(), token)
+
+
+class RequireSignIn:
+    """Refuse every request without a valid session, before Streamlit sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "/")
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        raw = _cookie_value(scope, accounts.COOKIE_NAME)
+        identity = await run_in_threadpool(identity_from_cookie, raw) if raw else None
+        if identity is not None:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            # Closing before accepting refuses the handshake (HTTP 403).
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        if scope.get("method") == "GET" and not path.startswith("/_stcore"):
+            target = path + (("?" + scope["query_string"].decode("latin-1"))
+                             if scope.get("query_string") else "")
+            response: Response = RedirectResponse("/signin?" + urlencode({"next": target}),
+                                                  status_code=303)
+        else:
+            response = PlainTextResponse("Sign in first.", status_code=401)
+        if raw:
+            response.delete_cookie(accounts.COOKIE_NAME, path="/")
+        await response(scope, receive, send)
+
+
+# --- Pages -----------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f7f8;
+color:#1f2a30;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+main{background:#fff;border-radius:12px;box-shadow:0 2px 12px #0002;padding:2rem 2.2rem;
+width:min(26rem,92vw)}
+h1{font-size:1.35rem;margin:0 0 .3rem}p{line-height:1.45}
+label{display:block;font-weight:600;margin:.9rem 0 .3rem}
+input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid #b8c4c9;border-radius:6px;
+font-size:1rem}
+button,.button{display:inline-block;margin-top:1.2rem;background:#0f6b7a;color:#fff;border:0;
+border-radius:6px;padding:.65rem 1.2rem;font-size:1rem;cursor:pointer;text-decoration:none}
+.secondary{background:#fff;color:#0f6b7a;border:1px solid #0f6b7a}
+.error{background:#fdecea;color:#8a1c12;border-radius:6px;padding:.6rem .8rem}
+.note{color:#55656d;font-size:.9rem}
+"""
+
+
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    """A small self-contained page: no script, nothing from the organisation."""
+    return HTMLResponse(
+        f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{html.escape(title)} · Service strategy planner</title>"
+        f"<style>{_STYLE}</style></head><body><main>{body}</main></body></html>",
+        status_code=status, headers={"Cache-Control": "no-store",
+                                     "X-Frame-Options": "DENY",
+                                     "Content-Security-Policy": "default-src 'none'; "
+                                     "style-src 'unsafe-inline'; img-src data:; "
+                                     "form-action 'self'; frame-ancestors 'none'"})
+
+
+def _error(message: str | None) -> str:
+    return f"<p class='error' role='alert'>{html.escape(message)}</p>" if message else ""
+
+
+def _csrf(request: Request) -> str:
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def _with_csrf(response: HTMLResponse, token: str, request: Request) -> HTMLResponse:
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
+                        secure=_is_https(request), path="/")
+    return response
+
+
+def _csrf_ok(request: Request, form: Any) -> bool:
+    sent = str(form.get("csrf", ""))
+    kept = request.cookies.get(CSRF_COOKIE, "")
+    return bool(sent) and secrets.compare_digest(sent, kept)
+
+
+def _is_https(request: Request) -> bool:
+    return request.url.scheme == "https" or \
+        request.headers.get("x-forwarded-proto", "").lower() == "https"
+
+
+def _safe_next(target: str | None) -> str:
+    # Only a path on this server: never another site.
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _signed_in(request: Request, token: str, target: str,
+               max_age: float | None = None) -> RedirectResponse:
+    response = RedirectResponse(_safe_next(target), status_code=303)
+    response.set_cookie(accounts.COOKIE_NAME, accounts.sign(secret(), token),
+                        max_age=int(max_age or accounts.session_hours() * 3600), httponly=True,
+                        samesite="lax", secure=_is_https(request), path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return response
+
+
+def _signin_form(request: Request, message: str | None = None, username: str = "",
+                 status: int = 200) -> HTMLResponse:
+    con = connection()
+    target = _safe_next(request.query_params.get("next"))
+    if accounts.account_count(con) == 0:
+        return page("Set up", "<h1>No account yet</h1><p>This app has no accounts yet. Open the "
+                    "one-time set-up link printed in the console where the app was started, or "
+                    "run <code>python -m strategy user add NAME --role admin</code> on the "
+                    "server.</p>")
+    token = _csrf(request)
+    sso_button = ""
+    if sso.configured():
+        sso_button = (f"<p><a class='button secondary' href='/auth/login?next="
+                      f"{quote(target)}'>Sign in with {html.escape(sso.provider_label())}</a></p>")
+    notice = ""
+    if request.query_params.get("signed_out"):
+        notice = "<p class='note'>You have signed out.</p>"
+    body = (
+        "<h1>Sign in</h1><p class='note'>Service strategy planner</p>" + notice
+        + _error(message)
+        + f"<form method='post' action='/signin?next={html.escape(quote(target))}'>"
+        f"<input type='hidden' name='csrf' value='{html.escape(token)}'>"
+        "<label for='username'>User name or e-mail</label>"
+        f"<input id='username' name='username' autocomplete='username' required "
+        f"value='{html.escape(username)}' autofocus>"
+        "<label for='password'>Password</label>"
+        "<input id='password' name='password' type='password' "
+        "autocomplete='current-password' required>"
+        "<button type='submit'>Sign in</button></form>" + sso_button
+        + "<p class='note'>Joining a workshop? Use the link or code on the screen: "
+        "<a href='/join'>join a workshop</a>.</p>")
+    return _with_csrf(page("Sign in", body, status), token, request)
+
+
+async def signin(request: Request) -> Response:
+    if request.method == "GET":
+        response = _signin_form(request)
+        stale = request.cookies.get(accounts.COOKIE_NAME)
+        if stale:
+            response.delete_cookie(accounts.COOKIE_NAME, path="/")
+        return response
+    form = await request.form()
+    username = str(form.get("username", ""))[:200]
+    if not _csrf_ok(request, form):
+        return _signin_form(request, "The form had expired. Please sign in again.", username,
+                            400)
+    address = address_of(request.scope)
+
+    def check() -> str:
+        con = connection()
+        account = accounts.authenticate(con, username, str(form.get("password", "")), address)
+        return accounts.start_session(con, account_id=account.id, method="password",
+                                      address=address)
+
+    try:
+        token = await run_in_threadpool(check)
+    except accounts.SignInRefused as exc:
+        return _signin_form(request, exc.message, username, 429 if exc.wait_seconds else 401)
+    return _signed_in(request, token, request.query_params.get("next", "/"))
+
+
+async def signout(request: Request) -> Response:
+    raw = request.cookies.get(accounts.COOKIE_NAME)
+    if request.method == "GET":
+        token = _csrf(request)
+        body = ("<h1>Sign out?</h1><form method='post' action='/signout'>"
+                f"<input type='hidden' name='csrf' value='{html.escape(token)}'>"
+                "<button type='submit'>Sign out</button></form>")
+        return _with_csrf(page("Sign out", body), token, request)
+    form = await request.form()
+    if _csrf_ok(request, form) and raw:
+        session = accounts.unsign(secret(), raw, accounts.session_hours() * 3600)
+        if session:
+            await run_in_threadpool(accounts.end_session, connection(), session)
+    response = RedirectResponse("/signin?signed_out=1", status_code=303)
+    response.delete_cookie(accounts.COOKIE_NAME, path="/")
+    return response
+
+
+async def setup(request: Request) -> Response:
+    link_token = request.path_params["token"]
+    con = connection()
+    if not await run_in_threadpool(accounts.setup_token_valid, con, link_token):
+        return page("Set up", "<h1>This link cannot be used</h1><p>It was used already or has "
+                    "expired. <a href='/signin'>Sign in</a>, or ask whoever runs the server for "
+                    "a new link.</p>", 404)
+    message = None
+    values = {"username": "", "display_name": ""}
+    if request.method == "POST":
+        form = await request.form()
+        values = {k: str(form.get(k, ""))[:200] for k in values}
+        password = str(form.get("password", ""))
+        if not _csrf_ok(request, form):
+            message = "The form had expired. Please try again."
+        elif password != str(form.get("password2", "")):
+            message = "The two passwords are not the same."
+        else:
+            try:
+                def create() -> str:
+                    account = accounts.create_first_administrator(
+                        con, link_token, values["username"], values["display_name"], password)
+                    return accounts.start_session(con, account_id=account.id, method="set-up link",
+                                                  address=address_of(request.scope))
+                session = await run_in_threadpool(create)
+                return _signed_in(request, session, "/")
+            except StrategyError as exc:
+                message = exc.message
+    token = _csrf(request)
+    body = (
+        "<h1>Create the first administrator</h1><p class='note'>This link works once. The "
+        "administrator can then add everyone else and give them roles.</p>" + _error(message)
+        + f"<form method='post'><input type='hidden' name='csrf' value='{html.escape(token)}'>"
+        "<label for='username'>User name or e-mail</label>"
+        f"<input id='username' name='username' required value='{html.escape(values['username'])}'>"
+        "<label for='display_name'>Your name, as others will see it</label>"
+        f"<input id='display_name' name='display_name' required "
+        f"value='{html.escape(values['display_name'])}'>"
+        f"<label for='password'>Password (at least {accounts.MIN_PASSWORD} characters)</label>"
+        "<input id='password' name='password' type='password' autocomplete='new-password' "
+        "required><label for='password2'>The password again</label>"
+        "<input id='password2' name='password2' type='password' autocomplete='new-password' "
+        "required><button type='submit'>Create and sign in</button></form>")
+    return _with_csrf(page("Set up", body), token, request)
+
+
+async def join(request: Request) -> Response:
+    code = workshops.normalise_code(request.path_params.get("code", "")
+                                    or request.query_params.get("code", ""))
+    message = None
+    name = ""
+    if request.method == "POST":
+        form = await request.form()
+        code = workshops.normalise_code(str(form.get("code", code)))
+        name = str(form.get("name", ""))[:200]
+        address = address_of(request.scope)
+        if not _csrf_ok(request, form):
+            message = "The form had expired. Please try again."
+        else:
+            def enter() -> tuple[workshops.Workshop, str]:
+                con = connection()
+                wait = accounts.required_wait(con, "workshop code", address)
+                if wait:
+                    raise StrategyError(f"Too many wrong codes. Wait {wait} seconds, then try "
+                                        "again.")
+                try:
+                    return workshops.join(con, code, name, address)
+                except ValidationError:
+                    raise
+                except StrategyError:
+                    with storage.transaction(con):
+                        con.execute("INSERT INTO sign_in_attempt (username_key, address, "
+                                    "succeeded) VALUES ('workshop code', ?, false)", [address])
+                    raise
+
+            try:
+                workshop, session = await run_in_threadpool(enter)
+            except StrategyError as exc:
+                message = exc.message
+            else:
+                hours = max((workshop.expires_at - workshop.opened_at).total_seconds(), 60)
+                return _signed_in(request, session, VISION_PATH, max_age=hours)
+    token = _csrf(request)
+    body = (
+        "<h1>Join the workshop</h1><p class='note'>You join as a guest: you will see the vision "
+        "page and its brainstorm wall. Your entries show your name.</p>" + _error(message)
+        + f"<form method='post' action='/join'><input type='hidden' name='csrf' "
+        f"value='{html.escape(token)}'><label for='code'>Workshop code</label>"
+        f"<input id='code' name='code' required value='{html.escape(code)}' "
+        "autocapitalize='characters' autocomplete='off'>"
+        "<label for='name'>Your name</label>"
+        f"<input id='name' name='name' required maxlength='{workshops.MAX_GUEST_NAME}' "
+        f"value='{html.escape(name)}' autocomplete='name' autofocus>"
+        "<button type='submit'>Join</button></form>"
+        "<p class='note'>Have an account? <a href='/signin'>Sign in</a> instead.</p>")
+    return _with_csrf(page("Join a workshop", body, 200 if not message else 400), token,
+                      request)
+
+
+async def sso_login(request: Request) -> Response:
+    if not sso.configured():
+        return page("Single sign-on", "<h1>Single sign-on is not set up</h1><p>"
+                    "<a href='/signin'>Sign in with a password</a>.</p>", 404)
+    request.session["sso_next"] = _safe_next(request.query_params.get("next"))
+    client = sso.client()
+    redirect_uri = sso.settings().redirect_uri
+    return await client.authorize_redirect(request, redirect_uri)  # type: ignore[no-any-return]
+
+
+async def sso_callback(request: Request) -> Response:
+    if not sso.configured():
+        return RedirectResponse("/signin", status_code=303)
+    address = address_of(request.scope)
+    try:
+        token = await sso.client().authorize_access_token(request)
+    except Exception as exc:  # the provider's or the library's refusal, in words
+        log.warning("single sign-on failed: %s", exc)
+        return page("Single sign-on", _error("Single sign-on did not complete. Try again, or "
+                                              "sign in with a password.")
+                    + "<p><a href='/signin'>Back to sign-in</a></p>", 400)
+    claims = dict(token.get("userinfo") or {})
+
+    def enter() -> str:
+        con = connection()
+        account = sso.account_for(con, claims, address)
+        return accounts.start_session(con, account_id=account.id, method="single sign-on",
+                                      address=address)
+
+    try:
+        session = await run_in_threadpool(enter)
+    except StrategyError as exc:
+        return page("Single sign-on", _error(exc.message)
+                    + "<p><a href='/signin'>Back to sign-in</a></p>", 403)
+    return _signed_in(request, session, request.session.pop("sso_next", "/"))
+
+
+ROUTES = [
+    Route("/signin", signin, methods=["GET", "POST"]),
+    Route("/signout", signout, methods=["GET", "POST"]),
+    Route("/setup/{token}", setup, methods=["GET", "POST"]),
+    Route("/join", join, methods=["GET", "POST"]),
+    Route("/join/{code}", join, methods=["GET", "POST"]),
+    Route("/auth/login", sso_login, methods=["GET"]),
+    Route("/oauth2callback", sso_callback, methods=["GET"]),
+]
+
+app = st.App(APP_SCRIPT, routes=ROUTES, middleware=[Middleware(RequireSignIn)])
