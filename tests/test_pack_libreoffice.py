@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from strategy import access, measures
+from strategy import measures
 from strategy.db import open_database
 from strategy.demo import DEMO_NAME
 from strategy.orgs import find_organisation
