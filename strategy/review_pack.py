@@ -44,7 +44,9 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import (
+    access,
     accountability,
+    accounts,
     audit,
     customers,
     measures,
@@ -66,6 +68,17 @@ from .steps import STEPS, Status, statuses
 Progress = Callable[[float, str], None]
 SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
           "Recognition", "Review", "Customers", "Vision"]
+# What each sheet needs beyond reading the scorecard. A role without it gets a
+# pack without the sheet (Recognition: figures per value and standard instead of
+# the personal log, for those who may see HR figures per team).
+SHEET_NEEDS = {"People": access.Permission.HR_AGGREGATES,
+               "Recognition": access.Permission.HR_AGGREGATES}
+
+
+def sheets_for(identity: access.Identity, org_id: int) -> list[str]:
+    """The pack's sheets as this person may see them."""
+    return [name for name in SHEETS
+            if name not in SHEET_NEEDS or identity.may(SHEET_NEEDS[name], org_id)]
 GREEN, AMBER, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "EDEDED"
 STATUS_FILLS = {"green": GREEN, "amber": AMBER, "red": RED, "no target": GREY, "no data": GREY}
 
@@ -544,6 +557,9 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
                progress: Progress | None = None, today: date | None = None) -> bytes:
     """Build the review pack; returns the workbook's bytes (and writes ``out`` if given)."""
     today = today or date.today()
+    identity = access.require(access.Permission.READ_SCORECARD, org_id)
+    personal = identity.may(access.Permission.HR_RECORDS, org_id)
+    included = sheets_for(identity, org_id)
     report = progress or (lambda _share, _text: None)
     org = get_organisation(con, org_id)
     book = Book(org.name, quarter, today)
@@ -555,16 +571,20 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         ("Standards & owners", lambda: _standards(book, con, org_id, quarter)),
         ("People", lambda: _people(book, con, org_id, quarter)),
         ("Training", lambda: _training(book, con, org_id, quarter, today)),
-        ("Recognition", lambda: _recognition(book, con, org_id, quarter)),
+        ("Recognition", lambda: _recognition(book, con, org_id, quarter, personal)),
         ("Review", lambda: _review(book, con, org_id, quarter, scores)),
         ("Customers", lambda: _customers(book, con, org_id, today)),
         ("Vision", lambda: _vision(book, con, org_id)),
     ]
+    steps = [(name, write) for name, write in steps if name in included]
     for index, (name, write) in enumerate(steps):
         report(index / (len(steps) + 1), f"Writing {name}")
         write()
     report(len(steps) / (len(steps) + 1), "Saving the workbook")
     data = book.save()
+    if personal:
+        # The recognition log names people: its leaving the app is on the record.
+        accounts.log_download(con, org_id, f"review pack {quarter} with the recognition log")
     if out is not None:
         out.write_bytes(data)
     report(1.0, "Done")
@@ -805,8 +825,20 @@ def _training(book: Book, con: Connection, org_id: int, quarter: Quarter,
           c.covered.value / 100 if c.covered.value is not None else None] for c in coverage])
 
 
-def _recognition(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
+def _recognition(book: Book, con: Connection, org_id: int, quarter: Quarter,
+                 personal: bool) -> None:
     ws = book.sheet("Recognition", repeat_header=True)
+    if not personal:
+        # Without access to personal records: how recognition spreads over the
+        # values and standards, never who received it.
+        rows = [["Value", name, count] for name, count in
+                recognition.counts_by(con, org_id, quarter.start, quarter.end, "value")]
+        rows += [["Standard", name, count] for name, count in
+                 recognition.counts_by(con, org_id, quarter.start, quarter.end, "standard")]
+        book.table(ws, "RecognitionCounts", 1, [
+            Column("Linked to", 10), Column("Value or standard", 40),
+            Column("Recognitions", 10, "0")], rows)
+        return
     log = recognition.list_recognitions(con, org_id, recognition.LogFilter(quarter.start,
                                                                            quarter.end))
     book.table(ws, "RecognitionLog", 1, [

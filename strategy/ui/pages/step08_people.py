@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy import people, workforce
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.periods import Quarter
 from strategy.steps import step
@@ -34,6 +35,9 @@ def _pct(value: float | None) -> float | None:
 
 
 def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
+    if not ui.allowed(Permission.HR_AGGREGATES):
+        ui.refused(Permission.HR_AGGREGATES, "The workforce figures")
+        return
     staff = people.list_employees(con, org_id)
     if not staff:
         st.info("Add or import your staff first (People and teams).")
@@ -90,7 +94,7 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
     left.altair_chart(turnover, width="stretch", height=330, key="workforce_chart")
     right.altair_chart(bars, width="stretch", height=330, key="workforce_flows")
     ui.table(frame, hide_index=True, width="stretch", key="workforce_table")
-    if now.reasons:
+    if now.reasons and ui.allowed(Permission.HR_RECORDS):
         st.markdown(f"**Why people left in {period}**")
         ui.table([{"Reason": k, "Leavers": v} for k, v in now.reasons.items()],
                      hide_index=True, key="leave_reasons")
@@ -115,6 +119,17 @@ def _hiring(con: Connection, org_id: int) -> None:
                        "attitude than on technique.", icon=":material/balance:")
         ui.table([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
                       for c in criteria], hide_index=True, key="criteria_table")
+    if ui.allowed(Permission.EDIT_PLAN):
+        _add_criterion(con, org_id)
+    if not criteria:
+        return
+    if not ui.allowed(Permission.HR_RECORDS):
+        ui.refused(Permission.HR_RECORDS, "Scoring candidates")
+        return
+    _candidates(con, org_id, criteria)
+
+
+def _add_criterion(con: Connection, org_id: int) -> None:
     keys = ui.FormKeys("criterion")
     with st.form("criterion_add"):
         errors = ui.FieldErrors()
@@ -131,8 +146,9 @@ def _hiring(con: Connection, org_id: int) -> None:
                                         weight if weight is not None else 0.0)
                 keys.renew()
             ui.attempt(add, errors, success="Criterion added.")
-    if not criteria:
-        return
+
+
+def _candidates(con: Connection, org_id: int, criteria: list[workforce.Criterion]) -> None:
     st.subheader("Score a candidate", anchor=False)
     keys = ui.FormKeys("cand")
     with st.form("candidate_add"):

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy import measures, review_pack, reviews
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.errors import StrategyError
 from strategy.periods import Quarter
@@ -53,9 +54,12 @@ def _pack(con: Connection, org_id: int, org_name: str, period: Quarter) -> None:
     key = f"pack_{org_id}_{period}"
     with st.container(border=True):
         left, right = st.columns([3, 2])
-        left.markdown(f"**Review pack for {period}** — the scorecard, trends, standards and "
-                      "owners, people, training, recognition, the review, customers and vision, "
-                      "as an Excel workbook to take into the meeting.")
+        sheets = review_pack.sheets_for(ui.me(), org_id)
+        left.markdown(f"**Review pack for {period}**, an Excel workbook to take into the "
+                      f"meeting, with the sheets your role may see: {', '.join(sheets)}.")
+        if not ui.allowed(Permission.HR_RECORDS) and "Recognition" in sheets:
+            left.caption("Its Recognition sheet counts recognition per value and standard; "
+                         "the personal log is in HR's pack only.")
         if right.button("Build the review pack", key="pack_build", icon=":material/table:"):
             bar = st.progress(0.0, text="Starting")
 
