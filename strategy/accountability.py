@@ -109,9 +109,9 @@ def acknowledge(con: Connection, org_id: int, standard_id: int, employee_ids: li
         _standard_exists(con, org_id, standard_id)
         for employee_id in employee_ids:
             row = con.execute(
-                "INSERT INTO acknowledgement (org_id, standard_id, employee_id, acknowledged_on) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
-                [org_id, standard_id, employee_id, day]).fetchone()
+                "INSERT INTO acknowledgement (org_id, standard_id, employee_id, acknowledged_on, "
+                "recorded_by) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id",
+                [org_id, standard_id, employee_id, day, audit.actor()]).fetchone()
             added += row is not None
     return added
 

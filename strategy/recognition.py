@@ -330,25 +330,36 @@ class Unrecognised:
     last_recognised: date | None
 
 
+_NOT_RECOGNISED = """
+    SELECT e.id, e.name, coalesce(t.name, ''), max(r.given_on)
+    FROM employee e LEFT JOIN team t ON t.id = e.team_id
+    LEFT JOIN recognition_recipient rr ON rr.employee_id = e.id
+    LEFT JOIN recognition r ON r.id = rr.recognition_id AND r.deleted_at IS NULL
+         AND r.given_on <= ?
+    WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
+    GROUP BY e.id, e.name, t.name
+    HAVING max(r.given_on) IS NULL OR max(r.given_on) < ?
+"""
+
+
 def not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> list[Unrecognised]:
     """Current staff with no recognition received in the ``days`` up to ``on``."""
     access.require(Permission.HR_RECORDS, org_id)
     if not 1 <= days <= 3650:
         raise ValidationError({"days": "Choose between 1 and 3650 days."})
     since = on - timedelta(days=days - 1)
-    rows = con.execute(
-        """
-        SELECT e.id, e.name, coalesce(t.name, ''), max(r.given_on)
-        FROM employee e LEFT JOIN team t ON t.id = e.team_id
-        LEFT JOIN recognition_recipient rr ON rr.employee_id = e.id
-        LEFT JOIN recognition r ON r.id = rr.recognition_id AND r.deleted_at IS NULL
-             AND r.given_on <= ?
-        WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
-        GROUP BY e.id, e.name, t.name
-        HAVING max(r.given_on) IS NULL OR max(r.given_on) < ?
-        ORDER BY max(r.given_on) NULLS FIRST, e.name
-        """, [on, org_id, on, on, since]).fetchall()
+    rows = con.execute(_NOT_RECOGNISED + " ORDER BY max(r.given_on) NULLS FIRST, e.name",
+                       [on, org_id, on, on, since]).fetchall()
     return [Unrecognised(*r) for r in rows]
+
+
+def count_not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> int:
+    """How many current staff went unrecognised: a figure, not names, so anyone who
+    reads the plan's progress may see it."""
+    since = on - timedelta(days=days - 1)
+    row = con.execute(f"SELECT count(*) FROM ({_NOT_RECOGNISED})",
+                      [on, org_id, on, on, since]).fetchone()
+    return int(row[0]) if row else 0
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def provider_label() -> str:
     return found.label if found else "single sign-on"
 
 
-_clients: dict[Settings, Any] = {}
+_clients: dict[tuple[str, str, str], Any] = {}
 
 
 def client() -> Any:
@@ -115,14 +115,15 @@ def client() -> Any:
     from authlib.integrations.starlette_client import OAuth  # type: ignore[import-untyped]
 
     found = settings()
-    if found not in _clients:
+    key = (found.client_id, found.client_secret, found.server_metadata_url)
+    if key not in _clients:
         oauth = OAuth()
         oauth.register("provider", client_id=found.client_id, client_secret=found.client_secret,
                        server_metadata_url=found.server_metadata_url,
                        client_kwargs={"scope": "openid email profile",
                                       "code_challenge_method": "S256"})
-        _clients[found] = oauth.provider
-    return _clients[found]
+        _clients[key] = oauth.provider
+    return _clients[key]
 
 
 def mapped_roles(con: Connection, claims: dict[str, Any],

@@ -139,7 +139,7 @@ def _people(con: Connection, org_id: int, today: date) -> Status:
 
 def _recognition(con: Connection, org_id: int, today: date) -> Status:
     from .periods import Quarter
-    from .recognition import not_recognised
+    from .recognition import count_not_recognised
 
     if not _count(con, "SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS NULL",
                   org_id):
@@ -148,7 +148,7 @@ def _recognition(con: Connection, org_id: int, today: date) -> Status:
     recent = con.execute("SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS "
                          "NULL AND given_on BETWEEN ? AND ?",
                          [org_id, quarter.start, quarter.end]).fetchone()
-    overlooked = not_recognised(con, org_id, today, 90)
+    overlooked = count_not_recognised(con, org_id, today, 90)
     return Status.DONE if recent and recent[0] and not overlooked else Status.IN_PROGRESS
 
 

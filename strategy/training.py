@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from . import access
+from . import access, audit
 from .access import Permission
 from .checks import optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction
@@ -159,8 +159,8 @@ def record_completion(con: Connection, org_id: int, module_id: int, employee_ids
                 raise ValidationError({"employees": "One of those employees no longer exists."})
             con.execute(
                 "INSERT INTO training_completion (org_id, module_id, employee_id, completed_on, "
-                "passed, score) VALUES (?, ?, ?, ?, ?, ?)",
-                [org_id, module_id, employee_id, day, passed, score])
+                "passed, score, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [org_id, module_id, employee_id, day, passed, score, audit.actor()])
     return len(employee_ids)
 
 
@@ -231,7 +231,8 @@ def list_completions(con: Connection, org_id: int, start: date,
                      end: date) -> list[tuple[object, ...]]:
     return con.execute(
         """
-        SELECT c.completed_on, e.name, coalesce(t.name, ''), m.name, c.passed, c.score
+        SELECT c.completed_on, e.name, coalesce(t.name, ''), m.name, c.passed, c.score,
+               coalesce(c.recorded_by, '')
         FROM training_completion c JOIN employee e ON e.id = c.employee_id
         JOIN training_module m ON m.id = c.module_id LEFT JOIN team t ON t.id = e.team_id
         WHERE c.org_id = ? AND c.completed_on BETWEEN ? AND ?

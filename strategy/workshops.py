@@ -183,12 +183,12 @@ def join_link(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/join/{code}"
 
 
-def qr_svg(link: str) -> str:
-    """The join link as a QR code (SVG) for the projector."""
+def qr_png(link: str) -> bytes:
+    """The join link as a QR code (PNG) for the projector and for phones to scan."""
     import io
 
     import segno
 
     buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="svg", scale=8, border=2, dark="#0f3d46")
-    return buffer.getvalue().decode("utf-8")
+    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2, dark="#0f3d46")
+    return buffer.getvalue()

@@ -95,7 +95,7 @@ def demo(con: Connection, request: pytest.FixtureRequest) -> Organisation:
 # --- Browser tests: a real `streamlit run` on a temporary database --------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -126,10 +126,11 @@ def add_test_accounts(db_path: Path) -> None:
         con.close()
 
 
-def start_app(db_path: Path, log_path: Path) -> RunningApp:
+def start_app(db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None,
+              port: int | None = None) -> RunningApp:
     add_test_accounts(db_path)
-    port = _free_port()
-    env = {**os.environ, "STRATEGY_DB": str(db_path)}
+    port = port or free_port()
+    env = {**os.environ, "STRATEGY_DB": str(db_path), **(extra_env or {})}
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "strategy" / "ui" / "server.py"),
@@ -152,9 +153,10 @@ def start_app(db_path: Path, log_path: Path) -> RunningApp:
     raise RuntimeError("streamlit did not become healthy within 60 s")
 
 
-def serve(db_path: Path) -> Iterator[RunningApp]:
+def serve(db_path: Path, extra_env: dict[str, str] | None = None,
+          port: int | None = None) -> Iterator[RunningApp]:
     """Run the app on ``db_path`` for the duration of a fixture, then stop it."""
-    app = start_app(db_path, db_path.parent / "streamlit.log")
+    app = start_app(db_path, db_path.parent / "streamlit.log", extra_env, port)
     yield app
     app.process.terminate()
     try:

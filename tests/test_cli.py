@@ -68,3 +68,70 @@ def test_unknown_or_missing_command(args: list[str]) -> None:
     result = run(*args)
     assert result.returncode == 2
     assert "usage:" in result.stderr
+
+
+def run_with_input(stdin: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "strategy", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def test_user_commands_manage_accounts(tmp_path: Path) -> None:
+    db = str(tmp_path / "users.duckdb")
+    assert run("demo", "--db", db).returncode == 0
+    first = run("migrate", "--db", db, "--setup-link", "http://localhost:8501")
+    assert "http://localhost:8501/setup/" in first.stdout
+    added = run_with_input("a strong first password\n", "user", "add", "ada", "--role", "admin",
+                           "--display-name", "Ada Admin", "--db", db)
+    assert added.returncode == 0, added.stderr
+    assert "administrator of everything" in added.stdout
+    # With an account, no set-up link is offered any more.
+    assert "/setup/" not in run("migrate", "--db", db, "--setup-link", "http://x").stdout
+    lee = run_with_input("leaders password 1\n", "user", "add", "lee@example.org", "--role",
+                         "leader", "--org", "Riverbend Water (demo)", "--db", db)
+    assert lee.returncode == 0, lee.stderr
+    short = run_with_input("short\n", "user", "add", "sam", "--role", "viewer", "--org",
+                           "Riverbend Water (demo)", "--db", db)
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    no_org = run_with_input("long enough pw\n", "user", "add", "sam", "--role", "viewer",
+                            "--db", db)
+    assert no_org.returncode == 1 and "--org" in no_org.stderr
+    listed = run("user", "list", "--db", db)
+    assert "ada\tAda Admin\tadministrator of everything" in listed.stdout
+    assert "lee@example.org" in listed.stdout
+    assert "Leader in Riverbend Water (demo)" in listed.stdout
+    assert "password" not in listed.stdout.lower().replace("reset-password", "")
+    assert run_with_input("another good one\n", "user", "reset-password", "lee@example.org",
+                          "--db", db).returncode == 0
+    assert run("user", "role", "lee@example.org", "--org", "Riverbend Water (demo)", "--role",
+               "hr", "--db", db).returncode == 0
+    assert run("user", "disable", "lee@example.org", "--db", db).returncode == 0
+    assert "(disabled)" in run("user", "list", "--db", db).stdout
+    unknown = run("user", "disable", "nobody", "--db", db)
+    assert unknown.returncode == 1 and "no account" in unknown.stderr
+    con = duckdb.connect(db, read_only=True)
+    events = [r[0] for r in con.execute("SELECT event FROM access_log ORDER BY id").fetchall()]
+    con.close()
+    assert events.count("account added") == 2 and "password reset" in events
+    assert "account disabled" in events and events.count("role changed") == 2
+
+
+def test_export_as_a_leader_leaves_out_the_recognition_log(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    db = str(tmp_path / "export.duckdb")
+    assert run("demo", "--db", db).returncode == 0
+    for role in ("leader", "hr"):
+        out = tmp_path / f"{role}.xlsx"
+        result = run("export", "--org", "Riverbend Water (demo)", "--period", "2026-Q3",
+                     "--role", role, "--out", str(out), "--db", db)
+        assert result.returncode == 0, result.stderr
+        book = load_workbook(out)
+        tables = {name for ws in book.worksheets for name in ws.tables}
+        assert ("RecognitionLog" in tables) is (role == "hr")
+        assert ("RecognitionCounts" in tables) is (role == "leader")
+    con = duckdb.connect(db, read_only=True)
+    downloads = con.execute("SELECT who, detail FROM access_log WHERE event = 'download'"
+                            ).fetchall()
+    con.close()
+    assert len(downloads) == 1 and "recognition log" in downloads[0][1]
+    assert downloads[0][0].endswith("(command line)")

@@ -5,6 +5,7 @@ This is the only place (with the page modules) that knows about streamlit.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -23,6 +24,7 @@ from strategy import db as storage
 from strategy.access import Identity, Permission
 from strategy.errors import StorageError, StrategyError, ValidationError
 from strategy.orgs import Organisation, list_organisations
+from strategy.people import list_teams
 from strategy.periods import Quarter, quarter_choices
 from strategy.steps import Status, Step
 from strategy.wording import MISSING
@@ -101,6 +103,22 @@ def sign_in_gate() -> Identity:
     return identity
 
 
+def live_fragment(run_every: float) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A fragment that refreshes on its own, every ``run_every`` seconds.
+
+    Its reruns happen without the rest of the page: each checks again who is signed
+    in (a workshop closed meanwhile ends here), and a failure is a message, never
+    a traceback."""
+    def wrap(draw: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(draw)
+        def body(*args: Any, **kwargs: Any) -> None:
+            with guard():
+                sign_in_gate()
+                draw(*args, **kwargs)
+        return st.fragment(run_every=run_every)(body)
+    return wrap
+
+
 def me() -> Identity:
     return access.current()
 
@@ -122,6 +140,27 @@ def as_me(build: Callable[[], bytes]) -> Callable[[], bytes]:
 def allowed(permission: Permission) -> bool:
     """Whether the person acting may do this in the organisation chosen in the sidebar."""
     return access.allowed(permission, st.session_state.get("org_id"))
+
+
+def recordable_teams(con: storage.Connection, org_id: int) -> dict[int, str] | None:
+    """The teams this person may record observations and training for, by id.
+
+    Every team (leaders, HR, administrators), a contributor's own team, no team (a
+    contributor without one), or None when the role records nothing. The domain checks
+    the same rule (``access.require_team``); this keeps the pickers to what will be
+    accepted."""
+    teams = {t.id: t.name for t in list_teams(con, org_id)}
+    if allowed(Permission.RECORD_ANY_TEAM):
+        return teams
+    if not allowed(Permission.RECORD_OWN_TEAM):
+        return None
+    own = me().team_in(org_id)
+    return {own: teams[own]} if own in teams else {}
+
+
+def no_team(what: str) -> None:
+    st.warning(f"You may record {what} for your own team only, and no team is set for you: "
+               "ask an administrator to set your team.", icon=":material/group_off:")
 
 
 def refused(permission: Permission, what: str) -> None:

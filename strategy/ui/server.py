@@ -372,9 +372,16 @@ async def sso_login(request: Request) -> Response:
         return page("Single sign-on", "<h1>Single sign-on is not set up</h1><p>"
                     "<a href='/signin'>Sign in with a password</a>.</p>", 404)
     request.session["sso_next"] = _safe_next(request.query_params.get("next"))
-    client = sso.client()
-    redirect_uri = sso.settings().redirect_uri
-    return await client.authorize_redirect(request, redirect_uri)  # type: ignore[no-any-return]
+    try:
+        client = sso.client()
+        return await client.authorize_redirect(  # type: ignore[no-any-return]
+            request, sso.settings().redirect_uri)
+    except Exception as exc:  # the provider unreachable or misconfigured: say so
+        log.warning("single sign-on could not start: %s", exc)
+        return page("Single sign-on", _error("The sign-on provider cannot be reached just "
+                                              "now. Try again later, or sign in with a "
+                                              "password.")
+                    + "<p><a href='/signin'>Back to sign-in</a></p>", 502)
 
 
 async def sso_callback(request: Request) -> Response:

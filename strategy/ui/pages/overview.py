@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from strategy import customers, measures, needs, standards
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.steps import STEPS, Status, next_step, statuses
 from strategy.ui import context as ui
@@ -104,6 +105,12 @@ def _welcome(con: Connection) -> None:
              "customers are, what they need, the standards you keep and who keeps them, how "
              "customers and employees are doing, and a review every quarter.")
     ui.show_flash()
+    if not ui.allowed(Permission.MANAGE_ORGANISATIONS):
+        # Navigation refuses the overview to someone without an organisation; should they
+        # reach it all the same, offer nothing they cannot do.
+        st.info("You are not a member of any organisation yet: ask an administrator to give "
+                "you a role.")
+        return
     create_form(con)
     st.caption("Or look at a filled-in example first:")
     demo_form(con)

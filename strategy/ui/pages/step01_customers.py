@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from strategy import customers, people
+from strategy.access import Permission
 from strategy.customers import Segment, SegmentInput
 from strategy.db import Connection
 from strategy.steps import step
@@ -50,7 +51,9 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
                              default=[t for t in c.serving_teams if t in teams] if c else [],
                              key=f"{prefix}_teams", placeholder="Choose the teams",
                              help="The organisation's teams, as under People and teams. A team "
-                                  "missing here can be added below the form.")
+                                  + ("missing here can be added below the form."
+                                     if ui.allowed(Permission.MANAGE_PEOPLE) else
+                                     "missing here is added by HR or an administrator."))
     errors.slot("serving_teams")
     channels = st.multiselect("Channels they use", CHANNELS, default=c.channels if c else [],
                               key=f"{prefix}_channels")
@@ -90,6 +93,9 @@ def render() -> None:
         st.info("No segments yet. Start with the customers who buy from you, then add the "
                 "colleagues who depend on your team's work.")
 
+    if not ui.allowed(Permission.EDIT_PLAN):
+        ui.refused(Permission.EDIT_PLAN, "Adding and editing segments")
+        return
     ui.show_tabs("customers_tab", {
         "Add a segment": lambda: _add(con, org.id),
         "Edit or delete": lambda: _edit(con, org.id, segments),
@@ -110,6 +116,8 @@ def _add(con: Connection, org_id: int) -> None:
 
 def _add_team(con: Connection, org_id: int) -> None:
     """A team missing from the list is added here, without leaving the segment."""
+    if not ui.allowed(Permission.MANAGE_PEOPLE):
+        return  # teams are HR's: a leader asks them (the field's help says so)
     keys = ui.FormKeys("segment_team_new")
     with st.popover("Add a team", icon=":material/group_add:"), st.form("segment_team_add"):
         errors = ui.FieldErrors()

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy import customers, needs
+from strategy.access import Permission
 from strategy.customers import Segment
 from strategy.db import Connection
 from strategy.needs import Assessment, AssessmentInput
@@ -100,6 +101,13 @@ def render() -> None:
                 hide_index=True, width="stretch", height=560, key="needs_priorities")
 
     by_id = {s.id: s for s in segments}
+    if not ui.allowed(Permission.EDIT_PLAN):
+        ui.refused(Permission.EDIT_PLAN, "Recording assessments and editing expectations")
+        ui.show_tabs("needs_tab", {
+            "Expectations and choice": lambda: _expectations_read(segments),
+            "All assessments": lambda: _history(con, org.id, all_rows),
+        })
+        return
     ui.show_tabs("needs_tab", {
         "Record an assessment": lambda: _record(con, org.id, by_id, today),
         "Expectations and choice": lambda: _expectations(con, org.id, by_id),
@@ -169,6 +177,17 @@ def _expectations(con: Connection, org_id: int, by_id: dict[int, Segment]) -> No
     edit.offer_reload("segment")
 
 
+def _expectations_read(segments: list[Segment]) -> None:
+    """What the expectations form holds, for those who may read but not edit it."""
+    ui.table(
+        # Nothing recorded reads as a dash, not as a blank.
+        [{"Segment": s.name,
+          "What shapes their expectations": ", ".join(s.expectation_factors) or None,
+          "How": s.expectation_notes or None,
+          "Why they choose us": ", ".join(s.choice_reasons) or None} for s in segments],
+        hide_index=True, width="stretch", key="expectations_table")
+
+
 def _history(con: Connection, org_id: int, all_rows: list[Assessment]) -> None:
     if not all_rows:
         st.caption("No assessments yet.")
@@ -180,6 +199,8 @@ def _history(con: Connection, org_id: int, all_rows: list[Assessment]) -> None:
           "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
          for a in all_rows],
         hide_index=True, width="stretch", key="needs_history")
+    if not ui.allowed(Permission.EDIT_PLAN):
+        return
     labels = {a.id: f"{a.asked_on} · {a.segment} · {a.quality}" for a in all_rows}
     doomed = st.selectbox("Delete an assessment entered by mistake", list(labels),
                           format_func=labels.__getitem__, index=None,

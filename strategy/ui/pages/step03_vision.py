@@ -48,10 +48,9 @@ def _base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+@ui.live_fragment(REFRESH_SECONDS)
 def _workshop(org_id: int) -> None:
     """Open a workshop, project its code, see who joined, close it."""
-    ui.sign_in_gate()
     con = ui.db()
     current = workshops.current_workshop(con, org_id)
     with st.expander("Workshop: let participants join by code", key="workshop_panel",
@@ -74,8 +73,7 @@ def _workshop(org_id: int) -> None:
             st.markdown(f"## `{current.code}`")
             st.caption(f"Opened by {ui.md(current.opened_by)} · the code expires at "
                        f"{current.expires_at:%H:%M} (server time)")
-        qr_col.image(workshops.qr_svg(link).encode("utf-8"), width=220,
-                     caption="Scan to join")
+        qr_col.image(workshops.qr_png(link), width=220, caption="Scan to join")
         joined = workshops.guests(con, current.id)
         st.markdown(f"**{len(joined)} joined:** "
                     + (", ".join(ui.md(g.name) for g in joined) if joined else "nobody yet"))
@@ -167,11 +165,10 @@ def _values(con: Connection, org_id: int) -> None:
                 ui.attempt(add_behaviour, errors, success="Behaviour added.")
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+@ui.live_fragment(REFRESH_SECONDS)
 def _brainstorm(org_id: int) -> None:
     # A fragment: it re-reads the wall every few seconds on its own thread, so it
-    # checks who is signed in (a closed workshop ends here) and takes its own cursor.
-    ui.sign_in_gate()
+    # takes its own cursor.
     con = ui.db()
     me = ui.me().name if ui.allowed(Permission.BRAINSTORM) else ""
     st.caption("Everyone completes the sentence from their own device. New answers appear "
@@ -214,12 +211,11 @@ def _brainstorm(org_id: int) -> None:
 
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
+@ui.live_fragment(REFRESH_SECONDS)
 def _facilitator(org_id: int) -> None:
     """Tools for whoever runs the workshop. They refresh on their own, like the wall,
     so they appear with the first answer and offer every new one; a choice in
     progress survives the refresh because every widget has a key."""
-    ui.sign_in_gate()
     con = ui.db()
     entries = vision.list_entries(con, org_id)
     if not entries:

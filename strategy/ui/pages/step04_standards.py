@@ -8,6 +8,7 @@ from functools import partial
 import streamlit as st
 
 from strategy import needs, standards
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.phrases import check_phrases
 from strategy.standards import Standard, StandardInput
@@ -97,8 +98,16 @@ def render() -> None:
                            f"{s.promise:g} {ui.md(s.unit)})" for s in risky)
                        + ". Promise less than you deliver.", icon=":material/warning:")
     else:
-        st.info("No standards yet. Start from the template library or write your own.")
+        st.info("No standards yet." + (" Start from the template library or write your own."
+                                       if ui.allowed(Permission.EDIT_PLAN) else ""))
 
+    if not ui.allowed(Permission.EDIT_PLAN):
+        ui.refused(Permission.EDIT_PLAN, "Adding and editing standards")
+        ui.show_tabs("standards_tab", {
+            "Communication log": lambda: _communications(con, org.id, register),
+            "Phrase check": lambda: _phrase_check(register),
+        })
+        return
     ui.show_tabs("standards_tab", {
         "Add a standard": lambda: _add(con, org.id),
         "Template library": lambda: _templates(con, org.id, register),
@@ -189,8 +198,23 @@ def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
 
 def _communications(con: Connection, org_id: int, register: list[Standard]) -> None:
     if not register:
-        st.caption("Add a standard first.")
+        st.caption("Add a standard first." if ui.allowed(Permission.EDIT_PLAN)
+                   else "No standards yet.")
         return
+    if ui.allowed(Permission.EDIT_PLAN):
+        _record_communication(con, org_id, register)
+    log = standards.list_communications(con, org_id)
+    period = ui.period()
+    st.caption(f"{sum(period.contains(c.communicated_on) for c in log)} communications in "
+               f"{period}; {len(log)} in all.")
+    if log:
+        ui.table(
+            [{"Date": c.communicated_on, "Standard": c.standard, "Audience": c.audience,
+              "How": c.method, "Note": c.note} for c in log],
+            hide_index=True, width="stretch", key="communications_table")
+
+
+def _record_communication(con: Connection, org_id: int, register: list[Standard]) -> None:
     labels = {s.id: s.title for s in register}
     audience = st.radio("Audience", AUDIENCES, horizontal=True, key="comm_audience",
                         format_func=lambda a: "Staff (internal)" if a == "internal"
@@ -212,15 +236,6 @@ def _communications(con: Connection, org_id: int, register: list[Standard]) -> N
                                             note)
                 keys.renew()
             ui.attempt(add, errors, success="Communication recorded.")
-    log = standards.list_communications(con, org_id)
-    period = ui.period()
-    st.caption(f"{sum(period.contains(c.communicated_on) for c in log)} communications in "
-               f"{period}; {len(log)} in all.")
-    if log:
-        ui.table(
-            [{"Date": c.communicated_on, "Standard": c.standard, "Audience": c.audience,
-              "How": c.method, "Note": c.note} for c in log],
-            hide_index=True, width="stretch", key="communications_table")
 
 
 if __name__ == "__main__":

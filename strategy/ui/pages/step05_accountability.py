@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from strategy import accountability, people, standards
+from strategy.access import Permission
 from strategy.accountability import ObservationInput
 from strategy.db import Connection
 from strategy.errors import ValidationError
@@ -30,7 +31,11 @@ def render() -> None:
     staff = people.list_employees(con, org.id, active_on=date.today())
     if not staff:
         st.info("Add your staff first: owners, acknowledgements and observations are people.")
-        st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+        if ui.allowed(Permission.HR_RECORDS):
+            st.page_link(ui.PAGES["staff"], label="Go to People and teams",
+                         icon=":material/badge:")
+        else:
+            st.caption("HR or an administrator adds them under People and teams.")
         return
     period = ui.period()
     target = accountability.compliance_target(con, org.id)
@@ -47,18 +52,28 @@ def render() -> None:
     cols[3].metric(f"Compliance in {period}", f"{100 * met / total:.0f}%" if total else "no data",
                    help=f"{met} of {total} observations met the standard")
 
-    ui.show_tabs("accountability_tab", {
+    teams = ui.recordable_teams(con, org.id)
+    sections = {
         "Owners view": lambda: _owners(owned, period, target),
         "Compliance": lambda: _compliance(con, org.id, period, target),
-        "Record an observation": lambda: _observe(con, org.id, register, staff, period),
-        "Acknowledgements": lambda: _acknowledge(con, org.id, register, staff),
-        "Owners and teams": lambda: _assign(con, org.id, register, staff, assigned),
-    })
+    }
+    if teams is None:
+        sections["Observations"] = lambda: _observation_log(con, org.id, period)
+    else:
+        sections["Record an observation"] = lambda: _observe(con, org.id, register, staff,
+                                                             period, teams)
+    sections["Acknowledgements"] = lambda: _acknowledge(con, org.id, register, staff)
+    sections["Owners and teams"] = lambda: _assign(con, org.id, register, staff, assigned)
+    if not ui.allowed(Permission.EDIT_PLAN):
+        ui.refused(Permission.EDIT_PLAN, "Setting owners, teams, acknowledgements and the "
+                                         "compliance target")
+    ui.show_tabs("accountability_tab", sections)
 
 
 def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: float) -> None:
     if not owned:
-        st.info("No standard has an owner yet: assign them in the last tab.")
+        st.info("No standard has an owner yet" + (": assign them in the last tab."
+                                                  if ui.allowed(Permission.EDIT_PLAN) else "."))
         return
     st.caption(f"Each owner's standards in {period}: compliance with the number of observations, "
                f"against the target of {target:g}%.")
@@ -76,19 +91,10 @@ def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: 
 
 
 def _compliance(con: Connection, org_id: int, period: Quarter, target: float) -> None:
-    with st.form("compliance_target_form"):
-        errors = ui.FieldErrors()
-        new_target = st.number_input("Compliance target (%)", value=target, step=1.0,
-                                     key="compliance_target", help="Above 0, at most 100.")
-        errors.slot("compliance_target")
-        if st.form_submit_button("Save target"):
-            if new_target is None:
-                errors.show(ValidationError({"compliance_target": "Enter the target: a "
-                                                                  "percentage above 0."}))
-            else:
-                ui.attempt(lambda: accountability.set_compliance_target(con, org_id,
-                                                                        new_target),
-                           errors, success="Compliance target saved.")
+    if ui.allowed(Permission.EDIT_PLAN):
+        _target_form(con, org_id, target)
+    else:
+        st.caption(f"The compliance target is {target:g}%.")
     for by, label in (("standard", "Standard"), ("team", "Team"), ("owner", "Owner")):
         rows = accountability.compliance(con, org_id, period, by)
         st.markdown(f"**By {label.lower()}**")
@@ -104,11 +110,39 @@ def _compliance(con: Connection, org_id: int, period: Quarter, target: float) ->
                 min_value=0, max_value=100, format="%.0f%%")})
 
 
+def _target_form(con: Connection, org_id: int, target: float) -> None:
+    with st.form("compliance_target_form"):
+        errors = ui.FieldErrors()
+        new_target = st.number_input("Compliance target (%)", value=target, step=1.0,
+                                     key="compliance_target", help="Above 0, at most 100.")
+        errors.slot("compliance_target")
+        if st.form_submit_button("Save target"):
+            if new_target is None:
+                errors.show(ValidationError({"compliance_target": "Enter the target: a "
+                                                                  "percentage above 0."}))
+            else:
+                ui.attempt(lambda: accountability.set_compliance_target(con, org_id,
+                                                                        new_target),
+                           errors, success="Compliance target saved.")
+
+
 def _observe(con: Connection, org_id: int, register: list[standards.Standard],
-             staff: list[people.Employee], period: Quarter) -> None:
+             staff: list[people.Employee], period: Quarter, teams: dict[int, str]) -> None:
+    """The observation form, offering only the teams (and their people) this person may
+    record for, then the quarter's observations."""
+    any_team = ui.allowed(Permission.RECORD_ANY_TEAM)
+    if not teams and not any_team:
+        ui.no_team("observations")
+    else:
+        _observation_form(con, org_id, register, staff, teams, any_team)
+    _observation_log(con, org_id, period)
+
+
+def _observation_form(con: Connection, org_id: int, register: list[standards.Standard],
+                      staff: list[people.Employee], teams: dict[int, str],
+                      any_team: bool) -> None:
     titles = {s.id: s.title for s in register}
-    teams = {t.id: t.name for t in people.list_teams(con, org_id)}
-    names = {e.id: e.label for e in staff}
+    names = {e.id: e.label for e in staff if any_team or e.team_id in teams}
     keys = ui.FormKeys("obs")
     with st.form("observation_add"):
         errors = ui.FieldErrors()
@@ -120,8 +154,10 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
                          help="Observations are recorded as made by whoever is signed in.")
         errors.slot("observed_on")
         left, right = st.columns(2)
+        # A contributor has one team to choose: it starts chosen.
         team_id = left.selectbox("Team observed", list(teams), format_func=teams.__getitem__,
-                                 index=None, key=keys("team"), placeholder="Choose a team")
+                                 index=None if any_team else 0, key=keys("team"),
+                                 placeholder="Choose a team")
         employee_id = right.selectbox("or the person observed", list(names),
                                       format_func=names.__getitem__, index=None,
                                       key=keys("employee"), placeholder="(optional)")
@@ -138,6 +174,9 @@ def _observe(con: Connection, org_id: int, register: list[standards.Standard],
                     reason=reason)
                 keys.renew()
             ui.attempt(add, errors, success="Observation recorded.")
+
+
+def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
     rows = accountability.list_observations(con, org_id, period)
     st.caption(f"{len(rows)} observations in {period}.")
     if rows:
@@ -160,6 +199,10 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
             hide_index=True, width="stretch", key="ack_coverage",
             column_config={"Coverage %": st.column_config.ProgressColumn(
                 min_value=0, max_value=100, format="%.0f%%")})
+    if not ui.allowed(Permission.EDIT_PLAN):
+        if not coverage:
+            st.caption("No standard applies to a team yet, so no acknowledgements are due.")
+        return
     titles = {s.id: s.title for s in register}
     names = {e.id: e.label for e in staff}
     keys = ui.FormKeys("ack")
@@ -187,6 +230,8 @@ def _assign(con: Connection, org_id: int, register: list[standards.Standard],
     ui.table(
         [{"Standard": a.title, "Owner": a.owner, "Applies to": ", ".join(a.teams)}
          for a in assigned], hide_index=True, width="stretch", key="assignments_table")
+    if not ui.allowed(Permission.EDIT_PLAN):
+        return
     by_id = {a.standard_id: a for a in assigned}
     titles = {s.id: s.title for s in register}
     standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,

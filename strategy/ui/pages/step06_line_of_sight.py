@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy import impact, line_of_sight, standards
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.impact import ASSUMPTION_NOTES, Assumptions, Inputs
 from strategy.periods import Quarter
@@ -26,6 +27,9 @@ def render() -> None:
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
     period = ui.period()
+    if not ui.allowed(Permission.EDIT_PLAN):
+        ui.refused(Permission.EDIT_PLAN, "Linking standards to results and editing the impact "
+                                         "model")
     ui.show_tabs("sight_tab", {
         "Each team's line of sight": lambda: _sightlines(con, org.id, period),
         "What each standard moves": lambda: _links(con, org.id),
@@ -60,6 +64,14 @@ def _links(con: Connection, org_id: int) -> None:
         st.info("Set standards in step 4 first.")
         return
     results = line_of_sight.results_of(con, org_id)
+    if ui.allowed(Permission.EDIT_PLAN):
+        _links_form(con, org_id, register, results)
+    ui.table([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
+                  for s in register], hide_index=True, width="stretch", key="links_table")
+
+
+def _links_form(con: Connection, org_id: int, register: list[standards.Standard],
+                results: dict[int, list[str]]) -> None:
     titles = {s.id: s.title for s in register}
     standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                key="links_standard")
@@ -72,8 +84,6 @@ def _links(con: Connection, org_id: int) -> None:
         if st.form_submit_button("Save", type="primary"):
             ui.attempt(lambda: line_of_sight.set_results(con, org_id, standard_id, list(chosen)),
                        errors, success="Saved.")
-    ui.table([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
-                  for s in register], hide_index=True, width="stretch", key="links_table")
 
 
 def _figure(entered: float | None) -> float:
@@ -91,12 +101,22 @@ def _whole(entered: float | None) -> int:
 def _model(con: Connection, org_id: int, period: Quarter) -> None:
     st.caption(f"For {period}, the quarter chosen in the sidebar.")
     saved = impact.load(con, org_id, period)
+    editor = ui.allowed(Permission.EDIT_PLAN)
     start = saved or impact.latest_before(con, org_id, period)
-    inputs = start.inputs if start else Inputs(0, 0.0, 0, 0.0, 0.0)
-    assumptions = start.assumptions if start else Assumptions()
     if saved is None:
         st.info(f"Nothing saved for {period} yet" + (", so the form starts from the last "
-                                                     "saved period." if start else "."))
+                                                     "saved period." if start and editor
+                                                     else "."))
+    if editor:
+        _model_form(con, org_id, period, start)
+    if saved is not None:
+        _model_result(saved)
+
+
+def _model_form(con: Connection, org_id: int, period: Quarter,
+                start: impact.Saved | None) -> None:
+    inputs = start.inputs if start else Inputs(0, 0.0, 0, 0.0, 0.0)
+    assumptions = start.assumptions if start else Assumptions()
     key = f"impact_{period}"
     with st.form(f"{key}_form"):
         errors = ui.FieldErrors()
@@ -133,8 +153,9 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
             ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
                                            Assumptions(**values), reason),
                        errors, success=f"Impact model saved for {period}.")
-    if saved is None:
-        return
+
+
+def _model_result(saved: impact.Saved) -> None:
     result = impact.calculate(saved.inputs, saved.assumptions)
     st.caption(f"Saved {saved.updated_at:%d %b %Y %H:%M}.")
     cols = st.columns(4)

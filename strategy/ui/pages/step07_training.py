@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from strategy import people, training
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.steps import step
 from strategy.ui import context as ui
@@ -29,13 +30,20 @@ def render() -> None:
     cols[1].metric("Overdue", len(late))
     cols[2].metric("Modules", len(modules))
 
-    ui.show_tabs("training_tab", {
+    teams = ui.recordable_teams(con, org.id)
+    sections = {
         "Coverage": lambda: _coverage(con, org.id, today),
         "Overdue": lambda: _overdue(late),
-        "Record completions": lambda: _completions(con, org.id, modules),
-        "Modules and who takes them": lambda: _modules(con, org.id, modules),
-        "Language check": _language_check,
-    })
+    }
+    if teams is None:
+        sections["Completions"] = lambda: _completion_log(con, org.id)
+    else:
+        sections["Record completions"] = lambda: _completions(con, org.id, modules, teams)
+    sections["Modules and who takes them"] = lambda: _modules(con, org.id, modules)
+    sections["Language check"] = _language_check
+    if not ui.allowed(Permission.EDIT_PLAN):
+        ui.refused(Permission.EDIT_PLAN, "Adding modules and saying who takes them")
+    ui.show_tabs("training_tab", sections)
 
 
 def _coverage(con: Connection, org_id: int, today: date) -> None:
@@ -48,7 +56,8 @@ def _coverage(con: Connection, org_id: int, today: date) -> None:
             column_config={"Coverage %": st.column_config.ProgressColumn(
                 min_value=0, max_value=100, format="%.0f%%")})
     else:
-        st.info("No module is required of anyone yet: say who takes each module.")
+        st.info("No module is required of anyone yet" + (
+            ": say who takes each module." if ui.allowed(Permission.EDIT_PLAN) else "."))
 
 
 def _overdue(late: list[training.Overdue]) -> None:
@@ -68,12 +77,29 @@ def _language_check() -> None:
         show_phrase_check(text, key="language_hits")
 
 
-def _completions(con: Connection, org_id: int, modules: list[training.Module]) -> None:
+def _completions(con: Connection, org_id: int, modules: list[training.Module],
+                 teams: dict[int, str]) -> None:
+    """The completion form, offering only the people this person may record for, then the
+    quarter's completions."""
     if not modules:
-        st.info("Add modules first.")
+        st.info("Add modules first." if ui.allowed(Permission.EDIT_PLAN) else
+                "No training modules yet.")
         return
+    any_team = ui.allowed(Permission.RECORD_ANY_TEAM)
+    if not teams and not any_team:
+        ui.no_team("training completions")
+    else:
+        _completion_form(con, org_id, modules, teams, any_team)
+    _completion_log(con, org_id)
+
+
+def _completion_form(con: Connection, org_id: int, modules: list[training.Module],
+                     teams: dict[int, str], any_team: bool) -> None:
     names = {m.id: m.name for m in modules}
-    staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())}
+    staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())
+             if any_team or e.team_id in teams}
+    if not any_team:
+        st.caption(f"You record training for your own team: {ui.md(', '.join(teams.values()))}.")
     keys = ui.FormKeys("completion")
     with st.form("completion_add"):
         errors = ui.FieldErrors()
@@ -95,12 +121,16 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module]) -
                                            score)
                 keys.renew()
             ui.attempt(record, errors, success="Completions recorded.")
+
+
+def _completion_log(con: Connection, org_id: int) -> None:
     period = ui.period()
     rows = training.list_completions(con, org_id, period.start, period.end)
     st.caption(f"{len(rows)} completions in {period}.")
     if rows:
         ui.table([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
-                       "Result": "passed" if r[4] else "not passed", "Score": r[5]}
+                       "Result": "passed" if r[4] else "not passed", "Score": r[5],
+                       "Recorded by": r[6]}
                       for r in rows], hide_index=True, width="stretch",
                      key="completions_table")
 
@@ -112,6 +142,10 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
                        "Required of roles": ", ".join(m.roles), "About": m.description}
                       for m in modules], hide_index=True, width="stretch",
                      key="modules_table")
+    elif not ui.allowed(Permission.EDIT_PLAN):
+        st.caption("No training modules yet.")
+    if not ui.allowed(Permission.EDIT_PLAN):
+        return
     missing = [name for name, *_ in training.CURRICULUM
                if name.lower() not in {m.name.lower() for m in modules}]
     if missing and st.button(f"Add the starting curriculum ({len(missing)} modules)",

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy import audit, customers, measures, people
+from strategy.access import Permission
 from strategy.db import Connection
 from strategy.errors import ValidationError
 from strategy.measures import CADENCES, DERIVED, SOURCES, SURVEY_UNITS, UNITS, Measure, MeasureInput
@@ -34,13 +35,16 @@ def render() -> None:
     ui.step_header(STEP, STEP.status(con, org.id))
     period = ui.period()
     defined = measures.list_measures(con, org.id)
+    editor = ui.allowed(Permission.EDIT_PLAN)
+
     def needs_measures(draw: Callable[[], None]) -> Callable[[], None]:
         def no_measures() -> None:
-            st.info("No measures yet. Start from the suggested set of customer and employee "
-                    "measures (Measures tab), then adjust targets to your own.")
+            st.info("No measures yet." + (
+                " Start from the suggested set of customer and employee measures (Measures "
+                "tab), then adjust targets to your own." if editor else ""))
         return draw if defined else no_measures
 
-    ui.show_tabs("measures_tab", {
+    sections = {
         "Scorecard": needs_measures(lambda: _scorecard(con, org.id, period)),
         "Employees and customers side by side": needs_measures(
             lambda: _side_by_side(con, org.id, period, defined)),
@@ -48,7 +52,13 @@ def render() -> None:
         "Survey responses": lambda: _surveys(con, org.id, period),
         "Measures": lambda: _definitions(con, org.id, defined),
         "Due updates": lambda: _due(con, org.id),
-    })
+    }
+    if not editor:
+        # Entering values is all that tab does; the scorecard shows what was entered.
+        del sections["Enter values"]
+        ui.refused(Permission.EDIT_PLAN, "Entering values, importing answers and defining "
+                                         "measures")
+    ui.show_tabs("measures_tab", sections)
 
 
 def scope_options(con: Connection, org_id: int) -> dict[str, str]:
@@ -247,6 +257,12 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     if rows:
         ui.table(rows, hide_index=True, width="stretch", key="survey_summary")
     threshold = measures.small_sample_threshold(con, org_id)
+    if not ui.allowed(Permission.EDIT_PLAN):
+        if not rows:
+            st.caption(f"No survey answers in {period.shift(-1)} or {period}.")
+        st.caption(f"A survey figure resting on fewer than {threshold:,} answers is flagged "
+                   "as a small sample.")
+        return
     with st.form("small_sample_form"):
         errors = ui.FieldErrors()
         new = st.number_input("Warn when a survey figure rests on fewer than … answers",
@@ -355,6 +371,10 @@ def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
                        "Measured": m.cadence, "Values": SOURCES[m.source], "Owner": m.owner,
                        "Definition": m.description} for m in defined],
                      hide_index=True, width="stretch", key="measures_table")
+    if not ui.allowed(Permission.EDIT_PLAN):
+        if not defined:
+            st.caption("No measures yet.")
+        return
     missing = [m.name for m in measures.STARTING_SET
                if m.name.lower() not in {d.name.lower() for d in defined}]
     if missing and st.button(f"Add the suggested measures ({', '.join(missing)})",

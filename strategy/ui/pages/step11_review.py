@@ -16,7 +16,7 @@ from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.ui.pages.step10_measures import STATUS_COLOURS, show_scorecard
-from strategy.wording import counted, number
+from strategy.wording import MISSING, counted, number
 
 STEP = step("review")
 
@@ -28,12 +28,19 @@ def render() -> None:
     period = ui.period()
     _pack(con, org.id, org.name, period)
     review = reviews.find_review(con, org.id, period)
+    editor = ui.allowed(Permission.EDIT_PLAN)
+    if not editor:
+        ui.refused(Permission.EDIT_PLAN, "Starting, recording and closing reviews and their "
+                                         "actions")
     if review is None:
-        st.info(f"There is no review of {period} yet. Start it to record the scorecard, what "
-                "worked, what did not, decisions and actions.")
-        if st.button(f"Start the review of {period}", type="primary", key="review_start"):
-            ui.attempt(lambda: reviews.start_review(con, org.id, period),
-                       success=f"Review of {period} started.")
+        if not editor:
+            st.info(f"There is no review of {period} yet.")
+        else:
+            st.info(f"There is no review of {period} yet. Start it to record the scorecard, "
+                    "what worked, what did not, decisions and actions.")
+            if st.button(f"Start the review of {period}", type="primary", key="review_start"):
+                ui.attempt(lambda: reviews.start_review(con, org.id, period),
+                           success=f"Review of {period} started.")
         _actions(con, org.id, None)
         return
     if review.closed:
@@ -118,7 +125,24 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
     show_scorecard(rows, key="review_scorecard")
 
 
+def _read(review: Review) -> None:
+    """The review as recorded, for those who may read but not edit it."""
+    st.markdown(f"**Held on:** {review.held_on or MISSING}")
+    left, right = st.columns(2)
+    for column, title, text in ((left, "What worked", review.what_worked),
+                                (right, "What did not", review.what_did_not)):
+        column.markdown(f"**{title}**")
+        column.markdown(ui.md(text) if text.strip() else MISSING)
+    st.markdown("**Pitfalls we saw this quarter:** "
+                + (", ".join(ui.md(p) for p in review.pitfalls) or MISSING))
+    st.markdown("**Decisions and changes to the plan**")
+    st.markdown(ui.md(review.decisions) if review.decisions.strip() else MISSING)
+
+
 def _record(con: Connection, org_id: int, review: Review) -> None:
+    if not ui.allowed(Permission.EDIT_PLAN):
+        _read(review)
+        return
     disabled = review.closed
     edit = ui.EditSession(f"review_{review.id}", review.version)
     with st.form(f"review_form_{review.id}"):
@@ -173,6 +197,8 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
                        "Status": a.status, "Raised in": a.raised_in,
                        "Overdue": "yes" if a.overdue(today) else ""} for a in open_actions],
                      hide_index=True, width="stretch", key="open_actions")
+    editor = ui.allowed(Permission.EDIT_PLAN)
+    if open_actions and editor:
         labels = {a.id: f"{a.description} ({a.owner}, due {a.due})" for a in open_actions}
         with st.form("action_status"):
             errors = ui.FieldErrors()
@@ -186,6 +212,17 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
                            errors, success="Action updated.")
     if review is None or review.closed:
         return  # new actions are raised in an open review
+    if editor:
+        _add_action(con, org_id, review)
+    done = [a for a in actions if a.status not in reviews.OPEN_STATUSES]
+    if done:
+        with st.expander(counted(len(done), "closed action")):
+            ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+                           "Status": a.status, "Raised in": a.raised_in} for a in done],
+                         hide_index=True, width="stretch", key="closed_actions")
+
+
+def _add_action(con: Connection, org_id: int, review: Review) -> None:
     keys = ui.FormKeys("action")
     with st.form("action_add"):
         st.markdown(f"**New action from the review of {review.period}**")
@@ -201,12 +238,6 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
                 reviews.add_action(con, org_id, review.id, description, owner, due)
                 keys.renew()
             ui.attempt(add, errors, success="Action added.")
-    done = [a for a in actions if a.status not in reviews.OPEN_STATUSES]
-    if done:
-        with st.expander(counted(len(done), "closed action")):
-            ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
-                           "Status": a.status, "Raised in": a.raised_in} for a in done],
-                         hide_index=True, width="stretch", key="closed_actions")
 
 
 def _changes(con: Connection, org_id: int, period: Quarter) -> None:

@@ -1,0 +1,354 @@
+"""Accounts, passwords, sessions, the slowing of guessing, roles and workshops."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from strategy import access, accounts, vision, workshops
+from strategy.access import ROLE_PERMISSIONS, AccessDenied, Identity, Permission, Role
+from strategy.db import Connection
+from strategy.errors import StrategyError, ValidationError
+from strategy.orgs import Organisation, create_organisation
+from tests.identities import as_person, member
+
+PASSWORD = "a long enough secret"
+
+
+def _account(con: Connection, name: str = "hana", admin: bool = False) -> accounts.Account:
+    return accounts.create_account(con, name, name.title(), PASSWORD, is_administrator=admin)
+
+
+# --- Passwords -----------------------------------------------------------------------
+
+
+def test_passwords_are_argon2id_and_never_stored_plain(con: Connection) -> None:
+    account = _account(con)
+    (stored,) = con.execute("SELECT password_hash FROM account WHERE id = ?",
+                            [account.id]).fetchone() or ()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert accounts.verify_password(stored, PASSWORD)
+    assert not accounts.verify_password(stored, PASSWORD + "!")
+    assert not accounts.verify_password(None, PASSWORD)
+    assert not accounts.verify_password("not a hash", PASSWORD)
+
+
+@pytest.mark.parametrize(("password", "problem"), [
+    ("short", "at least 10 characters"),
+    ("x" * 257, "Keep the password to 256"),
+    ("HanaHanaHana", "cannot be the user name"),
+])
+def test_weak_passwords_are_refused_and_nothing_is_written(con: Connection, password: str,
+                                                           problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        accounts.create_account(con, "hanahanahana", "Hana", password)
+    assert accounts.account_count(con) == 0
+
+
+def test_user_names_and_shown_names_are_unique_ignoring_case(con: Connection) -> None:
+    _account(con, "hana")
+    with pytest.raises(ValidationError, match="already an account"):
+        accounts.create_account(con, "HANA", "Someone else", PASSWORD)
+    with pytest.raises(ValidationError, match="already shown as"):
+        accounts.create_account(con, "hana2", "hana", PASSWORD)
+    with pytest.raises(ValidationError, match="cannot contain spaces"):
+        accounts.create_account(con, "hana novak", "Hana Novak", PASSWORD)
+
+
+# --- Signing in and sessions -----------------------------------------------------------
+
+
+def test_sign_in_with_the_right_password_opens_a_session(con: Connection) -> None:
+    account = _account(con)
+    signed = accounts.authenticate(con, " HANA ", PASSWORD, "10.0.0.1")
+    assert signed.id == account.id
+    token = accounts.start_session(con, account_id=account.id, method="password",
+                                   address="10.0.0.1")
+    identity = accounts.identity_for(con, token)
+    assert identity is not None and identity.name == "Hana" and identity.kind == "account"
+    # Only the token's hash is kept: the database alone does not let anyone in.
+    assert con.execute("SELECT count(*) FROM sign_in_session WHERE token_hash = ?",
+                       [token]).fetchone() == (0,)
+    accounts.end_session(con, token)
+    assert accounts.identity_for(con, token) is None
+    events = [e.event for e in accounts.access_log(con)]
+    assert events[:2] == ["signed out", "signed in"]
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(con: Connection) -> None:
+    _account(con)
+    messages = set()
+    for name, password in (("hana", "wrong password!"), ("nobody", PASSWORD)):
+        with pytest.raises(accounts.SignInRefused) as info:
+            accounts.authenticate(con, name, password, "10.0.0.2")
+        messages.add(info.value.message)
+    assert len(messages) == 1
+    failed = [e for e in accounts.access_log(con) if e.event == "sign-in failed"]
+    assert {e.who for e in failed} == {"hana", "nobody"}
+    assert all(e.address == "10.0.0.2" for e in failed)
+
+
+def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(con: Connection) -> None:
+    account = _account(con)
+    token = accounts.start_session(con, account_id=account.id, method="password", address="a")
+    accounts.set_disabled(con, account.id, True)
+    assert accounts.identity_for(con, token) is None
+    with pytest.raises(accounts.SignInRefused, match="disabled"):
+        accounts.authenticate(con, "hana", PASSWORD, "a")
+
+
+def test_a_new_password_ends_the_old_sessions(con: Connection) -> None:
+    account = _account(con)
+    token = accounts.start_session(con, account_id=account.id, method="password", address="a")
+    accounts.set_password(con, account.id, "another good password")
+    assert accounts.identity_for(con, token) is None
+    assert accounts.authenticate(con, "hana", "another good password", "a").id == account.id
+
+
+def test_an_expired_session_is_no_session(con: Connection) -> None:
+    account = _account(con)
+    token = accounts.start_session(con, account_id=account.id, method="password", address="a",
+                                   expires_at=datetime.now() - timedelta(minutes=1))
+    assert accounts.identity_for(con, token) is None
+
+
+# --- The cookie ----------------------------------------------------------------------
+
+
+def test_cookie_signing_refuses_tampering_other_secrets_and_old_cookies() -> None:
+    cookie = accounts.sign("server secret", "token-123")
+    assert accounts.unsign("server secret", cookie, 3600) == "token-123"
+    assert accounts.unsign("another secret", cookie, 3600) is None
+    forged = "token-124" + cookie[len("token-123"):]
+    assert accounts.unsign("server secret", forged, 3600) is None
+    assert accounts.unsign("server secret", cookie[:-2] + "xx", 3600) is None
+    assert accounts.unsign("server secret", "token-123", 3600) is None
+    time.sleep(1.1)
+    assert accounts.unsign("server secret", cookie, 0) is None
+
+
+def test_the_secret_is_made_once_beside_the_database_owner_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STRATEGY_SECRET", raising=False)
+    db_path = tmp_path / "plan.duckdb"
+    first = accounts.signing_secret(db_path)
+    assert len(first) >= 40 and accounts.signing_secret(db_path) == first
+    mode = stat.S_IMODE(os.stat(accounts.secret_path(db_path)).st_mode)
+    assert mode == 0o600
+    monkeypatch.setenv("STRATEGY_SECRET", "from the environment")
+    assert accounts.signing_secret(db_path) == "from the environment"
+
+
+def test_session_length_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert accounts.session_hours() == 12
+    monkeypatch.setenv("STRATEGY_SESSION_HOURS", "8")
+    assert accounts.session_hours() == 8
+    monkeypatch.setenv("STRATEGY_SESSION_HOURS", "forever")
+    assert accounts.session_hours() == 12
+
+
+# --- Guessing ------------------------------------------------------------------------
+
+
+def _fail(con: Connection, name: str, address: str) -> None:
+    with pytest.raises(accounts.SignInRefused):
+        accounts.authenticate(con, name, "wrong password!", address)
+
+
+def test_after_five_failures_each_attempt_waits_longer(con: Connection) -> None:
+    _account(con)
+    for _ in range(5):
+        _fail(con, "hana", "10.0.0.3")
+    # The sixth attempt is refused unheard, even with the right password.
+    with pytest.raises(accounts.SignInRefused, match="Too many failed attempts") as info:
+        accounts.authenticate(con, "hana", PASSWORD, "10.0.0.3")
+    assert info.value.wait_seconds >= 1
+    now = datetime.now()
+    con.execute("INSERT INTO sign_in_attempt (attempted_at, username_key, address, succeeded) "
+                "VALUES (?, 'hana', '10.0.0.3', false)", [now])
+    # Six failures: 2 s; seven: 4 s — the delay doubles.
+    assert accounts.required_wait(con, "hana", "elsewhere", now) == 2
+    con.execute("INSERT INTO sign_in_attempt (attempted_at, username_key, address, succeeded) "
+                "VALUES (?, 'hana', '10.0.0.3', false)", [now])
+    assert accounts.required_wait(con, "hana", "elsewhere", now) == 4
+    # Failures older than 15 minutes no longer count.
+    assert accounts.required_wait(con, "hana", "elsewhere", now + timedelta(minutes=16)) == 0
+    assert any(e.event == "sign-in slowed" for e in accounts.access_log(con))
+
+
+def test_guessing_from_one_address_across_accounts_is_slowed_too(con: Connection) -> None:
+    _account(con)
+    for name in ("ann", "bob", "cy", "dee", "eve"):
+        _fail(con, name, "10.0.0.4")
+    with pytest.raises(accounts.SignInRefused, match="Too many"):
+        accounts.authenticate(con, "hana", PASSWORD, "10.0.0.4")
+    # Another address is not held up by that.
+    assert accounts.authenticate(con, "hana", PASSWORD, "10.0.0.5").username == "hana"
+
+
+# --- Set-up --------------------------------------------------------------------------
+
+
+def test_the_set_up_link_creates_one_administrator_once(con: Connection) -> None:
+    token = accounts.setup_link_token(con)
+    assert token is not None and accounts.setup_token_valid(con, token)
+    assert not accounts.setup_token_valid(con, token + "x")
+    with access.acting(None):
+        admin = accounts.create_first_administrator(con, token, "ada", "Ada", PASSWORD)
+    assert admin.is_administrator
+    assert not accounts.setup_token_valid(con, token)
+    assert accounts.setup_link_token(con) is None
+    with pytest.raises(StrategyError, match="used already"):
+        accounts.create_first_administrator(con, token, "eve", "Eve", PASSWORD)
+
+
+# --- The permission table -------------------------------------------------------------
+
+
+def test_the_permission_table_follows_the_roles() -> None:
+    p = ROLE_PERMISSIONS
+    assert p[Role.ADMINISTRATOR] == frozenset(Permission)
+    assert p[Role.VIEWER] == {Permission.VIEW_VISION, Permission.READ_PLAN,
+                              Permission.READ_SCORECARD}
+    assert p[Role.VIEWER] < p[Role.CONTRIBUTOR] < p[Role.LEADER]
+    assert p[Role.CONTRIBUTOR] < p[Role.HR]
+    assert Permission.HR_RECORDS in p[Role.HR] and Permission.HR_RECORDS not in p[Role.LEADER]
+    assert Permission.HR_AGGREGATES in p[Role.LEADER]
+    assert Permission.EDIT_PLAN in p[Role.LEADER] and Permission.EDIT_PLAN not in p[Role.HR]
+    assert p[Role.GUEST] == {Permission.VIEW_VISION, Permission.BRAINSTORM}
+    for role in Role:
+        if role is not Role.ADMINISTRATOR:
+            assert not {Permission.MANAGE_ACCOUNTS, Permission.READ_ACCESS_LOG,
+                        Permission.MANAGE_ORGANISATIONS} & p[role]
+
+
+def test_roles_apply_only_in_their_own_organisation(con: Connection, org: Organisation) -> None:
+    other = create_organisation(con, "Other")
+    leader = member("Lee", org.id, Role.LEADER)
+    assert leader.may(Permission.EDIT_PLAN, org.id)
+    assert not leader.may(Permission.EDIT_PLAN, other.id)
+    with access.acting(leader):
+        vision.add_value(con, org.id, "Own it")
+        with pytest.raises(AccessDenied, match="not a member"):
+            vision.add_value(con, other.id, "Own it")
+        with pytest.raises(AccessDenied, match="Only an administrator"):
+            create_organisation(con, "Mine")
+    with access.acting(None), pytest.raises(AccessDenied, match="Sign in first"):
+        vision.add_value(con, org.id, "Anything")
+    assert [v.name for v in vision.list_values(con, org.id)] == ["Own it"]
+    assert vision.list_values(con, other.id) == []
+
+
+def test_role_changes_are_checked_and_logged(con: Connection, org: Organisation) -> None:
+    account = _account(con, "lee")
+    accounts.set_role(con, account.id, org.id, "leader")
+    identity = accounts.account_identity(con, account.id)
+    assert identity is not None and identity.role_in(org.id) is Role.LEADER
+    with pytest.raises(ValidationError, match="must be one of"):
+        accounts.set_role(con, account.id, org.id, "guest")
+    with as_person("Lee", org.id, "leader"), pytest.raises(AccessDenied):
+        accounts.set_role(con, account.id, org.id, "administrator")
+    accounts.set_role(con, account.id, org.id, None)
+    assert accounts.memberships(con, account.id) == []
+    details = [e.detail for e in accounts.access_log(con) if e.event == "role changed"]
+    assert details == ["Lee: Leader → no role", "Lee: no role → Leader"]
+
+
+def test_the_last_administrator_stays(con: Connection) -> None:
+    ada = _account(con, "ada", admin=True)
+    with access.acting(accounts.account_identity(con, ada.id)):
+        with pytest.raises(ValidationError, match="own administrator rights"):
+            accounts.update_account(con, ada.id, "Ada", None, False)
+        with pytest.raises(ValidationError, match="own account"):
+            accounts.set_disabled(con, ada.id, True)
+    with pytest.raises(ValidationError, match="only active administrator"):
+        accounts.update_account(con, ada.id, "Ada", None, False)
+
+
+def test_only_administrators_read_the_access_log(con: Connection, org: Organisation) -> None:
+    with as_person("Hana", org.id, "hr"), pytest.raises(AccessDenied):
+        accounts.access_log(con)
+    text = accounts.access_log_csv(con).decode("utf-8-sig")
+    assert text.startswith("When,Who,Organisation,Event,Detail,Address")
+    assert accounts.access_log(con, event="download")[0].detail == "the access log"
+
+
+# --- Workshops -----------------------------------------------------------------------
+
+
+def test_a_workshop_guest_posts_and_is_out_when_it_closes(con: Connection,
+                                                         org: Organisation) -> None:
+    with as_person("Lee", org.id, "leader"):
+        workshop = workshops.open_workshop(con, org.id)
+        assert workshops.open_workshop(con, org.id) == workshop  # one at a time
+    assert len(workshop.code) == 6 and set(workshop.code) <= set(workshops.CODE_ALPHABET)
+    opened, token = workshops.join(con, workshop.code.lower(), "Gus", "10.1.1.1")
+    guest = accounts.identity_for(con, token)
+    assert guest is not None and guest.kind == "guest"
+    assert guest.name == f"Gus (guest, workshop of {opened.opened_at:%Y-%m-%d})"
+    assert guest.may(Permission.BRAINSTORM, org.id)
+    assert not guest.may(Permission.READ_PLAN, org.id)
+    assert not guest.may(Permission.HR_RECORDS, org.id)
+    with access.acting(guest):
+        entry = vision.add_entry(con, org.id, "Being told before it happens")
+        assert vision.toggle_vote(con, org.id, entry)
+        with pytest.raises(AccessDenied):
+            vision.add_value(con, org.id, "Sneaky")
+    assert vision.list_entries(con, org.id)[0].author == guest.name
+    with pytest.raises(ValidationError, match="has joined already"):
+        workshops.join(con, workshop.code, "gus", "10.1.1.2")
+    with as_person("Hana", org.id, "hr"), pytest.raises(AccessDenied):
+        workshops.close_workshop(con, workshop.id)
+    assert workshops.close_workshop(con, workshop.id) == 1
+    assert accounts.identity_for(con, token) is None
+    with pytest.raises(StrategyError, match="closed"):
+        workshops.join(con, workshop.code, "Late", "10.1.1.3")
+
+
+def test_an_expired_workshop_code_lets_nobody_in(con: Connection, org: Organisation) -> None:
+    workshop = workshops.open_workshop(con, org.id)
+    _, token = workshops.join(con, workshop.code, "Gus", "a")
+    con.execute("UPDATE workshop SET expires_at = now() - INTERVAL 1 MINUTE")
+    assert accounts.identity_for(con, token) is None
+    with pytest.raises(StrategyError, match="expired"):
+        workshops.join(con, workshop.code, "Ivy", "a")
+    with pytest.raises(StrategyError, match="no workshop with that code"):
+        workshops.join(con, "ZZZZZZ", "Ivy", "a")
+
+
+def test_the_join_link_makes_a_qr_code() -> None:
+    png = workshops.qr_png("http://localhost:8501/join/ABC234")
+    assert png.startswith(b"\x89PNG\r\n")
+
+
+def test_shell_identity_is_an_administrator() -> None:
+    shell = Identity.shell("ops (command line)")
+    assert shell.may(Permission.MANAGE_ACCOUNTS) and shell.role_in(1) is Role.ADMINISTRATOR
+
+
+def test_acknowledgements_and_completions_name_who_entered_them(
+        con: Connection, org: Organisation) -> None:
+    from strategy import accountability, people, standards, training
+
+    desk = people.add_team(con, org.id, "Desk")
+    ann = people.add_employee(con, org.id, people.EmployeeInput("1", "Ann", desk,
+                                                                datetime(2020, 1, 1).date()))
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Answer within 3 rings", "Phone", "Responsiveness"))
+    module = training.add_module(con, org.id, "Listening")
+    with as_person("Lee", org.id, "leader"):
+        accountability.acknowledge(con, org.id, standard, [ann], datetime(2026, 1, 5).date())
+    with access.acting(member("Cat", org.id, Role.CONTRIBUTOR, team_id=desk)):
+        training.record_completion(con, org.id, module, [ann], datetime(2026, 1, 6).date(),
+                                   passed=True)
+    with access.acting(member("Dan", org.id, Role.CONTRIBUTOR, team_id=None)), \
+            pytest.raises(AccessDenied, match="own team"):
+        training.record_completion(con, org.id, module, [ann], datetime(2026, 1, 7).date(),
+                                   passed=True)
+    assert con.execute("SELECT recorded_by FROM acknowledgement").fetchall() == [("Lee",)]
+    assert con.execute("SELECT recorded_by FROM training_completion").fetchall() == [("Cat",)]
