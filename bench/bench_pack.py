@@ -18,6 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from strategy import access  # noqa: E402
 from strategy.db import open_database, transaction  # noqa: E402
 from strategy.demo import load_demo  # noqa: E402
 from strategy.periods import Quarter  # noqa: E402
@@ -25,6 +26,7 @@ from strategy.review_pack import build_pack  # noqa: E402
 
 
 def main() -> None:
+    access.set_current(access.Identity.shell("Benchmark"))
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 30_000
     quarter = Quarter.current().shift(-1)
     with tempfile.TemporaryDirectory() as folder:

@@ -379,11 +379,14 @@ def required_wait(con: Connection, username_key: str, address: str,
     now = now or _now(con)
     since = now - FAILURE_WINDOW
     waits = []
-    for column, value in (("username_key", username_key), ("address", address)):
-        row = con.execute(
-            f"SELECT count(*), max(attempted_at) FROM sign_in_attempt WHERE {column} = ? "
-            "AND attempted_at > ? AND NOT succeeded", [value, since]).fetchone()
-        failures, last = (int(row[0]), row[1]) if row else (0, None)
+    rows = con.execute(
+        "SELECT count(*) FILTER (WHERE username_key = ?), "
+        "max(attempted_at) FILTER (WHERE username_key = ?), "
+        "count(*) FILTER (WHERE address = ?), max(attempted_at) FILTER (WHERE address = ?) "
+        "FROM sign_in_attempt WHERE attempted_at > ? AND NOT succeeded",
+        [username_key, username_key, address, address, since]).fetchone()
+    assert rows is not None
+    for failures, last in ((int(rows[0]), rows[1]), (int(rows[2]), rows[3])):
         if failures >= FREE_FAILURES and last is not None:
             delay = min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
             waits.append((last + timedelta(seconds=delay) - now).total_seconds())
@@ -501,7 +504,8 @@ def setup_link_token(con: Connection) -> str | None:
     token = secrets.token_urlsafe(24)
     with transaction(con):
         con.execute("INSERT INTO setup_token (token_hash, expires_at) VALUES (?, "
-                    f"current_timestamp + INTERVAL {SETUP_LINK_HOURS} HOUR)", [token_hash(token)])
+                    "current_timestamp + to_hours(CAST(? AS INTEGER)))",
+                    [token_hash(token), SETUP_LINK_HOURS])
     return token
 
 

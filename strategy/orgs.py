@@ -37,6 +37,8 @@ TABLE_NOUNS = {
     "hiring_criterion": "hiring criteria",
     "candidate": "candidate scorecards",
     "recognition": "recognition records",
+    "membership": "roles of accounts in it",
+    "workshop": "workshops",
     "recognition_recipient": "recognition recipients",
     "recognition_history": "recognition history entries",
     "measure": "measures",

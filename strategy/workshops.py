@@ -70,8 +70,8 @@ def open_workshop(con: Connection, org_id: int) -> Workshop:
                 break
         row = con.execute(
             "INSERT INTO workshop (org_id, code, opened_by, opened_by_account, expires_at) "
-            f"VALUES (?, ?, ?, ?, current_timestamp + INTERVAL {CODE_HOURS} HOUR) RETURNING id",
-            [org_id, code, facilitator.name, facilitator.account_id]).fetchone()
+            "VALUES (?, ?, ?, ?, current_timestamp + to_hours(CAST(? AS INTEGER))) RETURNING id",
+            [org_id, code, facilitator.name, facilitator.account_id, CODE_HOURS]).fetchone()
         assert row is not None
         from .accounts import log
 
