@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from strategy import accounts
+from strategy import accounts, vision
 from strategy.access import Identity, Role, acting
 from strategy.db import open_database
 from strategy.demo import DEMO_NAME, load_demo
@@ -22,6 +22,7 @@ from tests.conftest import RunningApp, free_port, serve
 from tests.oidc_provider import OidcProvider
 
 # People with one role each in the demo organisation (user name = first name, lower case).
+LINKY = 'Call =HYPERLINK("http://evil.example","x"), mail boss@evil.example or www.evil.example'
 MEMBERS = {"leo": ("Leo Leader", Role.LEADER), "hazel": ("Hazel HR", Role.HR),
            "vic": ("Vic Viewer", Role.VIEWER)}
 
@@ -32,6 +33,7 @@ def _prepare(path: Path) -> tuple[str, str]:
     with acting(Identity.shell("Test set-up")):
         load_demo(con)
         org = find_organisation(con, DEMO_NAME)
+        vision.add_entry(con, org.id, LINKY)
         for username, (name, role) in MEMBERS.items():
             account = accounts.create_account(con, username, name, PASSWORD)
             accounts.set_role(con, account.id, org.id, role)
@@ -183,6 +185,16 @@ def test_a_workshop_with_two_guests(secured: tuple[RunningApp, str, str], browse
     for page in guests:
         page.goto(app.url + "/vision")
         assert "/signin" in page.url
+
+
+def test_addresses_in_what_people_typed_are_not_links(secured: tuple[RunningApp, str, str],
+                                                      browser: Any) -> None:
+    app, _, _ = secured
+    page = new_page(browser)
+    open_page(page, app.url + "/vision", who="leo")
+    entry = page.locator("[class*='st-key-brainstorm_entry_']", has_text="mail boss")
+    assert entry.inner_text().replace("\u2060", "").startswith(LINKY)
+    assert page.locator("a[href*='evil']").count() == 0
 
 
 # Last of the tests on this server: the failures slow every later sign-in from

@@ -57,7 +57,7 @@ def table_with(at: AppTest, column: str) -> Any:
 
 def plain(markdown: str) -> str:
     """What the person reads: the app escapes every Markdown character of user text."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n")
+    return re.sub(r"\\(.)", r"\1", markdown).replace("  \n", "\n").replace("\u2060", "")
 
 
 def errors(at: AppTest) -> list[str]:

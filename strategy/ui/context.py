@@ -270,9 +270,16 @@ def period() -> Quarter:
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&^\"'])")
 
 
+# Streamlit's Markdown turns bare addresses (www.…, http://…, name@host) into links
+# after parsing, so escaping cannot stop it; an invisible word joiner inside the
+# pattern does, and the text reads the same.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto)(?=:)|(www)(?=\.)|(?=@)")
+
+
 def md(text: object) -> str:
-    """User text made literal for st.markdown: no Markdown, HTML or directives."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    """User text made literal for st.markdown: no Markdown, HTML, directives or links."""
+    unlinked = _AUTOLINK.sub(lambda m: (m.group(0) or "") + "\u2060", str(text))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", unlinked)
     # Keep line breaks as typed.
     return escaped.replace("\n", "  \n")
 

@@ -166,7 +166,7 @@ def _candidates(con: Connection, org_id: int, criteria: list[workforce.Criterion
         columns = st.columns(2)
         for index, criterion in enumerate(criteria):
             scores[criterion.id] = columns[index % 2].slider(
-                f"{criterion.name} ({criterion.kind}, weight {criterion.weight:g})", 1, 5, 3,
+                f"{ui.md(criterion.name)} ({criterion.kind}, weight {criterion.weight:g})", 1, 5, 3,
                 key=keys(f"score_{criterion.id}"))
         errors.slot("scores")
         notes = st.text_area("Notes", key=keys("notes"), height=70)

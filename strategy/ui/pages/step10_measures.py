@@ -220,7 +220,7 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
             value=measures.entry_period(measure.cadence, quarter), key=keys("period"))
         scope = b.selectbox("For", list(options), format_func=options.__getitem__,
                             key=f"value_scope_{measure_id}")
-        value = c.number_input(f"Value ({measure.unit})", value=None, key=keys("value"),
+        value = c.number_input(f"Value ({ui.md(measure.unit)})", value=None, key=keys("value"),
                                format="%g")
         errors.slot("period", "scope", "value", "measure")
         reason = st.text_input("Reason for changing a reviewed quarter"
