@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from . import access, audit
 from .access import Permission
-from .checks import clean, one_of, optional_text, raise_if, require_text
+from .checks import clean, on_duplicate, one_of, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError
 from .vocabulary import (
@@ -25,6 +26,11 @@ _COLUMNS = (
     "JOIN team t ON t.id = st.team_id WHERE st.segment_id = s.id), []), "
     "s.channels, s.expectation_factors, s.expectation_notes, s.choice_reasons, s.version"
 )
+
+# What the database column holds (a 32-bit integer), with room to spare; and an
+# annual value no organisation reaches, so a typo of many zeros is caught.
+MAX_SIZE = 2_000_000_000
+MAX_VALUE = 1e15
 
 
 @dataclass
@@ -97,8 +103,13 @@ def _validate(con: Connection, org_id: int, data: SegmentInput,
     one_of(problems, "value_level", data.value_level, VALUE_LEVELS, "The value")
     if data.size is not None and data.size < 0:
         problems["size"] = "The size cannot be negative; enter how many people or accounts."
-    if data.annual_value is not None and data.annual_value < 0:
-        problems["annual_value"] = "The annual value cannot be negative."
+    elif data.size is not None and data.size > MAX_SIZE:
+        problems["size"] = (f"The size {data.size:,} is more than {MAX_SIZE:,}: enter how many "
+                            "people or accounts the segment has.")
+    if data.annual_value is not None and (not math.isfinite(data.annual_value)
+                                          or not 0 <= data.annual_value <= MAX_VALUE):
+        problems["annual_value"] = (f"The annual value must be a number from 0 to "
+                                    f"{MAX_VALUE:,.0f}.")
     unknown = [c for c in data.channels if c not in CHANNELS]
     if unknown:
         problems["channels"] = f"Unknown channel(s): {', '.join(unknown)}."
@@ -146,7 +157,8 @@ def _link_teams(con: Connection, org_id: int, segment_id: int, team_ids: list[in
 
 def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
-    with transaction(con):
+    with on_duplicate("name", lambda: f"There is already a segment called "
+                      f"“{clean(data.name)}”; use another name."), transaction(con):
         values, team_ids = _validate(con, org_id, data)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
@@ -163,7 +175,8 @@ def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:
 def update_segment(con: Connection, org_id: int, segment_id: int, version: int,
                    data: SegmentInput) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
-    with transaction(con):
+    with on_duplicate("name", lambda: f"There is already a segment called "
+                      f"“{clean(data.name)}”; use another name."), transaction(con):
         values, team_ids = _validate(con, org_id, data, exclude_id=segment_id)
         new_version = versioned_update(con, "segment", segment_id, org_id, version, values,
                                        "customer segment")

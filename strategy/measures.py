@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from . import access, audit
 from .access import Permission
-from .checks import optional_text, raise_if, require_text
+from .checks import on_duplicate, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
 from .periods import Quarter
@@ -187,7 +187,8 @@ def _validate(con: Connection, org_id: int, data: MeasureInput,
 
 def add_measure(con: Connection, org_id: int, data: MeasureInput) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
-    with transaction(con):
+    with on_duplicate("name", lambda: f"There is already a measure called "
+                      f"“{data.name.strip()}”."), transaction(con):
         values = _validate(con, org_id, data, None)
         row = con.execute(
             f"INSERT INTO measure (org_id, {', '.join(values)}) VALUES "
@@ -210,7 +211,8 @@ def _target_text(data: MeasureInput | Measure) -> str:
 def update_measure(con: Connection, org_id: int, measure_id: int, version: int,
                    data: MeasureInput) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
-    with transaction(con):
+    with on_duplicate("name", lambda: f"There is already a measure called "
+                      f"“{data.name.strip()}”."), transaction(con):
         before = get_measure(con, org_id, measure_id)
         values = _validate(con, org_id, data, measure_id)
         new_version = versioned_update(con, "measure", measure_id, org_id, version, values,

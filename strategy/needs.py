@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from . import access, audit
 from .access import Permission
-from .checks import one_of, optional_text, past_date, raise_if, require_text, score
+from .checks import on_duplicate, one_of, optional_text, past_date, raise_if, require_text, score
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
 from .vocabulary import ASSUMPTION, EVIDENCE_SOURCES, SERVICE_QUALITIES
@@ -53,7 +53,8 @@ def add_quality(con: Connection, org_id: int, name: str) -> str:
     raise_if(problems)
     if name.lower() in (q.lower() for q in qualities(con, org_id)):
         raise ValidationError({"quality": f"“{name}” is already in the list of qualities."})
-    with transaction(con):
+    with on_duplicate("quality", lambda: f"“{name}” is already in the list of qualities."), \
+            transaction(con):
         con.execute("INSERT INTO service_quality (org_id, name) VALUES (?, ?)", [org_id, name])
     return name
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from . import access
 from .access import Permission
-from .checks import raise_if, require_text
+from .checks import on_duplicate, raise_if, require_text
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
 
@@ -100,7 +100,8 @@ def _check_name(con: Connection, name: str, exclude_id: int | None = None) -> st
 
 def create_organisation(con: Connection, name: str, reassess_days: int = 180) -> Organisation:
     access.require(Permission.MANAGE_ORGANISATIONS)
-    with transaction(con):
+    with on_duplicate("name", lambda: f"An organisation called “{name.strip()}” already "
+                      "exists; choose another name."), transaction(con):
         name = _check_name(con, name)
         _check_reassess(reassess_days)
         row = con.execute(
@@ -119,7 +120,8 @@ def _check_reassess(days: int) -> None:
 
 def update_organisation(con: Connection, org_id: int, name: str, reassess_days: int) -> None:
     access.require(Permission.MANAGE_ORGANISATIONS, org_id)
-    with transaction(con):
+    with on_duplicate("name", lambda: f"An organisation called “{name.strip()}” already "
+                      "exists; choose another name."), transaction(con):
         name = _check_name(con, name, exclude_id=org_id)
         _check_reassess(reassess_days)
         row = con.execute(

@@ -7,7 +7,7 @@ from datetime import date
 
 from . import access
 from .access import Permission
-from .checks import one_of, optional_text, past_date, raise_if, require_text
+from .checks import on_duplicate, one_of, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
 
@@ -57,7 +57,8 @@ def add_team(con: Connection, org_id: int, name: str) -> int:
     problems: dict[str, str] = {}
     name = require_text(problems, "team", name, "The team's name", 80)
     raise_if(problems)
-    with transaction(con):
+    with on_duplicate("team", lambda: f"There is already a team called “{name}”."), \
+            transaction(con):
         if con.execute("SELECT 1 FROM team WHERE org_id = ? AND lower(name) = lower(?)",
                        [org_id, name]).fetchone():
             raise ValidationError({"team": f"There is already a team called “{name}”."})
@@ -72,7 +73,8 @@ def rename_team(con: Connection, org_id: int, team_id: int, name: str) -> None:
     problems: dict[str, str] = {}
     name = require_text(problems, "team", name, "The team's name", 80)
     raise_if(problems)
-    with transaction(con):
+    with on_duplicate("team", lambda: f"There is already a team called “{name}”."), \
+            transaction(con):
         if con.execute("SELECT 1 FROM team WHERE org_id = ? AND lower(name) = lower(?) "
                        "AND id <> ?", [org_id, name, team_id]).fetchone():
             raise ValidationError({"team": f"There is already a team called “{name}”."})
@@ -191,7 +193,8 @@ def add_employee(con: Connection, org_id: int, data: EmployeeInput,
                  today: date | None = None) -> int:
     access.require(Permission.MANAGE_PEOPLE, org_id)
     problems = check_employee(data, today)
-    with transaction(con):
+    with on_duplicate("number", lambda: f"Employee number {data.number.strip()} is already "
+                      "in use."), transaction(con):
         _check_against_store(con, org_id, data, problems, None)
         raise_if(problems)
         values = _values(data)
@@ -208,7 +211,8 @@ def update_employee(con: Connection, org_id: int, employee_id: int, version: int
                     data: EmployeeInput, today: date | None = None) -> int:
     access.require(Permission.MANAGE_PEOPLE, org_id)
     problems = check_employee(data, today)
-    with transaction(con):
+    with on_duplicate("number", lambda: f"Employee number {data.number.strip()} is already "
+                      "in use."), transaction(con):
         _check_against_store(con, org_id, data, problems, employee_id)
         raise_if(problems)
         return versioned_update(con, "employee", employee_id, org_id, version, _values(data),

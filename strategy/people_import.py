@@ -17,6 +17,7 @@ import pandas as pd
 
 from . import access
 from .access import Permission
+from .checks import on_duplicate
 from .db import Connection, transaction
 from .errors import ValidationError
 from .people import LEAVE_KINDS, EmployeeInput, check_employee, teams_by_name
@@ -63,8 +64,9 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
     normalised = {normalise_header(h): h for h in headers if h}
     mapping: dict[str, str | None] = {}
     taken: set[str] = set()
-    for field_name, (_label, _required, synonyms) in FIELDS.items():
-        choice = next((normalised[s] for s in synonyms
+    for field_name, (label, _required, synonyms) in FIELDS.items():
+        # The field's own label first: it is the heading of our template's column.
+        choice = next((normalised[s] for s in (normalise_header(label), *synonyms)
                        if s in normalised and normalised[s] not in taken), None)
         mapping[field_name] = choice
         if choice:
@@ -206,7 +208,10 @@ def import_employees(con: Connection, org_id: int, preview: Preview,
         raise ValidationError({"file": f"{len(preview.problem_rows)} rows need fixing first "
                                        f"(lines {lines}); nothing was imported."})
     total = len(preview.rows)
-    with transaction(con):
+    # Another import or form adding the same people or teams at the same moment.
+    with on_duplicate("file", lambda: "Someone else added some of these employees or teams "
+                      "while this file was being imported, so nothing was imported. Check the "
+                      "file again and import it."), transaction(con):
         teams = teams_by_name(con, org_id)
         for name in preview.new_teams:
             if name.lower() not in teams:

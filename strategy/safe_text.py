@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -18,9 +19,16 @@ def looks_like_formula(text: str) -> bool:
     return text.startswith(FORMULA_STARTS)
 
 
+# Control characters (other than tab and line breaks) that older data may hold:
+# dropped on the way out, so no file we write carries them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def csv_cell(value: object) -> object:
-    if isinstance(value, str) and looks_like_formula(value):
-        return "'" + value
+    if isinstance(value, str):
+        value = _CONTROL.sub("", value)
+        if looks_like_formula(value):
+            return "'" + value
     return value
 
 

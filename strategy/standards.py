@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import access, audit
 from .access import Permission
-from .checks import one_of, optional_text, past_date, raise_if, require_text
+from .checks import on_duplicate, one_of, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
 from .needs import qualities
@@ -143,7 +143,8 @@ def _validate(con: Connection, org_id: int, data: StandardInput,
 
 def add_standard(con: Connection, org_id: int, data: StandardInput) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
-    with transaction(con):
+    with on_duplicate("title", lambda: f"There is already a standard called "
+                      f"“{data.title.strip()}”."), transaction(con):
         values = _validate(con, org_id, data)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
@@ -159,7 +160,8 @@ def add_standard(con: Connection, org_id: int, data: StandardInput) -> int:
 def update_standard(con: Connection, org_id: int, standard_id: int, version: int,
                     data: StandardInput) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
-    with transaction(con):
+    with on_duplicate("title", lambda: f"There is already a standard called "
+                      f"“{data.title.strip()}”."), transaction(con):
         before = get_standard(con, org_id, standard_id)
         values = _validate(con, org_id, data, exclude_id=standard_id)
         new_version = versioned_update(con, "standard", standard_id, org_id, version, values,

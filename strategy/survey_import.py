@@ -54,8 +54,10 @@ class ResponsePreview:
 
 def guess_mapping(headers: list[str]) -> dict[str, str | None]:
     normalised = {normalise_header(h): h for h in headers if h}
-    return {f: next((normalised[s] for s in synonyms if s in normalised), None)
-            for f, (_label, _required, synonyms) in FIELDS.items()}
+    # The field's own label first: it is the heading of our template's column.
+    return {f: next((normalised[s] for s in (normalise_header(label), *synonyms)
+                     if s in normalised), None)
+            for f, (label, _required, synonyms) in FIELDS.items()}
 
 
 def preview_responses(con: Connection, org_id: int, table: Table, kind: str,

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .checks import control_character
 from .errors import StrategyError
 
 MAX_BYTES = 50 * 1024 * 1024
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of .xls and encrypted workbooks
 Cell = str | int | float | date | datetime | None
 
 
@@ -58,18 +61,40 @@ def read_table(file_name: str, data: bytes, sheet: str | None = None) -> Table:
     raise StrategyError(f"{file_name} is not a CSV or Excel (.xlsx) file.")
 
 
-def _read_csv(file_name: str, data: bytes) -> Table:
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
-        raise StrategyError(f"{file_name} is not a text (CSV) file; is it a spreadsheet "
-                            "saved with the wrong name?")
+def _decode(file_name: str, data: bytes) -> str:
+    """The text of a CSV file: UTF-16 (what Excel's "Unicode Text" writes), UTF-8 or
+    Windows-1252, the encodings spreadsheets save."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise StrategyError(f"{file_name} says it is UTF-16 text but is damaged at byte "
+                                f"{exc.start}. Save it again and retry.") from exc
+    if data.startswith(b"PK\x03\x04") or data.startswith(OLE2):
+        raise StrategyError(f"{file_name} is a spreadsheet, not a text (CSV) file. Give it its "
+                            "own name (.xlsx) or save it as CSV.")
+    if len(data) >= 4 and data[1:4:2] == b"\x00\x00" and data[0] and data[2]:
+        # Every other byte empty: UTF-16 text that lost its byte-order mark.
+        try:
+            return data.decode("utf-16-le")
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "cp1252"):
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise StrategyError(f"{file_name} is not readable text.")
+    raise StrategyError(f"{file_name} is not readable text: save it as CSV (UTF-8) and retry.")
+
+
+def _read_csv(file_name: str, data: bytes) -> Table:
+    text = _decode(file_name, data)
+    if "\x00" in text:
+        # Python's CSV reader stops at a NUL; say where it is instead.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise StrategyError(f"{file_name} contains an invisible control character (U+0000) on "
+                            f"line {line}, often left by another program. Remove it (save the "
+                            "file again as CSV UTF-8) and import again; nothing was imported.")
     sample = text[:8192]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, ",;\t")
@@ -86,9 +111,15 @@ def _read_csv(file_name: str, data: bytes) -> Table:
 def _read_excel(file_name: str, data: bytes, wanted: str | None = None) -> Table:
     from openpyxl import load_workbook
 
-    if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise StrategyError(f"{file_name} is password-protected or encrypted. Remove the "
-                            "password in Excel and try again.")
+    if data.startswith(OLE2):
+        # Both a password-protected workbook and an old Excel 97–2003 file are such
+        # containers; only the first carries an encrypted package.
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise StrategyError(f"{file_name} is password-protected or encrypted. Remove the "
+                                "password in Excel and try again.")
+        raise StrategyError(f"{file_name} is an old Excel 97–2003 workbook (.xls) with a .xlsx "
+                            "name. Open it in Excel or LibreOffice, save it as Excel Workbook "
+                            "(.xlsx) or CSV, and try again.")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -130,15 +161,62 @@ def _table(file_name: str, sheet: str | None, raw: list[list[Cell]], first: int)
     if index == len(raw):
         where = file_name + (f", sheet “{sheet}”" if sheet else "")
         raise StrategyError(f"{where} has no rows.")
+    where = file_name + (f", sheet “{sheet}”" if sheet else "")
     headers = [str(c).strip() if c is not None else "" for c in raw[index]]
     while headers and not headers[-1]:
         headers.pop()
+    _refuse_repeated_headings(where, headers)
     body = raw[index + 1:]
     rows = [(list(r) + [None] * len(headers))[:len(headers)] for r in body]
     # Trailing blank rows are common in exports and mean nothing.
     while rows and all(_blank(c) for c in rows[-1]):
         rows.pop()
+    raw_headings = [c if isinstance(c, str) else "" for c in raw[index][:len(headers)]]
+    _refuse_control_characters(where, headers, raw_headings, rows, first + index)
     return Table(file_name, sheet, headers, rows, first + index + 1)
+
+
+def _column_name(position: int) -> str:
+    name = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _refuse_repeated_headings(where: str, headers: list[str]) -> None:
+    seen: dict[str, int] = {}
+    for position, heading in enumerate(headers):
+        key = normalise_header(heading)
+        if not key:
+            continue
+        if key in seen:
+            raise StrategyError(
+                f"{where} has the column heading “{heading}” twice (columns "
+                f"{_column_name(seen[key])} and {_column_name(position)}): which one holds the "
+                "data is a guess. Delete or rename one and try again.")
+        seen[key] = position
+
+
+def _refuse_control_characters(where: str, headers: list[str], raw_headings: list[str],
+                               rows: list[list[Cell]], header_line: int) -> None:
+    """The one rule for text (see checks): a control character anywhere refuses the file."""
+    found = [(header_line, position, cell) for position, cell in enumerate(raw_headings)
+             if control_character(cell)]
+    for offset, row in enumerate(rows, start=1):
+        if len(found) >= 3:
+            break
+        found += [(header_line + offset, position, cell) for position, cell in enumerate(row)
+                  if isinstance(cell, str) and control_character(cell)][:3]
+    if found:
+        places = "; ".join(
+            f"line {line}, column “{headers[position] if position < len(headers) else ''}”"
+            f" ({control_character(str(cell))})" for line, position, cell in found[:3])
+        raise StrategyError(
+            f"{where} contains invisible control characters, often left by another program: "
+            f"{places}. Remove them (retype those cells, or save the file again as CSV "
+            "UTF-8) and import again; nothing was imported.")
 
 
 def _blank(value: Cell) -> bool:
@@ -196,15 +274,21 @@ def parse_number(value: Cell) -> float | None:
     if isinstance(value, bool):
         raise ValueError("is not a number")
     if isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise ValueError(f"“{value}” is not a finite number")
         return float(value)
     raw = str(value).strip().replace("\u00a0", "").replace(" ", "")
     raw = raw.rstrip("%")
     if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", raw):
         raw = raw.replace(",", "")
     try:
-        return float(raw)
+        number = float(raw)
     except ValueError as exc:
         raise ValueError(f"“{value}” is not a number") from exc
+    if not math.isfinite(number):
+        # "inf", "nan" and 1e400 all parse as floats, and none is a quantity.
+        raise ValueError(f"“{value}” is not a finite number")
+    return number
 
 
 def normalise_header(header: str) -> str:

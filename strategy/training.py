@@ -12,7 +12,7 @@ from datetime import date
 
 from . import access, audit
 from .access import Permission
-from .checks import optional_text, past_date, raise_if, require_text
+from .checks import control_problem, on_duplicate, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
 from .rates import Rate
@@ -80,7 +80,8 @@ def add_module(con: Connection, org_id: int, name: str, topic: str = "", descrip
     if not 1 <= due_within_days <= 3650:
         problems["due_within_days"] = "Due within must be between 1 and 3650 days of hiring."
     raise_if(problems)
-    with transaction(con):
+    with on_duplicate("module", lambda: f"There is already a module called “{name}”."), \
+            transaction(con):
         if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND lower(name) = "
                        "lower(?)", [org_id, name]).fetchone():
             raise ValidationError({"module": f"There is already a module called “{name}”."})
@@ -120,6 +121,9 @@ def set_requirements(con: Connection, org_id: int, module_id: int, team_ids: lis
     """Who must take the module: these teams, and these roles in any team."""
     access.require(Permission.EDIT_PLAN, org_id)
     roles = sorted({r.strip() for r in roles if r.strip()})
+    for role in roles:
+        if problem := control_problem("A role", role):
+            raise ValidationError({"roles": problem})
     with transaction(con):
         if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND id = ?",
                        [org_id, module_id]).fetchone() is None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import duckdb
+
 from . import access, audit
 from .access import Permission
-from .checks import optional_text, raise_if, require_text
+from .checks import on_duplicate, optional_text, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
 
@@ -43,6 +45,21 @@ def save_vision(con: Connection, org_id: int, version: int, statement: str,
     story = optional_text(problems, "customer_story", customer_story, "The customer's story",
                           2000)
     raise_if(problems)
+    try:
+        return _save_vision(con, org_id, version, statement, story)
+    except duckdb.ConstraintException as exc:
+        # Two first saves at the same moment: the second is someone else's newer
+        # version, exactly as when the first had been saved a minute earlier.
+        raise ConflictError(VISION_CONFLICT) from exc
+
+
+VISION_CONFLICT = ("Someone else saved the vision while you were editing it, so your change "
+                   "was not saved and theirs was not overwritten. Your text is still in the "
+                   "form: load the latest version, then apply your change again.")
+
+
+def _save_vision(con: Connection, org_id: int, version: int, statement: str,
+                 story: str) -> int:
     with transaction(con):
         if version == 0:
             exists = con.execute("SELECT 1 FROM vision WHERE org_id = ?", [org_id]).fetchone()
@@ -59,11 +76,7 @@ def save_vision(con: Connection, org_id: int, version: int, statement: str,
             [statement, story, org_id, version],
         ).fetchone()
         if row is None:
-            raise ConflictError(
-                "Someone else saved the vision while you were editing it, so your change was "
-                "not saved and theirs was not overwritten. Your text is still in the form: "
-                "load the latest version, then apply your change again."
-            )
+            raise ConflictError(VISION_CONFLICT)
         audit.record(con, org_id, "Vision", "edited", "Vision and customer story")
         return int(row[0])
 
@@ -90,7 +103,8 @@ def add_value(con: Connection, org_id: int, name: str, description: str = "") ->
     description = optional_text(problems, "value_description", description,
                                 "The value's description", 600)
     raise_if(problems)
-    with transaction(con):
+    with on_duplicate("value_name", lambda: f"The value “{name}” is already listed."), \
+            transaction(con):
         clash = con.execute("SELECT 1 FROM org_value WHERE org_id = ? AND lower(name) = lower(?)",
                             [org_id, name]).fetchone()
         if clash:
@@ -201,6 +215,14 @@ def toggle_vote(con: Connection, org_id: int, entry_id: int) -> bool:
 
     Votes are the signed-in person's (or guest's) own: one each per entry."""
     voter = access.require(Permission.BRAINSTORM, org_id).name
+    try:
+        return _toggle_vote(con, org_id, entry_id, voter)
+    except duckdb.ConstraintException:
+        # The same person's vote arrived twice at once (a double click): it stands.
+        return True
+
+
+def _toggle_vote(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
     with transaction(con):
         _live_entry(con, org_id, entry_id)
         removed = con.execute(

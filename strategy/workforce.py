@@ -17,6 +17,7 @@ the last day someone was employed:
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from datetime import date
 
 from . import access
 from .access import Permission
-from .checks import optional_text, past_date, raise_if, require_text
+from .checks import on_duplicate, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ValidationError
 from .people import Employee
@@ -140,10 +141,11 @@ def add_criterion(con: Connection, org_id: int, name: str, kind: str, weight: fl
     name = require_text(problems, "criterion", name, "The criterion", 120)
     if kind not in KINDS:
         problems["kind"] = "Choose attitude or technique."
-    if not weight > 0:
-        problems["weight"] = "The weight must be above zero."
+    if not weight > 0 or not math.isfinite(weight) or weight > 1000:
+        problems["weight"] = "The weight must be above zero and at most 1,000."
     raise_if(problems)
-    with transaction(con):
+    with on_duplicate("criterion", lambda: f"“{name}” is already a criterion."), \
+            transaction(con):
         if con.execute("SELECT 1 FROM hiring_criterion WHERE org_id = ? AND lower(name) = "
                        "lower(?)", [org_id, name]).fetchone():
             raise ValidationError({"criterion": f"“{name}” is already a criterion."})

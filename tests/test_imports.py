@@ -148,8 +148,10 @@ def _formula() -> bytes:
 BadFile = tuple[str, str, Callable[[], bytes], str, dict[str, str]]
 CORPUS: list[BadFile] = [
     ("not a spreadsheet", "photo.png", lambda: b"\x89PNG\r\n", "not a CSV or Excel", {}),
-    ("password-protected", "locked.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 8,
-     "password-protected", {}),
+    ("password-protected", "locked.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 8
+     + "EncryptedPackage".encode("utf-16-le"), "password-protected", {}),
+    ("old .xls renamed .xlsx", "renamed.xlsx", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" * 8
+     + "Workbook".encode("utf-16-le"), "old Excel 97–2003 workbook (.xls) with a .xlsx", {}),
     ("corrupt workbook", "broken.xlsx", lambda: b"PK\x03\x04garbage", "not a readable Excel", {}),
     ("old Excel format", "old.xls", lambda: b"\xd0\xcf\x11\xe0", "old-style Excel file", {}),
     ("empty file", "empty.csv", lambda: b"", "empty.csv is empty", {}),

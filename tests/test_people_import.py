@@ -133,8 +133,10 @@ def test_month_first_dates_when_asked(con: Connection, org: Organisation, teams:
     ("photo.png", b"\x89PNG....", "photo.png is not a CSV or Excel (.xlsx) file."),
     ("old.xls", b"\xd0\xcf\x11\xe0rest", "old.xls is an old-style Excel file"),
     ("broken.xlsx", b"PK\x03\x04 not really a zip", "broken.xlsx is not a readable Excel"),
-    ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "locked.xlsx is password-protected"),
-    ("renamed.csv", b"PK\x03\x04\x14\x00", "renamed.csv is not a text (CSV) file"),
+    ("locked.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le"),
+     "locked.xlsx is password-protected"),
+    ("old.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xlsx is an old Excel 97–2003 workbook"),
+    ("renamed.csv", b"PK\x03\x04\x14\x00", "renamed.csv is a spreadsheet, not a text (CSV)"),
 ])
 def test_unreadable_files_are_named_and_explained(name: str, data: bytes, message: str) -> None:
     with pytest.raises(StrategyError) as info:

@@ -438,6 +438,11 @@ def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
     except StrategyError as exc:
         st.error(md(exc.message))
         return False
+    except (duckdb.OutOfRangeException, duckdb.ConversionException):
+        log.exception("a value the database cannot hold")
+        st.error("One of the numbers is too large (or too small) to store. Nothing was "
+                 "changed: check the numbers and try again.")
+        return False
     except duckdb.Error:
         log.exception("database error during a user action")
         st.error("The database could not save that. Nothing was changed; please try again.")
