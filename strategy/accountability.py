@@ -165,12 +165,14 @@ class ObservationInput:
 def add_observation(con: Connection, org_id: int, data: ObservationInput,
                     today: date | None = None, reason: str | None = None) -> int:
     problems: dict[str, str] = {}
-    if data.employee_id is not None and data.team_id is None:
+    # The team observed, and the team of the person observed: a contributor may
+    # record neither outside their own team.
+    if data.team_id is not None or data.employee_id is None:
+        access.require_team(org_id, data.team_id)
+    if data.employee_id is not None:
         row = con.execute("SELECT team_id FROM employee WHERE org_id = ? AND id = ?",
                           [org_id, data.employee_id]).fetchone()
         access.require_team(org_id, row[0] if row else None)
-    else:
-        access.require_team(org_id, data.team_id)
     day = past_date(problems, "observed_on", data.observed_on, "The date observed", today)
     # The observer is whoever records the observation: never typed in.
     observer = audit.actor()

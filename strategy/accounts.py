@@ -13,6 +13,7 @@ import hashlib
 import os
 import secrets
 import stat
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from . import access
 from .access import ACCOUNT_ROLES, Identity, Permission, Role
 from .checks import clean, optional_text, raise_if, require_text
 from .db import Connection, transaction
-from .errors import NotFoundError, StrategyError, ValidationError
+from .errors import ConflictError, NotFoundError, StrategyError, ValidationError
 
 COOKIE_NAME = "strategy_session"
 DEFAULT_SESSION_HOURS = 12.0
@@ -37,6 +38,7 @@ MAX_PASSWORD = 256
 FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_DELAY_SECONDS = 15 * 60
+MAX_ACCOUNT_DELAY_SECONDS = 60
 
 SETUP_LINK_HOURS = 24
 
@@ -148,6 +150,7 @@ class Membership:
     org_name: str
     role: Role
     team_id: int | None
+    source: str = "administrator"  # or "single sign-on"
 
 
 _ACCOUNT_COLUMNS = ("id, username, display_name, email, is_administrator, "
@@ -290,6 +293,9 @@ def set_password(con: Connection, account_id: int, password: str) -> None:
     with transaction(con):
         con.execute("UPDATE account SET password_hash = ? WHERE id = ?",
                     [hash_password(password), account_id])
+        # A new password also lifts any slowing that guessing at the old one caused.
+        con.execute("DELETE FROM sign_in_attempt WHERE username_key = ? AND NOT succeeded",
+                    [account.username.lower()])
         # Everyone signed in with the old password is signed out.
         con.execute("UPDATE sign_in_session SET ended_at = current_timestamp WHERE account_id = "
                     "? AND ended_at IS NULL", [account_id])
@@ -317,16 +323,17 @@ def set_disabled(con: Connection, account_id: int, disabled: bool) -> None:
 def memberships(con: Connection, account_id: int | None = None,
                 org_id: int | None = None) -> list[Membership]:
     rows = con.execute(
-        "SELECT m.account_id, m.org_id, o.name, m.role, m.team_id FROM membership m "
+        "SELECT m.account_id, m.org_id, o.name, m.role, m.team_id, "
+        "coalesce(m.source, 'administrator') FROM membership m "
         "JOIN organisation o ON o.id = m.org_id "
         "WHERE (CAST(? AS INTEGER) IS NULL OR m.account_id = ?) "
         "AND (CAST(? AS INTEGER) IS NULL OR m.org_id = ?) ORDER BY o.name, m.account_id",
         [account_id, account_id, org_id, org_id]).fetchall()
-    return [Membership(r[0], r[1], r[2], Role(r[3]), r[4]) for r in rows]
+    return [Membership(r[0], r[1], r[2], Role(r[3]), r[4], r[5]) for r in rows]
 
 
 def set_role(con: Connection, account_id: int, org_id: int, role: Role | str | None,
-             team_id: int | None = None) -> None:
+             team_id: int | None = None, source: str = "administrator") -> None:
     """Give an account a role in an organisation (None: take it out of the organisation)."""
     access.require(Permission.MANAGE_ACCOUNTS)
     account = get_account(con, account_id)
@@ -352,11 +359,13 @@ def set_role(con: Connection, account_id: int, org_id: int, role: Role | str | N
         con.execute("DELETE FROM membership WHERE account_id = ? AND org_id = ?",
                     [account_id, org_id])
         if role is not None:
-            con.execute("INSERT INTO membership (account_id, org_id, role, team_id) VALUES "
-                        "(?, ?, ?, ?)", [account_id, org_id, role.value, team_id])
+            con.execute("INSERT INTO membership (account_id, org_id, role, team_id, source) "
+                        "VALUES (?, ?, ?, ?, ?)", [account_id, org_id, role.value, team_id,
+                                                    source])
         old = Role(before[0]).label if before else "no role"
         new = role.label if isinstance(role, Role) else "no role"
-        log(con, "role changed", f"{account.display_name}: {old} → {new}", org_id=org_id,
+        log(con, "role changed", f"{account.display_name}: {old} → {new}"
+            + (" (single sign-on group)" if source != "administrator" else ""), org_id=org_id,
             account_id=account_id)
 
 
@@ -375,20 +384,31 @@ class SignInRefused(StrategyError):
 
 def required_wait(con: Connection, username_key: str, address: str,
                   now: datetime | None = None) -> int:
-    """Seconds to wait before the next attempt for this account or from this address."""
+    """Seconds to wait before the next attempt for this account or from this address.
+
+    An account's count starts again after it signs in, and its delay stops growing at
+    a minute, so a stranger cannot lock someone out for long; an address's delay
+    grows to a quarter of an hour."""
     now = now or _now(con)
     since = now - FAILURE_WINDOW
+    row = con.execute(
+        """
+        WITH recent AS (SELECT * FROM sign_in_attempt WHERE attempted_at > ?),
+        signed_in AS (SELECT coalesce(max(attempted_at), ?) AS ok_at FROM recent
+                      WHERE username_key = ? AND succeeded)
+        SELECT count(*) FILTER (WHERE r.username_key = ? AND r.attempted_at > s.ok_at),
+               max(r.attempted_at) FILTER (WHERE r.username_key = ? AND r.attempted_at > s.ok_at),
+               count(*) FILTER (WHERE r.address = ?),
+               max(r.attempted_at) FILTER (WHERE r.address = ?)
+        FROM recent r CROSS JOIN signed_in s WHERE NOT r.succeeded
+        """, [since, since, username_key, username_key, username_key, address, address]
+    ).fetchone()
+    assert row is not None
     waits = []
-    rows = con.execute(
-        "SELECT count(*) FILTER (WHERE username_key = ?), "
-        "max(attempted_at) FILTER (WHERE username_key = ?), "
-        "count(*) FILTER (WHERE address = ?), max(attempted_at) FILTER (WHERE address = ?) "
-        "FROM sign_in_attempt WHERE attempted_at > ? AND NOT succeeded",
-        [username_key, username_key, address, address, since]).fetchone()
-    assert rows is not None
-    for failures, last in ((int(rows[0]), rows[1]), (int(rows[2]), rows[3])):
+    for failures, last, cap in ((int(row[0]), row[1], MAX_ACCOUNT_DELAY_SECONDS),
+                                (int(row[2]), row[3], MAX_DELAY_SECONDS)):
         if failures >= FREE_FAILURES and last is not None:
-            delay = min(2 ** (failures - FREE_FAILURES), MAX_DELAY_SECONDS)
+            delay = min(2 ** (failures - FREE_FAILURES), cap)
             waits.append((last + timedelta(seconds=delay) - now).total_seconds())
     return max(0, int(-(-max(waits, default=0) // 1)))
 
@@ -399,42 +419,67 @@ def _now(con: Connection) -> datetime:
     return row[0]  # type: ignore[no-any-return]
 
 
-def _record_attempt(con: Connection, username_key: str, address: str, ok: bool) -> None:
-    con.execute("INSERT INTO sign_in_attempt (username_key, address, succeeded) VALUES (?, ?, ?)",
-                [username_key, address, ok])
+# Checking the count and recording an attempt happen under one lock, so attempts
+# sent in parallel are counted before any of them is heard.
+_attempts = threading.Lock()
+
+
+def _begin_attempt(con: Connection, key: str, address: str) -> int:
+    """Record an attempt as failed (until the password proves otherwise), or refuse it."""
+    with _attempts:
+        wait = required_wait(con, key, address)
+        if wait:
+            with transaction(con):
+                # One line a minute is enough to show the guessing in the access log.
+                recent = con.execute(
+                    "SELECT 1 FROM access_log WHERE event = 'sign-in slowed' AND who = ? AND "
+                    "address IS NOT DISTINCT FROM ? AND logged_at > current_timestamp - "
+                    "INTERVAL 1 MINUTE", [key or "unknown", address]).fetchone()
+                if recent is None:
+                    log(con, "sign-in slowed", f"for “{key}”: {wait} s to wait",
+                        who=key or "unknown", address=address)
+            raise SignInRefused(f"Too many failed attempts. Wait {wait} seconds, then try "
+                                "again.", wait_seconds=wait)
+        row = con.execute("INSERT INTO sign_in_attempt (username_key, address, succeeded) "
+                          "VALUES (?, ?, false) RETURNING id", [key, address]).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def authenticate(con: Connection, username: str, password: str, address: str) -> Account:
     """The account for this name and password, or :class:`SignInRefused`."""
     key = clean(username).lower()[:200]
-    wait = required_wait(con, key, address)
-    if wait:
-        with transaction(con):
-            log(con, "sign-in slowed", f"for “{key}”: {wait} s to wait", who=key or "unknown",
-                address=address)
-        raise SignInRefused(f"Too many failed attempts. Wait {wait} seconds, then try again.",
-                            wait_seconds=wait)
+    attempt = _begin_attempt(con, key, address)
     row = con.execute("SELECT id, password_hash, disabled_at FROM account WHERE username_key = ?",
                       [key]).fetchone()
     ok = verify_password(row[1] if row else None, password)
     if ok and row is not None and row[2] is not None:
         with transaction(con):
-            _record_attempt(con, key, address, False)
             log(con, "sign-in refused", "the account is disabled", who=key, account_id=row[0],
                 address=address)
         raise SignInRefused("This account is disabled. Ask an administrator.")
-    with transaction(con):
-        _record_attempt(con, key, address, ok)
-        if not ok:
+    if not ok or row is None:
+        with transaction(con):
             log(con, "sign-in failed", "wrong user name or password", who=key or "unknown",
                 account_id=row[0] if row else None, address=address)
-    if not ok or row is None:
         raise SignInRefused("That user name and password do not match an account. Check both "
                             "and try again.")
+    con.execute("UPDATE sign_in_attempt SET succeeded = true WHERE id = ?", [attempt])
     if _hasher.check_needs_rehash(str(row[1])):
         con.execute("UPDATE account SET password_hash = ? WHERE id = ?",
                     [hash_password(password), row[0]])
     return get_account(con, int(row[0]))
+
+
+def join_wait(con: Connection, address: str) -> int:
+    """Seconds this address must wait before trying another workshop code."""
+    return required_wait(con, f"workshop code from {address}", address)
+
+
+def record_wrong_code(con: Connection, address: str) -> None:
+    with transaction(con):
+        con.execute("INSERT INTO sign_in_attempt (username_key, address, succeeded) VALUES "
+                    "(?, ?, false)", [f"workshop code from {address}", address])
 
 
 def start_session(con: Connection, *, account_id: int | None = None, guest_id: int | None = None,
@@ -462,6 +507,13 @@ def end_session(con: Connection, token: str) -> None:
         if row and row[0] is not None:
             log(con, "signed out", "", who=get_account(con, row[0]).display_name,
                 account_id=row[0])
+
+
+def was_guest(con: Connection, token: str) -> bool:
+    """Whether this (ended) session was a workshop guest's."""
+    row = con.execute("SELECT guest_id IS NOT NULL FROM sign_in_session WHERE token_hash = ?",
+                      [token_hash(token)]).fetchone()
+    return bool(row and row[0])
 
 
 def identity_for(con: Connection, token: str) -> Identity | None:
@@ -519,15 +571,28 @@ def setup_token_valid(con: Connection, token: str) -> bool:
 
 def create_first_administrator(con: Connection, token: str, username: str, display_name: str,
                                password: str) -> Account:
-    if not setup_token_valid(con, token):
-        raise StrategyError("This set-up link was used already or has expired. Run "
-                            "`python -m strategy user add NAME --role admin` on the server, or "
-                            "restart the app for a new link.")
-    account = create_account(con, username, display_name, password, is_administrator=True,
-                             first_setup=True)
-    con.execute("UPDATE setup_token SET used_at = current_timestamp WHERE token_hash = ?",
-                [token_hash(token)])
-    return account
+    """Use the one-time link: claimed first, so two people opening it at once cannot
+    both become the first administrator."""
+    used = ("This set-up link was used already or has expired. Run `python -m strategy user "
+            "add NAME --role admin` on the server, or restart the app for a new link.")
+    try:
+        with transaction(con):
+            claimed = con.execute(
+                "UPDATE setup_token SET used_at = current_timestamp WHERE token_hash = ? AND "
+                "used_at IS NULL AND expires_at > current_timestamp AND NOT EXISTS (SELECT 1 "
+                "FROM account) RETURNING 1", [token_hash(token)]).fetchone()
+    except ConflictError as exc:
+        raise StrategyError(used) from exc
+    if claimed is None:
+        raise StrategyError(used)
+    try:
+        return create_account(con, username, display_name, password, is_administrator=True,
+                              first_setup=True)
+    except StrategyError:
+        # A mistake in the form: the link stays usable for the corrected one.
+        con.execute("UPDATE setup_token SET used_at = NULL WHERE token_hash = ?",
+                    [token_hash(token)])
+        raise
 
 
 # --- The access log --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .access import Identity, Permission
 from .checks import raise_if, require_text
 from .db import Connection, transaction
 from .errors import NotFoundError, StrategyError, ValidationError
+from .wording import counted
 
 CODE_HOURS = 12
 # No 0/O, 1/I/L: a code read off a projector must not be mistyped.
@@ -137,6 +138,11 @@ def join(con: Connection, code: str, name: str, address: str) -> tuple[Workshop,
         assert row is not None
     token = start_session(con, guest_id=int(row[0]), method="workshop code", address=address,
                           expires_at=workshop.expires_at)
+    from .accounts import log
+
+    with transaction(con):
+        log(con, "guest joined", f"{name}, code {workshop.code}", org_id=workshop.org_id,
+            who=f"{name} (guest)", address=address)
     return workshop, token
 
 
@@ -162,8 +168,8 @@ def close_workshop(con: Connection, workshop_id: int) -> int:
             "RETURNING guest_id", [workshop_id]).fetchall()
         from .accounts import log
 
-        log(con, "workshop closed", f"code {workshop.code}, {len(ended)} guests signed out",
-            org_id=workshop.org_id)
+        log(con, "workshop closed", f"code {workshop.code}, "
+            f"{counted(len(ended), 'guest')} signed out", org_id=workshop.org_id)
     return len(ended)
 
 

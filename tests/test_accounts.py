@@ -352,3 +352,192 @@ def test_acknowledgements_and_completions_name_who_entered_them(
                                    passed=True)
     assert con.execute("SELECT recorded_by FROM acknowledgement").fetchall() == [("Lee",)]
     assert con.execute("SELECT recorded_by FROM training_completion").fetchall() == [("Cat",)]
+
+
+# --- What the review of the first version found ----------------------------------------
+
+
+def test_parallel_guesses_are_counted_before_any_is_heard(con: Connection) -> None:
+    import threading
+
+    _account(con)
+    heard: list[str] = []
+    slowed: list[str] = []
+    start = threading.Barrier(20)
+
+    def guess(n: int) -> None:
+        cursor = con.cursor()
+        start.wait()
+        try:
+            accounts.authenticate(cursor, "hana", f"guess number {n}", f"10.9.0.{n}")
+        except accounts.SignInRefused as exc:
+            (slowed if exc.wait_seconds else heard).append(exc.message)
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(heard) == accounts.FREE_FAILURES and len(slowed) == 15
+
+
+def test_an_account_is_slowed_for_a_minute_at_most_and_a_sign_in_starts_afresh(
+        con: Connection) -> None:
+    _account(con)
+    now = datetime.now()
+    con.execute("INSERT INTO sign_in_attempt (attempted_at, username_key, address, succeeded) "
+                "SELECT ?, 'hana', 'addr-' || i, false FROM range(30) t(i)", [now])
+    assert accounts.required_wait(con, "hana", "elsewhere", now) == 60
+    con.execute("INSERT INTO sign_in_attempt (attempted_at, username_key, address, succeeded) "
+                "VALUES (?, 'hana', 'home', true)", [now + timedelta(seconds=1)])
+    assert accounts.required_wait(con, "hana", "elsewhere", now + timedelta(seconds=2)) == 0
+
+
+def test_a_new_password_lifts_the_slowing(con: Connection) -> None:
+    account = _account(con)
+    for _ in range(6):
+        with pytest.raises(accounts.SignInRefused):
+            accounts.authenticate(con, "hana", "wrong password!", "10.0.0.9")
+    accounts.set_password(con, account.id, "a fresh good password")
+    assert accounts.authenticate(con, "hana", "a fresh good password", "10.0.1.1")
+
+
+def test_wrong_workshop_codes_slow_only_their_own_address(con: Connection,
+                                                          org: Organisation) -> None:
+    workshop = workshops.open_workshop(con, org.id)
+    for n in range(6):
+        accounts.record_wrong_code(con, "10.7.7.7")
+        accounts.record_wrong_code(con, f"10.8.8.{n}")
+    assert accounts.join_wait(con, "10.7.7.7") > 0
+    assert accounts.join_wait(con, "10.8.8.1") == 0
+    assert accounts.join_wait(con, "10.6.6.6") == 0
+    _, token = workshops.join(con, workshop.code, "Ivy", "10.6.6.6")
+    assert accounts.identity_for(con, token) is not None
+
+
+def test_opening_the_set_up_link_at_once_makes_one_administrator(con: Connection) -> None:
+    import threading
+
+    token = accounts.setup_link_token(con)
+    assert token is not None
+    start = threading.Barrier(8)
+    results: list[object] = []
+
+    def use(n: int) -> None:
+        cursor = con.cursor()
+        start.wait()
+        with access.acting(None):
+            try:
+                results.append(accounts.create_first_administrator(
+                    cursor, token, f"admin{n}", f"Admin {n}", PASSWORD))
+            except StrategyError as exc:
+                results.append(exc)
+    threads = [threading.Thread(target=use, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert accounts.account_count(con) == 1
+    assert sum(isinstance(r, accounts.Account) for r in results) == 1
+    assert all("used already" in r.message for r in results if isinstance(r, StrategyError))
+
+
+def test_a_mistake_in_the_set_up_form_keeps_the_link_usable(con: Connection) -> None:
+    token = accounts.setup_link_token(con)
+    assert token is not None
+    with access.acting(None):
+        with pytest.raises(ValidationError, match="at least 10"):
+            accounts.create_first_administrator(con, token, "ada", "Ada", "short")
+        assert accounts.create_first_administrator(con, token, "ada", "Ada", PASSWORD)
+
+
+def test_a_contributor_cannot_observe_someone_of_another_team(con: Connection,
+                                                               org: Organisation) -> None:
+    from strategy import accountability, people, standards
+
+    mine = people.add_team(con, org.id, "Desk")
+    theirs = people.add_team(con, org.id, "Field")
+    bob = people.add_employee(con, org.id, people.EmployeeInput("2", "Bob", theirs,
+                                                                datetime(2020, 1, 1).date()))
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Greet", "Phone", "Courtesy"))
+    with access.acting(member("Cat", org.id, Role.CONTRIBUTOR, team_id=mine)), \
+            pytest.raises(AccessDenied, match="own team"):
+        accountability.add_observation(con, org.id, accountability.ObservationInput(
+            standard, datetime(2026, 1, 5).date(), True, mine, bob))
+    assert con.execute("SELECT count(*) FROM observation").fetchone() == (0,)
+
+
+# --- Single sign-on ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def sso_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "secrets.toml"
+    path.write_text("""
+[auth]
+redirect_uri = "http://localhost/oauth2callback"
+cookie_secret = "x"
+client_id = "c"
+client_secret = "s"
+server_metadata_url = "http://localhost/.well-known/openid-configuration"
+
+[strategy_sso]
+[strategy_sso.roles]
+"admins" = "administrator"
+"hr-acme" = "hr@Acme Services"
+"leaders" = "leader"
+""", encoding="utf-8")
+    monkeypatch.setenv("STRATEGY_SECRETS_FILE", str(path))
+    return path
+
+
+def _claims(groups: list[str], email: str = "sam@example.org",
+            verified: bool = True) -> dict[str, object]:
+    return {"iss": "https://idp", "sub": "u-sam", "email": email, "email_verified": verified,
+            "name": "Sam Sso", "groups": groups}
+
+
+def test_sso_roles_follow_the_groups_in_the_order_configured(
+        con: Connection, org: Organisation, sso_settings: Path) -> None:
+    from strategy import sso
+
+    other = create_organisation(con, "Other")
+    _account(con, "ada", admin=True)  # an administrator besides those from the groups
+    account = sso.account_for(con, _claims(["leaders", "hr-acme"]), "a")
+    roles = {m.org_id: m.role for m in accounts.memberships(con, account.id)}
+    # "hr-acme" comes before "leaders" in the settings: HR in Acme, leader elsewhere.
+    assert roles == {org.id: Role.HR, other.id: Role.LEADER}
+    account = sso.account_for(con, _claims(["admins"]), "a")
+    assert account.is_administrator
+    # Out of every group: the roles the groups gave go, administrator included.
+    account = sso.account_for(con, _claims([]), "a")
+    assert not account.is_administrator
+    assert accounts.memberships(con, account.id) == []
+
+
+def test_sso_keeps_roles_an_administrator_gave(con: Connection, org: Organisation,
+                                               sso_settings: Path) -> None:
+    from strategy import sso
+
+    account = sso.account_for(con, _claims([]), "a")
+    accounts.set_role(con, account.id, org.id, Role.VIEWER)
+    sso.account_for(con, _claims([]), "a")
+    assert [m.role for m in accounts.memberships(con, account.id)] == [Role.VIEWER]
+
+
+def test_sso_links_an_account_only_by_a_verified_e_mail_it_holds(
+        con: Connection, sso_settings: Path) -> None:
+    from strategy import sso
+
+    ada = accounts.create_account(con, "ada", "Ada", PASSWORD, email="ada@example.org",
+                                  is_administrator=True)
+    # An e-mail claim equal to the administrator's user name links nothing.
+    mallory = sso.account_for(con, _claims([], email="ada"), "a")
+    assert mallory.id != ada.id and not mallory.is_administrator
+    # Her address, but not verified by the provider: a separate account.
+    unverified = sso.account_for(
+        con, {**_claims([], email="ada@example.org", verified=False), "sub": "u-2"}, "a")
+    assert unverified.id != ada.id
+    verified = sso.account_for(
+        con, {**_claims([], email="ada@example.org"), "sub": "u-3"}, "a")
+    assert verified.id == ada.id

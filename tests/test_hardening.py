@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -247,6 +248,21 @@ def _text_forms(text: str) -> list[tuple[str, Callable[[Connection, Plan], objec
     ]
 
 
+def _set_value(c: Connection, p: Plan, v: float) -> None:
+    measures.set_value(c, p.org.id, p.measure, str(LAST), v, today=TODAY)
+
+
+def _add_target(c: Connection, p: Plan, v: float) -> object:
+    return measures.add_measure(c, p.org.id, measures.MeasureInput(
+        "Odd", "customer", "%", "higher", "quarterly", target=v))
+
+
+def _recognise(c: Connection, p: Plan, v: float) -> object:
+    return recognition.add_recognition(c, p.org.id, recognition.RecognitionInput(
+        [p.employee], TODAY, "Mo", "manager", "Helped", value_id=p.value, reward="voucher",
+        amount=v), today=TODAY)
+
+
 def form_cases() -> Iterator[FormCase]:
     for char in ("\x00", "\x0b", "\x1b", "\x7f"):
         for name, action, field in _text_forms(char):
@@ -263,17 +279,9 @@ def form_cases() -> Iterator[FormCase]:
             c, p.org.id, "Grit", "attitude", float("nan")), "weight"),
     ]
     for value in (float("inf"), float("-inf"), float("nan")):
-        numbers += [
-            (f"measure value {value}", lambda c, p, v=value: measures.set_value(
-                c, p.org.id, p.measure, str(LAST), v, today=TODAY), "value"),
-            (f"measure target {value}", lambda c, p, v=value: measures.add_measure(
-                c, p.org.id, measures.MeasureInput("Odd", "customer", "%", "higher",
-                                                   "quarterly", target=v)), "target"),
-            (f"recognition amount {value}", lambda c, p, v=value: recognition.add_recognition(
-                c, p.org.id, recognition.RecognitionInput(
-                    [p.employee], TODAY, "Mo", "manager", "Helped", value_id=p.value,
-                    reward="voucher", amount=v), today=TODAY), "amount"),
-        ]
+        numbers += [(f"measure value {value}", partial(_set_value, v=value), "value"),
+                    (f"measure target {value}", partial(_add_target, v=value), "target"),
+                    (f"recognition amount {value}", partial(_recognise, v=value), "amount")]
     for name, action, field in numbers:
         yield FormCase(name, action, field)
 

@@ -94,10 +94,16 @@ def sign_in_gate() -> Identity:
     identity = request_identity()
     access.set_current(identity)
     if identity is None:
-        st.title("You are signed out")
-        st.write("Your session has ended: you signed out, it expired, or the workshop you "
-                 "joined was closed.")
-        st.link_button("Sign in again", "/signin", type="primary")
+        token = session_token()
+        if token and accounts.was_guest(db(), token):
+            st.title("The workshop has ended")
+            st.write("Thank you for taking part: what you added stays on the wall. To join "
+                     "another workshop, use its code.")
+            st.link_button("Join a workshop", "/join")
+        else:
+            st.title("You are signed out")
+            st.write("Your session has ended: you signed out, or it expired.")
+            st.link_button("Sign in again", "/signin", type="primary")
         st.stop()
     assert identity is not None
     return identity

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from strategy import accounts, sso, workshops
 from strategy import db as storage
-from strategy.errors import StrategyError, ValidationError
+from strategy.errors import NotFoundError, StrategyError
 from strategy.steps import STEPS
 
 log = logging.getLogger(__name__)
@@ -226,8 +226,11 @@ def _signin_form(request: Request, message: str | None = None, username: str = "
 async def signin(request: Request) -> Response:
     if request.method == "GET":
         response = _signin_form(request)
-        stale = request.cookies.get(accounts.COOKIE_NAME)
-        if stale:
+        held = request.cookies.get(accounts.COOKIE_NAME)
+        if held:
+            # Opening the sign-in page ends whatever session the browser held, on the
+            # server too: a cookie is never dropped while its session stays open.
+            await run_in_threadpool(_end, held)
             response.delete_cookie(accounts.COOKIE_NAME, path="/")
         return response
     form = await request.form()
@@ -250,6 +253,12 @@ async def signin(request: Request) -> Response:
     return _signed_in(request, token, request.query_params.get("next", "/"))
 
 
+def _end(cookie: str) -> None:
+    session = accounts.unsign(secret(), cookie, accounts.session_hours() * 3600)
+    if session:
+        accounts.end_session(connection(), session)
+
+
 async def signout(request: Request) -> Response:
     raw = request.cookies.get(accounts.COOKIE_NAME)
     if request.method == "GET":
@@ -259,10 +268,15 @@ async def signout(request: Request) -> Response:
                 "<button type='submit'>Sign out</button></form>")
         return _with_csrf(page("Sign out", body), token, request)
     form = await request.form()
-    if _csrf_ok(request, form) and raw:
-        session = accounts.unsign(secret(), raw, accounts.session_hours() * 3600)
-        if session:
-            await run_in_threadpool(accounts.end_session, connection(), session)
+    if not _csrf_ok(request, form):
+        token = _csrf(request)
+        body = ("<h1>Sign out?</h1>" + _error("The form had expired. Press the button again.")
+                + "<form method='post' action='/signout'>"
+                f"<input type='hidden' name='csrf' value='{html.escape(token)}'>"
+                "<button type='submit'>Sign out</button></form>")
+        return _with_csrf(page("Sign out", body, 400), token, request)
+    if raw:
+        await run_in_threadpool(_end, raw)
     response = RedirectResponse("/signin?signed_out=1", status_code=303)
     response.delete_cookie(accounts.COOKIE_NAME, path="/")
     return response
@@ -329,18 +343,16 @@ async def join(request: Request) -> Response:
         else:
             def enter() -> tuple[workshops.Workshop, str]:
                 con = connection()
-                wait = accounts.required_wait(con, "workshop code", address)
+                # Guessing codes is slowed per address: one person's typos never hold
+                # up the rest of the room.
+                wait = accounts.join_wait(con, address)
                 if wait:
                     raise StrategyError(f"Too many wrong codes. Wait {wait} seconds, then try "
                                         "again.")
                 try:
                     return workshops.join(con, code, name, address)
-                except ValidationError:
-                    raise
-                except StrategyError:
-                    with storage.transaction(con):
-                        con.execute("INSERT INTO sign_in_attempt (username_key, address, "
-                                    "succeeded) VALUES ('workshop code', ?, false)", [address])
+                except NotFoundError:
+                    accounts.record_wrong_code(con, address)
                     raise
 
             try:

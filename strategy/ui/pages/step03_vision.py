@@ -64,7 +64,12 @@ def _workshop(org_id: int) -> None:
                 ui.attempt(lambda: workshops.open_workshop(con, org_id), rerun=False)
                 ui.rerun_fragment()
             return
-        link = workshops.join_link(_base_url(), current.code)
+        base = _base_url()
+        link = workshops.join_link(base, current.code)
+        if urlsplit(base).hostname in ("localhost", "127.0.0.1", "::1"):
+            st.warning("This address works on this computer only: participants' laptops and "
+                       "phones cannot open it. Run the app where others can reach it (see "
+                       "the README, HOST) and open it by that address.", icon=":material/wifi_off:")
         code_col, qr_col = st.columns([3, 2])
         with code_col:
             st.markdown("Join at")

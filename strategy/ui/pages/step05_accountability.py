@@ -179,10 +179,19 @@ def _observation_form(con: Connection, org_id: int, register: list[standards.Sta
 def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
     rows = accountability.list_observations(con, org_id, period)
     st.caption(f"{len(rows)} observations in {period}.")
-    if rows:
+    if not rows:
+        return
+    if ui.allowed(Permission.HR_RECORDS):
         ui.table(
             [{"Date": r[1], "Standard": r[2], "Team": r[3], "Person": r[4],
               "Result": "met" if r[5] else "not met", "Observer": r[6], "Note": r[7]}
+             for r in rows], hide_index=True, width="stretch", key="observations_table")
+    else:
+        # Which person was observed, and notes about them, are personal records: the
+        # other roles see the observations by team.
+        ui.table(
+            [{"Date": r[1], "Standard": r[2], "Team": r[3],
+              "Result": "met" if r[5] else "not met", "Observer": r[6]}
              for r in rows], hide_index=True, width="stretch", key="observations_table")
 
 

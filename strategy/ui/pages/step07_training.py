@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 
 import streamlit as st
@@ -61,12 +62,19 @@ def _coverage(con: Connection, org_id: int, today: date) -> None:
 
 
 def _overdue(late: list[training.Overdue]) -> None:
-    if late:
+    if not late:
+        st.success("No required training is overdue.", icon=":material/check:")
+    elif ui.allowed(Permission.HR_RECORDS):
         ui.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
                        "Was due": o.due} for o in late],
                      hide_index=True, width="stretch", key="training_overdue")
     else:
-        st.success("No required training is overdue.", icon=":material/check:")
+        # Who is late is a personal record: other roles see how many, per team and module.
+        counts = Counter((o.team, o.module) for o in late)
+        ui.table([{"Team": team, "Module": module, "Overdue": n}
+                  for (team, module), n in sorted(counts.items())],
+                 hide_index=True, width="stretch", key="training_overdue")
+        st.caption("Counts per team and module; HR sees who.")
 
 
 def _language_check() -> None:
@@ -124,8 +132,19 @@ def _completion_form(con: Connection, org_id: int, modules: list[training.Module
 
 
 def _completion_log(con: Connection, org_id: int) -> None:
+    """The quarter's completions, by name: HR's, and a contributor's own team's."""
+    if not ui.allowed(Permission.HR_RECORDS):
+        own = ui.me().team_in(org_id) if ui.allowed(Permission.RECORD_OWN_TEAM) else None
+        if own is None:
+            ui.refused(Permission.HR_RECORDS, "Who completed which training")
+            return
+    else:
+        own = None
     period = ui.period()
     rows = training.list_completions(con, org_id, period.start, period.end)
+    if own is not None:
+        team = next((t.name for t in people.list_teams(con, org_id) if t.id == own), "")
+        rows = [r for r in rows if r[2] == team]
     st.caption(f"{len(rows)} completions in {period}.")
     if rows:
         ui.table([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
