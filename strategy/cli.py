@@ -8,7 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import access, accounts
+import duckdb
+
+from . import access, accounts, backup
 from .access import ACCOUNT_ROLES, Identity, Role
 from .db import Connection, database_path, open_database
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
@@ -113,6 +115,27 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("name", metavar="NAME")
     for command in user_commands.choices.values():
         _add_db(command)
+
+    backup_command = commands.add_parser(
+        "backup", help="write a backup of the whole database (a zip file)",
+        description="Copy the whole database into a zip file that records this app, the "
+                    "schema version, the time and a checksum. While the app runs it holds the "
+                    "database file: then download a backup in the app (Accounts and access → "
+                    "Backup), or stop the app first.")
+    _add_db(backup_command)
+    backup_command.add_argument(
+        "--out", metavar="FILE",
+        help="the .zip to write, or a folder to write it in (default: "
+             "strategy-backup-YYYYMMDD-HHMMSS.zip in the current folder); an existing file "
+             "is never overwritten")
+    restore_command = commands.add_parser(
+        "restore", help="put a backup back in place of the database",
+        description="Check a backup (that it is one of this app's, its checksum, that it is "
+                    "not newer than this version) and put it in place of the database. The "
+                    "database that was there is kept beside it as "
+                    "PATH.before-restore-YYYYMMDD-HHMMSS. Stop the app first.")
+    restore_command.add_argument("file", metavar="FILE", help="the backup (.zip)")
+    _add_db(restore_command)
 
     templates = commands.add_parser(
         "template", help="write an import template (Excel)",
@@ -230,6 +253,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Whoever can run this can open the database file itself: the shell acts as an
     # administrator, and the history names the system user who ran the command.
     access.set_current(Identity.shell(f"{_system_user()} (command line)"))
+    if args.command in ("backup", "restore"):
+        # Neither opens the database as the other commands do: a backup must not
+        # upgrade it, and a restore replaces it.
+        try:
+            _backup(path, args.out) if args.command == "backup" else _restore(args.file, path)
+        except StrategyError as exc:
+            print(f"Error: {exc.message}", file=sys.stderr)
+            return 1
+        return 0
     try:
         con = open_database(path)
         try:
@@ -254,7 +286,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StrategyError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
+    except duckdb.Error as exc:
+        # Never a traceback: say what the database refused, and that nothing changed.
+        print(f"Error: the database refused this ({str(exc).splitlines()[0][:200]}). Nothing "
+              "was changed.", file=sys.stderr)
+        return 1
     return 0
+
+
+def _backup(path: Path, out: str | None) -> None:
+    target = Path(out) if out else Path(backup.backup_file_name())
+    if target.is_dir():
+        target = target / backup.backup_file_name()
+    info = backup.create_backup(path, target)
+    print(f"Wrote a backup of {path} to {target}: schema version {info.schema_version}, "
+          f"{len(info.tables)} tables, {info.rows:,} rows, {target.stat().st_size:,} bytes.")
+
+
+def _restore(file: str, path: Path) -> None:
+    done = backup.restore(file, path)
+    info = done.info
+    print(f"Restored {path} from {file}: the backup made {info.created_at} by "
+          f"{info.created_by}, schema version {info.schema_version}, {info.rows:,} rows.")
+    if done.kept_as is not None:
+        print(f"The database that was there is kept as {done.kept_as}.")
+    print("Everyone signed in must sign in again.")
 
 
 def _system_user() -> str:

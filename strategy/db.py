@@ -94,17 +94,78 @@ def migrate(con: Connection) -> list[str]:
     return applied
 
 
+# DuckDB must never fetch and run code because of a file it was given: with the
+# defaults, opening a SQLite file makes it download the sqlite extension.
+CONNECT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+# What a file's first bytes say it is. Every DuckDB file carries "DUCK" at byte 8.
+_DUCKDB_MAGIC = b"DUCK"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ZIP_MAGIC = b"PK\x03\x04"
+# A DuckDB file is a main header and two database headers of 4 KiB each, then
+# whole blocks of a fixed size. A truncated file still opens: DuckDB answers every
+# count from its catalogue and fails only when a page reads a block past the end.
+_HEADERS_SIZE = 3 * 4096
+
+
+def restore_hint(path: str | os.PathLike[str]) -> str:
+    return f"restore a backup: python -m strategy restore FILE --db {path}"
+
+
+def newest_version() -> int:
+    """The schema version this code brings a database to."""
+    return available_migrations()[-1].version
+
+
+def wal_path(path: str | os.PathLike[str]) -> Path:
+    """DuckDB's log of committed writes not yet folded into the file."""
+    return Path(f"{path}.wal")
+
+
+def _cannot(path: Path, cause: str) -> StorageError:
+    return StorageError(f"Cannot open the database file {path}: {cause}")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    # Precisely: "checksum ... in block at location 0" says "lock" too.
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _open_here(exc: Exception) -> bool:
+    """DuckDB shares one instance per file within a process, and refuses a second
+    connection with other settings (read-only beside read-write)."""
+    return "different configuration" in str(exc)
+
+
 def _explain_open_failure(path: Path, exc: Exception) -> str:
     text = str(exc)
-    if "lock" in text.lower():
+    lowered = text.lower()
+    if _open_here(exc):
+        cause = ("this program has it open already in another mode (read-only or not); "
+                 "close that connection first.")
+    elif _is_lock_error(exc):
         cause = (
             "another program is using it (DuckDB allows one process per file). "
             "Close the other app or command, or point STRATEGY_DB at another file."
         )
     elif "not a valid DuckDB database" in text:
-        cause = "it is not a DuckDB database file. Choose another path for STRATEGY_DB."
-    elif "newer" in text.lower() or ("version" in text.lower() and "storage" in text.lower()):
-        cause = "it was written by a newer version of the app."
+        cause = ("it is not a DuckDB database file. Choose another path for STRATEGY_DB, "
+                 f"or {restore_hint(path)}.")
+    elif "could not read enough bytes" in lowered:
+        cause = ("it is damaged: it ends before its own index says it should (it was cut "
+                 "short, perhaps by a copy that did not finish or a full disk). The file was "
+                 f"not changed; {restore_hint(path)}.")
+    elif any(sign in lowered for sign in ("corrupt", "checksum", "serialization",
+                                          "failed to deserialize")):
+        cause = ("it is damaged (DuckDB says: "
+                 f"{text.splitlines()[0][:200]}). The file was not changed; {restore_hint(path)}.")
+    elif "newer" in lowered or ("version" in lowered and "storage" in lowered):
+        cause = ("it was written by a newer version of the app. Run that version, or "
+                 f"{restore_hint(path)}.")
     elif "Permission denied" in text or "Read-only" in text:
         cause = "the folder or file is not writable. Check its permissions."
     elif "No such file or directory" in text:
@@ -114,14 +175,165 @@ def _explain_open_failure(path: Path, exc: Exception) -> str:
     return f"Cannot open the database file {path}: {cause}"
 
 
-def open_database(path: str | os.PathLike[str] | None = None) -> Connection:
+def _check_file(path: Path, read_only: bool) -> bool:
+    """Refuse what the first bytes and permissions show, before DuckDB sees the file.
+
+    Returns whether there is a database to open (False: no file, or an empty one)."""
+    if path.is_dir():
+        raise _cannot(path, "it is a folder, not a file. Give the path of the database "
+                            f"file, such as {path / 'strategy.duckdb'}.")
+    folder = path.parent
+    if not path.exists():
+        if read_only:
+            raise _cannot(path, "there is no such file. Check the path (--db or STRATEGY_DB).")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _cannot(path, f"its folder {folder} is not writable, so the database cannot "
+                                "be created there. Check the folder's permissions, or choose "
+                                "another path.")
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _cannot(path, f"it cannot be read ({exc.strerror}). Check the file's owner "
+                            "and permissions: the app must be able to read and write it.") from exc
+    if size == 0:
+        # A zero-byte file (made by `touch`, or an interrupted copy of nothing) holds
+        # nothing to lose: it becomes a new database.
+        if read_only:
+            raise _cannot(path, "it is empty: there is no database in it yet.")
+        return False
+    if head.startswith(_SQLITE_MAGIC):
+        raise _cannot(path, "it is a SQLite database, not one of this app's (DuckDB) files. "
+                            "The file was not changed. Point STRATEGY_DB (or --db) at this "
+                            f"app's database file, or {restore_hint(path)}.")
+    if head.startswith(_ZIP_MAGIC):
+        raise _cannot(path, "it is a zip file, not a database; if it is a backup made by this "
+                            "app, restore it into a database file instead: python -m "
+                            "strategy restore FILE --db DATABASE_FILE.")
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise _cannot(path, "it is not a DuckDB database file, so not this app's database. "
+                            "The file was not changed. Choose another path for STRATEGY_DB, "
+                            f"or {restore_hint(path)}.")
+    if size < _HEADERS_SIZE:
+        raise _cannot(path, f"it is damaged: it is only {size:,} bytes long, shorter than "
+                            "the headers of any database (it was probably cut short while "
+                            f"being copied). The file was not changed; {restore_hint(path)}.")
+    if not read_only:
+        if not os.access(path, os.W_OK):
+            raise _cannot(path, "this user may read it but not write it. Check the file's "
+                                "owner and permissions.")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _cannot(path, f"its folder {folder} is not writable: the database keeps a "
+                                f"log of recent changes ({path.name}.wal) beside the file. "
+                                "Check the folder's permissions.")
+    return True
+
+
+def _damaged(path: Path, size: int, needed: int) -> StorageError:
+    return _cannot(path, f"it is damaged: it is {size:,} bytes long, but its own index "
+                         f"says it holds at least {needed:,} bytes (it was cut short, perhaps "
+                         "by a copy that did not finish or a full disk). The file was not "
+                         f"changed; {restore_hint(path)}.")
+
+
+def _check_length(con: Connection, path: Path) -> None:
+    """Refuse a file cut short: some block in use lies past its end.
+
+    PRAGMA database_size counts the blocks in use and the free ones. DuckDB cuts
+    free blocks off the end of the file itself, so a file may end before the last
+    free block, but never before the blocks in use: too few whole blocks is damage,
+    found at no cost. When the file ends part-way through a block (a copy stopped in
+    the middle; or a power cut during an append nothing uses yet) or before some
+    free block, the blocks every table uses are looked up (tens of milliseconds)."""
+    row = con.execute("SELECT block_size, total_blocks, used_blocks FROM "
+                      "pragma_database_size() WHERE database_name = current_database()"
+                      ).fetchone()
+    if row is None:
+        return
+    block_size, total, used = (int(v) for v in row)
+    size = path.stat().st_size
+    whole, part = divmod(max(size - _HEADERS_SIZE, 0), block_size)
+    if whole < used:
+        raise _damaged(path, size, _HEADERS_SIZE + used * block_size)
+    if not part and whole >= total:
+        return
+    highest = -1
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name "
+                                "= current_database() AND schema_name = 'main'").fetchall():
+        (top,) = con.execute(
+            "SELECT max(greatest(block_id, list_max(additional_block_ids))) "
+            "FROM pragma_storage_info(?) WHERE persistent", [table]).fetchone() or (None,)
+        highest = max(highest, -1 if top is None else int(top))
+    (meta,) = con.execute("SELECT max(block_id) FROM pragma_metadata_info()").fetchone() \
+        or (None,)
+    highest = max(highest, -1 if meta is None else int(meta))
+    if highest >= whole:
+        raise _damaged(path, size, _HEADERS_SIZE + (highest + 1) * block_size)
+
+
+def _check_contents(con: Connection, path: Path) -> None:
+    """Refuse a damaged file, another program's database, or one from a newer app.
+
+    Reads the catalogue and the small schema_migrations table, never the data."""
+    if str(path) != ":memory:":
+        _check_length(con, path)
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "ORDER BY table_name").fetchall()]
+    if "schema_migrations" not in tables:
+        if tables:
+            named = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
+            raise _cannot(path, f"it is a DuckDB database of another program (it has tables "
+                                f"such as {named} but no record of this app's upgrades). The "
+                                "file was not changed. Point STRATEGY_DB (or --db) at this "
+                                f"app's database file, or {restore_hint(path)}.")
+        return
+    versions = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations")
+                .fetchall()}
+    unknown = sorted(versions - {m.version for m in available_migrations()})
+    if unknown:
+        raise _cannot(path, f"it was written by a newer version of this app (it has upgrade "
+                            f"{unknown[-1]:04d}; this version knows upgrades up to "
+                            f"{newest_version():04d}). The file was not changed. Run the newer "
+                            "version of the app, or restore a backup made by this version: "
+                            f"python -m strategy restore FILE --db {path}.")
+
+
+def _connect(path: Path, read_only: bool) -> Connection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=CONNECT_CONFIG)
+    except duckdb.Error as exc:
+        raise StorageError(_explain_open_failure(path, exc)) from exc
+
+
+def _checked(con: Connection, path: Path) -> Connection:
+    try:
+        _check_contents(con, path)
+    except BaseException as exc:
+        with suppress(duckdb.Error):
+            con.close()
+        if isinstance(exc, duckdb.Error):
+            raise StorageError(_explain_open_failure(path, exc)) from exc
+        raise
+    return con
+
+
+def open_database(path: str | os.PathLike[str] | None = None, *,
+                  read_only: bool = False) -> Connection:
     """Open (creating if needed) and migrate the database file.
 
     Every failure becomes a :class:`StorageError` that names the file and the
-    cause, because the person starting the app needs to know what to fix.
+    cause, because the person starting the app needs to know what to fix. A file
+    that is damaged, another program's, or from a newer version of the app is
+    refused before anything is written to it. ``read_only`` opens an existing
+    file without upgrading it (for a backup), and works beside read-only readers.
     """
     target = database_path(path)
-    if str(target) != ":memory:":
+    if str(target) == ":memory:":
+        return _checked(_connect(target, read_only), target)
+    if not read_only:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -129,14 +341,30 @@ def open_database(path: str | os.PathLike[str] | None = None) -> Connection:
                 f"Cannot open the database file {target}: its folder cannot be created "
                 f"({exc.strerror}). Check the path and its permissions."
             ) from exc
-        if target.is_dir():
-            raise StorageError(
-                f"Cannot open the database file {target}: it is a folder, not a file."
-            )
-    try:
-        con = duckdb.connect(str(target))
-    except duckdb.Error as exc:
-        raise StorageError(_explain_open_failure(target, exc)) from exc
+    has_database = _check_file(target, read_only)
+    if not has_database and target.exists():
+        try:
+            target.unlink()
+        except OSError as exc:
+            raise _cannot(target, f"it is empty and cannot be replaced ({exc.strerror}). "
+                                  "Check the folder's permissions.") from exc
+    if has_database and not read_only and wal_path(target).exists():
+        # Closing a connection folds the log of recent writes into the file: look
+        # first without writing, so that a refused file is left exactly as it was.
+        try:
+            look: Connection | None = duckdb.connect(str(target), read_only=True,
+                                                     config=CONNECT_CONFIG)
+        except duckdb.ConnectionException as exc:
+            if not _open_here(exc):
+                raise StorageError(_explain_open_failure(target, exc)) from exc
+            look = None  # this process has it open already, checked when first opened
+        except duckdb.Error as exc:
+            raise StorageError(_explain_open_failure(target, exc)) from exc
+        if look is not None:
+            _checked(look, target).close()
+    con = _checked(_connect(target, read_only), target)
+    if read_only:
+        return con
     try:
         migrate(con)
     except StorageError:
@@ -146,6 +374,18 @@ def open_database(path: str | os.PathLike[str] | None = None) -> Connection:
         con.close()
         raise StorageError(_explain_open_failure(target, exc)) from exc
     return con
+
+
+def held_by_another_process(path: str | os.PathLike[str]) -> bool:
+    """Whether another process (the app, most likely) has the database file open."""
+    target = Path(path)
+    if not target.is_file():
+        return False
+    try:
+        duckdb.connect(str(target), read_only=True, config=CONNECT_CONFIG).close()
+    except duckdb.Error as exc:
+        return _is_lock_error(exc)
+    return False
 
 
 _shared: dict[str, Connection] = {}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from strategy import accounts, orgs, people
+from strategy import accounts, backup, orgs, people
+from strategy import db as storage
 from strategy.access import ACCOUNT_ROLES, ROLE_PERMISSIONS, Permission, Role
 from strategy.db import Connection
 from strategy.ui import context as ui
@@ -21,6 +22,7 @@ def render() -> None:
         "Add an account": lambda: _add(con),
         "Roles": _roles_table,
         "Access log": lambda: _log(con),
+        "Backup": lambda: _backup(con),
     })
 
 
@@ -61,23 +63,34 @@ def _role_form(con: Connection, account: accounts.Account) -> None:
         st.info("There is no organisation yet.")
         return
     current = {m.org_id: m for m in accounts.memberships(con, account.id)}
-    keys = ui.FormKeys(f"role_{account.id}")
+    if current:
+        st.caption("Now: " + "; ".join(
+            f"{ui.md(m.org_name)}: {m.role.label}"
+            + (" (from single sign-on)" if m.source != "administrator" else "")
+            for m in current.values()))
+    # The organisation is chosen outside the form, so the role and team below show
+    # what this person has there now, and the teams are that organisation's.
+    org_id = st.selectbox("Organisation", [o.id for o in everything],
+                          key=f"role_org_{account.id}",
+                          format_func={o.id: o.name for o in everything}.__getitem__)
+    held = current.get(org_id)
+    keys = ui.FormKeys(f"role_{account.id}_{org_id}")
     with st.form(f"role_form_{account.id}"):
         errors = ui.FieldErrors()
-        org_id = st.selectbox("Organisation", [o.id for o in everything], key=keys("org"),
-                              format_func={o.id: o.name for o in everything}.__getitem__)
         choices = ["", *[r.value for r in ACCOUNT_ROLES]]
         role = st.selectbox("Role", choices, key=keys("role"),
-                            format_func=lambda r: Role(r).label if r else "No role (remove)")
+                            index=choices.index(held.role.value) if held else 0,
+                            format_func=lambda r: Role(r).label if r else "No role here")
         errors.slot("role")
         teams = people.list_teams(con, org_id) if org_id else []
+        team_ids = [None, *[t.id for t in teams]]
         team = st.selectbox("Own team (contributors record observations and training for it)",
-                            [None, *[t.id for t in teams]], key=keys("team"),
+                            team_ids, key=keys("team"),
+                            index=team_ids.index(held.team_id)
+                            if held and held.team_id in team_ids else 0,
                             format_func=lambda t: "—" if t is None else
                             next(x.name for x in teams if x.id == t))
         errors.slot("team")
-        if org_id in current:
-            st.caption(f"Now: {current[org_id].role.label}")
         if st.form_submit_button("Save the role"):
             def save() -> None:
                 accounts.set_role(con, account.id, org_id, role or None, team)
@@ -155,7 +168,7 @@ def _roles_table() -> None:
 
 def _log(con: Connection) -> None:
     kinds = ["", "signed in", "sign-in failed", "sign-in slowed", "download", "role changed",
-             "account added", "workshop opened", "workshop closed"]
+             "account added", "workshop opened", "workshop closed", "restore"]
     kind = st.selectbox("Show", kinds, key="access_kind",
                         format_func=lambda k: k.capitalize() if k else "Everything")
     entries = accounts.access_log(con, 500, kind or None)
@@ -168,6 +181,29 @@ def _log(con: Connection) -> None:
                        ui.as_me(lambda: accounts.access_log_csv(con)),
                        file_name="access-log.csv", mime="text/csv", on_click="ignore",
                        key="access_log_download", icon=":material/download:")
+
+
+def _backup(con: Connection) -> None:
+    path = storage.database_path()
+    st.write(f"The whole database — every organisation, account and record — is one file, "
+             f"`{path}` (schema version {backup.schema_version(con)}). A backup copies it "
+             "into a zip file that records the schema version, the time and a checksum, "
+             "while everyone keeps working.")
+    st.download_button(
+        "Download a backup of the whole database",
+        # A cursor of its own: Streamlit builds the file on another thread.
+        ui.as_me(lambda: backup.backup_bytes(storage.shared_connection().cursor())),
+        file_name=backup.backup_file_name(), mime="application/zip", on_click="ignore",
+        key="backup_download", icon=":material/download:", type="primary")
+    st.caption("The download is recorded in the access log. Keep backups somewhere other "
+               "than this server.")
+    st.subheader("Putting a backup back", anchor=False)
+    st.write("Stop the app, then on the server run:")
+    st.code(f"python -m strategy restore strategy-backup-YYYYMMDD-HHMMSS.zip --db {path}",
+            language="sh")
+    st.caption("The restore checks the file first: that it is a backup of this app, is not "
+               "damaged and is not newer than this version. The database it replaces is kept "
+               "beside it (…before-restore-YYYYMMDD-HHMMSS), and everyone signs in again.")
 
 
 if __name__ == "__main__":
