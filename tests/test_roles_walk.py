@@ -137,3 +137,20 @@ def test_a_guest_gets_no_pack_and_no_records(demo: Organisation, con: Connection
         with pytest.raises(AccessDenied):
             recognition.list_recognitions(con, demo.id, recognition.LogFilter(
                 date(2020, 1, 1), date.today()))
+
+
+def test_the_accounts_page_shows_a_role_and_saving_keeps_it(con: Connection,
+                                                            org: Organisation) -> None:
+    from tests.test_pages import submit
+
+    cory = accounts.create_account(con, "cory", "Cory", "a long enough secret")
+    accounts.set_role(con, cory.id, org.id, Role.CONTRIBUTOR)
+    at = open_app("accounts")
+    at.selectbox(key="account_chosen").set_value(cory.id).run()
+    role = at.selectbox(key=f"role_{cory.id}_{org.id}_0_role")
+    assert role.value == "contributor"
+    submit(at, "Save the role")
+    assert [m.role for m in accounts.memberships(con, cory.id)] == [Role.CONTRIBUTOR]
+    at.selectbox(key=f"role_{cory.id}_{org.id}_1_role").set_value("viewer")
+    submit(at, "Save the role")
+    assert [m.role for m in accounts.memberships(con, cory.id)] == [Role.VIEWER]

@@ -470,6 +470,17 @@ def guard() -> Iterator[None]:
     except duckdb.FatalException:
         storage.forget_shared()
         st.error("The database stopped working and will be reopened. Please reload the page.")
+    except duckdb.Error as exc:
+        log.exception("database error while drawing a page")
+        text = str(exc).lower()
+        if "corrupt" in text or "checksum" in text or "could not read enough bytes" in text:
+            # Damage deep in the file shows only when a page reads that part.
+            st.error("The database file is damaged, so this page cannot be shown. Nothing was "
+                     "changed. An administrator can restore the latest backup: stop the app, "
+                     "then run python -m strategy restore FILE.", icon=":material/database:")
+        else:
+            st.error("Something went wrong while showing this page. Nothing was changed. "
+                     "Reload the page; if it happens again, tell whoever runs this app.")
     except Exception:
         # Streamlit's own stop and rerun signals are BaseExceptions and pass through.
         log.exception("unexpected error while drawing a page")
