@@ -148,7 +148,8 @@ def test_a_workshop_with_two_guests(secured: tuple[RunningApp, str, str], browse
     settle(facilitator)
     code = facilitator.locator(".st-key-workshop_panel h2").inner_text().strip()
     assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", code), code
-    assert f"/join/{code}" in facilitator.locator(".st-key-workshop_panel").inner_text()
+    # The link is drawn in a code block, which appears a moment after the rest.
+    facilitator.locator(".st-key-workshop_panel").get_by_text(f"/join/{code}").wait_for()
     assert facilitator.locator(".st-key-workshop_panel img").count() == 1  # the QR code
 
     guests = []
