@@ -22,23 +22,10 @@ from strategy.access import AccessDenied, Identity, Role
 from strategy.db import Connection, open_database
 from strategy.errors import StorageError, StrategyError
 from strategy.orgs import Organisation
+from tests.tables import fingerprint
 from tests.test_pages import errors, open_app, open_tab
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def fingerprint(con: Connection) -> dict[str, tuple[int, int]]:
-    """Each table's row count and a checksum over all its rows (order-free)."""
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-        "ORDER BY table_name").fetchall()]
-    result = {}
-    for table in tables:
-        count, total = con.execute(
-            f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{table}" t'
-        ).fetchone() or (0, 0)
-        result[table] = (int(count), int(total))
-    return result
 
 
 def schema(con: Connection) -> dict[str, list[tuple[object, ...]]]:

@@ -38,25 +38,11 @@ from strategy.periods import Quarter
 from strategy.review_pack import build_pack
 from strategy.safe_text import to_csv
 from tests.conftest import TEST_ADMIN
+from tests.tables import fingerprint
 
 TODAY = date.today()
 LAST = Quarter.containing(TODAY).shift(-1)
 CONTROLS = ["\x00", "\x01", "\x08", "\x0b", "\x0c", "\x1b", "\x7f", "\x85"]
-
-
-def fingerprint(con: Connection) -> dict[str, tuple[int, str]]:
-    """Every table's row count and a digest of its rows: "nothing was written"."""
-    tables = [r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' "
-        "ORDER BY table_name").fetchall()]
-    result = {}
-    for table in tables:
-        row = con.execute(
-            f'SELECT count(*), coalesce(md5(string_agg(CAST(t AS VARCHAR), \'|\' ORDER BY '
-            f'CAST(t AS VARCHAR))), \'\') FROM "{table}" t').fetchone()
-        assert row is not None
-        result[table] = (int(row[0]), str(row[1]))
-    return result
 
 
 @dataclass(frozen=True)
