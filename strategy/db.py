@@ -365,6 +365,10 @@ def open_database(path: str | os.PathLike[str] | None = None, *,
     con = _checked(_connect(target, read_only), target)
     if read_only:
         return con
+    if not has_database:
+        # A new database will hold personal HR data: readable by its owner only.
+        with suppress(OSError):
+            os.chmod(target, 0o600)
     try:
         migrate(con)
     except StorageError:

@@ -348,3 +348,14 @@ def test_an_ordinary_user_opens_a_database_they_own_the_folder_of(open_folder: P
     folder.chmod(0o777)
     _demo_copy(folder, demo_template)
     assert open_as_someone_else(folder / "strategy.duckdb") == "OPENED"
+
+
+def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from strategy.db import open_database
+
+    path = tmp_path / "new.duckdb"
+    open_database(path).close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
