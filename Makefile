@@ -62,6 +62,7 @@ check: lint typecheck test
 bench: install
 	$(PY) bench/bench_plan.py
 	$(PY) bench/bench_pack.py
+	$(PY) bench/bench_pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

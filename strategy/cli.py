@@ -14,6 +14,7 @@ from . import access, accounts, backup
 from .access import ACCOUNT_ROLES, Identity, Role
 from .db import Connection, database_path, open_database
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
+from .demo_large import LARGE_NAME, build_large
 from .errors import StrategyError
 from .imports import KINDS, ImportRejected, run_import, template
 from .orgs import find_organisation
@@ -50,8 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
         "demo", help="load the demo organisation",
         description="Create the demo organisation, a filled-in example plan.")
     _add_db(demo)
-    demo.add_argument("--name", default=DEMO_NAME,
-                      help=f"name for the demo organisation (default: {DEMO_NAME!r})")
+    demo.add_argument("--name",
+                      help=f"name for the demo organisation (default: {DEMO_NAME!r}, or "
+                           f"{LARGE_NAME!r} with --size large)")
+    demo.add_argument("--size", choices=["small", "large"], default="small",
+                      help="small: the filled-in example plan (default); large: the same plan "
+                           "with 20,000 staff, 1,000,000 recognitions and more, built in bulk "
+                           "to measure speed")
     export = commands.add_parser(
         "export", help="write the quarterly review pack (Excel)",
         description="Write the review pack of one organisation and quarter as an Excel "
@@ -271,8 +277,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"Loaded the demo organisation “{org.name}”.")
                 if args.setup_link:
                     _print_setup_link(con, args.setup_link)
+            elif args.command == "demo" and args.size == "large":
+                large = build_large(con, args.name or LARGE_NAME)
+                print(f"Built the large organisation “{large.org.name}” into {path} in "
+                      f"{large.seconds:.1f} s. Rows:")
+                for what, count in large.after.items():
+                    print(f"  {what.replace('_', ' ')}: {count:,}")
             elif args.command == "demo":
-                org = load_demo(con, args.name)
+                org = load_demo(con, args.name or DEMO_NAME)
                 print(f"Loaded the demo organisation “{org.name}” into {path}.")
             elif args.command == "export":
                 _export(con, args.org, args.period, Path(args.out) if args.out else None,
