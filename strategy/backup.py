@@ -187,10 +187,6 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _quote(text: str) -> str:
-    return text.replace("'", "''")
-
-
 def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
     """Copy every object of ``con``'s database into the new file ``copy``.
 
@@ -199,7 +195,8 @@ def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[st
     alias = f"backup_{secrets.token_hex(8)}"
     source = _database_name(con)
     try:
-        con.execute(f"ATTACH '{_quote(str(copy))}' AS {alias} (READ_WRITE)")
+        # The path is a parameter; the alias is an identifier made here, never user text.
+        con.execute(f"ATTACH ? AS {alias} (READ_WRITE)", [str(copy)])
     except duckdb.Error as exc:
         raise StorageError(f"Cannot make the backup: the copy cannot be created ({exc}).") \
             from exc
@@ -242,9 +239,9 @@ def _counts(con: Connection, database: str) -> dict[str, int]:
         return {}
     # One query for every table; names come from the catalogue, never from people.
     query = " UNION ALL ".join(
-        f"SELECT '{_quote(n)}' AS t, count(*) AS n FROM {_ident(database)}.main.{_ident(n)}"
+        f"SELECT ? AS t, count(*) AS n FROM {_ident(database)}.main.{_ident(n)}"
         for n in names)
-    return {str(t): int(n) for t, n in con.execute(query).fetchall()}
+    return {str(t): int(n) for t, n in con.execute(query, names).fetchall()}
 
 
 def _manifest(info: BackupInfo) -> dict[str, Any]:
