@@ -6,6 +6,7 @@ for the chosen period; it is always reported with the number of observations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,7 +15,7 @@ from .access import Permission
 from .checks import optional_text, past_date, raise_if
 from .db import Connection, transaction
 from .errors import NotFoundError, ValidationError
-from .periods import Quarter
+from .periods import QUARTER_TABLE, Quarter, quarter_table
 from .rates import Rate
 
 
@@ -238,6 +239,21 @@ def compliance(con: Connection, org_id: int, period: Quarter, by: str) -> list[C
         [org_id, period.start, period.end],
     ).fetchall()
     return [Compliance(r[0], r[1], Rate(int(r[2]), int(r[3]))) for r in rows]
+
+
+def compliance_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
+                      team_id: int | None = None) -> list[Rate]:
+    """Observations met of observations made, per quarter (one team's or all):
+    ``compliance``'s totals for a scorecard's quarters in one query."""
+    rows = con.execute(
+        "WITH " + QUARTER_TABLE + """
+        SELECT q.label, count(*) FILTER (WHERE o.met), count(*)
+        FROM q JOIN observation o ON o.observed_on BETWEEN q.qs AND q.qe
+        WHERE o.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR o.team_id = ?)
+        GROUP BY q.label
+        """, [*quarter_table(quarters), org_id, team_id, team_id]).fetchall()
+    found = {r[0]: Rate(int(r[1]), int(r[2])) for r in rows}
+    return [found.get(str(q), Rate(0, 0)) for q in quarters]
 
 
 @dataclass(frozen=True)

@@ -164,6 +164,16 @@ def load(con: Connection, org_id: int, period: Quarter) -> Saved | None:
     return Saved(Inputs(*row[:n]), Assumptions(*row[n:n + len(_ASSUMPTIONS)]), row[-1])
 
 
+def complaints_series(con: Connection, org_id: int,
+                      quarters: list[Quarter]) -> list[int | None]:
+    """The complaints count saved in the impact model for each quarter (None: no model)."""
+    rows = con.execute("SELECT period, complaints FROM impact_model WHERE org_id = ? "
+                       "AND period IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+                       [org_id, [str(q) for q in quarters]]).fetchall()
+    found = {r[0]: r[1] for r in rows}
+    return [found.get(str(q)) for q in quarters]
+
+
 def latest_before(con: Connection, org_id: int, period: Quarter) -> Saved | None:
     """The most recent saved model up to the period, to start a new period from."""
     row = con.execute("SELECT max(period) FROM impact_model WHERE org_id = ? AND period <= ?",

@@ -21,9 +21,9 @@ from .access import Permission
 from .checks import on_duplicate, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
-from .periods import Quarter
+from .periods import QUARTER_TABLE, Quarter, quarter_table
 from .surveys import KINDS as SURVEY_KINDS
-from .surveys import SurveyResult, score
+from .surveys import SurveyResult, from_counts
 
 UNITS: dict[str, tuple[float | None, float | None]] = {
     "%": (0, 100), "NPS points": (-100, 100), "score (1–5)": (1, 5), "score (0–10)": (0, 10),
@@ -406,11 +406,12 @@ class Actual:
 
 def survey_result(con: Connection, org_id: int, kind: str, start: date, end: date,
                   scope: str = "all") -> SurveyResult:
+    """A survey figure for any span of days, from answers counted in DuckDB."""
     rows = con.execute(
-        "SELECT score FROM survey_response WHERE org_id = ? AND kind = ? AND answered_on "
-        "BETWEEN ? AND ? AND (? = 'all' OR scope = ?)",
+        "SELECT score, count(*) FROM survey_response WHERE org_id = ? AND kind = ? AND "
+        "answered_on BETWEEN ? AND ? AND (? = 'all' OR scope = ?) GROUP BY score",
         [org_id, kind, start, end, scope, scope]).fetchall()
-    return score(kind, [r[0] for r in rows])
+    return from_counts(kind, {r[0]: int(r[1]) for r in rows})
 
 
 def _team(scope: str) -> int | None:
@@ -419,69 +420,137 @@ def _team(scope: str) -> int | None:
 
 def actual(con: Connection, org_id: int, measure: Measure, quarter: Quarter,
            scope: str = "all", today: date | None = None) -> Actual:
-    today = today or date.today()
-    if quarter.start > today:
-        return Actual(None)
-    if measure.source == "manual":
-        values = entered_values(con, org_id, measure.id, scope)
-        periods = months_of(quarter) if measure.cadence == "monthly" else [str(quarter)]
-        present = [p for p in periods if p in values]
-        if not present:
-            return Actual(None)
-        return Actual(values[present[-1]], detail=f"value for {present[-1]}")
-    if measure.source == "survey":
-        assert measure.formula is not None
-        result = survey_result(con, org_id, measure.formula, quarter.start, quarter.end, scope)
-        return Actual(result.value, result.n, result.counts_text(), result)
-    return _derived(con, org_id, measure.formula or "", quarter, scope, today)
+    """One measure's actual for one quarter (see ``actual_series`` for many)."""
+    return actual_series(con, org_id, [measure], [quarter], scope, today)[measure.id][0]
 
 
-def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope: str,
-             today: date) -> Actual:
-    from . import accountability, impact, people, recognition, training, workforce
+# --- Actuals over many quarters, set-based -------------------------------------------------
+# A scorecard shows every measure over eight quarters. Working out each quarter on
+# its own re-read a measure's history per quarter and pulled raw rows into Python;
+# here each source is one query over all the quarters, aggregated in DuckDB. The
+# first, quarter-at-a-time version is kept in tests/reference.py, and the tests
+# hold the two equal on generated data.
 
-    team = _team(scope)
+
+def survey_series(con: Connection, org_id: int, kinds: Sequence[str],
+                  quarters: Sequence[Quarter], scope: str = "all",
+                  ends: Sequence[date] | None = None) -> dict[tuple[str, str], SurveyResult]:
+    """Each survey figure per quarter: {(kind, "2026-Q3"): result}, counted in SQL."""
+    rows = con.execute(
+        "WITH " + QUARTER_TABLE + """
+        SELECT q.label, r.kind, r.score, count(*)
+        FROM q JOIN survey_response r ON r.answered_on BETWEEN q.qs AND q.qe
+        WHERE r.org_id = ? AND r.kind IN (SELECT unnest(CAST(? AS VARCHAR[])))
+          AND (? = 'all' OR r.scope = ?)
+        GROUP BY ALL
+        """, [*quarter_table(quarters, ends), org_id, list(kinds), scope, scope]).fetchall()
+    counts: dict[tuple[str, str], dict[int | None, int]] = {}
+    for label, kind, answer, count in rows:
+        counts.setdefault((kind, label), {})[answer] = int(count)
+    return {(kind, str(q)): from_counts(kind, counts.get((kind, str(q)), {}))
+            for kind in kinds for q in quarters}
+
+
+def _manual_series(con: Connection, org_id: int, measures: Sequence[Measure],
+                   quarters: Sequence[Quarter], scope: str) -> dict[int, list[Actual]]:
+    periods = [p for q in quarters for p in (str(q), *months_of(q))]
+    rows = con.execute(
+        "SELECT measure_id, period, value FROM measure_value WHERE org_id = ? AND scope = ? "
+        "AND measure_id IN (SELECT unnest(CAST(? AS BIGINT[]))) "
+        "AND period IN (SELECT unnest(CAST(? AS VARCHAR[])))",
+        [org_id, scope, [m.id for m in measures], periods]).fetchall()
+    values: dict[int, dict[str, float]] = {}
+    for measure_id, period, value in rows:
+        values.setdefault(measure_id, {})[period] = float(value)
+    result = {}
+    for measure in measures:
+        entered = values.get(measure.id, {})
+        series = []
+        for quarter in quarters:
+            wanted = months_of(quarter) if measure.cadence == "monthly" else [str(quarter)]
+            present = [p for p in wanted if p in entered]
+            series.append(Actual(entered[present[-1]], detail=f"value for {present[-1]}")
+                          if present else Actual(None))
+        result[measure.id] = series
+    return result
+
+
+def _derived_series(con: Connection, org_id: int, formulas: set[str],
+                    quarters: Sequence[Quarter], scope: str,
+                    today: date) -> dict[str, list[Actual]]:
+    from . import accountability, impact, recognition, training, workforce
+
     if scope.startswith("segment:"):
-        return Actual(None, detail="not kept per segment")
-    end = min(quarter.end, today)
-    if formula in ("turnover", "retention"):
-        staff = [e for e in people.list_employees(con, org_id)
-                 if team is None or e.team_id == team]
-        figures = workforce.figures(staff, quarter.start, quarter.end)
-        if formula == "turnover":
-            return Actual(figures.turnover, None,
-                          f"{figures.leavers} leavers, average headcount "
-                          f"{figures.average_headcount:g}")
-        return Actual(figures.retention.value, figures.retention.whole,
-                      f"{figures.retained} of {figures.opening} retained")
-    if formula == "training_coverage":
-        rows = training.coverage(con, org_id, end)
-        if team is not None:
-            name = people.get_team_name(con, org_id, team)
-            rows = [r for r in rows if r.team == name]
-        part, whole = sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows)
-        return Actual(100 * part / whole if whole else None, whole, f"{part} of {whole} passed")
-    if formula == "recognition_per_head":
-        teams = recognition.per_head_by_team(con, org_id, quarter.start, end)
-        if team is not None:
-            name = people.get_team_name(con, org_id, team)
-            teams = [t for t in teams if t.team == name]
-        headcount, received = sum(t.staff for t in teams), sum(t.received for t in teams)
-        return Actual(received / headcount if headcount else None, headcount,
-                      f"{received} recognitions, {headcount} staff")
-    if formula == "compliance_rate":
-        observed = accountability.compliance(con, org_id, quarter, "team")
-        if team is not None:
-            observed = [r for r in observed if r.key == team]
-        met, total = sum(r.rate.part for r in observed), sum(r.rate.whole for r in observed)
-        return Actual(100 * met / total if total else None, total,
-                      f"{met} of {total} observations met")
-    if formula == "complaints":
-        saved = impact.load(con, org_id, quarter)
-        if saved is None or team is not None:
-            return Actual(None)
-        return Actual(float(saved.inputs.complaints), detail="from the impact model")
-    return Actual(None)
+        return {f: [Actual(None, detail="not kept per segment") for _ in quarters]
+                for f in formulas}
+    team = _team(scope)
+    ends = [min(q.end, today) for q in quarters]
+    result: dict[str, list[Actual]] = {f: [Actual(None) for _ in quarters] for f in formulas}
+    if formulas & {"turnover", "retention"}:
+        figures = workforce.quarter_figures(con, org_id, quarters, team)
+        result["turnover"] = [
+            Actual(f.turnover, None, f"{f.leavers} leavers, average headcount "
+                                     f"{f.average_headcount:g}") for f in figures]
+        result["retention"] = [
+            Actual(f.retention.value, f.retention.whole, f"{f.retained} of {f.opening} retained")
+            for f in figures]
+    if "training_coverage" in formulas:
+        result["training_coverage"] = [
+            Actual(100 * r.part / r.whole if r.whole else None, r.whole,
+                   f"{r.part} of {r.whole} passed")
+            for r in training.coverage_series(con, org_id, ends, team)]
+    if "recognition_per_head" in formulas:
+        result["recognition_per_head"] = [
+            Actual(received / headcount if headcount else None, headcount,
+                   f"{received} recognitions, {headcount} staff")
+            for received, headcount in recognition.per_head_series(con, org_id, quarters, ends,
+                                                                   team)]
+    if "compliance_rate" in formulas:
+        result["compliance_rate"] = [
+            Actual(100 * r.part / r.whole if r.whole else None, r.whole,
+                   f"{r.part} of {r.whole} observations met")
+            for r in accountability.compliance_series(con, org_id, quarters, team)]
+    if "complaints" in formulas:
+        result["complaints"] = [
+            Actual(float(n), detail="from the impact model") if n is not None and team is None
+            else Actual(None) for n in impact.complaints_series(con, org_id, list(quarters))]
+    return {f: result[f] for f in formulas}
+
+
+def actual_series(con: Connection, org_id: int, measures: Sequence[Measure],
+                  quarters: Sequence[Quarter], scope: str = "all",
+                  today: date | None = None) -> dict[int, list[Actual]]:
+    """Every measure's actual in every quarter (a list per measure id, in the order of
+    ``quarters``): what ``actual`` gives one at a time, in a handful of queries."""
+    today = today or date.today()
+    begun = [q for q in quarters if q.start <= today]  # a quarter not yet begun has no data
+    manual = [m for m in measures if m.source == "manual"]
+    found: dict[int, list[Actual]] = _manual_series(con, org_id, manual, begun, scope) \
+        if manual and begun else {m.id: [] for m in manual}
+    kinds = sorted({m.formula for m in measures if m.source == "survey" and m.formula})
+    surveys = survey_series(con, org_id, kinds, begun, scope) if kinds and begun else {}
+    formulas = {m.formula or "" for m in measures if m.source == "derived"}
+    derived = _derived_series(con, org_id, formulas, begun, scope, today) \
+        if formulas and begun else {f: [] for f in formulas}
+    result = {}
+    for measure in measures:
+        if measure.source == "manual":
+            series = found[measure.id]
+        elif measure.source == "survey":
+            series = []
+            for q in begun:
+                r = surveys[(measure.formula or "", str(q))]
+                series.append(Actual(r.value, r.n, r.counts_text(), r))
+        else:
+            series = derived[measure.formula or ""]
+        result[measure.id] = _place(quarters, begun, series)
+    return result
+
+
+def _place(quarters: Sequence[Quarter], begun: Sequence[Quarter],
+           series: Sequence[Actual]) -> list[Actual]:
+    by_quarter = dict(zip(begun, series, strict=True))
+    return [by_quarter.get(q, Actual(None)) for q in quarters]
 
 
 def status(value: float | None, target: float | None, band: float | None,
@@ -536,10 +605,12 @@ def set_small_sample_threshold(con: Connection, org_id: int, answers: int) -> No
 def scorecard(con: Connection, org_id: int, quarter: Quarter, scope: str = "all",
               quarters: int = 8, today: date | None = None) -> list[ScorecardRow]:
     threshold = small_sample_threshold(con, org_id)
+    defined = list_measures(con, org_id)
+    span = [quarter.shift(-n) for n in range(quarters - 1, -1, -1)]
+    actuals = actual_series(con, org_id, defined, span, scope, today)
     rows = []
-    for measure in list_measures(con, org_id):
-        span = [quarter.shift(-n) for n in range(quarters - 1, -1, -1)]
-        series = [actual(con, org_id, measure, q, scope, today) for q in span]
+    for measure in defined:
+        series = actuals[measure.id]
         now = series[-1]
         previous = series[-2].value if len(series) > 1 else None
         rows.append(ScorecardRow(
@@ -561,25 +632,43 @@ def due_updates(con: Connection, org_id: int, today: date | None = None) -> list
     """Measures whose value for the latest due period is missing."""
     today = today or date.today()
     due = []
-    for measure in list_measures(con, org_id):
-        if measure.source == "derived":
-            continue  # worked out from the app's records, never entered
-        period = due_period(measure.cadence, today)
-        if measure.source == "manual":
-            missing = period not in entered_values(con, org_id, measure.id)
-        else:
-            quarter = audit.quarter_of(period)
-            start, end = quarter.start, quarter.end
-            if measure.cadence == "monthly":
-                year, month = (int(x) for x in period.split("-"))
-                start = date(year, month, 1)
-                end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-            assert measure.formula is not None
-            missing = survey_result(con, org_id, measure.formula, start, end).n == 0
-        if missing:
-            due.append(DueUpdate(measure.name, period, measure.owner or "(no owner)",
+    defined = [m for m in list_measures(con, org_id) if m.source != "derived"]
+    periods = {m.id: due_period(m.cadence, today) for m in defined}
+    # Which of the due values exist: one query for all of them, counted in DuckDB.
+    rows = con.execute(
+        """
+        WITH wanted AS (SELECT unnest(CAST(? AS BIGINT[])) AS measure_id,
+                               unnest(CAST(? AS VARCHAR[])) AS period,
+                               unnest(CAST(? AS VARCHAR[])) AS kind,
+                               unnest(CAST(? AS DATE[])) AS starts,
+                               unnest(CAST(? AS DATE[])) AS ends)
+        SELECT w.measure_id FROM wanted w
+        WHERE (w.kind IS NULL AND EXISTS (SELECT 1 FROM measure_value v WHERE v.org_id = ?
+                        AND v.measure_id = w.measure_id AND v.period = w.period
+                        AND v.scope = 'all'))
+           OR EXISTS (SELECT 1 FROM survey_response r WHERE r.org_id = ? AND r.kind = w.kind
+                        AND r.score IS NOT NULL AND r.answered_on BETWEEN w.starts AND w.ends)
+        """,
+        [[m.id for m in defined], [periods[m.id] for m in defined],
+         [m.formula if m.source == "survey" else None for m in defined],
+         [_period_span(periods[m.id])[0] for m in defined],
+         [_period_span(periods[m.id])[1] for m in defined], org_id, org_id]).fetchall()
+    present = {r[0] for r in rows}
+    for measure in defined:
+        if measure.id not in present:
+            due.append(DueUpdate(measure.name, periods[measure.id], measure.owner or "(no owner)",
                                  SOURCES[measure.source]))
     return due
+
+
+def _period_span(period: str) -> tuple[date, date]:
+    """First and last day of a month ("2026-10") or quarter ("2026-Q3")."""
+    if "Q" in period:
+        quarter = Quarter.parse(period)
+        return quarter.start, quarter.end
+    year, month = (int(x) for x in period.split("-"))
+    start = date(year, month, 1)
+    return start, (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
 
 
 # --- Employees and customers side by side ------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -51,6 +52,20 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.year}-Q{self.number}"
+
+
+# A list of quarters as a small table for set-based queries: one row per quarter with
+# its label, first day and last day (``ends`` may clip the last days, e.g. to today).
+QUARTER_TABLE = """
+    q AS (SELECT unnest(CAST(? AS VARCHAR[])) AS label, unnest(CAST(? AS DATE[])) AS qs,
+                 unnest(CAST(? AS DATE[])) AS qe)
+"""
+
+
+def quarter_table(quarters: Sequence[Quarter], ends: Sequence[date] | None = None) -> list[object]:
+    """The three parameters of ``QUARTER_TABLE`` for ``quarters``."""
+    return [[str(q) for q in quarters], [q.start for q in quarters],
+            list(ends) if ends is not None else [q.end for q in quarters]]
 
 
 def quarter_choices(around: Quarter | None = None, back: int = 8, ahead: int = 4) -> list[str]:

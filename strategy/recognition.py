@@ -7,6 +7,7 @@ every creation, edit and deletion is written to the history with who and when.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from .access import Permission
 from .checks import past_date, raise_if, require_text
 from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
+from .periods import QUARTER_TABLE, Quarter, quarter_table
 from .rates import Rate
 from .safe_text import to_csv
 
@@ -322,6 +324,34 @@ def per_head_by_team(con: Connection, org_id: int, start: date,
     return [TeamRecognition(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
 
+def per_head_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
+                    ends: Sequence[date], team_id: int | None = None) -> list[tuple[int, int]]:
+    """(recognitions received, staff in the period) per quarter, each quarter running
+    to its entry in ``ends``; one team's or everyone's. ``per_head_by_team``'s totals,
+    for a scorecard's quarters in one query."""
+    rows = con.execute(
+        "WITH " + QUARTER_TABLE + """,
+        staff AS (SELECT q.label, e.id FROM q JOIN employee e
+                      ON e.hire_date <= q.qe AND (e.leave_date IS NULL OR e.leave_date >= q.qs)
+                  WHERE e.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)),
+        -- Each record's quarter is worked out from its date, so the records meet the
+        -- quarters (and then the staff) on equal keys rather than by date ranges.
+        given AS (SELECT rr.employee_id, q.label, count(*) AS n
+                  FROM recognition r JOIN recognition_recipient rr ON rr.recognition_id = r.id
+                  JOIN q ON q.label = strftime(r.given_on, '%Y') || '-Q' || quarter(r.given_on)
+                  WHERE r.org_id = ? AND r.deleted_at IS NULL
+                    AND r.given_on BETWEEN (SELECT min(qs) FROM q) AND (SELECT max(qe) FROM q)
+                    AND r.given_on BETWEEN q.qs AND q.qe
+                  GROUP BY ALL),
+        received AS (SELECT s.label, sum(g.n) AS n FROM staff s
+                     JOIN given g ON g.employee_id = s.id AND g.label = s.label GROUP BY s.label),
+        headcount AS (SELECT label, count(*) AS n FROM staff GROUP BY label)
+        SELECT h.label, coalesce(r.n, 0), h.n FROM headcount h LEFT JOIN received r USING (label)
+        """, [*quarter_table(quarters, ends), org_id, team_id, team_id, org_id]).fetchall()
+    found = {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    return [found.get(str(q), (0, 0)) for q in quarters]
+
+
 @dataclass(frozen=True)
 class Unrecognised:
     employee_id: int
@@ -330,26 +360,38 @@ class Unrecognised:
     last_recognised: date | None
 
 
-_NOT_RECOGNISED = """
-    SELECT e.id, e.name, coalesce(t.name, ''), max(r.given_on)
-    FROM employee e LEFT JOIN team t ON t.id = e.team_id
-    LEFT JOIN recognition_recipient rr ON rr.employee_id = e.id
-    LEFT JOIN recognition r ON r.id = rr.recognition_id AND r.deleted_at IS NULL
-         AND r.given_on <= ?
-    WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
-    GROUP BY e.id, e.name, t.name
-    HAVING max(r.given_on) IS NULL OR max(r.given_on) < ?
+# Staff employed on the day who received nothing in the window: found by taking
+# the window's recipients away from the staff, which reads only the window's records.
+_OVERLOOKED = """
+    WITH staff AS (SELECT e.id, e.name, e.team_id FROM employee e
+                   WHERE e.org_id = $org AND e.hire_date <= $on
+                     AND (e.leave_date IS NULL OR e.leave_date >= $on)),
+    recent AS (SELECT DISTINCT rr.employee_id FROM recognition r
+               JOIN recognition_recipient rr ON rr.recognition_id = r.id
+               WHERE r.org_id = $org AND r.deleted_at IS NULL
+                 AND r.given_on BETWEEN $since AND $on),
+    overlooked AS (SELECT * FROM staff WHERE id NOT IN (SELECT employee_id FROM recent))
 """
 
 
 def not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> list[Unrecognised]:
-    """Current staff with no recognition received in the ``days`` up to ``on``."""
+    """Current staff with no recognition received in the ``days`` up to ``on``, those
+    never recognised first, then the longest overlooked."""
     access.require(Permission.HR_RECORDS, org_id)
     if not 1 <= days <= 3650:
         raise ValidationError({"days": "Choose between 1 and 3650 days."})
     since = on - timedelta(days=days - 1)
-    rows = con.execute(_NOT_RECOGNISED + " ORDER BY max(r.given_on) NULLS FIRST, e.name",
-                       [on, org_id, on, on, since]).fetchall()
+    rows = con.execute(_OVERLOOKED + """,
+        last AS (SELECT rr.employee_id, max(r.given_on) AS given_on FROM recognition r
+                 JOIN recognition_recipient rr ON rr.recognition_id = r.id
+                 WHERE r.org_id = $org AND r.deleted_at IS NULL AND r.given_on < $since
+                   AND rr.employee_id IN (SELECT id FROM overlooked)
+                 GROUP BY rr.employee_id)
+        SELECT o.id, o.name, coalesce(t.name, ''), l.given_on
+        FROM overlooked o LEFT JOIN team t ON t.id = o.team_id
+        LEFT JOIN last l ON l.employee_id = o.id
+        ORDER BY l.given_on NULLS FIRST, o.name
+        """, {"org": org_id, "on": on, "since": since}).fetchall()
     return [Unrecognised(*r) for r in rows]
 
 
@@ -357,8 +399,8 @@ def count_not_recognised(con: Connection, org_id: int, on: date, days: int = 90)
     """How many current staff went unrecognised: a figure, not names, so anyone who
     reads the plan's progress may see it."""
     since = on - timedelta(days=days - 1)
-    row = con.execute(f"SELECT count(*) FROM ({_NOT_RECOGNISED})",
-                      [on, org_id, on, on, since]).fetchone()
+    row = con.execute(_OVERLOOKED + " SELECT count(*) FROM overlooked",
+                      {"org": org_id, "on": on, "since": since}).fetchone()
     return int(row[0]) if row else 0
 
 

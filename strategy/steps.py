@@ -118,12 +118,13 @@ def _line_of_sight(con: Connection, org_id: int, today: date) -> Status:
 
 
 def _training(con: Connection, org_id: int, today: date) -> Status:
-    from .training import overdue
+    from .training import count_overdue
 
     if not _count(con, "SELECT count(*) FROM training_module WHERE org_id = ?", org_id):
         return Status.NOT_STARTED
     required = _count(con, "SELECT count(*) FROM training_requirement WHERE org_id = ?", org_id)
-    return Status.DONE if required and not overdue(con, org_id, today) else Status.IN_PROGRESS
+    return Status.DONE if required and not count_overdue(con, org_id, today) \
+        else Status.IN_PROGRESS
 
 
 def _people(con: Connection, org_id: int, today: date) -> Status:
@@ -269,9 +270,12 @@ def statuses(con: Connection, org_id: int, today: date | None = None) -> dict[in
     return {s.number: s.status(con, org_id, today) for s in STEPS}
 
 
-def next_step(con: Connection, org_id: int, today: date | None = None) -> Step | None:
-    """The first available step that is not done yet."""
-    current = statuses(con, org_id, today)
+def next_step(con: Connection, org_id: int, today: date | None = None,
+              current: dict[int, Status] | None = None) -> Step | None:
+    """The first available step that is not done yet (from ``current`` statuses when
+    the caller has them already: each status reads the plan)."""
+    if current is None:
+        current = statuses(con, org_id, today)
     for candidate in STEPS:
         if candidate.available and current[candidate.number] is not Status.DONE:
             return candidate

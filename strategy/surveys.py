@@ -14,7 +14,8 @@ Blank answers are not counted in n; they are reported separately.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 KINDS = {"nps": "NPS", "enps": "eNPS", "csat": "CSAT", "effort": "Customer effort"}
@@ -37,36 +38,40 @@ class SurveyResult:
         return f"n={self.n}" + (f" ({parts})" if self.n else "")
 
 
-def _answers(kind: str, scores: Iterable[int | None]) -> tuple[list[int], int]:
+def from_counts(kind: str, counts: Mapping[int | None, int]) -> SurveyResult:
+    """The survey figure from how many gave each answer (None counts the blanks).
+
+    The one place the definitions above are worked out: ``score`` counts raw answers
+    into this, and the database's GROUP BY hands its counts straight in."""
     low, high = SCALES[kind]
-    answered: list[int] = []
     blanks = 0
-    for score in scores:
-        if score is None:
-            blanks += 1
-        elif not low <= score <= high or int(score) != score:
+    answered: Counter[int] = Counter()
+    for answer, count in counts.items():
+        if answer is None:
+            blanks += count
+        elif not low <= answer <= high or int(answer) != answer:
             raise ValueError(f"{KINDS[kind]} answers are whole numbers from {low} to {high}; "
-                             f"got {score}")
+                             f"got {answer}")
         else:
-            answered.append(int(score))
-    return answered, blanks
-
-
-def score(kind: str, scores: Iterable[int | None]) -> SurveyResult:
-    answered, blanks = _answers(kind, scores)
-    n = len(answered)
+            answered[int(answer)] += count
+    n = sum(answered.values())
     if kind in ("nps", "enps"):
-        promoters = sum(s >= 9 for s in answered)
-        detractors = sum(s <= 6 for s in answered)
+        promoters = sum(c for s, c in answered.items() if s >= 9)
+        detractors = sum(c for s, c in answered.items() if s <= 6)
         groups = {"promoters": promoters, "passives": n - promoters - detractors,
                   "detractors": detractors}
         value = 100.0 * (promoters - detractors) / n if n else None
     elif kind == "csat":
-        satisfied = sum(s >= 4 for s in answered)
+        satisfied = sum(c for s, c in answered.items() if s >= 4)
         groups = {"satisfied": satisfied, "not satisfied": n - satisfied}
         value = 100.0 * satisfied / n if n else None
     else:
-        easy = sum(s <= 2 for s in answered)
+        easy = sum(c for s, c in answered.items() if s <= 2)
         groups = {"easy (1–2)": easy, "other": n - easy}
-        value = sum(answered) / n if n else None
+        # An exact integer total divided once: the same float as averaging the answers.
+        value = sum(s * c for s, c in answered.items()) / n if n else None
     return SurveyResult(kind, n, blanks, value, groups)
+
+
+def score(kind: str, scores: Iterable[int | None]) -> SurveyResult:
+    return from_counts(kind, Counter(scores))

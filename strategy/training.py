@@ -7,6 +7,7 @@ than the module's "due within" days ago.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -170,13 +171,16 @@ def record_completion(con: Connection, org_id: int, module_id: int, employee_ids
 
 _REQUIRED = """
     WITH staff AS (
-        SELECT e.id, e.name, e.team_id, e.role, e.hire_date FROM employee e
+        SELECT e.id, e.org_id, e.name, e.team_id, e.role, e.hire_date FROM employee e
         WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
     ), required AS (
-        SELECT DISTINCT s.id AS employee_id, m.id AS module_id
-        FROM staff s JOIN training_requirement r
-             ON r.team_id = s.team_id OR (r.role IS NOT NULL AND lower(r.role) = lower(s.role))
-        JOIN training_module m ON m.id = r.module_id
+        -- Required of a team or of a role: two equal-key joins, which DuckDB hashes,
+        -- rather than one join on "team or role", which it would loop through.
+        SELECT s.id AS employee_id, r.module_id FROM staff s
+        JOIN training_requirement r ON r.org_id = s.org_id AND r.team_id = s.team_id
+        UNION
+        SELECT s.id, r.module_id FROM staff s
+        JOIN training_requirement r ON r.org_id = s.org_id AND lower(r.role) = lower(s.role)
     ), done AS (
         SELECT DISTINCT employee_id, module_id FROM training_completion
         WHERE org_id = ? AND passed AND completed_on <= ?
@@ -204,6 +208,36 @@ def coverage(con: Connection, org_id: int, on: date) -> list[TrainingCoverage]:
     return [TrainingCoverage(r[0], r[1], Rate(int(r[2]), int(r[3]))) for r in rows]
 
 
+def coverage_series(con: Connection, org_id: int, days: Sequence[date],
+                    team_id: int | None = None) -> list[Rate]:
+    """Overall coverage on each of ``days`` (one team's, or everyone's), in one query:
+    the same count as ``coverage`` summed over its rows, for a scorecard's quarters."""
+    rows = con.execute(
+        """
+        WITH d AS (SELECT unnest(CAST(? AS DATE[])) AS on_day),
+        staff AS (
+            SELECT d.on_day, e.id, e.org_id, e.team_id, e.role FROM d JOIN employee e
+                ON e.hire_date <= d.on_day AND (e.leave_date IS NULL OR e.leave_date >= d.on_day)
+            WHERE e.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)
+        ), required AS (
+            SELECT s.on_day, s.id AS employee_id, r.module_id FROM staff s
+            JOIN training_requirement r ON r.org_id = s.org_id AND r.team_id = s.team_id
+            UNION
+            SELECT s.on_day, s.id, r.module_id FROM staff s
+            JOIN training_requirement r ON r.org_id = s.org_id AND lower(r.role) = lower(s.role)
+        ), first_pass AS (
+            SELECT employee_id, module_id, min(completed_on) AS passed_on
+            FROM training_completion WHERE org_id = ? AND passed GROUP BY ALL
+        )
+        SELECT q.on_day, count(*) FILTER (WHERE f.passed_on <= q.on_day), count(*)
+        FROM required q LEFT JOIN first_pass f
+             ON f.employee_id = q.employee_id AND f.module_id = q.module_id
+        GROUP BY q.on_day
+        """, [list(days), org_id, team_id, team_id, org_id]).fetchall()
+    found = {r[0]: Rate(int(r[1]), int(r[2])) for r in rows}
+    return [found.get(day, Rate(0, 0)) for day in days]
+
+
 def overall_coverage(con: Connection, org_id: int, on: date) -> Rate:
     rows = coverage(con, org_id, on)
     return Rate(sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows))
@@ -229,6 +263,18 @@ def overdue(con: Connection, org_id: int, on: date) -> list[Overdue]:
         ORDER BY due, s.name
         """, [org_id, on, on, org_id, on, on]).fetchall()
     return [Overdue(*r) for r in rows]
+
+
+def count_overdue(con: Connection, org_id: int, on: date) -> int:
+    """How many required trainings are overdue on ``on``: ``overdue``, counted in SQL."""
+    row = con.execute(
+        _REQUIRED + """
+        SELECT count(*) FROM required q JOIN staff s ON s.id = q.employee_id
+        JOIN training_module m ON m.id = q.module_id
+        LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
+        WHERE d.employee_id IS NULL AND s.hire_date + m.due_within_days * INTERVAL 1 DAY < ?
+        """, [org_id, on, on, org_id, on, on]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def list_completions(con: Connection, org_id: int, start: date,

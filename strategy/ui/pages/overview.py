@@ -25,7 +25,7 @@ def render() -> None:
     current = statuses(con, org.id)
     available = [s for s in STEPS if s.available]
     done = sum(current[s.number] is Status.DONE for s in available)
-    upcoming = next_step(con, org.id)
+    upcoming = next_step(con, org.id, current=current)
 
     left, middle, right = st.columns(3)
     left.metric("Steps done", f"{done} of {len(available)}",

@@ -1,0 +1,145 @@
+"""The figures as first written — one quarter at a time, rows pulled into Python —
+kept as the reference the set-based SQL versions are held equal to.
+
+Each function here is the code the app used before issue 11 moved the work into
+DuckDB; tests/test_equivalence.py compares the two on generated data."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from strategy import accountability, audit, impact, people, recognition, training, workforce
+from strategy.db import Connection
+from strategy.measures import SOURCES, Actual, DueUpdate, Measure, due_period, list_measures
+from strategy.measures import months_of as months_of_quarter
+from strategy.periods import Quarter
+from strategy.surveys import SurveyResult, score
+
+
+def survey_result(con: Connection, org_id: int, kind: str, start: date, end: date,
+                  scope: str = "all") -> SurveyResult:
+    rows = con.execute(
+        "SELECT score FROM survey_response WHERE org_id = ? AND kind = ? AND answered_on "
+        "BETWEEN ? AND ? AND (? = 'all' OR scope = ?)",
+        [org_id, kind, start, end, scope, scope]).fetchall()
+    return score(kind, [r[0] for r in rows])
+
+
+def entered_values(con: Connection, org_id: int, measure_id: int,
+                   scope: str = "all") -> dict[str, float]:
+    rows = con.execute("SELECT period, value FROM measure_value WHERE org_id = ? AND "
+                       "measure_id = ? AND scope = ? ORDER BY period",
+                       [org_id, measure_id, scope]).fetchall()
+    return {r[0]: float(r[1]) for r in rows}
+
+
+def _team(scope: str) -> int | None:
+    return int(scope.split(":")[1]) if scope.startswith("team:") else None
+
+
+def actual(con: Connection, org_id: int, measure: Measure, quarter: Quarter,
+           scope: str = "all", today: date | None = None) -> Actual:
+    today = today or date.today()
+    if quarter.start > today:
+        return Actual(None)
+    if measure.source == "manual":
+        values = entered_values(con, org_id, measure.id, scope)
+        periods = months_of_quarter(quarter) if measure.cadence == "monthly" else [str(quarter)]
+        present = [p for p in periods if p in values]
+        if not present:
+            return Actual(None)
+        return Actual(values[present[-1]], detail=f"value for {present[-1]}")
+    if measure.source == "survey":
+        assert measure.formula is not None
+        result = survey_result(con, org_id, measure.formula, quarter.start, quarter.end, scope)
+        return Actual(result.value, result.n, result.counts_text(), result)
+    return _derived(con, org_id, measure.formula or "", quarter, scope, today)
+
+
+def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope: str,
+             today: date) -> Actual:
+    team = _team(scope)
+    if scope.startswith("segment:"):
+        return Actual(None, detail="not kept per segment")
+    end = min(quarter.end, today)
+    if formula in ("turnover", "retention"):
+        staff = [e for e in people.list_employees(con, org_id)
+                 if team is None or e.team_id == team]
+        figures = workforce.figures(staff, quarter.start, quarter.end)
+        if formula == "turnover":
+            return Actual(figures.turnover, None,
+                          f"{figures.leavers} leavers, average headcount "
+                          f"{figures.average_headcount:g}")
+        return Actual(figures.retention.value, figures.retention.whole,
+                      f"{figures.retained} of {figures.opening} retained")
+    if formula == "training_coverage":
+        rows = training.coverage(con, org_id, end)
+        if team is not None:
+            name = people.get_team_name(con, org_id, team)
+            rows = [r for r in rows if r.team == name]
+        part, whole = sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows)
+        return Actual(100 * part / whole if whole else None, whole, f"{part} of {whole} passed")
+    if formula == "recognition_per_head":
+        teams = recognition.per_head_by_team(con, org_id, quarter.start, end)
+        if team is not None:
+            name = people.get_team_name(con, org_id, team)
+            teams = [t for t in teams if t.team == name]
+        headcount, received = sum(t.staff for t in teams), sum(t.received for t in teams)
+        return Actual(received / headcount if headcount else None, headcount,
+                      f"{received} recognitions, {headcount} staff")
+    if formula == "compliance_rate":
+        observed = accountability.compliance(con, org_id, quarter, "team")
+        if team is not None:
+            observed = [r for r in observed if r.key == team]
+        met, total = sum(r.rate.part for r in observed), sum(r.rate.whole for r in observed)
+        return Actual(100 * met / total if total else None, total,
+                      f"{met} of {total} observations met")
+    if formula == "complaints":
+        saved = impact.load(con, org_id, quarter)
+        if saved is None or team is not None:
+            return Actual(None)
+        return Actual(float(saved.inputs.complaints), detail="from the impact model")
+    return Actual(None)
+
+
+def due_updates(con: Connection, org_id: int, today: date) -> list[DueUpdate]:
+    due = []
+    for measure in list_measures(con, org_id):
+        if measure.source == "derived":
+            continue
+        period = due_period(measure.cadence, today)
+        if measure.source == "manual":
+            missing = period not in entered_values(con, org_id, measure.id)
+        else:
+            quarter = audit.quarter_of(period)
+            start, end = quarter.start, quarter.end
+            if measure.cadence == "monthly":
+                year, month = (int(x) for x in period.split("-"))
+                start = date(year, month, 1)
+                end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+            assert measure.formula is not None
+            missing = survey_result(con, org_id, measure.formula, start, end).n == 0
+        if missing:
+            due.append(DueUpdate(measure.name, period, measure.owner or "(no owner)",
+                                 SOURCES[measure.source]))
+    return due
+
+
+NOT_RECOGNISED = """
+    SELECT e.id, e.name, coalesce(t.name, ''), max(r.given_on)
+    FROM employee e LEFT JOIN team t ON t.id = e.team_id
+    LEFT JOIN recognition_recipient rr ON rr.employee_id = e.id
+    LEFT JOIN recognition r ON r.id = rr.recognition_id AND r.deleted_at IS NULL
+         AND r.given_on <= ?
+    WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
+    GROUP BY e.id, e.name, t.name
+    HAVING max(r.given_on) IS NULL OR max(r.given_on) < ?
+"""
+
+
+def not_recognised(con: Connection, org_id: int, on: date,
+                   days: int) -> list[recognition.Unrecognised]:
+    since = on - timedelta(days=days - 1)
+    rows = con.execute(NOT_RECOGNISED + " ORDER BY max(r.given_on) NULLS FIRST, e.name",
+                       [on, org_id, on, on, since]).fetchall()
+    return [recognition.Unrecognised(*r) for r in rows]
