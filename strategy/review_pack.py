@@ -64,6 +64,7 @@ from .orgs import get_organisation
 from .periods import Quarter
 from .safe_text import looks_like_formula
 from .steps import STEPS, Status, statuses
+from .wording import counted
 
 Progress = Callable[[float, str], None]
 SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
@@ -79,6 +80,15 @@ def sheets_for(identity: access.Identity, org_id: int) -> list[str]:
     """The pack's sheets as this person may see them."""
     return [name for name in SHEETS
             if name not in SHEET_NEEDS or identity.may(SHEET_NEEDS[name], org_id)]
+
+
+# The most lines of the recognition log a pack carries. A quarterly review reads the
+# figures; a large organisation records tens of thousands of recognitions a quarter, which
+# no one reads line by line in a meeting and which would make the pack slow to build, open
+# and print. The figures always count every record; the log shows the latest lines and says
+# how many it leaves out and where all of them are (the Recognition page's CSV download).
+LOG_LIMIT = 1_000
+
 GREEN, AMBER, RED, GREY = "C6EFCE", "FFEB9C", "FFC7CE", "EDEDED"
 STATUS_FILLS = {"green": GREEN, "amber": AMBER, "red": RED, "no target": GREY, "no data": GREY}
 
@@ -554,8 +564,12 @@ def _corrections_text(card: Card, quarter: Quarter) -> str:
 
 
 def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None = None,
-               progress: Progress | None = None, today: date | None = None) -> bytes:
-    """Build the review pack; returns the workbook's bytes (and writes ``out`` if given)."""
+               progress: Progress | None = None, today: date | None = None,
+               log_limit: int | None = LOG_LIMIT) -> bytes:
+    """Build the review pack; returns the workbook's bytes (and writes ``out`` if given).
+
+    ``log_limit``: the most lines of the recognition log to carry (None: all of them), for
+    those who may see it; see :data:`LOG_LIMIT`."""
     today = today or date.today()
     identity = access.require(access.Permission.READ_SCORECARD, org_id)
     personal = identity.may(access.Permission.HR_RECORDS, org_id)
@@ -564,6 +578,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
     org = get_organisation(con, org_id)
     book = Book(org.name, quarter, today)
     scores = card(con, org_id, quarter, today)
+    logged: list[int] = []  # the log lines written and the quarter's total
     steps: list[tuple[str, Callable[[], None]]] = [
         ("Summary", lambda: _summary(book, con, org_id, org.name, quarter, today, scores)),
         ("Scorecard", lambda: _scorecard(book, quarter, scores)),
@@ -571,7 +586,8 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         ("Standards & owners", lambda: _standards(book, con, org_id, quarter)),
         ("People", lambda: _people(book, con, org_id, quarter)),
         ("Training", lambda: _training(book, con, org_id, quarter, today)),
-        ("Recognition", lambda: _recognition(book, con, org_id, quarter, personal)),
+        ("Recognition", lambda: logged.extend(
+            _recognition(book, con, org_id, quarter, personal, log_limit))),
         ("Review", lambda: _review(book, con, org_id, quarter, scores)),
         ("Customers", lambda: _customers(book, con, org_id, today)),
         ("Vision", lambda: _vision(book, con, org_id)),
@@ -582,9 +598,11 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         write()
     report(len(steps) / (len(steps) + 1), "Saving the workbook")
     data = book.save()
-    if personal:
+    if personal and "Recognition" in included:
         # The recognition log names people: its leaving the app is on the record.
-        accounts.log_download(con, org_id, f"review pack {quarter} with the recognition log")
+        shown, total = logged
+        accounts.log_download(con, org_id, f"review pack {quarter} with the recognition log "
+                                           f"({shown:,} of {counted(total, 'record')})")
     if out is not None:
         out.write_bytes(data)
     report(1.0, "Done")
@@ -825,30 +843,140 @@ def _training(book: Book, con: Connection, org_id: int, quarter: Quarter,
           c.covered.value / 100 if c.covered.value is not None else None] for c in coverage])
 
 
+LOG_COLUMNS = [
+    Column("Date", 11, "yyyy-mm-dd"), Column("Recipients", 22), Column("Teams", 16),
+    Column("Given by", 16), Column("From", 12), Column("Value", 14),
+    Column("Standard", 22), Column("What was done", 34), Column("Reward", 9),
+    Column("Amount", 9, "#,##0.00")]
+
+# Recognitions with at least one recipient, as the log lists them (its join drops none).
+_LOGGED = """
+    logged AS (SELECT r.id, r.given_on, r.amount FROM recognition r
+               WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
+                 AND EXISTS (SELECT 1 FROM recognition_recipient rr
+                             JOIN employee e ON e.id = rr.employee_id
+                             WHERE rr.recognition_id = r.id))
+"""
+
+
+@dataclass(frozen=True)
+class Month:
+    """Recognition in one month of the quarter (``month`` None: the whole quarter)."""
+    month: date | None
+    recognitions: int
+    people: int
+    amount: float | None
+
+
+def recognition_by_month(con: Connection, org_id: int, quarter: Quarter) -> list[Month]:
+    """Per month and for the whole quarter: records, people recognised, amounts rewarded.
+
+    Counts, not names; the amount is the log's Amount column added up (once per record,
+    however many people shared it)."""
+    access.require(access.Permission.HR_AGGREGATES, org_id)
+    rows = con.execute(
+        "WITH " + _LOGGED + """,
+        records AS (SELECT date_trunc('month', given_on) AS month, count(*) AS n,
+                           sum(amount) AS amount FROM logged GROUP BY ALL),
+        people AS (SELECT date_trunc('month', l.given_on) AS month,
+                          count(DISTINCT rr.employee_id) AS n
+                   FROM logged l JOIN recognition_recipient rr ON rr.recognition_id = l.id
+                   GROUP BY ALL),
+        everyone AS (SELECT count(DISTINCT rr.employee_id) AS n
+                     FROM logged l JOIN recognition_recipient rr ON rr.recognition_id = l.id)
+        SELECT r.month, r.n, p.n, r.amount FROM records r JOIN people p USING (month)
+        UNION ALL
+        SELECT NULL, (SELECT count(*) FROM logged), (SELECT n FROM everyone),
+               (SELECT sum(amount) FROM logged)
+        ORDER BY 1 NULLS LAST
+        """, [org_id, quarter.start, quarter.end]).fetchall()
+    return [Month(m.date() if isinstance(m, datetime) else m, int(n), int(p or 0),
+                  None if amount is None else float(amount)) for m, n, p, amount in rows]
+
+
+def latest_log(con: Connection, org_id: int, quarter: Quarter,
+               limit: int | None) -> list[list[object]]:
+    """The quarter's latest ``limit`` log lines (None: all), as the pack's log shows them:
+    the same lines, in the same order, as the first of ``recognition.list_recognitions``,
+    without building every record of the quarter to keep a few."""
+    access.require(access.Permission.HR_RECORDS, org_id)
+    rows = con.execute(
+        "WITH " + _LOGGED + """,
+        latest AS (SELECT id FROM logged ORDER BY given_on DESC, id DESC LIMIT ?)
+        SELECT r.id, r.given_on, list(e.name ORDER BY e.name),
+               list(DISTINCT coalesce(t.name, '')), r.giver, r.giver_kind,
+               coalesce(v.name, ''), coalesce(s.title, ''), r.what, r.reward, r.amount
+        FROM latest JOIN recognition r ON r.id = latest.id
+        JOIN recognition_recipient rr ON rr.recognition_id = r.id
+        JOIN employee e ON e.id = rr.employee_id
+        LEFT JOIN team t ON t.id = e.team_id
+        LEFT JOIN org_value v ON v.id = r.value_id
+        LEFT JOIN standard s ON s.id = r.standard_id
+        GROUP BY ALL ORDER BY r.given_on DESC, r.id DESC
+        """, [org_id, quarter.start, quarter.end, limit]).fetchall()
+    return [[given_on, "; ".join(recipients), "; ".join(sorted(t for t in teams if t)), giver,
+             recognition.GIVER_KINDS[kind], value, standard, what, reward, amount]
+            for _id, given_on, recipients, teams, giver, kind, value, standard, what, reward,
+            amount in rows]
+
+
+def _log_note(quarter: Quarter, total: int, log: Sequence[Sequence[object]]) -> str:
+    """What the sheet holds of the quarter's recognition, with the exact counts."""
+    said = f"{counted(total, 'recognition')} in {quarter}."
+    if len(log) >= total:
+        said += (" The figures count them all, and the log below lists every one."
+                 if total else "")
+    else:
+        back = f" (back to {log[-1][0]:%Y-%m-%d})" if log else ""
+        said += (f" The figures count them all; the log below lists the latest "
+                 f"{len(log):,}{back} and leaves out the other {total - len(log):,}. "
+                 f"Every one of them is on the Recognition page (step 9), under Log, as a "
+                 f"CSV download for {quarter}.")
+    return said + " Recognition per team and per head is on the People sheet."
+
+
 def _recognition(book: Book, con: Connection, org_id: int, quarter: Quarter,
-                 personal: bool) -> None:
-    ws = book.sheet("Recognition", repeat_header=True)
+                 personal: bool, log_limit: int | None) -> tuple[int, int]:
+    """Write the Recognition sheet; returns the log lines written and the quarter's total."""
     if not personal:
+        ws = book.sheet("Recognition", repeat_header=True)
         # Without access to personal records: how recognition spreads over the
         # values and standards, never who received it.
-        rows = [["Value", name, count] for name, count in
-                recognition.counts_by(con, org_id, quarter.start, quarter.end, "value")]
-        rows += [["Standard", name, count] for name, count in
-                 recognition.counts_by(con, org_id, quarter.start, quarter.end, "standard")]
         book.table(ws, "RecognitionCounts", 1, [
             Column("Linked to", 10), Column("Value or standard", 40),
-            Column("Recognitions", 10, "0")], rows)
-        return
-    log = recognition.list_recognitions(con, org_id, recognition.LogFilter(quarter.start,
-                                                                           quarter.end))
-    book.table(ws, "RecognitionLog", 1, [
-        Column("Date", 11, "yyyy-mm-dd"), Column("Recipients", 22), Column("Teams", 16),
-        Column("Given by", 16), Column("From", 12), Column("Value", 14),
-        Column("Standard", 22), Column("What was done", 34), Column("Reward", 9),
-        Column("Amount", 9, "#,##0.00")],
-        [[r.given_on, "; ".join(r.recipients), "; ".join(r.teams), r.giver,
-          recognition.GIVER_KINDS[r.giver_kind], r.value, r.standard, r.what, r.reward,
-          r.amount] for r in log])
+            Column("Recognitions", 10, "0")], _counts(con, org_id, quarter))
+        return 0, 0
+    ws = book.sheet("Recognition")
+    months = recognition_by_month(con, org_id, quarter)
+    total = months[-1].recognitions
+    log = latest_log(con, org_id, quarter, log_limit)
+    width = len(LOG_COLUMNS)
+    book.line(ws, 1, _log_note(quarter, total, log), width, ITALIC)
+    row = book.table(ws, "RecognitionByMonth", 3, [
+        Column("Month", 14), Column("Recognitions", 10, "#,##0"),
+        Column("People recognised", 10, "#,##0"), Column("Amount", 9, "#,##0.00")],
+        [[f"{m.month:%b %Y}" if m.month else f"All of {quarter}", m.recognitions, m.people,
+          m.amount] for m in months], freeze=False)
+    row = book.table(ws, "RecognitionByValue", row, [
+        Column("Linked to", 10), Column("Value or standard", 40),
+        Column("Recognitions", 10, "#,##0")], _counts(con, org_id, quarter), freeze=False)
+    caption = (f"The log: {'all' if len(log) >= total else f'the latest {len(log):,} of'} "
+               f"{counted(total, 'recognition')}, newest first.")
+    book.line(ws, row, caption, width, BOLD)
+    book.table(ws, "RecognitionLog", row + 1, LOG_COLUMNS, log, freeze=False)
+    # Printed, every page of the log repeats its heading (LibreOffice and Excel repeat
+    # rows from the page they first appear on, so the figures' page is left as it is).
+    ws.print_title_rows = f"{row + 1}:{row + 1}"
+    return len(log), total
+
+
+def _counts(con: Connection, org_id: int, quarter: Quarter) -> list[list[object]]:
+    rows: list[list[object]] = [
+        ["Value", name, count] for name, count in
+        recognition.counts_by(con, org_id, quarter.start, quarter.end, "value")]
+    rows += [["Standard", name, count] for name, count in
+             recognition.counts_by(con, org_id, quarter.start, quarter.end, "standard")]
+    return rows
 
 
 def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Card) -> None:

@@ -204,7 +204,11 @@ def test_every_sheet_prints_with_a_header_footer_print_area_and_fitted_rows(
         assert str(LAST) in ws.oddHeader.right.text
         assert ws.oddFooter.right.text == "Page &P of &N"
         assert ws.print_area, ws.title
-        assert ws.print_title_rows == ("$1:$1" if ws.title in ONE_TABLE else None), ws.title
+        heading = "$1:$1" if ws.title in ONE_TABLE else None
+        if "RecognitionLog" in ws.tables:  # under the figures: its own heading repeats
+            top = ws.tables["RecognitionLog"].ref.split(":")[0].lstrip("A")
+            heading = f"${top}:${top}"
+        assert ws.print_title_rows == heading, ws.title
         for row in ws.iter_rows():
             for cell in row:
                 if not isinstance(cell.value, str) or cell.data_type == "f":
