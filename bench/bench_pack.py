@@ -1,68 +1,166 @@
-"""Benchmark: building the review pack for a large organisation.
+"""Benchmark: the review pack on the demo and on a large organisation, beside a peer.
 
-    make bench        (or: .venv/bin/python bench/bench_pack.py [RECOGNITIONS])
+    make bench        (or: .venv/bin/python bench/bench_pack.py [LARGE_DB] [--whole-log])
 
-Loads the demo, adds RECOGNITIONS (default 30,000) recognition records to the
-last complete quarter in bulk, then times building the workbook. Prints
-figures; asserts nothing.
+Builds the demo and, unless LARGE_DB names one already built with
+``python -m strategy demo --size large``, the large organisation (20,000 staff,
+84,000 recognitions in the latest full quarter), each in a temporary copy. Then,
+for the latest full quarter, times ``build_pack`` as an administrator (median of
+three) and splits the time between computing the figures and writing the
+workbook (the time inside the pack's ``Book``: cells, sizing, saving).
+
+The peer, measured in the same run: pandas ``DataFrame.to_excel`` with the
+xlsxwriter engine writing the same cells — each sheet of the built pack read
+back and written as one frame, values only (no styles, sizes, tables, charts or
+print set-up). ``--whole-log`` adds a run with the whole recognition log
+(``log_limit=None``), which the app does not offer, against the peer writing
+those cells. Prints figures; asserts nothing. The peer needs XlsxWriter:
+``pip install -r requirements-bench.txt``.
 """
 
 from __future__ import annotations
 
+import importlib.util
+import io
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from strategy import access  # noqa: E402
-from strategy.db import open_database, transaction  # noqa: E402
-from strategy.demo import load_demo  # noqa: E402
+from strategy import access, review_pack  # noqa: E402
+from strategy.db import open_database  # noqa: E402
 from strategy.periods import Quarter  # noqa: E402
-from strategy.review_pack import build_pack  # noqa: E402
+
+REPEAT = 3
+QUARTER = Quarter.current().shift(-1)
+
+
+@dataclass(frozen=True)
+class Result:
+    label: str
+    records: int  # recognition records in the quarter
+    pack: float  # median seconds for build_pack
+    writing: float  # of which writing the workbook
+    peer: float  # median seconds for the pandas/xlsxwriter peer
+    pack_bytes: int
+    peer_bytes: int
+
+
+class WritingClock:
+    """Seconds spent inside the pack's Book (writing cells, sizing, saving)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._depth = 0
+        for name in ("sheet", "table", "text", "line", "save"):
+            setattr(review_pack.Book, name, self._timed(getattr(review_pack.Book, name)))
+
+    def _timed(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._depth += 1
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                self._depth -= 1
+                if not self._depth:  # a method calling another is counted once
+                    self.seconds += time.perf_counter() - start
+        return timed
+
+
+def build(kind: str, folder: Path) -> Path:
+    path = folder / f"{kind}.duckdb"
+    command = [sys.executable, "-m", "strategy", "demo", "--db", str(path)]
+    if kind == "large":
+        command += ["--size", "large"]
+    start = time.perf_counter()
+    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
+    print(f"built the {kind} organisation in {time.perf_counter() - start:.1f} s")
+    return path
+
+
+def peer(data: bytes) -> tuple[float, int]:
+    """pandas/xlsxwriter writing the pack's cells: seconds (median) and bytes."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    sheets = {ws.title: [list(row) for row in ws.iter_rows(values_only=True)]
+              for ws in book.worksheets}
+    times, size = [], 0
+    for _ in range(REPEAT):
+        start = time.perf_counter()
+        frames = {title: pd.DataFrame(rows) for title, rows in sheets.items()}
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+            for title, frame in frames.items():
+                frame.to_excel(writer, sheet_name=title, index=False, header=False)
+        times.append(time.perf_counter() - start)
+        size = len(buffer.getvalue())
+    return statistics.median(times), size
+
+
+def measure(label: str, path: Path, clock: WritingClock,
+            log_limit: int | None = review_pack.LOG_LIMIT) -> Result:
+    con = open_database(path)
+    try:
+        row = con.execute("SELECT min(id) FROM organisation").fetchone()
+        assert row is not None
+        org_id = int(row[0])
+        counted = con.execute(
+            "SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS NULL "
+            "AND given_on BETWEEN ? AND ?", [org_id, QUARTER.start, QUARTER.end]).fetchone()
+        review_pack.build_pack(con, org_id, QUARTER, log_limit=log_limit)  # warm up
+        times, writing, data = [], [], b""
+        for _ in range(REPEAT):
+            clock.seconds = 0.0
+            start = time.perf_counter()
+            data = review_pack.build_pack(con, org_id, QUARTER, log_limit=log_limit)
+            times.append(time.perf_counter() - start)
+            writing.append(clock.seconds)
+    finally:
+        con.close()
+    peer_seconds, peer_bytes = peer(data)
+    return Result(label, int(counted[0]) if counted else 0, statistics.median(times),
+                  statistics.median(writing), peer_seconds, len(data), peer_bytes)
 
 
 def main() -> None:
+    if importlib.util.find_spec("xlsxwriter") is None:
+        sys.exit("The peer needs XlsxWriter: pip install -r requirements-bench.txt")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    whole = "--whole-log" in sys.argv[1:]
     access.set_current(access.Identity.shell("Benchmark"))
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 30_000
-    quarter = Quarter.current().shift(-1)
-    with tempfile.TemporaryDirectory() as folder:
-        con = open_database(Path(folder) / "pack.duckdb")
-        org = load_demo(con)
-        with transaction(con):
-            # Bulk rows straight in: this benchmark is about the pack, not data entry.
-            con.execute(
-                """
-                INSERT INTO recognition (org_id, given_on, giver, giver_kind, value_id, what,
-                                         reward, amount, created_by)
-                SELECT ?, CAST(? AS DATE) + CAST(i % 90 AS INTEGER), 'Bench giver', 'peer',
-                       (SELECT min(id) FROM org_value WHERE org_id = ?),
-                       'Benchmark recognition number ' || i, 'points', 10, 'bench'
-                FROM range(?) t(i)
-                """, [org.id, quarter.start, org.id, count])
-            con.execute(
-                """
-                INSERT INTO recognition_recipient (recognition_id, org_id, employee_id)
-                SELECT r.id, r.org_id, (SELECT min(id) FROM employee WHERE org_id = r.org_id)
-                FROM recognition r WHERE r.created_by = 'bench'
-                """)
-        rows = con.execute("SELECT count(*) FROM recognition WHERE given_on BETWEEN ? AND ?",
-                           [quarter.start, quarter.end]).fetchone()
-        print(f"organisation: demo + {count:,} extra recognitions; "
-              f"{rows[0] if rows else 0:,} recognition rows in {quarter}")
-        times = []
-        size = 0
-        for _ in range(3):
-            start = time.perf_counter()
-            data = build_pack(con, org.id, quarter)
-            times.append(time.perf_counter() - start)
-            size = len(data)
-        print(f"build_pack: median {statistics.median(times):.2f} s, max {max(times):.2f} s "
-              f"(3 runs), {size / 1e6:.1f} MB")
-        con.close()
+    clock = WritingClock()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        demo = build("demo", folder)
+        if args:
+            # A copy: building a pack with the log writes to the database's access log.
+            large = folder / "large.duckdb"
+            shutil.copyfile(args[0], large)
+        else:
+            large = build("large", folder)
+        results = [measure("demo", demo, clock), measure("large", large, clock)]
+        if whole:
+            results.append(measure("large, whole log", large, clock, log_limit=None))
+    print(f"\nReview pack for {QUARTER}, median of {REPEAT} runs; the peer is pandas "
+          "to_excel (xlsxwriter) writing the same cells, in this run.")
+    print(f"{'organisation':<18} {'records':>8} {'pack s':>7} {'figures s':>9} "
+          f"{'writing s':>9} {'peer s':>7} {'pack MB':>8} {'peer MB':>8}")
+    for r in results:
+        print(f"{r.label:<18} {r.records:8,} {r.pack:7.2f} {r.pack - r.writing:9.2f} "
+              f"{r.writing:9.2f} {r.peer:7.2f} {r.pack_bytes / 1e6:8.2f} "
+              f"{r.peer_bytes / 1e6:8.2f}")
 
 
 if __name__ == "__main__":
