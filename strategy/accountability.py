@@ -249,9 +249,9 @@ def compliance_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
         "WITH " + QUARTER_TABLE + """
         SELECT q.label, count(*) FILTER (WHERE o.met), count(*)
         FROM q JOIN observation o ON o.observed_on BETWEEN q.qs AND q.qe
-        WHERE o.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR o.team_id = ?)
+        WHERE o.org_id = $org AND (CAST($team AS BIGINT) IS NULL OR o.team_id = $team)
         GROUP BY q.label
-        """, [*quarter_table(quarters), org_id, team_id, team_id]).fetchall()
+        """, {**quarter_table(quarters), "org": org_id, "team": team_id}).fetchall()
     found = {r[0]: Rate(int(r[1]), int(r[2])) for r in rows}
     return [found.get(str(q), Rate(0, 0)) for q in quarters]
 

@@ -36,6 +36,7 @@ from .demo_people import FIRST, LAST, LEAVE_REASONS, WHAT
 from .measures import UNITS
 from .orgs import Organisation
 from .periods import Quarter
+from .recognition import rebuild_tally
 
 LARGE_NAME = "Riverbend Water (large)"
 
@@ -143,6 +144,8 @@ def build_large(con: Connection, name: str = LARGE_NAME, scale: float = 1.0,
                       "large_recognition", "large_entry"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute("DROP MACRO IF EXISTS large_pick; DROP MACRO IF EXISTS large_u")
+    # The records went in by bulk SQL, past recognition.py: count them into the tally.
+    rebuild_tally(con, org.id)
     con.execute("CHECKPOINT")
     after = row_counts(con, org.id, today)
     return LargeOrganisation(org, planned, before, after, time.perf_counter() - started)

@@ -440,10 +440,11 @@ def survey_series(con: Connection, org_id: int, kinds: Sequence[str],
         "WITH " + QUARTER_TABLE + """
         SELECT q.label, r.kind, r.score, count(*)
         FROM q JOIN survey_response r ON r.answered_on BETWEEN q.qs AND q.qe
-        WHERE r.org_id = ? AND r.kind IN (SELECT unnest(CAST(? AS VARCHAR[])))
-          AND (? = 'all' OR r.scope = ?)
+        WHERE r.org_id = $org AND r.kind IN (SELECT unnest(CAST($kinds AS VARCHAR[])))
+          AND ($scope = 'all' OR r.scope = $scope)
         GROUP BY ALL
-        """, [*quarter_table(quarters, ends), org_id, list(kinds), scope, scope]).fetchall()
+        """, {**quarter_table(quarters, ends), "org": org_id, "kinds": list(kinds),
+              "scope": scope}).fetchall()
     counts: dict[tuple[str, str], dict[int | None, int]] = {}
     for label, kind, answer, count in rows:
         counts.setdefault((kind, label), {})[answer] = int(count)

@@ -41,6 +41,7 @@ TABLE_NOUNS = {
     "workshop": "workshops",
     "recognition_recipient": "recognition recipients",
     "recognition_history": "recognition history entries",
+    "recognition_tally": "recognition counts per person and quarter",
     "measure": "measures",
     "measure_value": "measure values",
     "survey_response": "survey responses",

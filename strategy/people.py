@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -118,6 +119,72 @@ def list_employees(con: Connection, org_id: int, active_on: date | None = None) 
         [org_id, active_on, active_on, active_on],
     ).fetchall()
     return [Employee(*row) for row in rows]
+
+
+_CHOOSABLE = """
+    WHERE e.org_id = $org
+      AND (CAST($on AS DATE) IS NULL OR (e.hire_date <= $on AND
+                                         (e.leave_date IS NULL OR e.leave_date >= $on)))
+      AND (CAST($teams AS BIGINT[]) IS NULL OR list_contains($teams, e.team_id))
+"""
+
+
+_CHOOSABLE += """
+      AND (CAST($text AS VARCHAR) IS NULL OR e.name ILIKE $text ESCAPE '\\'
+           OR e.number ILIKE $text ESCAPE '\\')
+"""
+
+
+def _choosable(org_id: int, active_on: date | None, team_ids: Sequence[int] | None,
+               text: str) -> dict[str, object]:
+    text = text.strip()
+    # What was typed is a value, never a pattern: % and _ match only themselves.
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"org": org_id, "on": active_on,
+            "teams": list(team_ids) if team_ids is not None else None,
+            "text": f"%{escaped}%" if text else None}
+
+
+def count_employees(con: Connection, org_id: int, active_on: date | None = None,
+                    team_ids: Sequence[int] | None = None, text: str = "") -> int:
+    """How many people are on record (with ``active_on``: employed that day; with
+    ``team_ids``: in those teams; with ``text``: whose name or number contains it)."""
+    row = con.execute("SELECT count(*) FROM employee e " + _CHOOSABLE,
+                      _choosable(org_id, active_on, team_ids, text)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def find_employees(con: Connection, org_id: int, text: str = "", active_on: date | None = None,
+                   team_ids: Sequence[int] | None = None, limit: int | None = None,
+                   offset: int = 0) -> list[Employee]:
+    """People whose name or employee number contains ``text`` (any case), by name;
+    ``limit`` and ``offset`` give one page of them."""
+    rows = con.execute(
+        _SELECT + _CHOOSABLE + " ORDER BY lower(e.name), e.number LIMIT $limit OFFSET $offset",
+        {**_choosable(org_id, active_on, team_ids, text), "limit": limit,
+         "offset": offset}).fetchall()
+    return [Employee(*row) for row in rows]
+
+
+def team_headcounts(con: Connection, org_id: int, on: date) -> dict[int, int]:
+    """Staff employed on ``on`` per team id."""
+    rows = con.execute("SELECT team_id, count(*) FROM employee WHERE org_id = ? AND team_id IS "
+                       "NOT NULL AND hire_date <= ? AND (leave_date IS NULL OR leave_date >= ?) "
+                       "GROUP BY team_id", [org_id, on, on]).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def list_roles(con: Connection, org_id: int) -> list[str]:
+    """The roles people hold, as typed, in order."""
+    rows = con.execute("SELECT DISTINCT role FROM employee WHERE org_id = ? AND role <> '' "
+                       "ORDER BY role", [org_id]).fetchall()
+    return [r[0] for r in rows]
+
+
+def employees_by_id(con: Connection, org_id: int, ids: Sequence[int]) -> dict[int, Employee]:
+    rows = con.execute(_SELECT + " WHERE e.org_id = ? AND list_contains(?, e.id)",
+                       [org_id, list(ids)]).fetchall()
+    return {row[0]: Employee(*row) for row in rows}
 
 
 def get_employee(con: Connection, org_id: int, employee_id: int) -> Employee:

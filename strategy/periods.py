@@ -57,15 +57,16 @@ class Quarter:
 # A list of quarters as a small table for set-based queries: one row per quarter with
 # its label, first day and last day (``ends`` may clip the last days, e.g. to today).
 QUARTER_TABLE = """
-    q AS (SELECT unnest(CAST(? AS VARCHAR[])) AS label, unnest(CAST(? AS DATE[])) AS qs,
-                 unnest(CAST(? AS DATE[])) AS qe)
+    q AS (SELECT unnest(CAST($q_labels AS VARCHAR[])) AS label,
+                 unnest(CAST($q_starts AS DATE[])) AS qs, unnest(CAST($q_ends AS DATE[])) AS qe)
 """
 
 
-def quarter_table(quarters: Sequence[Quarter], ends: Sequence[date] | None = None) -> list[object]:
-    """The three parameters of ``QUARTER_TABLE`` for ``quarters``."""
-    return [[str(q) for q in quarters], [q.start for q in quarters],
-            list(ends) if ends is not None else [q.end for q in quarters]]
+def quarter_table(quarters: Sequence[Quarter],
+                  ends: Sequence[date] | None = None) -> dict[str, object]:
+    """The named parameters of ``QUARTER_TABLE`` for ``quarters``."""
+    return {"q_labels": [str(q) for q in quarters], "q_starts": [q.start for q in quarters],
+            "q_ends": list(ends) if ends is not None else [q.end for q in quarters]}
 
 
 def quarter_choices(around: Quarter | None = None, back: int = 8, ahead: int = 4) -> list[str]:

@@ -7,7 +7,7 @@ every creation, edit and deletion is written to the history with who and when.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -113,6 +113,43 @@ def _lock(con: Connection, org_id: int, day: object, reason: str | None) -> None
                          f"Recognition dated {day}", str(audit.quarter_of(period)), why)
 
 
+# --- The tally per person and quarter -------------------------------------------------
+# Every write recounts, from the records, the (person, quarter) pairs it touched:
+# the tally can never drift by an increment missed or applied twice.
+
+_RECOUNT = """
+    INSERT INTO recognition_tally
+    SELECT r.org_id, rr.employee_id, CAST(date_trunc('quarter', r.given_on) AS DATE), count(*)
+    FROM recognition r JOIN recognition_recipient rr ON rr.recognition_id = r.id
+    WHERE r.org_id = $org AND r.deleted_at IS NULL {where}
+    GROUP BY ALL
+"""
+
+
+def _retally(con: Connection, org_id: int, employee_ids: Iterable[int],
+             days: Iterable[date]) -> None:
+    """Recount the tally of these people in the quarters of these days."""
+    people, quarters = sorted(set(employee_ids)), sorted({Quarter.containing(d).start
+                                                          for d in days})
+    if not people or not quarters:
+        return
+    params = {"org": org_id, "people": people, "quarters": quarters}
+    con.execute("DELETE FROM recognition_tally WHERE org_id = $org "
+                "AND list_contains($people, employee_id) "
+                "AND list_contains($quarters, quarter_start)", params)
+    con.execute(_RECOUNT.format(
+        where="AND list_contains($people, rr.employee_id) "
+              "AND list_contains($quarters, CAST(date_trunc('quarter', r.given_on) AS DATE))"),
+        params)
+
+
+def rebuild_tally(con: Connection, org_id: int) -> None:
+    """Recount the whole organisation's tally: after records were loaded in bulk."""
+    with transaction(con):
+        con.execute("DELETE FROM recognition_tally WHERE org_id = ?", [org_id])
+        con.execute(_RECOUNT.format(where=""), {"org": org_id})
+
+
 def check(con: Connection, org_id: int, data: RecognitionInput,
           today: date | None = None) -> None:
     """Raise ValidationError if the record could not be saved; writes nothing."""
@@ -136,12 +173,19 @@ def _insert(con: Connection, org_id: int, data: RecognitionInput, who: str,
     return int(row[0])
 
 
+def _created(con: Connection, org_id: int, records: list[RecognitionInput]) -> None:
+    _retally(con, org_id, (e for d in records for e in d.recipients),
+             (d.given_on for d in records if d.given_on is not None))
+
+
 def add_recognition(con: Connection, org_id: int, data: RecognitionInput,
                     today: date | None = None, reason: str | None = None) -> int:
     access.require(Permission.GIVE_RECOGNITION, org_id)
     who = _who()
     with transaction(con):
-        return _insert(con, org_id, data, who, today, reason)
+        new_id = _insert(con, org_id, data, who, today, reason)
+        _created(con, org_id, [data])
+        return new_id
 
 
 def add_many(con: Connection, org_id: int, records: list[RecognitionInput],
@@ -152,6 +196,7 @@ def add_many(con: Connection, org_id: int, records: list[RecognitionInput],
     with transaction(con):
         for data in records:
             _insert(con, org_id, data, who, today, reason)
+        _created(con, org_id, records)
     return len(records)
 
 
@@ -186,6 +231,8 @@ def update_recognition(con: Connection, org_id: int, recognition_id: int, versio
                     "details) VALUES (?, ?, 'edited', ?, ?)",
                     [org_id, recognition_id, who, "changed " + ", ".join(changed)
                      if changed else "no change"])
+        _retally(con, org_id, [*before.recipient_ids, *data.recipients],
+                 [before.given_on, *([data.given_on] if data.given_on else [])])
 
 
 def delete_recognition(con: Connection, org_id: int, recognition_id: int,
@@ -193,7 +240,8 @@ def delete_recognition(con: Connection, org_id: int, recognition_id: int,
     access.require(Permission.MANAGE_PEOPLE, org_id)
     who = _who()
     with transaction(con):
-        _lock(con, org_id, get_recognition(con, org_id, recognition_id).given_on, reason)
+        before = get_recognition(con, org_id, recognition_id)
+        _lock(con, org_id, before.given_on, reason)
         row = con.execute(
             "UPDATE recognition SET deleted_by = ?, deleted_at = now() "
             "WHERE org_id = ? AND id = ? AND deleted_at IS NULL RETURNING id",
@@ -202,6 +250,7 @@ def delete_recognition(con: Connection, org_id: int, recognition_id: int,
             raise NotFoundError("That recognition was already deleted.")
         con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
                     "VALUES (?, ?, 'deleted', ?)", [org_id, recognition_id, who])
+        _retally(con, org_id, before.recipient_ids, [before.given_on])
 
 
 @dataclass
@@ -211,6 +260,8 @@ class LogFilter:
     team_id: int | None = None
     giver_kind: str | None = None
     employee_id: int | None = None
+    # Part of a recipient's name, of the giver's or of what was done (any case).
+    text: str | None = None
 
 
 _LIST = """
@@ -244,23 +295,50 @@ def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recogn
     return _row(row)
 
 
-def list_recognitions(con: Connection, org_id: int, filters: LogFilter) -> list[Recognition]:
+_WHERE = r"""
+    WHERE r.org_id = $org AND r.deleted_at IS NULL AND r.given_on BETWEEN $start AND $end
+      AND (CAST($kind AS VARCHAR) IS NULL OR r.giver_kind = $kind)
+      AND (CAST($team AS BIGINT) IS NULL OR r.id IN (
+            SELECT rr2.recognition_id FROM recognition_recipient rr2
+            JOIN employee e2 ON e2.id = rr2.employee_id WHERE e2.team_id = $team))
+      AND (CAST($employee AS BIGINT) IS NULL OR r.id IN (
+            SELECT recognition_id FROM recognition_recipient WHERE employee_id = $employee))
+      AND (CAST($text AS VARCHAR) IS NULL
+           OR r.giver ILIKE $text ESCAPE '\' OR r.what ILIKE $text ESCAPE '\'
+           OR r.id IN (SELECT rr3.recognition_id FROM recognition_recipient rr3
+                       JOIN employee e3 ON e3.id = rr3.employee_id
+                       WHERE e3.org_id = $org AND e3.name ILIKE $text ESCAPE '\'))
+"""
+
+
+def _filter_params(org_id: int, filters: LogFilter) -> dict[str, object]:
+    text = (filters.text or "").strip()
+    # What the person typed is a value, never a pattern: % and _ match only themselves.
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return {"org": org_id, "start": filters.start, "end": filters.end,
+            "kind": filters.giver_kind, "team": filters.team_id,
+            "employee": filters.employee_id, "text": f"%{escaped}%" if text else None}
+
+
+def list_recognitions(con: Connection, org_id: int, filters: LogFilter,
+                      limit: int | None = None, offset: int = 0) -> list[Recognition]:
+    """The log, newest first; ``limit`` and ``offset`` give one page of it."""
     access.require(Permission.HR_RECORDS, org_id)
+    # The page's records are chosen first; only they are joined to their people.
+    page = ("WITH page AS (SELECT r.id FROM recognition r " + _WHERE
+            + " ORDER BY r.given_on DESC, r.id DESC LIMIT $limit OFFSET $offset) ")
     rows = con.execute(
-        _LIST + """
-        WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
-          AND (CAST(? AS VARCHAR) IS NULL OR r.giver_kind = ?)
-          AND (CAST(? AS BIGINT) IS NULL OR r.id IN (
-                SELECT rr2.recognition_id FROM recognition_recipient rr2
-                JOIN employee e2 ON e2.id = rr2.employee_id WHERE e2.team_id = ?))
-          AND (CAST(? AS BIGINT) IS NULL OR r.id IN (
-                SELECT recognition_id FROM recognition_recipient WHERE employee_id = ?))
-        GROUP BY ALL ORDER BY r.given_on DESC, r.id DESC
-        """,
-        [org_id, filters.start, filters.end, filters.giver_kind, filters.giver_kind,
-         filters.team_id, filters.team_id, filters.employee_id, filters.employee_id],
-    ).fetchall()
+        page + _LIST.replace("FROM recognition r", "FROM page JOIN recognition r ON r.id = page.id")
+        + " GROUP BY ALL ORDER BY r.given_on DESC, r.id DESC",
+        {**_filter_params(org_id, filters), "limit": limit, "offset": offset}).fetchall()
     return [_row(r) for r in rows]
+
+
+def count_recognitions(con: Connection, org_id: int, filters: LogFilter) -> int:
+    access.require(Permission.HR_RECORDS, org_id)
+    row = con.execute("SELECT count(*) FROM recognition r " + _WHERE,
+                      _filter_params(org_id, filters)).fetchone()
+    return int(row[0]) if row else 0
 
 
 def history(con: Connection, org_id: int, recognition_id: int | None = None,
@@ -284,6 +362,58 @@ def log_csv(records: list[Recognition]) -> bytes:
         [r.given_on.isoformat(), "; ".join(r.recipients), "; ".join(r.teams), r.giver,
          GIVER_KINDS[r.giver_kind], r.value, r.standard, r.what, r.reward, r.amount,
          r.created_by, r.updated_by or ""] for r in records))
+
+
+# The same CSV written by DuckDB, for a log of any length. Each text cell loses its
+# control characters and gains an apostrophe before a formula start, as
+# safe_text.csv_cell does; then every cell is quoted as Python's csv module would.
+_CLEAN = (r"list_transform({}, lambda c: regexp_replace(coalesce(c, ''), "
+          r"'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]', '', 'g'))")
+_AS_TEXT = (r"list_transform({}, lambda c: CASE WHEN regexp_matches(c, '^[=+\-@\t\r\n]') "
+            r"THEN '''' || c ELSE c END)")
+_QUOTED = (r"""list_transform({}, lambda c: CASE WHEN regexp_matches(c, '[",\r\n]') """
+           r"""THEN '"' || replace(c, '"', '""') || '"' ELSE c END)""")
+
+
+def _text_cells(cells: str) -> str:
+    return _QUOTED.format(_AS_TEXT.format(_CLEAN.format(cells)))
+
+
+def log_csv_for(con: Connection, org_id: int, filters: LogFilter) -> bytes:
+    """The filtered log as CSV (UTF-8 with a byte-order mark), built in DuckDB: the
+    same lines as ``log_csv`` of the listed records, without making them objects."""
+    access.require(Permission.HR_RECORDS, org_id)
+    before = """[g.recipients, g.teams, r.giver,
+                 CASE r.giver_kind WHEN 'peer' THEN $peer WHEN 'manager' THEN $manager
+                                   ELSE $customer END,
+                 coalesce(v.name, ''), coalesce(s.title, ''), r.what, r.reward]"""
+    after = "[r.created_by, coalesce(r.updated_by, '')]"
+    row = con.execute(
+        f"""
+        WITH chosen AS (SELECT r.id FROM recognition r {_WHERE}),
+        grouped AS (
+            SELECT rr.recognition_id AS id,
+                   array_to_string(list(e.name ORDER BY e.name), '; ') AS recipients,
+                   array_to_string(list_sort(list_filter(list(DISTINCT coalesce(t.name, '')),
+                                                         lambda x: x <> '')), '; ') AS teams
+            FROM chosen JOIN recognition_recipient rr ON rr.recognition_id = chosen.id
+            JOIN employee e ON e.id = rr.employee_id LEFT JOIN team t ON t.id = e.team_id
+            GROUP BY rr.recognition_id),
+        lines AS (
+            SELECT r.given_on, r.id,
+                   array_to_string([strftime(r.given_on, '%Y-%m-%d')]
+                                   || {_text_cells(before)}
+                                   || [coalesce(CAST(r.amount AS VARCHAR), '')]
+                                   || {_text_cells(after)}, ',') AS line
+            FROM grouped g JOIN recognition r ON r.id = g.id
+            LEFT JOIN org_value v ON v.id = r.value_id
+            LEFT JOIN standard s ON s.id = r.standard_id)
+        SELECT coalesce(string_agg(line || chr(13) || chr(10), ''
+                                   ORDER BY given_on DESC, id DESC), '') FROM lines
+        """, {**_filter_params(org_id, filters), "peer": GIVER_KINDS["peer"],
+              "manager": GIVER_KINDS["manager"], "customer": GIVER_KINDS["customer"]}
+    ).fetchone()
+    return to_csv(LOG_HEADERS, []) + (row[0] if row else "").encode("utf-8")
 
 
 # --- HR views ---------------------------------------------------------------------------
@@ -327,27 +457,38 @@ def per_head_by_team(con: Connection, org_id: int, start: date,
 def per_head_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
                     ends: Sequence[date], team_id: int | None = None) -> list[tuple[int, int]]:
     """(recognitions received, staff in the period) per quarter, each quarter running
-    to its entry in ``ends``; one team's or everyone's. ``per_head_by_team``'s totals,
-    for a scorecard's quarters in one query."""
+    to its entry in ``ends``; one team's or everyone's: ``per_head_by_team``'s totals,
+    for a scorecard's quarters, read from the tally. A quarter cut short (the current
+    one, up to today) takes off what the records hold after its cut (usually nothing)."""
+    cut_short = [e < q.end for q, e in zip(quarters, ends, strict=True)]
     rows = con.execute(
         "WITH " + QUARTER_TABLE + """,
-        staff AS (SELECT q.label, e.id FROM q JOIN employee e
+        staff AS (SELECT q.label, q.qs, q.qe, e.id FROM q JOIN employee e
                       ON e.hire_date <= q.qe AND (e.leave_date IS NULL OR e.leave_date >= q.qs)
-                  WHERE e.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)),
-        -- Each record's quarter is worked out from its date, so the records meet the
-        -- quarters (and then the staff) on equal keys rather than by date ranges.
-        given AS (SELECT rr.employee_id, q.label, count(*) AS n
-                  FROM recognition r JOIN recognition_recipient rr ON rr.recognition_id = r.id
-                  JOIN q ON q.label = strftime(r.given_on, '%Y') || '-Q' || quarter(r.given_on)
-                  WHERE r.org_id = ? AND r.deleted_at IS NULL
-                    AND r.given_on BETWEEN (SELECT min(qs) FROM q) AND (SELECT max(qe) FROM q)
-                    AND r.given_on BETWEEN q.qs AND q.qe
-                  GROUP BY ALL),
-        received AS (SELECT s.label, sum(g.n) AS n FROM staff s
-                     JOIN given g ON g.employee_id = s.id AND g.label = s.label GROUP BY s.label),
+                  WHERE e.org_id = $org AND (CAST($team AS BIGINT) IS NULL OR e.team_id = $team)),
+        tallied AS (SELECT s.label, sum(t.received) AS n FROM staff s
+                    JOIN recognition_tally t ON t.employee_id = s.id AND t.quarter_start = s.qs
+                    WHERE t.org_id = $org GROUP BY s.label),
+        -- Records after the earliest cut, found first (usually none), so that only
+        -- their recipients are looked up.
+        late AS MATERIALIZED (
+            SELECT r.id, r.given_on FROM recognition r
+            WHERE r.org_id = $org AND r.deleted_at IS NULL
+              AND r.given_on > (SELECT min(qe) FROM q WHERE list_contains($cut, label))),
+        late_received AS MATERIALIZED (
+            SELECT rr.employee_id, r.given_on,
+                   CAST(date_trunc('quarter', r.given_on) AS DATE) AS qs
+            FROM late r JOIN recognition_recipient rr ON rr.recognition_id = r.id),
+        later AS (SELECT s.label, count(*) AS n
+                  FROM late_received l JOIN staff s ON s.id = l.employee_id AND s.qs = l.qs
+                  WHERE list_contains($cut, s.label) AND l.given_on > s.qe
+                  GROUP BY s.label),
         headcount AS (SELECT label, count(*) AS n FROM staff GROUP BY label)
-        SELECT h.label, coalesce(r.n, 0), h.n FROM headcount h LEFT JOIN received r USING (label)
-        """, [*quarter_table(quarters, ends), org_id, team_id, team_id, org_id]).fetchall()
+        SELECT h.label, coalesce(t.n, 0) - coalesce(l.n, 0), h.n
+        FROM headcount h LEFT JOIN tallied t USING (label) LEFT JOIN later l USING (label)
+        """, {**quarter_table(quarters, ends), "org": org_id, "team": team_id,
+         "cut": [str(q) for q, short in zip(quarters, cut_short, strict=True) if short]}
+    ).fetchall()
     found = {r[0]: (int(r[1]), int(r[2])) for r in rows}
     return [found.get(str(q), (0, 0)) for q in quarters]
 

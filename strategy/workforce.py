@@ -116,7 +116,7 @@ _FIGURES = """
     WITH """ + QUARTER_TABLE + """,
     s AS (SELECT e.hire_date, e.leave_date, e.leave_kind, coalesce(t.name, '') AS team
           FROM employee e LEFT JOIN team t ON t.id = e.team_id
-          WHERE e.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)),
+          WHERE e.org_id = $org AND (CAST($team AS BIGINT) IS NULL OR e.team_id = $team)),
     f AS (SELECT q.label, s.team, s.leave_kind,
                  s.hire_date < q.qs AND (s.leave_date IS NULL OR s.leave_date >= q.qs) AS at_open,
                  s.hire_date <= q.qe AND (s.leave_date IS NULL OR s.leave_date > q.qe)
@@ -148,7 +148,7 @@ def quarter_figures(con: Connection, org_id: int, quarters: Sequence[Quarter],
 
     Leavers' reasons are personal records: ask ``leave_reasons`` for them."""
     rows = con.execute(_FIGURES.format(team="NULL", groups="label"),
-                       [*quarter_table(quarters), org_id, team_id, team_id]).fetchall()
+                       {**quarter_table(quarters), "org": org_id, "team": team_id}).fetchall()
     found = {r[0]: _period_figures(r[2:]) for r in rows}
     empty = PeriodFigures(0, 0, 0, 0, 0, 0, None)
     return [found.get(str(q), empty) for q in quarters]
@@ -160,7 +160,7 @@ def team_quarter_figures(con: Connection, org_id: int,
     what ``by_quarter_and_team`` gives, without reasons."""
     rows = con.execute(
         _FIGURES.format(team="team", groups="GROUPING SETS ((label), (label, team))"),
-        [*quarter_table(quarters), org_id, None, None]).fetchall()
+        {**quarter_table(quarters), "org": org_id, "team": None}).fetchall()
     by_quarter: dict[str, list[tuple[Any, ...]]] = {}
     for row in rows:
         by_quarter.setdefault(row[0], []).append(row)
