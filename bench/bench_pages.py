@@ -1,15 +1,20 @@
-"""Every page's server-side script run on the demo and on a large organisation.
+"""Every page and every tab, server-side, on the demo and on a large organisation.
 
     .venv/bin/python bench/bench_pages.py [LARGE_DB]
 
 Builds the demo in a temporary file and, unless LARGE_DB names one already built
-with ``python -m strategy demo --size large``, the large organisation too; then
-runs each page as the app does (AppTest, signed in as an administrator) three
-times and prints the median per page, large beside demo, and the ratio.
+with ``python -m strategy demo --size large``, the large organisation too. Then
+runs each page as the app does (AppTest, signed in as an administrator, the
+latest full quarter chosen in the sidebar), opening each of its tabs in turn,
+three times each, and prints per page and tab the median script run on the demo
+and at large, the ratio, and the share of the large run spent inside DuckDB.
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import shutil
 import statistics
@@ -17,37 +22,106 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from strategy import access  # noqa: E402
+from strategy.periods import Quarter  # noqa: E402
 from strategy.ui.navigation import page_specs  # noqa: E402
 
 ADMIN = access.Identity.shell("Benchmark")
 REPEAT = 3
 
 
-def page_times(db_path: Path) -> dict[str, float]:
-    """Median seconds of each page's script run on ``db_path``."""
+class SqlClock:
+    """Seconds spent inside DuckDB calls, added up across cursors."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+
+class TimedCursor:
+    """A cursor whose every DuckDB call is timed (execute, fetch…, register)."""
+
+    def __init__(self, cursor: Any, clock: SqlClock) -> None:
+        self._cursor = cursor
+        self._clock = clock
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._cursor, name)
+        if not callable(attribute):
+            return attribute
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                result = attribute(*args, **kwargs)
+            finally:
+                self._clock.seconds += time.perf_counter() - start
+            if result is self._cursor:
+                return self
+            if name == "cursor":
+                return TimedCursor(result, self._clock)
+            return result
+
+        return timed
+
+
+def page_times(db_path: Path) -> dict[str, list[float]]:
+    """Per "page / tab": [median seconds, median seconds in DuckDB]."""
     from streamlit.testing.v1 import AppTest
 
+    from strategy import db as storage
     from strategy.ui import context
 
     os.environ["STRATEGY_DB"] = str(db_path)
     context.request_identity = lambda: ADMIN  # type: ignore[assignment]
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600).run()
-    results = {}
-    for spec in page_specs():
-        runs = []
+    clock = SqlClock()
+    shared = storage.shared_connection
+
+    def timed_connection(path: Any = None) -> Any:
+        return TimedCursor(shared(path), clock)
+
+    storage.shared_connection = timed_connection  # type: ignore[assignment]
+    seen: dict[str, tuple[str, list[str]]] = {}
+    show_tabs: Callable[..., None] = context.show_tabs
+
+    def recording_tabs(key: str, sections: dict[str, Callable[[], None]]) -> None:
+        seen[key] = (key, list(sections))
+        show_tabs(key, sections)
+
+    context.show_tabs = recording_tabs  # type: ignore[assignment]
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
+    at.session_state["period"] = str(Quarter.current().shift(-1))
+    at.run()
+    results: dict[str, list[float]] = {}
+
+    def measure(label: str, prepare: Callable[[], object]) -> None:
+        runs, sql = [], []
         for _ in range(REPEAT):
+            prepare()
+            clock.seconds = 0.0
             start = time.perf_counter()
-            at.switch_page(f"strategy/ui/pages/{spec.module}.py").run()
+            at.run()
             runs.append(time.perf_counter() - start)
+            sql.append(clock.seconds)
             if at.exception:
-                raise RuntimeError(f"{spec.key}: {at.exception}")
-        results[spec.key] = statistics.median(runs)
+                raise RuntimeError(f"{label}: {at.exception}")
+        results[label] = [statistics.median(runs), statistics.median(sql)]
+
+    for spec in page_specs():
+        path = f"strategy/ui/pages/{spec.module}.py"
+        seen.clear()
+        measure(spec.key, functools.partial(at.switch_page, path))
+        for key, labels in list(seen.values()):
+            for label in labels[1:]:
+                at.session_state[key] = label
+                measure(f"{spec.key} / {label}", lambda: None)
+            at.session_state[key] = labels[0]
     return results
 
 
@@ -62,6 +136,18 @@ def build(kind: str, folder: Path) -> Path:
     return path
 
 
+def measure_in_process(path: Path) -> dict[str, list[float]]:
+    # Each database in its own process: one shared connection per process and path.
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, json; sys.path.insert(0, sys.argv[1]); "
+         "from bench.bench_pages import page_times; from pathlib import Path; "
+         "print(json.dumps(page_times(Path(sys.argv[2]))))", str(ROOT), str(path)],
+        check=True, capture_output=True, text=True, cwd=ROOT)
+    times: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return times
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -71,22 +157,16 @@ def main() -> None:
             shutil.copyfile(sys.argv[1], large)
         else:
             large = build("large", folder)
-        # Each measured in its own process: one shared connection per process and path.
-        times = {}
-        for name, path in (("demo", demo), ("large", large)):
-            result = subprocess.run(
-                [sys.executable, "-c",
-                 "import sys, json; sys.path.insert(0, sys.argv[1]); "
-                 "from bench.bench_pages import page_times; from pathlib import Path; "
-                 "print(json.dumps(page_times(Path(sys.argv[2]))))", str(ROOT), str(path)],
-                check=True, capture_output=True, text=True, cwd=ROOT)
-            import json
-
-            times[name] = json.loads(result.stdout.strip().splitlines()[-1])
-    print(f"\n{'page':<24} {'demo ms':>9} {'large ms':>9} {'ratio':>7}")
-    for spec in page_specs():
-        small, big = times["demo"][spec.key], times["large"][spec.key]
-        print(f"{spec.key:<24} {small * 1000:9.0f} {big * 1000:9.0f} {big / small:7.1f}")
+        small, big = measure_in_process(demo), measure_in_process(large)
+    print(f"\nQuarter chosen: {Quarter.current().shift(-1)}; median of {REPEAT} runs each.")
+    print(f"{'page / tab':<44} {'demo ms':>8} {'large ms':>9} {'ratio':>6} {'SQL share':>10}")
+    worst = 0.0
+    for label, (seconds, sql) in big.items():
+        demo_seconds = small.get(label, [float("nan")])[0]
+        worst = max(worst, seconds)
+        print(f"{label:<44} {demo_seconds * 1000:8.0f} {seconds * 1000:9.0f} "
+              f"{seconds / demo_seconds:6.1f} {sql / seconds:9.0%}")
+    print(f"slowest at large: {worst * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

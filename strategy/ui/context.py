@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from strategy import access, accounts, audit
+from strategy import access, accounts, audit, people
 from strategy import db as storage
 from strategy.access import Identity, Permission
 from strategy.errors import StorageError, StrategyError, ValidationError
@@ -302,6 +302,63 @@ def show_flash() -> None:
     message = st.session_state.pop("_flash", None)
     if message:
         st.success(md(message), icon=":material/check:")
+
+
+# --- Choosing people ----------------------------------------------------------------
+# A team of sixty picks from one list; twenty thousand names would be sent to the
+# browser on every run, so a large organisation searches first.
+SEARCH_ABOVE = 300
+MATCHES_SHOWN = 50
+
+
+def person_picker(con: storage.Connection, org_id: int, label: str, key: str, *,
+                  multiple: bool = False, active_on: date | None = None,
+                  team_ids: Iterable[int] | None = None, default: Iterable[int] = (),
+                  placeholder: str | None = None, help: str | None = None) -> list[int]:
+    """Choose one person (a list of at most one) or several.
+
+    It must stand outside an ``st.form``: a search only runs when its box changes.
+    ``default`` is what a new picker starts with (an edited record's people, who
+    stay offered even if they have since left)."""
+    teams = list(team_ids) if team_ids is not None else None
+    total = people.count_employees(con, org_id, active_on, teams)
+    if key in st.session_state:
+        held = st.session_state[key]
+        chosen = list(held or []) if multiple else ([held] if held is not None else [])
+    else:
+        chosen = list(default)
+    if total <= SEARCH_ABOVE:
+        found = people.find_employees(con, org_id, "", active_on, teams)
+    else:
+        text = st.text_input(f"Find {label[0].lower()}{label[1:]}", key=f"{key}_find",
+                             max_chars=80,
+                             placeholder="Part of a name or employee number, then Enter")
+        found = people.find_employees(con, org_id, text, active_on, teams,
+                                      limit=MATCHES_SHOWN) if text.strip() else []
+        if not text.strip():
+            st.caption(f"Search among {total:,} people.")
+        elif not found:
+            st.caption(f"No one matches “{md(text.strip())}”.")
+        elif len(found) == MATCHES_SHOWN:
+            st.caption(f"The first {MATCHES_SHOWN} matches: type more to narrow them.")
+    labels = {e.id: e.label for e in found}
+    missing = [i for i in chosen if i not in labels]
+    if missing:
+        labels.update({i: e.label for i, e in people.employees_by_id(con, org_id,
+                                                                     missing).items()})
+    options = [*(i for i in chosen if i in labels), *(i for i in labels if i not in chosen)]
+    extra: dict[str, Any] = {} if key in st.session_state else {"default": chosen}
+    if multiple:
+        picked = st.multiselect(label, options, format_func=labels.__getitem__, key=key,
+                                placeholder=placeholder or "Choose people", help=help,
+                                **extra)
+        return list(picked)
+    if "default" in extra:
+        extra = {"index": options.index(chosen[0]) if chosen and chosen[0] in labels
+                 else None}
+    one = st.selectbox(label, options, format_func=labels.__getitem__, key=key,
+                       placeholder=placeholder or "Choose a person", help=help, **extra)
+    return [] if one is None else [one]
 
 
 class FormKeys:

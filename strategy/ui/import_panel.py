@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
@@ -17,7 +19,9 @@ LABELS = {"employees": "staff", "measures": "measure values", "responses": "surv
 
 
 def template_button(kind: str) -> None:
-    st.download_button(f"Download the {LABELS[kind]} template (.xlsx)", imports.template(kind),
+    # Written when pressed, not on every run of the page.
+    st.download_button(f"Download the {LABELS[kind]} template (.xlsx)",
+                       functools.partial(imports.template, kind),
                        file_name=f"{kind}-template.xlsx", mime=XLSX, on_click="ignore",
                        key=f"template_{kind}", icon=":material/download:")
 

@@ -29,32 +29,52 @@ def render() -> None:
                "plan needs.")
     ui.show_flash()
     teams = people.list_teams(con, org.id)
-    staff = people.list_employees(con, org.id)
     today = date.today()
-    active = [e for e in staff if e.employed_on(today)]
+    everyone = people.count_employees(con, org.id)
+    current = people.count_employees(con, org.id, active_on=today)
     cols = st.columns(3)
-    cols[0].metric("Current staff", len(active))
+    cols[0].metric("Current staff", f"{current:,}")
     cols[1].metric("Teams", len(teams))
-    cols[2].metric("Former staff on record", len(staff) - len(active))
+    cols[2].metric("Former staff on record", f"{everyone - current:,}")
 
     ui.show_tabs("people_tab", {
-        "Staff list": lambda: _staff_list(staff, teams, today),
-        "Add or edit a person": lambda: _edit_person(con, org.id, staff, teams),
-        "Teams": lambda: _teams(con, org.id, teams, staff),
+        "Staff list": lambda: _staff_list(con, org.id, everyone, teams, today),
+        "Add or edit a person": lambda: _edit_person(con, org.id, teams),
+        "Teams": lambda: _teams(con, org.id, teams),
         "Import from HR": lambda: _import(con, org.id),
     })
 
 
-def _staff_list(staff: list[Employee], teams: list[Team], today: date) -> None:
-    if not staff:
+STAFF_PAGE_SIZES = [50, 100, 500]
+
+
+def _staff_list(con: Connection, org_id: int, everyone: int, teams: list[Team],
+                today: date) -> None:
+    if not everyone:
         st.info("No staff yet. Add people one by one, or import your HR system's export.")
         return
-    left, right = st.columns(2)
-    team_filter = left.multiselect("Teams", [t.name for t in teams], key="staff_team_filter")
-    show = right.radio("Show", ["Current staff", "Everyone"], horizontal=True,
-                       key="staff_show")
-    rows = [e for e in staff if (show == "Everyone" or e.employed_on(today))
-            and (not team_filter or e.team in team_filter)]
+    names = {t.id: t.name for t in teams}
+    a, b, c = st.columns([2, 2, 1])
+    team_filter = a.multiselect("Teams", list(names), format_func=names.__getitem__,
+                                key="staff_team_ids")
+    text = b.text_input("Search", key="staff_text", max_chars=80,
+                        placeholder="Part of a name or employee number")
+    show = c.radio("Show", ["Current staff", "Everyone"], horizontal=True, key="staff_show")
+    on = today if show == "Current staff" else None
+    chosen_teams = list(team_filter) or None
+    # Only the page in view is read: a large organisation has tens of thousands.
+    total = people.count_employees(con, org_id, on, chosen_teams, text)
+    a, b, c = st.columns([1, 1, 3])
+    size = a.selectbox("People per page", STAFF_PAGE_SIZES, index=1, key="staff_page_size")
+    pages = max(1, -(-total // size))
+    if int(st.session_state.get("staff_page") or 1) > pages:
+        st.session_state["staff_page"] = pages  # fewer pages after a new filter
+    page = int(b.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1,
+                              step=1, key="staff_page") or 1)
+    rows = people.find_employees(con, org_id, text, on, chosen_teams, size, (page - 1) * size)
+    first = (page - 1) * size + 1
+    c.caption(f"{total:,} {'person' if total == 1 else 'people'}"
+              + (f"; showing {first:,}–{first + len(rows) - 1:,}." if pages > 1 else "."))
     ui.table(
         [{"Number": e.number, "Name": e.name, "Team": e.team, "Role": e.role,
           "Manager": e.manager_number, "Hired": e.hire_date, "Left": e.leave_date,
@@ -99,13 +119,13 @@ def _person_fields(prefix: str, current: Employee | None,
     return data, errors
 
 
-def _edit_person(con: Connection, org_id: int, staff: list[Employee], teams: list[Team]) -> None:
+def _edit_person(con: Connection, org_id: int, teams: list[Team]) -> None:
     if not teams:
         st.info("Add a team first (Teams tab): everyone belongs to one.")
         return
-    by_id = {e.id: e for e in staff}
-    chosen = st.selectbox("Person", [None, *by_id], format_func=lambda i: "New person…"
-                          if i is None else by_id[i].label, key="person_choice")
+    picked = ui.person_picker(con, org_id, "Person to edit", "person_choice",
+                              placeholder="None: add a new person below")
+    chosen = picked[0] if picked else None
     if chosen is None:
         keys = ui.FormKeys("person_new")
         with st.form("person_add"):
@@ -116,7 +136,7 @@ def _edit_person(con: Connection, org_id: int, staff: list[Employee], teams: lis
                     keys.renew()
                 ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
         return
-    person = by_id[chosen]
+    person = people.get_employee(con, org_id, chosen)
     edit = ui.EditSession(f"person_{person.id}", person.version)
     with st.form(f"person_form_{person.id}"):
         data, errors = _person_fields(edit.prefix, person, teams)
@@ -128,11 +148,10 @@ def _edit_person(con: Connection, org_id: int, staff: list[Employee], teams: lis
     edit.offer_reload("person")
 
 
-def _teams(con: Connection, org_id: int, teams: list[Team], staff: list[Employee]) -> None:
-    today = date.today()
-    counts = {t.id: sum(e.team_id == t.id and e.employed_on(today) for e in staff) for t in teams}
+def _teams(con: Connection, org_id: int, teams: list[Team]) -> None:
+    counts = people.team_headcounts(con, org_id, date.today())
     if teams:
-        ui.table([{"Team": t.name, "Current staff": counts[t.id]} for t in teams],
+        ui.table([{"Team": t.name, "Current staff": counts.get(t.id, 0)} for t in teams],
                      hide_index=True, key="teams_table")
     keys = ui.FormKeys("team_new")
     with st.form("team_add"):

@@ -14,6 +14,7 @@ from strategy.steps import step
 from strategy.ui import context as ui
 
 STEP = step("vision")
+WALL_PAGE = 60  # cards per page of the wall
 REFRESH_SECONDS = 3
 
 
@@ -196,11 +197,31 @@ def _brainstorm(org_id: int) -> None:
     if not entries:
         st.info("The wall is empty. Be the first to add an answer.")
         return
-    st.caption(f"{len(entries)} answers · "
-               f"{sum(e.votes for e in entries)} votes · refreshed every {REFRESH_SECONDS} s")
+    a, b, c = st.columns([2, 2, 1])
+    order = a.segmented_control("Order", ["Most votes", "Newest"], default="Most votes",
+                                key="wall_order") or "Most votes"
+    text = b.text_input("Search the answers", key="wall_text", max_chars=80).strip().lower()
+    shown = [e for e in entries if not text or text in e.text.lower()
+             or text in e.author.lower()]
+    if order == "Newest":
+        shown.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+    # Hundreds of cards redrawn every few seconds would keep every browser busy: the
+    # wall shows a page of them at a time.
+    pages = max(1, -(-len(shown) // WALL_PAGE))
+    if int(st.session_state.get("wall_page") or 1) > pages:
+        st.session_state["wall_page"] = pages
+    page = int(c.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
+                              step=1, key="wall_page") or 1)
+    first = (page - 1) * WALL_PAGE
+    on_page = shown[first:first + WALL_PAGE]
+    st.caption(f"{len(entries)} answers · {sum(e.votes for e in entries)} votes"
+               + (f" · {len(shown)} match" if text else "")
+               + (f" · showing {first + 1}–{first + len(on_page)}" if len(shown) > WALL_PAGE
+                  else "")
+               + f" · refreshed every {REFRESH_SECONDS} s")
     # Cards in three columns read well on a projector and on a laptop alike.
     columns = st.columns(3)
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(on_page):
         with columns[index % 3].container(border=True, key=f"brainstorm_entry_{entry.id}"):
             badge = " :green-badge[:material/check: Adopted]" if entry.adopted else ""
             st.markdown(f"{ui.md(entry.text)}{badge}")
@@ -215,7 +236,6 @@ def _brainstorm(org_id: int) -> None:
                 ui.rerun_fragment()
 
 
-
 @ui.live_fragment(REFRESH_SECONDS)
 def _facilitator(org_id: int) -> None:
     """Tools for whoever runs the workshop. They refresh on their own, like the wall,
@@ -225,8 +245,11 @@ def _facilitator(org_id: int) -> None:
     entries = vision.list_entries(con, org_id)
     if not entries:
         return
-    with st.expander("Facilitator: merge duplicates, adopt into the vision",
-                     key="facilitator_tools", on_change="rerun"):
+    tools = st.expander("Facilitator: merge duplicates, adopt into the vision",
+                        key="facilitator_tools", on_change="rerun")
+    if tools.open is False:
+        return  # its lists of every answer are drawn only while it is open
+    with tools:
         labels = {e.id: f"{e.text} ({e.author})" for e in entries}
         keep = st.selectbox("Keep this answer", list(labels), format_func=labels.__getitem__,
                             key="merge_keep")

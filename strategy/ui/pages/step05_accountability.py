@@ -28,8 +28,7 @@ def render() -> None:
         st.info("Set standards in step 4 first: accountability is per standard.")
         st.page_link(ui.PAGES["standards"], label="Go to step 4", icon=":material/rule:")
         return
-    staff = people.list_employees(con, org.id, active_on=date.today())
-    if not staff:
+    if not people.count_employees(con, org.id, active_on=date.today()):
         st.info("Add your staff first: owners, acknowledgements and observations are people.")
         if ui.allowed(Permission.HR_RECORDS):
             st.page_link(ui.PAGES["staff"], label="Go to People and teams",
@@ -60,10 +59,10 @@ def render() -> None:
     if teams is None:
         sections["Observations"] = lambda: _observation_log(con, org.id, period)
     else:
-        sections["Record an observation"] = lambda: _observe(con, org.id, register, staff,
+        sections["Record an observation"] = lambda: _observe(con, org.id, register,
                                                              period, teams)
-    sections["Acknowledgements"] = lambda: _acknowledge(con, org.id, register, staff)
-    sections["Owners and teams"] = lambda: _assign(con, org.id, register, staff, assigned)
+    sections["Acknowledgements"] = lambda: _acknowledge(con, org.id, register)
+    sections["Owners and teams"] = lambda: _assign(con, org.id, register, assigned)
     if not ui.allowed(Permission.EDIT_PLAN):
         ui.refused(Permission.EDIT_PLAN, "Setting owners, teams, acknowledgements and the "
                                          "compliance target")
@@ -127,25 +126,31 @@ def _target_form(con: Connection, org_id: int, target: float) -> None:
 
 
 def _observe(con: Connection, org_id: int, register: list[standards.Standard],
-             staff: list[people.Employee], period: Quarter, teams: dict[int, str]) -> None:
+             period: Quarter, teams: dict[int, str]) -> None:
     """The observation form, offering only the teams (and their people) this person may
     record for, then the quarter's observations."""
     any_team = ui.allowed(Permission.RECORD_ANY_TEAM)
     if not teams and not any_team:
         ui.no_team("observations")
     else:
-        _observation_form(con, org_id, register, staff, teams, any_team)
+        _observation_form(con, org_id, register, teams, any_team)
     _observation_log(con, org_id, period)
 
 
 def _observation_form(con: Connection, org_id: int, register: list[standards.Standard],
-                      staff: list[people.Employee], teams: dict[int, str],
+                      teams: dict[int, str],
                       any_team: bool) -> None:
     titles = {s.id: s.title for s in register}
-    names = {e.id: e.label for e in staff if any_team or e.team_id in teams}
     keys = ui.FormKeys("obs")
+    errors = ui.FieldErrors()
+    # Chosen above the form, where a search can run.
+    person = ui.person_picker(con, org_id, "The person observed (optional)", keys("employee"),
+                              active_on=date.today(),
+                              team_ids=None if any_team else list(teams),
+                              placeholder="(optional: or choose the team below)")
+    employee_id = person[0] if person else None
+    errors.slot("employee")
     with st.form("observation_add"):
-        errors = ui.FieldErrors()
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                    key=keys("standard"))
         left, right = st.columns(2)
@@ -153,15 +158,11 @@ def _observation_form(con: Connection, org_id: int, register: list[standards.Sta
         right.text_input("Observer", value=ui.me().name, disabled=True, key=keys("observer"),
                          help="Observations are recorded as made by whoever is signed in.")
         errors.slot("observed_on")
-        left, right = st.columns(2)
         # A contributor has one team to choose: it starts chosen.
-        team_id = left.selectbox("Team observed", list(teams), format_func=teams.__getitem__,
-                                 index=None if any_team else 0, key=keys("team"),
-                                 placeholder="Choose a team")
-        employee_id = right.selectbox("or the person observed", list(names),
-                                      format_func=names.__getitem__, index=None,
-                                      key=keys("employee"), placeholder="(optional)")
-        errors.slot("team", "employee")
+        team_id = st.selectbox("Team observed (or the person above)", list(teams),
+                               format_func=teams.__getitem__, index=None if any_team else 0,
+                               key=keys("team"), placeholder="Choose a team")
+        errors.slot("team")
         met = st.radio("Was the standard met?", ["Met", "Not met"], horizontal=True,
                        key=keys("met")) == "Met"
         note = st.text_input("Note", key=keys("note"), max_chars=500)
@@ -195,8 +196,7 @@ def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
              for r in rows], hide_index=True, width="stretch", key="observations_table")
 
 
-def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard],
-                 staff: list[people.Employee]) -> None:
+def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard]) -> None:
     coverage = accountability.acknowledgement_coverage(con, org_id, date.today())
     if coverage:
         st.caption("Of each team's current staff × the standards that apply to the team, how "
@@ -213,15 +213,15 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
             st.caption("No standard applies to a team yet, so no acknowledgements are due.")
         return
     titles = {s.id: s.title for s in register}
-    names = {e.id: e.label for e in staff}
     keys = ui.FormKeys("ack")
+    errors = ui.FieldErrors()
+    # Chosen above the form, where a search can run.
+    who = ui.person_picker(con, org_id, "Who acknowledged it", keys("employees"),
+                           multiple=True, active_on=date.today())
+    errors.slot("employees")
     with st.form("ack_add"):
-        errors = ui.FieldErrors()
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                    key=keys("standard"))
-        who = st.multiselect("Who acknowledged it", list(names), format_func=names.__getitem__,
-                             key=keys("employees"))
-        errors.slot("employees")
         on = ui.date_field(st, "On", date.today(), keys("date"))
         errors.slot("acknowledged_on")
         if st.form_submit_button("Record acknowledgements", type="primary"):
@@ -235,7 +235,7 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
 
 
 def _assign(con: Connection, org_id: int, register: list[standards.Standard],
-            staff: list[people.Employee], assigned: list[accountability.Assignment]) -> None:
+            assigned: list[accountability.Assignment]) -> None:
     ui.table(
         [{"Standard": a.title, "Owner": a.owner, "Applies to": ", ".join(a.teams)}
          for a in assigned], hide_index=True, width="stretch", key="assignments_table")
@@ -246,15 +246,16 @@ def _assign(con: Connection, org_id: int, register: list[standards.Standard],
     standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                key="assign_standard")
     current = by_id[standard_id]
-    names = {e.id: e.label for e in staff}
     teams = {t.id: t.name for t in people.list_teams(con, org_id)}
+    errors = ui.FieldErrors()
+    # Chosen above the form, where a search can run.
+    chosen = ui.person_picker(con, org_id, "Accountable owner", f"assign_owner_{standard_id}",
+                              active_on=date.today(),
+                              default=[current.owner_id] if current.owner_id else (),
+                              placeholder="Choose the owner")
+    owner = chosen[0] if chosen else None
+    errors.slot("owner")
     with st.form(f"assign_form_{standard_id}"):
-        errors = ui.FieldErrors()
-        owner = st.selectbox("Accountable owner", list(names), format_func=names.__getitem__,
-                             index=list(names).index(current.owner_id)
-                             if current.owner_id in names else None,
-                             key=f"assign_owner_{standard_id}", placeholder="Choose the owner")
-        errors.slot("owner")
         applies = st.multiselect("Teams it applies to", list(teams),
                                  default=[t for t in current.team_ids if t in teams],
                                  format_func=teams.__getitem__, key=f"assign_teams_{standard_id}")

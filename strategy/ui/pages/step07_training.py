@@ -104,19 +104,19 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module],
 def _completion_form(con: Connection, org_id: int, modules: list[training.Module],
                      teams: dict[int, str], any_team: bool) -> None:
     names = {m.id: m.name for m in modules}
-    staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())
-             if any_team or e.team_id in teams}
     if not any_team:
         st.caption(f"You record training for your own team: {ui.md(', '.join(teams.values()))}.")
     keys = ui.FormKeys("completion")
+    errors = ui.FieldErrors()
+    # Chosen above the form, where a search can run: current staff of the teams this
+    # person may record for.
+    who = ui.person_picker(con, org_id, "Who completed it", keys("people"), multiple=True,
+                           active_on=date.today(), team_ids=None if any_team else list(teams))
+    errors.slot("employees")
     with st.form("completion_add"):
-        errors = ui.FieldErrors()
         # The module stays chosen after a save: completions of one course come in batches.
         module_id = st.selectbox("Module", list(names), format_func=names.__getitem__,
                                  key="completion_module")
-        who = st.multiselect("Who completed it", list(staff), format_func=staff.__getitem__,
-                             key=keys("people"))
-        errors.slot("employees")
         a, b, c = st.columns(3)
         on = ui.date_field(a, "Completed on", date.today(), keys("date"))
         passed = b.radio("Result", ["Passed", "Not passed"], key=keys("passed"),
@@ -178,7 +178,7 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
                                  key="req_module")
         module = next(m for m in modules if m.id == module_id)
         teams = {t.id: t.name for t in people.list_teams(con, org_id)}
-        roles = sorted({e.role for e in people.list_employees(con, org_id) if e.role}
+        roles = sorted(set(people.list_roles(con, org_id))
                        | set(module.roles))
         with st.form(f"req_form_{module_id}"):
             chosen_teams = st.multiselect("Teams", list(teams), format_func=teams.__getitem__,

@@ -25,7 +25,7 @@ def render() -> None:
     con = ui.db()
     org = ui.require_org()
     ui.step_header(STEP, STEP.status(con, org.id))
-    if not people.list_employees(con, org.id):
+    if not people.count_employees(con, org.id):
         st.info("Add your staff first: recognition is given to people.")
         st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
         return
@@ -45,18 +45,22 @@ def render() -> None:
     ui.show_tabs("recognition_tab", tabs)
 
 
+def _recipients(con: Connection, org_id: int, prefix: str, current: Recognition | None,
+                on: date, errors: ui.FieldErrors) -> list[int]:
+    """Who is recognised: chosen above the form, where a search can run (the people
+    employed on the day, and an edited record's own recipients)."""
+    chosen = ui.person_picker(con, org_id, "Who is being recognised", f"{prefix}_recipients",
+                              multiple=True, active_on=on,
+                              default=current.recipient_ids if current else ())
+    errors.slot("recipients")
+    return chosen
+
+
 def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | None,
-            on: date) -> tuple[RecognitionInput, ui.FieldErrors]:
-    errors = ui.FieldErrors()
+            recipients: list[int], errors: ui.FieldErrors) -> RecognitionInput:
     c = current
-    staff = {e.id: e.label for e in people.list_employees(con, org_id)
-             if e.employed_on(on) or (c and e.id in c.recipient_ids)}
     values = {v.id: v.name for v in vision.list_values(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
-    recipients = st.multiselect("Who is being recognised", list(staff),
-                                default=list(c.recipient_ids) if c else [],
-                                format_func=staff.__getitem__, key=f"{prefix}_recipients")
-    errors.slot("recipients")
     a, b, d = st.columns(3)
     given_on = ui.date_field(a, "When", c.given_on if c else date.today(), f"{prefix}_date")
     giver = b.text_input("Given by", value=c.giver if c else ui.me().name,
@@ -84,9 +88,8 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
     amount = b.number_input("Amount (money or points, optional)",
                             value=c.amount if c else None, key=f"{prefix}_amount")
     errors.slot("reward", "amount")
-    data = RecognitionInput(list(recipients), given_on, giver, kind, what, reward, amount,
+    return RecognitionInput(list(recipients), given_on, giver, kind, what, reward, amount,
                             value_id, standard_id)
-    return data, errors
 
 
 def _record(con: Connection, org_id: int) -> None:
@@ -96,8 +99,10 @@ def _record(con: Connection, org_id: int) -> None:
         with st.expander("Import records from a spreadsheet"):
             import_panel(con, org_id, "recognition")
     keys = ui.FormKeys("rec_new")
+    errors = ui.FieldErrors()
+    recipients = _recipients(con, org_id, keys.prefix, None, date.today(), errors)
     with st.form("recognition_add"):
-        data, errors = _fields(con, org_id, keys.prefix, None, date.today())
+        data = _fields(con, org_id, keys.prefix, None, recipients, errors)
         reason = ui.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Record recognition", type="primary"):
             def add() -> None:
@@ -170,43 +175,65 @@ def _overlooked(con: Connection, org_id: int, period: Quarter, days: int) -> Non
 
 
 
+LOG_PAGE_SIZES = [50, 100, 500]
+
+
 def _log(con: Connection, org_id: int, period: Quarter) -> None:
     teams = {t.id: t.name for t in people.list_teams(con, org_id)}
-    a, b = st.columns(2)
+    a, b, c = st.columns([1, 1, 2])
     team_id = a.selectbox("Team", list(teams), format_func=teams.__getitem__, index=None,
                           key="log_team", placeholder="All teams")
     kind = b.selectbox("From", list(GIVER_KINDS), format_func=GIVER_KINDS.__getitem__,
                        index=None, key="log_kind", placeholder="Anyone")
-    records = recognition.list_recognitions(con, org_id, LogFilter(
-        period.start, period.end, team_id, kind))
-    st.caption(f"{counted(len(records), 'record')} in {period}.")
+    text = c.text_input("Search", key="log_text", max_chars=100,
+                        placeholder="Part of a name, the giver or what was done")
+    filters = LogFilter(period.start, period.end, team_id, kind, text=text.strip() or None)
+    # A quarter's log can run to tens of thousands of lines: it is counted, and only
+    # the page in view is read and sent to the browser.
+    total = recognition.count_recognitions(con, org_id, filters)
+    a, b, c = st.columns([1, 1, 3])
+    size = a.selectbox("Records per page", LOG_PAGE_SIZES, index=1, key="log_page_size")
+    pages = max(1, -(-total // size))
+    if int(st.session_state.get("log_page") or 1) > pages:
+        st.session_state["log_page"] = pages  # fewer pages after a new filter
+    page = int(b.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1,
+                              step=1, key="log_page") or 1)
+    records = recognition.list_recognitions(con, org_id, filters, size, (page - 1) * size)
+    first = (page - 1) * size + 1
+    c.caption(f"{counted(total, 'record')} in {period}"
+              + (" match" if filters.team_id or filters.giver_kind or filters.text else "")
+              + (f"; showing {first:,}–{first + len(records) - 1:,}." if pages > 1 else "."))
     ui.table([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
-                   "Teams": ", ".join(r.teams), "Given by": r.giver,
-                   "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
-                   "What": r.what, "Reward": r.reward, "Amount": r.amount,
-                   "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
-                  for r in records], hide_index=True, width="stretch", key="recognition_log")
-    # Built only when pressed: a quarter's log can run to tens of thousands of lines.
+               "Teams": ", ".join(r.teams), "Given by": r.giver,
+               "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
+               "What": r.what, "Reward": r.reward, "Amount": r.amount,
+               "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
+              for r in records], hide_index=True, width="stretch", key="recognition_log")
+
+    # Every matching record, not just this page; written by DuckDB when pressed.
     def download() -> bytes:
         # Personal data leaving the app: the access log says who took it.
         accounts.log_download(con, org_id, f"recognition log {period}, "
-                                           f"{counted(len(records), 'record')}")
-        return recognition.log_csv(records)
+                                           f"{counted(total, 'record')}")
+        return recognition.log_csv_for(con, org_id, filters)
 
-    st.download_button("Download as CSV", ui.as_me(download),
+    st.download_button(f"Download all {total:,} as CSV" if total > len(records)
+                       else "Download as CSV", ui.as_me(download),
                        file_name=f"recognition-{period}.csv", mime="text/csv",
                        on_click="ignore", key="log_download", icon=":material/download:")
     if not records:
         return
     labels = {r.id: f"{r.given_on} · {', '.join(r.recipients)} · {r.what[:50]}" for r in records}
-    chosen = st.selectbox("Edit or delete a record", list(labels), index=None,
+    chosen = st.selectbox("Edit or delete a record on this page", list(labels), index=None,
                           format_func=labels.__getitem__, key="log_choice")
     if chosen is None:
         return
     record = next(r for r in records if r.id == chosen)
     edit = ui.EditSession(f"rec_edit_{record.id}", record.version)
+    errors = ui.FieldErrors()
+    recipients = _recipients(con, org_id, edit.prefix, record, record.given_on, errors)
     with st.form(f"rec_edit_form_{record.id}"):
-        data, errors = _fields(con, org_id, edit.prefix, record, record.given_on)
+        data = _fields(con, org_id, edit.prefix, record, recipients, errors)
         reason = ui.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:

@@ -314,11 +314,19 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
         ui.attempt(run)
 
 
-def _measure_fields(con: Connection, org_id: int, prefix: str,
-                    current: Measure | None) -> tuple[MeasureInput, ui.FieldErrors]:
-    errors = ui.FieldErrors()
+def _owner(con: Connection, org_id: int, prefix: str, current: Measure | None,
+           errors: ui.FieldErrors) -> int | None:
+    """The measure's owner, chosen above the form, where a search can run."""
+    owner = ui.person_picker(con, org_id, "Owner", f"{prefix}_owner", active_on=date.today(),
+                             default=[current.owner_id] if current and current.owner_id
+                             else (), placeholder="(optional)")
+    errors.slot("owner")
+    return owner[0] if owner else None
+
+
+def _measure_fields(prefix: str, current: Measure | None, owner: int | None,
+                    errors: ui.FieldErrors) -> MeasureInput:
     c = current
-    staff = {e.id: e.label for e in people.list_employees(con, org_id, active_on=date.today())}
     a, b = st.columns([2, 1])
     name = a.text_input("Measure", value=c.name if c else "", key=f"{prefix}_name",
                         max_chars=80)
@@ -348,20 +356,17 @@ def _measure_fields(con: Connection, org_id: int, prefix: str,
     cadence = d.selectbox("Measured", CADENCES, key=f"{prefix}_cadence",
                           index=CADENCES.index(c.cadence) if c else 1)
     errors.slot("unit", "direction", "cadence")
-    a, b, d = st.columns(3)
+    a, b = st.columns(2)
     target = a.number_input("Target", value=c.target if c else None, key=f"{prefix}_target",
                             format="%g")
     band = b.number_input("Amber band (distance from target)",
                           value=c.amber_band if c else None, key=f"{prefix}_band", format="%g")
-    owner = d.selectbox("Owner", list(staff), format_func=staff.__getitem__,
-                        index=list(staff).index(c.owner_id) if c and c.owner_id in staff
-                        else None, key=f"{prefix}_owner", placeholder="(optional)")
-    errors.slot("target", "amber_band", "owner")
+    errors.slot("target", "amber_band")
     description = st.text_input("Definition", value=c.description if c else "",
                                 key=f"{prefix}_description", max_chars=500)
     errors.slot("description")
     return MeasureInput(name, side, unit, direction, cadence, source, formula, target, band,
-                        owner, description), errors
+                        owner, description)
 
 
 def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
@@ -387,8 +392,10 @@ def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
                           else by_id[i].name)
     if chosen is None:
         keys = ui.FormKeys("measure_new")
+        errors = ui.FieldErrors()
+        owner = _owner(con, org_id, keys.prefix, None, errors)
         with st.form("measure_add"):
-            data, errors = _measure_fields(con, org_id, keys.prefix, None)
+            data = _measure_fields(keys.prefix, None, owner, errors)
             if st.form_submit_button("Add measure", type="primary"):
                 def add() -> None:
                     measures.add_measure(con, org_id, data)
@@ -397,8 +404,10 @@ def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
         return
     current = by_id[chosen]
     edit = ui.EditSession(f"measure_{current.id}", current.version)
+    errors = ui.FieldErrors()
+    owner = _owner(con, org_id, edit.prefix, current, errors)
     with st.form(f"measure_form_{current.id}"):
-        data, errors = _measure_fields(con, org_id, edit.prefix, current)
+        data = _measure_fields(edit.prefix, current, owner, errors)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
                 measures.update_measure(con, org_id, current.id, edit.started_from, data)

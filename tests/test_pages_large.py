@@ -1,0 +1,169 @@
+"""How the pages behave when an organisation is large (issue 11), as a person uses them.
+
+A large organisation is one whose staff is above ``ui.SEARCH_ABOVE`` or whose log
+runs to several pages; the thresholds are lowered here so that a small data set
+takes the same paths as twenty thousand people would.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from strategy import people, recognition, vision
+from strategy.db import Connection
+from strategy.orgs import Organisation
+from strategy.people import EmployeeInput
+from strategy.periods import Quarter
+from strategy.recognition import LogFilter, RecognitionInput
+from strategy.ui import context
+from tests.identities import member, sign_in_app
+from tests.test_pages import open_app, open_tab, submit, table_with
+
+TODAY = date.today()
+QUARTER = Quarter.current()
+
+
+@pytest.fixture
+def staff(con: Connection, org: Organisation) -> dict[str, int]:
+    desk = people.add_team(con, org.id, "Desk")
+    names = ["Ann Lee", "Bob Stone", "Cy Annand", "Dee Moss", "Eve Hanna", "Fay Ng"]
+    return {name: people.add_employee(con, org.id, EmployeeInput(
+        f"E{i}", name, desk, date(2020, 1, 1), "Adviser")) for i, name in enumerate(names)}
+
+
+@pytest.fixture
+def searching(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pickers search once there are more than three people."""
+    monkeypatch.setattr(context, "SEARCH_ABOVE", 3)
+    monkeypatch.setattr(context, "MATCHES_SHOWN", 2)
+
+
+def options(at: AppTest, key: str) -> list[str]:
+    return list(at.multiselect(key=key).options)
+
+
+def test_a_large_staff_is_searched_and_the_form_starts_empty_after_saving(
+        con: Connection, org: Organisation, staff: dict[str, int], searching: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    value = vision.add_value(con, org.id, "Own it")
+    sign_in_app(monkeypatch, member("Hana (HR)", org.id, "hr"))
+    at = open_app("step09_recognition")
+    # Nobody is offered until a search: six names would not be sent to the browser.
+    assert options(at, "rec_new_0_recipients") == []
+    assert any("Search among 6 people" in c.value for c in at.caption)
+    at.text_input(key="rec_new_0_recipients_find").input("ann").run()
+    # "ann" is in three names; two are shown, with a word on narrowing the search.
+    assert options(at, "rec_new_0_recipients") == ["Ann Lee (E0)", "Cy Annand (E2)"]
+    assert any("type more to narrow" in c.value for c in at.caption)
+    at.multiselect(key="rec_new_0_recipients").set_value([staff["Cy Annand"]]).run()
+    # A second search keeps who is chosen and offers the new matches beside them.
+    at.text_input(key="rec_new_0_recipients_find").input("E5").run()
+    assert options(at, "rec_new_0_recipients") == ["Cy Annand (E2)", "Fay Ng (E5)"]
+    at.multiselect(key="rec_new_0_recipients").set_value(
+        [staff["Cy Annand"], staff["Fay Ng"]]).run()
+    at.selectbox(key="rec_new_0_value").set_value(value)
+    at.text_area(key="rec_new_0_what").input("Stayed late to finish a customer's claim")
+    submit(at, "Record recognition")
+    (saved,) = recognition.list_recognitions(con, org.id, LogFilter(QUARTER.start, QUARTER.end))
+    assert saved.recipients == ("Cy Annand", "Fay Ng")
+    # A fresh form: nobody chosen, the search box empty.
+    assert at.multiselect(key="rec_new_1_recipients").value == []
+    assert at.text_input(key="rec_new_1_recipients_find").value == ""
+
+
+def test_a_search_that_finds_nobody_says_so_and_treats_wildcards_as_text(
+        con: Connection, org: Organisation, staff: dict[str, int], searching: None) -> None:
+    at = open_tab(open_app("people"), "people_tab", "Add or edit a person")
+    at.text_input(key="person_choice_find").input("%").run()
+    assert any("No one matches" in c.value for c in at.caption)
+    assert list(at.selectbox(key="person_choice").options) == []
+    at.text_input(key="person_choice_find").input("moss").run()
+    at.selectbox(key="person_choice").set_value(staff["Dee Moss"]).run()
+    assert at.text_input(key=f"person_{staff['Dee Moss']}_0_name").value == "Dee Moss"
+
+
+def _recognise(con: Connection, org: Organisation, staff: dict[str, int], count: int) -> None:
+    value = vision.add_value(con, org.id, "Own it")
+    recognition.add_many(con, org.id, [
+        RecognitionInput([list(staff.values())[i % len(staff)]], TODAY, f"Giver {i}", "peer",
+                         f"Deed number {i}" if i != 7 else "=HYPERLINK(\"x\")",
+                         value_id=value) for i in range(count)])
+
+
+def test_the_log_is_paged_searched_and_downloaded_whole(
+        con: Connection, org: Organisation, staff: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _recognise(con, org, staff, 120)
+    sign_in_app(monkeypatch, member("Hana (HR)", org.id, "hr"))
+    at = open_tab(open_app("step09_recognition"), "recognition_tab", "Log")
+    shown = table_with(at, "Recorded by")
+    assert len(shown) == 100  # the first page
+    assert any("120 records in" in c.value and "showing 1–100" in c.value for c in at.caption)
+    at.number_input(key="log_page").set_value(2).run()
+    assert len(table_with(at, "Recorded by")) == 20
+    # A search narrows the count and brings the page back within range.
+    at.text_input(key="log_text").input("Deed number 11").run()
+    assert at.number_input(key="log_page").value == 1
+    whats = list(table_with(at, "Recorded by")["What"])
+    assert sorted(whats) == ["Deed number 11", "Deed number 110", "Deed number 111",
+                             "Deed number 112", "Deed number 113", "Deed number 114",
+                             "Deed number 115", "Deed number 116", "Deed number 117",
+                             "Deed number 118", "Deed number 119"]
+    at.text_input(key="log_text").input("").run()
+    (button,) = [b for b in at.get("download_button") if b.proto.id.endswith("log_download")] \
+        or [None]
+    assert button is not None and "Download all 120 as CSV" in button.proto.label
+    # What the button builds: every matching record, formulas kept as text.
+    data = recognition.log_csv_for(con, org.id, LogFilter(QUARTER.start, QUARTER.end))
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert len(lines) == 121 and "'=HYPERLINK(\"x\")" in {row[7] for row in lines}
+
+
+def test_the_csv_written_by_duckdb_equals_the_one_written_in_python(
+        con: Connection, org: Organisation, staff: dict[str, int]) -> None:
+    _recognise(con, org, staff, 30)
+    # Awkward text: quotes, commas, line breaks, control characters, formula starts.
+    con.execute("UPDATE recognition SET what = 'Said \"thanks\", then\nleft\x0b', "
+                "giver = '@Ann' WHERE what = 'Deed number 3'")
+    con.execute("UPDATE recognition SET amount = 12.5, updated_by = '-Bob' "
+                "WHERE what = 'Deed number 4'")
+    for filters in (LogFilter(QUARTER.start, QUARTER.end),
+                    LogFilter(QUARTER.start, QUARTER.end, text="number 2"),
+                    LogFilter(QUARTER.start, QUARTER.end, giver_kind="manager")):
+        expected = recognition.log_csv(recognition.list_recognitions(con, org.id, filters))
+        assert recognition.log_csv_for(con, org.id, filters) == expected
+
+
+def test_the_staff_list_is_paged_and_searched(con: Connection, org: Organisation,
+                                              staff: dict[str, int]) -> None:
+    at = open_app("people")
+    assert len(table_with(at, "Manager")) == 6
+    at.text_input(key="staff_text").input("an").run()
+    assert set(table_with(at, "Manager")["Name"]) == {
+        "Ann Lee", "Cy Annand", "Eve Hanna"}
+    at.selectbox(key="staff_page_size").set_value(50).run()
+    assert any(c.value.startswith("3 people") for c in at.caption)
+
+
+def test_the_wall_shows_a_page_of_answers_at_a_time(con: Connection,
+                                                    org: Organisation) -> None:
+    for i in range(65):
+        vision.add_entry(con, org.id, f"Answer {i}")
+
+    def cards() -> list[str]:
+        return [str(b.key) for b in at.button if b.key and b.key.startswith("vote_")]
+
+    at = open_app("step03_vision")
+    assert len(cards()) == 60
+    assert any("65 answers" in c.value and "showing 1–60" in c.value for c in at.caption)
+    at.number_input(key="wall_page").set_value(2).run()
+    assert len(cards()) == 5
+    at.text_input(key="wall_text").input("answer 7").run()
+    assert at.number_input(key="wall_page").value == 1
+    assert sorted(cards()) == sorted(f"vote_{e.id}" for e in vision.list_entries(con, org.id)
+                                     if e.text.startswith("Answer 7"))
