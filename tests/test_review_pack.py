@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from strategy.db import Connection
 from strategy.errors import ValidationError
 from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
-from strategy.review_pack import SHEETS, build_pack, pack_file_name
+from strategy.review_pack import SHEETS, Book, Column, build_pack, pack_file_name
 from tests.identities import act_as, as_person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +55,9 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
     assert book.sheetnames == SHEETS
     for ws in book.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+        # One page wide (fitToWidth left out means 1), as many pages tall as it takes.
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth in (None, 1) and ws.page_setup.fitToHeight == 0
         assert ws.tables, ws.title
 
     # The demo's review of LAST is closed: the scorecard is the frozen one, which nothing
@@ -327,3 +330,13 @@ def test_export_from_the_command_line(tmp_path: Path, demo_template: Path) -> No
     wrong = run("export", "--db", str(demo_template), "--org", "Riverbend Water (demo)",
                 "--period", str(LAST), "--out", str(tmp_path / "pack.csv"))
     assert wrong.returncode == 1 and "should end in .xlsx" in wrong.stderr
+
+
+def test_headings_that_differ_only_in_case_still_make_a_table() -> None:
+    book = Book("Org", LAST, date(2026, 12, 1))
+    ws = book.sheet("Summary")
+    book.table(ws, "Figures", 1, [Column("NPS"), Column("nps"), Column("Nps", 8, "0.0")],
+               [[1, 2, Decimal("2.5")]])
+    sheet = workbook(book.save())["Summary"]
+    assert table_rows(sheet, "Figures") == [{"NPS": 1, "nps (2)": 2, "Nps (3)": 2.5}]
+    assert sheet["C2"].number_format == "0.0"
