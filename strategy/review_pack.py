@@ -1045,28 +1045,13 @@ def recognition_by_month(con: Connection, org_id: int, quarter: Quarter) -> list
 
 def latest_log(con: Connection, org_id: int, quarter: Quarter,
                limit: int | None) -> list[list[object]]:
-    """The quarter's latest ``limit`` log lines (None: all), as the pack's log shows them:
-    the same lines, in the same order, as the first of ``recognition.list_recognitions``,
-    without building every record of the quarter to keep a few."""
-    access.require(access.Permission.HR_RECORDS, org_id)
-    rows = con.execute(
-        "WITH " + _LOGGED + """,
-        latest AS (SELECT id FROM logged ORDER BY given_on DESC, id DESC LIMIT ?)
-        SELECT r.id, r.given_on, list(e.name ORDER BY e.name),
-               list(DISTINCT coalesce(t.name, '')), r.giver, r.giver_kind,
-               coalesce(v.name, ''), coalesce(s.title, ''), r.what, r.reward, r.amount
-        FROM latest JOIN recognition r ON r.id = latest.id
-        JOIN recognition_recipient rr ON rr.recognition_id = r.id
-        JOIN employee e ON e.id = rr.employee_id
-        LEFT JOIN team t ON t.id = e.team_id
-        LEFT JOIN org_value v ON v.id = r.value_id
-        LEFT JOIN standard s ON s.id = r.standard_id
-        GROUP BY ALL ORDER BY r.given_on DESC, r.id DESC
-        """, [org_id, quarter.start, quarter.end, limit]).fetchall()
-    return [[given_on, "; ".join(recipients), "; ".join(sorted(t for t in teams if t)), giver,
-             recognition.GIVER_KINDS[kind], value, standard, what, reward, amount]
-            for _id, given_on, recipients, teams, giver, kind, value, standard, what, reward,
-            amount in rows]
+    """The quarter's latest ``limit`` log lines (None: all), as the Recognition page lists
+    them (only those may see them who may see personal records)."""
+    records = recognition.list_recognitions(
+        con, org_id, recognition.LogFilter(quarter.start, quarter.end), limit=limit)
+    return [[r.given_on, "; ".join(r.recipients), "; ".join(r.teams), r.giver,
+             recognition.GIVER_KINDS[r.giver_kind], r.value, r.standard, r.what, r.reward,
+             r.amount] for r in records]
 
 
 def _log_note(quarter: Quarter, total: int, log: Sequence[Sequence[object]]) -> str:
