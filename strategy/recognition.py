@@ -420,13 +420,29 @@ def log_csv_for(con: Connection, org_id: int, filters: LogFilter) -> bytes:
 # "Staff in the period" means everyone employed on at least one day of it.
 
 _STAFF = """
-    staff AS (SELECT e.id, e.name, e.team_id FROM employee e WHERE e.org_id = ?
-              AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)),
+    staff AS (SELECT e.id, e.name, e.team_id FROM employee e WHERE e.org_id = $org
+              AND e.hire_date <= $end AND (e.leave_date IS NULL OR e.leave_date >= $start)),
+"""
+_RECEIVED = """
     received AS (SELECT rr.employee_id, count(*) AS n FROM recognition_recipient rr
                  JOIN recognition r ON r.id = rr.recognition_id
-                 WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
+                 WHERE r.org_id = $org AND r.deleted_at IS NULL
+                   AND r.given_on BETWEEN $start AND $end
                  GROUP BY rr.employee_id)
 """
+_RECEIVED_IN_QUARTER = """
+    received AS (SELECT employee_id, received AS n FROM recognition_tally
+                 WHERE org_id = $org AND quarter_start = $start)
+"""
+
+
+def _staff_and_received(org_id: int, start: date, end: date) -> tuple[str, dict[str, object]]:
+    """Who was on the staff from ``start`` to ``end``, and what each received then:
+    from the tally when the period is a whole quarter, else from the records."""
+    quarter = Quarter.containing(start)
+    whole = quarter.start == start and quarter.end == end
+    return (_STAFF + (_RECEIVED_IN_QUARTER if whole else _RECEIVED),
+            {"org": org_id, "start": start, "end": end})
 
 
 @dataclass(frozen=True)
@@ -443,14 +459,15 @@ class TeamRecognition:
 
 def per_head_by_team(con: Connection, org_id: int, start: date,
                      end: date) -> list[TeamRecognition]:
+    ctes, params = _staff_and_received(org_id, start, end)
     rows = con.execute(
-        "WITH " + _STAFF + """
+        "WITH " + ctes + """
         SELECT coalesce(t.name, '(no team)'), count(s.id), coalesce(sum(rc.n), 0),
                count(rc.employee_id)
         FROM staff s LEFT JOIN team t ON t.id = s.team_id
         LEFT JOIN received rc ON rc.employee_id = s.id
         GROUP BY 1 ORDER BY 1
-        """, [org_id, end, start, org_id, start, end]).fetchall()
+        """, params).fetchall()
     return [TeamRecognition(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
 
@@ -523,11 +540,15 @@ def not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> li
         raise ValidationError({"days": "Choose between 1 and 3650 days."})
     since = on - timedelta(days=days - 1)
     rows = con.execute(_OVERLOOKED + """,
-        last AS (SELECT rr.employee_id, max(r.given_on) AS given_on FROM recognition r
-                 JOIN recognition_recipient rr ON rr.recognition_id = r.id
-                 WHERE r.org_id = $org AND r.deleted_at IS NULL AND r.given_on < $since
-                   AND rr.employee_id IN (SELECT id FROM overlooked)
-                 GROUP BY rr.employee_id)
+        -- Their own records first (few), then the dates of just those.
+        theirs AS MATERIALIZED (SELECT rr.employee_id, rr.recognition_id
+                                FROM recognition_recipient rr
+                                WHERE rr.org_id = $org
+                                  AND rr.employee_id IN (SELECT id FROM overlooked)),
+        last AS (SELECT t.employee_id, max(r.given_on) AS given_on
+                 FROM theirs t JOIN recognition r ON r.id = t.recognition_id
+                 WHERE r.deleted_at IS NULL AND r.given_on < $since
+                 GROUP BY t.employee_id)
         SELECT o.id, o.name, coalesce(t.name, ''), l.given_on
         FROM overlooked o LEFT JOIN team t ON t.id = o.team_id
         LEFT JOIN last l ON l.employee_id = o.id
@@ -559,10 +580,11 @@ def spread(con: Connection, org_id: int, start: date, end: date) -> Spread:
 
     With perfectly even recognition the top tenth gets about 10%; the further
     above that, the more recognition concentrates on a few people."""
-    rows = con.execute("WITH " + _STAFF + """
+    ctes, params = _staff_and_received(org_id, start, end)
+    rows = con.execute("WITH " + ctes + """
         SELECT coalesce(rc.n, 0) FROM staff s LEFT JOIN received rc ON rc.employee_id = s.id
         ORDER BY 1 DESC
-        """, [org_id, end, start, org_id, start, end]).fetchall()
+        """, params).fetchall()
     counts = [int(r[0]) for r in rows]
     top = math.ceil(len(counts) / 10)
     return Spread(len(counts), top, Rate(sum(counts[:top]), sum(counts)),

@@ -143,3 +143,34 @@ def not_recognised(con: Connection, org_id: int, on: date,
     rows = con.execute(NOT_RECOGNISED + " ORDER BY max(r.given_on) NULLS FIRST, e.name",
                        [on, org_id, on, on, since]).fetchall()
     return [recognition.Unrecognised(*r) for r in rows]
+
+
+STAFF_AND_RECEIVED = """
+    staff AS (SELECT e.id, e.name, e.team_id FROM employee e WHERE e.org_id = ?
+              AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)),
+    received AS (SELECT rr.employee_id, count(*) AS n FROM recognition_recipient rr
+                 JOIN recognition r ON r.id = rr.recognition_id
+                 WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?
+                 GROUP BY rr.employee_id)
+"""
+
+
+def per_head_by_team(con: Connection, org_id: int, start: date,
+                     end: date) -> list[recognition.TeamRecognition]:
+    rows = con.execute(
+        "WITH " + STAFF_AND_RECEIVED + """
+        SELECT coalesce(t.name, '(no team)'), count(s.id), coalesce(sum(rc.n), 0),
+               count(rc.employee_id)
+        FROM staff s LEFT JOIN team t ON t.id = s.team_id
+        LEFT JOIN received rc ON rc.employee_id = s.id
+        GROUP BY 1 ORDER BY 1
+        """, [org_id, end, start, org_id, start, end]).fetchall()
+    return [recognition.TeamRecognition(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def spread_counts(con: Connection, org_id: int, start: date, end: date) -> list[int]:
+    rows = con.execute("WITH " + STAFF_AND_RECEIVED + """
+        SELECT coalesce(rc.n, 0) FROM staff s LEFT JOIN received rc ON rc.employee_id = s.id
+        ORDER BY 1 DESC
+        """, [org_id, end, start, org_id, start, end]).fetchall()
+    return [int(r[0]) for r in rows]

@@ -384,3 +384,16 @@ def test_per_head_from_the_tally_equals_the_records_when_a_quarter_is_cut_short(
         heads = recognition.per_head_by_team(con, org.id, quarter.start, cut)
         assert recognition.per_head_series(con, org.id, [quarter], [cut]) == [
             (sum(t.received for t in heads), sum(t.staff for t in heads))]
+
+
+def test_a_quarters_figures_per_team_and_spread_from_the_tally_equal_the_records(
+        generated: tuple[Connection, Organisation]) -> None:
+    con, org = generated
+    periods = [(q.start, q.end) for q in QUARTERS]
+    periods += [(QUARTERS[3].start, QUARTERS[3].end - timedelta(days=9)),
+                (QUARTERS[2].start + timedelta(days=5), QUARTERS[4].end)]
+    for start, end in periods:
+        assert recognition.per_head_by_team(con, org.id, start, end) == \
+            reference.per_head_by_team(con, org.id, start, end)
+        assert recognition.spread(con, org.id, start, end).counts == \
+            reference.spread_counts(con, org.id, start, end)
