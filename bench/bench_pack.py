@@ -15,7 +15,7 @@ back and written as one frame, values only (no styles, sizes, tables, charts or
 print set-up). ``--whole-log`` adds a run with the whole recognition log
 (``log_limit=None``), which the app does not offer, against the peer writing
 those cells. Prints figures; asserts nothing. The peer needs XlsxWriter:
-``pip install -r requirements-bench.txt``.
+``pip install -r requirements.txt`` (the pack writes with it too).
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def measure(label: str, path: Path, clock: WritingClock,
 
 def main() -> None:
     if importlib.util.find_spec("xlsxwriter") is None:
-        sys.exit("The peer needs XlsxWriter: pip install -r requirements-bench.txt")
+        sys.exit("The peer needs XlsxWriter: pip install -r requirements.txt")
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     whole = "--whole-log" in sys.argv[1:]
     access.set_current(access.Identity.shell("Benchmark"))
