@@ -44,7 +44,6 @@ from . import (
     customers,
     measures,
     needs,
-    people,
     recognition,
     reviews,
     standards,
@@ -900,8 +899,8 @@ def _trends(book: Book, con: Connection, org_id: int, quarter: Quarter, today: d
               + [m for m in defined if m.side == "customer"][:3])
     columns = [Column("Quarter", 10)] + [Column(f"{m.name} ({m.unit})", 14, "0.0")
                                          for m in chosen]
-    series = {m.id: [measures.actual(con, org_id, m, q, today=today).value for q in span]
-              for m in chosen}
+    actuals = measures.actual_series(con, org_id, chosen, span, today=today)
+    series = {m.id: [a.value for a in actuals[m.id]] for m in chosen}
     body = [[str(q)] + [series[m.id][i] for m in chosen] for i, q in enumerate(span)]
     after = book.table(ws, "Trends", 1, columns, body)
     said = "The figures as they stand today, each quarter as last recorded."
@@ -959,8 +958,7 @@ def _standards(book: Book, con: Connection, org_id: int, quarter: Quarter) -> No
 
 def _people(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
     ws = book.sheet("People")
-    staff = people.list_employees(con, org_id)
-    rows = [r for r in workforce.by_quarter_and_team(staff, [quarter])]
+    rows = workforce.team_quarter_figures(con, org_id, [quarter])
     next_row = book.table(ws, "Workforce", 1, [
         Column("Team", 22), Column("Opening", 8, "0"), Column("Hires", 8, "0"),
         Column("Leavers (voluntary)", 10, "0"), Column("Leavers (involuntary)", 11, "0"),
