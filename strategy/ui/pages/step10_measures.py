@@ -138,9 +138,10 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
     scope = c.selectbox("For", list(options), format_func=options.__getitem__, key="sbs_scope")
     quarters = [period.shift(-n) for n in range(7, -1, -1)]
     by_id = {m.id: m for m in defined}
+    actuals = measures.actual_series(con, org_id, [by_id[m] for m in [*emp_ids, *cust_ids]],
+                                     quarters, scope)
     series: dict[int, list[float | None]] = {
-        mid: [measures.actual(con, org_id, by_id[mid], q, scope).value for q in quarters]
-        for mid in [*emp_ids, *cust_ids]}
+        mid: [a.value for a in actuals[mid]] for mid in [*emp_ids, *cust_ids]}
     points = pd.DataFrame([
         {"Quarter": str(q), "Measure": by_id[mid].name, "Side": by_id[mid].side.capitalize(),
          "Value": value, "Unit": by_id[mid].unit}
@@ -246,9 +247,11 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
 
 def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     rows = []
+    shown = [period.shift(-1), period]
+    results = measures.survey_series(con, org_id, list(SURVEY_KINDS), shown)
     for kind, label in SURVEY_KINDS.items():
-        for q in (period.shift(-1), period):
-            result = measures.survey_result(con, org_id, kind, q.start, q.end)
+        for q in shown:
+            result = results[(kind, str(q))]
             if result.n or result.blanks:
                 rows.append({"Survey": label, "Quarter": str(q),
                              "Score": round(result.value, 1) if result.value is not None
