@@ -114,40 +114,56 @@ def _lock(con: Connection, org_id: int, day: object, reason: str | None) -> None
 
 
 # --- The tally per person and quarter -------------------------------------------------
-# Every write recounts, from the records, the (person, quarter) pairs it touched:
-# the tally can never drift by an increment missed or applied twice.
+# Each write adds rows of +1 (a person recognised in a quarter) or -1 (taken away
+# by a correction or deletion) for exactly the change it makes. Rows are only ever
+# added, so two people recording at the same moment never conflict over one; the
+# readers add them up, and ``compact_tally`` folds them into one row each.
+
+
+def _count_in(con: Connection, org_id: int, changes: Iterable[tuple[int, date, int]]) -> None:
+    """Add (person, day, +1 or -1) changes to the tally, one row per person and quarter."""
+    summed: dict[tuple[int, date], int] = {}
+    for employee_id, day, change in changes:
+        key = (employee_id, Quarter.containing(day).start)
+        summed[key] = summed.get(key, 0) + change
+    rows = [(e, q, n) for (e, q), n in summed.items() if n]
+    if rows:
+        con.execute(
+            "INSERT INTO recognition_tally (org_id, employee_id, quarter_start, received) "
+            "SELECT $org, unnest($people), unnest($quarters), unnest($changes)",
+            {"org": org_id, "people": [r[0] for r in rows], "quarters": [r[1] for r in rows],
+             "changes": [r[2] for r in rows]})
+
 
 _RECOUNT = """
     INSERT INTO recognition_tally
     SELECT r.org_id, rr.employee_id, CAST(date_trunc('quarter', r.given_on) AS DATE), count(*)
     FROM recognition r JOIN recognition_recipient rr ON rr.recognition_id = r.id
-    WHERE r.org_id = $org AND r.deleted_at IS NULL {where}
+    WHERE r.org_id = ? AND r.deleted_at IS NULL
     GROUP BY ALL
 """
 
 
-def _retally(con: Connection, org_id: int, employee_ids: Iterable[int],
-             days: Iterable[date]) -> None:
-    """Recount the tally of these people in the quarters of these days."""
-    people, quarters = sorted(set(employee_ids)), sorted({Quarter.containing(d).start
-                                                          for d in days})
-    if not people or not quarters:
-        return
-    params = {"org": org_id, "people": people, "quarters": quarters}
-    con.execute("DELETE FROM recognition_tally WHERE org_id = $org "
-                "AND list_contains($people, employee_id) "
-                "AND list_contains($quarters, quarter_start)", params)
-    con.execute(_RECOUNT.format(
-        where="AND list_contains($people, rr.employee_id) "
-              "AND list_contains($quarters, CAST(date_trunc('quarter', r.given_on) AS DATE))"),
-        params)
-
-
 def rebuild_tally(con: Connection, org_id: int) -> None:
-    """Recount the whole organisation's tally: after records were loaded in bulk."""
+    """Recount the organisation's tally from the records: after a bulk load."""
     with transaction(con):
         con.execute("DELETE FROM recognition_tally WHERE org_id = ?", [org_id])
-        con.execute(_RECOUNT.format(where=""), {"org": org_id})
+        con.execute(_RECOUNT, [org_id])
+
+
+def compact_tally(con: Connection) -> int:
+    """Fold every organisation's +1/-1 rows into one row per person and quarter (run
+    by ``migrate``, before the server starts). Returns the rows folded away."""
+    with transaction(con):
+        before = con.execute("SELECT count(*) FROM recognition_tally").fetchone()
+        con.execute("CREATE TEMP TABLE folded AS SELECT org_id, employee_id, quarter_start, "
+                    "CAST(sum(received) AS INTEGER) AS received FROM recognition_tally "
+                    "GROUP BY ALL HAVING sum(received) <> 0")
+        con.execute("DELETE FROM recognition_tally")
+        con.execute("INSERT INTO recognition_tally SELECT * FROM folded")
+        after = con.execute("SELECT count(*) FROM folded").fetchone()
+        con.execute("DROP TABLE folded")
+    return (before[0] if before else 0) - (after[0] if after else 0)
 
 
 def check(con: Connection, org_id: int, data: RecognitionInput,
@@ -174,8 +190,8 @@ def _insert(con: Connection, org_id: int, data: RecognitionInput, who: str,
 
 
 def _created(con: Connection, org_id: int, records: list[RecognitionInput]) -> None:
-    _retally(con, org_id, (e for d in records for e in d.recipients),
-             (d.given_on for d in records if d.given_on is not None))
+    _count_in(con, org_id, ((e, d.given_on, 1) for d in records if d.given_on is not None
+                            for e in set(d.recipients)))
 
 
 def add_recognition(con: Connection, org_id: int, data: RecognitionInput,
@@ -231,8 +247,9 @@ def update_recognition(con: Connection, org_id: int, recognition_id: int, versio
                     "details) VALUES (?, ?, 'edited', ?, ?)",
                     [org_id, recognition_id, who, "changed " + ", ".join(changed)
                      if changed else "no change"])
-        _retally(con, org_id, [*before.recipient_ids, *data.recipients],
-                 [before.given_on, *([data.given_on] if data.given_on else [])])
+        assert data.given_on is not None  # validated above
+        _count_in(con, org_id, [*((e, before.given_on, -1) for e in before.recipient_ids),
+                                *((e, data.given_on, 1) for e in set(data.recipients))])
 
 
 def delete_recognition(con: Connection, org_id: int, recognition_id: int,
@@ -250,7 +267,7 @@ def delete_recognition(con: Connection, org_id: int, recognition_id: int,
             raise NotFoundError("That recognition was already deleted.")
         con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
                     "VALUES (?, ?, 'deleted', ?)", [org_id, recognition_id, who])
-        _retally(con, org_id, before.recipient_ids, [before.given_on])
+        _count_in(con, org_id, ((e, before.given_on, -1) for e in before.recipient_ids))
 
 
 @dataclass
@@ -431,8 +448,9 @@ _RECEIVED = """
                  GROUP BY rr.employee_id)
 """
 _RECEIVED_IN_QUARTER = """
-    received AS (SELECT employee_id, received AS n FROM recognition_tally
-                 WHERE org_id = $org AND quarter_start = $start)
+    received AS (SELECT employee_id, sum(received) AS n FROM recognition_tally
+                 WHERE org_id = $org AND quarter_start = $start
+                 GROUP BY employee_id HAVING sum(received) <> 0)
 """
 
 

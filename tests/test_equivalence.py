@@ -13,6 +13,7 @@ always had), for several quarters, teams and days.
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -327,8 +328,10 @@ def test_due_updates_equal_the_reference(generated: tuple[Connection, Organisati
 
 
 def _tally(con: Connection, org_id: int) -> set[tuple[object, ...]]:
-    rows = con.execute("SELECT employee_id, quarter_start, received FROM recognition_tally "
-                       "WHERE org_id = ?", [org_id]).fetchall()
+    """The tally as its readers see it: the +1/-1 rows added up."""
+    rows = con.execute("SELECT employee_id, quarter_start, sum(received) FROM recognition_tally "
+                       "WHERE org_id = ? GROUP BY ALL HAVING sum(received) <> 0",
+                       [org_id]).fetchall()
     return set(rows)
 
 
@@ -373,6 +376,42 @@ def test_the_tally_follows_every_kind_of_write(con: Connection, demo: Organisati
     assert _tally(con, demo.id) == _recounted(con, demo.id)
 
 
+@pytest.mark.demo
+def test_people_recording_at_the_same_moment_are_all_counted(con: Connection,
+                                                            demo: Organisation) -> None:
+    """Eight sessions recognise the same person at once: every record is saved and
+    counted, and `migrate`'s folding leaves one row per person and quarter."""
+    person = people.list_employees(con, demo.id, active_on=date.today())[0].id
+    value = con.execute("SELECT min(id) FROM org_value WHERE org_id = ?", [demo.id]).fetchone()
+    assert value is not None
+    start = threading.Barrier(8)
+    failures: list[BaseException] = []
+
+    def record(n: int) -> None:
+        cursor = con.cursor()
+        start.wait()
+        try:
+            with access.acting(access.Identity.shell(f"Recorder {n}")):
+                recognition.add_recognition(cursor, demo.id, recognition.RecognitionInput(
+                    [person], date.today(), "A colleague", "peer", f"Helped, take {n}",
+                    value_id=value[0]), reason="at once")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=record, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert _tally(con, demo.id) == _recounted(con, demo.id)
+    assert recognition.compact_tally(con) > 0
+    rows = con.execute("SELECT count(*), count(DISTINCT (employee_id, quarter_start)) "
+                       "FROM recognition_tally WHERE org_id = ?", [demo.id]).fetchone()
+    assert rows is not None and rows[0] == rows[1]
+    assert _tally(con, demo.id) == _recounted(con, demo.id)
+
+
 def test_per_head_from_the_tally_equals_the_records_when_a_quarter_is_cut_short(
         generated: tuple[Connection, Organisation]) -> None:
     """A quarter ending early (the current one, up to an earlier day) takes off the
@@ -397,3 +436,12 @@ def test_a_quarters_figures_per_team_and_spread_from_the_tally_equal_the_records
             reference.per_head_by_team(con, org.id, start, end)
         assert recognition.spread(con, org.id, start, end).counts == \
             reference.spread_counts(con, org.id, start, end)
+
+
+def test_an_organisation_without_staff_still_has_its_whole_row(con: Connection,
+                                                               org: Organisation) -> None:
+    expected = [(r.quarter, r.team, replace(r.figures, reasons={}))
+                for r in workforce.by_quarter_and_team([], QUARTERS[:2])]
+    got = [(r.quarter, r.team, r.figures)
+           for r in workforce.team_quarter_figures(con, org.id, QUARTERS[:2])]
+    assert got == expected and [t for _, t, _ in got] == ["All teams", "All teams"]
