@@ -167,7 +167,8 @@ def team_quarter_figures(con: Connection, org_id: int,
     result = []
     for quarter in quarters:
         found = by_quarter.get(str(quarter), [])
-        whole = [r for r in found if r[1] is None]
+        # An organisation without staff still has its (empty) whole-organisation row.
+        whole = [r for r in found if r[1] is None] or [(str(quarter), None, 0, 0, 0, 0, 0, 0, 0)]
         teams = sorted((r for r in found if r[1] is not None), key=lambda r: str(r[1]).lower())
         for row in whole:
             result.append(TeamQuarter(quarter, "All teams", _period_figures(row[2:])))

@@ -167,3 +167,36 @@ def test_the_wall_shows_a_page_of_answers_at_a_time(con: Connection,
     assert at.number_input(key="wall_page").value == 1
     assert sorted(cards()) == sorted(f"vote_{e.id}" for e in vision.list_entries(con, org.id)
                                      if e.text.startswith("Answer 7"))
+
+
+def test_a_chosen_person_is_not_carried_into_another_organisation(
+        con: Connection, org: Organisation, staff: dict[str, int]) -> None:
+    """After switching organisation the person box is empty; it never falls on the
+    other organisation's first name."""
+    from strategy.orgs import create_organisation
+
+    other = create_organisation(con, "Other Services")
+    team = people.add_team(con, other.id, "Crew")
+    people.add_employee(con, other.id, EmployeeInput("O1", "Olga First", team,
+                                                     date(2021, 1, 1)))
+    at = open_tab(open_app("people"), "people_tab", "Add or edit a person")
+    at.selectbox(key="person_choice").set_value(staff["Bob Stone"]).run()
+    assert at.text_input(key=f"person_{staff['Bob Stone']}_0_name").value == "Bob Stone"
+    at.session_state["org_id"] = other.id
+    at.run()
+    assert at.selectbox(key="person_choice").value is None
+    assert at.text_input(key="person_new_0_name").value == ""
+
+
+def test_a_new_filter_goes_back_to_the_first_page(con: Connection, org: Organisation,
+                                                  staff: dict[str, int],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    _recognise(con, org, staff, 120)
+    sign_in_app(monkeypatch, member("Hana (HR)", org.id, "hr"))
+    at = open_tab(open_app("step09_recognition"), "recognition_tab", "Log")
+    at.number_input(key="log_page").set_value(2).run()
+    assert len(table_with(at, "Recorded by")) == 20
+    # Another team keeps two pages' worth of nothing: the view starts again at page 1.
+    at.selectbox(key="log_kind").set_value("peer").run()
+    assert at.number_input(key="log_page").value == 1
+    assert len(table_with(at, "Recorded by")) == 100

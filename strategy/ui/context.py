@@ -353,12 +353,27 @@ def person_picker(con: storage.Connection, org_id: int, label: str, key: str, *,
                                 placeholder=placeholder or "Choose people", help=help,
                                 **extra)
         return list(picked)
-    if "default" in extra:
-        extra = {"index": options.index(chosen[0]) if chosen and chosen[0] in labels
-                 else None}
+    # The position is given on every run: a person no longer offered (another
+    # organisation chosen meanwhile) leaves the box empty, never on the first name.
     one = st.selectbox(label, options, format_func=labels.__getitem__, key=key,
-                       placeholder=placeholder or "Choose a person", help=help, **extra)
+                       index=options.index(chosen[0]) if chosen and chosen[0] in labels
+                       else None,
+                       placeholder=placeholder or "Choose a person", help=help)
     return [] if one is None else [one]
+
+
+def page_number(key: str, total: int, size: int, filters: object, place: Any = None) -> int:
+    """The page box of a paged list (records, people, answers): back to the first
+    page whenever ``filters`` change, and never past the last page."""
+    pages = max(1, -(-total // size))
+    seen = f"_{key}_filters"
+    if st.session_state.get(seen) != filters:
+        st.session_state[seen] = filters
+        st.session_state[key] = 1
+    elif int(st.session_state.get(key) or 1) > pages:
+        st.session_state[key] = pages
+    return int((place or st).number_input(f"Page (of {pages:,})", min_value=1,
+                                          max_value=pages, step=1, key=key) or 1)
 
 
 class FormKeys:

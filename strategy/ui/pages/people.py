@@ -67,10 +67,7 @@ def _staff_list(con: Connection, org_id: int, everyone: int, teams: list[Team],
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("People per page", STAFF_PAGE_SIZES, index=1, key="staff_page_size")
     pages = max(1, -(-total // size))
-    if int(st.session_state.get("staff_page") or 1) > pages:
-        st.session_state["staff_page"] = pages  # fewer pages after a new filter
-    page = int(b.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1,
-                              step=1, key="staff_page") or 1)
+    page = ui.page_number("staff_page", total, size, (chosen_teams, text, show, size), b)
     rows = people.find_employees(con, org_id, text, on, chosen_teams, size, (page - 1) * size)
     first = (page - 1) * size + 1
     c.caption(f"{total:,} {'person' if total == 1 else 'people'}"

@@ -207,11 +207,7 @@ def _brainstorm(org_id: int) -> None:
         shown.sort(key=lambda e: (e.created_at, e.id), reverse=True)
     # Hundreds of cards redrawn every few seconds would keep every browser busy: the
     # wall shows a page of them at a time.
-    pages = max(1, -(-len(shown) // WALL_PAGE))
-    if int(st.session_state.get("wall_page") or 1) > pages:
-        st.session_state["wall_page"] = pages
-    page = int(c.number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1,
-                              step=1, key="wall_page") or 1)
+    page = ui.page_number("wall_page", len(shown), WALL_PAGE, (order, text), c)
     first = (page - 1) * WALL_PAGE
     on_page = shown[first:first + WALL_PAGE]
     st.caption(f"{len(entries)} answers · {sum(e.votes for e in entries)} votes"

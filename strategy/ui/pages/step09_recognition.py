@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy import accounts, people, recognition, standards, vision
+from strategy import db as storage
 from strategy.access import Permission
 from strategy.db import Connection
 from strategy.periods import Quarter
@@ -194,10 +195,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("Records per page", LOG_PAGE_SIZES, index=1, key="log_page_size")
     pages = max(1, -(-total // size))
-    if int(st.session_state.get("log_page") or 1) > pages:
-        st.session_state["log_page"] = pages  # fewer pages after a new filter
-    page = int(b.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, value=1,
-                              step=1, key="log_page") or 1)
+    page = ui.page_number("log_page", total, size, (filters, size), b)
     records = recognition.list_recognitions(con, org_id, filters, size, (page - 1) * size)
     first = (page - 1) * size + 1
     c.caption(f"{counted(total, 'record')} in {period}"
@@ -210,12 +208,17 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
                "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
               for r in records], hide_index=True, width="stretch", key="recognition_log")
 
-    # Every matching record, not just this page; written by DuckDB when pressed.
+    # Every matching record, not just this page; written by DuckDB when pressed, on
+    # Streamlit's download thread: with a cursor of its own, not this run's.
     def download() -> bytes:
-        # Personal data leaving the app: the access log says who took it.
-        accounts.log_download(con, org_id, f"recognition log {period}, "
-                                           f"{counted(total, 'record')}")
-        return recognition.log_csv_for(con, org_id, filters)
+        cursor = storage.shared_connection().cursor()
+        try:
+            # Personal data leaving the app: the access log says who took it.
+            accounts.log_download(cursor, org_id, f"recognition log {period}, "
+                                                  f"{counted(total, 'record')}")
+            return recognition.log_csv_for(cursor, org_id, filters)
+        finally:
+            cursor.close()
 
     st.download_button(f"Download all {total:,} as CSV" if total > len(records)
                        else "Download as CSV", ui.as_me(download),
