@@ -24,7 +24,6 @@ import importlib.util
 import io
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.organisations import build  # noqa: E402
 from strategy import access, review_pack  # noqa: E402
 from strategy.db import open_database  # noqa: E402
 from strategy.periods import Quarter  # noqa: E402
@@ -77,15 +77,6 @@ class WritingClock:
         return timed
 
 
-def build(kind: str, folder: Path) -> Path:
-    path = folder / f"{kind}.duckdb"
-    command = [sys.executable, "-m", "strategy", "demo", "--db", str(path)]
-    if kind == "large":
-        command += ["--size", "large"]
-    start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
-    print(f"built the {kind} organisation in {time.perf_counter() - start:.1f} s")
-    return path
 
 
 def peer(data: bytes) -> tuple[float, int]:

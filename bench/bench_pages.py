@@ -29,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.organisations import build  # noqa: E402
 from strategy import access  # noqa: E402
 from strategy.periods import Quarter  # noqa: E402
 from strategy.ui.navigation import page_specs  # noqa: E402
@@ -125,15 +126,6 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
     return results
 
 
-def build(kind: str, folder: Path) -> Path:
-    path = folder / f"{kind}.duckdb"
-    command = [sys.executable, "-m", "strategy", "demo", "--db", str(path)]
-    if kind == "large":
-        command += ["--size", "large"]
-    start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
-    print(f"built the {kind} organisation in {time.perf_counter() - start:.1f} s")
-    return path
 
 
 def measure_in_process(path: Path) -> dict[str, list[float]]:

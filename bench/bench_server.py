@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from bench.organisations import build  # noqa: E402
 from strategy import access, accounts, reviews, vision, workshops  # noqa: E402
 from strategy.db import open_database  # noqa: E402
 from strategy.orgs import list_organisations  # noqa: E402
@@ -90,15 +91,6 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
-def build(kind: str, folder: Path) -> Path:
-    path = folder / f"{kind}.duckdb"
-    command = [sys.executable, "-m", "strategy", "demo", "--db", str(path)]
-    if kind == "large":
-        command += ["--size", "large"]
-    start = time.perf_counter()
-    subprocess.run(command, check=True, cwd=ROOT, capture_output=True)
-    print(f"built the {kind} organisation in {time.perf_counter() - start:.1f} s", flush=True)
-    return path
 
 
 def copy_of(source: Path, folder: Path, name: str) -> Path:
