@@ -123,6 +123,36 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
                 at.session_state[key] = label
                 measure(f"{spec.key} / {label}", lambda: None)
             at.session_state[key] = labels[0]
+
+    # Interactions inside a page, as a person makes them: each step sets widgets and
+    # runs; the last step's run is the one measured.
+    first_team = storage.shared_connection(db_path).execute(
+        "SELECT min(id) FROM team").fetchone()
+    team = first_team[0] if first_team else None
+    for label, module, steps in (
+            ("recognition / Log, a search", "step09_recognition",
+             [{"recognition_tab": "Log"}, {"log_text": "Taylor"}]),
+            ("recognition / Log, page 500", "step09_recognition",
+             [{"recognition_tab": "Log", "log_text": ""}, {"log_page": 500}]),
+            ("recognition / finding someone to recognise", "step09_recognition",
+             [{"recognition_tab": "Recognise someone"}, {"rec_new_0_recipients_find": "Ali"}]),
+            ("measures / the scorecard of one team", "step10_measures",
+             [{"measures_tab": "Scorecard"}, {"scorecard_scope": f"team:{team}"}]),
+            ("people / one team's workforce", "step08_people",
+             [{}, {"workforce_team_id": team}]),
+            ("staff / a search", "people", [{"people_tab": "Staff list"}, {"staff_text": "Ali"}]),
+            ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}])):
+        at.switch_page(f"strategy/ui/pages/{module}.py")
+        for values in steps[:-1]:
+            for key, value in values.items():
+                at.session_state[key] = value
+            at.run()
+
+        def last(values: dict[str, object] = steps[-1]) -> None:
+            for key, value in values.items():
+                at.session_state[key] = value
+
+        measure(label, last)
     return results
 
 
