@@ -129,7 +129,7 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
     first_team = storage.shared_connection(db_path).execute(
         "SELECT min(id) FROM team").fetchone()
     team = first_team[0] if first_team else None
-    for label, module, steps in (
+    interactions: list[tuple[str, str, list[dict[str, object]]]] = [
             ("recognition / Log, a search", "step09_recognition",
              [{"recognition_tab": "Log"}, {"log_text": "Taylor"}]),
             ("recognition / Log, page 500", "step09_recognition",
@@ -141,7 +141,8 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
             ("people / one team's workforce", "step08_people",
              [{}, {"workforce_team_id": team}]),
             ("staff / a search", "people", [{"people_tab": "Staff list"}, {"staff_text": "Ali"}]),
-            ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}])):
+            ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}])]
+    for label, module, steps in interactions:
         at.switch_page(f"strategy/ui/pages/{module}.py")
         for values in steps[:-1]:
             for key, value in values.items():
