@@ -107,3 +107,46 @@ def test_the_staff_list_pages_and_searches(large_app: RunningApp, browser: Any) 
     settle(page)
     page.get_by_text(re.compile(r"^2 people\.$")).wait_for()
     page.context.close()
+
+
+def test_a_record_renamed_by_a_save_can_be_saved_again(large_app: RunningApp,
+                                                       browser: Any) -> None:
+    """The box that chose the record keeps it after its text changes, so a second
+    correction is saved too (the browser sends back the text it showed)."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
+    open_page(page, f"{large_app.url}/staff", who="Hana")
+    page.get_by_role("tab", name="Add or edit a person").click()
+    settle(page)
+    fill(page, "person_choice_find", "Carer 17")
+    page.keyboard.press("Enter")
+    settle(page)
+    by_key(page, "person_choice").locator("input").first.click()
+    page.get_by_role("option", name="Carer 17 (N17)").click()
+    settle(page)
+    for name in ("Carer Seventeen", "Carer Seventeen Jones"):
+        field = page.locator("[class*='st-key-person_'][class*='_name'] input").first
+        field.fill(name)
+        submit(page, "Save changes")
+        page.get_by_text(f"Saved {name}.").wait_for()
+        assert not page.get_by_text("Something went wrong").count()
+    assert page.locator("[class*='st-key-person_'][class*='_name'] input").first.input_value() \
+        == "Carer Seventeen Jones"
+
+    page.goto(f"{large_app.url}/recognition")
+    settle(page)
+    page.get_by_role("tab", name="Log").click()
+    settle(page)
+    fill(page, "log_text", "Visit note 42")
+    page.keyboard.press("Enter")
+    settle(page)
+    by_key(page, "log_choice").locator("input").first.click()
+    page.get_by_role("option", name=re.compile("Visit note 42$")).click()
+    settle(page)
+    for text in ("Visit note 42, corrected", "Visit note 42, corrected twice"):
+        by_key(page, "log_choice").wait_for()
+        box = page.locator("[class*='st-key-rec_edit_'][class*='_what'] textarea").first
+        box.fill(text)
+        submit(page, "Save changes")
+        page.get_by_text("Recognition updated.").first.wait_for()
+    page.get_by_text(re.compile("Visit note 42, corrected twice")).first.wait_for()
+    page.context.close()

@@ -304,6 +304,42 @@ def show_flash() -> None:
         st.success(md(message), icon=":material/check:")
 
 
+# --- Choosing a stored record -----------------------------------------------------------
+# Streamlit 1.67 keeps a select box's choice as the text shown for it. Once a save
+# renames the chosen record (a person, a segment, a recognition's text), the
+# browser sends the old text back with the next action, which matches nothing: the
+# choice was lost, or the page failed on it. The texts shown before are remembered
+# per box, and an old text is taken back to the record it named.
+
+
+def keep_choice(key: str, options: Iterable[Any], format_func: Callable[[Any], str],
+                fallback: Any = None) -> None:
+    """Before drawing the box ``key``: turn a choice held as an old text back into
+    its record (or ``fallback`` if that record is gone), then remember the texts."""
+    offered = list(options)
+    seen: dict[str, Any] = st.session_state.setdefault(f"_shown_{key}", {})
+    held = st.session_state.get(key)
+    if isinstance(held, list):
+        kept = [seen.get(v, v) if isinstance(v, str) and v not in offered else v for v in held]
+        if kept != held:
+            st.session_state[key] = [v for v in kept if not isinstance(v, str) or v in offered]
+    elif isinstance(held, str) and held not in offered:
+        record = seen.get(held, fallback)
+        st.session_state[key] = record if record in offered else fallback
+    if len(seen) > 5000:  # a long session of searches: start again from what is shown
+        seen.clear()
+    seen.update({format_func(o): o for o in offered})
+
+
+def record_select(place: Any, label: str, options: list[Any], format_func: Callable[[Any], str],
+                  key: str, **kwargs: Any) -> Any:
+    """``place.selectbox`` over stored records, keeping its choice across renames."""
+    index = kwargs.get("index", 0)
+    keep_choice(key, options, format_func,
+                options[index] if index is not None and len(options) > index else None)
+    return place.selectbox(label, options, format_func=format_func, key=key, **kwargs)
+
+
 # --- Choosing people ----------------------------------------------------------------
 # A team of sixty picks from one list; twenty thousand names would be sent to the
 # browser on every run, so a large organisation searches first.
@@ -314,17 +350,23 @@ MATCHES_SHOWN = 50
 def person_picker(con: storage.Connection, org_id: int, label: str, key: str, *,
                   multiple: bool = False, active_on: date | None = None,
                   team_ids: Iterable[int] | None = None, default: Iterable[int] = (),
-                  placeholder: str | None = None, help: str | None = None) -> list[int]:
+                  placeholder: str | None = None, help: str | None = None,
+                  select_all: bool = False) -> list[int]:
     """Choose one person (a list of at most one) or several.
 
     It must stand outside an ``st.form``: a search only runs when its box changes.
     ``default`` is what a new picker starts with (an edited record's people, who
-    stay offered even if they have since left)."""
+    stay offered even if they have since left). ``select_all`` offers to choose every
+    person listed at once (where a whole team is recorded together)."""
     teams = list(team_ids) if team_ids is not None else None
     total = people.count_employees(con, org_id, active_on, teams)
     if key in st.session_state:
+        # A name changed since it was chosen comes back as its old text.
+        seen = st.session_state.get(f"_shown_{key}", {})
         held = st.session_state[key]
-        chosen = list(held or []) if multiple else ([held] if held is not None else [])
+        values = list(held or []) if multiple else ([held] if held is not None else [])
+        chosen = [seen.get(v) if isinstance(v, str) else v for v in values]
+        chosen = [v for v in chosen if v is not None]
     else:
         chosen = list(default)
     if total <= SEARCH_ABOVE:
@@ -340,18 +382,23 @@ def person_picker(con: storage.Connection, org_id: int, label: str, key: str, *,
         elif not found:
             st.caption(f"No one matches “{md(text.strip())}”.")
         elif len(found) == MATCHES_SHOWN:
-            st.caption(f"The first {MATCHES_SHOWN} matches: type more to narrow them.")
+            st.caption(f"The first {MATCHES_SHOWN} matches (an exact number or name "
+                       "first): type more to narrow them.")
+        else:
+            st.caption(f"{len(found)} {'person matches' if len(found) == 1 else 'people match'}"
+                       f" “{md(text.strip())}”: choose below.")
     labels = {e.id: e.label for e in found}
     missing = [i for i in chosen if i not in labels]
     if missing:
         labels.update({i: e.label for i, e in people.employees_by_id(con, org_id,
                                                                      missing).items()})
     options = [*(i for i in chosen if i in labels), *(i for i in labels if i not in chosen)]
+    keep_choice(key, options, labels.__getitem__)
     extra: dict[str, Any] = {} if key in st.session_state else {"default": chosen}
     if multiple:
         picked = st.multiselect(label, options, format_func=labels.__getitem__, key=key,
                                 placeholder=placeholder or "Choose people", help=help,
-                                **extra)
+                                select_all=select_all, **extra)
         return list(picked)
     # The position is given on every run: a person no longer offered (another
     # organisation chosen meanwhile) leaves the box empty, never on the first name.

@@ -165,8 +165,8 @@ def _teams(con: Connection, org_id: int, teams: list[Team]) -> None:
         change = ui.FormKeys("team_change")
         with st.form("team_change"):
             errors = ui.FieldErrors()
-            team_id = st.selectbox("Team", list(names), format_func=names.__getitem__,
-                                   key="team_change_choice")
+            team_id = ui.record_select(st, "Team", list(names), names.__getitem__,
+                                       "team_change_choice")
             new_name = st.text_input("Rename to", key=change("rename"), max_chars=80)
             errors.slot("team")
             rename, delete = st.columns(2)

@@ -138,8 +138,8 @@ def _edit(con: Connection, org_id: int, segments: list[Segment]) -> None:
         st.caption("Add a segment first.")
         return
     by_id = {s.id: s for s in segments}
-    chosen = st.selectbox("Segment", list(by_id), format_func=lambda i: by_id[i].name,
-                          key="segment_edit_choice")
+    chosen = ui.record_select(st, "Segment", list(by_id), lambda i: by_id[i].name,
+                              "segment_edit_choice")
     segment = by_id[chosen]
     edit = ui.EditSession(f"segment_edit_{segment.id}", segment.version)
     with st.form(f"segment_edit_form_{segment.id}"):

@@ -202,9 +202,8 @@ def _history(con: Connection, org_id: int, all_rows: list[Assessment]) -> None:
     if not ui.allowed(Permission.EDIT_PLAN):
         return
     labels = {a.id: f"{a.asked_on} · {a.segment} · {a.quality}" for a in all_rows}
-    doomed = st.selectbox("Delete an assessment entered by mistake", list(labels),
-                          format_func=labels.__getitem__, index=None,
-                          key="assessment_delete_choice")
+    doomed = ui.record_select(st, "Delete an assessment entered by mistake", list(labels),
+                              labels.__getitem__, "assessment_delete_choice", index=None)
     if doomed is not None and st.button("Delete it", key="assessment_delete"):
         ui.attempt(lambda: needs.delete_assessment(con, org_id, doomed),
                    success="Assessment deleted.")

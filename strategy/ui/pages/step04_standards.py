@@ -176,8 +176,8 @@ def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
         st.caption("Add a standard first.")
         return
     by_id = {s.id: s for s in register}
-    chosen = st.selectbox("Standard", list(by_id), format_func=lambda i: by_id[i].title,
-                          key="standard_edit_choice")
+    chosen = ui.record_select(st, "Standard", list(by_id), lambda i: by_id[i].title,
+                              "standard_edit_choice")
     current = by_id[chosen]
     edit = ui.EditSession(f"standard_edit_{current.id}", current.version)
     with st.form(f"standard_edit_form_{current.id}"):

@@ -118,13 +118,14 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
     spread = recognition.spread(con, org_id, period.start, period.end)
     total = spread.top_share.whole
     cols = st.columns(3)
-    cols[0].metric(f"Recognitions received in {period}", total)
+    cols[0].metric(f"Recognitions received in {period}", f"{total:,}")
     cols[1].metric("Share going to the most-recognised tenth",
                    f"{spread.top_share.value:.0f}%" if spread.top_share.value is not None else "—",
                    help=f"The {spread.top_tenth} most-recognised of {spread.staff} staff received "
                         f"{spread.top_share.part} of {total}. With an even spread this would be "
                         "about 10%.")
-    cols[2].metric(f"Staff not recognised in {period}", f"{spread.never} of {spread.staff}",
+    cols[2].metric(f"Staff not recognised in {period}",
+                   f"{spread.never:,} of {spread.staff:,}",
                    help=f"Staff employed at some time in {period} who received no recognition "
                         "between its first and last day.")
 
@@ -220,15 +221,15 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
         finally:
             cursor.close()
 
+    if not records:
+        return
     st.download_button(f"Download all {total:,} as CSV" if total > len(records)
                        else "Download as CSV", ui.as_me(download),
                        file_name=f"recognition-{period}.csv", mime="text/csv",
                        on_click="ignore", key="log_download", icon=":material/download:")
-    if not records:
-        return
     labels = {r.id: f"{r.given_on} · {', '.join(r.recipients)} · {r.what[:50]}" for r in records}
-    chosen = st.selectbox("Edit or delete a record on this page", list(labels), index=None,
-                          format_func=labels.__getitem__, key="log_choice")
+    chosen = ui.record_select(st, "Edit or delete a record on this page", list(labels),
+                              labels.__getitem__, "log_choice", index=None)
     if chosen is None:
         return
     record = next(r for r in records if r.id == chosen)

@@ -390,9 +390,9 @@ def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
         ui.attempt(lambda: measures.add_starting_set(con, org_id),
                    success="Suggested measures added; set targets and owners to suit.")
     by_id = {m.id: m for m in defined}
-    chosen = st.selectbox("Add or edit", [None, *by_id], key="measure_choice",
-                          format_func=lambda i: "New measure…" if i is None
-                          else by_id[i].name)
+    chosen = ui.record_select(st, "Add or edit", [None, *by_id],
+                              lambda i: "New measure…" if i is None else by_id[i].name,
+                              "measure_choice")
     if chosen is None:
         keys = ui.FormKeys("measure_new")
         errors = ui.FieldErrors()

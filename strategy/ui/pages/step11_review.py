@@ -203,8 +203,8 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
         with st.form("action_status"):
             errors = ui.FieldErrors()
             left, right = st.columns([3, 1])
-            chosen = left.selectbox("Update an action", list(labels),
-                                    format_func=labels.__getitem__, key="action_choice")
+            chosen = ui.record_select(left, "Update an action", list(labels),
+                                      labels.__getitem__, "action_choice")
             new_status = right.selectbox("Status", ACTION_STATUSES, key="action_new_status")
             errors.slot("status")
             if st.form_submit_button("Update"):
