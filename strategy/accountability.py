@@ -287,8 +287,10 @@ def owners_view(con: Connection, org_id: int, period: Quarter) -> list[OwnedStan
     return result
 
 
-def list_observations(con: Connection, org_id: int, period: Quarter) -> list[tuple[object, ...]]:
-    """The period's observations, newest first, with names resolved for display."""
+def list_observations(con: Connection, org_id: int, period: Quarter, limit: int | None = None,
+                      offset: int = 0) -> list[tuple[object, ...]]:
+    """The period's observations, newest first, with names resolved for display;
+    ``limit`` and ``offset`` give one page of them."""
     return con.execute(
         """
         SELECT o.id, o.observed_on, s.title, coalesce(t.name, ''), coalesce(e.name, ''),
@@ -296,7 +298,14 @@ def list_observations(con: Connection, org_id: int, period: Quarter) -> list[tup
         FROM observation o JOIN standard s ON s.id = o.standard_id
         LEFT JOIN team t ON t.id = o.team_id LEFT JOIN employee e ON e.id = o.employee_id
         WHERE o.org_id = ? AND o.observed_on BETWEEN ? AND ?
-        ORDER BY o.observed_on DESC, o.id DESC
+        ORDER BY o.observed_on DESC, o.id DESC LIMIT ? OFFSET ?
         """,
-        [org_id, period.start, period.end],
+        [org_id, period.start, period.end, limit, offset],
     ).fetchall()
+
+
+def count_observations(con: Connection, org_id: int, period: Quarter) -> int:
+    row = con.execute("SELECT count(*) FROM observation o JOIN standard s ON s.id = "
+                      "o.standard_id WHERE o.org_id = ? AND o.observed_on BETWEEN ? AND ?",
+                      [org_id, period.start, period.end]).fetchone()
+    return int(row[0]) if row else 0

@@ -160,9 +160,14 @@ def find_employees(con: Connection, org_id: int, text: str = "", active_on: date
     """People whose name or employee number contains ``text`` (any case), by name;
     ``limit`` and ``offset`` give one page of them."""
     rows = con.execute(
-        _SELECT + _CHOOSABLE + " ORDER BY lower(e.name), e.number LIMIT $limit OFFSET $offset",
-        {**_choosable(org_id, active_on, team_ids, text), "limit": limit,
-         "offset": offset}).fetchall()
+        # Someone whose number or name is exactly what was typed comes first, then
+        # names starting with it, then the rest, each by name.
+        _SELECT + _CHOOSABLE + """
+        ORDER BY (lower(e.number) = lower($exact) OR lower(e.name) = lower($exact)) DESC,
+                 starts_with(lower(e.name), lower($exact)) DESC, lower(e.name), e.number
+        LIMIT $limit OFFSET $offset""",
+        {**_choosable(org_id, active_on, team_ids, text), "exact": text.strip(),
+         "limit": limit, "offset": offset}).fetchall()
     return [Employee(*row) for row in rows]
 
 

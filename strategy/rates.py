@@ -20,4 +20,4 @@ class Rate:
         """E.g. ``"83% (n=12)"`` — never a percentage without its sample size."""
         if self.value is None:
             return "no data (n=0)"
-        return f"{self.value:.0f}% (n={self.whole})"
+        return f"{self.value:.0f}% (n={self.whole:,})"

@@ -200,3 +200,58 @@ def test_a_new_filter_goes_back_to_the_first_page(con: Connection, org: Organisa
     at.selectbox(key="log_kind").set_value("peer").run()
     assert at.number_input(key="log_page").value == 1
     assert len(table_with(at, "Recorded by")) == 100
+
+
+def test_an_exact_employee_number_or_name_comes_first(con: Connection, org: Organisation,
+                                                       staff: dict[str, int]) -> None:
+    desk = people.list_teams(con, org.id)[0].id
+    people.add_employee(con, org.id, EmployeeInput("X1", "Aaron E12 Jones", desk,
+                                                   date(2021, 1, 1)))
+    zoe = people.add_employee(con, org.id, EmployeeInput("E12", "Zoe Young", desk,
+                                                         date(2021, 1, 1)))
+    (first,) = people.find_employees(con, org.id, "e12", limit=1)
+    assert first.id == zoe
+    assert [e.name for e in people.find_employees(con, org.id, "an")][:1] == ["Ann Lee"]
+
+
+def test_an_answer_added_to_the_wall_is_shown_first(con: Connection, org: Organisation) -> None:
+    for i in range(65):
+        vision.add_entry(con, org.id, f"Answer {i}")
+    at = open_app("step03_vision")
+    at.number_input(key="wall_page").set_value(2).run()
+    at.text_input(key="brainstorm_0_text").input("Keeping the promise we made")
+    submit(at, "Add to the wall")
+    assert at.session_state["wall_order"] == "Newest"
+    assert at.number_input(key="wall_page").value == 1
+    newest = max(vision.list_entries(con, org.id), key=lambda e: (e.created_at, e.id))
+    assert newest.text == "Keeping the promise we made"
+    votes = [b.key for b in at.button if b.key and b.key.startswith("vote_")]
+    assert votes[0] == f"vote_{newest.id}"
+    assert [t.value for t in at.toast] == ["Added to the wall."]
+
+
+def test_identical_answers_can_each_be_chosen_for_merging() -> None:
+    from strategy.ui.pages.step03_vision import _distinct_labels
+
+    entries = [vision.Entry(i, "On time", "Yusuf", None, False, 0, ())  # type: ignore[arg-type]
+               for i in (1, 2, 3)]
+    assert list(_distinct_labels(entries).values()) == [
+        "On time (Yusuf)", "On time (Yusuf) · copy 2", "On time (Yusuf) · copy 3"]
+
+
+def test_the_quarters_observations_are_paged(con: Connection, org: Organisation,
+                                             staff: dict[str, int]) -> None:
+    from strategy import accountability, standards
+
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Answer by the third ring", "Phone", "Responsiveness", measure="Rings", target=3,
+        unit="rings", direction="lower"))
+    desk = people.list_teams(con, org.id)[0].id
+    for _ in range(105):
+        accountability.add_observation(con, org.id, accountability.ObservationInput(
+            standard, TODAY, True, desk))
+    at = open_tab(open_app("step05_accountability"), "accountability_tab",
+                  "Record an observation")
+    assert any(f"105 observations in {QUARTER}; showing 1–100." == c.value for c in at.caption)
+    at.number_input(key="observations_page").set_value(2).run()
+    assert any(c.value.endswith("showing 101–105.") for c in at.caption)

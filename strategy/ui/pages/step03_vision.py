@@ -192,7 +192,13 @@ def _brainstorm(org_id: int) -> None:
         if added and ui.attempt(partial(vision.add_entry, con, org_id, text), errors,
                                 rerun=False):
             keys.renew()
+            # Show the new answer where its author can see it: newest first, page 1.
+            st.session_state["wall_order"] = "Newest"
+            st.session_state["wall_text"] = ""
+            st.session_state["_wall_added"] = True
             ui.rerun_fragment()
+    if st.session_state.pop("_wall_added", False):
+        st.toast("Added to the wall.", icon=":material/check:")
     entries = vision.list_entries(con, org_id)
     if not entries:
         st.info("The wall is empty. Be the first to add an answer.")
@@ -211,7 +217,7 @@ def _brainstorm(org_id: int) -> None:
     first = (page - 1) * WALL_PAGE
     on_page = shown[first:first + WALL_PAGE]
     st.caption(f"{len(entries)} answers · {sum(e.votes for e in entries)} votes"
-               + (f" · {len(shown)} match" if text else "")
+               + (f" · {_matching(len(shown))}" if text else "")
                + (f" · showing {first + 1}–{first + len(on_page)}" if len(shown) > WALL_PAGE
                   else "")
                + f" · refreshed every {REFRESH_SECONDS} s")
@@ -232,6 +238,23 @@ def _brainstorm(org_id: int) -> None:
                 ui.rerun_fragment()
 
 
+def _matching(n: int) -> str:
+    return "no answer matches" if not n else "1 answer matches" if n == 1 \
+        else f"{n} answers match"
+
+
+def _distinct_labels(entries: list[vision.Entry]) -> dict[int, str]:
+    """Each answer as the facilitator's lists show it; the same words from the same
+    person get a number, so every duplicate can be chosen on its own."""
+    labels: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for e in entries:
+        text = f"{e.text} ({e.author})"
+        seen[text] = seen.get(text, 0) + 1
+        labels[e.id] = text if seen[text] == 1 else f"{text} · copy {seen[text]}"
+    return labels
+
+
 @ui.live_fragment(REFRESH_SECONDS)
 def _facilitator(org_id: int) -> None:
     """Tools for whoever runs the workshop. They refresh on their own, like the wall,
@@ -246,7 +269,7 @@ def _facilitator(org_id: int) -> None:
     if tools.open is False:
         return  # its lists of every answer are drawn only while it is open
     with tools:
-        labels = {e.id: f"{e.text} ({e.author})" for e in entries}
+        labels = _distinct_labels(entries)
         keep = st.selectbox("Keep this answer", list(labels), format_func=labels.__getitem__,
                             key="merge_keep")
         duplicates = st.multiselect("… and merge these into it",

@@ -17,6 +17,7 @@ from strategy.ui import context as ui
 from strategy.wording import counted
 
 STEP = step("accountability")
+OBSERVATIONS_PAGE = 100  # observations shown at a time
 
 
 def render() -> None:
@@ -178,10 +179,19 @@ def _observation_form(con: Connection, org_id: int, register: list[standards.Sta
 
 
 def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
-    rows = accountability.list_observations(con, org_id, period)
-    st.caption(f"{len(rows)} observations in {period}.")
-    if not rows:
+    total = accountability.count_observations(con, org_id, period)
+    if not total:
+        st.caption(f"No observations in {period}.")
         return
+    # A large organisation makes thousands a quarter: they are read a page at a time.
+    left, right = st.columns([1, 3])
+    page = ui.page_number("observations_page", total, OBSERVATIONS_PAGE, period, left)
+    rows = accountability.list_observations(con, org_id, period, OBSERVATIONS_PAGE,
+                                            (page - 1) * OBSERVATIONS_PAGE)
+    first = (page - 1) * OBSERVATIONS_PAGE + 1
+    right.caption(f"{total:,} observations in {period}"
+                  + (f"; showing {first:,}–{first + len(rows) - 1:,}." if total > len(rows)
+                     else "."))
     if ui.allowed(Permission.HR_RECORDS):
         ui.table(
             [{"Date": r[1], "Standard": r[2], "Team": r[3], "Person": r[4],
@@ -217,7 +227,7 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
     errors = ui.FieldErrors()
     # Chosen above the form, where a search can run.
     who = ui.person_picker(con, org_id, "Who acknowledged it", keys("employees"),
-                           multiple=True, active_on=date.today())
+                           multiple=True, active_on=date.today(), select_all=True)
     errors.slot("employees")
     with st.form("ack_add"):
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,

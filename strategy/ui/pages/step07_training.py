@@ -111,7 +111,8 @@ def _completion_form(con: Connection, org_id: int, modules: list[training.Module
     # Chosen above the form, where a search can run: current staff of the teams this
     # person may record for.
     who = ui.person_picker(con, org_id, "Who completed it", keys("people"), multiple=True,
-                           active_on=date.today(), team_ids=None if any_team else list(teams))
+                           active_on=date.today(), team_ids=None if any_team else list(teams),
+                           select_all=True)
     errors.slot("employees")
     with st.form("completion_add"):
         # The module stays chosen after a save: completions of one course come in batches.
