@@ -118,7 +118,9 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
     spread = recognition.spread(con, org_id, period.start, period.end)
     total = spread.top_share.whole
     cols = st.columns(3)
-    cols[0].metric(f"Recognitions received in {period}", f"{total:,}")
+    cols[0].metric(f"Recognitions received in {period}", f"{total:,}",
+                   help="Counted per person recognised, by the staff of the period: a record "
+                        "naming three people counts three times here and once in the log.")
     cols[1].metric("Share going to the most-recognised tenth",
                    f"{spread.top_share.value:.0f}%" if spread.top_share.value is not None else "—",
                    help=f"The {spread.top_tenth} most-recognised of {spread.staff} staff received "
