@@ -11,6 +11,7 @@ from .access import Permission
 from .checks import on_duplicate, one_of, optional_text, past_date, raise_if, require_text
 from .db import Connection, transaction, versioned_update
 from .errors import NotFoundError, ValidationError
+from .safe_text import contains_pattern
 
 LEAVE_KINDS = ["voluntary", "involuntary"]
 
@@ -126,10 +127,6 @@ _CHOOSABLE = """
       AND (CAST($on AS DATE) IS NULL OR (e.hire_date <= $on AND
                                          (e.leave_date IS NULL OR e.leave_date >= $on)))
       AND (CAST($teams AS BIGINT[]) IS NULL OR list_contains($teams, e.team_id))
-"""
-
-
-_CHOOSABLE += """
       AND (CAST($text AS VARCHAR) IS NULL OR e.name ILIKE $text ESCAPE '\\'
            OR e.number ILIKE $text ESCAPE '\\')
 """
@@ -137,12 +134,9 @@ _CHOOSABLE += """
 
 def _choosable(org_id: int, active_on: date | None, team_ids: Sequence[int] | None,
                text: str) -> dict[str, object]:
-    text = text.strip()
-    # What was typed is a value, never a pattern: % and _ match only themselves.
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return {"org": org_id, "on": active_on,
             "teams": list(team_ids) if team_ids is not None else None,
-            "text": f"%{escaped}%" if text else None}
+            "text": contains_pattern(text)}
 
 
 def count_employees(con: Connection, org_id: int, active_on: date | None = None,

@@ -19,7 +19,7 @@ from .db import Connection, transaction
 from .errors import ConflictError, NotFoundError, ValidationError
 from .periods import QUARTER_TABLE, Quarter, quarter_table
 from .rates import Rate
-from .safe_text import to_csv
+from .safe_text import contains_pattern, to_csv
 
 GIVER_KINDS = {"peer": "A colleague", "manager": "A manager", "customer": "A customer's compliment"}
 REWARDS = ["thanks", "voucher", "points", "gift", "time off", "bonus"]
@@ -329,12 +329,9 @@ _WHERE = r"""
 
 
 def _filter_params(org_id: int, filters: LogFilter) -> dict[str, object]:
-    text = (filters.text or "").strip()
-    # What the person typed is a value, never a pattern: % and _ match only themselves.
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return {"org": org_id, "start": filters.start, "end": filters.end,
             "kind": filters.giver_kind, "team": filters.team_id,
-            "employee": filters.employee_id, "text": f"%{escaped}%" if text else None}
+            "employee": filters.employee_id, "text": contains_pattern(filters.text)}
 
 
 def list_recognitions(con: Connection, org_id: int, filters: LogFilter,

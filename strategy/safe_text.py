@@ -24,6 +24,16 @@ def looks_like_formula(text: str) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
+def contains_pattern(text: str | None) -> str | None:
+    """A LIKE/ILIKE pattern (with ESCAPE '\\') for "contains what was typed": the
+    text is a value, never a pattern, so % and _ match only themselves. None for
+    nothing typed."""
+    typed = (text or "").strip()
+    if not typed:
+        return None
+    return "%" + typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 def csv_cell(value: object) -> object:
     if isinstance(value, str):
         value = _CONTROL.sub("", value)

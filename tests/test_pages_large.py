@@ -255,3 +255,18 @@ def test_the_quarters_observations_are_paged(con: Connection, org: Organisation,
     assert any(f"105 observations in {QUARTER}; showing 1–100." == c.value for c in at.caption)
     at.number_input(key="observations_page").set_value(2).run()
     assert any(c.value.endswith("showing 101–105.") for c in at.caption)
+
+
+def test_typed_wildcards_match_only_themselves(con: Connection, org: Organisation,
+                                               staff: dict[str, int]) -> None:
+    from strategy.safe_text import contains_pattern
+
+    assert contains_pattern("  ") is None
+    assert contains_pattern("a_b%c\\") == "%a\\_b\\%c\\\\%"
+    desk = people.list_teams(con, org.id)[0].id
+    people.add_employee(con, org.id, EmployeeInput("P_1", "Pat 100% Sure", desk,
+                                                   date(2021, 1, 1)))
+    assert [e.name for e in people.find_employees(con, org.id, "0% s")] == ["Pat 100% Sure"]
+    assert [e.number for e in people.find_employees(con, org.id, "P_")] == ["P_1"]
+    assert people.find_employees(con, org.id, "A_n") == []  # "_" is not any letter
+    assert people.count_employees(con, org.id, text="%") == 1
