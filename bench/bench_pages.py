@@ -130,18 +130,18 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
         "SELECT min(id) FROM team").fetchone()
     team = first_team[0] if first_team else None
     interactions: list[tuple[str, str, list[dict[str, object]]]] = [
-            ("recognition / Log, a search", "step09_recognition",
-             [{"recognition_tab": "Log"}, {"log_text": "Taylor"}]),
-            ("recognition / Log, page 500", "step09_recognition",
-             [{"recognition_tab": "Log", "log_text": ""}, {"log_page": 500}]),
-            ("recognition / finding someone to recognise", "step09_recognition",
-             [{"recognition_tab": "Recognise someone"}, {"rec_new_0_recipients_find": "Ali"}]),
-            ("measures / the scorecard of one team", "step10_measures",
-             [{"measures_tab": "Scorecard"}, {"scorecard_scope": f"team:{team}"}]),
-            ("people / one team's workforce", "step08_people",
-             [{}, {"workforce_team_id": team}]),
-            ("staff / a search", "people", [{"people_tab": "Staff list"}, {"staff_text": "Ali"}]),
-            ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}])]
+        ("recognition / Log, a search", "step09_recognition",
+         [{"recognition_tab": "Log"}, {"log_text": "Taylor"}]),
+        ("recognition / Log, page 500", "step09_recognition",
+         [{"recognition_tab": "Log", "log_text": ""}, {"log_page": 500}]),
+        ("recognition / finding someone to recognise", "step09_recognition",
+         [{"recognition_tab": "Recognise someone"}, {"rec_new_0_recipients_find": "Ali"}]),
+        ("measures / the scorecard of one team", "step10_measures",
+         [{"measures_tab": "Scorecard"}, {"scorecard_scope": f"team:{team}"}]),
+        ("people / one team's workforce", "step08_people",
+         [{}, {"workforce_team_id": team}]),
+        ("staff / a search", "people", [{"people_tab": "Staff list"}, {"staff_text": "Ali"}]),
+        ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}])]
     for label, module, steps in interactions:
         at.switch_page(f"strategy/ui/pages/{module}.py")
         for values in steps[:-1]:

@@ -423,6 +423,12 @@ def page_number(key: str, total: int, size: int, filters: object, place: Any = N
                                           max_value=pages, step=1, key=key) or 1)
 
 
+def showing(total: int, page: int, size: int, shown: int) -> str:
+    """The end of a paged list's caption: which of the ``total`` are on screen."""
+    first = (page - 1) * size + 1
+    return f"; showing {first:,}–{first + shown - 1:,}." if total > size else "."
+
+
 class FormKeys:
     """Widget keys for a form that shows a fresh start after each successful save.
 

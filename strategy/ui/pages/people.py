@@ -66,12 +66,10 @@ def _staff_list(con: Connection, org_id: int, everyone: int, teams: list[Team],
     total = people.count_employees(con, org_id, on, chosen_teams, text)
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("People per page", STAFF_PAGE_SIZES, index=1, key="staff_page_size")
-    pages = max(1, -(-total // size))
     page = ui.page_number("staff_page", total, size, (chosen_teams, text, show, size), b)
     rows = people.find_employees(con, org_id, text, on, chosen_teams, size, (page - 1) * size)
-    first = (page - 1) * size + 1
     c.caption(f"{total:,} {'person' if total == 1 else 'people'}"
-              + (f"; showing {first:,}–{first + len(rows) - 1:,}." if pages > 1 else "."))
+              + ui.showing(total, page, size, len(rows)))
     ui.table(
         [{"Number": e.number, "Name": e.name, "Team": e.team, "Role": e.role,
           "Manager": e.manager_number, "Hired": e.hire_date, "Left": e.leave_date,

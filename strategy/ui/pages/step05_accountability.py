@@ -188,10 +188,8 @@ def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
     page = ui.page_number("observations_page", total, OBSERVATIONS_PAGE, period, left)
     rows = accountability.list_observations(con, org_id, period, OBSERVATIONS_PAGE,
                                             (page - 1) * OBSERVATIONS_PAGE)
-    first = (page - 1) * OBSERVATIONS_PAGE + 1
     right.caption(f"{total:,} observations in {period}"
-                  + (f"; showing {first:,}–{first + len(rows) - 1:,}." if total > len(rows)
-                     else "."))
+                  + ui.showing(total, page, OBSERVATIONS_PAGE, len(rows)))
     if ui.allowed(Permission.HR_RECORDS):
         ui.table(
             [{"Date": r[1], "Standard": r[2], "Team": r[3], "Person": r[4],

@@ -197,13 +197,11 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     total = recognition.count_recognitions(con, org_id, filters)
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("Records per page", LOG_PAGE_SIZES, index=1, key="log_page_size")
-    pages = max(1, -(-total // size))
     page = ui.page_number("log_page", total, size, (filters, size), b)
     records = recognition.list_recognitions(con, org_id, filters, size, (page - 1) * size)
-    first = (page - 1) * size + 1
     c.caption(f"{counted(total, 'record')} in {period}"
               + (" match" if filters.team_id or filters.giver_kind or filters.text else "")
-              + (f"; showing {first:,}–{first + len(records) - 1:,}." if pages > 1 else "."))
+              + ui.showing(total, page, size, len(records)))
     ui.table([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
                "Teams": ", ".join(r.teams), "Given by": r.giver,
                "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
