@@ -55,7 +55,10 @@ class Permission(StrEnum):
     READ_PLAN = "read the plan"
     READ_SCORECARD = "read the scorecard"
     BRAINSTORM = "take part in the brainstorm wall"
+    SEE_SELF_CHECK = "see the eleven-step self-check"
+    TAKE_SELF_CHECK = "answer the eleven-step self-check"
     GIVE_RECOGNITION = "give recognition"
+    RECORD_FEEDBACK = "record complaints and compliments"
     RECORD_OWN_TEAM = "record observations and training for your own team"
     RECORD_ANY_TEAM = "record observations and training for any team"
     EDIT_PLAN = "edit the plan, its measures and reviews"
@@ -69,9 +72,13 @@ class Permission(StrEnum):
 
 
 P = Permission
-_VIEWER = frozenset({P.VIEW_VISION, P.READ_PLAN, P.READ_SCORECARD})
-_CONTRIBUTOR = _VIEWER | {P.BRAINSTORM, P.GIVE_RECOGNITION, P.RECORD_OWN_TEAM}
-_LEADER = _CONTRIBUTOR | {P.EDIT_PLAN, P.FACILITATE, P.RECORD_ANY_TEAM, P.HR_AGGREGATES}
+_VIEWER = frozenset({P.VIEW_VISION, P.READ_PLAN, P.READ_SCORECARD, P.SEE_SELF_CHECK})
+_CONTRIBUTOR = _VIEWER | {P.BRAINSTORM, P.GIVE_RECOGNITION, P.RECORD_OWN_TEAM,
+                          P.RECORD_FEEDBACK}
+# The self-check asks the leaders (and a workshop's guests) how far the organisation has
+# got; everyone who reads the plan sees the figures, never anyone's own answers.
+_LEADER = _CONTRIBUTOR | {P.EDIT_PLAN, P.FACILITATE, P.RECORD_ANY_TEAM, P.HR_AGGREGATES,
+                          P.TAKE_SELF_CHECK}
 # HR sees what a leader sees and keeps the people records; the plan itself is the
 # leaders' to edit.
 _HR = _CONTRIBUTOR | {P.RECORD_ANY_TEAM, P.HR_AGGREGATES, P.HR_RECORDS, P.MANAGE_PEOPLE}
@@ -82,7 +89,9 @@ ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
     Role.HR: _HR,
     Role.CONTRIBUTOR: _CONTRIBUTOR,
     Role.VIEWER: _VIEWER,
-    Role.GUEST: frozenset({P.VIEW_VISION, P.BRAINSTORM}),
+    # A guest sees and answers only the self-check round opened for their workshop
+    # (strategy.self_check checks the workshop).
+    Role.GUEST: frozenset({P.VIEW_VISION, P.BRAINSTORM, P.SEE_SELF_CHECK, P.TAKE_SELF_CHECK}),
 })
 
 # Permissions that are not about one organisation.

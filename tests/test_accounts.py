@@ -214,13 +214,17 @@ def test_the_permission_table_follows_the_roles() -> None:
     p = ROLE_PERMISSIONS
     assert p[Role.ADMINISTRATOR] == frozenset(Permission)
     assert p[Role.VIEWER] == {Permission.VIEW_VISION, Permission.READ_PLAN,
-                              Permission.READ_SCORECARD}
+                              Permission.READ_SCORECARD, Permission.SEE_SELF_CHECK}
     assert p[Role.VIEWER] < p[Role.CONTRIBUTOR] < p[Role.LEADER]
     assert p[Role.CONTRIBUTOR] < p[Role.HR]
     assert Permission.HR_RECORDS in p[Role.HR] and Permission.HR_RECORDS not in p[Role.LEADER]
     assert Permission.HR_AGGREGATES in p[Role.LEADER]
     assert Permission.EDIT_PLAN in p[Role.LEADER] and Permission.EDIT_PLAN not in p[Role.HR]
-    assert p[Role.GUEST] == {Permission.VIEW_VISION, Permission.BRAINSTORM}
+    assert p[Role.GUEST] == {Permission.VIEW_VISION, Permission.BRAINSTORM,
+                             Permission.SEE_SELF_CHECK, Permission.TAKE_SELF_CHECK}
+    # The self-check is answered by leaders and workshop guests, not by every reader.
+    assert Permission.TAKE_SELF_CHECK in p[Role.LEADER]
+    assert not {Permission.TAKE_SELF_CHECK} & (p[Role.HR] | p[Role.CONTRIBUTOR])
     for role in Role:
         if role is not Role.ADMINISTRATOR:
             assert not {Permission.MANAGE_ACCOUNTS, Permission.READ_ACCESS_LOG,
