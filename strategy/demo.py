@@ -18,6 +18,7 @@ from .demo_people import load_people
 from .needs import AssessmentInput, add_assessment
 from .orgs import Organisation, create_organisation, list_organisations
 from .people import add_team
+from .self_check import load_demo_rounds
 from .standards import StandardInput, add_communication, add_from_template, add_standard
 from .vision import add_behaviour, add_entry, add_value, save_vision, set_adopted, toggle_vote
 
@@ -204,6 +205,7 @@ def _load_demo(con: Connection, name: str, today: date) -> Organisation:
                       "Service charter", "Published in the customer charter.", today=today)
     load_people(con, org.id, today)
     load_measures(con, org.id, today)
+    load_demo_rounds(con, org.id, today)
     return org
 
 

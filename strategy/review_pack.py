@@ -46,6 +46,7 @@ from . import (
     needs,
     recognition,
     reviews,
+    self_check,
     standards,
     training,
     vision,
@@ -60,7 +61,7 @@ from .wording import counted
 
 Progress = Callable[[float, str], None]
 SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
-          "Recognition", "Review", "Customers", "Vision"]
+          "Recognition", "Review", "Self-check", "Customers", "Vision"]
 # What each sheet needs beyond reading the scorecard. A role without it gets a
 # pack without the sheet (Recognition: figures per value and standard instead of
 # the personal log, for those who may see HR figures per team).
@@ -753,6 +754,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         ("Recognition", lambda: logged.extend(
             _recognition(book, con, org_id, quarter, personal, log_limit))),
         ("Review", lambda: _review(book, con, org_id, quarter, scores)),
+        ("Self-check", lambda: _self_check(book, con, org_id, quarter)),
         ("Customers", lambda: _customers(book, con, org_id, today)),
         ("Vision", lambda: _vision(book, con, org_id)),
     ]
@@ -1139,6 +1141,42 @@ def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Ca
             Column("Reason", 24), Column("By", 16)],
             [[c.changed_at, c.summary, c.reason, c.changed_by] for c in card.corrections],
             freeze=False)
+
+
+SELF_CHECK_COLUMNS = [
+    Column("Step", 5, "0"), Column("Title", 30), Column("Answers", 8, "0"),
+    Column("Average", 8, "0.0"), Column("Spread", 8, "0.00"), Column("Lowest", 7, "0"),
+    Column("Highest", 7, "0"), Column("Change", 8, "+0.0;-0.0;0.0"),
+    Column("Plan status", 12), Column("Disagreement", 11), Column("Against the plan", 12)]
+
+
+def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
+    """The latest closed self-check round held by the quarter's end: figures, never answers."""
+    ws = book.sheet("Self-check")
+    width = len(SELF_CHECK_COLUMNS)
+    held = self_check.latest_closed(con, org_id, quarter.end)
+    if held is None:
+        book.line(ws, 1, f"No eleven-step self-check round had been closed by the end of "
+                         f"{quarter}.", width, ITALIC)
+        book.table(ws, "SelfCheck", 3, SELF_CHECK_COLUMNS, [], freeze=False)
+        return
+    found = self_check.results(con, held.id)
+    book.text(ws, 1, "Round", held.label, width)
+    book.text(ws, 2, "Taking part", counted(held.respondents, "person", "people"), width)
+    book.text(ws, 3, "Compared with",
+              found.previous.label if found.previous else "no earlier round", width)
+    book.text(ws, 4, "How to read it", self_check.READING, width)
+    top = 6
+    body = [[s.step, s.title, s.answers, s.average, s.spread, s.lowest, s.highest, s.change,
+             s.status.value if s.status else "", "yes" if s.disagreement else "",
+             f"rated {s.against_plan}" if s.against_plan else ""] for s in found.steps]
+    book.table(ws, "SelfCheck", top, SELF_CHECK_COLUMNS, body, freeze=False)
+    book.layout(ws).caps.update({1: 14})
+    first = top + 1
+    # Where the group disagrees: the spread and its "yes", amber as on the page.
+    ws.rules.append((f"E{first}:E{first + len(body) - 1}",
+                     f"AND(ISNUMBER($E{first}),$E{first}>={self_check.DISAGREEMENT})", AMBER))
+    ws.rules.append((f"J{first}:J{first + len(body) - 1}", f'$J{first}="yes"', AMBER))
 
 
 def _customers(book: Book, con: Connection, org_id: int, today: date) -> None:
