@@ -151,6 +151,8 @@ class Membership:
     role: Role
     team_id: int | None
     source: str = "administrator"  # or "single sign-on"
+    # Which member of staff the account is here: whose "For you" list it sees.
+    employee_id: int | None = None
 
 
 _ACCOUNT_COLUMNS = ("id, username, display_name, email, is_administrator, "
@@ -324,12 +326,12 @@ def memberships(con: Connection, account_id: int | None = None,
                 org_id: int | None = None) -> list[Membership]:
     rows = con.execute(
         "SELECT m.account_id, m.org_id, o.name, m.role, m.team_id, "
-        "coalesce(m.source, 'administrator') FROM membership m "
+        "coalesce(m.source, 'administrator'), m.employee_id FROM membership m "
         "JOIN organisation o ON o.id = m.org_id "
         "WHERE (CAST(? AS INTEGER) IS NULL OR m.account_id = ?) "
         "AND (CAST(? AS INTEGER) IS NULL OR m.org_id = ?) ORDER BY o.name, m.account_id",
         [account_id, account_id, org_id, org_id]).fetchall()
-    return [Membership(r[0], r[1], r[2], Role(r[3]), r[4], r[5]) for r in rows]
+    return [Membership(r[0], r[1], r[2], Role(r[3]), r[4], r[5], r[6]) for r in rows]
 
 
 def set_role(con: Connection, account_id: int, org_id: int, role: Role | str | None,
@@ -354,18 +356,73 @@ def set_role(con: Connection, account_id: int, org_id: int, role: Role | str | N
         if team is None:
             raise ValidationError({"team": "That team is not in this organisation."})
     with transaction(con):
-        before = con.execute("SELECT role FROM membership WHERE account_id = ? AND org_id = ?",
-                             [account_id, org_id]).fetchone()
+        before = con.execute("SELECT role, employee_id FROM membership WHERE account_id = ? "
+                             "AND org_id = ?", [account_id, org_id]).fetchone()
         con.execute("DELETE FROM membership WHERE account_id = ? AND org_id = ?",
                     [account_id, org_id])
         if role is not None:
-            con.execute("INSERT INTO membership (account_id, org_id, role, team_id, source) "
-                        "VALUES (?, ?, ?, ?, ?)", [account_id, org_id, role.value, team_id,
-                                                    source])
+            # A new role keeps the member of staff the account is linked to.
+            con.execute("INSERT INTO membership (account_id, org_id, role, team_id, source, "
+                        "employee_id) VALUES (?, ?, ?, ?, ?, ?)",
+                        [account_id, org_id, role.value, team_id, source,
+                         before[1] if before else None])
         old = Role(before[0]).label if before else "no role"
         new = role.label if isinstance(role, Role) else "no role"
         log(con, "role changed", f"{account.display_name}: {old} → {new}"
             + (" (single sign-on group)" if source != "administrator" else ""), org_id=org_id,
+            account_id=account_id)
+
+
+def linked_person(con: Connection, account_id: int, org_id: int) -> int | None:
+    """The member of staff (employee id) the account is in this organisation, if set."""
+    row = con.execute("SELECT employee_id FROM membership WHERE account_id = ? AND org_id = ?",
+                      [account_id, org_id]).fetchone()
+    return int(row[0]) if row and row[0] is not None else None
+
+
+def suggested_person(con: Connection, account_id: int, org_id: int) -> int | None:
+    """The one current member of staff whose name is the account's name shown (any
+    case, spaces trimmed): a likely link to offer, never made without being asked."""
+    rows = con.execute(
+        "SELECT e.id FROM employee e JOIN account a ON a.id = ? WHERE e.org_id = ? AND "
+        "e.leave_date IS NULL AND lower(trim(e.name)) = lower(trim(a.display_name)) LIMIT 2",
+        [account_id, org_id]).fetchall()
+    return int(rows[0][0]) if len(rows) == 1 else None
+
+
+def set_person(con: Connection, account_id: int, org_id: int, employee_id: int | None) -> None:
+    """Say which member of staff the account is in an organisation (None: nobody).
+
+    What people own (standards, measures, complaints) and the training they need is
+    recorded against staff records; this link is how an account finds its own."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    account = get_account(con, account_id)
+    with transaction(con):
+        member = con.execute("SELECT o.name FROM membership m JOIN organisation o ON "
+                             "o.id = m.org_id WHERE m.account_id = ? AND m.org_id = ?",
+                             [account_id, org_id]).fetchone()
+        if member is None:
+            raise ValidationError({"person": f"{account.display_name} has no role in this "
+                                             "organisation: give them a role first."})
+        name = None
+        if employee_id is not None:
+            row = con.execute("SELECT name, number FROM employee WHERE org_id = ? AND id = ?",
+                              [org_id, employee_id]).fetchone()
+            if row is None:
+                raise ValidationError({"person": "That member of staff is not in this "
+                                                 "organisation."})
+            name = f"{row[0]} ({row[1]})"
+            taken = con.execute(
+                "SELECT a.display_name FROM membership m JOIN account a ON a.id = m.account_id "
+                "WHERE m.org_id = ? AND m.employee_id = ? AND m.account_id <> ?",
+                [org_id, employee_id, account_id]).fetchone()
+            if taken is not None:
+                raise ValidationError({"person": f"{name} is already linked to the account "
+                                                 f"“{taken[0]}”: one account per person."})
+        con.execute("UPDATE membership SET employee_id = ? WHERE account_id = ? AND org_id = ?",
+                    [employee_id, account_id, org_id])
+        log(con, "person linked", f"{account.display_name} is "
+            + (name if name else "no member of staff") + f" in {member[0]}", org_id=org_id,
             account_id=account_id)
 
 

@@ -627,6 +627,10 @@ class DueUpdate:
     period: str
     owner: str
     source: str
+    # Which measure and whose: for each person's own list ("For you"). Not compared, so
+    # an update due is the same update whoever looks it up.
+    measure_id: int = field(default=0, compare=False)
+    owner_id: int | None = field(default=None, compare=False)
 
 
 def due_updates(con: Connection, org_id: int, today: date | None = None) -> list[DueUpdate]:
@@ -658,7 +662,7 @@ def due_updates(con: Connection, org_id: int, today: date | None = None) -> list
     for measure in defined:
         if measure.id not in present:
             due.append(DueUpdate(measure.name, periods[measure.id], measure.owner or "(no owner)",
-                                 SOURCES[measure.source]))
+                                 SOURCES[measure.source], measure.id, measure.owner_id))
     return due
 
 
