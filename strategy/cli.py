@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from . import access, accounts, backup
+from . import access, accounts, backup, remind
 from .access import ACCOUNT_ROLES, Identity, Role
-from .db import Connection, database_path, open_database
+from .db import Connection, database_path, open_database, transaction
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
 from .demo_large import LARGE_NAME, build_large
 from .errors import StrategyError
 from .imports import KINDS, ImportRejected, run_import, template
-from .orgs import find_organisation
+from .orgs import find_organisation, list_organisations
 from .periods import Quarter
 from .recognition import compact_tally
 from .review_pack import build_pack, pack_file_name
 from .surveys import KINDS as SURVEY_KINDS
+from .wording import counted
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -96,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
                              "leaves out the personal recognition log (default: administrator)")
 
     user = commands.add_parser(
-        "user", help="manage accounts: add, list, reset-password, role, disable, enable",
+        "user", help="manage accounts: add, list, reset-password, role, person, disable, "
+                     "enable",
         description="Manage the accounts that may sign in. Passwords are read from a prompt "
                     "or, when stdin is not a terminal, from its first line.")
     user_commands = user.add_subparsers(dest="user_command", metavar="ACTION", required=True,
@@ -115,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
     role.add_argument("--role", required=True, choices=[*[r.value for r in ACCOUNT_ROLES], "none"],
                       help="the role, or none to take the account out of the organisation")
     user_commands.add_parser("list", help="list the accounts and their roles")
+    person = user_commands.add_parser(
+        "person", help="say which member of staff an account is in an organisation",
+        description="Link an account to its staff record in an organisation: its For you "
+                    "list and reminder e-mails show what that person owns and the training "
+                    "they need. The account needs a role there first.")
+    person.add_argument("name", metavar="NAME", help="the account's user name")
+    person.add_argument("--org", required=True, metavar="NAME",
+                        help="the organisation's name, as shown in the app")
+    who = person.add_mutually_exclusive_group(required=True)
+    who.add_argument("--employee", metavar="NUMBER|NAME",
+                     help="the employee number, or the full name if only one person has it")
+    who.add_argument("--none", action="store_true", help="link the account to nobody")
     for action, text in (("reset-password", "set a new password (signs the account out)"),
                          ("disable", "stop an account signing in (signs it out)"),
                          ("enable", "let a disabled account sign in again")):
@@ -143,6 +159,22 @@ def build_parser() -> argparse.ArgumentParser:
                     "PATH.before-restore-YYYYMMDD-HHMMSS. Stop the app first.")
     restore_command.add_argument("file", metavar="FILE", help="the backup (.zip)")
     _add_db(restore_command)
+
+    reminders = commands.add_parser(
+        "remind", help="e-mail each person their For you list (for a weekly cron job)",
+        description="Send each account that is linked to a member of staff, has an e-mail "
+                    "address and has something on its list one plain-text e-mail with the "
+                    "list. The mail server comes from STRATEGY_SMTP_HOST, STRATEGY_SMTP_FROM "
+                    "and the other STRATEGY_SMTP_* settings; STRATEGY_BASE_URL, if set, adds "
+                    "a link to the app. Without a mail server it stops with exit status 1.")
+    _add_db(reminders)
+    reminders.add_argument("--org", metavar="NAME",
+                           help="only this organisation (default: every organisation)")
+    reminders.add_argument("--dry-run", action="store_true",
+                           help="print the e-mails instead of sending them (needs no mail "
+                                "server)")
+    reminders.add_argument("--today", metavar="YYYY-MM-DD", type=_day,
+                           help="draw the lists as on this day (default: today)")
 
     templates = commands.add_parser(
         "template", help="write an import template (Excel)",
@@ -212,6 +244,18 @@ def _user(con: Connection, args: argparse.Namespace) -> None:
                  if org else ""))
         return
     account = accounts.find_account(con, args.name)
+    if action == "person":
+        org = find_organisation(con, args.org)
+        employee_id = None if args.none else _find_employee(con, org.id, args.employee)
+        accounts.set_person(con, account.id, org.id, employee_id)
+        if employee_id is None:
+            print(f"{account.display_name} is linked to no member of staff in {org.name}.")
+        else:
+            row = con.execute("SELECT name, number FROM employee WHERE id = ?",
+                              [employee_id]).fetchone()
+            assert row is not None
+            print(f"{account.display_name} is {row[0]} ({row[1]}) in {org.name}.")
+        return
     if action == "role":
         org = find_organisation(con, args.org)
         accounts.set_role(con, account.id, org.id, None if args.role == "none" else args.role)
@@ -223,6 +267,60 @@ def _user(con: Connection, args: argparse.Namespace) -> None:
     else:
         accounts.set_disabled(con, account.id, action == "disable")
         print(f"{account.username} is {action}d.")
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a date; write it like "
+                                         "2026-06-15.") from exc
+
+
+def _find_employee(con: Connection, org_id: int, text: str) -> int:
+    """An employee by number, or by full name (any case) when only one person has it."""
+    rows = con.execute(
+        "SELECT id, name, number FROM employee WHERE org_id = ? AND (number = ? OR "
+        "lower(trim(name)) = lower(trim(?))) ORDER BY number = ? DESC, number LIMIT 6",
+        [org_id, text.strip(), text, text.strip()]).fetchall()
+    if rows and rows[0][2] == text.strip():
+        return int(rows[0][0])
+    if len(rows) == 1:
+        return int(rows[0][0])
+    if not rows:
+        raise StrategyError(f"No member of staff has the number or name “{text.strip()}”.")
+    raise StrategyError(f"Several people are called “{text.strip()}”: give the employee "
+                        f"number instead ({', '.join(str(r[2]) for r in rows)}).")
+
+
+def _remind(con: Connection, args: argparse.Namespace) -> int:
+    settings = remind.SmtpSettings.from_environment()
+    if settings is None and not args.dry_run:
+        raise StrategyError(remind.NOT_CONFIGURED)
+    today = args.today or date.today()
+    chosen = [find_organisation(con, args.org)] if args.org else list_organisations(con)
+    planned = remind.plan(con, [o.id for o in chosen], today)
+    base_url = os.environ.get("STRATEGY_BASE_URL", "").strip() or None
+    sender = settings.sender if settings else "strategy@localhost"
+    mails = [remind.message(r, parts, sender, today, base_url) for r, parts in planned.letters]
+    skipped = (f"{counted(planned.nothing_due, 'linked account')} with nothing due, "
+               f"{counted(planned.no_address, 'linked account')} with something due but no "
+               "e-mail address.")
+    if args.dry_run:
+        for mail in mails:
+            print(f"To: {mail['To']}\nSubject: {mail['Subject']}\n\n{mail.get_content()}")
+        print(f"Dry run, nothing sent: {counted(len(mails), 'e-mail')} to send; {skipped}")
+        return 0
+    assert settings is not None
+    outcome = remind.send(settings, mails)
+    where = ", ".join(o.name for o in chosen) or "no organisation"
+    with transaction(con):
+        accounts.log(con, "reminders sent", f"{counted(len(outcome.sent), 'e-mail')} sent, "
+                     f"{len(outcome.refused)} refused ({where})")
+    print(f"Sent {counted(len(outcome.sent), 'e-mail')} through {settings.host}; {skipped}")
+    for address, why in outcome.refused:
+        print(f"Error: the mail server refused {address}: {why}", file=sys.stderr)
+    return 1 if outcome.refused else 0
 
 
 def _export(con: Connection, org_name: str, period: str, out: Path | None,
@@ -295,6 +393,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         args.role)
             elif args.command == "import":
                 return _import(con, args)
+            elif args.command == "remind":
+                return _remind(con, args)
             elif args.command == "user":
                 _user(con, args)
         finally:

@@ -124,9 +124,9 @@ class LateComplaint:
         return words if len(words) <= 80 else words[:79].rstrip() + "…"
 
     def text(self) -> str:
-        promise = f"; promised: {' '.join(self.promise.split())}" if self.promise.strip() else ""
-        return (f"Complaint of {self.received_on}, promised by {self.promised_by}{promise}: "
-                f"“{self.summary}”")
+        promise = f" “{' '.join(self.promise.split())}”" if self.promise.strip() else ""
+        return (f"“{self.summary}”: received {self.received_on}, promised{promise} by "
+                f"{self.promised_by}")
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,30 @@ from datetime import date
 
 import pytest
 
-from strategy import accountability, accounts, for_you, measures, people, reviews, standards
-from strategy import training
+from strategy import (
+    accountability,
+    accounts,
+    for_you,
+    measures,
+    people,
+    reviews,
+    standards,
+    training,
+)
 from strategy.access import AccessDenied, Role, acting
 from strategy.accountability import ObservationInput
 from strategy.db import Connection
 from strategy.errors import ValidationError
-from strategy.for_you import (ForYou, LateComplaint, OrgTotals, OwnedAction, Person,
-                              StandardToWatch, TrainingToPass, UpdateDue)
+from strategy.for_you import (
+    ForYou,
+    LateComplaint,
+    OrgTotals,
+    OwnedAction,
+    Person,
+    StandardToWatch,
+    TrainingToPass,
+    UpdateDue,
+)
 from strategy.measures import MeasureInput
 from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
@@ -45,6 +61,10 @@ def _complaint(con: Connection, org_id: int, owner: int | None, received: date,
 
 @pytest.fixture
 def acme(con: Connection, org: Organisation) -> Acme:
+    return build_acme(con, org)
+
+
+def build_acme(con: Connection, org: Organisation) -> Acme:
     """Ann Lee owns one of everything (and things that must not show); Bob Stone a few."""
     o = org.id
     desk = people.add_team(con, o, "Desk")
@@ -161,8 +181,8 @@ def test_the_lines_read_as_sentences_with_dates(con: Connection, acme: Acme) -> 
         "Thank the customer: not observed in 2026-Q2",
         "Answer within 3 rings: 1 of 2 observations met it (50%) in 2026-Q2, below the 90% "
         "target",
-        "Complaint of 2026-05-01, promised by 2026-05-10; promised: A call back: “Bill sent "
-        "twice and no reply”",
+        "“Bill sent twice and no reply”: received 2026-05-01, promised “A call back” by "
+        "2026-05-10",
         "Listening: due 2026-04-05, overdue",
         "Phone skills: due 2027-01-05",
     ]
