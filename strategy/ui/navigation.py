@@ -34,7 +34,10 @@ class PageSpec:
 def page_specs() -> list[PageSpec]:
     """Every page and what opening it needs: one list for navigation and tests."""
     specs = [PageSpec("overview", "overview", "Overview", "Plan", Permission.READ_PLAN,
-                      ":material/dashboard:")]
+                      ":material/dashboard:"),
+             # Workshop guests open it too, to answer their workshop's round.
+             PageSpec("self-check", "self_check", "Eleven-step self-check", "Plan",
+                      Permission.SEE_SELF_CHECK, ":material/fact_check:")]
     for s in STEPS:
         if s.page is not None:
             # Workshop guests see the vision page (its brainstorm wall) and nothing else.

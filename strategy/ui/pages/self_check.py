@@ -1,0 +1,301 @@
+"""The eleven-step self-check: rate the steps privately, then see where the group stands."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy import self_check, workshops
+from strategy.access import Permission
+from strategy.db import Connection
+from strategy.errors import StrategyError
+from strategy.self_check import DISAGREEMENT, MIN_ANSWERS, SCALE, SCALE_GUIDANCE, Round
+from strategy.steps import STEPS
+from strategy.ui import context as ui
+from strategy.wording import MISSING, counted
+
+REFRESH_SECONDS = 5
+AGREE, DISAGREE = "#1c7ed6", "#e8590c"
+HELP = (f"{self_check.READING} While a round is open nobody sees any figures, only how "
+        "many people have answered: answers can still change then, and watching the "
+        "average move as one person saves would give their rating away.")
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    st.title("Eleven-step self-check", anchor=False,
+             help=HELP)
+    st.caption("Each leader — and each guest of a workshop — rates privately how far we have "
+               "got with each of the eleven steps. The group sees the average and how far "
+               "opinions spread, beside what the plan itself shows; nobody sees anyone's own "
+               "answers.")
+    ui.show_flash()
+    _current(org.id)
+    taker = ui.allowed(Permission.TAKE_SELF_CHECK)
+    sections = {}
+    if taker:
+        sections["Your ratings"] = lambda: _ratings(con, org.id)
+    sections["Results"] = lambda: _results(con, org.id)
+    if ui.allowed(Permission.READ_PLAN):
+        sections["All rounds"] = lambda: _rounds(con, org.id)
+    if not taker:
+        ui.refused(Permission.TAKE_SELF_CHECK, "The form to rate the steps")
+    ui.show_tabs("self_check_tab", sections)
+
+
+@ui.live_fragment(REFRESH_SECONDS)
+def _current(org_id: int) -> None:
+    """The round open now and how many have answered (refreshed while people answer);
+    the facilitator opens and closes rounds here."""
+    con = ui.db()
+    current = self_check.open_round_of(con, org_id)
+    facilitator = ui.allowed(Permission.FACILITATE)
+    if current is None:
+        if ui.me().kind == "guest":
+            st.info("No self-check round is open for your workshop at the moment.",
+                    icon=":material/hourglass_empty:")
+        elif facilitator:
+            _open_form(con, org_id)
+        else:
+            st.caption("No round is open at the moment: a facilitator opens one for a "
+                       "workshop or a review.")
+        return
+    with st.container(border=True, key="self_check_current"):
+        st.markdown(f"**Open round: {ui.md(current.label.removesuffix(' (open)'))}**"
+                    + (" · open to the workshop's guests" if current.workshop_id else ""))
+        st.markdown(f"{counted(current.respondents, 'person has', 'people have')} answered "
+                    "so far. The figures appear when the facilitator closes the round.")
+        if facilitator:
+            st.caption("Close the round when everyone has answered: answers are then final "
+                       "and the figures appear for everyone. Close it before the workshop, "
+                       "so that its guests see them too.")
+            if st.button("Close the round and show the figures", key="self_check_close",
+                         type="primary", icon=":material/lock:"):
+                def close() -> None:
+                    self_check.close_round(con, current.id)
+                    st.session_state["self_check_tab"] = "Results"  # where the figures are
+                ui.attempt(close, success="Round closed: the figures are under Results.")
+
+
+def _open_form(con: Connection, org_id: int) -> None:
+    workshop = workshops.current_workshop(con, org_id)
+    keys = ui.FormKeys("self_check_open")
+    with st.expander("Open a self-check round", key="self_check_open_panel",
+                     icon=":material/add:"), st.form("self_check_open"):
+        errors = ui.FieldErrors()
+        left, right = st.columns([1, 2])
+        held_on = ui.date_field(left, "Held on", date.today(), keys("held_on"))
+        errors.slot("held_on")
+        title = right.text_input("Title (optional)", key=keys("title"),
+                                 max_chars=self_check.MAX_TITLE,
+                                 placeholder="e.g. Leadership team, spring review")
+        errors.slot("title", "round", "workshop")
+        for_guests = False
+        if workshop is not None:
+            for_guests = st.checkbox(f"Let the guests of the open workshop (code "
+                                     f"{workshop.code}) answer too", value=True,
+                                     key=keys("guests"))
+        else:
+            st.caption("To let workshop guests answer, open a workshop on step 3's page "
+                       "first, then open the round.")
+        if st.form_submit_button("Open the round", type="primary"):
+            def start() -> None:
+                self_check.open_round(con, org_id, held_on, title,
+                                      workshop.id if workshop and for_guests else None)
+                keys.renew()
+            ui.attempt(start, errors, success="Round opened: everyone who may answer finds "
+                                              "it under Your ratings.")
+
+
+def _ratings(con: Connection, org_id: int) -> None:
+    current = self_check.open_round_of(con, org_id)
+    if current is not None and not self_check.may_answer(con, current.id):
+        current = None
+    answering = st.session_state.pop("_self_check_answering", None)
+    if current is None and answering is not None:
+        # Closed while this person was rating: the form is drawn once more, so that a save
+        # on its way is refused in words rather than silently lost.
+        current = _closed_meanwhile(con, answering)
+    if current is None:
+        st.info("There is no round for you to answer at the moment.",
+                icon=":material/hourglass_empty:")
+        return
+    if current.is_open:
+        st.session_state["_self_check_answering"] = current.id
+    else:
+        st.warning("The facilitator has closed this round: answers can no longer change. "
+                   "The figures are under Results.", icon=":material/lock:")
+    mine = self_check.my_ratings(con, current.id)
+    st.markdown("Rate each step as things stand in the whole organisation today. Only "
+                "you can see your ratings; you can change them until the round is closed. "
+                "Leave a step unrated if you cannot judge it.")
+    st.markdown("  \n".join(f"**{level}** · {SCALE[level]} — {SCALE_GUIDANCE[level]}"
+                            for level in SCALE))
+    keys = ui.FormKeys(f"self_check_answer_{current.id}")
+    with st.form("self_check_answer"):
+        errors = ui.FieldErrors()
+        chosen: dict[int, int | None] = {}
+        for s in STEPS:
+            stored = mine.get(s.number)
+            chosen[s.number] = st.radio(
+                f"{s.number}. {s.title}", list(SCALE), horizontal=True,
+                index=None if stored is None else stored - 1, key=keys(f"step_{s.number}"),
+                format_func=lambda level: f"{level} · {SCALE[level]}",
+                help=f"{s.purpose} The plan counts it as done when: {s.done_when}")
+            errors.slot(f"step_{s.number}")
+        errors.slot("ratings")
+        if st.form_submit_button("Save my ratings", type="primary"):
+            def save() -> None:
+                rated = self_check.answer(con, current.id, chosen)
+                keys.renew()
+                ui.flash(f"Your ratings are saved ({rated} of {len(STEPS)} steps). You can "
+                         "change them until the round is closed.")
+            ui.attempt(save, errors)
+    if mine:
+        st.caption(f"You rated {len(mine)} of {len(STEPS)} steps in this round.")
+
+
+def _closed_meanwhile(con: Connection, round_id: int) -> Round | None:
+    try:
+        return self_check.get_round(con, round_id)
+    except StrategyError:
+        return None
+
+
+def _results(con: Connection, org_id: int) -> None:
+    closed = [r for r in self_check.list_rounds(con, org_id) if not r.is_open]
+    if not closed:
+        st.info("No round has been closed yet: the figures appear here when the facilitator "
+                "closes one.", icon=":material/hourglass_empty:")
+        return
+    labels = {r.id: r.label for r in closed}
+    ui.keep_choice("self_check_round", list(labels), labels.__getitem__, closed[0].id)
+    chosen = st.selectbox("Round", list(labels), format_func=labels.__getitem__,
+                          key="self_check_round")
+    found = self_check.results(con, chosen if chosen is not None else closed[0].id)
+    _figures(found)
+
+
+def _figures(found: self_check.Results) -> None:
+    held = found.round
+    shown = [s for s in found.steps if not s.hidden]
+    a, b, c = st.columns(3)
+    a.metric("People taking part", held.respondents)
+    b.metric("Steps where the group disagrees", sum(s.disagreement for s in found.steps),
+             help=f"A spread of {DISAGREEMENT:g} or more.")
+    c.metric("Steps rated unlike the plan", sum(bool(s.against_plan) for s in found.steps),
+             help="Rated higher or lower than the plan's status when the round closed.")
+    compared = (f" Change: since the round of {found.previous.label}."
+                if found.previous else "")
+    st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {ui.md(held.closed_by or '')}. "
+               f"Figures for steps rated by at least {MIN_ANSWERS} people; spread = population "
+               f"standard deviation.{compared}")
+    split = sorted((s for s in shown if s.disagreement), key=lambda s: -(s.spread or 0))
+    if split:
+        st.markdown("**Start the discussion with:** " + "; ".join(
+            f"{s.step}. {s.title} (spread {s.spread:.2f})" for s in split))
+    differ = [s for s in shown if s.against_plan]
+    if differ:
+        st.markdown("**Opinion and plan differ on:** " + "; ".join(
+            f"{s.step}. {s.title} (rated {s.against_plan}; the plan says "
+            f"“{s.status.value if s.status else MISSING}”)" for s in differ))
+    hidden = len(found.steps) - len(shown)
+    if hidden:
+        st.info(f"{counted(hidden, 'step')} had fewer than {MIN_ANSWERS} answers: "
+                "their figures are not shown, so that no one's rating can be read off.",
+                icon=":material/visibility_off:")
+    left, right = st.columns([5, 6])
+    with left:
+        if shown:
+            st.altair_chart(_chart(found), width="stretch", key="self_check_chart")
+    with right:
+        ui.table(_table(found), key="self_check_table", column_config={
+            name: st.column_config.TextColumn(alignment="right")
+            for name in ("Average", "Spread", "Answers", "Change")})
+
+
+def _note(result: self_check.StepResult) -> str:
+    if result.hidden:
+        return f"fewer than {MIN_ANSWERS} answers"
+    said = []
+    if result.disagreement:
+        said.append("disagreement")
+    if result.against_plan:
+        said.append(f"rated {result.against_plan} than the plan shows")
+    return "; ".join(said)
+
+
+def _number(value: float | None, digits: int, signed: bool = False) -> str:
+    if value is None:
+        return MISSING
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _table(found: self_check.Results) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "Step": f"{s.step}. {s.title}",
+        "Plan status": s.status.value if s.status else MISSING,
+        "Average": _number(s.average, 1),
+        "Spread": _number(s.spread, 2),
+        "Answers": str(s.answers),
+        "Change": _number(s.change, 1, signed=True),
+        "Note": _note(s),
+    } for s in found.steps])
+
+
+def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
+    """Per step the average (a dot), one spread either side (a bar) and the lowest to
+    highest rating (a thin line); steps where the group disagrees stand out in orange."""
+    order = [f"{s.step}. {s.title}" for s in found.steps]
+    frame = pd.DataFrame([{
+        "Step": f"{s.step}. {s.title}", "Average": round(s.average, 2),
+        "Spread": round(s.spread or 0.0, 2),
+        "From": max(1.0, s.average - (s.spread or 0.0)),
+        "To": min(5.0, s.average + (s.spread or 0.0)),
+        "Lowest": s.lowest, "Highest": s.highest, "Answers": s.answers,
+        "Group": "Disagree" if s.disagreement else "Agree",
+        "Plan status": s.status.value if s.status else MISSING,
+    } for s in found.steps if s.average is not None])
+    y = alt.Y("Step:N", sort=order, scale=alt.Scale(domain=order), title=None,
+              axis=alt.Axis(labelLimit=220))
+    colour = alt.Color("Group:N", scale=alt.Scale(domain=["Agree", "Disagree"],
+                                                   range=[AGREE, DISAGREE]),
+                       legend=alt.Legend(orient="bottom", title=None))
+    scale = alt.Scale(domain=[1, 5])
+    tooltip = ["Step", "Average", "Spread", "Lowest", "Highest", "Answers", "Plan status"]
+    base = alt.Chart(frame).encode(y=y)
+    reach = base.mark_rule(color="#adb5bd").encode(
+        x=alt.X("Lowest:Q", scale=scale), x2="Highest:Q", tooltip=tooltip)
+    spread = base.mark_rule(strokeWidth=7, opacity=0.45).encode(
+        x=alt.X("From:Q", scale=scale), x2="To:Q", color=colour, tooltip=tooltip)
+    average = base.mark_circle(size=130, opacity=1).encode(
+        x=alt.X("Average:Q", scale=scale, title="Average rating (bar: one spread either "
+                "side; line: lowest to highest)", axis=alt.Axis(values=[1, 2, 3, 4, 5],
+                                                               format="d")),
+        color=colour, tooltip=tooltip)
+    return alt.layer(reach, spread, average).properties(height=34 * len(order) + 40)
+
+
+def _rounds(con: Connection, org_id: int) -> None:
+    rounds: list[Round] = self_check.list_rounds(con, org_id)
+    if not rounds:
+        st.info("No self-check round yet.")
+        return
+    ui.table(pd.DataFrame([{
+        "Held on": r.held_on,
+        "Title": r.title or MISSING,
+        "Workshop guests": "yes" if r.workshop_id else "no",
+        "People taking part": r.respondents,
+        "Opened by": r.opened_by,
+        "Closed": f"{r.closed_at:%Y-%m-%d} by {r.closed_by}" if r.closed_at else "open",
+    } for r in rounds]), key="self_check_rounds")
+    st.caption("Every round is kept, so that the next workshop sees the change. Only the "
+               "figures are ever shown; nobody's own ratings.")
+
+
+if __name__ == "__main__":
+    render()

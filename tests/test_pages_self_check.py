@@ -1,0 +1,201 @@
+"""AppTest: the self-check page — rating, opening and closing rounds, the figures, who sees what."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from strategy import access, accounts, self_check, workshops
+from strategy.access import Identity, Role
+from strategy.db import Connection
+from strategy.orgs import Organisation
+from tests.identities import member, sign_in_app
+from tests.test_pages import HOSTILE, click, errors, open_app, open_tab, plain, submit, successes
+
+PAGE = "self_check"
+
+
+def leader(org: Organisation, n: int) -> Identity:
+    return member(f"Leader {n}", org.id, Role.LEADER, account_id=2000 + n)
+
+
+def rate_in_app(at: AppTest, round_id: int, ratings: dict[int, int], generation: int = 0) -> None:
+    for step, rating in ratings.items():
+        at.radio(key=f"self_check_answer_{round_id}_{generation}_step_{step}").set_value(rating)
+    submit(at, "Save my ratings")
+
+
+def figures(at: AppTest) -> Any:
+    (frame,) = [d.value for d in at.dataframe if "Spread" in d.value.columns]
+    return frame.set_index("Step")
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(plain(str(e.value)).replace("**", "")
+                     for kind in ("markdown", "caption", "info", "error")
+                     for e in getattr(at, kind))
+
+
+def test_a_leader_rates_the_steps_and_changes_them(con: Connection, org: Organisation,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    held = self_check.open_round(con, org.id, date(2026, 3, 10), "Spring")
+    me = sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    assert [t.label for t in at.tabs] == ["Your ratings", "Results", "All rounds"]
+    assert "0 people have answered so far" in texts(at)
+    rate_in_app(at, held.id, {s: (s % 5) + 1 for s in range(1, 12)})
+    assert any("Your ratings are saved (11 of 11 steps)" in s for s in successes(at))
+    with access.acting(me):
+        assert self_check.my_ratings(con, held.id) == {s: (s % 5) + 1 for s in range(1, 12)}
+    # The form shows what was saved, and a change replaces it.
+    assert at.radio(key=f"self_check_answer_{held.id}_1_step_1").value == 2
+    assert "1 person has answered so far" in texts(at)
+    rate_in_app(at, held.id, {1: 5}, generation=1)
+    with access.acting(me):
+        assert self_check.my_ratings(con, held.id)[1] == 5
+    assert con.execute("SELECT count(*) FROM self_check_answer").fetchone() == (11,)
+
+
+def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    at.text_input(key="self_check_open_0_title").input("Leadership, Q1")
+    at.date_input(key="self_check_open_0_held_on").set_value(date(2026, 3, 10))
+    submit(at, "Open the round")
+    (held,) = self_check.list_rounds(con, org.id)
+    assert (held.title, held.held_on, held.is_open, held.workshop_id) == (
+        "Leadership, Q1", date(2026, 3, 10), True, None)
+    assert any("Round opened" in s for s in successes(at))
+    # Three leaders rate: step 1 as 1, 3 and 5 (average 3, spread √(8/3) = 1.63); the rest 4.
+    for n, first in ((1, 1), (2, 3), (3, 5)):
+        with access.acting(leader(org, n)):
+            self_check.answer(con, held.id, {1: first, **dict.fromkeys(range(2, 12), 4)})
+    at.run()
+    assert "3 people have answered so far" in texts(at)
+    open_tab(at, "self_check_tab", "Results")
+    assert "No round has been closed yet" in texts(at)
+    click(at, "self_check_close")
+    assert not self_check.list_rounds(con, org.id)[0].is_open
+    # The page moves to the figures.
+    assert at.session_state["self_check_tab"] == "Results"
+    shown = figures(at)
+    one = shown.loc["1. Identify your customers"]
+    assert (one["Average"], one["Spread"], one["Answers"]) == ("3.0", "1.63", "3")
+    assert one["Plan status"] == "Not started"
+    assert "disagreement" in one["Note"] and "rated higher than the plan shows" in one["Note"]
+    two = shown.loc["2. Assess needs and wants"]
+    assert (two["Average"], two["Spread"]) == ("4.0", "0.00")
+    assert "Start the discussion with: 1. Identify your customers (spread 1.63)" in texts(at)
+    assert [m.value for m in at.metric][:2] == ["3", "1"]
+    assert at.get("vega_lite_chart")  # the chart is drawn
+    # Nothing on the page tells who answered what.
+    assert "Leader 2" not in texts(at) and "account:" not in shown.to_string()
+
+
+def test_figures_are_withheld_below_three_answers(con: Connection, org: Organisation,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    held = self_check.open_round(con, org.id, date(2026, 3, 10))
+    for n, rating in ((1, 1), (2, 5)):
+        with access.acting(leader(org, n)):
+            self_check.answer(con, held.id, dict.fromkeys(range(1, 12), rating))
+    self_check.close_round(con, held.id)
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_tab(open_app(PAGE), "self_check_tab", "Results")
+    assert "11 steps had fewer than 3 answers" in texts(at)
+    shown = figures(at)
+    assert set(shown["Average"]) == {"—"} and set(shown["Spread"]) == {"—"}
+    assert set(shown["Answers"]) == {"2"}
+    assert not at.get("vega_lite_chart")
+
+
+def test_a_viewer_reads_the_figures_and_is_offered_no_form(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = self_check.open_round(con, org.id, date(2026, 3, 10))
+    for n in (1, 2, 3):
+        with access.acting(leader(org, n)):
+            self_check.answer(con, held.id, {1: 2})
+    self_check.close_round(con, held.id)
+    self_check.open_round(con, org.id, date(2026, 6, 10))
+    sign_in_app(monkeypatch, member("Vera", org.id, Role.VIEWER, account_id=9))
+    at = open_app(PAGE)
+    assert [t.label for t in at.tabs] == ["Results", "All rounds"]
+    assert not at.form and [b.key for b in at.button] == ["sign_out"]
+    assert any("does not allow you to answer the eleven-step self-check" in i.value
+               for i in at.info)
+    open_tab(at, "self_check_tab", "Results")
+    assert figures(at).loc["1. Identify your customers", "Average"] == "2.0"
+    open_tab(at, "self_check_tab", "All rounds")
+    (rounds,) = [d.value for d in at.dataframe if "Held on" in d.value.columns]
+    assert len(rounds) == 2 and rounds["Closed"].iloc[0] == "open"
+
+
+def test_a_guest_answers_their_workshop_s_round(con: Connection, org: Organisation,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    workshop = workshops.open_workshop(con, org.id)
+    _, token = workshops.join(con, workshop.code, "Gwen", "test")
+    guest = accounts.identity_for(con, token)
+    assert guest is not None
+    sign_in_app(monkeypatch, guest)
+    leaders_only = self_check.open_round(con, org.id, date(2026, 3, 10))
+    at = open_app(PAGE)
+    assert [t.label for t in at.tabs] == ["Your ratings", "Results"]
+    assert "No self-check round is open for your workshop" in texts(at)
+    assert "There is no round for you to answer" in texts(at)
+    self_check.close_round(con, leaders_only.id)
+
+    ours = self_check.open_round(con, org.id, date(2026, 3, 11), workshop_id=workshop.id)
+    at = open_app(PAGE)
+    assert "open to the workshop's guests" in texts(at)
+    rate_in_app(at, ours.id, {1: 4, 2: 3})
+    assert con.execute("SELECT respondent, count(*) FROM self_check_answer GROUP BY ALL"
+                       ).fetchall() == [(f"guest:{guest.guest_id}", 2)]
+    # The leaders' earlier round is not theirs to see.
+    open_tab(at, "self_check_tab", "Results")
+    assert "No round has been closed yet" in texts(at)
+
+
+def test_a_facilitator_opens_a_round_for_the_workshop_s_guests(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    workshop = workshops.open_workshop(con, org.id)
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    assert at.checkbox(key="self_check_open_0_guests").value is True
+    submit(at, "Open the round")
+    (held,) = self_check.list_rounds(con, org.id)
+    assert held.workshop_id == workshop.id
+
+
+def test_the_round_s_title_is_shown_as_typed(con: Connection, org: Organisation,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    self_check.open_round(con, org.id, date(2026, 3, 10), HOSTILE[:80])
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    (line,) = [m.value for m in at.markdown if "Open round" in m.value]
+    assert HOSTILE[:80] in plain(line)
+    assert "<b>" not in line and "](http" not in line
+
+
+def test_a_save_after_the_round_closed_is_refused_in_words(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    held = self_check.open_round(con, org.id, date(2026, 3, 10))
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    self_check.close_round(con, held.id)  # by the facilitator, meanwhile
+    rate_in_app(at, held.id, {1: 3})
+    assert any("closed this round" in e for e in errors(at))
+    assert con.execute("SELECT count(*) FROM self_check_answer").fetchone() == (0,)
+
+
+@pytest.mark.demo
+def test_the_demo_shows_last_quarter_s_figures(demo: Organisation,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_app(monkeypatch, member("Leo", demo.id, Role.LEADER, account_id=1))
+    at = open_tab(open_app(PAGE), "self_check_tab", "Results")
+    assert errors(at) == []
+    shown = figures(at)
+    assert len(shown) == 11 and "—" not in set(shown["Average"])
+    assert "Start the discussion with: 9. Reward and recognise" in texts(at)
