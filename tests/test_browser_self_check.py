@@ -1,0 +1,149 @@
+"""In Chromium: a leader and two workshop guests rate the steps, each in their own session,
+and the figures show for all three once the facilitator closes the round — never anyone's
+own ratings."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from strategy import accounts
+from strategy.access import Identity, Role, acting
+from strategy.db import open_database
+from strategy.orgs import create_organisation
+from strategy.self_check import SCALE
+from tests.browser import PASSWORD, open_page, settle
+from tests.conftest import RunningApp, serve
+
+pytestmark = pytest.mark.browser
+
+STEP_TITLES = ["1. Identify your customers", "2. Assess needs and wants",
+               "3. Establish a service vision", "4. Set and communicate standards",
+               "5. Make people accountable", "6. Show how service moves results",
+               "7. Train for the behaviours", "8. Recruit and retain good people",
+               "9. Reward and recognise", "10. Measure satisfaction regularly",
+               "11. Review and modify the strategy"]
+
+
+@pytest.fixture(scope="module")
+def workshop_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    path = tmp_path_factory.mktemp("self_check") / "strategy.duckdb"
+    con = open_database(path)
+    with acting(Identity.shell("Test set-up")):
+        org = create_organisation(con, "Harbour Hotels")
+        leo = accounts.create_account(con, "leo", "Leo Leader", PASSWORD)
+        accounts.set_role(con, leo.id, org.id, Role.LEADER)
+    con.close()
+    yield from serve(path)
+
+
+def new_page(browser: Any) -> Any:
+    return browser.new_context(viewport={"width": 1400, "height": 1300}).new_page()
+
+
+def rate(page: Any, first: int, rest: int) -> None:
+    """Rate step 1 as ``first`` and every other step as ``rest``, then save."""
+    for index, title in enumerate(STEP_TITLES):
+        rating = first if index == 0 else rest
+        group = page.get_by_role("radiogroup", name=title)
+        group.get_by_text(f"{rating} · {SCALE[rating]}", exact=True).click()
+    page.get_by_role("button", name="Save my ratings").click()
+    settle(page)
+    page.get_by_text("Your ratings are saved (11 of 11 steps)").wait_for()
+
+
+def markdown_with(page: Any, start: str) -> str:
+    block = page.locator("[data-testid='stMarkdownContainer']", has_text=start).first
+    return str(block.inner_text()).strip()
+
+
+def taking_part(page: Any) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text="People taking part")
+    return str(metric.get_by_test_id("stMetricValue").inner_text()).strip()
+
+
+def test_a_leader_and_two_guests_answer_and_see_only_the_figures(
+        workshop_app: RunningApp, browser: Any) -> None:
+    app = workshop_app
+    leader = new_page(browser)
+    open_page(leader, app.url + "/vision", who="leo")
+    leader.get_by_text("Workshop: let participants join by code").click()
+    leader.get_by_role("button", name="Open a workshop").click()
+    settle(leader)
+    code = leader.locator(".st-key-workshop_panel h2").inner_text().strip()
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", code), code
+
+    # The facilitator opens a round for the workshop's guests.
+    open_page(leader, app.url + "/self-check")
+    leader.get_by_text("Open a self-check round").click()
+    leader.get_by_label("Title (optional)").fill("Harbour workshop")
+    assert leader.get_by_label(re.compile(r"Let the guests of the open workshop")).is_checked()
+    leader.get_by_role("button", name="Open the round").click()
+    settle(leader)
+    leader.get_by_text("Open round:").wait_for()
+    assert "open to the workshop's guests" in markdown_with(leader, "Open round:")
+
+    guests = []
+    for name in ("Gwen", "Gary"):
+        page = new_page(browser)
+        page.goto(f"{app.url}/join/{code}")
+        page.fill("#name", name)
+        page.get_by_role("button", name="Join").click()
+        page.wait_for_url(re.compile(r".*/vision.*"))
+        settle(page)
+        # The sidebar offers a guest the self-check beside the brainstorm wall.
+        page.get_by_test_id("stSidebar").get_by_role(
+            "link", name="Eleven-step self-check").click()
+        page.wait_for_url(re.compile(r".*/self-check.*"))
+        settle(page)
+        assert page.get_by_role("tab").all_inner_texts() == ["Your ratings", "Results"]
+        guests.append(page)
+    gwen, gary = guests
+
+    # Step 1: 1, 3 and 5 — average 3, spread √(8/3) = 1.63. Every other step: 3, 4 and 5 —
+    # average 4, spread √(2/3) = 0.82.
+    rate(leader, 1, 3)
+    rate(gwen, 3, 4)
+    rate(gary, 5, 5)
+    # Gwen changes her mind about step 2: her answer is replaced, not added.
+    gwen.get_by_role("radiogroup", name=STEP_TITLES[1]).get_by_text(
+        f"4 · {SCALE[4]}", exact=True).wait_for()
+    assert gwen.get_by_role("radiogroup", name=STEP_TITLES[1]).get_by_role(
+        "radio", name=re.compile(r"^4 ·")).is_checked()
+    rate(gwen, 3, 4)
+
+    open_page(leader, app.url + "/self-check")
+    assert "3 people have answered so far" in markdown_with(leader, "answered so far")
+    # Nobody sees figures while answers can still change.
+    assert leader.get_by_test_id("stMetric").count() == 0
+    leader.get_by_role("button", name="Close the round and show the figures").click()
+    settle(leader)
+    leader.get_by_text("Round closed: the figures are under Results.").wait_for()
+    assert taking_part(leader) == "3"
+    said = markdown_with(leader, "Start the discussion with")
+    assert said == "Start the discussion with: 1. Identify your customers (spread 1.63)"
+
+    for page in guests:
+        page.reload()
+        settle(page)
+        page.get_by_role("tab", name="Results").click()
+        settle(page)
+        assert taking_part(page) == "3"
+        assert markdown_with(page, "Start the discussion with").endswith("(spread 1.63)")
+        html = page.content()
+        # No one's ratings, nor who gave them: only the figures over all three.
+        assert "account:" not in html and "guest:" not in html
+        # (The facilitator who closed the round is named; who answered is not.)
+        other = "Gary" if page is gwen else "Gwen"
+        assert other not in html
+        assert page.get_by_role("tab", name="All rounds").count() == 0
+
+    # The leader sees the round among all rounds, kept with its date.
+    leader.get_by_role("tab", name="All rounds").click()
+    settle(leader)
+    leader.get_by_text("Every round is kept").wait_for()
+    for page in (leader, *guests):
+        page.context.close()
