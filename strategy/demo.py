@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from . import access
 from .customers import SegmentInput, add_segment
 from .db import Connection
+from .demo_complaints import load_complaints
 from .demo_measures import load_measures
 from .demo_people import load_people
 from .needs import AssessmentInput, add_assessment
@@ -204,6 +205,8 @@ def _load_demo(con: Connection, name: str, today: date) -> Organisation:
     add_communication(con, org.id, standard_ids[0], today - timedelta(days=30), "external",
                       "Service charter", "Published in the customer charter.", today=today)
     load_people(con, org.id, today)
+    # Before the measures: they close the previous quarter's review, which locks it.
+    load_complaints(con, org.id, today)
     load_measures(con, org.id, today)
     load_demo_rounds(con, org.id, today)
     return org

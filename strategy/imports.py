@@ -1,5 +1,5 @@
 """Spreadsheet imports and their templates: employees, measure values, survey
-responses and recognition records.
+responses, recognition records and complaints and compliments.
 
 Every import reads the template (or a CSV with the same columns), checks every
 row and writes all of them or none. ``run_import`` is what the app and the
@@ -19,8 +19,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import access, audit, measures, people_import, recognition, survey_import
+from . import access, audit, complaints_import, measures, people_import, recognition, survey_import
 from .access import Permission
+from .complaints import FEEDBACK_CHANNELS, GOODWILL_KINDS
 from .db import Connection, transaction
 from .errors import StrategyError, ValidationError
 from .measures import check_period, check_value
@@ -28,13 +29,15 @@ from .recognition import GIVER_KINDS, REWARDS, RecognitionInput
 from .surveys import KINDS as SURVEY_KINDS
 from .tabular import DateError, Table, normalise_header, parse_date, parse_number, read_table, text
 
-KINDS = ["employees", "measures", "responses", "recognition"]
+KINDS = ["employees", "measures", "responses", "recognition", "complaints"]
 # Staff and recognition records are personal data (HR's); measures and survey
 # answers are the plan's.
 IMPORT_PERMISSION = {"employees": Permission.MANAGE_PEOPLE, "measures": Permission.EDIT_PLAN,
-                     "responses": Permission.EDIT_PLAN, "recognition": Permission.MANAGE_PEOPLE}
+                     "responses": Permission.EDIT_PLAN, "recognition": Permission.MANAGE_PEOPLE,
+                     "complaints": Permission.EDIT_PLAN}
 SHEETS = {"employees": "Employees", "measures": "Measure values",
-          "responses": "Survey responses", "recognition": "Recognition"}
+          "responses": "Survey responses", "recognition": "Recognition",
+          "complaints": "Complaints"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,42 @@ TEMPLATES: dict[str, list[TemplateColumn]] = {
                        "Called the customer back the same day", width=40),
         TemplateColumn("Reward", "What was given.", "thanks", choices=tuple(REWARDS)),
         TemplateColumn("Amount", "Money or points; blank for thanks.", None, required=False),
+    ],
+    "complaints": [
+        TemplateColumn("Reference", "The help desk's ticket number; a second import of the "
+                                    "same ticket updates it.", "HD-10231", required=False),
+        TemplateColumn("Complaint or compliment", "Blank counts as a complaint.", "complaint",
+                       required=False, choices=("complaint", "compliment")),
+        TemplateColumn("Received on", "The day it arrived, e.g. 2026-10-05.", date(2026, 10, 5)),
+        TemplateColumn("Channel", "How it came in.", "Phone",
+                       choices=tuple(FEEDBACK_CHANNELS)),
+        TemplateColumn("Customer segment", "A segment's name as in step 1.", "Households",
+                       required=False, width=22),
+        TemplateColumn("Service quality", "A service quality as in step 2.", "Timeliness",
+                       required=False),
+        TemplateColumn("Standard breached", "A standard's title as in step 4.", None,
+                       required=False, width=30),
+        TemplateColumn("What happened", "In the customer's words; no names or contact "
+                                        "details.", "Waited a week for a call back.", width=40),
+        TemplateColumn("Owner", "Employee number (or name) of whoever resolves it; required "
+                                "for a complaint.", "E1001", required=False),
+        TemplateColumn("Promised by", "The date the customer was promised.", date(2026, 10, 7),
+                       required=False),
+        TemplateColumn("What was promised", "In a few words.", "A call back and a new meter "
+                                                                "reading", required=False,
+                       width=30),
+        TemplateColumn("Resolution", "How it was resolved; blank while open.",
+                       "New reading taken; bill corrected", required=False, width=30),
+        TemplateColumn("Resolved on", "Blank while open.", date(2026, 10, 7), required=False),
+        TemplateColumn("Customer accepted", "yes or no; blank if not known.", "yes",
+                       required=False, choices=("yes", "no")),
+        TemplateColumn("Goodwill gesture", "What was offered, if anything.", "Credit",
+                       required=False, choices=tuple(GOODWILL_KINDS)),
+        TemplateColumn("Goodwill value", "Its value in money.", 20, required=False),
+        TemplateColumn("Followed up on", "When someone checked back with the customer.", None,
+                       required=False),
+        TemplateColumn("Staff named", "For a compliment: employee numbers, separated by "
+                                      "semicolons.", None, required=False, width=22),
     ],
 }
 
@@ -326,16 +365,51 @@ def preview_recognition(con: Connection, org_id: int, table: Table, day_first: b
 # --- One entry point for the app and the command line ----------------------------------
 
 
+def column_mapping(table: Table, guessed: dict[str, str | None],
+                   fields: dict[str, tuple[str, bool, tuple[str, ...]]],
+                   given: dict[str, str] | None) -> dict[str, str | None]:
+    """The guessed mapping of fields to the file's columns, with the ones the person
+    named (``FIELD=COLUMN`` on the command line) put in their place."""
+    mapping = dict(guessed)
+    for name, column in (given or {}).items():
+        if name not in fields:
+            raise StrategyError(f"“{name}” is not a field of this import; the fields are "
+                                + ", ".join(fields) + ".")
+        if column not in table.headers:
+            raise StrategyError(f"{table.where()} has no column “{column}”.")
+        mapping = {f: (None if c == column else c) for f, c in mapping.items()}
+        mapping[name] = column
+    return mapping
+
+
 def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: bytes, *,
                survey: str | None = None, create_teams: bool = False, day_first: bool = True,
-               reason: str | None = None, today: date | None = None) -> int:
-    """Check every row of the file and write them all; returns how many rows were written."""
+               reason: str | None = None, today: date | None = None,
+               columns: dict[str, str] | None = None) -> int:
+    """Check every row of the file and write them all; returns how many rows were written.
+    ``columns`` names the file's column for a field where the heading cannot be guessed
+    (complaints: a help desk's own headings)."""
     if kind not in KINDS:
         raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
     access.require(IMPORT_PERMISSION[kind], org_id)
     table = read_table(file_name, data, SHEETS[kind])
     if not table.rows:
         raise StrategyError(f"{table.where()} has a header row but no rows to import.")
+    if kind == "complaints":
+        mapping = column_mapping(table, complaints_import.guess_mapping(table.headers),
+                                 complaints_import.FIELDS, columns)
+        try:
+            checked = complaints_import.preview(con, org_id, table, mapping, day_first, today)
+        except ValidationError as exc:
+            raise StrategyError(f"{table.where()}: " + " ".join(exc.fields.values())
+                                + " Say which column holds it (on the command line: --column "
+                                  "FIELD=HEADING).") from exc
+        bad = [RowProblems(r.line, r.problems) for r in checked.problem_rows]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(checked.rows))
+        added, updated = complaints_import.import_feedback(con, org_id, checked, file_name,
+                                                           reason, today)
+        return added + updated
     if kind == "employees":
         mapping = people_import.guess_mapping(table.headers)
         missing = [people_import.FIELDS[f][0] for f, (_l, required, _s)

@@ -204,6 +204,15 @@ def add_recognition(con: Connection, org_id: int, data: RecognitionInput,
         return new_id
 
 
+def record_within(con: Connection, org_id: int, data: RecognitionInput,
+                  today: date | None = None, reason: str | None = None) -> int:
+    """Record one inside the caller's transaction (a compliment becoming a recognition
+    stores both or neither); the caller has checked who may."""
+    new_id = _insert(con, org_id, data, _who(), today, reason)
+    _created(con, org_id, [data])
+    return new_id
+
+
 def add_many(con: Connection, org_id: int, records: list[RecognitionInput],
              today: date | None = None, reason: str | None = None) -> int:
     """Record several in one transaction: all of them or none."""

@@ -185,6 +185,18 @@ def _review(con: Connection, org_id: int, today: date) -> Status:
 
 
 @dataclass(frozen=True)
+class Companion:
+    """A page that belongs to a step's work without being the step itself (the
+    complaints register feeds step 10's measures and step 6's impact model)."""
+
+    slug: str
+    title: str
+    page: str
+    purpose: str
+    icon: str | None = None
+
+
+@dataclass(frozen=True)
 class Step:
     number: int
     slug: str
@@ -193,6 +205,7 @@ class Step:
     done_when: str
     page: str | None = None  # module in strategy.ui.pages with a ``render()``
     status_check: StatusCheck | None = None
+    companions: tuple[Companion, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -250,13 +263,26 @@ STEPS: tuple[Step, ...] = (
     Step(10, "measures", "Measure satisfaction regularly",
          "Measure customers and employees side by side, on a regular cadence.",
          "Customer and employee measures all have targets, and no update is overdue.",
-         "step10_measures", _measures),
+         "step10_measures", _measures,
+         (Companion("complaints", "Complaints and compliments", "complaints",
+                    "Record what customers tell you unasked, resolve complaints by a promised "
+                    "date, and turn compliments into recognition.",
+                    ":material/feedback:"),)),
     Step(11, "review", "Review and modify the strategy",
          "Review the scorecard each quarter, decide, act and adjust the plan.",
          "The review of this quarter or the last one is closed, with decisions recorded and "
          "at least one action with an owner.",
          "step11_review", _review),
 )
+
+
+def companion(slug: str) -> tuple[Step, Companion]:
+    """A companion page and the step it belongs to."""
+    for candidate in STEPS:
+        for page in candidate.companions:
+            if page.slug == slug:
+                return candidate, page
+    raise KeyError(slug)
 
 
 def step(slug: str) -> Step:

@@ -15,7 +15,7 @@ from strategy.ui import context as ui
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABELS = {"employees": "staff", "measures": "measure values", "responses": "survey answers",
-          "recognition": "recognition records"}
+          "recognition": "recognition records", "complaints": "complaints and compliments"}
 
 
 def template_button(kind: str) -> None:
