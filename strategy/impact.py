@@ -13,15 +13,20 @@ customer, A the cost of winning a customer and k the replace-to-keep ratio:
 - revenue at risk  = D × V (a year of their business)
 - won back by resolving every complaint quickly  = C × (1 − q) × r customers, × V
 - replacing the customers at risk costs D × A; keeping them about D × A ÷ k
+
+C and q come from the complaints register for any quarter it holds records of (the
+complaints received, and the share of those with a known outcome resolved within the
+organisation's target); the numbers typed into the model count only for quarters
+without register data.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from dataclasses import asdict, dataclass, fields, replace
+from datetime import date, datetime
 
-from . import access, audit
+from . import access, audit, complaints
 from .access import Permission
 from .db import Connection, transaction
 from .errors import ValidationError
@@ -164,14 +169,67 @@ def load(con: Connection, org_id: int, period: Quarter) -> Saved | None:
     return Saved(Inputs(*row[:n]), Assumptions(*row[n:n + len(_ASSUMPTIONS)]), row[-1])
 
 
-def complaints_series(con: Connection, org_id: int,
-                      quarters: list[Quarter]) -> list[int | None]:
-    """The complaints count saved in the impact model for each quarter (None: no model)."""
+@dataclass(frozen=True)
+class Sourced:
+    """The model a quarter is worked out on, and where its complaint figures came from."""
+
+    saved: Saved
+    complaints_from_register: bool
+    quick_from_register: bool
+    note: str
+
+
+def with_register(saved: Saved, feed: complaints.ImpactFeed | None, period: Quarter,
+                  target_days: int) -> Sourced:
+    """The saved model with the complaints register's figures for the quarter in place
+    of the typed ones, where the register has them."""
+    if feed is None:
+        return Sourced(saved, False, False, f"Complaints and the share resolved quickly are "
+                                            f"as typed: the complaints register has nothing "
+                                            f"for {period}.")
+    quick = feed.quick_share
+    inputs = replace(saved.inputs, complaints=feed.complaints,
+                     quick_resolution_share=quick if quick is not None
+                     else saved.inputs.quick_resolution_share)
+    rate = feed.within_target
+    note = (f"From the complaints register for {period}: {feed.complaints:,} complaints "
+            "received; " + (f"{rate.part:,} of the {rate.whole:,} whose outcome is known were "
+                            f"resolved within {target_days} working days ({rate.text()})."
+                            if quick is not None else
+                            "none has a known outcome yet, so the share resolved quickly is "
+                            "as typed."))
+    return Sourced(replace(saved, inputs=inputs), True, quick is not None, note)
+
+
+def effective(con: Connection, org_id: int, period: Quarter,
+              today: date | None = None) -> Sourced | None:
+    """The quarter's saved model, fed by the complaints register (None: no model)."""
+    saved = load(con, org_id, period)
+    if saved is None:
+        return None
+    feed = complaints.impact_feed(con, org_id, [period], today)[0]
+    return with_register(saved, feed, period, complaints.target_days(con, org_id))
+
+
+def complaints_series(con: Connection, org_id: int, quarters: list[Quarter],
+                      today: date | None = None) -> list[tuple[int, str] | None]:
+    """Each quarter's complaints and where the count comes from: the register for a
+    quarter it holds records of, else the number typed into the impact model (None:
+    neither)."""
     rows = con.execute("SELECT period, complaints FROM impact_model WHERE org_id = ? "
                        "AND period IN (SELECT unnest(CAST(? AS VARCHAR[])))",
                        [org_id, [str(q) for q in quarters]]).fetchall()
-    found = {r[0]: r[1] for r in rows}
-    return [found.get(str(q)) for q in quarters]
+    typed = {r[0]: r[1] for r in rows}
+    feeds = complaints.impact_feed(con, org_id, quarters, today)
+    result: list[tuple[int, str] | None] = []
+    for quarter, feed in zip(quarters, feeds, strict=True):
+        if feed is not None:
+            result.append((feed.complaints, "from the complaints register"))
+        elif str(quarter) in typed:
+            result.append((int(typed[str(quarter)]), "typed into the impact model"))
+        else:
+            result.append(None)
+    return result
 
 
 def latest_before(con: Connection, org_id: int, period: Quarter) -> Saved | None:

@@ -40,8 +40,13 @@ DERIVED = {
     "training_coverage": ("Training coverage (step 7)", "%"),
     "recognition_per_head": ("Recognition per head (step 9)", "per head"),
     "compliance_rate": ("Compliance rate (step 5)", "%"),
-    "complaints": ("Complaints in the impact model (step 6)", "count"),
+    "complaints": ("Complaints received (register; else the impact model)", "count"),
+    "resolve_days": ("Median working days to resolve a complaint (register)", "days"),
+    "resolved_within_target": ("Complaints resolved within target (register)", "%"),
+    "compliments": ("Compliments received (register)", "count"),
 }
+# Figures the complaints register keeps per customer segment as well.
+PER_SEGMENT = {"complaints", "resolve_days", "resolved_within_target", "compliments"}
 SURVEY_UNITS = {"nps": "NPS points", "enps": "NPS points", "csat": "%", "effort": "score (1–5)"}
 STATUSES = ["green", "amber", "red", "no target", "no data"]
 
@@ -482,8 +487,12 @@ def _derived_series(con: Connection, org_id: int, formulas: set[str],
     from . import accountability, impact, recognition, training, workforce
 
     if scope.startswith("segment:"):
-        return {f: [Actual(None, detail="not kept per segment") for _ in quarters]
-                for f in formulas}
+        per_segment = {f: [Actual(None, detail="not kept per segment") for _ in quarters]
+                       for f in formulas}
+        if formulas & PER_SEGMENT:
+            per_segment.update(_register_series(con, org_id, formulas & PER_SEGMENT, quarters,
+                                                int(scope.split(":", 1)[1]), today))
+        return per_segment
     team = _team(scope)
     ends = [min(q.end, today) for q in quarters]
     result: dict[str, list[Actual]] = {f: [Actual(None) for _ in quarters] for f in formulas}
@@ -511,11 +520,49 @@ def _derived_series(con: Connection, org_id: int, formulas: set[str],
             Actual(100 * r.part / r.whole if r.whole else None, r.whole,
                    f"{r.part} of {r.whole} observations met")
             for r in accountability.compliance_series(con, org_id, quarters, team)]
+    register = formulas & (PER_SEGMENT - {"complaints"})
+    if register:
+        if team is None:
+            result.update(_register_series(con, org_id, register, quarters, None, today))
+        else:
+            result.update({f: [Actual(None, detail="not kept per team") for _ in quarters]
+                           for f in register})
     if "complaints" in formulas:
         result["complaints"] = [
-            Actual(float(n), detail="from the impact model") if n is not None and team is None
-            else Actual(None) for n in impact.complaints_series(con, org_id, list(quarters))]
+            Actual(float(found[0]), detail=found[1]) if found is not None and team is None
+            else Actual(None) for found in impact.complaints_series(con, org_id, list(quarters),
+                                                                    today)]
     return {f: result[f] for f in formulas}
+
+
+def _register_series(con: Connection, org_id: int, formulas: set[str],
+                     quarters: Sequence[Quarter], segment_id: int | None,
+                     today: date) -> dict[str, list[Actual]]:
+    """The complaints register's figures for the quarters (all customers, or one
+    segment's), counted over the complaints received in each quarter."""
+    from . import complaints
+
+    figures = complaints.quarter_figures(con, org_id, quarters, today, segment_id)
+    result: dict[str, list[Actual]] = {}
+    if "complaints" in formulas:
+        result["complaints"] = [Actual(float(f.complaints), detail="from the complaints "
+                                       "register") if f.has_data else Actual(None)
+                                for f in figures]
+    if "compliments" in formulas:
+        result["compliments"] = [Actual(float(f.compliments), detail="from the complaints "
+                                        "register") if f.has_data else Actual(None)
+                                 for f in figures]
+    if "resolve_days" in formulas:
+        result["resolve_days"] = [Actual(f.median_days, f.resolved,
+                                         f"median of {f.resolved} resolved")
+                                  if f.median_days is not None else Actual(None)
+                                  for f in figures]
+    if "resolved_within_target" in formulas:
+        result["resolved_within_target"] = [
+            Actual(f.within_target.value, f.within_target.whole,
+                   f"{f.within_target.part} of {f.within_target.whole} with a known outcome")
+            if f.within_target.whole else Actual(None) for f in figures]
+    return result
 
 
 def actual_series(con: Connection, org_id: int, measures: Sequence[Measure],

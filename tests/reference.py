@@ -6,9 +6,19 @@ DuckDB; tests/test_equivalence.py compares the two on generated data."""
 
 from __future__ import annotations
 
+import statistics
 from datetime import date, timedelta
 
-from strategy import accountability, audit, impact, people, recognition, training, workforce
+from strategy import (
+    accountability,
+    audit,
+    complaints,
+    impact,
+    people,
+    recognition,
+    training,
+    workforce,
+)
 from strategy.db import Connection
 from strategy.measures import SOURCES, Actual, DueUpdate, Measure, due_period, list_measures
 from strategy.measures import months_of as months_of_quarter
@@ -60,7 +70,12 @@ def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope
              today: date) -> Actual:
     team = _team(scope)
     if scope.startswith("segment:"):
+        if formula in REGISTER:
+            return _register(con, org_id, formula, quarter, int(scope.split(":")[1]), today)
         return Actual(None, detail="not kept per segment")
+    if formula in REGISTER and formula != "complaints":
+        return Actual(None, detail="not kept per team") if team is not None else \
+            _register(con, org_id, formula, quarter, None, today)
     end = min(quarter.end, today)
     if formula in ("turnover", "retention"):
         staff = [e for e in people.list_employees(con, org_id)
@@ -95,11 +110,48 @@ def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope
         return Actual(100 * met / total if total else None, total,
                       f"{met} of {total} observations met")
     if formula == "complaints":
-        saved = impact.load(con, org_id, quarter)
-        if saved is None or team is not None:
+        if team is not None:
             return Actual(None)
-        return Actual(float(saved.inputs.complaints), detail="from the impact model")
+        from_register = _register(con, org_id, formula, quarter, None, today)
+        if from_register.value is not None:
+            return from_register
+        saved = impact.load(con, org_id, quarter)
+        if saved is None:
+            return Actual(None)
+        return Actual(float(saved.inputs.complaints), detail="typed into the impact model")
     return Actual(None)
+
+
+REGISTER = {"complaints", "compliments", "resolve_days", "resolved_within_target"}
+
+
+def _register(con: Connection, org_id: int, formula: str, quarter: Quarter,
+              segment_id: int | None, today: date) -> Actual:
+    """The complaints register's figures, row by row, for the complaints received in the
+    quarter (see strategy/complaints.py for the definitions)."""
+    rows = con.execute(
+        "SELECT kind, received_on, resolved_on FROM complaint WHERE org_id = ? AND "
+        "received_on BETWEEN ? AND ? AND (CAST(? AS BIGINT) IS NULL OR segment_id = ?)",
+        [org_id, quarter.start, quarter.end, segment_id, segment_id]).fetchall()
+    if not rows:
+        return Actual(None)
+    raised = [r for r in rows if r[0] == "complaint"]
+    if formula == "complaints":
+        return Actual(float(len(raised)), detail="from the complaints register")
+    if formula == "compliments":
+        return Actual(float(len(rows) - len(raised)), detail="from the complaints register")
+    days = [complaints.working_days(r[1], r[2]) for r in raised if r[2] is not None]
+    if formula == "resolve_days":
+        return Actual(float(statistics.median(days)), len(days),
+                      f"median of {len(days)} resolved") if days else Actual(None)
+    target = complaints.target_days(con, org_id)
+    decided = [r for r in raised if r[2] is not None
+               or complaints.working_days(r[1], today) > target]
+    quick = [d for d in days if d <= target]
+    if not decided:
+        return Actual(None)
+    return Actual(100 * len(quick) / len(decided), len(decided),
+                  f"{len(quick)} of {len(decided)} with a known outcome")
 
 
 def due_updates(con: Connection, org_id: int, today: date) -> list[DueUpdate]:

@@ -115,6 +115,15 @@ def _generate(con: Connection, org_id: int, seed: int) -> None:
                                              "completed_on", "passed"],
                 [(org_id, rng.choice(modules), rng.choice(staff), day(), rng.random() < 0.8)
                  for _ in range(700)])
+        # The register: complaints and compliments over the last four quarters (with
+        # and without a segment, open and resolved), beside the demo's own.
+        received = [day(CURRENT.shift(-3).start) for _ in range(400)]
+        _insert(con, "complaint", ["org_id", "kind", "received_on", "resolved_on", "segment_id",
+                                   "what_happened", "recorded_by"],
+                [(org_id, "compliment" if rng.random() < 0.2 else "complaint", r,
+                  min(r + timedelta(days=rng.choice([0, 1, 2, 3, 5, 9])), TODAY)
+                  if rng.random() < 0.7 else None, rng.choice([*segments[:2], None]), "G", "G")
+                 for r in received])
         for quarter in rng.sample(QUARTERS[:-1], 5):
             con.execute("INSERT INTO impact_model SELECT * REPLACE (? AS period, ? AS complaints) "
                         "FROM impact_model WHERE org_id = ? LIMIT 1 ON CONFLICT DO NOTHING",
@@ -147,6 +156,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Connection, Org
                 ("NPS", "survey", "nps", "NPS points"),
                 ("Compliance", "derived", "compliance_rate", "%"),
                 ("Complaints", "derived", "complaints", "count"),
+                ("Compliments", "derived", "compliments", "count"),
+                ("Days to resolve", "derived", "resolve_days", "days"),
+                ("Resolved in time", "derived", "resolved_within_target", "%"),
                 ("Retention of staff", "derived", "retention", "%")):
             if not any(m.formula == formula for m in measures.list_measures(con, org.id)):
                 measures.add_measure(con, org.id, measures.MeasureInput(

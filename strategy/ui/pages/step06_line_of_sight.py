@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, fields
+from datetime import datetime
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import impact, line_of_sight, standards
+from strategy import complaints, impact, line_of_sight, standards
 from strategy.access import Permission
 from strategy.db import Connection
 from strategy.impact import ASSUMPTION_NOTES, Assumptions, Inputs
@@ -107,16 +108,23 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
         st.info(f"Nothing saved for {period} yet" + (", so the form starts from the last "
                                                      "saved period." if start and editor
                                                      else "."))
+    # The complaints register, where it has records of the quarter, supplies the
+    # complaints and the share resolved quickly; the page says which source counts.
+    blank = impact.Saved(Inputs(0, 0.0, 0, 0.0, 0.0), Assumptions(), datetime.now())
+    sourced = impact.with_register(start or blank, complaints.impact_feed(
+        con, org_id, [period])[0], period, complaints.target_days(con, org_id))
+    st.caption(ui.md(sourced.note))
     if editor:
-        _model_form(con, org_id, period, start)
+        _model_form(con, org_id, period, sourced)
     if saved is not None:
-        _model_result(saved)
+        effective = impact.effective(con, org_id, period)
+        assert effective is not None
+        _model_result(effective.saved)
 
 
-def _model_form(con: Connection, org_id: int, period: Quarter,
-                start: impact.Saved | None) -> None:
-    inputs = start.inputs if start else Inputs(0, 0.0, 0, 0.0, 0.0)
-    assumptions = start.assumptions if start else Assumptions()
+def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sourced) -> None:
+    inputs = start.saved.inputs
+    assumptions = start.saved.assumptions
     key = f"impact_{period}"
     with st.form(f"{key}_form"):
         errors = ui.FieldErrors()
@@ -129,11 +137,17 @@ def _model_form(con: Connection, org_id: int, period: Quarter,
                               value=inputs.acquisition_cost, key=f"{key}_cost")
         errors.slot("active_customers", "value_per_customer", "acquisition_cost")
         a, b = st.columns(2)
-        complaints = a.number_input(f"Complaints in {period}", step=1,
-                                    value=inputs.complaints, key=f"{key}_complaints")
-        quick = b.number_input("Complaints resolved quickly (%)",
-                               step=5.0, value=inputs.quick_resolution_share * 100,
-                               key=f"{key}_quick")
+        # Figures from the register are shown, not typed: the register keeps them.
+        received = a.number_input(
+            f"Complaints in {period}" + (" (from the register)" if start.complaints_from_register
+                                         else ""), step=1, value=inputs.complaints,
+            key=f"{key}_complaints_{start.complaints_from_register}",
+            disabled=start.complaints_from_register)
+        quick = b.number_input(
+            "Complaints resolved quickly (%)" + (" (from the register)"
+                                                 if start.quick_from_register else ""),
+            step=5.0, value=inputs.quick_resolution_share * 100,
+            key=f"{key}_quick_{start.quick_from_register}", disabled=start.quick_from_register)
         errors.slot("complaints", "quick_resolution_share")
         with st.expander("Assumptions (edit them to match your own evidence)"):
             values: dict[str, float] = {}
@@ -148,7 +162,7 @@ def _model_form(con: Connection, org_id: int, period: Quarter,
             errors.slot(*ASSUMPTION_NOTES)
         reason = ui.reason_field(con, org_id, f"{key}_reason", errors)
         if st.form_submit_button("Save and calculate", type="primary"):
-            new_inputs = Inputs(_whole(customers), _figure(value), _whole(complaints),
+            new_inputs = Inputs(_whole(customers), _figure(value), _whole(received),
                                 _figure(quick) / 100, _figure(cost))
             ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
                                            Assumptions(**values), reason),
