@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import access, accounts, backup, remind
+from . import access, accounts, backup, complaints_import, remind
 from .access import ACCOUNT_ROLES, Identity, Role
 from .db import Connection, database_path, open_database, transaction
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
@@ -75,7 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the .xlsx file to write (default: 'Review pack - ORGANISATION - "
                              "QUARTER.xlsx' in the current folder)")
     importer = commands.add_parser(
-        "import", help="import a spreadsheet: employees, measures, responses or recognition",
+        "import", help="import a spreadsheet: employees, measures, responses, recognition or "
+                       "complaints",
         description="Check every row of a template or CSV file and import all rows or none. "
                     "On any bad row nothing is written, the rows to fix are listed and the "
                     "exit status is 1.")
@@ -92,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                           help="read dates like 03/04/2026 as 4 March (default: 3 April)")
     importer.add_argument("--reason", metavar="TEXT",
                           help="why rows in a reviewed (locked) quarter must change")
+    importer.add_argument("--column", action="append", default=[], metavar="FIELD=HEADING",
+                          help="for complaints: the file's column holding a field, where its "
+                               "heading is not one we recognise, e.g. --column "
+                               "received_on='Created at' (repeat for each; fields: "
+                               + ", ".join(complaints_import.FIELDS) + ")")
 
     export.add_argument("--role", choices=[r.value for r in ACCOUNT_ROLES],
                         default=Role.ADMINISTRATOR.value,
@@ -192,10 +198,17 @@ def _import(con: Connection, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise StrategyError(f"Cannot read {path}: {exc.strerror}.") from exc
     org = find_organisation(con, args.org)
+    columns: dict[str, str] = {}
+    for pair in args.column:
+        name, equals, heading = pair.partition("=")
+        if not equals or not name.strip() or not heading.strip():
+            raise StrategyError(f"--column {pair!r}: write it as FIELD=HEADING, e.g. "
+                                "received_on='Created at'.")
+        columns[name.strip()] = heading.strip()
     try:
         count = run_import(con, org.id, args.kind, path.name, data, survey=args.survey,
                            create_teams=args.create_teams, day_first=not args.month_first,
-                           reason=args.reason)
+                           reason=args.reason, columns=columns)
     except ImportRejected as exc:
         print(f"Error: {exc.where}: {len(exc.rows)} rows need fixing; nothing was imported.",
               file=sys.stderr)
