@@ -35,6 +35,9 @@ def page_specs() -> list[PageSpec]:
     """Every page and what opening it needs: one list for navigation and tests."""
     specs = [PageSpec("overview", "overview", "Overview", "Plan", Permission.READ_PLAN,
                       ":material/dashboard:"),
+             # Guests have no list: it is drawn from an account's staff record.
+             PageSpec("for-you", "for_you", "For you", "Plan", Permission.READ_PLAN,
+                      ":material/person_check:"),
              # Workshop guests open it too, to answer their workshop's round.
              PageSpec("self-check", "self_check", "Eleven-step self-check", "Plan",
                       Permission.SEE_SELF_CHECK, ":material/fact_check:")]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from strategy import accounts, backup, orgs, people
@@ -46,7 +48,9 @@ def _accounts(con: Connection) -> None:
     account = next((a for a in everyone if a.id == chosen), None)
     if account is None:
         return
-    _role_form(con, account)
+    org_id = _role_form(con, account)
+    if org_id is not None:
+        _person_link(con, account, org_id)
     _details_form(con, account)
     _password_form(con, account)
     label = "Enable the account" if account.disabled_at else "Disable the account"
@@ -56,12 +60,13 @@ def _accounts(con: Connection) -> None:
                            f"{'enabled' if account.disabled_at else 'disabled and signed out'}.")
 
 
-def _role_form(con: Connection, account: accounts.Account) -> None:
+def _role_form(con: Connection, account: accounts.Account) -> int | None:
+    """The role in the organisation chosen here (returned, for the link below)."""
     st.subheader(f"Role of {ui.md(account.display_name)} in an organisation", anchor=False)
     everything = orgs.list_organisations(con)
     if not everything:
         st.info("There is no organisation yet.")
-        return
+        return None
     current = {m.org_id: m for m in accounts.memberships(con, account.id)}
     if current:
         st.caption("Now: " + "; ".join(
@@ -96,6 +101,52 @@ def _role_form(con: Connection, account: accounts.Account) -> None:
                 accounts.set_role(con, account.id, org_id, role or None, team)
                 keys.renew()
             ui.attempt(save, errors, success=f"Role of {account.display_name} saved.")
+    return int(org_id)
+
+
+def _person_link(con: Connection, account: accounts.Account, org_id: int) -> None:
+    """Which member of staff the account is in the organisation chosen above.
+
+    The picker searches as it is typed into, so it stands outside a form."""
+    st.markdown(f"**Member of staff** in this organisation: {ui.md(account.display_name)}'s "
+                "For you list and reminder e-mails show what this person owns and the "
+                "training they need.")
+    held = next((m for m in accounts.memberships(con, account.id, org_id)), None)
+    if held is None:
+        st.caption("Give the account a role in this organisation first.")
+        return
+    current = held.employee_id
+    shown = people.employees_by_id(con, org_id, [current]) if current is not None else {}
+    st.caption("Now: " + (ui.md(shown[current].label) if current in shown else "nobody"))
+    keys = ui.FormKeys(f"person_{account.id}_{org_id}")
+    suggested = accounts.suggested_person(con, account.id, org_id) if current is None else None
+    if suggested is not None:
+        match = people.get_employee(con, org_id, suggested)
+        st.info(f"{ui.md(match.label)} in the staff records has the same name.",
+                icon=":material/lightbulb:")
+        if st.button(f"Link to {match.label}", key=f"person_suggested_{account.id}_{org_id}"):
+            def take() -> None:
+                accounts.set_person(con, account.id, org_id, suggested)
+                keys.renew()
+            ui.attempt(take, success=f"{account.display_name} is {match.label}.")
+    chosen = ui.person_picker(con, org_id, "Member of staff", keys("pick"),
+                              active_on=date.today(),
+                              default=[current] if current is not None else [])
+    errors = ui.FieldErrors()
+    errors.slot("person")
+    save, clear = st.columns(2)
+    if save.button("Save the member of staff", key=f"person_save_{account.id}_{org_id}",
+                   disabled=not chosen or chosen[0] == current):
+        def link() -> None:
+            accounts.set_person(con, account.id, org_id, chosen[0])
+            keys.renew()
+        ui.attempt(link, errors, success=f"{account.display_name}'s member of staff saved.")
+    if current is not None and clear.button("Link to nobody",
+                                            key=f"person_clear_{account.id}_{org_id}"):
+        def unlink() -> None:
+            accounts.set_person(con, account.id, org_id, None)
+            keys.renew()
+        ui.attempt(unlink, errors, success=f"{account.display_name} is linked to nobody now.")
 
 
 def _details_form(con: Connection, account: accounts.Account) -> None:
@@ -168,7 +219,8 @@ def _roles_table() -> None:
 
 def _log(con: Connection) -> None:
     kinds = ["", "signed in", "sign-in failed", "sign-in slowed", "download", "role changed",
-             "account added", "workshop opened", "workshop closed", "restore"]
+             "account added", "workshop opened", "workshop closed", "restore", "person linked",
+             "reminders sent"]
     kind = st.selectbox("Show", kinds, key="access_kind",
                         format_func=lambda k: k.capitalize() if k else "Everything")
     entries = accounts.access_log(con, 500, kind or None)

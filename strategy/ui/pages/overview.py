@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from strategy import customers, measures, needs, standards
+from strategy import customers, for_you, measures, needs, standards
 from strategy.access import Permission
 from strategy.db import Connection
 from strategy.steps import STEPS, Status, next_step, statuses
@@ -44,6 +45,7 @@ def render() -> None:
     else:
         st.success("Every available step is done.", icon=":material/celebration:")
 
+    _to_do(con, org.id)
     _headline(con, org.id)
 
     st.subheader("The eleven steps", anchor=False)
@@ -68,6 +70,40 @@ def render() -> None:
         for rank, a in enumerate(top, start=1):
             st.markdown(f"{rank}\\. **{ui.md(a.segment)}** – {ui.md(a.quality)}: gap {a.gap} "
                         f"(importance {a.importance}, performance {a.performance})")
+
+
+def _to_do(con: Connection, org_id: int) -> None:
+    """Everyone's For you lists added up: what the organisation has to do today."""
+    totals = for_you.org_totals(con, org_id)
+    st.subheader("To do across the organisation", anchor=False)
+    st.caption(f"Today, owned or not; standards as observed so far in {totals.quarter}. Each "
+               "person's own share is on their For you page.")
+
+    cols = st.columns(5)
+    cols[0].metric("Measure updates due", f"{totals.updates_due:,}",
+                   help="Measures whose value for the latest complete month or quarter is "
+                        "missing (step 10).")
+    _count(cols[1], "Review actions open", totals.actions_open, totals.actions_overdue,
+           "overdue", "Open or in progress, overdue ones included (step 11).")
+    _count(cols[2], "Standards below target", totals.standards_red,
+           totals.standards_unobserved, "not observed",
+           f"Observed in {totals.quarter} and met less often than the compliance target; "
+           "and how many are not observed at all yet (step 5).")
+    _count(cols[3], "Complaints open", totals.complaints_open, totals.complaints_overdue,
+           "overdue", "Not resolved yet; overdue: past the date promised to the customer.")
+    _count(cols[4], "Required training not passed", totals.training_not_passed,
+           totals.training_overdue, "overdue",
+           "Modules required of current staff by team or role and not passed; overdue: past "
+           "the days allowed after hiring (step 7).")
+    st.page_link(ui.PAGES["for-you"], label="What is yours: For you",
+                 icon=":material/person_check:")
+
+
+def _count(column: DeltaGenerator, label: str, count: int, late: int, late_word: str,
+           why: str) -> None:
+    """A count with the part of it that is late beneath it, red when there is any."""
+    column.metric(label, f"{count:,}", delta=f"{late:,} {late_word}", delta_arrow="off",
+                  delta_color="red" if late else "gray", help=why)
 
 
 def _headline(con: Connection, org_id: int) -> None:

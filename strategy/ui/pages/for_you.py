@@ -1,0 +1,83 @@
+"""For you: what the signed-in person has to do, each thing linked to where it is done."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from strategy import accounts, for_you, people
+from strategy.access import Permission
+from strategy.for_you import HEADINGS, KINDS, ForYou
+from strategy.ui import context as ui
+
+ICONS = {"updates": ":material/monitoring:", "actions": ":material/task_alt:",
+         "standards": ":material/rule:", "complaints": ":material/support_agent:",
+         "training": ":material/school:"}
+
+
+def render() -> None:
+    con = ui.db()
+    org = ui.require_org()
+    st.title("For you", anchor=False)
+    today = date.today()
+    st.caption(f"What is yours to do in {ui.md(org.name)} on {today}: measure updates due, "
+               "actions you own, standards you own that need attention this quarter, "
+               "complaints past their promised date and required training not passed.")
+    ui.show_flash()
+    me = ui.me()
+    if me.account_id is None:
+        st.info("A For you list belongs to an account: sign in with yours to see it.",
+                icon=":material/person_off:")
+        return
+    employee_id = accounts.linked_person(con, me.account_id, org.id)
+    if employee_id is None:
+        _not_linked(org.name)
+    else:
+        person = people.get_employee(con, org.id, employee_id)
+        st.caption(f"You are **{ui.md(person.label)}** in the staff records.")
+    items = for_you.items_for(con, org.id, employee_id, me.name, today)
+    _show(items, linked=employee_id is not None)
+
+
+def _not_linked(org_name: str) -> None:
+    st.info(
+        f"Your account is not linked to a member of staff in {ui.md(org_name)}, so this list "
+        "cannot show the measures, standards, complaints and training that are yours: only "
+        "review actions whose owner is your name. Ask an administrator to choose who you are "
+        "on the Accounts and access page (Accounts → your account → Member of staff).",
+        icon=":material/link_off:")
+    if ui.allowed(Permission.MANAGE_ACCOUNTS):
+        st.caption("An account is linked in an organisation where it has a role: an "
+                   "administrator of everything gives themselves one there first.")
+        st.page_link(ui.PAGES["accounts"], label="Link your account on Accounts and access",
+                     icon=":material/manage_accounts:")
+
+
+def _show(items: ForYou, linked: bool) -> None:
+    if items.empty:
+        st.success("Nothing is waiting for you." if linked else
+                   "No open review action names you as its owner.",
+                   icon=":material/check_circle:")
+        return
+    for kind in KINDS:
+        found = items.of(kind)
+        if not found:
+            continue
+        page = ui.PAGES.get(for_you.PAGE_OF[kind])
+        with st.container(border=True, key=f"for_you_{kind}"):
+            st.markdown(f"**{HEADINGS[kind]}** · {len(found)}")
+            for item in found:
+                late = getattr(item, "overdue", False) or kind == "complaints"
+                icon = ":material/warning:" if late else ICONS[kind]
+                if page is None:
+                    # The page that deals with these is not in this version of the app.
+                    st.markdown(f"{icon} {ui.md(item.text())}")
+                else:
+                    st.page_link(page, label=ui.md(item.text()), icon=icon)
+    st.caption("Overdue things are marked with a warning sign. Each line opens the page where "
+               "it is dealt with.")
+
+
+if __name__ == "__main__":
+    render()
