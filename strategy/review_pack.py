@@ -41,6 +41,7 @@ from . import (
     accountability,
     accounts,
     audit,
+    complaints,
     customers,
     measures,
     needs,
@@ -61,7 +62,7 @@ from .wording import counted
 
 Progress = Callable[[float, str], None]
 SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
-          "Recognition", "Review", "Self-check", "Customers", "Vision"]
+          "Recognition", "Complaints", "Review", "Self-check", "Customers", "Vision"]
 # What each sheet needs beyond reading the scorecard. A role without it gets a
 # pack without the sheet (Recognition: figures per value and standard instead of
 # the personal log, for those who may see HR figures per team).
@@ -753,6 +754,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         ("Training", lambda: _training(book, con, org_id, quarter, today)),
         ("Recognition", lambda: logged.extend(
             _recognition(book, con, org_id, quarter, personal, log_limit))),
+        ("Complaints", lambda: _complaints(book, con, org_id, quarter, today)),
         ("Review", lambda: _review(book, con, org_id, quarter, scores)),
         ("Self-check", lambda: _self_check(book, con, org_id, quarter)),
         ("Customers", lambda: _customers(book, con, org_id, today)),
@@ -1177,6 +1179,70 @@ def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> N
     ws.rules.append((f"E{first}:E{first + len(body) - 1}",
                      f"AND(ISNUMBER($E{first}),$E{first}>={self_check.DISAGREEMENT})", AMBER))
     ws.rules.append((f"J{first}:J{first + len(body) - 1}", f'$J{first}="yes"', AMBER))
+
+
+# The most open complaints the sheet lists: a meeting reads the oldest and the overdue.
+OPEN_LIMIT = 200
+
+
+def _complaints(book: Book, con: Connection, org_id: int, quarter: Quarter,
+                today: date) -> None:
+    """The register's figures for the quarter and the seven before it, where complaints
+    come from, and the complaints still open when the pack was made."""
+    ws = book.sheet("Complaints")
+    width = 9
+    target = complaints.target_days(con, org_id)
+    trend = complaints.quarter_figures(con, org_id, [quarter.shift(n) for n in range(-7, 1)],
+                                       today, target=target)
+    this = trend[-1]
+    median = f"{this.median_days:g} working days" if this.median_days is not None else "—"
+    book.text(ws, 1, f"Received in {quarter}",
+              f"{counted(this.complaints, 'complaint')}, {counted(this.compliments, 'compliment')}",
+              width)
+    book.text(ws, 2, "Median time to resolve", f"{median} (n={this.resolved:,} resolved)", width)
+    book.text(ws, 3, f"Within {target} working days", this.within_target.text(), width)
+    book.text(ws, 4, "Promises kept", this.promises_kept.text(), width)
+    counts = complaints.open_counts(con, org_id, today)
+    book.text(ws, 5, f"Open on {today:%d %b %Y}",
+              f"{counts.open:,}, of which {counts.overdue:,} past the date promised", width)
+    book.text(ws, 6, "How to read it",
+              "Each quarter counts the complaints received in it. Working days run Monday to "
+              "Friday, after the day received. Within target and promises kept count only "
+              "complaints whose outcome is known.", width)
+    row = book.table(ws, "ComplaintsTrend", 8, [
+        Column("Quarter", 10), Column("Complaints", 10, "#,##0"),
+        Column("Compliments", 11, "#,##0"), Column("Median working days", 10, "0.0"),
+        Column("Resolved", 9, "#,##0"), Column("Within target", 9, "0%"),
+        Column("Within target n", 9, "#,##0"), Column("Promises kept", 9, "0%"),
+        Column("Promises n", 9, "#,##0")],
+        [[str(f.quarter), f.complaints, f.compliments, f.median_days, f.resolved,
+          f.within_target.value / 100 if f.within_target.value is not None else None,
+          f.within_target.whole,
+          f.promises_kept.value / 100 if f.promises_kept.value is not None else None,
+          f.promises_kept.whole] for f in trend], freeze=False)
+    for name, heading, bars in (
+            ("ComplaintsBySegment", "Segment",
+             complaints.pareto(con, org_id, quarter.start, quarter.end, "segment")),
+            ("ComplaintsByQuality", "Service quality",
+             complaints.pareto(con, org_id, quarter.start, quarter.end, "quality")),
+            ("StandardsBreached", "Standard breached",
+             complaints.standards_breached(con, org_id, quarter.start, quarter.end))):
+        row = book.table(ws, name, row, [
+            Column(heading, 30), Column("Complaints", 10, "#,##0"),
+            Column("Cumulative share", 10, "0%")],
+            [[b.name, b.count, b.cumulative_share / 100] for b in bars], freeze=False)
+    waiting = complaints.list_feedback(con, org_id, complaints.RegisterFilter(
+        status="open", today=today), OPEN_LIMIT)
+    if counts.open > len(waiting):
+        book.line(ws, row, f"The {OPEN_LIMIT:,} open complaints promised soonest of "
+                           f"{counts.open:,}; the register lists them all.", width, ITALIC)
+        row += 1
+    book.table(ws, "OpenComplaints", row, [
+        Column("Received", 11, "yyyy-mm-dd"), Column("Promised by", 11, "yyyy-mm-dd"),
+        Column("Overdue", 8), Column("Owner", 18), Column("Segment", 16),
+        Column("Quality", 12), Column("What happened", 40), Column("Reference", 12)],
+        [[f.received_on, f.promised_by, "yes" if f.is_overdue(today) else "", f.owner,
+          f.segment, f.quality, f.what_happened, f.reference] for f in waiting], freeze=False)
 
 
 def _customers(book: Book, con: Connection, org_id: int, today: date) -> None:

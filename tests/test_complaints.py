@@ -382,3 +382,37 @@ def test_register_measures_on_the_scorecard(con: Connection, org: Organisation,
     assert {m.name: households[m.id][0].value for m in defined} == {
         "Complaints": 1.0, "Compliments": 0.0, "Days to resolve": 1.0,
         "Resolved in time": 100.0}
+
+
+def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
+                                          setup: dict[str, int]) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from strategy.review_pack import build_pack
+
+    def add(data: FeedbackInput) -> int:
+        return complaints.add_feedback(con, org.id, data, today=TODAY)
+
+    add(complaint(setup, date(2026, 11, 2), date(2026, 11, 3)))
+    add(complaint(setup, date(2026, 11, 9), date(2026, 11, 16), standard=True))
+    hostile = complaint(setup, date(2026, 11, 10), promised=date(2026, 11, 12))
+    hostile.what_happened = "=HYPERLINK(\"http://x\",\"click\")"
+    add(hostile)
+    book = load_workbook(io.BytesIO(build_pack(con, org.id, Q4, today=TODAY)))
+    ws = book["Complaints"]
+    cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value}
+    assert cells[(1, 2)] == "3 complaints, 0 compliments"
+    assert cells[(2, 2)] == "3 working days (n=2 resolved)"
+    # The open one is 8 working days old: past the target, so it counts against it.
+    assert cells[(3, 2)] == "33% (n=3)" and cells[(3, 1)] == "Within 2 working days"
+    assert cells[(4, 2)] == "0% (n=1)"
+    assert cells[(5, 2)] == "1, of which 1 past the date promised"
+    trend = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 10)]
+             for r in range(9, 17)}
+    assert trend["2026-Q4"] == [3, 0, 3, 2, pytest.approx(1 / 3), 3, 0, 1]
+    texts = [c for row in ws.iter_rows() for c in row if c.value == hostile.what_happened]
+    assert texts and all(c.data_type == "s" for c in texts)  # text, never a formula
+    assert ("Answer the phone by the third ring" in
+            [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)])
