@@ -47,6 +47,9 @@ def page_specs() -> list[PageSpec]:
             needs = Permission.VIEW_VISION if s.number == 3 else Permission.READ_PLAN
             specs.append(PageSpec(s.slug, s.page, f"{s.number}. {s.title}", "Strategy steps",
                                   needs))
+        for c in s.companions:
+            specs.append(PageSpec(c.slug, c.page, c.title, "Strategy steps",
+                                  Permission.READ_PLAN, c.icon))
     specs += [
         PageSpec("staff", "people", "People and teams", "Settings", Permission.HR_RECORDS,
                  ":material/badge:"),
