@@ -69,7 +69,8 @@ def successes(at: AppTest) -> list[str]:
 
 
 @pytest.mark.parametrize("page", ["overview", "organisations", "people",
-                                  *[s.page for s in STEPS if s.page]])
+                                  *[s.page for s in STEPS if s.page],
+                                  *[c.page for s in STEPS for c in s.companions]])
 @pytest.mark.demo
 def test_every_page_renders_the_demo(demo: Organisation, page: str) -> None:
     at = open_app(page)

@@ -1,0 +1,160 @@
+"""The complaints and compliments page: record, resolve, recognise, figures, import."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from strategy import complaints, recognition
+from strategy.access import Role
+from strategy.complaints import FeedbackInput, RegisterFilter
+from strategy.customers import SegmentInput, add_segment
+from strategy.db import Connection
+from strategy.orgs import Organisation
+from strategy.people import EmployeeInput, add_employee, add_team
+from strategy.recognition import LogFilter
+from strategy.vision import add_value
+from tests.identities import member, sign_in_app
+from tests.test_pages import errors, open_app, open_tab, plain, successes, table_with
+
+PAGE = "complaints"
+TAB = "complaints_tab"
+
+
+@pytest.fixture
+def staffed(con: Connection, org: Organisation) -> dict[str, int]:
+    team = add_team(con, org.id, "Contact centre")
+    ids = {"team": team}
+    for number, name in (("E1", "Amara Okafor"), ("E2", "Ben Hall"), ("E3", "Cleo Diaz")):
+        ids[name.split()[0].lower()] = add_employee(
+            con, org.id, EmployeeInput(number, name, team, date(2020, 1, 6)))
+    ids["households"] = add_segment(con, org.id, SegmentInput("Households", "external"))
+    ids["value"] = add_value(con, org.id, "Own it", "We see it through.")
+    return ids
+
+
+def _all(con: Connection, org: Organisation) -> list[complaints.Feedback]:
+    return complaints.list_feedback(con, org.id, RegisterFilter())
+
+
+def test_record_a_complaint_and_the_form_starts_empty(con: Connection, org: Organisation,
+                                                      staffed: dict[str, int]) -> None:
+    at = open_app(PAGE)
+    assert "no personal data about customers" in plain(at.info[0].value)
+    at.selectbox(key="feedback_new_0_owner").set_value(staffed["amara"])
+    at.selectbox(key="feedback_new_0_segment").set_value(staffed["households"])
+    at.selectbox(key="feedback_new_0_quality").set_value("Timeliness")
+    at.text_area(key="feedback_new_0_what").input("Nobody called me back.")
+    at.date_input(key="feedback_new_0_promised_by").set_value(date.today() + timedelta(days=2))
+    at.text_input(key="feedback_new_0_promise").input("A call back")
+    at.button(key="FormSubmitter:feedback_add_complaint-Record complaint").click().run()
+    assert not at.exception and successes(at) == ["Complaint recorded."]
+    (stored,) = _all(con, org)
+    assert (stored.owner, stored.segment, stored.quality, stored.what_happened,
+            stored.promise, stored.channel) == ("Amara Okafor", "Households", "Timeliness",
+                                                "Nobody called me back.", "A call back",
+                                                "Phone")
+    # A fresh, empty form under new keys for the next one.
+    assert at.text_area(key="feedback_new_1_what").value == ""
+    assert at.selectbox(key="feedback_new_1_owner").value is None
+    assert at.session_state[TAB] == "Record"
+
+
+def test_a_complaint_without_an_owner_is_refused_beside_the_field(
+        con: Connection, org: Organisation, staffed: dict[str, int]) -> None:
+    at = open_app(PAGE)
+    at.text_area(key="feedback_new_0_what").input("Rude on the phone")
+    at.button(key="FormSubmitter:feedback_add_complaint-Record complaint").click().run()
+    assert "Give the complaint one owner" in " ".join(errors(at))
+    assert _all(con, org) == []
+    # What was typed is still there to correct.
+    assert at.text_area(key="feedback_new_0_what").value == "Rude on the phone"
+
+
+def test_resolve_an_overdue_complaint(con: Connection, org: Organisation,
+                                      staffed: dict[str, int]) -> None:
+    received = date.today() - timedelta(days=10)
+    feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
+        "complaint", received, "Email", "Bill wrong", owner_id=staffed["ben"],
+        promised_by=received + timedelta(days=1), promise="A corrected bill"))
+    at = open_tab(open_app(PAGE), TAB, "Open and overdue")
+    assert list(table_with(at, "Promised by")["Status"]) == ["Overdue"]
+    at.selectbox(key="open_choice").set_value(feedback_id).run()
+    prefix = f"feedback_edit_{feedback_id}_0"
+    at.date_input(key=f"{prefix}_resolved_on").set_value(date.today())
+    at.text_input(key=f"{prefix}_resolution").input("Bill corrected, apologised")
+    at.selectbox(key=f"{prefix}_accepted").set_value(True)
+    at.button(key=f"FormSubmitter:feedback_edit_form_{feedback_id}-Save changes").click().run()
+    assert not at.exception and successes(at) == ["Complaint saved."]
+    stored = complaints.get_feedback(con, org.id, feedback_id)
+    assert (stored.resolved_on, stored.resolution, stored.accepted) == (
+        date.today(), "Bill corrected, apologised", True)
+    assert at.session_state[TAB] == "Open and overdue"
+    assert complaints.open_counts(con, org.id).open == 0
+
+
+def test_a_compliment_naming_two_people_becomes_a_recognition(
+        con: Connection, org: Organisation, staffed: dict[str, int]) -> None:
+    at = open_app(PAGE)
+    at.radio(key="feedback_new_0_kind").set_value("compliment").run()
+    at.multiselect(key="feedback_new_0_staff").set_value([staffed["ben"], staffed["cleo"]])
+    at.text_area(key="feedback_new_0_what").input("Ben and Cleo fixed it in an hour.")
+    at.button(key="FormSubmitter:feedback_add_compliment-Record compliment").click().run()
+    assert successes(at) == ["Compliment recorded."]
+    (stored,) = _all(con, org)
+    assert stored.staff == ("Ben Hall", "Cleo Diaz")
+
+    at = open_tab(at, TAB, "Open and overdue")
+    at.selectbox(key="unrecognised_choice").set_value(stored.id).run()
+    at.selectbox(key=f"recognise_value_{stored.id}").set_value(staffed["value"])
+    at.button(key=f"FormSubmitter:feedback_recognise_{stored.id}-Record as recognition from "
+                  "a customer").click().run()
+    assert not at.exception
+    assert successes(at) == ["Recognition from a customer recorded for Ben Hall, Cleo Diaz."]
+    (made,) = recognition.list_recognitions(con, org.id, LogFilter(date(2000, 1, 1),
+                                                                   date.today()), 10)
+    assert (made.giver_kind, made.what, sorted(made.recipients)) == (
+        "customer", "Ben and Cleo fixed it in an hour.", ["Ben Hall", "Cleo Diaz"])
+    assert complaints.count_feedback(con, org.id, RegisterFilter(to_recognise=True)) == 0
+
+
+def test_figures_and_the_target(con: Connection, org: Organisation,
+                                staffed: dict[str, int]) -> None:
+    today = date.today()
+    complaints.add_feedback(con, org.id, FeedbackInput(
+        "complaint", today, "Phone", "Late", staffed["households"], "Timeliness",
+        owner_id=staffed["amara"], resolution="Done", resolved_on=today))
+    at = open_tab(open_app(PAGE), TAB, "Figures")
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Complaints received"] == "1"
+    assert shown["Median time to resolve"] == "0 working days"
+    assert shown["Resolved within target"] == "100% (n=1)"
+    at.number_input(key="resolve_target").set_value(5)
+    at.button(key="FormSubmitter:resolve_target_form-Save target").click().run()
+    assert complaints.target_days(con, org.id) == 5
+    at.number_input(key="resolve_target").set_value(0)
+    at.button(key="FormSubmitter:resolve_target_form-Save target").click().run()
+    assert "from 1 to 60" in " ".join(errors(at))
+    assert complaints.target_days(con, org.id) == 5
+
+
+def test_import_a_help_desk_export(con: Connection, org: Organisation,
+                                   staffed: dict[str, int]) -> None:
+    at = open_tab(open_app(PAGE), TAB, "Import")
+    data = (b"Ticket,Created,Via,Details,Assignee\n"
+            b"T-1,2026-10-02,Phone,Leak not fixed,E1\nT-2,2026-10-03,Email,No reply,E2\n")
+    at.file_uploader(key="complaints_import_file_0").set_value(("desk.csv", data, "text/csv")).run()
+    assert not at.exception
+    assert "All 2 rows are ready to import." in successes(at)
+    at.button(key="complaints_import_button").click().run()
+    assert [f.reference for f in _all(con, org)] == ["T-2", "T-1"]
+
+
+def test_a_viewer_reads_the_register_but_records_nothing(
+        con: Connection, org: Organisation, staffed: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_app(monkeypatch, member("Vic", org.id, Role.VIEWER))
+    at = open_app(PAGE)
+    tabs = [t.label for t in at.tabs]
+    assert "Record" not in tabs and "Import" not in tabs and "Figures" in tabs
