@@ -104,13 +104,13 @@ def test_the_overview_shows_the_organisations_totals(con: Connection, acme: Acme
     shown = {m.proto.label: (m.value, m.proto.delta) for m in at.metric}
     assert {k: v for k, v in shown.items() if k in {
         "Measure updates due", "Review actions open", "Standards below target",
-        "Complaints open", "Required training not passed"}} == {
+        "Complaints open", "Training not passed"}} == {
         "Measure updates due": (str(totals.updates_due), ""),
         "Review actions open": ("3", f"{totals.actions_overdue} overdue"),
         "Standards below target": (str(totals.standards_red),
                                    f"{totals.standards_unobserved} not observed"),
         "Complaints open": ("4", f"{totals.complaints_overdue} overdue"),
-        "Required training not passed": ("3", f"{totals.training_overdue} overdue")}
+        "Training not passed": ("3", f"{totals.training_overdue} overdue")}
     assert ("What is yours: For you", "for-you") in links(at)
 
 

@@ -41,17 +41,20 @@ def render() -> None:
 
 
 def _not_linked(org_name: str) -> None:
-    st.info(
-        f"Your account is not linked to a member of staff in {ui.md(org_name)}, so this list "
-        "cannot show the measures, standards, complaints and training that are yours: only "
-        "review actions whose owner is your name. Ask an administrator to choose who you are "
-        "on the Accounts and access page (Accounts → your account → Member of staff).",
-        icon=":material/link_off:")
-    if ui.allowed(Permission.MANAGE_ACCOUNTS):
-        st.caption("An account is linked in an organisation where it has a role: an "
-                   "administrator of everything gives themselves one there first.")
-        st.page_link(ui.PAGES["accounts"], label="Link your account on Accounts and access",
-                     icon=":material/manage_accounts:")
+    missing = (f"Your account is not linked to a member of staff in {ui.md(org_name)}, so this "
+               "list cannot show the measures, standards, complaints and training that are "
+               "yours: only review actions whose owner is your name.")
+    if not ui.allowed(Permission.MANAGE_ACCOUNTS):
+        st.info(missing + " Ask an administrator to choose who you are on the Accounts and "
+                "access page (Accounts → your account → Member of staff).",
+                icon=":material/link_off:")
+        return
+    st.info(missing + " Choose who you are on the Accounts and access page (Accounts → your "
+            "account → Member of staff). An account is linked where it has a role: as an "
+            "administrator of everything, give yourself one in this organisation first.",
+            icon=":material/link_off:")
+    st.page_link(ui.PAGES["accounts"], label="Link your account on Accounts and access",
+                 icon=":material/manage_accounts:")
 
 
 def _show(items: ForYou, linked: bool) -> None:

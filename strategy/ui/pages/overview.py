@@ -91,7 +91,7 @@ def _to_do(con: Connection, org_id: int) -> None:
            "and how many are not observed at all yet (step 5).")
     _count(cols[3], "Complaints open", totals.complaints_open, totals.complaints_overdue,
            "overdue", "Not resolved yet; overdue: past the date promised to the customer.")
-    _count(cols[4], "Required training not passed", totals.training_not_passed,
+    _count(cols[4], "Training not passed", totals.training_not_passed,
            totals.training_overdue, "overdue",
            "Modules required of current staff by team or role and not passed; overdue: past "
            "the days allowed after hiring (step 7).")
