@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from . import access
@@ -37,7 +37,7 @@ from .access import AccessDenied, Permission
 from .accountability import compliance_target
 from .accounts import linked_person
 from .db import Connection
-from .measures import due_updates
+from .measures import DueUpdate, due_updates
 from .periods import Quarter
 from .rates import Rate
 from .reviews import OPEN_STATUSES
@@ -334,6 +334,8 @@ class OrgTotals:
     complaints_overdue: int
     training_not_passed: int  # (person, required module) pairs of current staff
     training_overdue: int
+    # The updates due themselves, for a page that lists them too (not looked up twice).
+    due: tuple[DueUpdate, ...] = field(default=(), compare=False, repr=False)
 
 
 def org_totals(con: Connection, org_id: int, today: date | None = None) -> OrgTotals:
@@ -385,6 +387,6 @@ def org_totals(con: Connection, org_id: int, today: date | None = None) -> OrgTo
     assert row is not None
     (actions_open, actions_overdue, complaints_open, complaints_overdue, red, unobserved,
      missing, training_overdue) = (int(v) for v in row)
-    return OrgTotals(str(quarter), len(due_updates(con, org_id, today)), actions_open,
-                     actions_overdue, red, unobserved, complaints_open, complaints_overdue,
-                     missing, training_overdue)
+    due = tuple(due_updates(con, org_id, today))
+    return OrgTotals(str(quarter), len(due), actions_open, actions_overdue, red, unobserved,
+                     complaints_open, complaints_overdue, missing, training_overdue, due)

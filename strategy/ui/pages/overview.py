@@ -45,8 +45,8 @@ def render() -> None:
     else:
         st.success("Every available step is done.", icon=":material/celebration:")
 
-    _to_do(con, org.id)
-    _headline(con, org.id)
+    totals = _to_do(con, org.id)
+    _headline(con, org.id, list(totals.due))
 
     st.subheader("The eleven steps", anchor=False)
     for step in STEPS:
@@ -72,7 +72,7 @@ def render() -> None:
                         f"(importance {a.importance}, performance {a.performance})")
 
 
-def _to_do(con: Connection, org_id: int) -> None:
+def _to_do(con: Connection, org_id: int) -> for_you.OrgTotals:
     """Everyone's For you lists added up: what the organisation has to do today."""
     totals = for_you.org_totals(con, org_id)
     st.subheader("To do across the organisation", anchor=False)
@@ -97,6 +97,7 @@ def _to_do(con: Connection, org_id: int) -> None:
            "the days allowed after hiring (step 7).")
     st.page_link(ui.PAGES["for-you"], label="What is yours: For you",
                  icon=":material/person_check:")
+    return totals
 
 
 def _count(column: DeltaGenerator, label: str, count: int, late: int, late_word: str,
@@ -106,7 +107,7 @@ def _count(column: DeltaGenerator, label: str, count: int, late: int, late_word:
                   delta_color="red" if late else "gray", help=why)
 
 
-def _headline(con: Connection, org_id: int) -> None:
+def _headline(con: Connection, org_id: int, due: list[measures.DueUpdate]) -> None:
     """The headline scorecard for the chosen quarter, and the updates still due."""
     period = ui.period()
     rows = measures.scorecard(con, org_id, period, quarters=2)
@@ -127,7 +128,6 @@ def _headline(con: Connection, org_id: int) -> None:
                                                                                   "gray")
                 st.markdown(f":{colour}-badge[{r.status}] {ui.md(r.measure.name)}: {value} "
                             f"{ui.md(r.measure.unit)}")
-    due = measures.due_updates(con, org_id)
     if due:
         st.warning("**Updates due:** " + "; ".join(
             f"{ui.md(d.measure)} for {d.period} ({ui.md(d.owner)})" for d in due),
