@@ -19,13 +19,14 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from strategy import accounts, people
+from strategy import remind as reminders
 from strategy.access import Role
 from strategy.db import Connection
 from strategy.errors import StrategyError
-from strategy.orgs import Organisation
+from strategy.orgs import Organisation, create_organisation
 from strategy.remind import SmtpSettings
 from tests.conftest import free_port
-from tests.test_for_you import build_acme
+from tests.test_for_you import TODAY, _complaint, build_acme
 
 ROOT = Path(__file__).resolve().parent.parent
 SENDER = "strategy@acme.example"
@@ -247,3 +248,36 @@ def test_settings_and_their_defaults() -> None:
         "STRATEGY_SMTP_SECURITY": "SSL", "STRATEGY_SMTP_USER": "ann",
         "STRATEGY_SMTP_PASSWORD": "secret"}) == \
         SmtpSettings("mail.example", 465, "a@b.example", "ssl", "ann", "secret")
+
+
+def test_one_email_per_account_with_a_part_per_organisation(
+        con: Connection, org: Organisation) -> None:
+    acme = build_acme(con, org)
+    beta = create_organisation(con, "Beta Water")
+    desk = people.add_team(con, beta.id, "Desk")
+    ann_at_beta = people.add_employee(con, beta.id, people.EmployeeInput(
+        "77", "Ann Lee", desk, date(2024, 1, 1)))
+    _complaint(con, beta.id, ann_at_beta, date(2026, 5, 1), date(2026, 5, 4),
+               what="No water since Monday")
+    annie = accounts.create_account(con, "annie", "Annie", "a long enough secret",
+                                    "annie@acme.example")
+    for where, employee in ((org.id, acme.ann), (beta.id, ann_at_beta)):
+        accounts.set_role(con, annie.id, where, Role.VIEWER)
+        accounts.set_person(con, annie.id, where, employee)
+    planned = reminders.plan(con, [org.id, beta.id], TODAY)
+    ((recipient, parts),) = planned.letters
+    assert [p.org_name for p in parts] == ["Acme Services", "Beta Water"]
+    assert reminders.subject(parts) == "For you: 9 things to do"
+    text = reminders.body(recipient, parts, TODAY)
+    assert "Here is what is on your lists on 2026-05-20.\n\nAcme Services\n=============\n" \
+        in text
+    assert text.endswith(
+        "\nBeta Water\n==========\n\nComplaints past their promised date (1)\n"
+        "- “No water since Monday”: received 2026-05-01, promised by 2026-05-04\n\n"
+        "Open the strategy planner and choose For you to deal with them.\n\n"
+        "Sent by the customer-service strategy planner because your account is linked\n"
+        "to a member of staff. An administrator can change that on the Accounts and\n"
+        "access page.\n")
+    # Only the organisations asked for.
+    ((_, only_beta),) = reminders.plan(con, [beta.id], TODAY).letters
+    assert reminders.subject(only_beta) == "For you: 1 thing to do in Beta Water"
