@@ -1,0 +1,88 @@
+"""In Chromium: a compliment that names two members of staff is recorded, and one click
+makes it a recognition from a customer that step 9's log shows."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from strategy import access, people, vision
+from strategy.customers import SegmentInput, add_segment
+from strategy.db import open_database
+from strategy.orgs import create_organisation
+from tests.browser import by_key, fill, open_page, settle, submit
+from tests.conftest import RunningApp, serve
+
+pytestmark = pytest.mark.browser
+WORDS = "Ben and Cleo stayed until the water was back on. Thank you both!"
+
+
+@pytest.fixture(scope="module")
+def feedback_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    path = tmp_path_factory.mktemp("complaints") / "strategy.duckdb"
+    con = open_database(path)
+    with access.acting(access.Identity.shell("Loader")):
+        org = create_organisation(con, "Riverside Water")
+        team = people.add_team(con, org.id, "Field operations")
+        for number, name in (("E1", "Amara Okafor"), ("E2", "Ben Hall"), ("E3", "Cleo Diaz")):
+            people.add_employee(con, org.id, people.EmployeeInput(number, name, team,
+                                                                  date(2021, 4, 1)))
+        add_segment(con, org.id, SegmentInput("Households", "external"))
+        vision.add_value(con, org.id, "Own it")
+    con.close()
+    yield from serve(path)
+
+
+def _choose(page: Any, key: str, option: str, several: bool = False) -> None:
+    by_key(page, key).locator("input").first.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+    if several:  # a multiselect stays open for the next choice
+        page.keyboard.press("Escape")
+
+
+def test_a_compliment_naming_two_people_becomes_a_recognition(feedback_app: RunningApp,
+                                                              browser: Any) -> None:
+    page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
+    open_page(page, f"{feedback_app.url}/complaints", who="Hana")
+    page.get_by_text("no personal data about customers").wait_for()
+    by_key(page, "feedback_new_0_kind").get_by_text("Compliment").click()
+    settle(page)
+    _choose(page, "feedback_new_0_staff", "Ben Hall (E2)", several=True)
+    _choose(page, "feedback_new_0_staff", "Cleo Diaz (E3)", several=True)
+    _choose(page, "feedback_new_0_segment", "Households")
+    fill(page, "feedback_new_0_what", WORDS)
+    submit(page, "Record compliment")
+    page.get_by_text("Compliment recorded.").wait_for()
+
+    page.get_by_role("tab", name="Open and overdue").click()
+    settle(page)
+    page.get_by_text("1 compliment naming staff, not yet recorded as recognition").wait_for()
+    _choose(page, "unrecognised_choice", f"{date.today()} · Compliment · Ben Hall, Cleo Diaz · "
+                                         f"{WORDS[:50]}")
+    page.get_by_text("Recognise Ben Hall, Cleo Diaz for this compliment").wait_for()
+    # The form's keys carry the record's id: find the value box by the start of its key.
+    page.locator("[class*='st-key-recognise_value_'] input").first.click()
+    page.get_by_role("option", name="Own it", exact=True).click()
+    settle(page)
+    # (Its icon's name is part of the button's accessible name.)
+    page.get_by_role("button", name=re.compile("Record as recognition from a customer")).click()
+    settle(page)
+    page.get_by_text("Recognition from a customer recorded for Ben Hall, Cleo Diaz.").wait_for()
+    # The tab stays where the person was, and the compliment has left the waiting list.
+    assert page.get_by_role("tab", name="Open and overdue", selected=True).count() == 1
+    assert page.get_by_text("naming staff, not yet recorded as recognition").count() == 0
+
+    page.goto(f"{feedback_app.url}/recognition")
+    settle(page)
+    page.get_by_role("tab", name="Log").click()
+    settle(page)
+    by_key(page, "log_choice").locator("input").first.click()
+    page.get_by_role("option", name=f"{date.today()} · Ben Hall, Cleo Diaz · {WORDS[:50]}",
+                     exact=True).wait_for()
+    page.context.close()
+
