@@ -50,6 +50,7 @@ SIZES = {
     "survey_answers": 200_000,
     "measures": 30,
     "brainstorm_entries": 500,
+    "complaints": 30_000,  # complaints and compliments over the three years
 }
 YEARS = 3  # the span of hires, leavers, recognition, observations and surveys
 MEASURE_YEARS = 5  # the span of hand-entered measure values
@@ -140,6 +141,7 @@ def build_large(con: Connection, name: str = LARGE_NAME, scale: float = 1.0,
         _surveys(con, p, planned["survey_answers"])
         _measures(con, p, planned["measures"], current, today)
         _brainstorm(con, p, planned["brainstorm_entries"])
+        _complaints(con, p, planned["complaints"])
         for table in ("large_rest", "large_quarter", "large_stalwart", "large_team_stalwart",
                       "large_recognition", "large_entry"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -170,13 +172,14 @@ def row_counts(con: Connection, org_id: int, today: date | None = None) -> dict[
                (SELECT count(*) FROM measure_value WHERE org_id = $org),
                (SELECT count(*) FROM brainstorm_entry WHERE org_id = $org),
                (SELECT count(*) FROM brainstorm_vote v JOIN brainstorm_entry e
-                    ON e.id = v.entry_id WHERE e.org_id = $org)
+                    ON e.id = v.entry_id WHERE e.org_id = $org),
+               (SELECT count(*) FROM complaint WHERE org_id = $org)
         """, {"org": org_id, "qs": latest.start, "qe": latest.end}).fetchone()
     assert row is not None
     names = ["teams", "staff", "leavers", "recognitions", "latest_quarter_recognitions",
              "recognition_recipients", "recognition_history", "observations",
              "survey_answers", "measures", "measure_values", "brainstorm_entries",
-             "brainstorm_votes"]
+             "brainstorm_votes", "complaints"]
     return dict(zip(names, (int(v) for v in row), strict=True))
 
 
@@ -495,3 +498,57 @@ def _brainstorm(con: Connection, p: dict[str, Any], n: int) -> None:
         FROM large_entry e, range(3) v(j)
         WHERE v.j < large_pick(e.i, 62, 4)
         """, {"first": FIRST})
+
+
+_QUALITIES = ["Timeliness", "Accuracy", "Responsiveness", "Courtesy", "Reliability",
+              "Friendliness"]
+_CHANNELS = ["Phone", "Email", "Web/chat", "Letter", "In person", "Social media"]
+
+
+def _complaints(con: Connection, p: dict[str, Any], n: int) -> None:
+    """Complaints (four in five) and compliments over the three years: owned by
+    long-serving staff, most resolved within a few days, the last weeks' partly open;
+    each compliment names one person."""
+    _run(con,
+         """
+         CREATE TEMP TABLE large_complaint AS
+         WITH seg AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM segment
+                      WHERE org_id = $org),
+         std AS (SELECT row_number() OVER (ORDER BY id) - 1 AS k, id FROM standard
+                 WHERE org_id = $org),
+         g AS (SELECT i, $ws + CAST(large_pick(i, 60, $today - $ws + 1) AS INTEGER) AS day,
+                      large_u(i, 61) < 0.8 AS raised,
+                      large_pick(i, 62, (SELECT count(*) FROM seg)) AS sk,
+                      large_pick(i, 63, (SELECT count(*) FROM std)) AS tk,
+                      large_pick(i, 64, (SELECT count(*) FROM large_stalwart)) AS who,
+                      CAST(large_pick(i, 65, 10) AS INTEGER) AS took
+               FROM range($n) r(i))
+         SELECT nextval('id_seq') AS id, g.*, seg.id AS segment_id, std.id AS standard_id,
+                s.id AS employee_id
+         FROM g LEFT JOIN seg ON seg.k = g.sk LEFT JOIN std ON std.k = g.tk
+         JOIN large_stalwart s ON s.k = g.who
+         """, {**p, "n": n})
+    _run(con,
+         """
+         INSERT INTO complaint (id, org_id, kind, reference, received_on, channel, segment_id,
+                                quality, standard_id, what_happened, recorded_by, owner_id,
+                                promised_by, promise, resolution, resolved_on, accepted)
+         SELECT id, $org, CASE WHEN raised THEN 'complaint' ELSE 'compliment' END,
+                'HD-' || i, day, $channels[1 + large_pick(i, 66, len($channels))],
+                segment_id, $qualities[1 + large_pick(i, 67, len($qualities))],
+                CASE WHEN raised AND large_u(i, 68) < 0.3 THEN standard_id END,
+                CASE WHEN raised THEN 'Waited too long about ' ELSE 'Thank you for help with '
+                END || $topics[1 + large_pick(i, 69, len($topics))], 'Help desk import',
+                CASE WHEN raised THEN employee_id END,
+                CASE WHEN raised THEN day + 3 END, CASE WHEN raised THEN 'A call back' ELSE ''
+                END,
+                CASE WHEN resolved IS NOT NULL THEN 'Put right and apologised' ELSE '' END,
+                resolved, CASE WHEN resolved IS NOT NULL THEN large_u(i, 70) < 0.85 END
+         FROM (SELECT *, CASE WHEN raised AND (day + took + 20 < $today OR large_u(i, 71) < 0.5)
+                              AND day + took <= $today THEN day + took END AS resolved
+               FROM large_complaint)
+         """, {**p, "channels": _CHANNELS, "qualities": _QUALITIES, "topics": _TOPICS})
+    _run(con,
+         "INSERT INTO complaint_staff (complaint_id, org_id, employee_id) "
+         "SELECT id, $org, employee_id FROM large_complaint WHERE NOT raised", p)
+    con.execute("DROP TABLE large_complaint")

@@ -34,7 +34,7 @@ def test_the_counts_scale_as_specified(built: tuple[Connection, LargeOrganisatio
     assert large.planned["staff"] == 200 and large.planned["recognitions"] == 10_000
     added = {key: large.after[key] - large.before[key] for key in large.after}
     for key in ("staff", "recognitions", "latest_quarter_recognitions", "observations",
-                "survey_answers", "brainstorm_entries"):
+                "survey_answers", "brainstorm_entries", "complaints"):
         assert added[key] == round(SIZES[key] * SCALE), key
     # Teams and measures are totals, never fewer than the demo has.
     for key in ("teams", "measures"):

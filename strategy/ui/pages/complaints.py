@@ -330,9 +330,9 @@ def _figures(con: Connection, org_id: int, period: Quarter) -> None:
     cols = st.columns(5)
     cols[0].metric("Complaints received", f"{this.complaints:,}")
     cols[1].metric("Compliments received", f"{this.compliments:,}")
-    cols[2].metric("Median time to resolve",
-                   f"{this.median_days:g} working days" if this.median_days is not None
-                   else "—", help=f"Over the {this.resolved:,} resolved so far (n).")
+    cols[2].metric("Median working days to resolve",
+                   f"{this.median_days:g}" if this.median_days is not None else "—",
+                   help=f"Over the {this.resolved:,} resolved so far (n).")
     cols[2].caption(f"n={this.resolved:,} resolved")
     cols[3].metric("Resolved within target", this.within_target.text(),
                    help="Of those whose outcome is known — resolved, or open longer than the "
@@ -364,7 +364,7 @@ def _figures(con: Connection, org_id: int, period: Quarter) -> None:
                            "Compliments": f.compliments} for f in trend])
     long = frame.melt("Quarter", var_name="Kind", value_name="Received")
     st.altair_chart(alt.Chart(long).mark_bar().encode(
-        x=alt.X("Quarter:N", title=None), xOffset="Kind:N",
+        x=alt.X("Quarter:N", title=None, axis=alt.Axis(labelAngle=0)), xOffset="Kind:N",
         y=alt.Y("Received:Q", axis=ui.COUNT_AXIS),
         color=alt.Color("Kind:N", scale=alt.Scale(range=["#c0392b", "#2e86c1"])),
         tooltip=["Quarter", "Kind", "Received"]).properties(height=220),
