@@ -228,7 +228,7 @@ def test_org_totals_add_up_everyone_owned_or_not(con: Connection, acme: Acme) ->
 
 
 def test_an_empty_organisation_has_nothing_to_do(con: Connection, org: Organisation) -> None:
-    assert for_you.org_totals(con, org.id, TODAY) == OrgTotals("2026-Q2", *([0] * 9))
+    assert for_you.org_totals(con, org.id, TODAY) == OrgTotals("2026-Q2", 0, 0, 0, 0, 0, 0, 0, 0, 0)
     assert for_you.items_for(con, org.id, None, "Anyone", TODAY).empty
 
 
