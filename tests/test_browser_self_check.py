@@ -14,7 +14,6 @@ from strategy import accounts
 from strategy.access import Identity, Role, acting
 from strategy.db import open_database
 from strategy.orgs import create_organisation
-from strategy.self_check import SCALE
 from tests.browser import PASSWORD, open_page, settle
 from tests.conftest import RunningApp, serve
 
@@ -49,7 +48,7 @@ def rate(page: Any, first: int, rest: int) -> None:
     for index, title in enumerate(STEP_TITLES):
         rating = first if index == 0 else rest
         group = page.get_by_role("radiogroup", name=title)
-        group.get_by_text(f"{rating} · {SCALE[rating]}", exact=True).click()
+        group.get_by_text(re.compile(rf"^{rating} ·")).click()
     page.get_by_role("button", name="Save my ratings").click()
     settle(page)
     page.get_by_text("Your ratings are saved (11 of 11 steps)").wait_for()
@@ -109,8 +108,6 @@ def test_a_leader_and_two_guests_answer_and_see_only_the_figures(
     rate(gwen, 3, 4)
     rate(gary, 5, 5)
     # Gwen changes her mind about step 2: her answer is replaced, not added.
-    gwen.get_by_role("radiogroup", name=STEP_TITLES[1]).get_by_text(
-        f"4 · {SCALE[4]}", exact=True).wait_for()
     assert gwen.get_by_role("radiogroup", name=STEP_TITLES[1]).get_by_role(
         "radio", name=re.compile(r"^4 ·")).is_checked()
     rate(gwen, 3, 4)

@@ -61,12 +61,18 @@ def test_a_leader_rates_the_steps_and_changes_them(con: Connection, org: Organis
 
 def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
         con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = self_check.open_round(con, org.id, date(2025, 12, 1), "Winter")
+    for n in (1, 2, 3):
+        with access.acting(leader(org, n)):
+            self_check.answer(con, earlier.id, {1: 2})
+    self_check.close_round(con, earlier.id)
     sign_in_app(monkeypatch, leader(org, 1))
     at = open_app(PAGE)
     at.text_input(key="self_check_open_0_title").input("Leadership, Q1")
     at.date_input(key="self_check_open_0_held_on").set_value(date(2026, 3, 10))
     submit(at, "Open the round")
-    (held,) = self_check.list_rounds(con, org.id)
+    held = self_check.open_round_of(con, org.id)
+    assert held is not None
     assert (held.title, held.held_on, held.is_open, held.workshop_id) == (
         "Leadership, Q1", date(2026, 3, 10), True, None)
     assert any("Round opened" in s for s in successes(at))
@@ -77,16 +83,18 @@ def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
     at.run()
     assert "3 people have answered so far" in texts(at)
     open_tab(at, "self_check_tab", "Results")
-    assert "No round has been closed yet" in texts(at)
+    assert at.selectbox(key="self_check_round").value == earlier.id  # the only closed one
     click(at, "self_check_close")
-    assert not self_check.list_rounds(con, org.id)[0].is_open
-    # The page moves to the figures.
+    assert not self_check.get_round(con, held.id).is_open
+    # The page moves to the new round's figures.
     assert at.session_state["self_check_tab"] == "Results"
+    assert at.selectbox(key="self_check_round").value == held.id
     shown = figures(at)
     one = shown.loc["1. Identify your customers"]
-    assert (one["Average"], one["Spread"], one["Answers"]) == ("3.0", "1.63", "3")
+    assert (one["Average"], one["Spread"], one["n"]) == ("3.0", "1.63", "3")
     assert one["Plan status"] == "Not started"
-    assert "disagreement" in one["Note"] and "rated higher than the plan shows" in one["Note"]
+    assert one["Change"] == "+1.0"  # the winter round averaged 2
+    assert one["Note"] == "disagree, rated higher"
     two = shown.loc["2. Assess needs and wants"]
     assert (two["Average"], two["Spread"]) == ("4.0", "0.00")
     assert "Start the discussion with: 1. Identify your customers (spread 1.63)" in texts(at)
@@ -108,7 +116,8 @@ def test_figures_are_withheld_below_three_answers(con: Connection, org: Organisa
     assert "11 steps had fewer than 3 answers" in texts(at)
     shown = figures(at)
     assert set(shown["Average"]) == {"—"} and set(shown["Spread"]) == {"—"}
-    assert set(shown["Answers"]) == {"2"}
+    assert set(shown["n"]) == {"2"}
+    assert set(shown["Note"]) == {"under 3 answers"}
     assert not at.get("vega_lite_chart")
 
 

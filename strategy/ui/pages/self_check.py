@@ -19,6 +19,11 @@ from strategy.wording import MISSING, counted
 
 REFRESH_SECONDS = 5
 AGREE, DISAGREE = "#1c7ed6", "#e8590c"
+ROW_PX = 35  # a table row's height in the browser
+# The scale's levels as the choices read, short enough for five on one line; the full
+# wording and what each level looks like stand above the form.
+CHOICES = {1: "don't do it", 2: "talk about it", 3: "in places",
+           4: "across the organisation", 5: "well, measured, reviewed"}
 HELP = (f"{self_check.READING} While a round is open nobody sees any figures, only how "
         "many people have answered: answers can still change then, and watching the "
         "average move as one person saves would give their rating away.")
@@ -77,7 +82,9 @@ def _current(org_id: int) -> None:
                          type="primary", icon=":material/lock:"):
                 def close() -> None:
                     self_check.close_round(con, current.id)
-                    st.session_state["self_check_tab"] = "Results"  # where the figures are
+                    # Straight to its figures.
+                    st.session_state["self_check_tab"] = "Results"
+                    st.session_state["self_check_round"] = current.id
                 ui.attempt(close, success="Round closed: the figures are under Results.")
 
 
@@ -144,7 +151,7 @@ def _ratings(con: Connection, org_id: int) -> None:
             chosen[s.number] = st.radio(
                 f"{s.number}. {s.title}", list(SCALE), horizontal=True,
                 index=None if stored is None else stored - 1, key=keys(f"step_{s.number}"),
-                format_func=lambda level: f"{level} · {SCALE[level]}",
+                format_func=lambda level: f"{level} · {CHOICES[level]}",
                 help=f"{s.purpose} The plan counts it as done when: {s.done_when}")
             errors.slot(f"step_{s.number}")
         errors.slot("ratings")
@@ -208,30 +215,39 @@ def _figures(found: self_check.Results) -> None:
         st.info(f"{counted(hidden, 'step')} had fewer than {MIN_ANSWERS} answers: "
                 "their figures are not shown, so that no one's rating can be read off.",
                 icon=":material/visibility_off:")
-    left, right = st.columns([5, 6])
+    left, right = st.columns([1, 3])
     with left:
         if shown:
             st.altair_chart(_chart(found), width="stretch", key="self_check_chart")
+            st.caption("Dot: the average. Bar: one spread either side. Thin line: lowest to "
+                       f"highest rating. Orange: the group disagrees (spread {DISAGREEMENT:g} "
+                       "or more).")
     with right:
-        ui.table(_table(found), key="self_check_table", column_config={
-            name: st.column_config.TextColumn(alignment="right")
-            for name in ("Average", "Spread", "Answers", "Change")})
+        ui.table(_table(found), key="self_check_table",
+                 height=ROW_PX * (len(found.steps) + 1) + 3, column_config={
+                     "Step": st.column_config.TextColumn(width=220),
+                     "Plan status": st.column_config.TextColumn(width=90),
+                     **{name: st.column_config.TextColumn(alignment="right", width=width)
+                        for name, width in (("Average", 64), ("Spread", 60), ("n", 36),
+                                            ("Change", 62))},
+                     "Note": st.column_config.TextColumn(width=150)})
 
 
 def _note(result: self_check.StepResult) -> str:
     if result.hidden:
-        return f"fewer than {MIN_ANSWERS} answers"
+        return f"under {MIN_ANSWERS} answers"
     said = []
     if result.disagreement:
-        said.append("disagreement")
+        said.append("disagree")
     if result.against_plan:
-        said.append(f"rated {result.against_plan} than the plan shows")
-    return "; ".join(said)
+        said.append(f"rated {result.against_plan}")
+    return ", ".join(said)
 
 
 def _number(value: float | None, digits: int, signed: bool = False) -> str:
     if value is None:
         return MISSING
+    value = round(value, digits) + 0.0  # never "-0.0"
     return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
 
 
@@ -241,7 +257,7 @@ def _table(found: self_check.Results) -> pd.DataFrame:
         "Plan status": s.status.value if s.status else MISSING,
         "Average": _number(s.average, 1),
         "Spread": _number(s.spread, 2),
-        "Answers": str(s.answers),
+        "n": str(s.answers),
         "Change": _number(s.change, 1, signed=True),
         "Note": _note(s),
     } for s in found.steps])
@@ -249,10 +265,13 @@ def _table(found: self_check.Results) -> pd.DataFrame:
 
 def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
     """Per step the average (a dot), one spread either side (a bar) and the lowest to
-    highest rating (a thin line); steps where the group disagrees stand out in orange."""
-    order = [f"{s.step}. {s.title}" for s in found.steps]
+    highest rating (a thin line); steps where the group disagrees stand out in orange.
+
+    Rows are the step numbers, one per row of the table beside it (which names them), so
+    the plot keeps the width and the two read across."""
+    order = [str(s.step) for s in found.steps]
     frame = pd.DataFrame([{
-        "Step": f"{s.step}. {s.title}", "Average": round(s.average, 2),
+        "Step": str(s.step), "Title": s.title, "Average": round(s.average, 2),
         "Spread": round(s.spread or 0.0, 2),
         "From": max(1.0, s.average - (s.spread or 0.0)),
         "To": min(5.0, s.average + (s.spread or 0.0)),
@@ -261,23 +280,26 @@ def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
         "Plan status": s.status.value if s.status else MISSING,
     } for s in found.steps if s.average is not None])
     y = alt.Y("Step:N", sort=order, scale=alt.Scale(domain=order), title=None,
-              axis=alt.Axis(labelLimit=220))
+              axis=alt.Axis(labelAngle=0))
     colour = alt.Color("Group:N", scale=alt.Scale(domain=["Agree", "Disagree"],
                                                    range=[AGREE, DISAGREE]),
-                       legend=alt.Legend(orient="bottom", title=None))
+                       legend=None)
     scale = alt.Scale(domain=[1, 5])
-    tooltip = ["Step", "Average", "Spread", "Lowest", "Highest", "Answers", "Plan status"]
+    tooltip = ["Step", "Title", "Average", "Spread", "Lowest", "Highest", "Answers",
+               "Plan status"]
     base = alt.Chart(frame).encode(y=y)
     reach = base.mark_rule(color="#adb5bd").encode(
         x=alt.X("Lowest:Q", scale=scale), x2="Highest:Q", tooltip=tooltip)
-    spread = base.mark_rule(strokeWidth=7, opacity=0.45).encode(
+    spread = base.mark_rule(strokeWidth=8, opacity=0.45).encode(
         x=alt.X("From:Q", scale=scale), x2="To:Q", color=colour, tooltip=tooltip)
     average = base.mark_circle(size=130, opacity=1).encode(
-        x=alt.X("Average:Q", scale=scale, title="Average rating (bar: one spread either "
-                "side; line: lowest to highest)", axis=alt.Axis(values=[1, 2, 3, 4, 5],
-                                                               format="d")),
+        x=alt.X("Average:Q", scale=scale, title=None,
+                axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", orient="top",
+                              labelOverlap=False)),
         color=colour, tooltip=tooltip)
-    return alt.layer(reach, spread, average).properties(height=34 * len(order) + 40)
+    # A row per table row: 35 px each, under about the height of the table's heading
+    # (the height is the whole chart's, its axis included).
+    return alt.layer(reach, spread, average).properties(height=ROW_PX * len(order) + 40)
 
 
 def _rounds(con: Connection, org_id: int) -> None:
