@@ -47,6 +47,10 @@ TABLE_NOUNS = {
     "survey_response": "survey responses",
     "review": "reviews",
     "review_action": "review actions",
+    "complaint": "complaints and compliments",
+    "complaint_staff": "staff named in compliments",
+    "self_check_round": "self-check rounds",
+    "self_check_answer": "self-check ratings",
     "change_log": "change history entries",
 }
 

@@ -416,3 +416,19 @@ def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
     assert texts and all(c.data_type == "s" for c in texts)  # text, never a formula
     assert ("Answer the phone by the third ring" in
             [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)])
+
+
+def test_deleting_the_organisation_names_and_removes_the_register(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    from strategy.orgs import delete_organisation, deletion_summary
+
+    complaints.add_feedback(con, org.id, complaint(setup, date(2026, 11, 2)), today=TODAY)
+    complaints.add_feedback(con, org.id, FeedbackInput(
+        "compliment", date(2026, 11, 3), "Email", "Thanks", staff_ids=[setup["ben"]]),
+        today=TODAY)
+    summary = deletion_summary(con, org.id)
+    assert summary["complaints and compliments"] == 2
+    assert summary["staff named in compliments"] == 1
+    delete_organisation(con, org.id)
+    assert con.execute("SELECT count(*) FROM complaint").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM complaint_staff").fetchone() == (0,)
