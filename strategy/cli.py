@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -12,19 +11,18 @@ from pathlib import Path
 
 import duckdb
 
-from . import access, accounts, backup, complaints_import, remind
+from . import access, accounts, backup, complaints_import, remind, remind_via_app
 from .access import ACCOUNT_ROLES, Identity, Role
-from .db import Connection, database_path, open_database, transaction
+from .db import Connection, database_path, held_by_another_process, open_database
 from .demo import DEMO_NAME, load_demo, load_demo_if_empty
 from .demo_large import LARGE_NAME, build_large
-from .errors import StrategyError
+from .errors import StorageError, StrategyError
 from .imports import KINDS, ImportRejected, run_import, template
-from .orgs import find_organisation, list_organisations
+from .orgs import find_organisation
 from .periods import Quarter
 from .recognition import compact_tally
 from .review_pack import build_pack, pack_file_name
 from .surveys import KINDS as SURVEY_KINDS
-from .wording import counted
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -172,7 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "address and has something on its list one plain-text e-mail with the "
                     "list. The mail server comes from STRATEGY_SMTP_HOST, STRATEGY_SMTP_FROM "
                     "and the other STRATEGY_SMTP_* settings; STRATEGY_BASE_URL, if set, adds "
-                    "a link to the app. Without a mail server it stops with exit status 1.")
+                    "a link to the app. Without a mail server it stops with exit status 1. "
+                    "While the app has the database open, the app at STRATEGY_APP_URL "
+                    f"(default {remind_via_app.DEFAULT_APP_URL}) sends them, with its own "
+                    "settings.")
     _add_db(reminders)
     reminders.add_argument("--org", metavar="NAME",
                            help="only this organisation (default: every organisation)")
@@ -307,33 +308,40 @@ def _find_employee(con: Connection, org_id: int, text: str) -> int:
 
 
 def _remind(con: Connection, args: argparse.Namespace) -> int:
-    settings = remind.SmtpSettings.from_environment()
-    if settings is None and not args.dry_run:
-        raise StrategyError(remind.NOT_CONFIGURED)
-    today = args.today or date.today()
-    chosen = [find_organisation(con, args.org)] if args.org else list_organisations(con)
-    planned = remind.plan(con, [o.id for o in chosen], today)
-    base_url = os.environ.get("STRATEGY_BASE_URL", "").strip() or None
-    sender = settings.sender if settings else "strategy@localhost"
-    mails = [remind.message(r, parts, sender, today, base_url) for r, parts in planned.letters]
-    skipped = (f"{counted(planned.nothing_due, 'linked account')} with nothing due, "
-               f"{counted(planned.no_address, 'linked account')} with something due but no "
-               "e-mail address.")
-    if args.dry_run:
-        for mail in mails:
-            print(f"To: {mail['To']}\nSubject: {mail['Subject']}\n\n{mail.get_content()}")
-        print(f"Dry run, nothing sent: {counted(len(mails), 'e-mail')} to send; {skipped}")
-        return 0
-    assert settings is not None
-    outcome = remind.send(settings, mails)
-    where = ", ".join(o.name for o in chosen) or "no organisation"
-    with transaction(con):
-        accounts.log(con, "reminders sent", f"{counted(len(outcome.sent), 'e-mail')} sent, "
-                     f"{len(outcome.refused)} refused ({where})")
-    print(f"Sent {counted(len(outcome.sent), 'e-mail')} through {settings.host}; {skipped}")
-    for address, why in outcome.refused:
-        print(f"Error: the mail server refused {address}: {why}", file=sys.stderr)
-    return 1 if outcome.refused else 0
+    return _print_report(remind.run(con, args.org, args.today or date.today(),
+                                    dry_run=args.dry_run))
+
+
+def _remind_through_app(path: Path, args: argparse.Namespace) -> int:
+    """The app holds the database file: it runs the reminders instead, on its own
+    connection, and sends back what to print."""
+    url = remind_via_app.app_url()
+    try:
+        key = accounts.signing_secret(path)
+    except OSError as exc:
+        raise StrategyError(f"The database {path} is in use by another program (the app, most "
+                            f"likely), and its secret {accounts.secret_path(path)}, which "
+                            f"proves this command to the app, cannot be read "
+                            f"({exc.strerror}). Run the command as the user who runs the "
+                            "app.") from exc
+    try:
+        report = remind_via_app.ask_app(url, key, path, args.org, args.today or date.today(),
+                                        args.dry_run, _system_user())
+    except remind_via_app.AppNotAnswering as exc:
+        raise StrategyError(f"The database {path} is in use by another program (the app, most "
+                            f"likely), and {exc.message}. Nothing was sent. Set "
+                            "STRATEGY_APP_URL to the address the app listens on, or stop "
+                            "whatever holds the database.") from exc
+    return _print_report(report)
+
+
+def _print_report(report: remind.Report) -> int:
+    out, errors, status = report.output()
+    for line in out:
+        print(line)
+    for line in errors:
+        print(line, file=sys.stderr)
+    return status
 
 
 def _export(con: Connection, org_name: str, period: str, out: Path | None,
@@ -381,7 +389,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         return 0
     try:
-        con = open_database(path)
+        try:
+            con = open_database(path)
+        except StorageError:
+            # DuckDB lets one process open the file, and the app keeps it open: the
+            # reminders then go through the app (see strategy.remind_via_app).
+            if args.command == "remind" and held_by_another_process(path):
+                return _remind_through_app(path, args)
+            raise
         try:
             if args.command == "migrate":
                 # Before the server starts (make run): fold the recognition tally's

@@ -23,10 +23,13 @@ from datetime import date
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from typing import Any
 
-from .db import Connection
+from . import accounts
+from .db import Connection, transaction
 from .errors import StrategyError
 from .for_you import HEADINGS, KINDS, ForYou, Person, lists_for
+from .orgs import find_organisation, list_organisations
 from .wording import counted
 
 SECURITY = ("starttls", "ssl", "none")
@@ -199,6 +202,107 @@ def message(recipient: Recipient, parts: Sequence[Part], sender: str, today: dat
     mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     mail.set_content(body(recipient, parts, today, base_url))
     return mail
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An e-mail as a dry run shows it."""
+
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one run did, in the words the command prints.
+
+    The command prints it whether it ran the reminders itself or the running app
+    did (the app sends it back as JSON), so both ways read the same."""
+
+    dry_run: bool
+    drafts: list[Draft]  # a dry run's e-mails; empty when they were sent
+    host: str | None  # the mail server they went through
+    sent: list[str]
+    refused: list[tuple[str, str]]  # address, why
+    nothing_due: int
+    no_address: int
+
+    def output(self) -> tuple[list[str], list[str], int]:
+        """The lines for standard output and standard error, and the exit status."""
+        skipped = (f"{counted(self.nothing_due, 'linked account')} with nothing due, "
+                   f"{counted(self.no_address, 'linked account')} with something due but no "
+                   "e-mail address.")
+        if self.dry_run:
+            shown = [f"To: {d.to}\nSubject: {d.subject}\n\n{d.body}" for d in self.drafts]
+            return ([*shown, f"Dry run, nothing sent: {counted(len(self.drafts), 'e-mail')} "
+                             f"to send; {skipped}"], [], 0)
+        errors = [f"Error: the mail server refused {address}: {why}"
+                  for address, why in self.refused]
+        return ([f"Sent {counted(len(self.sent), 'e-mail')} through {self.host}; {skipped}"],
+                errors, 1 if self.refused else 0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run,
+                "drafts": [{"to": d.to, "subject": d.subject, "body": d.body}
+                           for d in self.drafts],
+                "host": self.host, "sent": self.sent,
+                "refused": [[address, why] for address, why in self.refused],
+                "nothing_due": self.nothing_due, "no_address": self.no_address}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Report:
+        """The report in the app's answer; ValueError if it is not one."""
+        try:
+            report = cls(
+                dry_run=_typed(data["dry_run"], bool),
+                drafts=[Draft(_typed(d["to"], str), _typed(d["subject"], str),
+                              _typed(d["body"], str)) for d in _typed(data["drafts"], list)],
+                host=None if data["host"] is None else _typed(data["host"], str),
+                sent=[_typed(a, str) for a in _typed(data["sent"], list)],
+                refused=[(_typed(a, str), _typed(w, str))
+                         for a, w in _typed(data["refused"], list)],
+                nothing_due=_typed(data["nothing_due"], int),
+                no_address=_typed(data["no_address"], int))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a reminder report: {exc}") from exc
+        return report
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise ValueError(f"{value!r} is not a {kind.__name__}")
+    return value
+
+
+def run(con: Connection, org_name: str | None, today: date, *, dry_run: bool,
+        env: Mapping[str, str] | None = None, not_configured: str = NOT_CONFIGURED) -> Report:
+    """Plan everyone's e-mail and send it (or, for a dry run, only show it).
+
+    ``env`` holds the settings (STRATEGY_SMTP_*, STRATEGY_BASE_URL) of the process
+    that runs this: the command's, or the app's when the command asks the app.
+    Sending is recorded in the access log as the person acting."""
+    env = os.environ if env is None else env
+    settings = SmtpSettings.from_environment(env)
+    if settings is None and not dry_run:
+        raise StrategyError(not_configured)
+    chosen = [find_organisation(con, org_name)] if org_name else list_organisations(con)
+    planned = plan(con, [o.id for o in chosen], today)
+    base_url = env.get("STRATEGY_BASE_URL", "").strip() or None
+    sender = settings.sender if settings else "strategy@localhost"
+    mails = [message(r, parts, sender, today, base_url) for r, parts in planned.letters]
+    if dry_run:
+        return Report(True, [Draft(str(m["To"]), str(m["Subject"]), m.get_content())
+                             for m in mails], None, [], [], planned.nothing_due,
+                      planned.no_address)
+    assert settings is not None
+    outcome = send(settings, mails)
+    where = ", ".join(o.name for o in chosen) or "no organisation"
+    with transaction(con):
+        accounts.log(con, "reminders sent", f"{counted(len(outcome.sent), 'e-mail')} sent, "
+                     f"{len(outcome.refused)} refused ({where})")
+    return Report(False, [], settings.host, outcome.sent, outcome.refused,
+                  planned.nothing_due, planned.no_address)
 
 
 @dataclass(frozen=True)

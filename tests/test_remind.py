@@ -100,6 +100,12 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 @pytest.fixture
 def linked(con: Connection, org: Organisation, _temporary_database: Path) -> Path:
+    add_linked_accounts(con, org)
+    con.close()  # the command opens the file itself
+    return _temporary_database
+
+
+def add_linked_accounts(con: Connection, org: Organisation) -> None:
     """Acme with accounts: Annie (Ann Lee, has an address), Bob S (no address), Carol
     (nothing due), Dave (not linked), Eve (disabled), Frank (an address the server refuses)."""
     acme = build_acme(con, org)
@@ -125,8 +131,6 @@ def linked(con: Connection, org: Organisation, _temporary_database: Path) -> Pat
             accounts.set_person(con, account.id, o, employee)
         if username == "eve":
             accounts.set_disabled(con, account.id, True)
-    con.close()  # the command opens the file itself
-    return _temporary_database
 
 
 def remind(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import secrets
+import time
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,17 @@ import streamlit as st
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from strategy import accounts, sso, workshops
+from strategy import accounts, remind_via_app, sso, workshops
 from strategy import db as storage
 from strategy.errors import NotFoundError, StrategyError
 from strategy.steps import STEPS
@@ -91,6 +98,13 @@ class RequireSignIn:
             return
         path = scope.get("path", "/")
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope.get("method") == "POST" \
+                and path == remind_via_app.PATH:
+            # The command line's request checks its own proof, a signature that only
+            # the database's owner can make, instead of a browser's session. (Only POST:
+            # Streamlit would answer a GET of any path with its page.)
             await self.app(scope, receive, send)
             return
         raw = _cookie_value(scope, accounts.COOKIE_NAME)
@@ -423,6 +437,28 @@ async def sso_callback(request: Request) -> Response:
     return _signed_in(request, session, request.session.pop("sso_next", "/"))
 
 
+async def remind_request(request: Request) -> Response:
+    """``python -m strategy remind`` while the app holds the database: see
+    :mod:`strategy.remind_via_app`."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > remind_via_app.MAX_BODY_BYTES:
+            return JSONResponse({"error": "The request is too large."}, status_code=413)
+    headers = dict(request.headers.items())  # names in lower case
+    client = request.client.host if request.client else None
+
+    def handle() -> remind_via_app.Answer:
+        checked = remind_via_app.check(secret(), client, headers, body, time.time())
+        if isinstance(checked, remind_via_app.Answer):
+            return checked
+        return remind_via_app.run(checked, storage.database_path())
+
+    answer = await run_in_threadpool(handle)
+    return JSONResponse(answer.body, status_code=answer.status,
+                        headers={"Cache-Control": "no-store"})
+
+
 ROUTES = [
     Route("/signin", signin, methods=["GET", "POST"]),
     Route("/signout", signout, methods=["GET", "POST"]),
@@ -431,6 +467,7 @@ ROUTES = [
     Route("/join/{code}", join, methods=["GET", "POST"]),
     Route("/auth/login", sso_login, methods=["GET"]),
     Route("/oauth2callback", sso_callback, methods=["GET"]),
+    Route(remind_via_app.PATH, remind_request, methods=["POST"]),
 ]
 
 app = st.App(APP_SCRIPT, routes=ROUTES, middleware=[Middleware(RequireSignIn)])
