@@ -158,3 +158,30 @@ def test_a_viewer_reads_the_register_but_records_nothing(
     at = open_app(PAGE)
     tabs = [t.label for t in at.tabs]
     assert "Record" not in tabs and "Import" not in tabs and "Figures" in tabs
+
+
+def test_the_impact_model_shows_the_register_and_keeps_what_was_typed(
+        con: Connection, org: Organisation, staffed: dict[str, int]) -> None:
+    from strategy import impact
+    from strategy.impact import Assumptions, Inputs
+    from strategy.periods import Quarter
+
+    quarter = Quarter.current()
+    impact.save(con, org.id, quarter, Inputs(10_000, 500.0, 50, 0.2, 300.0), Assumptions())
+    complaints.add_feedback(con, org.id, FeedbackInput(
+        "complaint", quarter.start, "Phone", "Late", owner_id=staffed["amara"],
+        resolution="Done", resolved_on=quarter.start))
+    at = open_tab(open_app("step06_line_of_sight"), "sight_tab", "Impact model")
+    key = f"impact_{quarter}"
+    shown = at.number_input(key=f"{key}_complaints_register")
+    assert shown.value == 1 and shown.disabled
+    assert at.number_input(key=f"{key}_quick_register").value == 100.0
+    assert any("From the complaints register" in plain(c.value) for c in at.caption)
+    assert {m.label: m.value for m in at.metric}["Dissatisfied customers"] == "27"
+    at.number_input(key=f"{key}_customers").set_value(12_000)
+    at.button(key=f"FormSubmitter:{key}_form-Save and calculate").click().run()
+    saved = impact.load(con, org.id, quarter)
+    assert saved is not None
+    # The typed figures stay stored; the register's are worked in when it is read.
+    assert (saved.inputs.active_customers, saved.inputs.complaints,
+            saved.inputs.quick_resolution_share) == (12_000, 50, 0.2)

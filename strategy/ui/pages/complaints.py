@@ -238,7 +238,12 @@ def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
 # --- Lists -----------------------------------------------------------------------------------
 
 
-def _rows(records: list[Feedback], today: date) -> list[dict[str, object]]:
+def _rows(records: list[Feedback], today: date, compliments: bool) -> list[dict[str, object]]:
+    if compliments:  # a compliment has no owner, promise or resolution
+        return [{"Received": r.received_on, "Channel": r.channel, "Segment": r.segment,
+                 "Staff named": ", ".join(r.staff), "What happened": r.what_happened,
+                 "Recognised": "yes" if r.recognition_id else "",
+                 "Reference": r.reference} for r in records]
     return [{"Received": r.received_on, "Kind": KINDS[r.kind],
              "Status": ("Overdue" if r.is_overdue(today) else "Open") if r.is_open()
              else ("Resolved" if r.kind == "complaint" else ""),
@@ -262,7 +267,9 @@ def _listing(con: Connection, org_id: int, key: str, filters: RegisterFilter,
     c.caption(f"{caption}: {total:,}" + ui.showing(total, page, size, len(records)))
     if not records:
         return
-    ui.table(_rows(records, today), hide_index=True, width="stretch", key=f"{key}_table",
+    compliments = filters.kind == "compliment" or filters.to_recognise
+    ui.table(_rows(records, today, compliments), hide_index=True, width="stretch",
+             key=f"{key}_table",
              column_config={"Working days": st.column_config.NumberColumn(
                  help="To resolve, or open so far (Monday to Friday).")})
     labels = {r.id: f"{r.received_on} · {KINDS[r.kind]} · {r.owner or ', '.join(r.staff)} · "

@@ -115,14 +115,17 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
         con, org_id, [period])[0], period, complaints.target_days(con, org_id))
     st.caption(ui.md(sourced.note))
     if editor:
-        _model_form(con, org_id, period, sourced)
+        _model_form(con, org_id, period, sourced, (start or blank).inputs)
     if saved is not None:
         effective = impact.effective(con, org_id, period)
         assert effective is not None
         _model_result(effective.saved)
 
 
-def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sourced) -> None:
+def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sourced,
+                typed: Inputs) -> None:
+    """``start``: the model as shown (the register's figures where it has them);
+    ``typed``: the numbers typed in before, kept when the register supplies them."""
     inputs = start.saved.inputs
     assumptions = start.saved.assumptions
     key = f"impact_{period}"
@@ -138,16 +141,19 @@ def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sou
         errors.slot("active_customers", "value_per_customer", "acquisition_cost")
         a, b = st.columns(2)
         # Figures from the register are shown, not typed: the register keeps them.
+        # (A box the register fills has a key of its own: the browser would otherwise
+        # send back what it showed before as if it were typed.)
         received = a.number_input(
             f"Complaints in {period}" + (" (from the register)" if start.complaints_from_register
                                          else ""), step=1, value=inputs.complaints,
-            key=f"{key}_complaints_{start.complaints_from_register}",
+            key=f"{key}_complaints" + ("_register" if start.complaints_from_register else ""),
             disabled=start.complaints_from_register)
         quick = b.number_input(
             "Complaints resolved quickly (%)" + (" (from the register)"
                                                  if start.quick_from_register else ""),
             step=5.0, value=inputs.quick_resolution_share * 100,
-            key=f"{key}_quick_{start.quick_from_register}", disabled=start.quick_from_register)
+            key=f"{key}_quick" + ("_register" if start.quick_from_register else ""),
+            disabled=start.quick_from_register)
         errors.slot("complaints", "quick_resolution_share")
         with st.expander("Assumptions (edit them to match your own evidence)"):
             values: dict[str, float] = {}
@@ -162,8 +168,13 @@ def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sou
             errors.slot(*ASSUMPTION_NOTES)
         reason = ui.reason_field(con, org_id, f"{key}_reason", errors)
         if st.form_submit_button("Save and calculate", type="primary"):
-            new_inputs = Inputs(_whole(customers), _figure(value), _whole(received),
-                                _figure(quick) / 100, _figure(cost))
+            # The register's figures are shown, not typed: what was typed stays stored,
+            # for the day the quarter has no register data.
+            new_inputs = Inputs(
+                _whole(customers), _figure(value),
+                typed.complaints if start.complaints_from_register else _whole(received),
+                typed.quick_resolution_share if start.quick_from_register
+                else _figure(quick) / 100, _figure(cost))
             ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
                                            Assumptions(**values), reason),
                        errors, success=f"Impact model saved for {period}.")
