@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from strategy import accounts, for_you
+from strategy import accounts, for_you, people
 from strategy.access import Identity, Role
 from strategy.db import Connection
 from strategy.for_you import KINDS
 from strategy.orgs import Organisation
 from tests.identities import member, sign_in_app
 from tests.test_for_you import Acme, build_acme
-from tests.test_pages import click, errors, open_app, plain, successes
+from tests.test_pages import HOSTILE, click, errors, open_app, plain, successes
 
 
 @pytest.fixture
@@ -149,3 +149,20 @@ def test_a_person_already_linked_elsewhere_is_refused_in_words(
     assert errors(at) == ["Ann Lee (1) is already linked to the account “Annie”: one account "
                           "per person."]
     assert accounts.linked_person(con, other.id, o) is None
+
+
+def test_a_staff_name_is_shown_as_typed_on_the_link_button(
+        con: Connection, acme: Acme) -> None:
+    o = acme.org.id
+    desk = people.list_teams(con, o)[0].id
+    hostile = people.add_employee(con, o, people.EmployeeInput("9", HOSTILE, desk,
+                                                               date(2026, 1, 5)))
+    account = _account(con, acme.org, HOSTILE)
+    at = open_app("accounts")
+    at.selectbox(key="account_chosen").set_value(account.id).run()
+    button = at.button(key=f"person_suggested_{account.id}_{o}")
+    # A button's label is Markdown: a name typed by HR must not become a link or an image.
+    assert plain(button.label) == f"Link to {HOSTILE} (9)"
+    assert "](http" not in button.label and "<b>" not in button.label
+    click(at, f"person_suggested_{account.id}_{o}")
+    assert accounts.linked_person(con, account.id, o) == hostile

@@ -208,3 +208,18 @@ def test_the_demo_shows_last_quarter_s_figures(demo: Organisation,
     shown = figures(at)
     assert len(shown) == 11 and "—" not in set(shown["Average"])
     assert "Start the discussion with: 9. Reward and recognise" in texts(at)
+
+
+def test_the_previous_round_s_title_is_shown_as_typed(con: Connection, org: Organisation,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    for held_on, title in ((date(2025, 12, 1), HOSTILE[:80]), (date(2026, 3, 10), "Spring")):
+        held = self_check.open_round(con, org.id, held_on, title)
+        for n in (1, 2, 3):
+            with access.acting(leader(org, n)):
+                self_check.answer(con, held.id, {1: 3})
+        self_check.close_round(con, held.id)
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_tab(open_app(PAGE), "self_check_tab", "Results")
+    (line,) = [c.value for c in at.caption if "Change: since the round of" in c.value]
+    assert f"since the round of 2025-12-01 · {HOSTILE[:80]}." in plain(line)
+    assert "<b>" not in line and "](http" not in line and "**strong" not in line

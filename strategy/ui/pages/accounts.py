@@ -124,7 +124,9 @@ def _person_link(con: Connection, account: accounts.Account, org_id: int) -> Non
         match = people.get_employee(con, org_id, suggested)
         st.info(f"{ui.md(match.label)} in the staff records has the same name.",
                 icon=":material/lightbulb:")
-        if st.button(f"Link to {match.label}", key=f"person_suggested_{account.id}_{org_id}"):
+        # A button's label is Markdown: the name, typed by HR, is shown as typed.
+        if st.button(f"Link to {ui.md(match.label)}",
+                     key=f"person_suggested_{account.id}_{org_id}"):
             def take() -> None:
                 accounts.set_person(con, account.id, org_id, suggested)
                 keys.renew()

@@ -196,7 +196,7 @@ def _figures(found: self_check.Results) -> None:
              help=f"A spread of {DISAGREEMENT:g} or more.")
     c.metric("Steps rated unlike the plan", sum(bool(s.against_plan) for s in found.steps),
              help="Rated higher or lower than the plan's status when the round closed.")
-    compared = (f" Change: since the round of {found.previous.label}."
+    compared = (f" Change: since the round of {ui.md(found.previous.label)}."
                 if found.previous else "")
     st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {ui.md(held.closed_by or '')}. "
                f"Figures for steps rated by at least {MIN_ANSWERS} people; spread = population "
