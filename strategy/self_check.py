@@ -19,6 +19,9 @@ they said):
   with one answer the average *is* that answer, and with two, each of the two people
   knows the other's. The hiding is done in SQL, so the figures never leave the
   database for a step below the threshold.
+* The lowest and highest rating need :data:`MIN_ANSWERS_FOR_RANGE` answers: with three,
+  the average, the lowest and the highest give the middle rating too (1, ?, 5 averaging
+  3 is 1, 3, 5), so the whole set of ratings could be read off. Withheld in SQL as well.
 
 The spread is the *population* standard deviation of the step's ratings (the square
 root of the mean squared distance from the average; DuckDB's ``stddev_pop``): the
@@ -59,6 +62,9 @@ SCALE_GUIDANCE: Mapping[int, str] = {
 # A step's figures are withheld until this many people have rated it (see the module
 # docstring): below it an average gives individual answers away.
 MIN_ANSWERS = 3
+# The lowest and highest rating of a step are withheld until this many rated it (see
+# the module docstring).
+MIN_ANSWERS_FOR_RANGE = 5
 # A population standard deviation of 1 or more on a 1–5 scale: at least some of the
 # group are two points or more apart. Where the discussion should start.
 DISAGREEMENT = 1.0
@@ -72,7 +78,9 @@ READING = (
     "rating from the average (0: everyone agrees). A spread of "
     f"{DISAGREEMENT:g} or more marks disagreement: the place to start the discussion. A step "
     f"rated by fewer than {MIN_ANSWERS} people shows no figures, so no one's rating can be "
-    "read off. The plan status is the one the app worked out from the plan when the round "
+    f"read off; the lowest and highest rating show only for a step rated by at least "
+    f"{MIN_ANSWERS_FOR_RANGE} people (with fewer, they and the average would give away "
+    "every rating). The plan status is the one the app worked out from the plan when the round "
     "was closed; “rated higher” or “rated lower” marks a step the group rates above or "
     "below what the plan shows.")
 
@@ -117,7 +125,8 @@ class Round:
 
 @dataclass(frozen=True)
 class StepResult:
-    """One step's figures in a closed round; ``None`` where fewer than MIN_ANSWERS rated."""
+    """One step's figures in a closed round; ``None`` where fewer than MIN_ANSWERS rated
+    (the lowest and highest: fewer than MIN_ANSWERS_FOR_RANGE)."""
 
     step: int
     title: str
@@ -355,15 +364,15 @@ def previous_round(con: Connection, found: Round) -> Round | None:
     return Round(*row) if row else None
 
 
-# Per step of a round: the figures, withheld (NULL) below the threshold. Only counts
+# Per step of a round: the figures, withheld (NULL) below the thresholds. Only counts
 # and aggregates leave the database.
 _FIGURES = """
 WITH figures AS (
     SELECT round_id, step, count(*) AS n,
            CASE WHEN count(*) >= $k THEN avg(rating) END AS average,
            CASE WHEN count(*) >= $k THEN stddev_pop(rating) END AS spread,
-           CASE WHEN count(*) >= $k THEN min(rating) END AS lowest,
-           CASE WHEN count(*) >= $k THEN max(rating) END AS highest
+           CASE WHEN count(*) >= $range_from THEN min(rating) END AS lowest,
+           CASE WHEN count(*) >= $range_from THEN max(rating) END AS highest
     FROM self_check_answer WHERE round_id IN ($this, $previous) GROUP BY ALL)
 SELECT s.range AS step, coalesce(c.n, 0), c.average, c.spread, c.lowest, c.highest,
        p.average, c.average - p.average
@@ -384,7 +393,8 @@ def results(con: Connection, round_id: int) -> Results:
     # A guest sees their workshop's round only, so not the change since an earlier one.
     previous = previous_round(con, found) if _sees_all_rounds(identity, found.org_id) \
         else None
-    rows = con.execute(_FIGURES, {"k": MIN_ANSWERS, "this": found.id,
+    rows = con.execute(_FIGURES, {"k": MIN_ANSWERS, "range_from": MIN_ANSWERS_FOR_RANGE,
+                                  "this": found.id,
                                   "previous": previous.id if previous else None}).fetchall()
     kept = con.execute("SELECT plan_statuses FROM self_check_round WHERE id = ?",
                        [found.id]).fetchone()

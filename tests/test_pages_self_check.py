@@ -100,6 +100,10 @@ def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
     assert "Start the discussion with: 1. Identify your customers (spread 1.63)" in texts(at)
     assert [m.value for m in at.metric][:2] == ["3", "1"]
     assert at.get("vega_lite_chart")  # the chart is drawn
+    # Three answers: the lowest and highest would give the middle rating away.
+    assert "the lowest and highest rating from 5" in texts(at)
+    assert "Thin line: lowest to highest rating (for steps rated by 5 people or more)" \
+        in texts(at)
     # Nothing on the page tells who answered what.
     assert "Leader 2" not in texts(at) and "account:" not in shown.to_string()
 

@@ -19,7 +19,7 @@ from strategy.errors import NotFoundError, StrategyError, ValidationError
 from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
 from strategy.review_pack import build_pack
-from strategy.self_check import MIN_ANSWERS, Round, RoundClosed
+from strategy.self_check import MIN_ANSWERS, MIN_ANSWERS_FOR_RANGE, Round, RoundClosed
 from strategy.steps import Status
 from tests.identities import member
 
@@ -74,7 +74,7 @@ def test_average_and_spread_by_hand(con: Connection, org: Organisation) -> None:
 
     one = steps[1]
     assert (one.answers, one.average, one.spread) == (4, 3.0, 2.0)
-    assert (one.lowest, one.highest) == (1, 5)
+    assert (one.lowest, one.highest) == (None, None)  # four answers: see the test below
     assert one.disagreement  # 2.0 >= 1.0
 
     two = steps[2]
@@ -107,6 +107,36 @@ def test_a_step_needs_three_answers_before_its_figures_show(con: Connection,
     # Two answers: each of the two would know the other's rating from the average.
     assert steps[2].answers == 2 and steps[2].average is None and steps[2].spread is None
     assert steps[3].answers == 1 and steps[3].hidden
+
+
+def test_the_lowest_and_highest_need_five_answers(con: Connection, org: Organisation) -> None:
+    assert MIN_ANSWERS_FOR_RANGE == 5
+    held = self_check.open_round(con, org.id, date(2026, 3, 10))
+    # Step 1: 1, 3, 5 — average 3, spread √((4+0+4)/3) = 1.633. The lowest (1) and the
+    # highest (5) with the average would give the middle rating away: 3·3 − 1 − 5 = 3.
+    # Step 2: 1, 2, 4, 4, 5 — average 16/5 = 3.2, spread √((4.84+1.44+0.64+0.64+3.24)/5)
+    # = √2.16 = 1.4697; lowest 1, highest 5.
+    firsts, seconds = [1, 3, 5], [1, 2, 4, 4, 5]
+    for n, second in enumerate(seconds):
+        rate(con, leader(org, n + 1), held.id,
+             {2: second, **({1: firsts[n]} if n < len(firsts) else {})})
+    self_check.close_round(con, held.id)
+    steps = by_step(self_check.results(con, held.id))
+    one, two = steps[1], steps[2]
+    assert one.answers == 3 and one.average == pytest.approx(3.0)
+    assert one.spread == pytest.approx(math.sqrt(8 / 3)) and not one.hidden
+    assert (one.lowest, one.highest) == (None, None)
+    assert two.answers == 5 and two.average == pytest.approx(3.2)
+    assert two.spread == pytest.approx(1.4697, abs=5e-5)
+    assert (two.lowest, two.highest) == (1, 5)
+    # The pack withholds them the same way, and says so.
+    quarter = Quarter.containing(held.held_on)
+    ws = load_workbook(io.BytesIO(build_pack(con, org.id, quarter)))["Self-check"]
+    assert "lowest and highest rating show only for a step rated by at least 5 people" \
+        in ws["B4"].value
+    first, last = ws.tables["SelfCheck"].ref.split(":")
+    body = {row[0]: row for row in ([c.value for c in cells] for cells in ws[first:last])}
+    assert body[1][5:7] == [None, None] and body[2][5:7] == [1, 5]
 
 
 # --- Privacy -------------------------------------------------------------------------------
@@ -393,7 +423,7 @@ def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
     body = {row[0]: row for row in rows[1:]}
     assert len(body) == 11
     # Step 1: 1, 1, 5, 5 — average 3, spread 2; the round before averaged 2.
-    assert body[1][2:8] == [4, 3, 2, 1, 5, 1]
+    assert body[1][2:8] == [4, 3, 2, None, None, 1]  # lowest, highest: from 5 answers
     assert body[1][8:] == ["Not started", "yes", "rated higher"]
     # Step 2: 2, 3, 4 — spread √(2/3); before: 3, 3, 3.
     assert body[2][2] == 3 and body[2][3] == pytest.approx(3.0)

@@ -12,7 +12,14 @@ from strategy import self_check, workshops
 from strategy.access import Permission
 from strategy.db import Connection
 from strategy.errors import StrategyError
-from strategy.self_check import DISAGREEMENT, MIN_ANSWERS, SCALE, SCALE_GUIDANCE, Round
+from strategy.self_check import (
+    DISAGREEMENT,
+    MIN_ANSWERS,
+    MIN_ANSWERS_FOR_RANGE,
+    SCALE,
+    SCALE_GUIDANCE,
+    Round,
+)
 from strategy.steps import STEPS
 from strategy.ui import context as ui
 from strategy.wording import MISSING, counted
@@ -199,8 +206,9 @@ def _figures(found: self_check.Results) -> None:
     compared = (f" Change: since the round of {ui.md(found.previous.label)}."
                 if found.previous else "")
     st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {ui.md(held.closed_by or '')}. "
-               f"Figures for steps rated by at least {MIN_ANSWERS} people; spread = population "
-               f"standard deviation.{compared}")
+               f"Figures for steps rated by at least {MIN_ANSWERS} people, the lowest and "
+               f"highest rating from {MIN_ANSWERS_FOR_RANGE}; spread = population standard "
+               f"deviation.{compared}")
     split = sorted((s for s in shown if s.disagreement), key=lambda s: -(s.spread or 0))
     if split:
         st.markdown("**Start the discussion with:** " + "; ".join(
@@ -220,8 +228,8 @@ def _figures(found: self_check.Results) -> None:
         if shown:
             st.altair_chart(_chart(found), width="stretch", key="self_check_chart")
             st.caption("Dot: the average. Bar: one spread either side. Thin line: lowest to "
-                       f"highest rating. Orange: the group disagrees (spread {DISAGREEMENT:g} "
-                       "or more).")
+                       f"highest rating (for steps rated by {MIN_ANSWERS_FOR_RANGE} people or "
+                       f"more). Orange: the group disagrees (spread {DISAGREEMENT:g} or more).")
     with right:
         ui.table(_table(found), key="self_check_table",
                  height=ROW_PX * (len(found.steps) + 1) + 3, column_config={
@@ -275,7 +283,10 @@ def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
         "Spread": round(s.spread or 0.0, 2),
         "From": max(1.0, s.average - (s.spread or 0.0)),
         "To": min(5.0, s.average + (s.spread or 0.0)),
-        "Lowest": s.lowest, "Highest": s.highest, "Answers": s.answers,
+        # Text for the tooltip ("—" where withheld); numbers for the thin line.
+        "Lowest": MISSING if s.lowest is None else str(s.lowest),
+        "Highest": MISSING if s.highest is None else str(s.highest),
+        "Low": s.lowest, "High": s.highest, "Answers": s.answers,
         "Group": "Disagree" if s.disagreement else "Agree",
         "Plan status": s.status.value if s.status else MISSING,
     } for s in found.steps if s.average is not None])
@@ -288,8 +299,9 @@ def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
     tooltip = ["Step", "Title", "Average", "Spread", "Lowest", "Highest", "Answers",
                "Plan status"]
     base = alt.Chart(frame).encode(y=y)
-    reach = base.mark_rule(color="#adb5bd").encode(
-        x=alt.X("Lowest:Q", scale=scale), x2="Highest:Q", tooltip=tooltip)
+    # No thin line where the lowest and highest are withheld (too few answers).
+    reach = alt.Chart(frame[frame["Low"].notna()]).encode(y=y).mark_rule(
+        color="#adb5bd").encode(x=alt.X("Low:Q", scale=scale), x2="High:Q", tooltip=tooltip)
     spread = base.mark_rule(strokeWidth=8, opacity=0.45).encode(
         x=alt.X("From:Q", scale=scale), x2="To:Q", color=colour, tooltip=tooltip)
     average = base.mark_circle(size=130, opacity=1).encode(
