@@ -31,7 +31,7 @@ of :data:`DISAGREEMENT` or more marks a step where the group disagrees.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -117,9 +117,11 @@ class Round:
 
     @property
     def label(self) -> str:
-        said = f"{self.held_on:%Y-%m-%d}"
-        if self.title:
-            said += f" · {self.title}"
+        return self._said()
+
+    def _said(self, *more: str) -> str:
+        said = " · ".join([f"{self.held_on:%Y-%m-%d}", *([self.title] if self.title else []),
+                           *more])
         return said + (" (open)" if self.is_open else "")
 
 
@@ -223,6 +225,29 @@ def list_rounds(con: Connection, org_id: int) -> list[Round]:
     rows = con.execute(f"SELECT {_ROUND_COLUMNS} FROM self_check_round r WHERE r.org_id = ?"
                        f"{where} ORDER BY r.held_on DESC, r.id DESC", params).fetchall()
     return [Round(*row) for row in rows]
+
+
+def choice_labels(rounds: Iterable[Round]) -> dict[int, str]:
+    """Each round's label, by id, made unique for a choice between them.
+
+    A select box keeps its choice as the text shown for it: two rounds held the same day
+    without a title would be one text, and choosing either would open the same round.
+    Rounds sharing a label are told apart by the time they were opened, or by their
+    number where even that is the same."""
+    alike: dict[str, list[Round]] = {}
+    for found in rounds:
+        alike.setdefault(found.label, []).append(found)
+    labels: dict[int, str] = {}
+    for label, group in alike.items():
+        times = [f"opened {r.opened_at:%H:%M}" for r in group]
+        for found, time in zip(group, times, strict=True):
+            if len(group) == 1:
+                labels[found.id] = label
+            elif len(set(times)) == len(group):
+                labels[found.id] = found._said(time)
+            else:
+                labels[found.id] = found._said(f"#{found.id}")
+    return labels
 
 
 def open_round_of(con: Connection, org_id: int) -> Round | None:

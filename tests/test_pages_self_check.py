@@ -227,3 +227,28 @@ def test_the_previous_round_s_title_is_shown_as_typed(con: Connection, org: Orga
     (line,) = [c.value for c in at.caption if "Change: since the round of" in c.value]
     assert f"since the round of 2025-12-01 · {HOSTILE[:80]}." in plain(line)
     assert "<b>" not in line and "](http" not in line and "**strong" not in line
+
+
+def test_two_untitled_rounds_on_the_same_day_are_told_apart(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    held: list[self_check.Round] = []
+    for rating in (2, 4):
+        one = self_check.open_round(con, org.id, date(2026, 3, 10))
+        for n in (1, 2, 3):
+            with access.acting(leader(org, n)):
+                self_check.answer(con, one.id, {1: rating})
+        held.append(self_check.close_round(con, one.id))
+    first, second = held
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_tab(open_app(PAGE), "self_check_tab", "Results")
+    box = at.selectbox(key="self_check_round")
+    assert box.value == second.id
+    assert figures(at).loc["1. Identify your customers", "Average"] == "4.0"
+    # A box keeps its choice as the text shown: with two equal texts, choosing one opened
+    # the other (the last with that text).
+    assert len(set(box.options)) == 2
+    for chosen, average in ((first, "2.0"), (second, "4.0"), (first, "2.0")):
+        at.selectbox(key="self_check_round").set_value(chosen.id).run()
+        assert not at.exception
+        assert at.selectbox(key="self_check_round").value == chosen.id
+        assert figures(at).loc["1. Identify your customers", "Average"] == average

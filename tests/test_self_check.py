@@ -7,7 +7,7 @@ import io
 import math
 import statistics
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -319,6 +319,25 @@ def test_rounds_are_kept_and_each_shows_the_change_since_the_one_before(
     assert by_step(found)[1].change == pytest.approx(3.0)
     assert self_check.latest_closed(con, org.id).id == averages[2]  # type: ignore[union-attr]
     assert self_check.latest_closed(con, org.id, date(2026, 1, 1)).id == late.id  # type: ignore[union-attr]
+
+
+def test_rounds_offered_for_a_choice_have_labels_of_their_own() -> None:
+    def held(id_: int, title: str, opened: str) -> Round:
+        opened_at = datetime.fromisoformat(f"2026-03-10 {opened}")
+        return Round(id_, 1, date(2026, 3, 10), title, None, "Ana", opened_at, opened_at,
+                     "Ana", 3)
+
+    rounds = [held(4, "", "14:05"), held(3, "", "09:30"), held(2, "Spring", "08:00"),
+              held(1, "", "09:30:59")]
+    # Untitled on the same day: the opening time tells them apart; where two of them were
+    # opened in the same minute, their numbers do. A label of its own stays as it is.
+    assert self_check.choice_labels(rounds[:3]) == {
+        4: "2026-03-10 · opened 14:05", 3: "2026-03-10 · opened 09:30",
+        2: "2026-03-10 · Spring"}
+    assert self_check.choice_labels(rounds) == {
+        4: "2026-03-10 · #4", 3: "2026-03-10 · #3", 2: "2026-03-10 · Spring",
+        1: "2026-03-10 · #1"}
+    assert self_check.choice_labels(rounds[2:3]) == {2: "2026-03-10 · Spring"}
 
 
 def test_one_round_open_at_a_time_and_a_closed_round_is_final(con: Connection,

@@ -186,7 +186,7 @@ def _results(con: Connection, org_id: int) -> None:
         st.info("No round has been closed yet: the figures appear here when the facilitator "
                 "closes one.", icon=":material/hourglass_empty:")
         return
-    labels = {r.id: r.label for r in closed}
+    labels = self_check.choice_labels(closed)  # unique: the box keeps its choice as text
     ui.keep_choice("self_check_round", list(labels), labels.__getitem__, closed[0].id)
     chosen = st.selectbox("Round", list(labels), format_func=labels.__getitem__,
                           key="self_check_round")
