@@ -1153,13 +1153,14 @@ SELF_CHECK_COLUMNS = [
 
 
 def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
-    """The latest closed self-check round held by the quarter's end: figures, never answers."""
+    """The latest self-check round held by the quarter's end and closed (at any time
+    before the pack is made): figures, never answers."""
     ws = book.sheet("Self-check")
     width = len(SELF_CHECK_COLUMNS)
     held = self_check.latest_closed(con, org_id, quarter.end)
     if held is None:
-        book.line(ws, 1, f"No eleven-step self-check round had been closed by the end of "
-                         f"{quarter}.", width, ITALIC)
+        book.line(ws, 1, f"No eleven-step self-check round held by the end of {quarter} "
+                         "has been closed.", width, ITALIC)
         book.table(ws, "SelfCheck", 3, SELF_CHECK_COLUMNS, [], freeze=False)
         return
     found = self_check.results(con, held.id)

@@ -440,7 +440,11 @@ def _float(value: object) -> float | None:
 
 
 def latest_closed(con: Connection, org_id: int, on_or_before: date | None = None) -> Round | None:
-    """The latest closed round held on or before the date (any date if None)."""
+    """The latest round held on or before the date (any date if None) that is closed now.
+
+    What counts is the day the round was *held*, not the day it was closed: a round held
+    at a quarter's review belongs to that quarter even when the facilitator closes it a
+    few days later, and the quarter's pack made after that shows it."""
     for found in list_rounds(con, org_id):
         if not found.is_open and (on_or_before is None or found.held_on <= on_or_before):
             return found

@@ -458,5 +458,28 @@ def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
 def test_a_pack_without_a_closed_round_says_so(con: Connection, org: Organisation) -> None:
     self_check.open_round(con, org.id, LAST.start + timedelta(days=2))  # open: not shown
     ws = load_workbook(io.BytesIO(build_pack(con, org.id, LAST)))["Self-check"]
-    assert "No eleven-step self-check round had been closed" in ws["A1"].value
+    assert ws["A1"].value == f"No eleven-step self-check round held by the end of {LAST} " \
+        "has been closed."
     assert "SelfCheck" in ws.tables
+
+
+def test_the_pack_takes_the_round_held_in_the_quarter_even_if_closed_after_it(
+        con: Connection, org: Organisation) -> None:
+    """The day a round is held decides its quarter, as the README and the sheet say."""
+    review = self_check.open_round(con, org.id, LAST.end, "At the review")
+    for n in (1, 2, 3):
+        rate(con, leader(org, n), review.id, {1: 4})
+    self_check.close_round(con, review.id)
+    after = LAST.end + timedelta(days=3)
+    con.execute("UPDATE self_check_round SET closed_at = ? WHERE id = ?", [after, review.id])
+    # Held after the quarter, closed: not the quarter's, however it compares.
+    later = self_check.open_round(con, org.id, LAST.end + timedelta(days=1), "Next quarter")
+    self_check.close_round(con, later.id)
+    assert self_check.latest_closed(con, org.id, LAST.end) == self_check.get_round(
+        con, review.id)
+    ws = load_workbook(io.BytesIO(build_pack(con, org.id, LAST)))["Self-check"]
+    assert ws["B1"].value == f"{LAST.end:%Y-%m-%d} · At the review"
+    # Before any round held by its end was closed, the sheet says so in those words.
+    ws = load_workbook(io.BytesIO(build_pack(con, org.id, LAST.shift(-1))))["Self-check"]
+    assert ws["A1"].value == f"No eleven-step self-check round held by the end of " \
+        f"{LAST.shift(-1)} has been closed."
