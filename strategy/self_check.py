@@ -300,10 +300,15 @@ def close_round(con: Connection, round_id: int, today: date | None = None) -> Ro
         raise RoundClosed("This round was closed already.")
     current = statuses(con, found.org_id, today)
     with transaction(con):
-        con.execute(
+        # Two facilitators may press Close at once: only the one whose update finds the
+        # round still open closes it (and logs it); the other is told.
+        closed = con.execute(
             "UPDATE self_check_round SET closed_at = current_timestamp, closed_by = ?, "
-            "plan_statuses = ? WHERE id = ? AND closed_at IS NULL",
-            [audit.actor(), [current[s.number].value for s in STEPS], round_id])
+            "plan_statuses = ? WHERE id = ? AND closed_at IS NULL RETURNING id",
+            [audit.actor(), [current[s.number].value for s in STEPS], round_id]).fetchone()
+        if closed is None:
+            raise RoundClosed("Someone else closed this round a moment ago: its figures "
+                              "are under Results.")
         audit.record(con, found.org_id, "Self-check", "closed",
                      f"Self-check round of {found.held_on:%Y-%m-%d}, "
                      f"{found.respondents} taking part")

@@ -369,6 +369,28 @@ def test_one_round_open_at_a_time_and_a_closed_round_is_final(con: Connection,
     assert self_check.open_round_of(con, org.id) is None
 
 
+def test_two_facilitators_closing_at_once_close_it_once(con: Connection, org: Organisation,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    held = self_check.open_round(con, org.id, date(2026, 3, 10))
+    rate(con, leader(org, 1), held.id, {1: 3})
+    first, second = leader(org, 2, "Fay"), leader(org, 3, "Sam")
+    computed = self_check.statuses
+
+    def meanwhile(*args: object, **kwargs: object) -> object:
+        # Sam's close has found the round open; Fay's finishes before Sam's update runs.
+        monkeypatch.setattr(self_check, "statuses", computed)
+        with access.acting(first):
+            self_check.close_round(con, held.id)
+        return computed(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(self_check, "statuses", meanwhile)
+    with access.acting(second), pytest.raises(RoundClosed, match="Someone else closed"):
+        self_check.close_round(con, held.id)
+    assert self_check.get_round(con, held.id).closed_by == "Fay"
+    assert con.execute("SELECT count(*), any_value(changed_by) FROM change_log WHERE "
+                       "action = 'closed' AND area = 'Self-check'").fetchone() == (1, "Fay")
+
+
 def test_the_plan_status_is_kept_as_it_was_when_the_round_closed(
         con: Connection, org: Organisation) -> None:
     held = self_check.open_round(con, org.id, date(2026, 3, 10))
