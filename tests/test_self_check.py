@@ -20,7 +20,7 @@ from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
 from strategy.review_pack import build_pack
 from strategy.self_check import MIN_ANSWERS, MIN_ANSWERS_FOR_RANGE, Round, RoundClosed
-from strategy.steps import Status
+from strategy.steps import Status, statuses
 from tests.identities import member
 
 LAST = Quarter.current().shift(-1)
@@ -374,7 +374,7 @@ def test_two_facilitators_closing_at_once_close_it_once(con: Connection, org: Or
     held = self_check.open_round(con, org.id, date(2026, 3, 10))
     rate(con, leader(org, 1), held.id, {1: 3})
     first, second = leader(org, 2, "Fay"), leader(org, 3, "Sam")
-    computed = self_check.statuses
+    computed = statuses
 
     def meanwhile(*args: object, **kwargs: object) -> object:
         # Sam's close has found the round open; Fay's finishes before Sam's update runs.
