@@ -209,7 +209,8 @@ def update_expectations(con: Connection, org_id: int, segment_id: int, version: 
 
 
 def delete_segment(con: Connection, org_id: int, segment_id: int) -> None:
-    """Delete a segment and the needs assessments made of it."""
+    """Delete a segment and the needs assessments made of it. Complaints and compliments
+    from the segment stay on record, without a segment."""
     access.require(Permission.EDIT_PLAN, org_id)
     with transaction(con):
         gone = get_segment(con, org_id, segment_id)
@@ -218,14 +219,26 @@ def delete_segment(con: Connection, org_id: int, segment_id: int) -> None:
                     [org_id, segment_id])
         con.execute("DELETE FROM segment_team WHERE org_id = ? AND segment_id = ?",
                     [org_id, segment_id])
+        con.execute("UPDATE complaint SET segment_id = NULL WHERE org_id = ? AND "
+                    "segment_id = ?", [org_id, segment_id])
         con.execute("DELETE FROM segment WHERE org_id = ? AND id = ?", [org_id, segment_id])
 
 
-def dependents(con: Connection, org_id: int, segment_id: int) -> int:
-    """How many assessments a deletion of the segment would take with it."""
+@dataclass(frozen=True)
+class Dependents:
+    """What a deletion of a segment touches: the needs assessments it takes with it, and
+    the complaints and compliments it leaves without a segment."""
+
+    assessments: int
+    complaints: int
+
+
+def dependents(con: Connection, org_id: int, segment_id: int) -> Dependents:
     row = con.execute(
-        "SELECT count(*) FROM assessment WHERE org_id = ? AND segment_id = ?",
-        [org_id, segment_id],
+        "SELECT (SELECT count(*) FROM assessment WHERE org_id = $org AND segment_id = $id), "
+        "(SELECT count(*) FROM complaint WHERE org_id = $org AND segment_id = $id)",
+        {"org": org_id, "id": segment_id},
     ).fetchone()
-    return int(row[0]) if row else 0
+    assert row is not None
+    return Dependents(int(row[0]), int(row[1]))
 

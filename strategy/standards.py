@@ -188,10 +188,20 @@ def delete_standard(con: Connection, org_id: int, standard_id: int) -> None:
                       "acknowledgement", "observation", "standard_result"):
             con.execute(f"DELETE FROM {table} WHERE org_id = ? AND standard_id = ?",
                         [org_id, standard_id])
-        # Recognition stays on record; it just no longer points at the standard.
-        con.execute("UPDATE recognition SET standard_id = NULL WHERE org_id = ? AND "
-                    "standard_id = ?", [org_id, standard_id])
+        # Recognition, complaints and compliments stay on record; they just no longer
+        # point at the standard.
+        for table in ("recognition", "complaint"):
+            con.execute(f"UPDATE {table} SET standard_id = NULL WHERE org_id = ? AND "
+                        "standard_id = ?", [org_id, standard_id])
         con.execute("DELETE FROM standard WHERE org_id = ? AND id = ?", [org_id, standard_id])
+
+
+def complaints_naming(con: Connection, org_id: int, standard_id: int) -> int:
+    """How many complaints and compliments name the standard as breached (or kept): a
+    deletion keeps them, without the standard."""
+    row = con.execute("SELECT count(*) FROM complaint WHERE org_id = ? AND standard_id = ?",
+                      [org_id, standard_id]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def list_standards(con: Connection, org_id: int) -> list[Standard]:

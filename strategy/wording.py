@@ -15,3 +15,14 @@ def number(value: float | None, digits: int = 1, missing: str = MISSING) -> str:
     if value is None:
         return missing
     return f"{value:,.{digits}f}"
+
+
+def kept_without(complaints: int, what: str) -> str:
+    """What deleting a segment or a standard (``what``) does to the complaints and
+    compliments naming it, as the end of the question asked first ("" for none)."""
+    if not complaints:
+        return ""
+    one = complaints == 1
+    return (f" {counted(complaints, 'complaint or compliment', 'complaints and compliments')} "
+            f"{'names' if one else 'name'} it: {'it is' if one else 'they are'} kept, without "
+            f"a {what}.")

@@ -94,6 +94,6 @@ def test_custom_qualities(con: Connection, org: Organisation, segment_id: int) -
 def test_deleting_a_segment_takes_its_assessments(con: Connection, org: Organisation,
                                                   segment_id: int) -> None:
     _add(con, org, segment_id, "Courtesy", 4, 4)
-    assert customers.dependents(con, org.id, segment_id) == 1
+    assert customers.dependents(con, org.id, segment_id).assessments == 1
     customers.delete_segment(con, org.id, segment_id)
     assert con.execute("SELECT count(*) FROM assessment").fetchone() == (0,)

@@ -11,6 +11,7 @@ from strategy.db import Connection
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.vocabulary import CHANNELS, SEGMENT_KINDS, SIZE_UNITS, VALUE_LEVELS
+from strategy.wording import kept_without
 
 STEP = step("customers")
 
@@ -154,7 +155,9 @@ def _edit(con: Connection, org_id: int, segments: list[Segment]) -> None:
     with st.popover("Delete this segment", icon=":material/delete:"):
         lost = customers.dependents(con, org_id, segment.id)
         st.write(f"Delete {ui.md(segment.name)}"
-                 + (f" and its {lost} needs assessments?" if lost else "?"))
+                 + (f" and its {lost.assessments} needs assessments?" if lost.assessments
+                    else "?")
+                 + kept_without(lost.complaints, "segment"))
         if st.button("Yes, delete", key=f"segment_delete_{segment.id}", type="primary"):
             ui.attempt(lambda: customers.delete_segment(con, org_id, segment.id),
                        success=f"Deleted “{segment.name}”.")

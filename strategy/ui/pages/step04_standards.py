@@ -16,6 +16,7 @@ from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.ui.phrase_check import show_phrase_check
 from strategy.vocabulary import AUDIENCES, COMMUNICATION_METHODS, DIRECTIONS, STANDARD_CHANNELS
+from strategy.wording import kept_without
 
 STEP = step("standards")
 
@@ -189,8 +190,9 @@ def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
             ui.attempt(save, errors, success="Standard saved." + _wording_note(data))
     edit.offer_reload("standard")
     with st.popover("Delete this standard", icon=":material/delete:"):
+        naming = standards.complaints_naming(con, org_id, current.id)
         st.write(f"Delete {ui.md(current.title)} and its {current.communications} "
-                 "communication records?")
+                 "communication records?" + kept_without(naming, "standard"))
         if st.button("Yes, delete", key=f"standard_delete_{current.id}", type="primary"):
             ui.attempt(lambda: standards.delete_standard(con, org_id, current.id),
                        success=f"Deleted “{current.title}”.")
