@@ -53,15 +53,39 @@ def test_a_linked_person_sees_each_thing_linked_to_its_page(
     assert [t.value for t in at.title] == ["For you"]
     assert "You are **Ann Lee (1)** in the staff records." in text(at)
     mine = for_you.items_for(con, acme.org.id, acme.ann, "Annie", date.today())
-    # Every thing, in the order of the kinds, opening the page where it is dealt with.
+    # Every thing, in the order of the kinds, opening the page where it is dealt with; a
+    # complaint is a button, which opens its page on the open and overdue complaints.
     assert links(at) == [(item.text(), for_you.PAGE_OF[kind]) for kind in KINDS
-                         for item in mine.of(kind)]
+                         for item in mine.of(kind) if kind != "complaints"]
     assert {page for _, page in links(at)} == {"measures", "review", "accountability",
-                                               "complaints", "training"}
+                                               "training"}
+    assert [plain(b.label) for b in at.main.button] == [
+        item.text() for item in mine.of("complaints")]
     assert "Fix the email backlog: due 2026-06-30, overdue (open; raised in the 2026-Q1 " \
         "review)" in [label for label, _ in links(at)]
     # Nothing of Bob's.
     assert not [label for label, _ in links(at) if "vans" in label or "Safety" in label]
+
+
+def test_a_late_complaint_opens_the_open_and_overdue_complaints(
+        con: Connection, acme: Acme, monkeypatch: pytest.MonkeyPatch) -> None:
+    annie = _account(con, acme.org, "Annie", employee=acme.ann)
+    sign_in_app(monkeypatch, member("Annie", acme.org.id, Role.CONTRIBUTOR,
+                                    account_id=annie.id))
+    # Seen before on its first tab: the tab the page remembers gives way.
+    at = open_app("complaints")
+    assert at.session_state["complaints_tab"] == "Record"
+    at.switch_page("strategy/ui/pages/for_you.py").run()
+    late = for_you.items_for(con, acme.org.id, acme.ann, "Annie", date.today()).of(
+        "complaints")[0]
+    assert isinstance(late, for_you.LateComplaint)
+    click(at, f"for_you_complaint_{late.complaint_id}")
+    assert errors(at) == []
+    # The complaints page, on its open and overdue tab, not on the form to record one.
+    assert [t.value for t in at.title] == ["Complaints and compliments"]
+    assert [t.label for t in at.tabs][:2] == ["Record", "Open and overdue"]
+    assert at.session_state["complaints_tab"] == "Open and overdue"
+    assert at.radio(key="open_status").value == "open"  # drawn in that tab only
 
 
 def test_without_a_link_the_page_says_what_to_do(

@@ -8,9 +8,12 @@ import streamlit as st
 
 from strategy import accounts, for_you, people
 from strategy.access import Permission
-from strategy.for_you import HEADINGS, KINDS, ForYou
+from strategy.for_you import HEADINGS, KINDS, ForYou, LateComplaint
 from strategy.ui import context as ui
 
+# The complaints page's tabs (drawn by ui.show_tabs under this key) and the one listing
+# open and overdue complaints: a late complaint opens there, not on the form to record one.
+COMPLAINTS_TAB, OPEN_COMPLAINTS = "complaints_tab", "Open and overdue"
 ICONS = {"updates": ":material/monitoring:", "actions": ":material/task_alt:",
          "standards": ":material/rule:", "complaints": ":material/support_agent:",
          "training": ":material/school:"}
@@ -76,6 +79,12 @@ def _show(items: ForYou, linked: bool) -> None:
                 if page is None:
                     # The page that deals with these is not in this version of the app.
                     st.markdown(f"{icon} {ui.md(item.text())}")
+                elif isinstance(item, LateComplaint):
+                    # A page link cannot choose the tab it opens on: a button sets it first.
+                    if st.button(ui.md(item.text()), icon=icon, type="tertiary",
+                                 key=f"for_you_complaint_{item.complaint_id}"):
+                        st.session_state[COMPLAINTS_TAB] = OPEN_COMPLAINTS
+                        st.switch_page(page)
                 else:
                     st.page_link(page, label=ui.md(item.text()), icon=icon)
     st.caption("Overdue things are marked with a warning sign. Each line opens the page where "
