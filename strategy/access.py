@@ -59,6 +59,7 @@ class Permission(StrEnum):
     TAKE_SELF_CHECK = "answer the eleven-step self-check"
     GIVE_RECOGNITION = "give recognition"
     RECORD_FEEDBACK = "record complaints and compliments"
+    MANAGE_FEEDBACK = "change anyone's complaints and compliments"
     RECORD_OWN_TEAM = "record observations and training for your own team"
     RECORD_ANY_TEAM = "record observations and training for any team"
     EDIT_PLAN = "edit the plan, its measures and reviews"
@@ -78,7 +79,7 @@ _CONTRIBUTOR = _VIEWER | {P.BRAINSTORM, P.GIVE_RECOGNITION, P.RECORD_OWN_TEAM,
 # The self-check asks the leaders (and a workshop's guests) how far the organisation has
 # got; everyone who reads the plan sees the figures, never anyone's own answers.
 _LEADER = _CONTRIBUTOR | {P.EDIT_PLAN, P.FACILITATE, P.RECORD_ANY_TEAM, P.HR_AGGREGATES,
-                          P.TAKE_SELF_CHECK}
+                          P.TAKE_SELF_CHECK, P.MANAGE_FEEDBACK}
 # HR sees what a leader sees and keeps the people records; the plan itself is the
 # leaders' to edit.
 _HR = _CONTRIBUTOR | {P.RECORD_ANY_TEAM, P.HR_AGGREGATES, P.HR_RECORDS, P.MANAGE_PEOPLE}

@@ -29,16 +29,15 @@ target always describe the same complaints:
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from . import access, audit, recognition
 from .access import Permission
-from .checks import optional_text, raise_if, require_text
+from .checks import on_duplicate, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
-from .errors import NotFoundError, ValidationError
+from .errors import ConflictError, NotFoundError, ValidationError
 from .needs import qualities
 from .periods import QUARTER_TABLE, Quarter, quarter_table
 from .rates import Rate
@@ -79,14 +78,6 @@ def working_days(received_on: date, resolved_on: date) -> int:
         day += timedelta(days=1)
         count += day.weekday() < 5
     return count
-
-
-def add_working_days(day: date, days: int) -> date:
-    """The day ``days`` working days after ``day`` (the target's last day)."""
-    while days > 0:
-        day += timedelta(days=1)
-        days -= day.weekday() < 5
-    return day
 
 
 @dataclass
@@ -143,6 +134,7 @@ class Feedback:
     staff_ids: tuple[int, ...]
     staff: tuple[str, ...]
     resolve_days: int | None
+    open_days: int | None  # working days open so far (an open complaint), as of the read
 
     def is_open(self) -> bool:
         return self.kind == "complaint" and self.resolved_on is None
@@ -167,16 +159,25 @@ def target_days(con: Connection, org_id: int) -> int:
     return int(row[0]) if row and row[0] is not None else DEFAULT_TARGET_DAYS
 
 
-def set_target_days(con: Connection, org_id: int, days: int) -> None:
+def set_target_days(con: Connection, org_id: int, days: int,
+                    reason: str | None = None) -> None:
+    """A new target changes the share resolved within it in every quarter, reviewed
+    ones too (their frozen scorecards keep what the review saw): with a reviewed
+    quarter, the change needs a reason, kept in the history."""
     access.require(Permission.EDIT_PLAN, org_id)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60:
         raise ValidationError({"target_days": "The target is a whole number of working days "
                                               "from 1 to 60."})
     with transaction(con):
+        locked = sorted(audit.locked_quarters(con, org_id))
+        why = ""
+        for quarter in locked:
+            why = audit.check_unlocked(con, org_id, quarter, reason)
         con.execute("UPDATE organisation SET resolve_target_days = ? WHERE id = ?",
                     [days, org_id])
         audit.record(con, org_id, "Complaints", "target set",
-                     f"Complaints to be resolved within {days} working days")
+                     f"Complaints to be resolved within {days} working days",
+                     ", ".join(locked) or None, why)
 
 
 # --- Checking and storing -------------------------------------------------------------------
@@ -201,7 +202,8 @@ def _check_date(problems: dict[str, str], name: str, value: date | None, label: 
 
 def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | None = None,
              known_qualities: Sequence[str] | None = None,
-             references_checked: bool = False) -> dict[str, object]:
+             references_checked: bool = False,
+             exclude_id: int | None = None) -> dict[str, object]:
     """The values to store, or ValidationError saying what to fix (writes nothing).
 
     An import that has already found the segment, standard, owner and staff among
@@ -227,6 +229,12 @@ def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | No
     what = require_text(problems, "what_happened", data.what_happened,
                         "What happened (in the customer's words)", 1000)
     reference = optional_text(problems, "reference", data.reference, "The reference", 60)
+    if reference and not references_checked and "reference" not in problems:
+        held = con.execute("SELECT received_on FROM complaint WHERE org_id = ? AND reference = ? "
+                           "AND id IS DISTINCT FROM ?", [org_id, reference, exclude_id]
+                           ).fetchone()
+        if held is not None:
+            problems["reference"] = _reference_taken(reference, held[0])
     if data.segment_id is not None and not exists("segment", data.segment_id):
         problems["segment_id"] = "That customer segment no longer exists."
     quality = (data.quality or "").strip()
@@ -286,7 +294,7 @@ def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | No
     _check_date(problems, "followed_up_on", data.followed_up_on, "The follow-up date",
                 received, today)
     raise_if(problems)
-    return {"kind": data.kind, "reference": reference, "received_on": received,
+    return {"kind": data.kind, "reference": reference or None, "received_on": received,
             "channel": data.channel, "segment_id": data.segment_id, "quality": quality,
             "standard_id": data.standard_id, "what_happened": what, "owner_id": data.owner_id,
             "promised_by": data.promised_by if complaint else None,
@@ -299,8 +307,12 @@ def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | No
             "followed_up_on": data.followed_up_on}
 
 
+def _reference_taken(reference: str, received_on: object) -> str:
+    return f"The reference “{reference}” is already in the register (received {received_on})."
+
+
 def check_unlocked_days(con: Connection, org_id: int, days: Sequence[date],
-                    reason: str | None) -> tuple[str, str]:
+                        reason: str | None) -> tuple[str, str]:
     """A record dated in a reviewed quarter needs a reason. Returns (quarters, reason)."""
     quarters = sorted({str(Quarter.containing(d)) for d in days})
     why = ""
@@ -317,7 +329,7 @@ def set_staff(con: Connection, org_id: int, feedback_id: int, staff_ids: Sequenc
 
 
 def insert_record(con: Connection, org_id: int, values: dict[str, object],
-            staff_ids: Sequence[int]) -> int:
+                  staff_ids: Sequence[int]) -> int:
     row = con.execute(
         f"INSERT INTO complaint (org_id, {', '.join(values)}, recorded_by) "
         f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
@@ -327,17 +339,112 @@ def insert_record(con: Connection, org_id: int, values: dict[str, object],
     return int(row[0])
 
 
+# The stored columns ``validate`` returns, with their SQL types, for writing many at once.
+COLUMN_TYPES = {
+    "kind": "VARCHAR", "reference": "VARCHAR", "received_on": "DATE", "channel": "VARCHAR",
+    "segment_id": "BIGINT", "quality": "VARCHAR", "standard_id": "BIGINT",
+    "what_happened": "VARCHAR", "owner_id": "BIGINT", "promised_by": "DATE",
+    "promise": "VARCHAR", "resolution": "VARCHAR", "resolved_on": "DATE",
+    "accepted": "BOOLEAN", "goodwill_kind": "VARCHAR", "goodwill_value": "DOUBLE",
+    "followed_up_on": "DATE",
+}
+
+
+def _columns_of(rows: Sequence[dict[str, object]]) -> dict[str, list[object]]:
+    return {name: [r[name] for r in rows] for name in COLUMN_TYPES}
+
+
+def write_many(con: Connection, org_id: int,
+               added: Sequence[tuple[dict[str, object], Sequence[int]]],
+               changed: Sequence[tuple[int, int, dict[str, object], Sequence[int]]]) -> None:
+    """Insert ``added`` (values, staff) and update ``changed`` (id, version read, values,
+    staff) in a few set-based statements, inside the caller's transaction. A record
+    saved by someone else since its version was read is refused, as one by one.
+    The values travel as typed lists, never as SQL text."""
+    written: list[tuple[int, Sequence[int]]] = []
+    if added:
+        ids = [int(r[0]) for r in con.execute("SELECT nextval('id_seq') FROM range(?)",
+                                              [len(added)]).fetchall()]
+        values = _columns_of([v for v, _ in added])
+        con.execute(
+            f"INSERT INTO complaint (id, org_id, recorded_by, {', '.join(COLUMN_TYPES)}) "
+            f"SELECT unnest(CAST($ids AS BIGINT[])), $org, $who, "
+            + ", ".join(f"unnest(CAST(${n} AS {t}[]))" for n, t in COLUMN_TYPES.items()),
+            {"ids": ids, "org": org_id, "who": audit.actor(), **values})
+        written += [(i, staff) for i, (_, staff) in zip(ids, added, strict=True)]
+    if changed:
+        values = _columns_of([v for _, _, v, _ in changed])
+        row = con.execute(
+            "UPDATE complaint SET "
+            + ", ".join(f"{n} = i.{n}" for n in COLUMN_TYPES)
+            + ", version = complaint.version + 1 FROM (SELECT unnest(CAST($ids AS BIGINT[])) "
+            "AS id, unnest(CAST($versions AS INTEGER[])) AS read_version, "
+            + ", ".join(f"unnest(CAST(${n} AS {t}[])) AS {n}" for n, t in COLUMN_TYPES.items())
+            + ") i WHERE complaint.id = i.id AND complaint.org_id = $org "
+            "AND complaint.version = i.read_version",
+            {"ids": [c[0] for c in changed], "versions": [c[1] for c in changed],
+             "org": org_id, **values}).fetchone()
+        if row is None or int(row[0]) != len(changed):
+            raise ConflictError("Someone changed or deleted some of these records while the "
+                                "file was being checked, so nothing was imported. Check the "
+                                "file again and import it.")
+        written += [(c[0], c[3]) for c in changed]
+    if written:
+        con.execute("DELETE FROM complaint_staff WHERE complaint_id IN "
+                    "(SELECT unnest(CAST(? AS BIGINT[])))", [[i for i, _ in written]])
+        pairs = [(i, e) for i, staff in written for e in sorted(set(staff))]
+        if pairs:
+            con.execute("INSERT INTO complaint_staff (complaint_id, org_id, employee_id) "
+                        "SELECT unnest(CAST(? AS BIGINT[])), ?, unnest(CAST(? AS BIGINT[]))",
+                        [[p[0] for p in pairs], org_id, [p[1] for p in pairs]])
+
+
+def by_references(con: Connection, org_id: int, references: Sequence[str]) -> dict[str, Feedback]:
+    """The records holding these references (help-desk ticket numbers)."""
+    access.require(Permission.READ_PLAN, org_id)
+    rows = con.execute(_SELECT + " WHERE c.org_id = ? AND c.reference IN "
+                                 "(SELECT unnest(CAST(? AS VARCHAR[])))",
+                       [date.today(), org_id, list(references)]).fetchall()
+    return {f.reference: f for f in (_feedback(r) for r in rows)}
+
+
 def _summary(values: dict[str, object]) -> str:
     what = str(values["what_happened"])
     return f"{KINDS[str(values['kind'])]} received {values['received_on']}: " \
            f"{what[:80]}{'…' if len(what) > 80 else ''}"
 
 
+def may_change(con: Connection, org_id: int, record: Feedback) -> bool:
+    """Whoever may manage the register changes any record; someone who records
+    complaints changes those they recorded or own (as their linked member of staff)."""
+    identity = access.current()
+    if identity.may(Permission.MANAGE_FEEDBACK, org_id):
+        return True
+    if not identity.may(Permission.RECORD_FEEDBACK, org_id):
+        return False
+    if record.recorded_by == identity.name:
+        return True
+    if record.owner_id is None or identity.account_id is None:
+        return False
+    linked = con.execute("SELECT employee_id FROM membership WHERE account_id = ? AND "
+                         "org_id = ?", [identity.account_id, org_id]).fetchone()
+    return linked is not None and linked[0] == record.owner_id
+
+
+def _require_change(con: Connection, org_id: int, record: Feedback) -> None:
+    access.require(Permission.RECORD_FEEDBACK, org_id)
+    if not may_change(con, org_id, record):
+        raise access.AccessDenied(
+            "You may change the complaints and compliments you recorded or own; this one "
+            f"was recorded by {record.recorded_by}. Ask its owner or a leader.")
+
+
 def add_feedback(con: Connection, org_id: int, data: FeedbackInput, today: date | None = None,
                  reason: str | None = None) -> int:
     """Record a complaint or a compliment; returns its id."""
     access.require(Permission.RECORD_FEEDBACK, org_id)
-    with transaction(con):
+    with on_duplicate("reference", lambda: _reference_taken(data.reference.strip(), "just now")
+                      ), transaction(con):
         values = validate(con, org_id, data, today)
         quarters, why = check_unlocked_days(con, org_id, [data.received_on or date.today()], reason)
         new_id = insert_record(con, org_id, values, data.staff_ids)
@@ -350,16 +457,21 @@ def update_feedback(con: Connection, org_id: int, feedback_id: int, version: int
                     reason: str | None = None) -> int:
     """Save a changed record if nobody saved it since ``version``; returns the new version."""
     access.require(Permission.RECORD_FEEDBACK, org_id)
-    with transaction(con):
+    with on_duplicate("reference", lambda: _reference_taken(data.reference.strip(), "just now")
+                      ), transaction(con):
         before = get_feedback(con, org_id, feedback_id)
-        values = validate(con, org_id, data, today)
+        _require_change(con, org_id, before)
+        values = validate(con, org_id, data, today, exclude_id=feedback_id)
+        if before.recognition_id is not None and data.kind != before.kind:
+            raise ValidationError({"kind": "This compliment is recorded as a recognition, so it "
+                                           "stays a compliment."})
         days = [before.received_on, *([data.received_on] if data.received_on else [])]
         quarters, why = check_unlocked_days(con, org_id, days, reason)
         new_version = versioned_update(con, "complaint", feedback_id, org_id, version, values,
                                        "record")
         set_staff(con, org_id, feedback_id, data.staff_ids)
         changed = [name.replace("_", " ") for name, value in values.items()
-                   if getattr(before, name) != value]
+                   if getattr(before, name) != (value if name != "reference" else value or "")]
         if sorted(before.staff_ids) != sorted(set(data.staff_ids)):
             changed.append("staff named")
         audit.record(con, org_id, "Complaints", "edited",
@@ -397,7 +509,10 @@ def recognise_compliment(con: Connection, org_id: int, feedback_id: int, version
         if not compliment.staff_ids:
             raise ValidationError({"staff_ids": "Name the members of staff the compliment is "
                                                 "about first."})
-        giver = f"A customer ({compliment.segment})" if compliment.segment else "A customer"
+        # The giver is at most 120 characters; a long segment name is cut to fit.
+        segment = compliment.segment if len(compliment.segment) <= 100 else \
+            compliment.segment[:99] + "…"
+        giver = f"A customer ({segment})" if segment else "A customer"
         data = RecognitionInput(list(compliment.staff_ids), compliment.received_on, giver,
                                 "customer", compliment.what_happened, reward, None, value_id,
                                 standard_id if standard_id is not None or value_id is not None
@@ -467,7 +582,8 @@ def _where(org_id: int, f: RegisterFilter) -> tuple[str, list[object]]:
 
 
 _SELECT = f"""
-    SELECT c.id, c.kind, c.reference, c.received_on, c.channel, c.segment_id,
+    WITH t AS (SELECT CAST(? AS DATE) AS today)
+    SELECT c.id, c.kind, coalesce(c.reference, ''), c.received_on, c.channel, c.segment_id,
            coalesce(s.name, ''), c.quality, c.standard_id, coalesce(st.title, ''),
            c.what_happened, c.recorded_by, c.owner_id, coalesce(o.name, ''), c.promised_by,
            c.promise, c.resolution, c.resolved_on, c.accepted, c.goodwill_kind,
@@ -476,8 +592,10 @@ _SELECT = f"""
                      JOIN employee e ON e.id = cs.employee_id WHERE cs.complaint_id = c.id), []),
            coalesce((SELECT list(e.name ORDER BY e.name) FROM complaint_staff cs
                      JOIN employee e ON e.id = cs.employee_id WHERE cs.complaint_id = c.id), []),
-           CASE WHEN c.resolved_on IS NOT NULL THEN {RESOLVE_DAYS_SQL} END
-    FROM complaint c
+           CASE WHEN c.resolved_on IS NOT NULL THEN {RESOLVE_DAYS_SQL} END,
+           CASE WHEN c.kind = 'complaint' AND c.resolved_on IS NULL
+                THEN {_working_days_sql("c.received_on", "t.today")} END
+    FROM complaint c CROSS JOIN t
     LEFT JOIN segment s ON s.id = c.segment_id
     LEFT JOIN standard st ON st.id = c.standard_id
     LEFT JOIN employee o ON o.id = c.owner_id
@@ -494,7 +612,7 @@ def _feedback(row: tuple[object, ...]) -> Feedback:
 def get_feedback(con: Connection, org_id: int, feedback_id: int) -> Feedback:
     access.require(Permission.READ_PLAN, org_id)
     row = con.execute(_SELECT + " WHERE c.org_id = ? AND c.id = ?",
-                      [org_id, feedback_id]).fetchone()
+                      [date.today(), org_id, feedback_id]).fetchone()
     if row is None:
         raise NotFoundError("That complaint or compliment was deleted by someone else.")
     return _feedback(row)
@@ -515,7 +633,7 @@ def list_feedback(con: Connection, org_id: int, filters: RegisterFilter, limit: 
     order = "c.promised_by NULLS LAST, c.received_on, c.id" if filters.status in (
         "open", "overdue") else "c.received_on DESC, c.id DESC"
     rows = con.execute(f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                       [*params, limit, offset]).fetchall()
+                       [filters.today or date.today(), *params, limit, offset]).fetchall()
     return [_feedback(r) for r in rows]
 
 
@@ -560,6 +678,7 @@ def quarter_figures(con: Connection, org_id: int, quarters: Sequence[Quarter],
                     today: date | None = None, segment_id: int | None = None,
                     target: int | None = None) -> list[QuarterFigures]:
     """Each quarter's figures in one query."""
+    access.require(Permission.READ_PLAN, org_id)
     today = today or date.today()
     target = target_days(con, org_id) if target is None else target
     elapsed = _working_days_sql("c.received_on", "CAST($today AS DATE)")
@@ -601,11 +720,6 @@ def quarter_figures(con: Connection, org_id: int, quarters: Sequence[Quarter],
     return result
 
 
-def median_days(days: Sequence[int]) -> float | None:
-    """The Python statement of the median (the tests hold the SQL to it)."""
-    return float(statistics.median(days)) if days else None
-
-
 @dataclass(frozen=True)
 class ParetoBar:
     name: str
@@ -623,15 +737,13 @@ def pareto(con: Connection, org_id: int, start: date, end: date, by: str) -> lis
     joins = {"segment": "LEFT JOIN segment s ON s.id = c.segment_id",
              "quality": "", "standard": "JOIN standard st ON st.id = c.standard_id"}[by]
     rows = con.execute(
-        f"SELECT name, n FROM (SELECT {group} AS name, count(*) AS n FROM complaint c {joins} "
-        "WHERE c.org_id = ? AND c.kind = 'complaint' AND c.received_on BETWEEN ? AND ? "
-        "GROUP BY 1) ORDER BY n DESC, lower(name)", [org_id, start, end]).fetchall()
-    total = sum(int(r[1]) for r in rows)
-    bars, running = [], 0
-    for name, count in rows:
-        running += int(count)
-        bars.append(ParetoBar(str(name), int(count), 100.0 * running / total))
-    return bars
+        f"""SELECT name, n, 100.0 * sum(n) OVER (ORDER BY n DESC, lower(name), name
+                                               ROWS UNBOUNDED PRECEDING) / sum(n) OVER ()
+            FROM (SELECT {group} AS name, count(*) AS n FROM complaint c {joins}
+                  WHERE c.org_id = ? AND c.kind = 'complaint' AND c.received_on BETWEEN ? AND ?
+                  GROUP BY 1)
+            ORDER BY n DESC, lower(name), name""", [org_id, start, end]).fetchall()
+    return [ParetoBar(str(name), int(count), float(share)) for name, count, share in rows]
 
 
 def standards_breached(con: Connection, org_id: int, start: date, end: date) -> list[ParetoBar]:
@@ -655,12 +767,9 @@ class ImpactFeed:
 def impact_feed(con: Connection, org_id: int, quarters: Sequence[Quarter],
                 today: date | None = None) -> list[ImpactFeed | None]:
     """Per quarter, the register's complaints and quick-resolution share — None for a
-    quarter with nothing in the register, where the model keeps its typed numbers."""
+    quarter without complaints in the register, where the model keeps its typed numbers."""
     figures = quarter_figures(con, org_id, quarters, today)
-    return [ImpactFeed(f.complaints, f.within_target) if f.has_data else None for f in figures]
+    # A quarter with compliments only says nothing about complaints: the typed count stays.
+    return [ImpactFeed(f.complaints, f.within_target) if f.complaints else None
+            for f in figures]
 
-
-def first_received(con: Connection, org_id: int) -> date | None:
-    row = con.execute("SELECT min(received_on) FROM complaint WHERE org_id = ?",
-                      [org_id]).fetchone()
-    return row[0] if row else None

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from . import access, audit, complaints
 from .access import Permission
-from .complaints import FEEDBACK_CHANNELS, GOODWILL_KINDS, FeedbackInput
-from .db import Connection, transaction, versioned_update
+from .checks import on_duplicate
+from .complaints import FEEDBACK_CHANNELS, GOODWILL_KINDS, Feedback, FeedbackInput
+from .db import Connection, transaction
 from .errors import ValidationError
 from .needs import qualities
 from .tabular import DateError, Table, normalise_header, parse_date, parse_number, text
@@ -99,13 +100,23 @@ def check_mapping(mapping: dict[str, str | None], headers: list[str]) -> None:
         raise ValidationError(problems)
 
 
+# Import field -> the form's field it fills.
+_INPUT_FIELD = {"segment": "segment_id", "standard": "standard_id", "owner": "owner_id",
+                "staff": "staff_ids"}
+
+
 @dataclass
 class Row:
     line: int
     values: dict[str, str]
     data: FeedbackInput | None = None
-    existing_id: int | None = None
+    existing: Feedback | None = None  # the record already holding this row's reference
+    unchanged: bool = False  # ... and the row would change nothing in it
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def existing_id(self) -> int | None:
+        return self.existing.id if self.existing is not None else None
 
 
 @dataclass
@@ -121,9 +132,28 @@ class Preview:
     def clean(self) -> bool:
         return bool(self.rows) and not self.problem_rows
 
-    def counts(self) -> tuple[int, int]:
-        updates = sum(r.existing_id is not None for r in self.rows)
-        return len(self.rows) - updates, updates
+    def counts(self) -> tuple[int, int, int]:
+        """(new records, records changed, records already as the file has them)."""
+        same = sum(r.unchanged for r in self.rows)
+        updates = sum(r.existing is not None for r in self.rows) - same
+        return len(self.rows) - updates - same, updates, same
+
+
+def _merged(existing: Feedback, data: FeedbackInput,
+            mapping: dict[str, str | None]) -> FeedbackInput:
+    """The stored record with the file's columns put in: a field the file has no column
+    for keeps what the register holds (a promise added in the app, the staff named)."""
+    merged = existing.as_input()
+    for name in FIELDS:
+        if mapping.get(name):
+            attribute = _INPUT_FIELD.get(name, name)
+            setattr(merged, attribute, getattr(data, attribute))
+    return merged
+
+
+def _same(a: FeedbackInput, b: FeedbackInput) -> bool:
+    return replace(a, staff_ids=sorted(set(a.staff_ids))) == \
+        replace(b, staff_ids=sorted(set(b.staff_ids)))
 
 
 def _lookup(con: Connection, sql: str, org_id: int) -> dict[str, list[int]]:
@@ -173,9 +203,11 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
     index = {name: table.headers.index(column) for name, column in mapping.items() if column}
     segments = _lookup(con, "SELECT id, name FROM segment WHERE org_id = ?", org_id)
     standards = _lookup(con, "SELECT id, title FROM standard WHERE org_id = ?", org_id)
-    references = {ref: int(i) for i, ref in con.execute(
-        "SELECT id, reference FROM complaint WHERE org_id = ? AND reference <> ''",
-        [org_id]).fetchall()}
+    if "reference" in index:
+        in_file = {text(raw[index["reference"]]) for raw in table.rows}  # type: ignore[arg-type]
+        held = complaints.by_references(con, org_id, sorted(r for r in in_file if r))
+    else:
+        held = {}
     known = qualities(con, org_id)
     quality_names = {q.lower(): q for q in known}
     channels = {c.lower(): c for c in FEEDBACK_CHANNELS} | _CHANNEL_WORDS
@@ -188,8 +220,10 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         row = Row(table.line(position), values)
         problems = row.problems
 
+        existing = held.get(values.get("reference", ""))
         kind_text = values.get("kind", "").lower()
-        kind = "complaint"
+        # Without a kind column, a known ticket keeps its kind and a new one is a complaint.
+        kind = existing.kind if existing is not None and "kind" not in index else "complaint"
         if "compliment" in kind_text or "praise" in kind_text or kind_text == "thanks":
             kind = "compliment"
         elif kind_text and "complaint" not in kind_text:
@@ -258,9 +292,15 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
             goodwill_kind, goodwill_value,
             _date(cells, "followed_up_on", "Followed up on", day_first, problems),
             staff_ids, values.get("reference", ""))
+        if existing is not None:
+            row.existing = existing
+            if "kind" in index and kind != existing.kind:
+                problems.append(f"{data.reference} is a {existing.kind} in the register; this "
+                                f"line says {kind}.")
+            data = _merged(existing, data, mapping)
+            row.unchanged = _same(data, existing.as_input())
         row.data = data
-        row.existing_id = references.get(data.reference) if data.reference else None
-        if not problems:
+        if not problems and not row.unchanged:
             try:
                 complaints.validate(con, org_id, data, today, known, references_checked=True)
             except ValidationError as exc:
@@ -275,8 +315,11 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
 
 
 def import_feedback(con: Connection, org_id: int, checked: Preview, file_name: str,
-                    reason: str | None = None, today: date | None = None) -> tuple[int, int]:
-    """Write every row of a clean preview in one transaction; returns (added, updated)."""
+                    reason: str | None = None,
+                    today: date | None = None) -> tuple[int, int, int]:
+    """Write every row of a clean preview in one transaction; returns (added, updated,
+    unchanged). Rows that change nothing are left alone: they need no reason in a
+    reviewed quarter and do not count as corrections to it."""
     access.require(Permission.EDIT_PLAN, org_id)
     if not checked.rows:
         raise ValidationError({"file": f"{checked.where} has no rows to import."})
@@ -285,30 +328,33 @@ def import_feedback(con: Connection, org_id: int, checked: Preview, file_name: s
         raise ValidationError({"file": f"{len(checked.problem_rows)} rows need fixing first "
                                        f"(lines {lines}); nothing was imported."})
     known = qualities(con, org_id)
-    with transaction(con):
-        days = [r.data.received_on for r in checked.rows if r.data and r.data.received_on]
-        existing = [r.existing_id for r in checked.rows if r.existing_id is not None]
-        if existing:
-            days += [row[0] for row in con.execute(
-                "SELECT received_on FROM complaint WHERE org_id = ? AND id IN "
-                "(SELECT unnest(?))", [org_id, existing]).fetchall()]
+    new = [r for r in checked.rows if r.existing is None]
+    changed = [r for r in checked.rows if r.existing is not None and not r.unchanged]
+    unchanged = len(checked.rows) - len(new) - len(changed)
+    if not new and not changed:
+        return 0, 0, unchanged
+    with on_duplicate("file", lambda: "Some of these tickets were added to the register while "
+                                      "the file was being checked, so nothing was imported. "
+                                      "Check the file again and import it."), \
+            transaction(con):
+        days = [r.data.received_on for r in new + changed if r.data and r.data.received_on]
+        days += [r.existing.received_on for r in changed if r.existing is not None]
         quarters, why = complaints.check_unlocked_days(con, org_id, days, reason)
-        added = updated = 0
-        for row in checked.rows:
+        added_values = []
+        for row in new:
             assert row.data is not None
-            values = complaints.validate(con, org_id, row.data, today, known,
-                                         references_checked=True)
-            if row.existing_id is None:
-                complaints.insert_record(con, org_id, values, row.data.staff_ids)
-                added += 1
-            else:
-                version = con.execute("SELECT version FROM complaint WHERE id = ?",
-                                      [row.existing_id]).fetchone()
-                assert version is not None
-                versioned_update(con, "complaint", row.existing_id, org_id, int(version[0]),
-                                 values, "record")
-                complaints.set_staff(con, org_id, row.existing_id, row.data.staff_ids)
-                updated += 1
+            added_values.append((complaints.validate(con, org_id, row.data, today, known,
+                                                     references_checked=True),
+                                 row.data.staff_ids))
+        changed_values = []
+        for row in changed:
+            assert row.data is not None and row.existing is not None
+            changed_values.append((row.existing.id, row.existing.version, complaints.validate(
+                con, org_id, row.data, today, known, references_checked=True),
+                row.data.staff_ids))
+        complaints.write_many(con, org_id, added_values, changed_values)
         audit.record(con, org_id, "Complaints", "imported",
-                     f"{added} added and {updated} updated from {file_name}", quarters, why)
-    return added, updated
+                     f"{len(new)} added and {len(changed)} updated from {file_name}"
+                     + (f" ({unchanged} already as in the file)" if unchanged else ""),
+                     quarters, why)
+    return len(new), len(changed), unchanged

@@ -407,8 +407,8 @@ def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: by
         bad = [RowProblems(r.line, r.problems) for r in checked.problem_rows]
         if bad:
             raise ImportRejected(table.where(), bad, len(checked.rows))
-        added, updated = complaints_import.import_feedback(con, org_id, checked, file_name,
-                                                           reason, today)
+        added, updated, _unchanged = complaints_import.import_feedback(
+            con, org_id, checked, file_name, reason, today)
         return added + updated
     if kind == "employees":
         mapping = people_import.guess_mapping(table.headers)

@@ -113,7 +113,7 @@ def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope
         if team is not None:
             return Actual(None)
         from_register = _register(con, org_id, formula, quarter, None, today)
-        if from_register.value is not None:
+        if from_register.value:  # a quarter with complaints in the register
             return from_register
         saved = impact.load(con, org_id, quarter)
         if saved is None:

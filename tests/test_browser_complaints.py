@@ -50,7 +50,7 @@ def test_a_compliment_naming_two_people_becomes_a_recognition(feedback_app: Runn
     page = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
     open_page(page, f"{feedback_app.url}/complaints", who="Hana")
     page.get_by_text("no personal data about customers").wait_for()
-    by_key(page, "feedback_new_0_kind").get_by_text("Compliment").click()
+    by_key(page, "feedback_new_kind").get_by_text("Compliment").click()
     settle(page)
     _choose(page, "feedback_new_0_staff", "Ben Hall (E2)", several=True)
     _choose(page, "feedback_new_0_staff", "Cleo Diaz (E3)", several=True)
@@ -62,8 +62,11 @@ def test_a_compliment_naming_two_people_becomes_a_recognition(feedback_app: Runn
     page.get_by_role("tab", name="Open and overdue").click()
     settle(page)
     page.get_by_text("1 compliment naming staff, not yet recorded as recognition").wait_for()
-    _choose(page, "unrecognised_choice", f"{date.today()} · Compliment · Ben Hall, Cleo Diaz · "
-                                         f"{WORDS[:50]}")
+    # The label ends with the record's number, which makes each one unique.
+    by_key(page, "unrecognised_choice").locator("input").first.click()
+    page.get_by_role("option", name=re.compile(re.escape(
+        f"{date.today()} · Compliment · Ben Hall, Cleo Diaz · {WORDS[:50]} · #"))).click()
+    settle(page)
     page.get_by_text("Recognise Ben Hall, Cleo Diaz for this compliment").wait_for()
     # The form's keys carry the record's id: find the value box by the start of its key.
     page.locator("[class*='st-key-recognise_value_'] input").first.click()

@@ -57,7 +57,6 @@ def test_working_days_worked_by_hand() -> None:
     assert working_days(monday, friday + timedelta(days=7)) == 4
     assert working_days(date(2026, 11, 14), monday) == 1  # received on a Saturday
     assert working_days(monday, monday + timedelta(days=14)) == 10
-    assert complaints.add_working_days(friday, 2) == date(2026, 11, 17)
 
 
 def test_working_days_in_sql_equal_the_python_rule(con: Connection) -> None:
@@ -432,3 +431,111 @@ def test_deleting_the_organisation_names_and_removes_the_register(
     delete_organisation(con, org.id)
     assert con.execute("SELECT count(*) FROM complaint").fetchone() == (0,)
     assert con.execute("SELECT count(*) FROM complaint_staff").fetchone() == (0,)
+
+
+def test_a_quarter_with_compliments_only_keeps_the_typed_complaints(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    from strategy import impact
+    from strategy.impact import Assumptions, Inputs
+
+    impact.save(con, org.id, Q4, Inputs(10_000, 500.0, 50, 0.2, 300.0), Assumptions())
+    complaints.add_feedback(con, org.id, FeedbackInput(
+        "compliment", date(2026, 11, 3), "Email", "Thanks"), today=TODAY)
+    q4 = impact.effective(con, org.id, Q4, TODAY)
+    assert q4 is not None and not q4.complaints_from_register
+    assert q4.saved.inputs.complaints == 50
+    assert impact.complaints_series(con, org.id, [Q4], TODAY) == [
+        (50, "typed into the impact model")]
+
+
+def test_the_figures_need_permission_to_read_the_plan(con: Connection, org: Organisation) -> None:
+    guest = access.Identity(kind="guest", name="Gail", guest_id=1, workshop_id=1,
+                            workshop_org=org.id)
+    with access.acting(guest):
+        for read in (lambda: complaints.quarter_figures(con, org.id, [Q4], TODAY),
+                     lambda: complaints.impact_feed(con, org.id, [Q4], TODAY),
+                     lambda: complaints.open_counts(con, org.id, TODAY),
+                     lambda: complaints.pareto(con, org.id, Q4.start, Q4.end, "segment")):
+            with pytest.raises(AccessDenied):
+                read()
+
+
+def test_moving_or_deleting_a_record_in_a_reviewed_quarter_asks_for_a_reason(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    feedback_id = complaints.add_feedback(con, org.id, complaint(setup, date(2026, 10, 5)),
+                                          today=TODAY)
+    con.execute("INSERT INTO review (org_id, period, closed_at) VALUES (?, '2026-Q3', now())",
+                [org.id])
+    record = complaints.get_feedback(con, org.id, feedback_id)
+    moved = record.as_input()
+    moved.received_on = date(2026, 9, 30)  # into the reviewed quarter
+    with pytest.raises(ValidationError, match="locked"):
+        complaints.update_feedback(con, org.id, feedback_id, record.version, moved, today=TODAY)
+    complaints.update_feedback(con, org.id, feedback_id, record.version, moved, today=TODAY,
+                               reason="Date typed wrong")
+    record = complaints.get_feedback(con, org.id, feedback_id)
+    back = record.as_input()
+    back.received_on = date(2026, 10, 6)  # and out of it again
+    with pytest.raises(ValidationError, match="locked"):
+        complaints.update_feedback(con, org.id, feedback_id, record.version, back, today=TODAY)
+    with pytest.raises(ValidationError, match="locked"):
+        complaints.delete_feedback(con, org.id, feedback_id)
+    complaints.delete_feedback(con, org.id, feedback_id, reason="Recorded twice")
+    reasons = [r[0] for r in con.execute("SELECT reason FROM change_log WHERE area = "
+                                         "'Complaints' AND reason <> '' ORDER BY id").fetchall()]
+    assert reasons == ["Date typed wrong", "Recorded twice"]
+
+
+def test_a_contributor_changes_what_they_recorded_or_own(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    from strategy import accounts
+
+    account = accounts.create_account(con, "cora", "Cora Contrib", "a long enough password").id
+    accounts.set_role(con, account, org.id, Role.CONTRIBUTOR)
+    cora = member("Cora Contrib", org.id, Role.CONTRIBUTOR, account_id=account)
+    others = complaints.add_feedback(con, org.id, complaint(setup, date(2026, 11, 5)),
+                                     today=TODAY)  # recorded by the administrator
+    with access.acting(cora):
+        mine = complaints.add_feedback(con, org.id, complaint(setup, date(2026, 11, 6)),
+                                       today=TODAY)
+        record = complaints.get_feedback(con, org.id, mine)
+        complaints.update_feedback(con, org.id, mine, record.version, record.as_input(),
+                                   today=TODAY)
+        theirs = complaints.get_feedback(con, org.id, others)
+        assert not complaints.may_change(con, org.id, theirs)
+        with pytest.raises(AccessDenied, match="recorded or own"):
+            complaints.update_feedback(con, org.id, others, theirs.version, theirs.as_input(),
+                                       today=TODAY)
+    # Once Cora's account is Amara, the owner, Amara's complaints are hers to resolve.
+    accounts.set_person(con, account, org.id, setup["amara"])
+    with access.acting(cora):
+        assert complaints.may_change(con, org.id, theirs)
+        complaints.update_feedback(con, org.id, others, theirs.version, theirs.as_input(),
+                                   today=TODAY)
+    with access.acting(member("Lee", org.id, Role.LEADER)):
+        assert complaints.may_change(con, org.id, complaints.get_feedback(con, org.id, mine))
+
+
+def test_a_new_target_with_a_reviewed_quarter_needs_a_reason(
+        con: Connection, org: Organisation) -> None:
+    con.execute("INSERT INTO review (org_id, period, closed_at) VALUES (?, '2026-Q3', now())",
+                [org.id])
+    with pytest.raises(ValidationError, match="locked"):
+        complaints.set_target_days(con, org.id, 3)
+    assert complaints.target_days(con, org.id) == 2
+    complaints.set_target_days(con, org.id, 3, reason="Agreed at the Q3 review")
+    assert con.execute("SELECT reason, period FROM change_log WHERE action = 'target set'"
+                       ).fetchone() == ("Agreed at the Q3 review", "2026-Q3")
+
+
+def test_a_long_segment_name_still_fits_the_recognition(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    long_name = "Households on the priority services register in the northern area " * 2
+    segment = add_segment(con, org.id, SegmentInput(long_name.strip()[:120], "external"))
+    feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
+        "compliment", date(2026, 11, 12), "Email", "Thank you", segment_id=segment,
+        staff_ids=[setup["ben"]]), today=TODAY)
+    made = complaints.recognise_compliment(con, org.id, feedback_id, 1, setup["value"], None,
+                                           today=TODAY)
+    giver = recognition.get_recognition(con, org.id, made).giver
+    assert giver.startswith("A customer (Households on the priority") and len(giver) <= 120

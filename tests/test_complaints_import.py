@@ -15,6 +15,7 @@ from strategy.complaints import RegisterFilter
 from strategy.complaints_import import guess_mapping, import_feedback, preview
 from strategy.customers import SegmentInput, add_segment
 from strategy.db import Connection
+from strategy.errors import ValidationError
 from strategy.imports import ImportRejected, run_import, template
 from strategy.orgs import Organisation
 from strategy.people import EmployeeInput, add_employee, add_team
@@ -54,7 +55,7 @@ def test_a_help_desk_export_is_mapped_and_imported(con: Connection,
     assert mapping["what_happened"] == "Description" and mapping["reference"] == "Ticket ID"
     checked = preview(con, staffed.id, table, mapping, today=TODAY)
     assert checked.clean, [r.problems for r in checked.rows]
-    assert import_feedback(con, staffed.id, checked, "export.csv", today=TODAY) == (3, 0)
+    assert import_feedback(con, staffed.id, checked, "export.csv", today=TODAY) == (3, 0, 0)
     records = {f.reference: f for f in complaints.list_feedback(con, staffed.id,
                                                                 RegisterFilter())}
     first = records["HD-1"]
@@ -132,3 +133,114 @@ def test_the_command_line_imports_with_named_columns(con: Connection, staffed: O
     assert main(["import", "complaints", str(export), "--org", staffed.name, "--column",
                  "what_happened=Customer said", "--column", "reference=Number"]) == 0
     assert "Imported 1 rows of complaints" in capsys.readouterr().out
+
+
+def test_a_re_import_keeps_what_the_file_has_no_column_for(
+        con: Connection, staffed: Organisation) -> None:
+    run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD), today=TODAY)
+    second = complaints.list_feedback(con, staffed.id, RegisterFilter(text="HD-2"))[0]
+    # In the app someone promises something (the export has no promise column) ...
+    data = second.as_input()
+    data.promised_by, data.promise = date(2026, 11, 9), "A call back by Monday"
+    complaints.update_feedback(con, staffed.id, second.id, second.version, data, today=TODAY)
+    # ... and the help desk's next export resolves the ticket.
+    later = GOOD[1].replace(",,,,,,,", ",2026-11-09,Called back,2026-11-06,no,,,")
+    assert run_import(con, staffed.id, "complaints", "export.csv", _csv(later),
+                      today=TODAY) == 1
+    now = complaints.get_feedback(con, staffed.id, second.id)
+    assert (now.promise, now.resolution, now.resolved_on) == (
+        "A call back by Monday", "Called back", date(2026, 11, 6))
+    # A compliment's staff are kept when the export has no staff column.
+    table = read_table("short.csv", b"Ticket ID,Created at,Source,Description\n"
+                                    b"HD-3,2026-11-05,Chat,Ben sorted it in minutes\n")
+    checked = preview(con, staffed.id, table, guess_mapping(table.headers), today=TODAY)
+    assert checked.clean and checked.counts() == (0, 0, 1)
+    assert import_feedback(con, staffed.id, checked, "short.csv", today=TODAY) == (0, 0, 1)
+    third = complaints.list_feedback(con, staffed.id, RegisterFilter(text="HD-3"))[0]
+    assert third.kind == "compliment" and third.staff == ("Ben Hall", "Cleo Diaz")
+
+
+def test_a_re_import_cannot_change_a_records_kind(con: Connection,
+                                                  staffed: Organisation) -> None:
+    run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD), today=TODAY)
+    flipped = GOOD[2].replace("HD-3,Compliment", "HD-3,Complaint").replace(",,,,,,,,E2; E3",
+                                                                          ",E1,,,,,,,")
+    with pytest.raises(ImportRejected, match="HD-3 is a compliment in the register"):
+        run_import(con, staffed.id, "complaints", "export.csv", _csv(flipped), today=TODAY)
+
+
+def test_an_unchanged_re_import_asks_no_reason_and_corrects_nothing(
+        con: Connection, staffed: Organisation) -> None:
+    from strategy import audit
+    from strategy.periods import Quarter
+
+    run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD), today=TODAY)
+    versions = {f.reference: f.version for f in complaints.list_feedback(
+        con, staffed.id, RegisterFilter())}
+    con.execute("INSERT INTO review (org_id, period, closed_at) VALUES (?, '2026-Q4', now())",
+                [staffed.id])
+    closed = con.execute("SELECT closed_at FROM review").fetchone()[0]  # type: ignore[index]
+    # The same export again: nothing to write, so no reason is needed.
+    assert run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD),
+                      today=TODAY) == 0
+    assert audit.corrections_since(con, staffed.id, Quarter(2026, 4), closed) == []
+    assert {f.reference: f.version for f in complaints.list_feedback(
+        con, staffed.id, RegisterFilter())} == versions
+    # A changed ticket in the reviewed quarter needs one, and is a correction.
+    later = GOOD[1].replace(",,,,,,,", ",,Called back,2026-11-06,no,,,")
+    with pytest.raises(Exception, match="locked"):
+        run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD[:1], later),
+                   today=TODAY)
+    assert run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD[:1], later),
+                      today=TODAY, reason="Help desk resolved it late") == 1
+    (correction,) = audit.corrections_since(con, staffed.id, Quarter(2026, 4), closed)
+    assert correction.reason == "Help desk resolved it late"
+    assert "0 added and 1 updated" in correction.summary
+
+
+def test_two_imports_of_the_same_new_tickets_make_one_record_each(
+        con: Connection, staffed: Organisation) -> None:
+    table = read_table("export.csv", _csv(*GOOD))
+    mapping = guess_mapping(table.headers)
+    first = preview(con, staffed.id, table, mapping, today=TODAY)
+    second = preview(con, staffed.id, table, mapping, today=TODAY)  # checked before either
+    import_feedback(con, staffed.id, first, "export.csv", today=TODAY)
+    with pytest.raises(ValidationError, match="added to the register while"):
+        import_feedback(con, staffed.id, second, "export.csv", today=TODAY)
+    assert complaints.count_feedback(con, staffed.id, RegisterFilter()) == 3
+
+
+def test_a_reference_typed_twice_is_refused(con: Connection, staffed: Organisation) -> None:
+    run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD), today=TODAY)
+    first = complaints.list_feedback(con, staffed.id, RegisterFilter(text="HD-1"))[0]
+    data = first.as_input()
+    data.what_happened = "The same ticket again"
+    with pytest.raises(ValidationError) as info:
+        complaints.add_feedback(con, staffed.id, data, today=TODAY)
+    assert "already in the register" in info.value.fields["reference"]
+    other = complaints.list_feedback(con, staffed.id, RegisterFilter(text="HD-2"))[0]
+    edited = other.as_input()
+    edited.reference = "HD-1"
+    with pytest.raises(ValidationError):
+        complaints.update_feedback(con, staffed.id, other.id, other.version, edited,
+                                   today=TODAY)
+    # Saving a record with its own reference is no clash.
+    complaints.update_feedback(con, staffed.id, first.id, first.version, first.as_input(),
+                               today=TODAY)
+
+
+def test_thirty_thousand_rows_are_written_in_bulk(con: Connection,
+                                                  staffed: Organisation) -> None:
+    import time
+
+    lines = [f"T-{i},Complaint,2026-10-{1 + i % 28:02d},Phone,Households,Call {i},E1,,,,,,,"
+             for i in range(30_000)]
+    started = time.perf_counter()
+    assert run_import(con, staffed.id, "complaints", "big.csv", _csv(*lines),
+                      today=TODAY) == 30_000
+    # Resolving a few hundred of them later is a short re-import.
+    resolved = [line.replace(",,,,,,,", ",,Sorted,2026-11-02,yes,,,") for line in lines[:300]]
+    assert run_import(con, staffed.id, "complaints", "big.csv", _csv(*resolved, *lines[300:]),
+                      today=TODAY) == 300
+    assert complaints.count_feedback(con, staffed.id, RegisterFilter(status="resolved")) == 300
+    print(f"30,000 rows imported and re-imported in {time.perf_counter() - started:.1f} s")

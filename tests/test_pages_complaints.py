@@ -97,7 +97,7 @@ def test_resolve_an_overdue_complaint(con: Connection, org: Organisation,
 def test_a_compliment_naming_two_people_becomes_a_recognition(
         con: Connection, org: Organisation, staffed: dict[str, int]) -> None:
     at = open_app(PAGE)
-    at.radio(key="feedback_new_0_kind").set_value("compliment").run()
+    at.radio(key="feedback_new_kind").set_value("compliment").run()
     at.multiselect(key="feedback_new_0_staff").set_value([staffed["ben"], staffed["cleo"]])
     at.text_area(key="feedback_new_0_what").input("Ben and Cleo fixed it in an hour.")
     at.button(key="FormSubmitter:feedback_add_compliment-Record compliment").click().run()
@@ -185,3 +185,35 @@ def test_the_impact_model_shows_the_register_and_keeps_what_was_typed(
     # The typed figures stay stored; the register's are worked in when it is read.
     assert (saved.inputs.active_customers, saved.inputs.complaints,
             saved.inputs.quick_resolution_share) == (12_000, 50, 0.2)
+
+
+def test_two_alike_complaints_open_as_themselves(con: Connection, org: Organisation,
+                                                 staffed: dict[str, int]) -> None:
+    day = date.today() - timedelta(days=1)
+    ids = [complaints.add_feedback(con, org.id, FeedbackInput(
+        "complaint", day, "Phone", "Waited too long about billing", owner_id=staffed["amara"],
+        quality="Timeliness")) for _ in range(2)]
+    at = open_tab(open_app(PAGE), TAB, "Open and overdue")
+    for feedback_id in ids:
+        at.selectbox(key="open_choice").set_value(feedback_id).run()
+        assert not at.exception
+        assert at.selectbox(key="open_choice").value == feedback_id
+        # The edit form shown is this record's, not its look-alike's.
+        assert [t.key for t in at.text_area if (t.key or "").startswith("feedback_edit_")] == [
+            f"feedback_edit_{feedback_id}_0_what"]
+
+
+def test_an_edit_keeps_a_quality_no_longer_in_the_list(con: Connection, org: Organisation,
+                                                       staffed: dict[str, int]) -> None:
+    feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
+        "complaint", date.today(), "Phone", "Late", owner_id=staffed["amara"],
+        quality="Timeliness"))
+    con.execute("UPDATE complaint SET quality = 'Punctuality' WHERE id = ?", [feedback_id])
+    at = open_tab(open_app(PAGE), TAB, "Open and overdue")
+    at.selectbox(key="open_choice").set_value(feedback_id).run()
+    prefix = f"feedback_edit_{feedback_id}_0"
+    assert at.selectbox(key=f"{prefix}_quality").value == "Punctuality"
+    at.text_input(key=f"{prefix}_promise").input("A call")
+    at.date_input(key=f"{prefix}_promised_by").set_value(date.today())
+    at.button(key=f"FormSubmitter:feedback_edit_form_{feedback_id}-Save changes").click().run()
+    assert complaints.get_feedback(con, org.id, feedback_id).quality == "Punctuality"

@@ -90,6 +90,8 @@ def _fields(con: Connection, org_id: int, prefix: str, kind: str, current: Feedb
     segments = {s.id: s.name for s in customers.list_segments(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
     qualities = needs.qualities(con, org_id)
+    if c and c.quality and c.quality not in qualities:
+        qualities.append(c.quality)  # kept as stored, though no longer in step 2's list
     a, b, d = st.columns(3)
     received = ui.date_field(a, "Received on", c.received_on if c else date.today(),
                              f"{prefix}_received")
@@ -155,8 +157,9 @@ def _fields(con: Connection, org_id: int, prefix: str, kind: str, current: Feedb
 
 def _record(con: Connection, org_id: int) -> None:
     keys = ui.FormKeys("feedback_new")
+    # The choice outlives the form: several compliments in a row stay compliments.
     kind = st.radio("It is a", list(KINDS), format_func=KINDS.__getitem__, horizontal=True,
-                    key=keys("kind"))
+                    key="feedback_new_kind")
     errors = ui.FieldErrors()
     owner_id, staff_ids = _pickers(con, org_id, keys.prefix, kind, None, errors)
     with st.form(f"feedback_add_{kind}"):
@@ -173,7 +176,10 @@ def _edit(con: Connection, org_id: int, record: Feedback) -> None:
     edit = ui.EditSession(f"feedback_edit_{record.id}", record.version)
     edit.offer_reload("record")
     st.caption(f"Recorded by {ui.md(record.recorded_by)}.")
-    if ui.allowed(Permission.RECORD_FEEDBACK):
+    if ui.allowed(Permission.RECORD_FEEDBACK) and not complaints.may_change(con, org_id, record):
+        st.caption("You may change the complaints and compliments you recorded or own; ask "
+                   "its owner or a leader to change this one.")
+    elif ui.allowed(Permission.RECORD_FEEDBACK):
         errors = ui.FieldErrors()
         owner_id, staff_ids = _pickers(con, org_id, edit.prefix, record.kind, record, errors)
         with st.form(f"feedback_edit_form_{record.id}"):
@@ -250,8 +256,7 @@ def _rows(records: list[Feedback], today: date, compliments: bool) -> list[dict[
              "Promised by": r.promised_by, "Owner": r.owner, "Segment": r.segment,
              "Quality": r.quality, "Standard": r.standard, "What happened": r.what_happened,
              "Resolved on": r.resolved_on,
-             "Working days": r.resolve_days if r.resolve_days is not None else (
-                 complaints.working_days(r.received_on, today) if r.is_open() else None),
+             "Working days": r.resolve_days if r.resolve_days is not None else r.open_days,
              "Staff named": ", ".join(r.staff), "Reference": r.reference}
             for r in records]
 
@@ -272,8 +277,10 @@ def _listing(con: Connection, org_id: int, key: str, filters: RegisterFilter,
              key=f"{key}_table",
              column_config={"Working days": st.column_config.NumberColumn(
                  help="To resolve, or open so far (Monday to Friday).")})
+    # The reference (or the record's number) makes each label unique: Streamlit keeps a
+    # choice as its text, and two records alike would open the wrong one.
     labels = {r.id: f"{r.received_on} · {KINDS[r.kind]} · {r.owner or ', '.join(r.staff)} · "
-                    f"{r.what_happened[:50]}" for r in records}
+                    f"{r.what_happened[:50]} · {r.reference or f'#{r.id}'}" for r in records}
     chosen = ui.record_select(st, "Open a record on this page", list(labels),
                               labels.__getitem__, f"{key}_choice", index=None,
                               placeholder="Choose a record to update, resolve or recognise")
@@ -409,15 +416,17 @@ def _target(con: Connection, org_id: int, target: int) -> None:
     with st.form("resolve_target_form"):
         days = st.number_input("Target: resolve complaints within … working days",
                                value=target, step=1, key="resolve_target",
-                               help="A whole number from 1 to 60.")
+                               help="A whole number from 1 to 60. It changes the share "
+                                    "resolved within target in every quarter.")
         errors.slot("target_days")
+        reason = ui.reason_field(con, org_id, "resolve_target_reason", errors)
         if st.form_submit_button("Save target"):
             if days is None or days != int(days):
                 errors.show(ValidationError({"target_days": "Enter a whole number of working "
                                                             "days from 1 to 60."}))
             else:
-                ui.attempt(lambda: complaints.set_target_days(con, org_id, int(days)), errors,
-                           success=f"Target set to {int(days)} working days.")
+                ui.attempt(lambda: complaints.set_target_days(con, org_id, int(days), reason),
+                           errors, success=f"Target set to {int(days)} working days.")
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -458,6 +467,8 @@ def _import(con: Connection, org_id: int) -> None:
         return
     show_problems([(r.line, r.problems) for r in checked.problem_rows], len(checked.rows))
     ui.table([{"Line": r.line, "Problems": " ".join(r.problems) or "ready",
+               "In the register": ("already as in the file" if r.unchanged else "updated")
+               if r.existing is not None else "new",
                "Reference": r.values.get("reference", ""),
                "Received": r.values.get("received_on", ""),
                "Kind": r.data.kind if r.data else "", "Owner": r.values.get("owner", ""),
@@ -465,14 +476,15 @@ def _import(con: Connection, org_id: int) -> None:
               for r in sorted(checked.rows, key=lambda r: (not r.problems, r.line))[:2000]],
              hide_index=True, width="stretch", key="complaints_import_preview")
     reason = ui.reason_field(con, org_id, "complaints_import_reason")
-    added, updated = checked.counts()
-    if st.button(f"Import {len(checked.rows):,} rows ({added:,} new, {updated:,} updated)",
-                 type="primary", disabled=not checked.clean, key="complaints_import_button"):
+    added, updated, same = checked.counts()
+    if st.button(f"Import {len(checked.rows):,} rows ({added:,} new, {updated:,} updated, "
+                 f"{same:,} unchanged)", type="primary", disabled=not checked.clean,
+                 key="complaints_import_button"):
         def run() -> None:
             written = import_feedback(con, org_id, checked, uploaded.name, reason or None)
             done("complaints_import_file")
             ui.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} "
-                     "updated.")
+                     f"updated, {written[2]:,} already as in the file.")
         ui.attempt(run)
 
 
