@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from . import access, audit, recognition
+from . import access, accounts, audit, recognition
 from .access import Permission
 from .checks import on_duplicate, optional_text, raise_if, require_text
 from .db import Connection, transaction, versioned_update
@@ -203,12 +203,16 @@ def _check_date(problems: dict[str, str], name: str, value: date | None, label: 
 def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | None = None,
              known_qualities: Sequence[str] | None = None,
              references_checked: bool = False,
-             exclude_id: int | None = None) -> dict[str, object]:
+             exclude_id: int | None = None, imported: bool = False) -> dict[str, object]:
     """The values to store, or ValidationError saying what to fix (writes nothing).
 
     An import that has already found the segment, standard, owner and staff among
     the organisation's own records says so (``references_checked``) and passes the
-    qualities, so that checking a long file does not ask the database per row."""
+    qualities, so that checking a long file does not ask the database per row.
+
+    ``imported``: a help desk's export holds tickets as the help desk has them — some not
+    yet assigned, some solved without notes — so an owner and a resolution's text are
+    not required of it; a person recording one in the app gives both."""
     today = today or date.today()
     problems: dict[str, str] = {}
 
@@ -249,7 +253,7 @@ def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | No
     resolution = optional_text(problems, "resolution", data.resolution, "The resolution", 1000)
     goodwill_kind = (data.goodwill_kind or "").strip()
     if complaint:
-        if data.owner_id is None and "owner_id" not in problems:
+        if data.owner_id is None and "owner_id" not in problems and not imported:
             problems["owner_id"] = "Give the complaint one owner, who sees it through to the end."
         if promise and data.promised_by is None:
             problems["promised_by"] = "Say by when the promise is to be kept."
@@ -257,7 +261,8 @@ def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | No
                     received, date.max)
         _check_date(problems, "resolved_on", data.resolved_on, "The date resolved", received,
                     today)
-        if data.resolved_on is not None and not resolution and "resolution" not in problems:
+        if data.resolved_on is not None and not resolution and "resolution" not in problems \
+                and not imported:
             problems["resolution"] = "Say how it was resolved."
         if resolution and data.resolved_on is None and "resolved_on" not in problems:
             problems["resolved_on"] = "Say when it was resolved (or leave the resolution empty " \
@@ -426,9 +431,7 @@ def may_change(con: Connection, org_id: int, record: Feedback) -> bool:
         return True
     if record.owner_id is None or identity.account_id is None:
         return False
-    linked = con.execute("SELECT employee_id FROM membership WHERE account_id = ? AND "
-                         "org_id = ?", [identity.account_id, org_id]).fetchone()
-    return linked is not None and linked[0] == record.owner_id
+    return accounts.linked_person(con, identity.account_id, org_id) == record.owner_id
 
 
 def _require_change(con: Connection, org_id: int, record: Feedback) -> None:

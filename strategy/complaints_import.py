@@ -42,6 +42,7 @@ FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "promised_by": ("Promised by", False, ("promised by", "due", "due date", "due by",
                                            "sla due")),
     "promise": ("What was promised", False, ("promise", "promised")),
+    "status": ("Status", False, ("status", "state", "ticket status")),
     "resolution": ("Resolution", False, ("resolution", "resolution notes", "solution")),
     "resolved_on": ("Resolved on", False, ("resolved", "resolved at", "date resolved",
                                            "resolved date", "solved at", "closed",
@@ -66,6 +67,10 @@ _CHANNEL_WORDS = {
     "letter": "Letter", "post": "Letter", "social": "Social media", "social media": "Social media",
     "twitter": "Social media", "facebook": "Social media", "other": "Other",
 }
+# How help desks name a ticket's state: still open, or done.
+_OPEN_WORDS = {"open", "new", "pending", "in progress", "on hold", "waiting", "hold",
+               "assigned", "reopened", "escalated"}
+_DONE_WORDS = {"solved", "resolved", "closed", "done", "complete", "completed", "fixed"}
 _YES = {"yes", "y", "true", "1", "accepted"}
 _NO = {"no", "n", "false", "0", "declined", "rejected"}
 
@@ -145,7 +150,7 @@ def _merged(existing: Feedback, data: FeedbackInput,
     for keeps what the register holds (a promise added in the app, the staff named)."""
     merged = existing.as_input()
     for name in FIELDS:
-        if mapping.get(name):
+        if mapping.get(name) and name != "status":  # the status is checked, not kept
             attribute = _INPUT_FIELD.get(name, name)
             setattr(merged, attribute, getattr(data, attribute))
     return merged
@@ -283,12 +288,23 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
             goodwill_value = parse_number(cells.get("goodwill_value"))  # type: ignore[arg-type]
         except ValueError as exc:
             problems.append(f"Goodwill value: {exc}.")
+        resolved_on = _date(cells, "resolved_on", "Resolved on", day_first, problems)
+        status = normalise_header(values.get("status", ""))
+        if status in _DONE_WORDS and resolved_on is None and kind == "complaint" and not any(
+                p.startswith("Resolved on") for p in problems):
+            problems.append(f"The ticket is “{values['status']}” but has no date resolved: "
+                            "choose the column that holds it.")
+        elif status in _OPEN_WORDS and resolved_on is not None:
+            problems.append(f"The ticket is “{values['status']}” but has a date resolved "
+                            f"({resolved_on}).")
+        elif status and status not in _OPEN_WORDS | _DONE_WORDS:
+            problems.append(f"Status “{values['status']}” is neither open nor solved.")
         data = FeedbackInput(
             kind, received, channel, values.get("what_happened", ""), segment_id, quality,
             standard_id, owner_id,
             _date(cells, "promised_by", "Promised by", day_first, problems),
             values.get("promise", ""), values.get("resolution", ""),
-            _date(cells, "resolved_on", "Resolved on", day_first, problems), accepted,
+            resolved_on, accepted,
             goodwill_kind, goodwill_value,
             _date(cells, "followed_up_on", "Followed up on", day_first, problems),
             staff_ids, values.get("reference", ""))
@@ -302,7 +318,8 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         row.data = data
         if not problems and not row.unchanged:
             try:
-                complaints.validate(con, org_id, data, today, known, references_checked=True)
+                complaints.validate(con, org_id, data, today, known, references_checked=True,
+                                    imported=True)
             except ValidationError as exc:
                 problems.extend(exc.fields.values())
         rows.append(row)
@@ -344,13 +361,13 @@ def import_feedback(con: Connection, org_id: int, checked: Preview, file_name: s
         for row in new:
             assert row.data is not None
             added_values.append((complaints.validate(con, org_id, row.data, today, known,
-                                                     references_checked=True),
+                                                     references_checked=True, imported=True),
                                  row.data.staff_ids))
         changed_values = []
         for row in changed:
             assert row.data is not None and row.existing is not None
             changed_values.append((row.existing.id, row.existing.version, complaints.validate(
-                con, org_id, row.data, today, known, references_checked=True),
+                con, org_id, row.data, today, known, references_checked=True, imported=True),
                 row.data.staff_ids))
         complaints.write_many(con, org_id, added_values, changed_values)
         audit.record(con, org_id, "Complaints", "imported",

@@ -90,7 +90,6 @@ def test_the_next_export_updates_tickets_already_held(con: Connection,
     ("HD-9,Complaint,2026-11-05,Phone,Households,x,E1,,Fixed,2026-11-02,,,,",
      "before the day it was received"),
     ("HD-9,Complaint,2026-11-02,Pigeon,Households,x,E1,,,,,,,", "Unknown channel"),
-    ("HD-9,Complaint,2026-11-02,Phone,Households,x,,,,,,,,", "one owner"),
     ("HD-9,Complaint,2026-11-02,Phone,Households,,E1,,,,,,,", "cannot be empty"),
     ("HD-9,Enquiry,2026-11-02,Phone,Households,x,E1,,,,,,,", "neither a complaint"),
     ("HD-9,Complaint,2026-11-02,Phone,Households,x,E1,,,,maybe,,,", "not yes or no"),
@@ -244,3 +243,30 @@ def test_thirty_thousand_rows_are_written_in_bulk(con: Connection,
                       today=TODAY) == 300
     assert complaints.count_feedback(con, staffed.id, RegisterFilter(status="resolved")) == 300
     print(f"30,000 rows imported and re-imported in {time.perf_counter() - started:.1f} s")
+
+
+def test_a_help_desk_status_and_unassigned_tickets(con: Connection,
+                                                   staffed: Organisation) -> None:
+    header = "Ticket ID,Created at,Source,Description,Assignee,Status,Solved at\n"
+    rows = ["T-1,2026-11-02,Phone,Meter wrong,E1,Solved,2026-11-03",
+            "T-2,2026-11-03,Email,No reply yet,,New,",
+            "T-3,2026-11-04,Email,Lost parcel,E2,Pending,"]
+    table = read_table("desk.csv", (header + "\n".join(rows)).encode())
+    mapping = guess_mapping(table.headers)
+    assert mapping["status"] == "Status" and mapping["resolved_on"] == "Solved at"
+    checked = preview(con, staffed.id, table, mapping, today=TODAY)
+    assert checked.clean, [r.problems for r in checked.rows]
+    import_feedback(con, staffed.id, checked, "desk.csv", today=TODAY)
+    found = {f.reference: f for f in complaints.list_feedback(con, staffed.id,
+                                                              RegisterFilter())}
+    # Solved in the help desk without notes: resolved, with no resolution text invented.
+    assert (found["T-1"].resolved_on, found["T-1"].resolution) == (date(2026, 11, 3), "")
+    # Not yet assigned there: open, with no owner (the app asks for one on its own form).
+    assert found["T-2"].owner_id is None and found["T-2"].is_open()
+
+    for line, problem in (("T-4,2026-11-02,Phone,x,E1,Closed,", "has no date resolved"),
+                          ("T-5,2026-11-02,Phone,x,E1,Open,2026-11-03", "has a date resolved"),
+                          ("T-6,2026-11-02,Phone,x,E1,Parked,", "neither open nor solved")):
+        bad = read_table("desk.csv", (header + line + "\n").encode())
+        with_problem = preview(con, staffed.id, bad, guess_mapping(bad.headers), today=TODAY)
+        assert problem in " ".join(with_problem.rows[0].problems)

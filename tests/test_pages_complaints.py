@@ -128,12 +128,14 @@ def test_figures_and_the_target(con: Connection, org: Organisation,
     at = open_tab(open_app(PAGE), TAB, "Figures")
     shown = {m.label: m.value for m in at.metric}
     assert shown["Complaints received"] == "1"
-    assert shown["Median working days to resolve"] == "0"
+    assert shown["Median days to resolve"] == "0"
     assert shown["Resolved within target"] == "100% (n=1)"
-    at.number_input(key="resolve_target").set_value(5)
+    at.number_input(key="resolve_target_0_days").set_value(5)
     at.button(key="FormSubmitter:resolve_target_form-Save target").click().run()
     assert complaints.target_days(con, org.id) == 5
-    at.number_input(key="resolve_target").set_value(0)
+    # A fresh form after the save, showing the new target.
+    assert at.number_input(key="resolve_target_1_days").value == 5
+    at.number_input(key="resolve_target_1_days").set_value(0)
     at.button(key="FormSubmitter:resolve_target_form-Save target").click().run()
     assert "from 1 to 60" in " ".join(errors(at))
     assert complaints.target_days(con, org.id) == 5
@@ -217,3 +219,38 @@ def test_an_edit_keeps_a_quality_no_longer_in_the_list(con: Connection, org: Org
     at.date_input(key=f"{prefix}_promised_by").set_value(date.today())
     at.button(key=f"FormSubmitter:feedback_edit_form_{feedback_id}-Save changes").click().run()
     assert complaints.get_feedback(con, org.id, feedback_id).quality == "Punctuality"
+
+
+def test_a_viewer_sees_a_whole_record_and_a_recorder_owns_by_default(
+        con: Connection, org: Organisation, staffed: dict[str, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from strategy import accounts
+
+    feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
+        "complaint", date.today(), "Phone", "Late again", owner_id=staffed["amara"],
+        promised_by=date.today(), promise="A call"))
+    sign_in_app(monkeypatch, member("Vic", org.id, Role.VIEWER))
+    at = open_tab(open_app(PAGE), TAB, "Register")
+    at.selectbox(key="register_choice").set_value(feedback_id).run()
+    shown = dict(zip(table_with(at, "Field")["Field"], table_with(at, "Field")["Value"],
+                     strict=True))
+    assert (shown["What happened"], shown["Owner"], shown["What was promised"]) == (
+        "Late again", "Amara Okafor", "A call")
+    assert not [t for t in at.text_area if (t.key or "").startswith("feedback_edit_")]
+
+    account = accounts.create_account(con, "ben", "Ben Hall", "a long enough password").id
+    accounts.set_role(con, account, org.id, Role.CONTRIBUTOR)
+    accounts.set_person(con, account, org.id, staffed["ben"])
+    sign_in_app(monkeypatch, member("Ben Hall", org.id, Role.CONTRIBUTOR, account_id=account))
+    at = open_app(PAGE)
+    assert at.selectbox(key="feedback_new_0_owner").value == staffed["ben"]
+
+
+def test_people_who_have_left_are_not_offered_as_owners(con: Connection, org: Organisation,
+                                                        staffed: dict[str, int]) -> None:
+    add_employee(con, org.id, EmployeeInput("E9", "Lena Left", staffed["team"],
+                                            date(2020, 1, 6), leave_date=date(2025, 6, 30),
+                                            leave_kind="voluntary"))
+    at = open_app(PAGE)
+    offered = at.selectbox(key="feedback_new_0_owner").options
+    assert "Amara Okafor (E1)" in offered and not any("Lena" in o for o in offered)

@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import complaints, customers, needs, standards, vision
+from strategy import accounts, complaints, customers, needs, standards, vision
 from strategy.access import Permission
 from strategy.complaints import (
     FEEDBACK_CHANNELS,
@@ -70,10 +70,15 @@ def _pickers(con: Connection, org_id: int, prefix: str, kind: str, current: Feed
     """The owner (a complaint) or the staff named (a compliment): chosen above the form,
     where a search can run."""
     if kind == "complaint":
+        # A new complaint is offered to whoever records it, when they are on the staff
+        # list; the owner is chosen among the people employed today.
+        me = ui.me().account_id
+        mine = accounts.linked_person(con, me, org_id) if me is not None else None
+        default = [current.owner_id] if current and current.owner_id else \
+            ([mine] if current is None and mine is not None else [])
         owner = ui.person_picker(con, org_id, "Owner (sees it through to the end)",
-                                 f"{prefix}_owner",
-                                 default=[current.owner_id] if current and current.owner_id
-                                 else ())
+                                 f"{prefix}_owner", default=default,
+                                 active_on=None if current else date.today())
         errors.slot("owner_id")
         return (owner[0] if owner else None), []
     staff = ui.person_picker(con, org_id, "Members of staff the compliment names",
@@ -176,10 +181,12 @@ def _edit(con: Connection, org_id: int, record: Feedback) -> None:
     edit = ui.EditSession(f"feedback_edit_{record.id}", record.version)
     edit.offer_reload("record")
     st.caption(f"Recorded by {ui.md(record.recorded_by)}.")
-    if ui.allowed(Permission.RECORD_FEEDBACK) and not complaints.may_change(con, org_id, record):
-        st.caption("You may change the complaints and compliments you recorded or own; ask "
-                   "its owner or a leader to change this one.")
-    elif ui.allowed(Permission.RECORD_FEEDBACK):
+    if not complaints.may_change(con, org_id, record):
+        _read_only(record)
+        if ui.allowed(Permission.RECORD_FEEDBACK):
+            st.caption("You may change the complaints and compliments you recorded or own; "
+                       "ask its owner or a leader to change this one.")
+    else:
         errors = ui.FieldErrors()
         owner_id, staff_ids = _pickers(con, org_id, edit.prefix, record.kind, record, errors)
         with st.form(f"feedback_edit_form_{record.id}"):
@@ -204,18 +211,42 @@ def _edit(con: Connection, org_id: int, record: Feedback) -> None:
                            success="Record deleted.")
 
 
+def _read_only(record: Feedback) -> None:
+    """The whole record, for someone who may read it but not change it."""
+    fields = {"Received on": record.received_on, "Channel": record.channel,
+              "Reference": record.reference, "Customer segment": record.segment,
+              "Service quality": record.quality, "Standard": record.standard,
+              "What happened": record.what_happened}
+    if record.kind == "complaint":
+        fields |= {"Owner": record.owner or "(no owner)", "Promised by": record.promised_by,
+                   "What was promised": record.promise, "Resolved on": record.resolved_on,
+                   "Resolution": record.resolution,
+                   "Customer accepted it": ACCEPTED[record.accepted],
+                   "Goodwill gesture": " ".join(
+                       x for x in (record.goodwill_kind, f"{record.goodwill_value:,.2f}"
+                                   if record.goodwill_value is not None else "") if x),
+                   "Working days": record.resolve_days if record.resolve_days is not None
+                   else record.open_days}
+    else:
+        fields["Staff named"] = ", ".join(record.staff)
+    fields["Followed up on"] = record.followed_up_on
+    ui.table([{"Field": k, "Value": "" if v is None else str(v)} for k, v in fields.items()],
+             hide_index=True, width="stretch", key=f"feedback_read_{record.id}")
+
+
 def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
     """A compliment naming staff becomes a recognition from a customer (step 9)."""
     if record.recognition_id is not None:
         st.success("This compliment is recorded as a recognition from a customer.",
                    icon=":material/workspace_premium:")
-        st.page_link(ui.PAGES["recognition"], label="See it in step 9's log")
+        if ui.allowed(Permission.HR_RECORDS):  # only HR sees step 9's log of records
+            st.page_link(ui.PAGES["recognition"], label="See it in step 9's log")
         return
     if not record.staff or not ui.allowed(Permission.GIVE_RECOGNITION):
         return
     st.markdown(f"**Recognise {ui.md(', '.join(record.staff))}** for this compliment: a "
                 "recognition from a customer, dated the day it arrived, carrying the "
-                "customer's words.")
+                "customer's words. Say which value or standard it shows (one is enough).")
     values = {v.id: v.name for v in vision.list_values(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
     errors = ui.FieldErrors()
@@ -223,12 +254,12 @@ def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
         a, b, c = st.columns([2, 2, 1])
         value_id = ui.record_select(a, "Value it reinforces", list(values), values.__getitem__,
                                     f"recognise_value_{record.id}", index=None,
-                                    placeholder="(optional)")
+                                    placeholder="A value, or a standard beside")
         standard_id = ui.record_select(
             b, "Standard it reinforces", list(titles), titles.__getitem__,
             f"recognise_standard_{record.id}",
             index=list(titles).index(record.standard_id) if record.standard_id in titles
-            else None, placeholder="(optional)")
+            else None, placeholder="A standard, or a value beside")
         reward = c.selectbox("Reward", REWARDS, key=f"recognise_reward_{record.id}")
         errors.slot("value", "standard", "recognition", "staff_ids")
         reason = ui.reason_field(con, org_id, f"recognise_reason_{record.id}", errors)
@@ -253,7 +284,8 @@ def _rows(records: list[Feedback], today: date, compliments: bool) -> list[dict[
     return [{"Received": r.received_on, "Kind": KINDS[r.kind],
              "Status": ("Overdue" if r.is_overdue(today) else "Open") if r.is_open()
              else ("Resolved" if r.kind == "complaint" else ""),
-             "Promised by": r.promised_by, "Owner": r.owner, "Segment": r.segment,
+             "Promised by": r.promised_by, "Owner": r.owner or "(no owner)",
+             "Segment": r.segment,
              "Quality": r.quality, "Standard": r.standard, "What happened": r.what_happened,
              "Resolved on": r.resolved_on,
              "Working days": r.resolve_days if r.resolve_days is not None else r.open_days,
@@ -283,7 +315,9 @@ def _listing(con: Connection, org_id: int, key: str, filters: RegisterFilter,
                     f"{r.what_happened[:50]} · {r.reference or f'#{r.id}'}" for r in records}
     chosen = ui.record_select(st, "Open a record on this page", list(labels),
                               labels.__getitem__, f"{key}_choice", index=None,
-                              placeholder="Choose a record to update, resolve or recognise")
+                              placeholder="Choose a record to update, resolve or recognise"
+                              if ui.allowed(Permission.RECORD_FEEDBACK)
+                              else "Choose a record to see all of it")
     if chosen is not None:
         try:
             record = complaints.get_feedback(con, org_id, chosen)
@@ -344,9 +378,10 @@ def _figures(con: Connection, org_id: int, period: Quarter) -> None:
     cols = st.columns(5)
     cols[0].metric("Complaints received", f"{this.complaints:,}")
     cols[1].metric("Compliments received", f"{this.compliments:,}")
-    cols[2].metric("Median working days to resolve",
+    cols[2].metric("Median days to resolve",
                    f"{this.median_days:g}" if this.median_days is not None else "—",
-                   help=f"Over the {this.resolved:,} resolved so far (n).")
+                   help=f"Working days (Monday to Friday), over the {this.resolved:,} "
+                        "resolved so far (n).")
     cols[2].caption(f"n={this.resolved:,} resolved")
     cols[3].metric("Resolved within target", this.within_target.text(),
                    help="Of those whose outcome is known — resolved, or open longer than the "
@@ -413,20 +448,23 @@ def _pareto(bars: list[complaints.ParetoBar], by: str) -> None:
 
 def _target(con: Connection, org_id: int, target: int) -> None:
     errors = ui.FieldErrors()
+    keys = ui.FormKeys("resolve_target")  # a fresh form after a save: no reason left in it
     with st.form("resolve_target_form"):
         days = st.number_input("Target: resolve complaints within … working days",
-                               value=target, step=1, key="resolve_target",
+                               value=target, step=1, key=keys("days"),
                                help="A whole number from 1 to 60. It changes the share "
                                     "resolved within target in every quarter.")
         errors.slot("target_days")
-        reason = ui.reason_field(con, org_id, "resolve_target_reason", errors)
+        reason = ui.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Save target"):
             if days is None or days != int(days):
                 errors.show(ValidationError({"target_days": "Enter a whole number of working "
                                                             "days from 1 to 60."}))
             else:
-                ui.attempt(lambda: complaints.set_target_days(con, org_id, int(days), reason),
-                           errors, success=f"Target set to {int(days)} working days.")
+                def save() -> None:
+                    complaints.set_target_days(con, org_id, int(days), reason)
+                    keys.renew()
+                ui.attempt(save, errors, success=f"Target set to {int(days)} working days.")
 
 
 # --- Import ----------------------------------------------------------------------------------
