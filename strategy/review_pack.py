@@ -1147,7 +1147,7 @@ def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Ca
 
 SELF_CHECK_COLUMNS = [
     Column("Step", 5, "0"), Column("Title", 30), Column("Answers", 8, "0"),
-    Column("Average", 8, "0.0"), Column("Spread", 8, "0.00"), Column("Lowest", 7, "0"),
+    Column("Average", 8, "0.0"), Column("Spread", 8, "0.0"), Column("Lowest", 7, "0"),
     Column("Highest", 7, "0"), Column("Change", 8, "+0.0;-0.0;0.0"),
     Column("Plan status", 12), Column("Disagreement", 11), Column("Against the plan", 12)]
 

@@ -15,13 +15,21 @@ they said):
 * Figures appear only once a round is closed. While it is open the ratings can still
   change, and someone watching the average move as one person saves could work out
   what that person said; a closed round's figures never change.
-* A step's figures are shown only when at least :data:`MIN_ANSWERS` people rated it:
-  with one answer the average *is* that answer, and with two, each of the two people
-  knows the other's. The hiding is done in SQL, so the figures never leave the
+* A step's figures — average, spread, lowest and highest rating — are shown only when
+  at least :data:`MIN_ANSWERS` (5) people rated it; below that only the number of
+  answers. The average and the spread together give the sum of the ratings and the sum
+  of their squares, and on a 1–5 scale those two almost always pin the ratings down: with
+  three answers each person, knowing their own, can work out the other two's (1, 4, 4 and
+  2, 2, 5 are the only sets of three that share an average and a spread);
+  with four, each knows the other three's in 165 of 175 cases. From five, whoever sees
+  the figures can still usually tell *which* ratings were given (average, spread, lowest
+  and highest fix the set of five in 124 of 126 cases: "one 2 and four 4s"), but not who
+  gave which — unless everyone but the reader gave the same rating, or all but one of
+  those who rated pool their own. That is what the page, the README and the
+  pack claim, and no more. The hiding is done in SQL, so the figures never leave the
   database for a step below the threshold.
-* The lowest and highest rating need :data:`MIN_ANSWERS_FOR_RANGE` answers: with three,
-  the average, the lowest and the highest give the middle rating too (1, ?, 5 averaging
-  3 is 1, 3, 5), so the whole set of ratings could be read off. Withheld in SQL as well.
+* The spread leaves the database rounded to one decimal, as it is shown: what the page
+  and the pack show is all there is, and a spread shown as 1.0 is marked as disagreement.
 
 The spread is the *population* standard deviation of the step's ratings (the square
 root of the mean squared distance from the average; DuckDB's ``stddev_pop``): the
@@ -59,28 +67,34 @@ SCALE_GUIDANCE: Mapping[int, str] = {
        "review.",
 }
 
-# A step's figures are withheld until this many people have rated it (see the module
-# docstring): below it an average gives individual answers away.
-MIN_ANSWERS = 3
-# The lowest and highest rating of a step are withheld until this many rated it (see
-# the module docstring).
-MIN_ANSWERS_FOR_RANGE = 5
+# A step's figures (average, spread, lowest and highest) are withheld until this many
+# people have rated it (see the module docstring): below it they give the ratings away.
+MIN_ANSWERS = 5
+# What a step below MIN_ANSWERS shows instead of figures.
+TOO_FEW = "too few answers to show without revealing them"
 # A population standard deviation of 1 or more on a 1–5 scale: at least some of the
 # group are two points or more apart. Where the discussion should start.
 DISAGREEMENT = 1.0
 MAX_TITLE = 80
+
+# What the figures give away, and what they do not: said on the page before anyone rates,
+# in the page's help, in the README and in the pack's "How to read it".
+PRIVACY = (
+    f"A step's figures (average, spread, lowest and highest rating) show only once at least "
+    f"{MIN_ANSWERS} people have rated it; below that only the number of answers shows, "
+    "because with 3 or 4 answers the figures would let those who rated work out each "
+    f"other's ratings. From {MIN_ANSWERS} answers the figures can still show which ratings "
+    "were given (say, one 2 and four 4s), but not who gave which, unless everyone else who "
+    "rated the step gave the same rating.")
 
 # How the figures read, for the page's help and the review pack.
 READING = (
     "Each person rated each step privately from 1 (we don't do this) to 5 (we do it well, "
     "measure it and review it). The average and the spread are over everyone who rated "
     "the step; the spread is the population standard deviation, the typical distance of a "
-    "rating from the average (0: everyone agrees). A spread of "
-    f"{DISAGREEMENT:g} or more marks disagreement: the place to start the discussion. A step "
-    f"rated by fewer than {MIN_ANSWERS} people shows no figures, so no one's rating can be "
-    f"read off; the lowest and highest rating show only for a step rated by at least "
-    f"{MIN_ANSWERS_FOR_RANGE} people (with fewer, they and the average would give away "
-    "every rating). The plan status is the one the app worked out from the plan when the round "
+    "rating from the average (0: everyone agrees), rounded to one decimal. A spread of "
+    f"{DISAGREEMENT:g} or more marks disagreement: the place to start the discussion. "
+    f"{PRIVACY} The plan status is the one the app worked out from the plan when the round "
     "was closed; “rated higher” or “rated lower” marks a step the group rates above or "
     "below what the plan shows.")
 
@@ -127,8 +141,8 @@ class Round:
 
 @dataclass(frozen=True)
 class StepResult:
-    """One step's figures in a closed round; ``None`` where fewer than MIN_ANSWERS rated
-    (the lowest and highest: fewer than MIN_ANSWERS_FOR_RANGE)."""
+    """One step's figures in a closed round; ``None`` where fewer than MIN_ANSWERS rated.
+    The spread is rounded to one decimal, as shown."""
 
     step: int
     title: str
@@ -394,15 +408,15 @@ def previous_round(con: Connection, found: Round) -> Round | None:
     return Round(*row) if row else None
 
 
-# Per step of a round: the figures, withheld (NULL) below the thresholds. Only counts
+# Per step of a round: the figures, withheld (NULL) below the threshold. Only counts
 # and aggregates leave the database.
 _FIGURES = """
 WITH figures AS (
     SELECT round_id, step, count(*) AS n,
            CASE WHEN count(*) >= $k THEN avg(rating) END AS average,
-           CASE WHEN count(*) >= $k THEN stddev_pop(rating) END AS spread,
-           CASE WHEN count(*) >= $range_from THEN min(rating) END AS lowest,
-           CASE WHEN count(*) >= $range_from THEN max(rating) END AS highest
+           CASE WHEN count(*) >= $k THEN round(stddev_pop(rating), 1) END AS spread,
+           CASE WHEN count(*) >= $k THEN min(rating) END AS lowest,
+           CASE WHEN count(*) >= $k THEN max(rating) END AS highest
     FROM self_check_answer WHERE round_id IN ($this, $previous) GROUP BY ALL)
 SELECT s.range AS step, coalesce(c.n, 0), c.average, c.spread, c.lowest, c.highest,
        p.average, c.average - p.average
@@ -423,8 +437,7 @@ def results(con: Connection, round_id: int) -> Results:
     # A guest sees their workshop's round only, so not the change since an earlier one.
     previous = previous_round(con, found) if _sees_all_rounds(identity, found.org_id) \
         else None
-    rows = con.execute(_FIGURES, {"k": MIN_ANSWERS, "range_from": MIN_ANSWERS_FOR_RANGE,
-                                  "this": found.id,
+    rows = con.execute(_FIGURES, {"k": MIN_ANSWERS, "this": found.id,
                                   "previous": previous.id if previous else None}).fetchall()
     kept = con.execute("SELECT plan_statuses FROM self_check_round WHERE id = ?",
                        [found.id]).fetchone()
@@ -458,7 +471,8 @@ def latest_closed(con: Connection, org_id: int, on_or_before: date | None = None
 
 # --- The demo's rounds --------------------------------------------------------------------
 
-# Five leaders a quarter ago, step by step; then four of them again this quarter.
+# Five leaders a quarter ago, step by step; then five again this quarter (fewer would show
+# no figures when the demo's open round is closed).
 _DEMO_PAST = [
     [4, 3, 4, 3, 4, 1, 3, 4, 2, 4, 4],
     [5, 2, 4, 4, 3, 2, 3, 3, 3, 4, 3],
@@ -471,6 +485,7 @@ _DEMO_NOW = [
     [5, 3, 5, 4, 4, 2, 4, 4, 3, 4, 4],
     [4, 2, 4, 3, 3, 1, 3, 4, 4, 4, 3],
     [5, 4, 5, 3, 4, 3, 4, 3, 2, 3, 4],
+    [3, 3, 4, 3, 4, 2, 3, 4, 2, 4, 3],
 ]
 
 

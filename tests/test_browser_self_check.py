@@ -1,6 +1,6 @@
-"""In Chromium: a leader and two workshop guests rate the steps, each in their own session,
-and the figures show for all three once the facilitator closes the round — never anyone's
-own ratings."""
+"""In Chromium: a leader and four workshop guests rate the steps, each in their own session,
+having been told first that figures show only from five answers; the figures show for all
+five once the facilitator closes the round — never anyone's own ratings."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def taking_part(page: Any) -> str:
     return str(metric.get_by_test_id("stMetricValue").inner_text()).strip()
 
 
-def test_a_leader_and_two_guests_answer_and_see_only_the_figures(
+def test_a_leader_and_four_guests_answer_and_see_only_the_figures(
         workshop_app: RunningApp, browser: Any) -> None:
     app = workshop_app
     leader = new_page(browser)
@@ -86,7 +86,7 @@ def test_a_leader_and_two_guests_answer_and_see_only_the_figures(
     assert "open to the workshop's guests" in markdown_with(leader, "Open round:")
 
     guests = []
-    for name in ("Gwen", "Gary"):
+    for name in ("Gwen", "Gary", "Gill", "Greg"):
         page = new_page(browser)
         page.goto(f"{app.url}/join/{code}")
         page.fill("#name", name)
@@ -99,39 +99,44 @@ def test_a_leader_and_two_guests_answer_and_see_only_the_figures(
         page.wait_for_url(re.compile(r".*/self-check.*"))
         settle(page)
         assert page.get_by_role("tab").all_inner_texts() == ["Your ratings", "Results"]
+        # Before rating, each is told that a smaller group would see no figures.
+        page.get_by_text(re.compile(r"show only once at least 5 people have rated it")
+                         ).wait_for()
         guests.append(page)
-    gwen, gary = guests
+    gwen, gary, gill, greg = guests
 
-    # Step 1: 1, 3 and 5 — average 3, spread √(8/3) = 1.63. Every other step: 3, 4 and 5 —
-    # average 4, spread √(2/3) = 0.82.
+    # Step 1: 1, 2, 3, 5 and 5 — average 3.2, spread √((4.84+1.44+0.04+3.24+3.24)/5) = 1.6.
+    # Every other step: 3, 5, 4, 4 and 4 — average 4, spread √(2/5) = 0.63, shown as 0.6.
     rate(leader, 1, 3)
-    rate(gwen, 3, 4)
-    rate(gary, 5, 5)
-    # Gwen changes her mind about step 2: her answer is replaced, not added.
+    rate(gwen, 2, 3)
+    rate(gary, 3, 4)
+    rate(gill, 5, 4)
+    rate(greg, 5, 4)
+    # Gwen changes her mind about the other steps: her answers are replaced, not added.
     assert gwen.get_by_role("radiogroup", name=STEP_TITLES[1]).get_by_role(
-        "radio", name=re.compile(r"^4 ·")).is_checked()
-    rate(gwen, 3, 4)
+        "radio", name=re.compile(r"^3 ·")).is_checked()
+    rate(gwen, 2, 5)
 
     open_page(leader, app.url + "/self-check")
-    assert "3 people have answered so far" in markdown_with(leader, "answered so far")
+    assert "5 people have answered so far" in markdown_with(leader, "answered so far")
     # Nobody sees figures while answers can still change.
     assert leader.get_by_test_id("stMetric").count() == 0
     leader.get_by_role("button", name="Close the round and show the figures").click()
     settle(leader)
     leader.get_by_text("Round closed: the figures are under Results.").wait_for()
-    assert taking_part(leader) == "3"
+    assert taking_part(leader) == "5"
     said = markdown_with(leader, "Start the discussion with")
-    assert said == "Start the discussion with: 1. Identify your customers (spread 1.63)"
+    assert said == "Start the discussion with: 1. Identify your customers (spread 1.6)"
 
     for page in guests:
         page.reload()
         settle(page)
         page.get_by_role("tab", name="Results").click()
         settle(page)
-        assert taking_part(page) == "3"
-        assert markdown_with(page, "Start the discussion with").endswith("(spread 1.63)")
+        assert taking_part(page) == "5"
+        assert markdown_with(page, "Start the discussion with").endswith("(spread 1.6)")
         html = page.content()
-        # No one's ratings, nor who gave them: only the figures over all three.
+        # No one's ratings, nor who gave them: only the figures over all five.
         assert "account:" not in html and "guest:" not in html
         # (The facilitator who closed the round is named; who answered is not.)
         other = "Gary" if page is gwen else "Gwen"

@@ -18,6 +18,9 @@ from tests.test_pages import HOSTILE, click, errors, open_app, open_tab, plain, 
 PAGE = "self_check"
 
 
+FIVE = (1, 2, 3, 4, 5)  # the fewest answers that show a step's figures
+
+
 def leader(org: Organisation, n: int) -> Identity:
     return member(f"Leader {n}", org.id, Role.LEADER, account_id=2000 + n)
 
@@ -62,7 +65,7 @@ def test_a_leader_rates_the_steps_and_changes_them(con: Connection, org: Organis
 def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
         con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
     earlier = self_check.open_round(con, org.id, date(2025, 12, 1), "Winter")
-    for n in (1, 2, 3):
+    for n in FIVE:
         with access.acting(leader(org, n)):
             self_check.answer(con, earlier.id, {1: 2})
     self_check.close_round(con, earlier.id)
@@ -76,12 +79,13 @@ def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
     assert (held.title, held.held_on, held.is_open, held.workshop_id) == (
         "Leadership, Q1", date(2026, 3, 10), True, None)
     assert any("Round opened" in s for s in successes(at))
-    # Three leaders rate: step 1 as 1, 3 and 5 (average 3, spread √(8/3) = 1.63); the rest 4.
-    for n, first in ((1, 1), (2, 3), (3, 5)):
+    # Five leaders rate: step 1 as 1, 2, 3, 5 and 5 (average 16/5 = 3.2, spread
+    # √((4.84+1.44+0.04+3.24+3.24)/5) = √2.56 = 1.6); the rest 4.
+    for n, first in zip(FIVE, (1, 2, 3, 5, 5), strict=True):
         with access.acting(leader(org, n)):
             self_check.answer(con, held.id, {1: first, **dict.fromkeys(range(2, 12), 4)})
     at.run()
-    assert "3 people have answered so far" in texts(at)
+    assert "5 people have answered so far" in texts(at)
     open_tab(at, "self_check_tab", "Results")
     assert at.selectbox(key="self_check_round").value == earlier.id  # the only closed one
     click(at, "self_check_close")
@@ -91,44 +95,68 @@ def test_a_facilitator_opens_a_round_and_closes_it_to_show_the_figures(
     assert at.selectbox(key="self_check_round").value == held.id
     shown = figures(at)
     one = shown.loc["1. Identify your customers"]
-    assert (one["Average"], one["Spread"], one["n"]) == ("3.0", "1.63", "3")
+    assert (one["Average"], one["Spread"], one["n"]) == ("3.2", "1.6", "5")
     assert one["Plan status"] == "Not started"
-    assert one["Change"] == "+1.0"  # the winter round averaged 2
+    assert one["Change"] == "+1.2"  # the winter round averaged 2
     assert one["Note"] == "disagree, rated higher"
     two = shown.loc["2. Assess needs and wants"]
-    assert (two["Average"], two["Spread"]) == ("4.0", "0.00")
-    assert "Start the discussion with: 1. Identify your customers (spread 1.63)" in texts(at)
-    assert [m.value for m in at.metric][:2] == ["3", "1"]
+    assert (two["Average"], two["Spread"]) == ("4.0", "0.0")
+    assert "Start the discussion with: 1. Identify your customers (spread 1.6)" in texts(at)
+    assert [m.value for m in at.metric][:2] == ["5", "1"]
     assert at.get("vega_lite_chart")  # the chart is drawn
-    # Three answers: the lowest and highest would give the middle rating away.
-    assert "the lowest and highest rating from 5" in texts(at)
-    assert "Thin line: lowest to highest rating (for steps rated by 5 people or more)" \
-        in texts(at)
+    assert "Figures for steps rated by at least 5 people; spread = population standard " \
+        "deviation, to one decimal." in texts(at)
+    assert "Thin line: lowest to highest rating. Orange" in texts(at)
     # Nothing on the page tells who answered what.
     assert "Leader 2" not in texts(at) and "account:" not in shown.to_string()
 
 
-def test_figures_are_withheld_below_three_answers(con: Connection, org: Organisation,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_figures_are_withheld_below_five_answers(con: Connection, org: Organisation,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     held = self_check.open_round(con, org.id, date(2026, 3, 10))
-    for n, rating in ((1, 1), (2, 5)):
+    # Four leaders: 1, 2, 4, 5 on every step. Shown, the average 3 and spread 1.58 would tell
+    # the one who said 1 that the others said 2, 4 and 5 — so nothing is shown.
+    for n, rating in ((1, 1), (2, 2), (3, 4), (4, 5)):
         with access.acting(leader(org, n)):
             self_check.answer(con, held.id, dict.fromkeys(range(1, 12), rating))
     self_check.close_round(con, held.id)
     sign_in_app(monkeypatch, leader(org, 1))
     at = open_tab(open_app(PAGE), "self_check_tab", "Results")
-    assert "11 steps had fewer than 3 answers" in texts(at)
+    assert "11 steps had fewer than 5 answers, too few answers to show without revealing " \
+        "them: only their number is shown." in texts(at)
     shown = figures(at)
     assert set(shown["Average"]) == {"—"} and set(shown["Spread"]) == {"—"}
-    assert set(shown["n"]) == {"2"}
-    assert set(shown["Note"]) == {"under 3 answers"}
+    assert set(shown["Change"]) == {"—"}
+    assert set(shown["n"]) == {"4"}
+    assert set(shown["Note"]) == {"too few answers to show without revealing them"}
     assert not at.get("vega_lite_chart")
+    assert [m.value for m in at.metric][:2] == ["4", "0"]
+
+
+def test_the_rule_is_said_before_anyone_answers(con: Connection, org: Organisation,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A group of three learns before rating that it will see no figures."""
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    assert "Figures show only for steps rated by at least 5 people: with fewer taking " \
+        "part, the results show how many answered and nothing more." in texts(at)
+    submit(at, "Open the round")
+    held = self_check.open_round_of(con, org.id)
+    assert held is not None
+    (notice,) = [i.value for i in at.info if "show only once" in i.value]
+    assert notice == self_check.PRIVACY
+    assert notice.startswith("A step's figures (average, spread, lowest and highest rating) "
+                             "show only once at least 5 people have rated it; below that only "
+                             "the number of answers shows")
+    assert "not who gave which" in notice and "read off" not in notice
+    # The page's help says it too.
+    assert self_check.PRIVACY in self_check.READING
 
 
 def test_a_viewer_reads_the_figures_and_is_offered_no_form(
         con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
     held = self_check.open_round(con, org.id, date(2026, 3, 10))
-    for n in (1, 2, 3):
+    for n in FIVE:
         with access.acting(leader(org, n)):
             self_check.answer(con, held.id, {1: 2})
     self_check.close_round(con, held.id)
@@ -218,7 +246,7 @@ def test_the_previous_round_s_title_is_shown_as_typed(con: Connection, org: Orga
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     for held_on, title in ((date(2025, 12, 1), HOSTILE[:80]), (date(2026, 3, 10), "Spring")):
         held = self_check.open_round(con, org.id, held_on, title)
-        for n in (1, 2, 3):
+        for n in FIVE:
             with access.acting(leader(org, n)):
                 self_check.answer(con, held.id, {1: 3})
         self_check.close_round(con, held.id)
@@ -234,7 +262,7 @@ def test_two_untitled_rounds_on_the_same_day_are_told_apart(
     held: list[self_check.Round] = []
     for rating in (2, 4):
         one = self_check.open_round(con, org.id, date(2026, 3, 10))
-        for n in (1, 2, 3):
+        for n in FIVE:
             with access.acting(leader(org, n)):
                 self_check.answer(con, one.id, {1: rating})
         held.append(self_check.close_round(con, one.id))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import math
 import statistics
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -19,7 +18,7 @@ from strategy.errors import NotFoundError, StrategyError, ValidationError
 from strategy.orgs import Organisation, create_organisation
 from strategy.periods import Quarter
 from strategy.review_pack import build_pack
-from strategy.self_check import MIN_ANSWERS, MIN_ANSWERS_FOR_RANGE, Round, RoundClosed
+from strategy.self_check import MIN_ANSWERS, Round, RoundClosed
 from strategy.steps import Status, statuses
 from tests.identities import member
 
@@ -48,6 +47,9 @@ def guest_of(con: Connection, org: Organisation, name: str) -> Identity:
     return guest
 
 
+FIVE = (1, 2, 3, 4, 5)  # the fewest answers that show a step's figures
+
+
 def by_step(results: self_check.Results) -> dict[int, self_check.StepResult]:
     return {s.step: s for s in results.steps}
 
@@ -57,13 +59,16 @@ def by_step(results: self_check.Results) -> dict[int, self_check.StepResult]:
 
 def test_average_and_spread_by_hand(con: Connection, org: Organisation) -> None:
     held = self_check.open_round(con, org.id, date(2026, 3, 10), "Spring")
-    # Step 1: 1, 1, 5, 5 — average 3, every rating 2 away: spread exactly 2.
-    # Step 2: 2, 3, 4 (the fourth person skips it) — average 3, spread √((1+0+1)/3) = 0.8165.
-    # Step 3: 4, 4, 4, 4 — everyone agrees: spread 0.
-    # Step 4: rated by two people only — withheld.
+    # Step 1: 1, 1, 1, 5, 5, 5 — average 3, every rating 2 away: spread exactly 2.
+    # Step 2: 2, 3, 3, 3, 4 (the sixth person skips it) — average 3, spread √((1+0+0+0+1)/5)
+    # = √0.4 = 0.632, shown (and handed out) as 0.6.
+    # Step 3: 4 six times — everyone agrees: spread 0.
+    # Step 4: rated by four people only — withheld.
     answers: list[dict[int, int | None]] = [
         {1: 1, 2: 2, 3: 4, 4: 5},
         {1: 1, 2: 3, 3: 4, 4: 1},
+        {1: 1, 2: 3, 3: 4, 4: 3},
+        {1: 5, 2: 3, 3: 4, 4: 2},
         {1: 5, 2: 4, 3: 4},
         {1: 5, 2: None, 3: 4},
     ]
@@ -73,70 +78,70 @@ def test_average_and_spread_by_hand(con: Connection, org: Organisation) -> None:
     steps = by_step(self_check.results(con, held.id))
 
     one = steps[1]
-    assert (one.answers, one.average, one.spread) == (4, 3.0, 2.0)
-    assert (one.lowest, one.highest) == (None, None)  # four answers: see the test below
+    assert (one.answers, one.average, one.spread) == (6, 3.0, 2.0)
+    assert (one.lowest, one.highest) == (1, 5)
     assert one.disagreement  # 2.0 >= 1.0
 
     two = steps[2]
-    assert two.answers == 3
+    assert two.answers == 5
     assert two.average == pytest.approx(3.0)
-    assert two.spread == pytest.approx(math.sqrt(2 / 3))
-    assert two.spread == pytest.approx(0.8165, abs=5e-5)
-    assert two.spread == pytest.approx(statistics.pstdev([2, 3, 4]))  # population, not sample
-    assert two.spread != pytest.approx(statistics.stdev([2, 3, 4]))
+    assert two.spread == 0.6  # √0.4 = 0.632, to one decimal
+    assert two.spread == round(statistics.pstdev([2, 3, 3, 3, 4]), 1)  # population…
+    assert two.spread != round(statistics.stdev([2, 3, 3, 3, 4]), 1)  # …not sample (0.7)
+    assert (two.lowest, two.highest) == (2, 4)
     assert not two.disagreement
 
-    assert (steps[3].answers, steps[3].average, steps[3].spread) == (4, 4.0, 0.0)
+    assert (steps[3].answers, steps[3].average, steps[3].spread) == (6, 4.0, 0.0)
 
     four = steps[4]
-    assert four.answers == 2 and four.hidden
+    assert four.answers == 4 and four.hidden
     assert (four.average, four.spread, four.lowest, four.highest) == (None,) * 4
     assert steps[5].answers == 0 and steps[5].hidden
 
 
-def test_a_step_needs_three_answers_before_its_figures_show(con: Connection,
-                                                            org: Organisation) -> None:
-    assert MIN_ANSWERS == 3
+def test_a_step_needs_five_answers_before_any_figure_shows(con: Connection,
+                                                          org: Organisation) -> None:
+    assert MIN_ANSWERS == 5
     held = self_check.open_round(con, org.id, date(2026, 3, 10))
-    rate(con, leader(org, 1), held.id, all_steps(2))
-    rate(con, leader(org, 2), held.id, {1: 4, 2: 4})
-    rate(con, leader(org, 3), held.id, {1: 3})
-    self_check.close_round(con, held.id)
-    steps = by_step(self_check.results(con, held.id))
-    assert steps[1].average == pytest.approx(3.0) and steps[1].answers == 3
-    # Two answers: each of the two would know the other's rating from the average.
-    assert steps[2].answers == 2 and steps[2].average is None and steps[2].spread is None
-    assert steps[3].answers == 1 and steps[3].hidden
-
-
-def test_the_lowest_and_highest_need_five_answers(con: Connection, org: Organisation) -> None:
-    assert MIN_ANSWERS_FOR_RANGE == 5
-    held = self_check.open_round(con, org.id, date(2026, 3, 10))
-    # Step 1: 1, 3, 5 — average 3, spread √((4+0+4)/3) = 1.633. The lowest (1) and the
-    # highest (5) with the average would give the middle rating away: 3·3 − 1 − 5 = 3.
-    # Step 2: 1, 2, 4, 4, 5 — average 16/5 = 3.2, spread √((4.84+1.44+0.64+0.64+3.24)/5)
-    # = √2.16 = 1.4697; lowest 1, highest 5.
-    firsts, seconds = [1, 3, 5], [1, 2, 4, 4, 5]
-    for n, second in enumerate(seconds):
+    # Step 1: 1, 2, 4, 4, 5 — average 16/5 = 3.2, spread √((4.84+1.44+0.64+0.64+3.24)/5)
+    # = √2.16 = 1.4697, shown as 1.5; lowest 1, highest 5.
+    # Step 2: 2, 3, 3, 4 — four answers, withheld. Shown, the average 3 and spread
+    # √(2/4) = 0.71 would tell the one who said 2 that the other three said 3, 3 and 4:
+    # their sum is 4·3 − 2 = 10 and the sum of their squares 4·(0.5 + 9) − 4 = 34, which
+    # only 3, 3, 4 give.
+    # Step 3: 1, 4, 4 — three answers, withheld: each would know the other two's.
+    # Step 4: 1, 3, 3, 3, 4 — average 2.8, spread √(24)/5 = 0.98, shown as 1.0: and a
+    # spread shown as 1.0 marks disagreement, as the page and the pack say.
+    columns = [[1, 2, 4, 4, 5], [2, 3, 3, 4], [1, 4, 4], [1, 3, 3, 3, 4]]
+    for n in range(5):
         rate(con, leader(org, n + 1), held.id,
-             {2: second, **({1: firsts[n]} if n < len(firsts) else {})})
+             {step: ratings[n] for step, ratings in enumerate(columns, start=1)
+              if n < len(ratings)})
     self_check.close_round(con, held.id)
     steps = by_step(self_check.results(con, held.id))
-    one, two = steps[1], steps[2]
-    assert one.answers == 3 and one.average == pytest.approx(3.0)
-    assert one.spread == pytest.approx(math.sqrt(8 / 3)) and not one.hidden
-    assert (one.lowest, one.highest) == (None, None)
-    assert two.answers == 5 and two.average == pytest.approx(3.2)
-    assert two.spread == pytest.approx(1.4697, abs=5e-5)
-    assert (two.lowest, two.highest) == (1, 5)
-    # The pack withholds them the same way, and says so.
+    one = steps[1]
+    assert one.answers == 5 and one.average == pytest.approx(3.2)
+    assert one.spread == 1.5 and (one.lowest, one.highest) == (1, 5)
+    for step, answers in ((2, 4), (3, 3), (6, 0)):
+        hidden = steps[step]
+        assert hidden.answers == answers and hidden.hidden
+        assert (hidden.average, hidden.spread, hidden.lowest, hidden.highest) == (None,) * 4
+        assert hidden.change is None and not hidden.disagreement
+    four = steps[4]
+    assert four.average == pytest.approx(2.8) and four.spread == 1.0 and four.disagreement
+    # Withheld in SQL: the figures do not leave the database for a step below five.
+    assert self_check._FIGURES.count("$k") == 4
+    # The pack withholds them the same way, rounds the spread as the page does, and says so.
     quarter = Quarter.containing(held.held_on)
     ws = load_workbook(io.BytesIO(build_pack(con, org.id, quarter)))["Self-check"]
-    assert "lowest and highest rating show only for a step rated by at least 5 people" \
-        in ws["B4"].value
+    assert "show only once at least 5 people have rated it" in ws["B4"].value
+    assert "not who gave which" in ws["B4"].value
+    assert "can be read off" not in ws["B4"].value
     first, last = ws.tables["SelfCheck"].ref.split(":")
     body = {row[0]: row for row in ([c.value for c in cells] for cells in ws[first:last])}
-    assert body[1][5:7] == [None, None] and body[2][5:7] == [1, 5]
+    assert body[1][2:7] == [5, pytest.approx(3.2), 1.5, 1, 5]
+    assert body[2][2:8] == [4, None, None, None, None, None]
+    assert body[3][2:8] == [3, None, None, None, None, None]
 
 
 # --- Privacy -------------------------------------------------------------------------------
@@ -182,11 +187,11 @@ def test_answering_again_replaces_the_earlier_answer(con: Connection,
     stored = con.execute("SELECT count(*), count(DISTINCT respondent) FROM self_check_answer "
                          "WHERE round_id = ?", [held.id]).fetchone()
     assert stored == (2, 1)
-    for n in (2, 3):
+    for n in (2, 3, 4, 5):
         rate(con, leader(org, n), held.id, {1: 2})
     self_check.close_round(con, held.id)
     steps = by_step(self_check.results(con, held.id))
-    assert steps[1].answers == 3 and steps[1].average == pytest.approx(3.0)  # (5+2+2)/3
+    assert steps[1].answers == 5 and steps[1].average == pytest.approx(2.6)  # (5+2+2+2+2)/5
 
 
 def test_a_viewer_an_hr_person_and_a_contributor_cannot_answer(con: Connection,
@@ -260,10 +265,10 @@ def test_a_guest_answers_only_their_own_workshop_s_round(con: Connection,
 def test_a_guest_sees_their_round_s_figures_but_not_earlier_rounds(
         con: Connection, org: Organisation) -> None:
     earlier = self_check.open_round(con, org.id, date(2026, 1, 10))
-    for n in (1, 2, 3):
+    for n in FIVE:
         rate(con, leader(org, n), earlier.id, all_steps(2))
     self_check.close_round(con, earlier.id)
-    guests = [guest_of(con, org, name) for name in ("Gwen", "Gary", "Gill")]
+    guests = [guest_of(con, org, name) for name in ("Gwen", "Gary", "Gill", "Greg", "Gus")]
     ours = self_check.open_round(con, org.id, date(2026, 3, 11),
                                  workshop_id=guests[0].workshop_id)
     for guest in guests:
@@ -288,8 +293,8 @@ def test_rounds_are_kept_and_each_shows_the_change_since_the_one_before(
     averages = []
     for index, held_on in enumerate(dates):
         held = self_check.open_round(con, org.id, held_on, f"Round {index + 1}")
-        # Three leaders; step 1 climbs by a whole point a round, step 2 by a third.
-        for n in (1, 2, 3):
+        # Five leaders; step 1 climbs by a whole point a round, step 2 by a fifth.
+        for n in FIVE:
             rate(con, leader(org, n), held.id,
                  {1: 2 + index, 2: 2 + (index if n == 1 else 0)})
         self_check.close_round(con, held.id)
@@ -297,13 +302,13 @@ def test_rounds_are_kept_and_each_shows_the_change_since_the_one_before(
     listed = self_check.list_rounds(con, org.id)
     assert [r.held_on for r in listed] == dates[::-1]  # newest first, all kept
     assert [r.title for r in listed] == ["Round 3", "Round 2", "Round 1"]
-    assert all(r.respondents == 3 and not r.is_open for r in listed)
+    assert all(r.respondents == 5 and not r.is_open for r in listed)
 
     first, second, third = (self_check.results(con, i) for i in averages)
     assert first.previous is None and first.steps[0].change is None
     assert second.previous is not None and second.previous.id == averages[0]
     assert by_step(second)[1].change == pytest.approx(1.0)
-    assert by_step(second)[2].change == pytest.approx(1 / 3)
+    assert by_step(second)[2].change == pytest.approx(1 / 5)
     assert by_step(third)[1].previous_average == pytest.approx(3.0)
     assert by_step(third)[1].change == pytest.approx(1.0)
     # Steps nobody rated have no change.
@@ -311,7 +316,7 @@ def test_rounds_are_kept_and_each_shows_the_change_since_the_one_before(
 
     # A round entered later for an earlier date compares with the one before it by date.
     late = self_check.open_round(con, org.id, date(2025, 12, 1), "Catch-up")
-    for n in (1, 2, 3):
+    for n in FIVE:
         rate(con, leader(org, n), late.id, {1: 5})
     self_check.close_round(con, late.id)
     found = self_check.results(con, late.id)
@@ -394,7 +399,7 @@ def test_two_facilitators_closing_at_once_close_it_once(con: Connection, org: Or
 def test_the_plan_status_is_kept_as_it_was_when_the_round_closed(
         con: Connection, org: Organisation) -> None:
     held = self_check.open_round(con, org.id, date(2026, 3, 10))
-    for n in (1, 2, 3):
+    for n in FIVE:
         rate(con, leader(org, n), held.id, {1: 5})
     self_check.close_round(con, held.id)
     customers.add_segment(con, org.id, customers.SegmentInput(
@@ -424,7 +429,8 @@ def test_opinion_is_compared_with_the_plan_status() -> None:
 def test_the_demo_has_a_closed_round_and_an_open_one(con: Connection,
                                                      demo: Organisation) -> None:
     open_now, past = self_check.list_rounds(con, demo.id)
-    assert open_now.is_open and open_now.respondents == 4
+    # Five this quarter too: closing the demo's open round shows figures.
+    assert open_now.is_open and open_now.respondents == 5
     assert not past.is_open and past.respondents == 5 and past.held_on < open_now.held_on
     found = self_check.results(con, past.id)
     assert found.shown == 11 and any(s.disagreement for s in found.steps)
@@ -436,13 +442,13 @@ def test_the_demo_has_a_closed_round_and_an_open_one(con: Connection,
 def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
         con: Connection, org: Organisation) -> None:
     before = self_check.open_round(con, org.id, LAST.start - timedelta(days=40), "Before")
-    for n, rating in ((1, 1), (2, 2), (3, 3)):
+    for n, rating in ((1, 1), (2, 2), (3, 3), (4, 2), (5, 2)):
         rate(con, leader(org, n), before.id, {1: rating, 2: 3})
     self_check.close_round(con, before.id)
     hostile = '=HYPERLINK("http://evil.example","x")'
     held = self_check.open_round(con, org.id, LAST.start + timedelta(days=20), hostile)
-    for n, ratings in enumerate([{1: 1, 2: 2, 3: 5}, {1: 1, 2: 3, 3: 5}, {1: 5, 2: 4},
-                                 {1: 5}], start=1):
+    for n, ratings in enumerate([{1: 1, 2: 2, 3: 5}, {1: 1, 2: 3, 3: 5}, {1: 1, 2: 3},
+                                 {1: 5, 2: 3}, {1: 5, 2: 4}, {1: 5}], start=1):
         rate(con, leader(org, n), held.id, ratings)
     self_check.close_round(con, held.id)
     # A round after the quarter does not belong in its pack.
@@ -455,7 +461,7 @@ def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
     ws = book["Self-check"]
     assert ws["A1"].value == "Round" and ws["B1"].value == f"{held.held_on:%Y-%m-%d} · {hostile}"
     assert ws["B1"].data_type == "s"  # text, never a formula
-    assert ws["B2"].value == "4 people"
+    assert ws["B2"].value == "6 people"
     assert ws["B3"].value == f"{before.held_on:%Y-%m-%d} · Before"
     first, last = ws.tables["SelfCheck"].ref.split(":")
     rows = [[c.value for c in row] for row in ws[first:last]]
@@ -463,12 +469,12 @@ def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
                        "Change", "Plan status", "Disagreement", "Against the plan"]
     body = {row[0]: row for row in rows[1:]}
     assert len(body) == 11
-    # Step 1: 1, 1, 5, 5 — average 3, spread 2; the round before averaged 2.
-    assert body[1][2:8] == [4, 3, 2, None, None, 1]  # lowest, highest: from 5 answers
+    # Step 1: 1, 1, 1, 5, 5, 5 — average 3, spread 2; the round before averaged 2.
+    assert body[1][2:8] == [6, 3, 2, 1, 5, 1]
     assert body[1][8:] == ["Not started", "yes", "rated higher"]
-    # Step 2: 2, 3, 4 — spread √(2/3); before: 3, 3, 3.
-    assert body[2][2] == 3 and body[2][3] == pytest.approx(3.0)
-    assert body[2][4] == pytest.approx(math.sqrt(2 / 3)) and body[2][7] == pytest.approx(0.0)
+    # Step 2: 2, 3, 3, 3, 4 — spread √0.4 = 0.63, to one decimal; before: 3 five times.
+    assert body[2][2] == 5 and body[2][3] == pytest.approx(3.0)
+    assert body[2][4] == 0.6 and body[2][7] == pytest.approx(0.0)
     assert not body[2][9]  # no disagreement: nothing written
     # Step 3: two answers only — withheld in the pack as on the page.
     assert body[3][2] == 2 and body[3][3:8] == [None] * 5

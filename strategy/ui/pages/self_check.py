@@ -15,9 +15,9 @@ from strategy.errors import StrategyError
 from strategy.self_check import (
     DISAGREEMENT,
     MIN_ANSWERS,
-    MIN_ANSWERS_FOR_RANGE,
     SCALE,
     SCALE_GUIDANCE,
+    TOO_FEW,
     Round,
 )
 from strategy.steps import STEPS
@@ -116,6 +116,9 @@ def _open_form(con: Connection, org_id: int) -> None:
         else:
             st.caption("To let workshop guests answer, open a workshop on step 3's page "
                        "first, then open the round.")
+        st.caption(f"Figures show only for steps rated by at least {MIN_ANSWERS} people: "
+                   "with fewer taking part, the results show how many answered and nothing "
+                   "more.")
         if st.form_submit_button("Open the round", type="primary"):
             def start() -> None:
                 self_check.open_round(con, org_id, held_on, title,
@@ -147,6 +150,7 @@ def _ratings(con: Connection, org_id: int) -> None:
     st.markdown("Rate each step as things stand in the whole organisation today. Only "
                 "you can see your ratings; you can change them until the round is closed. "
                 "Leave a step unrated if you cannot judge it.")
+    st.info(self_check.PRIVACY, icon=":material/visibility_off:")
     st.markdown("  \n".join(f"**{level}** · {SCALE[level]} — {SCALE_GUIDANCE[level]}"
                             for level in SCALE))
     keys = ui.FormKeys(f"self_check_answer_{current.id}")
@@ -206,13 +210,12 @@ def _figures(found: self_check.Results) -> None:
     compared = (f" Change: since the round of {ui.md(found.previous.label)}."
                 if found.previous else "")
     st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {ui.md(held.closed_by or '')}. "
-               f"Figures for steps rated by at least {MIN_ANSWERS} people, the lowest and "
-               f"highest rating from {MIN_ANSWERS_FOR_RANGE}; spread = population standard "
-               f"deviation.{compared}")
+               f"Figures for steps rated by at least {MIN_ANSWERS} people; spread = "
+               f"population standard deviation, to one decimal.{compared}")
     split = sorted((s for s in shown if s.disagreement), key=lambda s: -(s.spread or 0))
     if split:
         st.markdown("**Start the discussion with:** " + "; ".join(
-            f"{s.step}. {s.title} (spread {s.spread:.2f})" for s in split))
+            f"{s.step}. {s.title} (spread {s.spread:.1f})" for s in split))
     differ = [s for s in shown if s.against_plan]
     if differ:
         st.markdown("**Opinion and plan differ on:** " + "; ".join(
@@ -220,16 +223,17 @@ def _figures(found: self_check.Results) -> None:
             f"“{s.status.value if s.status else MISSING}”)" for s in differ))
     hidden = len(found.steps) - len(shown)
     if hidden:
-        st.info(f"{counted(hidden, 'step')} had fewer than {MIN_ANSWERS} answers: "
-                "their figures are not shown, so that no one's rating can be read off.",
+        st.info(f"{counted(hidden, 'step')} had fewer than {MIN_ANSWERS} answers, {TOO_FEW}: "
+                "only their number is shown. With 3 or 4 answers, the average and spread "
+                "would let those who rated work out each other's ratings.",
                 icon=":material/visibility_off:")
     left, right = st.columns([1, 3])
     with left:
         if shown:
             st.altair_chart(_chart(found), width="stretch", key="self_check_chart")
             st.caption("Dot: the average. Bar: one spread either side. Thin line: lowest to "
-                       f"highest rating (for steps rated by {MIN_ANSWERS_FOR_RANGE} people or "
-                       f"more). Orange: the group disagrees (spread {DISAGREEMENT:g} or more).")
+                       f"highest rating. Orange: the group disagrees (spread {DISAGREEMENT:g} "
+                       "or more).")
     with right:
         ui.table(_table(found), key="self_check_table",
                  height=ROW_PX * (len(found.steps) + 1) + 3, column_config={
@@ -243,7 +247,7 @@ def _figures(found: self_check.Results) -> None:
 
 def _note(result: self_check.StepResult) -> str:
     if result.hidden:
-        return f"under {MIN_ANSWERS} answers"
+        return TOO_FEW
     said = []
     if result.disagreement:
         said.append("disagree")
@@ -264,7 +268,7 @@ def _table(found: self_check.Results) -> pd.DataFrame:
         "Step": f"{s.step}. {s.title}",
         "Plan status": s.status.value if s.status else MISSING,
         "Average": _number(s.average, 1),
-        "Spread": _number(s.spread, 2),
+        "Spread": _number(s.spread, 1),
         "n": str(s.answers),
         "Change": _number(s.change, 1, signed=True),
         "Note": _note(s),
@@ -280,13 +284,11 @@ def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
     order = [str(s.step) for s in found.steps]
     frame = pd.DataFrame([{
         "Step": str(s.step), "Title": s.title, "Average": round(s.average, 2),
-        "Spread": round(s.spread or 0.0, 2),
+        "Spread": s.spread or 0.0,
         "From": max(1.0, s.average - (s.spread or 0.0)),
         "To": min(5.0, s.average + (s.spread or 0.0)),
-        # Text for the tooltip ("—" where withheld); numbers for the thin line.
-        "Lowest": MISSING if s.lowest is None else str(s.lowest),
-        "Highest": MISSING if s.highest is None else str(s.highest),
-        "Low": s.lowest, "High": s.highest, "Answers": s.answers,
+        # Shown together with the average, from the same number of answers.
+        "Lowest": s.lowest, "Highest": s.highest, "Answers": s.answers,
         "Group": "Disagree" if s.disagreement else "Agree",
         "Plan status": s.status.value if s.status else MISSING,
     } for s in found.steps if s.average is not None])
@@ -299,9 +301,8 @@ def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
     tooltip = ["Step", "Title", "Average", "Spread", "Lowest", "Highest", "Answers",
                "Plan status"]
     base = alt.Chart(frame).encode(y=y)
-    # No thin line where the lowest and highest are withheld (too few answers).
-    reach = alt.Chart(frame[frame["Low"].notna()]).encode(y=y).mark_rule(
-        color="#adb5bd").encode(x=alt.X("Low:Q", scale=scale), x2="High:Q", tooltip=tooltip)
+    reach = base.mark_rule(color="#adb5bd").encode(
+        x=alt.X("Lowest:Q", scale=scale), x2="Highest:Q", tooltip=tooltip)
     spread = base.mark_rule(strokeWidth=8, opacity=0.45).encode(
         x=alt.X("From:Q", scale=scale), x2="To:Q", color=colour, tooltip=tooltip)
     average = base.mark_circle(size=130, opacity=1).encode(
