@@ -129,6 +129,9 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
     first_team = storage.shared_connection(db_path).execute(
         "SELECT min(id) FROM team").fetchone()
     team = first_team[0] if first_team else None
+    newest = storage.shared_connection(db_path).execute(
+        "SELECT id FROM complaint ORDER BY received_on DESC, id DESC LIMIT 1").fetchone()
+    first_complaint = newest[0] if newest else None
     interactions: list[tuple[str, str, list[dict[str, object]]]] = [
         ("recognition / Log, a search", "step09_recognition",
          [{"recognition_tab": "Log"}, {"log_text": "Taylor"}]),
@@ -141,7 +144,17 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
         ("people / one team's workforce", "step08_people",
          [{}, {"workforce_team_id": team}]),
         ("staff / a search", "people", [{"people_tab": "Staff list"}, {"staff_text": "Ali"}]),
-        ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}])]
+        ("vision / the wall, page 5", "step03_vision", [{}, {"wall_page": 5}]),
+        ("complaints / all dates, 500 a page, page 20", "complaints",
+         [{"complaints_tab": "Register"}, {"register_all_dates": True, "register_size": 500},
+          {"register_page": 20}]),
+        ("complaints / a search of the register", "complaints",
+         [{"complaints_tab": "Register"}, {"register_all_dates": True},
+          {"register_text": "refund"}]),
+        ("complaints / a record opened", "complaints",
+         [{"complaints_tab": "Register"},
+          {"register_all_dates": True, "register_text": "", "register_size": 50},
+          {"register_choice": first_complaint}])]
     for label, module, steps in interactions:
         at.switch_page(f"strategy/ui/pages/{module}.py")
         for values in steps[:-1]:
