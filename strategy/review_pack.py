@@ -1145,11 +1145,15 @@ def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Ca
             freeze=False)
 
 
+# The words first, then the figures, the change last. A number sits at the right of its
+# cell and a text at the left of its own, with hardly more than a space between them when
+# both fill their columns: a "Change" beside "Plan status" printed as "-0.2 Done". So no
+# number comes before a text but the step's, and "_)" leaves a bracket's width after it.
 SELF_CHECK_COLUMNS = [
-    Column("Step", 5, "0"), Column("Title", 30), Column("Answers", 8, "0"),
+    Column("Step", 5, "0_)"), Column("Title", 30), Column("Plan status", 12),
+    Column("Against the plan", 12), Column("Disagreement", 11), Column("Answers", 8, "0"),
     Column("Average", 8, "0.0"), Column("Spread", 8, "0.0"), Column("Lowest", 7, "0"),
-    Column("Highest", 7, "0"), Column("Change", 8, "+0.0;-0.0;0.0"),
-    Column("Plan status", 12), Column("Disagreement", 11), Column("Against the plan", 12)]
+    Column("Highest", 7, "0"), Column("Change", 8, "+0.0;-0.0;0.0")]
 
 
 def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
@@ -1170,16 +1174,20 @@ def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> N
               found.previous.label if found.previous else "no earlier round", width)
     book.text(ws, 4, "How to read it", self_check.READING, width)
     top = 6
-    body = [[s.step, s.title, s.answers, s.average, s.spread, s.lowest, s.highest, s.change,
-             s.status.value if s.status else "", "yes" if s.disagreement else "",
-             f"rated {s.against_plan}" if s.against_plan else ""] for s in found.steps]
+    body = [[s.step, s.title, s.status.value if s.status else "",
+             f"rated {s.against_plan}" if s.against_plan else "",
+             "yes" if s.disagreement else "", s.answers, s.average, s.spread, s.lowest,
+             s.highest, s.change] for s in found.steps]
     book.table(ws, "SelfCheck", top, SELF_CHECK_COLUMNS, body, freeze=False)
     book.layout(ws).caps.update({1: 14})
-    first = top + 1
+    first, last = top + 1, top + len(body)
+    headers = [c.header for c in SELF_CHECK_COLUMNS]
+    spread, said = (chr(ord("A") + headers.index(h)) for h in ("Spread", "Disagreement"))
     # Where the group disagrees: the spread and its "yes", amber as on the page.
-    ws.rules.append((f"E{first}:E{first + len(body) - 1}",
-                     f"AND(ISNUMBER($E{first}),$E{first}>={self_check.DISAGREEMENT})", AMBER))
-    ws.rules.append((f"J{first}:J{first + len(body) - 1}", f'$J{first}="yes"', AMBER))
+    ws.rules.append((f"{spread}{first}:{spread}{last}",
+                     f"AND(ISNUMBER(${spread}{first}),${spread}{first}>="
+                     f"{self_check.DISAGREEMENT})", AMBER))
+    ws.rules.append((f"{said}{first}:{said}{last}", f'${said}{first}="yes"', AMBER))
 
 
 # The most open complaints the sheet lists: a meeting reads the oldest and the overdue.

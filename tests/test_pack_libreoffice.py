@@ -22,7 +22,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from strategy import measures
+from strategy import measures, self_check
+from strategy.access import Identity, acting
 from strategy.db import open_database
 from strategy.demo import DEMO_NAME
 from strategy.orgs import find_organisation
@@ -96,6 +97,14 @@ def converted(tmp_path_factory: pytest.TempPathFactory,
     shutil.copyfile(demo_template, database)
     con = open_database(database)
     org = find_organisation(con, DEMO_NAME)
+    # The demo's round of this quarter, closed and held at the end of the last, so that
+    # the pack's Self-check sheet compares two rounds and prints a Change beside them.
+    with acting(Identity.shell("Test set-up")):
+        now = self_check.open_round_of(con, org.id)
+        assert now is not None
+        self_check.close_round(con, now.id)
+    con.execute("UPDATE self_check_round SET held_on = CASE WHEN id = ? THEN ? ELSE ? END "
+                "WHERE org_id = ?", [now.id, LAST.end, LAST.start, org.id])
     data = build_pack(con, org.id, LAST)
     expected = {r.measure.name: r for r in measures.scorecard(con, org.id, LAST)}
     con.close()
@@ -197,3 +206,32 @@ def test_no_words_are_drawn_over_each_other(converted: Converted) -> None:
                     if across > 1 and down > 0.3 * min(a.y1 - a.y0, b.y1 - b.y0):
                         clashes.append((title, a.text, b.text))
     assert not clashes
+
+
+def test_the_self_check_sheet_keeps_numbers_apart_from_the_words_beside_them(
+        converted: Converted) -> None:
+    """A number stands at the right of its cell, a word at the left of the next: with no
+    more than a space between them a Change of "-0.2" and a Plan status of "Done" read as
+    one value. Words of two cells on a line must stand further apart than words of one."""
+    cells = converted.texts["Self-check"] + converted.headings["Self-check"]
+    together = {pair for text in cells for pair in zip(text.split(), text.split()[1:],
+                                                         strict=False)}
+    pages = converted.pages["Self-check"]
+    assert any(re.fullmatch(r"[+-]\d\.\d", w.text) for page in pages for w in page)
+    spaces, close = [], []
+    for page in pages:
+        # Not the page's header and footer: one text each, spaced as typed.
+        top, bottom = min(w.y0 for w in page), max(w.y1 for w in page)
+        page = [w for w in page if w.y0 > top + 2 and w.y1 < bottom - 2]
+        for word in page:
+            right = [w for w in page if abs(w.y0 - word.y0) < 0.5 and w.x0 >= word.x1 - 0.1]
+            if not right:
+                continue
+            after = min(right, key=lambda w: w.x0)
+            gap = after.x0 - word.x1
+            if (word.text, after.text) in together:
+                spaces.append(gap)
+            else:
+                close.append((gap, word.text, after.text))
+    space = max(spaces)
+    assert [c for c in close if c[0] < 1.5 * space] == [], space

@@ -139,9 +139,9 @@ def test_a_step_needs_five_answers_before_any_figure_shows(con: Connection,
     assert "can be read off" not in ws["B4"].value
     first, last = ws.tables["SelfCheck"].ref.split(":")
     body = {row[0]: row for row in ([c.value for c in cells] for cells in ws[first:last])}
-    assert body[1][2:7] == [5, pytest.approx(3.2), 1.5, 1, 5]
-    assert body[2][2:8] == [4, None, None, None, None, None]
-    assert body[3][2:8] == [3, None, None, None, None, None]
+    assert body[1][5:10] == [5, pytest.approx(3.2), 1.5, 1, 5]
+    assert body[2][5:] == [4, None, None, None, None, None]
+    assert body[3][5:] == [3, None, None, None, None, None]
 
 
 # --- Privacy -------------------------------------------------------------------------------
@@ -465,19 +465,22 @@ def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
     assert ws["B3"].value == f"{before.held_on:%Y-%m-%d} · Before"
     first, last = ws.tables["SelfCheck"].ref.split(":")
     rows = [[c.value for c in row] for row in ws[first:last]]
-    assert rows[0] == ["Step", "Title", "Answers", "Average", "Spread", "Lowest", "Highest",
-                       "Change", "Plan status", "Disagreement", "Against the plan"]
+    # The words first, the figures after them (see SELF_CHECK_COLUMNS).
+    assert rows[0] == ["Step", "Title", "Plan status", "Against the plan", "Disagreement",
+                       "Answers", "Average", "Spread", "Lowest", "Highest", "Change"]
     body = {row[0]: row for row in rows[1:]}
     assert len(body) == 11
     # Step 1: 1, 1, 1, 5, 5, 5 — average 3, spread 2; the round before averaged 2.
-    assert body[1][2:8] == [6, 3, 2, 1, 5, 1]
-    assert body[1][8:] == ["Not started", "yes", "rated higher"]
+    assert body[1][5:] == [6, 3, 2, 1, 5, 1]
+    assert body[1][2:5] == ["Not started", "rated higher", "yes"]
     # Step 2: 2, 3, 3, 3, 4 — spread √0.4 = 0.63, to one decimal; before: 3 five times.
-    assert body[2][2] == 5 and body[2][3] == pytest.approx(3.0)
-    assert body[2][4] == 0.6 and body[2][7] == pytest.approx(0.0)
-    assert not body[2][9]  # no disagreement: nothing written
+    assert body[2][5] == 5 and body[2][6] == pytest.approx(3.0)
+    assert body[2][7] == 0.6 and body[2][10] == pytest.approx(0.0)
+    assert not body[2][4]  # no disagreement: nothing written
     # Step 3: two answers only — withheld in the pack as on the page.
-    assert body[3][2] == 2 and body[3][3:8] == [None] * 5
+    assert body[3][5] == 2 and body[3][6:] == [None] * 5
+    # Amber where the group disagrees: the spread and its "yes" (rows 7 to 17).
+    assert {str(f.sqref) for f in ws.conditional_formatting} == {"H7:H17", "E7:E17"}
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_area and ws.oddHeader.center.text == "Self-check"
