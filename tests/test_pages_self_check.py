@@ -280,3 +280,30 @@ def test_two_untitled_rounds_on_the_same_day_are_told_apart(
         assert not at.exception
         assert at.selectbox(key="self_check_round").value == chosen.id
         assert figures(at).loc["1. Identify your customers", "Average"] == average
+
+
+def test_with_a_round_open_the_facilitator_is_told_why_there_is_no_open_button(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leader come to open a workshop's round finds one open (the demo leaves one): the
+    page says one is open at a time, and what closing it does, beside the close button."""
+    self_check.open_round(con, org.id, date(2026, 3, 10), "Leaders")
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    assert not [b for b in at.button if b.label == "Open the round"]
+    assert at.button(key="self_check_close").label == "Close the round and show the figures"
+    said = texts(at)
+    assert "One round is open at a time: to open another — for a workshop, say — close this " \
+        "one first. Closing it makes its answers final and publishes its figures" in said
+    assert "before the workshop" not in said
+    assert "close the workshop" not in said  # not a workshop's round
+    # A round open to a workshop's guests: close it before closing the workshop.
+    with access.acting(leader(org, 1)):
+        self_check.close_round(con, self_check.open_round_of(con, org.id).id)  # type: ignore[union-attr]
+    workshop = workshops.open_workshop(con, org.id)
+    self_check.open_round(con, org.id, date(2026, 3, 11), workshop_id=workshop.id)
+    at = open_app(PAGE)
+    assert "Close the round before you close the workshop, so that the guests see its " \
+        "figures too." in texts(at)
+    # Someone who cannot open or close rounds is not told how.
+    sign_in_app(monkeypatch, member("Vera", org.id, Role.VIEWER, account_id=9))
+    assert "One round is open at a time" not in texts(open_app(PAGE))

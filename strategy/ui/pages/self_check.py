@@ -82,9 +82,14 @@ def _current(org_id: int) -> None:
         st.markdown(f"{counted(current.respondents, 'person has', 'people have')} answered "
                     "so far. The figures appear when the facilitator closes the round.")
         if facilitator:
-            st.caption("Close the round when everyone has answered: answers are then final "
-                       "and the figures appear for everyone. Close it before the workshop, "
-                       "so that its guests see them too.")
+            # The open form is not offered while a round is open: say why, beside the
+            # control that ends it (the demo leaves a round open).
+            st.caption("One round is open at a time: to open another — for a workshop, say "
+                       "— close this one first. Closing it makes its answers final and "
+                       "publishes its figures to everyone who may see them, so close it when "
+                       "everyone has answered."
+                       + (" Close the round before you close the workshop, so that the "
+                          "guests see its figures too." if current.workshop_id else ""))
             if st.button("Close the round and show the figures", key="self_check_close",
                          type="primary", icon=":material/lock:"):
                 def close() -> None:
