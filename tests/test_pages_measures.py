@@ -213,3 +213,27 @@ def test_a_closed_review_shows_its_frozen_figure_and_a_later_correction(
     (correction,) = table_with(at, "Reason").to_dict("records")
     assert correction["Reason"] == "Late survey returns"
     assert "Engagement" in correction["What"] and correction["Who"]
+
+
+def test_updating_an_action_starts_from_its_status(con: Connection, org: Organisation) -> None:
+    """The Status box shows the chosen action's status, not "open" whatever it is: pressing
+    Update must not set an action in progress back to open."""
+    review = reviews.start_review(con, org.id, LAST)
+    first = reviews.add_action(con, org.id, review.id, "Advertise the roles", "HR",
+                               date.today())
+    second = reviews.add_action(con, org.id, review.id, "Script the greeting", "Ops",
+                                date.today())
+    reviews.set_action_status(con, org.id, second, "in progress")
+    at = open_tab(with_period(open_app("step11_review"), LAST), "review_tab", "Actions")
+    assert at.selectbox(key="action_choice").value == first
+    assert at.selectbox(key=f"action_{first}_open_status").value == "open"
+    at.selectbox(key="action_choice").set_value(second).run()
+    assert at.selectbox(key=f"action_{second}_in progress_status").value == "in progress"
+    submit(at, "Update")  # unchanged: still in progress
+    assert {a.id: a.status for a in reviews.list_actions(con, org.id)}[second] == "in progress"
+    at.selectbox(key=f"action_{second}_in progress_status").set_value("done")
+    submit(at, "Update")
+    assert {a.id: a.status for a in reviews.list_actions(con, org.id)}[second] == "done"
+    # Done, it leaves the open actions: the box moves to the one left, at its own status.
+    assert at.selectbox(key="action_choice").value == first
+    assert at.selectbox(key=f"action_{first}_open_status").value == "open"

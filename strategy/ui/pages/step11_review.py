@@ -200,16 +200,10 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
     editor = ui.allowed(Permission.EDIT_PLAN)
     if open_actions and editor:
         labels = {a.id: f"{a.description} ({a.owner}, due {a.due})" for a in open_actions}
-        with st.form("action_status"):
-            errors = ui.FieldErrors()
-            left, right = st.columns([3, 1])
-            chosen = ui.record_select(left, "Update an action", list(labels),
-                                      labels.__getitem__, "action_choice")
-            new_status = right.selectbox("Status", ACTION_STATUSES, key="action_new_status")
-            errors.slot("status")
-            if st.form_submit_button("Update"):
-                ui.attempt(lambda: reviews.set_action_status(con, org_id, chosen, new_status),
-                           errors, success="Action updated.")
+        # The choice stands outside the form, so that the form follows it at once.
+        chosen = ui.record_select(st, "Update an action", list(labels), labels.__getitem__,
+                                  "action_choice")
+        _update_action(con, org_id, next(a for a in open_actions if a.id == chosen))
     if review is None or review.closed:
         return  # new actions are raised in an open review
     if editor:
@@ -220,6 +214,23 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
             ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                            "Status": a.status, "Raised in": a.raised_in} for a in done],
                          hide_index=True, width="stretch", key="closed_actions")
+
+
+def _update_action(con: Connection, org_id: int, action: reviews.Action) -> None:
+    """The chosen action's status, starting from the one it has. The key names the action
+    and its status: a box keyed alike for every action would keep what it showed for the
+    one chosen before (and the browser would send that back), so pressing Update could set
+    an action "in progress" back to "open"."""
+    with st.form(f"action_status_{action.id}"):
+        errors = ui.FieldErrors()
+        left, right = st.columns([1, 3], vertical_alignment="bottom")
+        new_status = left.selectbox("Status", ACTION_STATUSES,
+                                    index=ACTION_STATUSES.index(action.status),
+                                    key=f"action_{action.id}_{action.status}_status")
+        errors.slot("status")
+        if right.form_submit_button("Update"):
+            ui.attempt(lambda: reviews.set_action_status(con, org_id, action.id, new_status),
+                       errors, success="Action updated.")
 
 
 def _add_action(con: Connection, org_id: int, review: Review) -> None:
