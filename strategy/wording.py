@@ -17,6 +17,21 @@ def number(value: float | None, digits: int = 1, missing: str = MISSING) -> str:
     return f"{value:,.{digits}f}"
 
 
+# Units whose figures are whole numbers (a measure in them accepts no fraction).
+WHOLE_UNITS = frozenset({"count"})
+
+
+def measure_value(value: float | None, unit: str, digits: int = 1, missing: str = MISSING,
+                  signed: bool = False) -> str:
+    """A measure's figure as shown: a count whole ("1,250"; a derived count is stored as a
+    decimal, "15.0"), any other unit to ``digits`` decimals; ``signed`` for a change."""
+    if value is None:
+        return missing
+    digits = 0 if unit in WHOLE_UNITS else digits
+    value = round(value, digits) + 0.0  # never "-0.0"
+    return f"{value:+,.{digits}f}" if signed else f"{value:,.{digits}f}"
+
+
 def kept_without(complaints: int, what: str) -> str:
     """What deleting a segment or a standard (``what``) does to the complaints and
     compliments naming it, as the end of the question asked first ("" for none)."""

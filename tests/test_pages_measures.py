@@ -12,6 +12,7 @@ from strategy.db import Connection
 from strategy.measures import MeasureInput
 from strategy.orgs import Organisation
 from strategy.periods import Quarter
+from strategy.wording import measure_value
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
@@ -237,3 +238,39 @@ def test_updating_an_action_starts_from_its_status(con: Connection, org: Organis
     # Done, it leaves the open actions: the box moves to the one left, at its own status.
     assert at.selectbox(key="action_choice").value == first
     assert at.selectbox(key=f"action_{first}_open_status").value == "open"
+
+
+def test_a_count_shows_as_a_whole_number(con: Connection, org: Organisation,
+                                         engagement: int) -> None:
+    """A count reads "1,250", never "1,250.0" (a derived count is stored as a decimal):
+    on the overview, the scorecard and the closed review; other units as before."""
+    assert measure_value(15.0, "count") == "15" and measure_value(1250, "count") == "1,250"
+    assert measure_value(-2.0, "count", signed=True) == "-2"
+    assert measure_value(None, "count") == "—" and measure_value(85.66, "%") == "85.7"
+    calls = measures.add_measure(con, org.id, MeasureInput(
+        "Complaints about the number of times customers had to call back before a fix",
+        "customer", "count", "lower", "quarterly", target=1300, amber_band=100))
+    for quarter, value in ((LAST.shift(-1), 1200), (LAST, 1250)):
+        measures.set_value(con, org.id, calls, str(quarter), value)
+        measures.set_value(con, org.id, engagement, str(quarter), 80.5)
+    at = with_period(open_app("overview"), LAST)
+    said = "\n".join(plain(m.value) for m in at.markdown)
+    assert "back before a fix: 1,250 count" in said and "Engagement: 80.5 %" in said
+    at = with_period(open_app("step10_measures"), LAST)
+    customer, employee = [d.value for d in at.dataframe if "Based on" in d.value.columns]
+    row = customer.set_index("Measure").loc[
+        "Complaints about the number of times customers had to call back before a fix"]
+    assert (row["Target"], row["Actual"], row["Previous"], row["Change"]) == (
+        "≤ 1,300", "1,250", "1,200", "+50")
+    assert employee.set_index("Measure").loc["Engagement", "Change"] == "+0.0"
+    # The status stands beside the name, so a long name does not push it out of sight.
+    assert list(customer.columns[:2]) == ["Measure", "Status"]
+    review = reviews.start_review(con, org.id, LAST)
+    reviews.save_review(con, org.id, review.id, review.version, reviews.ReviewInput(
+        date.today(), "", "", [], "Keep going"))
+    reviews.close_review(con, org.id, review.id)
+    at = with_period(open_app("step11_review"), LAST)
+    frozen = table_with(at, "Based on").set_index("Unit")
+    assert tuple(frozen.loc["count", ["Target", "Actual", "Previous"]]) == (
+        "1,300", "1,250", "1,200")
+    assert tuple(frozen.loc["%", ["Actual", "Previous"]]) == ("80.5", "80.5")

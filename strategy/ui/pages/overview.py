@@ -11,6 +11,7 @@ from strategy.db import Connection
 from strategy.steps import STEPS, Status, next_step, statuses
 from strategy.ui import context as ui
 from strategy.ui.pages.organisations import create_form, demo_form
+from strategy.wording import measure_value
 
 
 def render() -> None:
@@ -123,7 +124,7 @@ def _headline(con: Connection, org_id: int, due: list[measures.DueUpdate]) -> No
         with column:
             st.markdown(f"**{side.capitalize()} measures**")
             for r in mine:
-                value = "—" if r.actual.value is None else f"{r.actual.value:,.1f}"
+                value = measure_value(r.actual.value, r.measure.unit)
                 colour = {"green": "green", "amber": "orange", "red": "red"}.get(r.status,
                                                                                   "gray")
                 st.markdown(f":{colour}-badge[{r.status}] {ui.md(r.measure.name)}: {value} "

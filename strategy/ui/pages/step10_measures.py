@@ -22,7 +22,7 @@ from strategy.survey_import import guess_mapping, import_responses, preview_resp
 from strategy.surveys import KINDS as SURVEY_KINDS
 from strategy.ui import context as ui
 from strategy.ui.import_panel import done, import_panel, show_problems, template_button, upload
-from strategy.wording import counted
+from strategy.wording import WHOLE_UNITS, counted, measure_value
 
 STEP = step("measures")
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
@@ -69,21 +69,26 @@ def scope_options(con: Connection, org_id: int) -> dict[str, str]:
     return options
 
 
-def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:,.1f}".rstrip("0").rstrip(".")
+def _number(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    if unit in WHOLE_UNITS:
+        return measure_value(value, unit)
+    return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
 def scorecard_frame(rows: list[measures.ScorecardRow]) -> pd.DataFrame:
     return pd.DataFrame([{
-        "Measure": r.measure.name, "Unit": r.measure.unit,
+        # The status beside the name: last, a long name or basis pushed it out of sight.
+        "Measure": r.measure.name, "Status": r.status, "Unit": r.measure.unit,
         "Target": ("≥ " if r.measure.direction == "higher" else "≤ ") + _number(
-            r.measure.target) if r.measure.target is not None else "no target",
-        "Actual": _number(r.actual.value) or "—",
+            r.measure.target, r.measure.unit) if r.measure.target is not None else "no target",
+        "Actual": _number(r.actual.value, r.measure.unit) or "—",
         "Based on": r.actual.detail + (" · small sample" if r.small_sample else ""),
-        "Previous": _number(r.previous) or "—",
-        "Change": (f"{r.change:+,.1f}" if r.change is not None else "—"),
+        "Previous": _number(r.previous, r.measure.unit) or "—",
+        "Change": measure_value(r.change, r.measure.unit, signed=True),
         # The sparkline joins the quarters that have a value; gaps are skipped.
-        "Trend": [v for v in r.trend if v is not None], "Status": r.status} for r in rows])
+        "Trend": [v for v in r.trend if v is not None]} for r in rows])
 
 
 def show_scorecard(rows: list[measures.ScorecardRow], key: str) -> None:
@@ -91,8 +96,13 @@ def show_scorecard(rows: list[measures.ScorecardRow], key: str) -> None:
     styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, "color: #6b6b6b"),
                              subset=["Status"])
     st.dataframe(styled, hide_index=True, width="stretch", key=key,
-                 column_config={"Trend": st.column_config.LineChartColumn(
-                     "Last 8 quarters", width="small")})
+                 column_config={
+                     # Fixed widths: a long measure name is cut (its cell shows it whole),
+                     # never the status.
+                     "Measure": st.column_config.TextColumn(width=220),
+                     "Status": st.column_config.TextColumn(width=80),
+                     "Trend": st.column_config.LineChartColumn("Last 8 quarters",
+                                                               width="small")})
 
 
 def _scorecard(con: Connection, org_id: int, period: Quarter) -> None:

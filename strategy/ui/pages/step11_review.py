@@ -16,7 +16,7 @@ from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
 from strategy.steps import step
 from strategy.ui import context as ui
 from strategy.ui.pages.step10_measures import STATUS_COLOURS, show_scorecard
-from strategy.wording import MISSING, counted, number
+from strategy.wording import MISSING, counted, measure_value
 
 STEP = step("review")
 
@@ -100,12 +100,14 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
             st.caption("No measures were defined then.")
             return
         shown = [{"Measure": line.name, "Of": line.side, "Unit": line.unit,
-                 "Target": number(line.target), "Actual": number(line.actual),
-                 "Previous": number(line.previous), "Based on": line.basis,
+                 "Target": measure_value(line.target, line.unit),
+                 "Actual": measure_value(line.actual, line.unit),
+                 "Previous": measure_value(line.previous, line.unit), "Based on": line.basis,
                  "Status": line.status} for line in frozen.lines]
         if frozen.differs:
             for row, line in zip(shown, frozen.lines, strict=True):
-                row["Now"] = (number(line.now) if isinstance(line.now, int | float)
+                row["Now"] = (measure_value(line.now, line.unit)
+                              if isinstance(line.now, int | float)
                               else line.now or "")
         styled = pd.DataFrame(shown).style.map(lambda s: STATUS_COLOURS.get(s, ""),
                                               subset=["Status"])
