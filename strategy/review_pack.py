@@ -62,7 +62,8 @@ from .wording import counted
 
 Progress = Callable[[float, str], None]
 SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
-          "Recognition", "Complaints", "Review", "Self-check", "Customers", "Vision"]
+          "Recognition", "Complaints", "Open complaints", "Review", "Self-check", "Customers",
+          "Vision"]
 # What each sheet needs beyond reading the scorecard. A role without it gets a
 # pack without the sheet (Recognition: figures per value and standard instead of
 # the personal log, for those who may see HR figures per team).
@@ -755,6 +756,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         ("Recognition", lambda: logged.extend(
             _recognition(book, con, org_id, quarter, personal, log_limit))),
         ("Complaints", lambda: _complaints(book, con, org_id, quarter, today)),
+        ("Open complaints", lambda: _open_complaints(book, con, org_id, today)),
         ("Review", lambda: _review(book, con, org_id, quarter, scores)),
         ("Self-check", lambda: _self_check(book, con, org_id, quarter)),
         ("Customers", lambda: _customers(book, con, org_id, today)),
@@ -1194,6 +1196,8 @@ def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> N
 OPEN_LIMIT = 200
 
 
+# Numbers here end with "_)": room the width of a bracket after each, so a number
+# never reads as one with the text or number in the next column ("11 38%").
 def _complaints(book: Book, con: Connection, org_id: int, quarter: Quarter,
                 today: date) -> None:
     """The register's figures for the quarter and the seven before it, where complaints
@@ -1219,11 +1223,11 @@ def _complaints(book: Book, con: Connection, org_id: int, quarter: Quarter,
               "Friday, after the day received. Within target and promises kept count only "
               "complaints whose outcome is known.", width)
     row = book.table(ws, "ComplaintsTrend", 8, [
-        Column("Quarter", 10), Column("Complaints", 10, "#,##0"),
-        Column("Compliments", 11, "#,##0"), Column("Median working days", 10, "0.0"),
-        Column("Resolved", 9, "#,##0"), Column("Within target", 9, "0%"),
-        Column("Within target n", 9, "#,##0"), Column("Promises kept", 9, "0%"),
-        Column("Promises n", 9, "#,##0")],
+        Column("Quarter", 10), Column("Complaints", 10, "#,##0_)"),
+        Column("Compliments", 11, "#,##0_)"), Column("Median working days", 10, "0.0_)"),
+        Column("Resolved", 9, "#,##0_)"), Column("Within target", 9, "0%_)"),
+        Column("Within target n", 9, "#,##0_)"), Column("Promises kept", 9, "0%_)"),
+        Column("Promises n", 9, "#,##0_)")],
         [[str(f.quarter), f.complaints, f.compliments, f.median_days, f.resolved,
           f.within_target.value / 100 if f.within_target.value is not None else None,
           f.within_target.whole,
@@ -1237,21 +1241,33 @@ def _complaints(book: Book, con: Connection, org_id: int, quarter: Quarter,
             ("StandardsBreached", "Standard breached",
              complaints.standards_breached(con, org_id, quarter.start, quarter.end))):
         row = book.table(ws, name, row, [
-            Column(heading, 30), Column("Complaints", 10, "#,##0"),
-            Column("Cumulative share", 10, "0%")],
+            Column(heading, 30), Column("Complaints", 10, "#,##0_)"),
+            Column("Cumulative share", 10, "0%_)")],
             [[b.name, b.count, b.cumulative_share / 100] for b in bars], freeze=False)
+
+
+def _open_complaints(book: Book, con: Connection, org_id: int, today: date) -> None:
+    """The complaints still open when the pack is made, overdue ones first: a sheet of
+    its own, so its long table prints with its headings on every page."""
+    ws = book.sheet("Open complaints")
+    ws.repeat_row = 3  # the table's headings, under the line that counts them
+    counts = complaints.open_counts(con, org_id, today)
     waiting = complaints.list_feedback(con, org_id, complaints.RegisterFilter(
         status="open", today=today), OPEN_LIMIT)
-    if counts.open > len(waiting):
-        book.line(ws, row, f"The {OPEN_LIMIT:,} open complaints promised soonest of "
-                           f"{counts.open:,}; the register lists them all.", width, ITALIC)
-        row += 1
-    book.table(ws, "OpenComplaints", row, [
-        Column("Received", 11, "yyyy-mm-dd"), Column("Promised by", 11, "yyyy-mm-dd"),
-        Column("Overdue", 8), Column("Owner", 18), Column("Segment", 16),
-        Column("Quality", 12), Column("What happened", 40), Column("Reference", 12)],
-        [[f.received_on, f.promised_by, "yes" if f.is_overdue(today) else "", f.owner,
-          f.segment, f.quality, f.what_happened, f.reference] for f in waiting], freeze=False)
+    columns = [Column("Received", 11, "yyyy-mm-dd_)"),
+               Column("Promised by", 11, "yyyy-mm-dd_)"), Column("Overdue", 8),
+               Column("Working days open", 8, "0_)"), Column("Owner", 18),
+               Column("Segment", 16), Column("Quality", 12), Column("What happened", 44),
+               Column("Reference", 12)]
+    book.line(ws, 1, f"Open on {today:%d %b %Y}: {counts.open:,}, of which {counts.overdue:,} "
+                     "past the date promised" + (
+                         f". The {OPEN_LIMIT:,} promised soonest are listed; the register "
+                         "lists them all." if counts.open > len(waiting) else "."),
+              len(columns), ITALIC)
+    book.table(ws, "OpenComplaints", 3, columns,
+               [[f.received_on, f.promised_by, "yes" if f.is_overdue(today) else "",
+                 f.open_days, f.owner or "(no owner)", f.segment, f.quality, f.what_happened,
+                 f.reference] for f in waiting])
 
 
 def _customers(book: Book, con: Connection, org_id: int, today: date) -> None:

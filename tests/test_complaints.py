@@ -411,7 +411,13 @@ def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
     trend = {ws.cell(r, 1).value: [ws.cell(r, c).value for c in range(2, 10)]
              for r in range(9, 17)}
     assert trend["2026-Q4"] == [3, 0, 3, 2, pytest.approx(1 / 3), 3, 0, 1]
-    texts = [c for row in ws.iter_rows() for c in row if c.value == hostile.what_happened]
+    opened = book["Open complaints"]
+    assert opened.cell(1, 1).value == f"Open on {TODAY:%d %b %Y}: 1, of which 1 past the " \
+                                      "date promised."
+    assert [c.value for c in opened[3]][:4] == ["Received", "Promised by", "Overdue",
+                                                "Working days open"]
+    assert opened.print_title_rows == "$3:$3"  # its headings on every printed page
+    texts = [c for row in opened.iter_rows() for c in row if c.value == hostile.what_happened]
     assert texts and all(c.data_type == "s" for c in texts)  # text, never a formula
     assert ("Answer the phone by the third ring" in
             [ws.cell(r, 1).value for r in range(1, ws.max_row + 1)])
