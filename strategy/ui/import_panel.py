@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -45,6 +46,27 @@ def upload(kind: str, label: str, key: str) -> tuple[UploadedFile, Table] | None
         st.error(ui.md(f"{table.where()} has a header row but no rows to import."))
         return None
     return uploaded, table
+
+
+def column_choices(file_id: str, headers: list[str], fields: dict[str, tuple[str, bool, Any]],
+                   guessed: dict[str, str | None], prefix: str,
+                   errors: ui.FieldErrors) -> dict[str, str | None]:
+    """Which column of the file holds each field: a box per field, starting from the
+    guess, in three columns. The keys include the file, so a new file starts from fresh
+    guesses."""
+    options: list[str | None] = [None, *headers]
+    mapping: dict[str, str | None] = {}
+    with st.expander("Columns", expanded=True):
+        columns = st.columns(3)
+        for index, (name, (label, required, _synonyms)) in enumerate(fields.items()):
+            guess = guessed.get(name)
+            mapping[name] = columns[index % 3].selectbox(
+                label + (" *" if required else ""), options,
+                index=options.index(guess) if guess in options else 0,
+                format_func=lambda c: "— not in the file —" if c is None else c,
+                key=f"{prefix}_{file_id}_{name}")
+        errors.slot(*fields, "mapping")
+    return mapping
 
 
 def done(key: str) -> None:

@@ -26,7 +26,7 @@ from strategy.periods import Quarter
 from strategy.recognition import REWARDS
 from strategy.steps import companion
 from strategy.ui import context as ui
-from strategy.ui.import_panel import done, show_problems, template_button, upload
+from strategy.ui.import_panel import column_choices, done, show_problems, template_button, upload
 from strategy.wording import counted
 
 STEP, PAGE = companion("complaints")
@@ -481,20 +481,9 @@ def _import(con: Connection, org_id: int) -> None:
         return
     uploaded, table = got
     st.write(f"{len(table.rows):,} rows in {ui.md(table.where())}.")
-    guessed = guess_mapping(table.headers)
-    options: list[str | None] = [None, *table.headers]
-    mapping: dict[str, str | None] = {}
     errors = ui.FieldErrors()
-    with st.expander("Columns", expanded=True):
-        columns = st.columns(3)
-        for index, (name, (label, required, _synonyms)) in enumerate(FIELDS.items()):
-            guess = guessed.get(name)
-            mapping[name] = columns[index % 3].selectbox(
-                label + (" *" if required else ""), options,
-                index=options.index(guess) if guess in options else 0,
-                format_func=lambda c: "— not in the file —" if c is None else c,
-                key=f"complaints_map_{uploaded.file_id}_{name}")
-        errors.slot(*FIELDS, "mapping")
+    mapping = column_choices(uploaded.file_id, table.headers, FIELDS,
+                             guess_mapping(table.headers), "complaints_map", errors)
     day_first = st.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
                                                         "4 March (month first)"],
                          key="complaints_day_first", horizontal=True).startswith("3")

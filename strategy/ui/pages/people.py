@@ -18,7 +18,7 @@ from strategy.people_import import (
     preview_employees,
 )
 from strategy.ui import context as ui
-from strategy.ui.import_panel import done, show_problems, template_button, upload
+from strategy.ui.import_panel import column_choices, done, show_problems, template_button, upload
 
 
 def render() -> None:
@@ -189,21 +189,9 @@ def _import(con: Connection, org_id: int) -> None:
         return
     uploaded, table = got
     st.write(f"{len(table.rows):,} rows in {ui.md(table.where())}.")
-    guessed = guess_mapping(table.headers)
-    options: list[str | None] = [None, *table.headers]
-    mapping: dict[str, str | None] = {}
     errors = ui.FieldErrors()
-    with st.expander("Columns", expanded=True):
-        columns = st.columns(3)
-        for index, (field, (label, required, _synonyms)) in enumerate(FIELDS.items()):
-            guess = guessed.get(field)
-            # The key includes the file so a new file starts from fresh guesses.
-            mapping[field] = columns[index % 3].selectbox(
-                label + (" *" if required else ""), options,
-                index=options.index(guess) if guess in options else 0,
-                format_func=lambda c: "— not in the file —" if c is None else c,
-                key=f"map_{uploaded.file_id}_{field}")
-        errors.slot(*FIELDS, "mapping")
+    mapping = column_choices(uploaded.file_id, table.headers, FIELDS,
+                             guess_mapping(table.headers), "map", errors)
     left, right = st.columns(2)
     day_first = left.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
                                                           "4 March (month first)"],
