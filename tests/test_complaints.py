@@ -16,10 +16,8 @@ from strategy.customers import SegmentInput, add_segment
 from strategy.db import Connection
 from strategy.errors import ValidationError
 from strategy.orgs import Organisation
-from strategy.people import EmployeeInput, add_employee, add_team
 from strategy.periods import Quarter
-from strategy.standards import add_from_template
-from strategy.vision import add_value
+from tests.complaints_data import staff_an_organisation
 from tests.identities import member
 
 TODAY = date(2026, 11, 20)  # a Friday
@@ -28,16 +26,7 @@ Q3, Q4 = Quarter(2026, 3), Quarter(2026, 4)
 
 @pytest.fixture
 def setup(con: Connection, org: Organisation) -> dict[str, int]:
-    team = add_team(con, org.id, "Contact centre")
-    ids = {"team": team}
-    for number, name in (("E1", "Amara Okafor"), ("E2", "Ben Hall"), ("E3", "Cleo Diaz")):
-        ids[name.split()[0].lower()] = add_employee(
-            con, org.id, EmployeeInput(number, name, team, date(2020, 1, 6)))
-    ids["households"] = add_segment(con, org.id, SegmentInput("Households", "external"))
-    ids["business"] = add_segment(con, org.id, SegmentInput("Businesses", "external"))
-    ids["standard"] = add_from_template(con, org.id, "Answer the phone by the third ring")
-    ids["value"] = add_value(con, org.id, "Own it", "We see it through.")
-    return ids
+    return staff_an_organisation(con, org.id)
 
 
 def complaint(ids: dict[str, int], received: date, resolved: date | None = None, *,

@@ -9,12 +9,11 @@ import pytest
 from strategy import complaints, recognition
 from strategy.access import Role
 from strategy.complaints import FeedbackInput, RegisterFilter
-from strategy.customers import SegmentInput, add_segment
 from strategy.db import Connection
 from strategy.orgs import Organisation
-from strategy.people import EmployeeInput, add_employee, add_team
+from strategy.people import EmployeeInput, add_employee
 from strategy.recognition import LogFilter
-from strategy.vision import add_value
+from tests.complaints_data import staff_an_organisation
 from tests.identities import member, sign_in_app
 from tests.test_pages import errors, open_app, open_tab, plain, successes, table_with
 
@@ -24,14 +23,7 @@ TAB = "complaints_tab"
 
 @pytest.fixture
 def staffed(con: Connection, org: Organisation) -> dict[str, int]:
-    team = add_team(con, org.id, "Contact centre")
-    ids = {"team": team}
-    for number, name in (("E1", "Amara Okafor"), ("E2", "Ben Hall"), ("E3", "Cleo Diaz")):
-        ids[name.split()[0].lower()] = add_employee(
-            con, org.id, EmployeeInput(number, name, team, date(2020, 1, 6)))
-    ids["households"] = add_segment(con, org.id, SegmentInput("Households", "external"))
-    ids["value"] = add_value(con, org.id, "Own it", "We see it through.")
-    return ids
+    return staff_an_organisation(con, org.id)
 
 
 def _all(con: Connection, org: Organisation) -> list[complaints.Feedback]:
