@@ -882,6 +882,13 @@ def _scorecard(book: Book, quarter: Quarter, card: Card) -> None:
             f'IF(G{r}>=E{r},"green",IF(G{r}>=E{r}-N(F{r}),"amber","red")),'
             f'IF(G{r}<=E{r},"green",IF(G{r}<=E{r}+N(F{r}),"amber","red")))))',
             line.status), BODY)
+    # A count reads as a whole number (15 complaints, not 15.0), as on the pages.
+    whole, whole_change = _styled(BODY, "#,##0", False), _styled(BODY, "+#,##0;-#,##0;0", False)
+    for r, line in enumerate(card.lines, start=2):
+        if line.unit == "count":
+            for c in (5, 6, 7, 8, *([11] if card.differs else [])):
+                ws.cells[(r, c)] = (ws.cells[(r, c)][0], whole)
+            ws.cells[(r, 9)] = (ws.cells[(r, 9)][0], whole_change)
     if body:
         _status_colours(ws, f"J2:J{len(body) + 1}", "$J2")
     if not card.frozen:

@@ -388,7 +388,18 @@ def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
     hostile = complaint(setup, date(2026, 11, 10), promised=date(2026, 11, 12))
     hostile.what_happened = "=HYPERLINK(\"http://x\",\"click\")"
     add(hostile)
+    from strategy import measures
+
+    measures.add_measure(con, org.id, measures.MeasureInput(
+        "Complaints received", "customer", "count", "lower", "quarterly", "derived",
+        "complaints", target=5))
     book = load_workbook(io.BytesIO(build_pack(con, org.id, Q4, today=TODAY)))
+    scorecard = book["Scorecard"]
+    (line,) = [r for r in scorecard.iter_rows(min_row=2) if r[0].value == "Complaints received"]
+    assert (line[4].value, line[6].value) == (5, 3)
+    # A count prints whole: 3, not 3.0.
+    assert (line[4].number_format, line[6].number_format, line[8].number_format) == (
+        "#,##0", "#,##0", "+#,##0;-#,##0;0")
     ws = book["Complaints"]
     cells = {(c.row, c.column): c.value for row in ws.iter_rows() for c in row if c.value}
     assert cells[(1, 2)] == "3 complaints, 0 compliments"
