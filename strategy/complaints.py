@@ -283,10 +283,10 @@ def validate(con: Connection, org_id: int, data: FeedbackInput, today: date | No
             problems["staff_ids"] = "Staff are named on compliments; a complaint has one owner."
     else:
         extra = [label for value, label in (
-            (data.promised_by or promise, "a promise"), (data.resolved_on or resolution,
-                                                         "a resolution"),
-            (data.accepted is not None, "an acceptance"),
-            (goodwill_kind or data.goodwill_value is not None, "a goodwill gesture"))
+            (data.promised_by or promise, "promise"), (data.resolved_on or resolution,
+                                                         "resolution"),
+            (data.accepted is not None, "acceptance"),
+            (goodwill_kind or data.goodwill_value is not None, "goodwill gesture"))
             if value]
         if extra:
             problems["kind"] = "A compliment has no " + ", ".join(extra) + \
@@ -499,7 +499,9 @@ def recognise_compliment(con: Connection, org_id: int, feedback_id: int, version
                          value_id: int | None, standard_id: int | None, reward: str = "thanks",
                          today: date | None = None, reason: str | None = None) -> int:
     """Turn a compliment naming staff into a recognition record from a customer, with
-    the compliment's words; returns the recognition's id. Done once per compliment."""
+    the compliment's words; returns the recognition's id. Done once per compliment, by
+    anyone who may give recognition and record compliments — as recognising a colleague
+    is — whoever recorded the compliment."""
     access.require(Permission.GIVE_RECOGNITION, org_id)
     access.require(Permission.RECORD_FEEDBACK, org_id)
     with transaction(con):

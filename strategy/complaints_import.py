@@ -144,16 +144,44 @@ class Preview:
         return len(self.rows) - updates - same, updates, same
 
 
-def _merged(existing: Feedback, data: FeedbackInput,
-            mapping: dict[str, str | None]) -> FeedbackInput:
-    """The stored record with the file's columns put in: a field the file has no column
-    for keeps what the register holds (a promise added in the app, the staff named)."""
+def _merged(existing: Feedback, data: FeedbackInput, values: dict[str, str]) -> FeedbackInput:
+    """The stored record with what the file says put in. A field the file has no column
+    for, or a blank cell, keeps what the register holds: an owner, a promise or the staff
+    named, added in the app, are not wiped by an export that does not carry them."""
     merged = existing.as_input()
     for name in FIELDS:
-        if mapping.get(name) and name != "status":  # the status is checked, not kept
+        if values.get(name) and name != "status":  # the status is checked, not kept
             attribute = _INPUT_FIELD.get(name, name)
             setattr(merged, attribute, getattr(data, attribute))
     return merged
+
+
+# A compliment has no promise or resolution: a help desk closing its "thank you" ticket
+# says nothing about it, so those columns are not read for a compliment.
+_COMPLAINT_ONLY = {"promised_by": None, "promise": "", "resolution": "", "resolved_on": None,
+                   "accepted": None, "goodwill_kind": "", "goodwill_value": None}
+
+
+def _check_status(values: dict[str, str], data: FeedbackInput,
+                  existing: Feedback | None, problems: list[str]) -> None:
+    """The help desk's status against the record as it will be stored."""
+    status = normalise_header(values.get("status", ""))
+    if not status or data.kind != "complaint":
+        return
+    if status not in _OPEN_WORDS | _DONE_WORDS:
+        problems.append(f"Status “{values['status']}” is neither open nor solved.")
+    elif status in _DONE_WORDS and data.resolved_on is None:
+        if not any(p.startswith("Resolved on") for p in problems):
+            problems.append(f"The ticket is “{values['status']}” but has no date resolved.")
+    elif status in _OPEN_WORDS and data.resolved_on is not None:
+        if existing is not None and existing.resolved_on is not None \
+                and not values.get("resolved_on"):
+            problems.append(f"The ticket is “{values['status']}” in the file but resolved in "
+                            f"the register on {existing.resolved_on}: if it was reopened, "
+                            "clear its resolution in the app first.")
+        else:
+            problems.append(f"The ticket is “{values['status']}” but has a date resolved "
+                            f"({data.resolved_on}).")
 
 
 def _same(a: FeedbackInput, b: FeedbackInput) -> bool:
@@ -227,8 +255,9 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
 
         existing = held.get(values.get("reference", ""))
         kind_text = values.get("kind", "").lower()
-        # Without a kind column, a known ticket keeps its kind and a new one is a complaint.
-        kind = existing.kind if existing is not None and "kind" not in index else "complaint"
+        # Without a kind (a column, or a blank cell), a known ticket keeps its kind and a
+        # new one is a complaint.
+        kind = existing.kind if existing is not None and not kind_text else "complaint"
         if "compliment" in kind_text or "praise" in kind_text or kind_text == "thanks":
             kind = "compliment"
         elif kind_text and "complaint" not in kind_text:
@@ -289,16 +318,6 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         except ValueError as exc:
             problems.append(f"Goodwill value: {exc}.")
         resolved_on = _date(cells, "resolved_on", "Resolved on", day_first, problems)
-        status = normalise_header(values.get("status", ""))
-        if status in _DONE_WORDS and resolved_on is None and kind == "complaint" and not any(
-                p.startswith("Resolved on") for p in problems):
-            problems.append(f"The ticket is “{values['status']}” but has no date resolved: "
-                            "choose the column that holds it.")
-        elif status in _OPEN_WORDS and resolved_on is not None:
-            problems.append(f"The ticket is “{values['status']}” but has a date resolved "
-                            f"({resolved_on}).")
-        elif status and status not in _OPEN_WORDS | _DONE_WORDS:
-            problems.append(f"Status “{values['status']}” is neither open nor solved.")
         data = FeedbackInput(
             kind, received, channel, values.get("what_happened", ""), segment_id, quality,
             standard_id, owner_id,
@@ -308,13 +327,18 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
             goodwill_kind, goodwill_value,
             _date(cells, "followed_up_on", "Followed up on", day_first, problems),
             staff_ids, values.get("reference", ""))
+        if kind == "compliment":
+            data = replace(data, **_COMPLAINT_ONLY)  # type: ignore[arg-type]
+            values = {k: v for k, v in values.items() if k not in _COMPLAINT_ONLY}
+            row.values = values
         if existing is not None:
             row.existing = existing
-            if "kind" in index and kind != existing.kind:
+            if kind_text and kind != existing.kind:
                 problems.append(f"{data.reference} is a {existing.kind} in the register; this "
                                 f"line says {kind}.")
-            data = _merged(existing, data, mapping)
+            data = _merged(existing, data, values)
             row.unchanged = _same(data, existing.as_input())
+        _check_status(values, data, existing, problems)
         row.data = data
         if not problems and not row.unchanged:
             try:

@@ -270,3 +270,45 @@ def test_a_help_desk_status_and_unassigned_tickets(con: Connection,
         bad = read_table("desk.csv", (header + line + "\n").encode())
         with_problem = preview(con, staffed.id, bad, guess_mapping(bad.headers), today=TODAY)
         assert problem in " ".join(with_problem.rows[0].problems)
+
+
+def test_blank_cells_keep_what_the_app_holds_and_the_status_reads_the_whole_record(
+        con: Connection, staffed: Organisation) -> None:
+    run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD), today=TODAY)
+    held = complaints.list_feedback(con, staffed.id, RegisterFilter(text="HD-2"))[0]
+    data = held.as_input()
+    data.promised_by, data.promise = date(2026, 11, 9), "A call back"
+    complaints.update_feedback(con, staffed.id, held.id, held.version, data, today=TODAY)
+    # The next export has the columns, but blank for this ticket: nothing is wiped.
+    header = "Ticket ID,Type,Created at,Source,Description,Assignee,Promise,Status,Solved at\n"
+    again = "HD-2,Complaint,03/11/2026,e-mail,No call back,,,New,\n"
+    table = read_table("next.csv", (header + again).encode())
+    checked = preview(con, staffed.id, table, guess_mapping(table.headers), today=TODAY)
+    assert checked.clean and checked.counts() == (0, 0, 1)
+    now = complaints.get_feedback(con, staffed.id, held.id)
+    assert (now.owner, now.promise) == ("Amara Okafor", "A call back")
+
+    # Resolved in the register; the file has no date but says "Solved": no clash.
+    solved = "HD-1,Complaint,2026-11-02,Phone,Meter read twice,E1,,Solved,\n"
+    table = read_table("next.csv", (header + solved).encode())
+    assert preview(con, staffed.id, table, guess_mapping(table.headers), today=TODAY).clean
+    # ... but "Open" for a ticket the register holds resolved is said, not passed over.
+    reopened = "HD-1,Complaint,2026-11-02,Phone,Meter read twice,E1,,Open,\n"
+    table = read_table("next.csv", (header + reopened).encode())
+    checked = preview(con, staffed.id, table, guess_mapping(table.headers), today=TODAY)
+    assert "resolved in the register on 2026-11-03" in " ".join(checked.rows[0].problems)
+
+
+def test_a_solved_compliment_ticket_imports_as_a_compliment(con: Connection,
+                                                            staffed: Organisation) -> None:
+    header = "Ticket ID,Type,Created at,Source,Description,Status,Solved at,Resolution\n"
+    line = "T-7,Compliment,2026-11-05,Email,Thank you Ben,Solved,2026-11-06,Thanked them\n"
+    assert run_import(con, staffed.id, "complaints", "desk.csv", (header + line).encode(),
+                      today=TODAY) == 1
+    (only,) = complaints.list_feedback(con, staffed.id, RegisterFilter())
+    assert (only.kind, only.resolved_on, only.resolution) == ("compliment", None, "")
+    # A blank Type cell on the next export keeps it a compliment.
+    blank = "T-7,,2026-11-05,Email,Thank you Ben,Solved,2026-11-06,Thanked them\n"
+    table = read_table("desk.csv", (header + blank).encode())
+    checked = preview(con, staffed.id, table, guess_mapping(table.headers), today=TODAY)
+    assert checked.clean and checked.counts() == (0, 0, 1)

@@ -236,6 +236,11 @@ def test_a_viewer_sees_a_whole_record_and_a_recorder_owns_by_default(
     sign_in_app(monkeypatch, member("Ben Hall", org.id, Role.CONTRIBUTOR, account_id=account))
     at = open_app(PAGE)
     assert at.selectbox(key="feedback_new_0_owner").value == staffed["ben"]
+    # Once Ben has left, no one is offered: a leaver cannot own a new complaint.
+    con.execute("UPDATE employee SET leave_date = DATE '2026-01-31', leave_kind = "
+                "'voluntary' WHERE id = ?", [staffed["ben"]])
+    at = open_app(PAGE)
+    assert at.selectbox(key="feedback_new_0_owner").value is None
 
 
 def test_people_who_have_left_are_not_offered_as_owners(con: Connection, org: Organisation,

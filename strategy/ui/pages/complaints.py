@@ -8,7 +8,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import accounts, complaints, customers, needs, standards, vision
+from strategy import accounts, complaints, customers, needs, people, standards, vision
 from strategy.access import Permission
 from strategy.complaints import (
     FEEDBACK_CHANNELS,
@@ -74,6 +74,8 @@ def _pickers(con: Connection, org_id: int, prefix: str, kind: str, current: Feed
         # list; the owner is chosen among the people employed today.
         me = ui.me().account_id
         mine = accounts.linked_person(con, me, org_id) if me is not None else None
+        if mine is not None and people.get_employee(con, org_id, mine).leave_date is not None:
+            mine = None  # linked to someone who has left: no one is offered
         default = [current.owner_id] if current and current.owner_id else \
             ([mine] if current is None and mine is not None else [])
         owner = ui.person_picker(con, org_id, "Owner (sees it through to the end)",
@@ -494,8 +496,9 @@ def _import(con: Connection, org_id: int) -> None:
         return
     show_problems([(r.line, r.problems) for r in checked.problem_rows], len(checked.rows))
     ui.table([{"Line": r.line, "Problems": " ".join(r.problems) or "ready",
-               "In the register": ("already as in the file" if r.unchanged else "updated")
-               if r.existing is not None else "new",
+               "In the register": "" if r.problems else (
+                   "already as in the file" if r.unchanged else "updated")
+               if r.existing is not None else "" if r.problems else "new",
                "Reference": r.values.get("reference", ""),
                "Received": r.values.get("received_on", ""),
                "Kind": r.data.kind if r.data else "", "Owner": r.values.get("owner", ""),
