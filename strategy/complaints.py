@@ -135,6 +135,7 @@ class Feedback:
     staff: tuple[str, ...]
     resolve_days: int | None
     open_days: int | None  # working days open so far (an open complaint), as of the read
+    recorded_by_account: int | None = None
 
     def is_open(self) -> bool:
         return self.kind == "complaint" and self.resolved_on is None
@@ -336,9 +337,9 @@ def set_staff(con: Connection, org_id: int, feedback_id: int, staff_ids: Sequenc
 def insert_record(con: Connection, org_id: int, values: dict[str, object],
                   staff_ids: Sequence[int]) -> int:
     row = con.execute(
-        f"INSERT INTO complaint (org_id, {', '.join(values)}, recorded_by) "
-        f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
-        [org_id, *values.values(), audit.actor()]).fetchone()
+        f"INSERT INTO complaint (org_id, {', '.join(values)}, recorded_by, "
+        f"recorded_by_account) VALUES (?, {', '.join('?' for _ in values)}, ?, ?) RETURNING id",
+        [org_id, *values.values(), audit.actor(), access.current().account_id]).fetchone()
     assert row is not None
     set_staff(con, org_id, int(row[0]), staff_ids)
     return int(row[0])
@@ -372,10 +373,12 @@ def write_many(con: Connection, org_id: int,
                                               [len(added)]).fetchall()]
         values = _columns_of([v for v, _ in added])
         con.execute(
-            f"INSERT INTO complaint (id, org_id, recorded_by, {', '.join(COLUMN_TYPES)}) "
-            f"SELECT unnest(CAST($ids AS BIGINT[])), $org, $who, "
+            f"INSERT INTO complaint (id, org_id, recorded_by, recorded_by_account, "
+            f"{', '.join(COLUMN_TYPES)}) "
+            f"SELECT unnest(CAST($ids AS BIGINT[])), $org, $who, CAST($account AS INTEGER), "
             + ", ".join(f"unnest(CAST(${n} AS {t}[]))" for n, t in COLUMN_TYPES.items()),
-            {"ids": ids, "org": org_id, "who": audit.actor(), **values})
+            {"ids": ids, "org": org_id, "who": audit.actor(),
+             "account": access.current().account_id, **values})
         written += [(i, staff) for i, (_, staff) in zip(ids, added, strict=True)]
     if changed:
         values = _columns_of([v for _, _, v, _ in changed])
@@ -427,7 +430,10 @@ def may_change(con: Connection, org_id: int, record: Feedback) -> bool:
         return True
     if not identity.may(Permission.RECORD_FEEDBACK, org_id):
         return False
-    if record.recorded_by == identity.name:
+    if record.recorded_by_account is not None:
+        if record.recorded_by_account == identity.account_id:
+            return True
+    elif record.recorded_by == identity.name:  # recorded before accounts were kept
         return True
     if record.owner_id is None or identity.account_id is None:
         return False
@@ -599,7 +605,8 @@ _SELECT = f"""
                      JOIN employee e ON e.id = cs.employee_id WHERE cs.complaint_id = c.id), []),
            CASE WHEN c.resolved_on IS NOT NULL THEN {RESOLVE_DAYS_SQL} END,
            CASE WHEN c.kind = 'complaint' AND c.resolved_on IS NULL
-                THEN {_working_days_sql("c.received_on", "t.today")} END
+                THEN {_working_days_sql("c.received_on", "t.today")} END,
+           c.recorded_by_account
     FROM complaint c CROSS JOIN t
     LEFT JOIN segment s ON s.id = c.segment_id
     LEFT JOIN standard st ON st.id = c.standard_id

@@ -545,3 +545,22 @@ def test_a_long_segment_name_still_fits_the_recognition(
                                            today=TODAY)
     giver = recognition.get_recognition(con, org.id, made).giver
     assert giver.startswith("A customer (Households on the priority") and len(giver) <= 120
+
+
+def test_a_reused_display_name_does_not_give_away_someone_elses_records(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    from strategy import accounts
+
+    first = accounts.create_account(con, "cara", "Cara", "a long enough password").id
+    accounts.set_role(con, first, org.id, Role.CONTRIBUTOR)
+    with access.acting(member("Cara", org.id, Role.CONTRIBUTOR, account_id=first)):
+        feedback_id = complaints.add_feedback(con, org.id, complaint(setup, date(2026, 11, 5)),
+                                              today=TODAY)
+    record = complaints.get_feedback(con, org.id, feedback_id)
+    assert record.recorded_by_account == first
+    # Later another account is shown as "Cara" (the first renamed, a new one named so).
+    other = member("Cara", org.id, Role.CONTRIBUTOR, account_id=first + 1000)
+    with access.acting(other):
+        assert not complaints.may_change(con, org.id, record)
+    with access.acting(member("Cara Jones", org.id, Role.CONTRIBUTOR, account_id=first)):
+        assert complaints.may_change(con, org.id, record)

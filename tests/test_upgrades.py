@@ -66,7 +66,8 @@ def build_level(path: Path, level: int, demo: Path) -> None:
             continue
         shared = [c for c in ours[table] if c in theirs[table]]
         old.execute(f'INSERT INTO "{table}" ({_quoted(shared)}) '
-                    f'SELECT {_read(table, shared, _WAS)} FROM demo."{table}"')
+                    f'SELECT {_read(table, shared, _WAS if level < 12 else {})} '
+                    f'FROM demo."{table}"')
     if "serving_teams" in ours["segment"]:
         # Before migration 4 a segment named its serving teams as text.
         old.execute("UPDATE segment SET serving_teams = coalesce((SELECT list(t.name ORDER BY "
