@@ -196,6 +196,20 @@ def _lookup(con: Connection, sql: str, org_id: int) -> dict[str, list[int]]:
     return found
 
 
+def _named(values: dict[str, str], name: str, known: dict[str, list[int]], what: str,
+           problems: list[str]) -> int | None:
+    """The record a cell names (by its name, any case), or None; an unknown name is a
+    problem of the row."""
+    given = values.get(name, "")
+    if not given:
+        return None
+    found = known.get(given.lower())
+    if not found:
+        problems.append(f"Unknown {what} “{given}”.")
+        return None
+    return found[0]
+
+
 class _People:
     """Members of staff found by employee number, or by a name only one person has."""
 
@@ -271,25 +285,13 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         if not channel:
             problems.append(f"Unknown channel “{channel_text}”: use one of "
                             + ", ".join(FEEDBACK_CHANNELS) + ".")
-        segment_id = None
-        if values.get("segment"):
-            found = segments.get(values["segment"].lower())
-            if found:
-                segment_id = found[0]
-            else:
-                problems.append(f"Unknown customer segment “{values['segment']}”.")
+        segment_id = _named(values, "segment", segments, "customer segment", problems)
         quality = ""
         if values.get("quality"):
             quality = quality_names.get(values["quality"].lower(), "")
             if not quality:
                 problems.append(f"Unknown service quality “{values['quality']}”.")
-        standard_id = None
-        if values.get("standard"):
-            found = standards.get(values["standard"].lower())
-            if found:
-                standard_id = found[0]
-            else:
-                problems.append(f"Unknown standard “{values['standard']}”.")
+        standard_id = _named(values, "standard", standards, "standard", problems)
         owner_id = staff.find(values["owner"], "owner", problems) if values.get("owner") \
             else None
         staff_ids = []
