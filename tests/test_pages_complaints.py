@@ -251,3 +251,15 @@ def test_people_who_have_left_are_not_offered_as_owners(con: Connection, org: Or
     at = open_app(PAGE)
     offered = at.selectbox(key="feedback_new_0_owner").options
     assert "Amara Okafor (E1)" in offered and not any("Lena" in o for o in offered)
+
+
+def test_the_register_says_no_owner_only_of_a_complaint(con: Connection, org: Organisation,
+                                                        staffed: dict[str, int]) -> None:
+    complaints.add_feedback(con, org.id, FeedbackInput(
+        "compliment", date.today(), "Email", "Thank you", staff_ids=[staffed["ben"]]))
+    con.execute("INSERT INTO complaint (org_id, kind, received_on, what_happened, "
+                "recorded_by) VALUES (?, 'complaint', current_date, 'Imported', 'x')", [org.id])
+    at = open_tab(open_app(PAGE), TAB, "Register")
+    owners = dict(zip(table_with(at, "Owner")["What happened"], table_with(at, "Owner")["Owner"],
+                      strict=True))
+    assert owners == {"Thank you": "", "Imported": "(no owner)"}

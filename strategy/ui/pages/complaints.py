@@ -286,7 +286,8 @@ def _rows(records: list[Feedback], today: date, compliments: bool) -> list[dict[
     return [{"Received": r.received_on, "Kind": KINDS[r.kind],
              "Status": ("Overdue" if r.is_overdue(today) else "Open") if r.is_open()
              else ("Resolved" if r.kind == "complaint" else ""),
-             "Promised by": r.promised_by, "Owner": r.owner or "(no owner)",
+             "Promised by": r.promised_by,
+             "Owner": r.owner or ("(no owner)" if r.kind == "complaint" else ""),
              "Segment": r.segment,
              "Quality": r.quality, "Standard": r.standard, "What happened": r.what_happened,
              "Resolved on": r.resolved_on,
