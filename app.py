@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from strategy.ui import context, navigation
+from strategy.ui import forms, navigation, session, sidebar
 
 st.set_page_config(page_title="Service strategy planner", page_icon=":material/handshake:",
                    layout="wide")
-with context.guard():
-    context.sign_in_gate()
+with forms.guard():
+    session.sign_in_gate()
     current, spec = navigation.build()
-    context.sidebar()
+    sidebar.sidebar()
     navigation.sidebar_links()
     if navigation.may_open(spec, st.session_state.get("org_id")):
         current.run()

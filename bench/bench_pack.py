@@ -36,9 +36,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.organisations import build  # noqa: E402
-from strategy import access, review_pack  # noqa: E402
-from strategy.db import open_database  # noqa: E402
-from strategy.periods import Quarter  # noqa: E402
+from strategy.core import access  # noqa: E402
+from strategy.core.db import open_database  # noqa: E402
+from strategy.core.periods import Quarter  # noqa: E402
+from strategy.io import review_pack  # noqa: E402
 
 REPEAT = 3
 QUARTER = Quarter.current().shift(-1)

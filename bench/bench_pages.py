@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.organisations import build  # noqa: E402
-from strategy import access  # noqa: E402
-from strategy.periods import Quarter  # noqa: E402
+from strategy.core import access  # noqa: E402
+from strategy.core.periods import Quarter  # noqa: E402
 from strategy.ui.navigation import page_specs  # noqa: E402
 
 ADMIN = access.Identity.shell("Benchmark")
@@ -76,11 +76,11 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
     """Per "page / tab": [median seconds, median seconds in DuckDB]."""
     from streamlit.testing.v1 import AppTest
 
-    from strategy import db as storage
-    from strategy.ui import context
+    from strategy.core import db as storage
+    from strategy.ui import session, widgets
 
     os.environ["STRATEGY_DB"] = str(db_path)
-    context.request_identity = lambda: ADMIN  # type: ignore[assignment]
+    session.request_identity = lambda: ADMIN  # type: ignore[assignment]
     clock = SqlClock()
     shared = storage.shared_connection
 
@@ -89,13 +89,13 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
 
     storage.shared_connection = timed_connection  # type: ignore[assignment]
     seen: dict[str, tuple[str, list[str]]] = {}
-    show_tabs: Callable[..., None] = context.show_tabs
+    show_tabs: Callable[..., None] = widgets.show_tabs
 
     def recording_tabs(key: str, sections: dict[str, Callable[[], None]]) -> None:
         seen[key] = (key, list(sections))
         show_tabs(key, sections)
 
-    context.show_tabs = recording_tabs  # type: ignore[assignment]
+    widgets.show_tabs = recording_tabs  # type: ignore[assignment]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
     at.session_state["period"] = str(Quarter.current().shift(-1))
     at.run()

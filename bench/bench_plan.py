@@ -20,11 +20,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from strategy import access, customers, needs, people, standards, vision  # noqa: E402
-from strategy.db import open_database  # noqa: E402
-from strategy.orgs import create_organisation  # noqa: E402
-from strategy.steps import statuses  # noqa: E402
-from strategy.vocabulary import CHANNELS, EVIDENCE_SOURCES, SERVICE_QUALITIES  # noqa: E402
+from strategy.core import access  # noqa: E402
+from strategy.core.db import open_database  # noqa: E402
+from strategy.core.orgs import create_organisation  # noqa: E402
+from strategy.core.vocabulary import CHANNELS, EVIDENCE_SOURCES, SERVICE_QUALITIES  # noqa: E402
+from strategy.customers import needs, segments  # noqa: E402
+from strategy.people import personnel  # noqa: E402
+from strategy.plan.steps import statuses  # noqa: E402
+from strategy.service import standards, vision  # noqa: E402
 
 
 def timed(label: str, action: Callable[[], object], repeat: int = 5) -> None:
@@ -43,10 +46,10 @@ BENCH_USER = access.Identity.shell("Benchmark")
 
 
 def act_as_bench_user() -> None:
-    from strategy.ui import context
+    from strategy.ui import session
 
     access.set_current(BENCH_USER)
-    context.request_identity = lambda: BENCH_USER  # type: ignore[assignment]
+    session.request_identity = lambda: BENCH_USER  # type: ignore[assignment]
 
 
 def main() -> None:
@@ -60,9 +63,9 @@ def main() -> None:
         today = date.today()
         start = time.perf_counter()
         for t in range(20):  # the teams that serve the segments
-            people.add_team(con, org.id, f"T{t}")
+            personnel.add_team(con, org.id, f"T{t}")
         for i in range(n_segments):
-            segment_id = customers.add_segment(con, org.id, customers.SegmentInput(
+            segment_id = segments.add_segment(con, org.id, segments.SegmentInput(
                 f"Segment {i}", "internal" if i % 3 else "external", serving_teams=[f"T{i % 20}"],
                 channels=[CHANNELS[i % len(CHANNELS)]]))
             for j, quality in enumerate(SERVICE_QUALITIES):
@@ -111,14 +114,14 @@ def main() -> None:
 
 def bench_people() -> None:
     """The people pages on a large staff: several thousand people and their records."""
-    from strategy.demo import load_demo
-    from strategy.people import add_team, list_employees
-    from strategy.people_import import guess_mapping, import_employees, preview_employees
-    from strategy.recognition import RecognitionInput, add_recognition
-    from strategy.tabular import read_table
+    from strategy.demo.riverbend import load_demo
+    from strategy.io.staff_import import guess_mapping, import_employees, preview_employees
+    from strategy.io.tabular import read_table
+    from strategy.people.personnel import add_team, list_employees
+    from strategy.people.recognition import RecognitionInput, add_recognition
 
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "people.duckdb"
+        path = Path(folder) / "staff.duckdb"
         con = open_database(path)
         org = load_demo(con)
         add_team(con, org.id, "Imported")

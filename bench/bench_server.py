@@ -37,6 +37,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from strategy.identity import sessions
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -44,10 +46,13 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from bench.organisations import build  # noqa: E402
-from strategy import access, accounts, reviews, vision, workshops  # noqa: E402
-from strategy.db import open_database  # noqa: E402
-from strategy.orgs import list_organisations  # noqa: E402
-from strategy.periods import Quarter  # noqa: E402
+from strategy.core import access  # noqa: E402
+from strategy.core.db import open_database  # noqa: E402
+from strategy.core.orgs import list_organisations  # noqa: E402
+from strategy.core.periods import Quarter  # noqa: E402
+from strategy.identity import accounts, workshops  # noqa: E402
+from strategy.measures import reviews  # noqa: E402
+from strategy.service import vision  # noqa: E402
 from strategy.ui.navigation import page_specs  # noqa: E402
 from tests.browser import open_page, username  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, add_test_accounts, start_app  # noqa: E402
@@ -134,9 +139,9 @@ def wall_refresh_seconds(source: Path, folder: Path) -> tuple[int, dict[str, flo
     try:
         org_id = list_organisations(con)[0].id
         account = accounts.find_account(con, username("Ana"))
-        token = accounts.start_session(con, account_id=account.id, method="password",
+        token = sessions.start_session(con, account_id=account.id, method="password",
                                        address="127.0.0.1")
-        cookie = accounts.sign(accounts.signing_secret(path), token)
+        cookie = sessions.sign(sessions.signing_secret(path), token)
         cursor = con.cursor()  # as a fragment does: its own cursor on the shared connection
 
         def check_sessions() -> None:
@@ -144,9 +149,9 @@ def wall_refresh_seconds(source: Path, folder: Path) -> tuple[int, dict[str, flo
                 check_session()
 
         def check_session() -> None:
-            raw = accounts.unsign(accounts.signing_secret(path), cookie,
-                                  accounts.session_hours() * 3600)
-            assert raw is not None and accounts.identity_for(cursor, raw) is not None
+            raw = sessions.unsign(sessions.signing_secret(path), cookie,
+                                  sessions.session_hours() * 3600)
+            assert raw is not None and sessions.identity_for(cursor, raw) is not None
 
         parts: dict[str, Callable[[], object]] = {
             "3 × session check": check_sessions,

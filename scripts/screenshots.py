@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from strategy.db import open_database  # noqa: E402
-from strategy.demo import load_demo  # noqa: E402
-from strategy.periods import Quarter  # noqa: E402
+from strategy.core.db import open_database  # noqa: E402
+from strategy.core.periods import Quarter  # noqa: E402
+from strategy.demo.riverbend import load_demo  # noqa: E402
 from tests.browser import open_page, settle  # noqa: E402
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, start_app  # noqa: E402
 

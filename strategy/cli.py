@@ -11,18 +11,20 @@ from pathlib import Path
 
 import duckdb
 
-from . import access, accounts, backup, complaints_import, remind, remind_via_app
-from .access import ACCOUNT_ROLES, Identity, Role
-from .db import Connection, database_path, held_by_another_process, open_database
-from .demo import DEMO_NAME, load_demo, load_demo_if_empty
-from .demo_large import LARGE_NAME, build_large
-from .errors import StorageError, StrategyError
-from .imports import KINDS, ImportRejected, run_import, template
-from .orgs import find_organisation
-from .periods import Quarter
-from .recognition import compact_tally
-from .review_pack import build_pack, pack_file_name
-from .surveys import KINDS as SURVEY_KINDS
+from strategy.core import access
+from strategy.core.access import ACCOUNT_ROLES, Identity, Role
+from strategy.core.db import Connection, database_path, held_by_another_process, open_database
+from strategy.core.errors import StorageError, StrategyError
+from strategy.core.orgs import find_organisation
+from strategy.core.periods import Quarter
+from strategy.demo.large import LARGE_NAME, build_large
+from strategy.demo.riverbend import DEMO_NAME, load_demo, load_demo_if_empty
+from strategy.identity import accounts, sessions
+from strategy.io import backup, complaints_import, remind, remind_via_app
+from strategy.io.imports import KINDS, ImportRejected, run_import, template
+from strategy.io.review_pack import build_pack, pack_file_name
+from strategy.measures.surveys import KINDS as SURVEY_KINDS
+from strategy.people.recognition import compact_tally
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -317,10 +319,10 @@ def _remind_through_app(path: Path, args: argparse.Namespace) -> int:
     connection, and sends back what to print."""
     url = remind_via_app.app_url()
     try:
-        key = accounts.signing_secret(path)
+        key = sessions.signing_secret(path)
     except OSError as exc:
         raise StrategyError(f"The database {path} is in use by another program (the app, most "
-                            f"likely), and its secret {accounts.secret_path(path)}, which "
+                            f"likely), and its secret {sessions.secret_path(path)}, which "
                             f"proves this command to the app, cannot be read "
                             f"({exc.strerror}). Run the command as the user who runs the "
                             "app.") from exc
@@ -393,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             con = open_database(path)
         except StorageError:
             # DuckDB lets one process open the file, and the app keeps it open: the
-            # reminders then go through the app (see strategy.remind_via_app).
+            # reminders then go through the app (see strategy.io.remind_via_app).
             if args.command == "remind" and held_by_another_process(path):
                 return _remind_through_app(path, args)
             raise

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from strategy.customers import SegmentInput, add_segment
-from strategy.db import Connection
-from strategy.people import EmployeeInput, add_employee, add_team
-from strategy.standards import add_from_template
-from strategy.vision import add_value
+from strategy.core.db import Connection
+from strategy.customers.segments import SegmentInput, add_segment
+from strategy.people.personnel import EmployeeInput, add_employee, add_team
+from strategy.service.standards import add_from_template
+from strategy.service.vision import add_value
 
 
 def staff_an_organisation(con: Connection, org_id: int) -> dict[str, int]:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from strategy import access
-from strategy.access import Identity
-from strategy.db import Connection, open_database
-from strategy.demo import DEMO_NAME, load_demo
-from strategy.orgs import Organisation, create_organisation, find_organisation
+from strategy.core import access
+from strategy.core.access import Identity
+from strategy.core.db import Connection, open_database
+from strategy.core.orgs import Organisation, create_organisation, find_organisation
+from strategy.demo.riverbend import DEMO_NAME, load_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -51,11 +51,12 @@ def _set_up_as_administrator() -> None:
 
 @pytest.fixture(autouse=True)
 def _acting_as_administrator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Identity]:
-    from strategy.ui import context
 
     # AppTest runs the app in the test process without a browser, so there is
     # no cookie to read: the page sees this identity instead.
-    monkeypatch.setattr(context, "request_identity", lambda: TEST_ADMIN)
+    from strategy.ui import session
+
+    monkeypatch.setattr(session, "request_identity", lambda: TEST_ADMIN)
     with access.acting(TEST_ADMIN):
         yield TEST_ADMIN
 
@@ -111,7 +112,7 @@ class RunningApp:
 def add_test_accounts(db_path: Path) -> None:
     """The roster of tests/browser.py, as administrators, before the server starts
     (it then holds the database file)."""
-    from strategy import accounts
+    from strategy.identity import accounts
     from tests.browser import PASSWORD, ROSTER, username
 
     con = open_database(db_path)

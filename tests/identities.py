@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from strategy.access import Identity, Role, acting, set_current
+from strategy.core.access import Identity, Role, acting, set_current
 
 
 def member(name: str, org_id: int, role: Role | str, team_id: int | None = None,
@@ -36,7 +36,8 @@ def act_as(name: str) -> Identity:
 
 def sign_in_app(monkeypatch: pytest.MonkeyPatch, identity: Identity) -> Identity:
     """Make AppTest's app see ``identity`` as the signed-in person."""
-    from strategy.ui import context
 
-    monkeypatch.setattr(context, "request_identity", lambda: identity)
+    from strategy.ui import session
+
+    monkeypatch.setattr(session, "request_identity", lambda: identity)
     return identity

@@ -9,21 +9,22 @@ from __future__ import annotations
 import statistics
 from datetime import date, timedelta
 
-from strategy import (
-    accountability,
-    audit,
-    complaints,
-    impact,
-    people,
-    recognition,
-    training,
-    workforce,
+from strategy.core import audit
+from strategy.core.db import Connection
+from strategy.core.periods import Quarter
+from strategy.measures import complaints, impact
+from strategy.measures.scorecard import (
+    SOURCES,
+    Actual,
+    DueUpdate,
+    Measure,
+    due_period,
+    list_measures,
 )
-from strategy.db import Connection
-from strategy.measures import SOURCES, Actual, DueUpdate, Measure, due_period, list_measures
-from strategy.measures import months_of as months_of_quarter
-from strategy.periods import Quarter
-from strategy.surveys import SurveyResult, score
+from strategy.measures.scorecard import months_of as months_of_quarter
+from strategy.measures.surveys import SurveyResult, score
+from strategy.people import personnel, recognition, training, workforce
+from strategy.service import accountability
 
 
 def survey_result(con: Connection, org_id: int, kind: str, start: date, end: date,
@@ -78,7 +79,7 @@ def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope
             _register(con, org_id, formula, quarter, None, today)
     end = min(quarter.end, today)
     if formula in ("turnover", "retention"):
-        staff = [e for e in people.list_employees(con, org_id)
+        staff = [e for e in personnel.list_employees(con, org_id)
                  if team is None or e.team_id == team]
         figures = workforce.figures(staff, quarter.start, quarter.end)
         if formula == "turnover":
@@ -90,14 +91,14 @@ def _derived(con: Connection, org_id: int, formula: str, quarter: Quarter, scope
     if formula == "training_coverage":
         rows = training.coverage(con, org_id, end)
         if team is not None:
-            name = people.get_team_name(con, org_id, team)
+            name = personnel.get_team_name(con, org_id, team)
             rows = [r for r in rows if r.team == name]
         part, whole = sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows)
         return Actual(100 * part / whole if whole else None, whole, f"{part} of {whole} passed")
     if formula == "recognition_per_head":
         teams = recognition.per_head_by_team(con, org_id, quarter.start, end)
         if team is not None:
-            name = people.get_team_name(con, org_id, team)
+            name = personnel.get_team_name(con, org_id, team)
             teams = [t for t in teams if t.team == name]
         headcount, received = sum(t.staff for t in teams), sum(t.received for t in teams)
         return Actual(received / headcount if headcount else None, headcount,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strategy.db import Connection
+from strategy.core.db import Connection
 
 
 def fingerprint(con: Connection) -> dict[str, tuple[int, int]]:

@@ -10,11 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from strategy import access, accounts, vision, workshops
-from strategy.access import ROLE_PERMISSIONS, AccessDenied, Identity, Permission, Role
-from strategy.db import Connection
-from strategy.errors import StrategyError, ValidationError
-from strategy.orgs import Organisation, create_organisation
+from strategy.core import access
+from strategy.core.access import ROLE_PERMISSIONS, AccessDenied, Identity, Permission, Role
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError, ValidationError
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.identity import access_log, accounts, sessions, workshops
+from strategy.service import vision
 from tests.identities import as_person, member
 
 PASSWORD = "a long enough secret"
@@ -67,16 +69,16 @@ def test_sign_in_with_the_right_password_opens_a_session(con: Connection) -> Non
     account = _account(con)
     signed = accounts.authenticate(con, " HANA ", PASSWORD, "10.0.0.1")
     assert signed.id == account.id
-    token = accounts.start_session(con, account_id=account.id, method="password",
+    token = sessions.start_session(con, account_id=account.id, method="password",
                                    address="10.0.0.1")
-    identity = accounts.identity_for(con, token)
+    identity = sessions.identity_for(con, token)
     assert identity is not None and identity.name == "Hana" and identity.kind == "account"
     # Only the token's hash is kept: the database alone does not let anyone in.
     assert con.execute("SELECT count(*) FROM sign_in_session WHERE token_hash = ?",
                        [token]).fetchone() == (0,)
-    accounts.end_session(con, token)
-    assert accounts.identity_for(con, token) is None
-    events = [e.event for e in accounts.access_log(con)]
+    sessions.end_session(con, token)
+    assert sessions.identity_for(con, token) is None
+    events = [e.event for e in access_log.access_log(con)]
     assert events[:2] == ["signed out", "signed in"]
 
 
@@ -88,68 +90,68 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(con: Connection) ->
             accounts.authenticate(con, name, password, "10.0.0.2")
         messages.add(info.value.message)
     assert len(messages) == 1
-    failed = [e for e in accounts.access_log(con) if e.event == "sign-in failed"]
+    failed = [e for e in access_log.access_log(con) if e.event == "sign-in failed"]
     assert {e.who for e in failed} == {"hana", "nobody"}
     assert all(e.address == "10.0.0.2" for e in failed)
 
 
 def test_a_disabled_account_cannot_sign_in_and_its_sessions_end(con: Connection) -> None:
     account = _account(con)
-    token = accounts.start_session(con, account_id=account.id, method="password", address="a")
+    token = sessions.start_session(con, account_id=account.id, method="password", address="a")
     accounts.set_disabled(con, account.id, True)
-    assert accounts.identity_for(con, token) is None
+    assert sessions.identity_for(con, token) is None
     with pytest.raises(accounts.SignInRefused, match="disabled"):
         accounts.authenticate(con, "hana", PASSWORD, "a")
 
 
 def test_a_new_password_ends_the_old_sessions(con: Connection) -> None:
     account = _account(con)
-    token = accounts.start_session(con, account_id=account.id, method="password", address="a")
+    token = sessions.start_session(con, account_id=account.id, method="password", address="a")
     accounts.set_password(con, account.id, "another good password")
-    assert accounts.identity_for(con, token) is None
+    assert sessions.identity_for(con, token) is None
     assert accounts.authenticate(con, "hana", "another good password", "a").id == account.id
 
 
 def test_an_expired_session_is_no_session(con: Connection) -> None:
     account = _account(con)
-    token = accounts.start_session(con, account_id=account.id, method="password", address="a",
+    token = sessions.start_session(con, account_id=account.id, method="password", address="a",
                                    expires_at=datetime.now() - timedelta(minutes=1))
-    assert accounts.identity_for(con, token) is None
+    assert sessions.identity_for(con, token) is None
 
 
 # --- The cookie ----------------------------------------------------------------------
 
 
 def test_cookie_signing_refuses_tampering_other_secrets_and_old_cookies() -> None:
-    cookie = accounts.sign("server secret", "token-123")
-    assert accounts.unsign("server secret", cookie, 3600) == "token-123"
-    assert accounts.unsign("another secret", cookie, 3600) is None
+    cookie = sessions.sign("server secret", "token-123")
+    assert sessions.unsign("server secret", cookie, 3600) == "token-123"
+    assert sessions.unsign("another secret", cookie, 3600) is None
     forged = "token-124" + cookie[len("token-123"):]
-    assert accounts.unsign("server secret", forged, 3600) is None
-    assert accounts.unsign("server secret", cookie[:-2] + "xx", 3600) is None
-    assert accounts.unsign("server secret", "token-123", 3600) is None
+    assert sessions.unsign("server secret", forged, 3600) is None
+    assert sessions.unsign("server secret", cookie[:-2] + "xx", 3600) is None
+    assert sessions.unsign("server secret", "token-123", 3600) is None
     time.sleep(1.1)
-    assert accounts.unsign("server secret", cookie, 0) is None
+    assert sessions.unsign("server secret", cookie, 0) is None
 
 
 def test_the_secret_is_made_once_beside_the_database_owner_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STRATEGY_SECRET", raising=False)
     db_path = tmp_path / "plan.duckdb"
-    first = accounts.signing_secret(db_path)
-    assert len(first) >= 40 and accounts.signing_secret(db_path) == first
-    mode = stat.S_IMODE(os.stat(accounts.secret_path(db_path)).st_mode)
+    first = sessions.signing_secret(db_path)
+    assert len(first) >= 40 and sessions.signing_secret(db_path) == first
+    mode = stat.S_IMODE(os.stat(sessions.secret_path(db_path)).st_mode)
     assert mode == 0o600
     monkeypatch.setenv("STRATEGY_SECRET", "from the environment")
-    assert accounts.signing_secret(db_path) == "from the environment"
+    assert sessions.signing_secret(db_path) == "from the environment"
 
 
 def test_session_length_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert accounts.session_hours() == 12
+    assert sessions.session_hours() == 12
     monkeypatch.setenv("STRATEGY_SESSION_HOURS", "8")
-    assert accounts.session_hours() == 8
+    assert sessions.session_hours() == 8
     monkeypatch.setenv("STRATEGY_SESSION_HOURS", "forever")
-    assert accounts.session_hours() == 12
+    assert sessions.session_hours() == 12
 
 
 # --- Guessing ------------------------------------------------------------------------
@@ -178,7 +180,7 @@ def test_after_five_failures_each_attempt_waits_longer(con: Connection) -> None:
     assert accounts.required_wait(con, "hana", "elsewhere", now) == 4
     # Failures older than 15 minutes no longer count.
     assert accounts.required_wait(con, "hana", "elsewhere", now + timedelta(minutes=16)) == 0
-    assert any(e.event == "sign-in slowed" for e in accounts.access_log(con))
+    assert any(e.event == "sign-in slowed" for e in access_log.access_log(con))
 
 
 def test_guessing_from_one_address_across_accounts_is_slowed_too(con: Connection) -> None:
@@ -251,7 +253,7 @@ def test_roles_apply_only_in_their_own_organisation(con: Connection, org: Organi
 def test_role_changes_are_checked_and_logged(con: Connection, org: Organisation) -> None:
     account = _account(con, "lee")
     accounts.set_role(con, account.id, org.id, "leader")
-    identity = accounts.account_identity(con, account.id)
+    identity = sessions.account_identity(con, account.id)
     assert identity is not None and identity.role_in(org.id) is Role.LEADER
     with pytest.raises(ValidationError, match="must be one of"):
         accounts.set_role(con, account.id, org.id, "guest")
@@ -259,13 +261,13 @@ def test_role_changes_are_checked_and_logged(con: Connection, org: Organisation)
         accounts.set_role(con, account.id, org.id, "administrator")
     accounts.set_role(con, account.id, org.id, None)
     assert accounts.memberships(con, account.id) == []
-    details = [e.detail for e in accounts.access_log(con) if e.event == "role changed"]
+    details = [e.detail for e in access_log.access_log(con) if e.event == "role changed"]
     assert details == ["Lee: Leader → no role", "Lee: no role → Leader"]
 
 
 def test_the_last_administrator_stays(con: Connection) -> None:
     ada = _account(con, "ada", admin=True)
-    with access.acting(accounts.account_identity(con, ada.id)):
+    with access.acting(sessions.account_identity(con, ada.id)):
         with pytest.raises(ValidationError, match="own administrator rights"):
             accounts.update_account(con, ada.id, "Ada", None, False)
         with pytest.raises(ValidationError, match="own account"):
@@ -276,10 +278,10 @@ def test_the_last_administrator_stays(con: Connection) -> None:
 
 def test_only_administrators_read_the_access_log(con: Connection, org: Organisation) -> None:
     with as_person("Hana", org.id, "hr"), pytest.raises(AccessDenied):
-        accounts.access_log(con)
-    text = accounts.access_log_csv(con).decode("utf-8-sig")
+        access_log.access_log(con)
+    text = access_log.access_log_csv(con).decode("utf-8-sig")
     assert text.startswith("When,Who,Organisation,Event,Detail,Address")
-    assert accounts.access_log(con, event="download")[0].detail == "the access log"
+    assert access_log.access_log(con, event="download")[0].detail == "the access log"
 
 
 # --- Workshops -----------------------------------------------------------------------
@@ -292,7 +294,7 @@ def test_a_workshop_guest_posts_and_is_out_when_it_closes(con: Connection,
         assert workshops.open_workshop(con, org.id) == workshop  # one at a time
     assert len(workshop.code) == 6 and set(workshop.code) <= set(workshops.CODE_ALPHABET)
     opened, token = workshops.join(con, workshop.code.lower(), "Gus", "10.1.1.1")
-    guest = accounts.identity_for(con, token)
+    guest = sessions.identity_for(con, token)
     assert guest is not None and guest.kind == "guest"
     assert guest.name == f"Gus (guest, workshop of {opened.opened_at:%Y-%m-%d})"
     assert guest.may(Permission.BRAINSTORM, org.id)
@@ -309,7 +311,7 @@ def test_a_workshop_guest_posts_and_is_out_when_it_closes(con: Connection,
     with as_person("Hana", org.id, "hr"), pytest.raises(AccessDenied):
         workshops.close_workshop(con, workshop.id)
     assert workshops.close_workshop(con, workshop.id) == 1
-    assert accounts.identity_for(con, token) is None
+    assert sessions.identity_for(con, token) is None
     with pytest.raises(StrategyError, match="closed"):
         workshops.join(con, workshop.code, "Late", "10.1.1.3")
 
@@ -318,7 +320,7 @@ def test_an_expired_workshop_code_lets_nobody_in(con: Connection, org: Organisat
     workshop = workshops.open_workshop(con, org.id)
     _, token = workshops.join(con, workshop.code, "Gus", "a")
     con.execute("UPDATE workshop SET expires_at = now() - INTERVAL 1 MINUTE")
-    assert accounts.identity_for(con, token) is None
+    assert sessions.identity_for(con, token) is None
     with pytest.raises(StrategyError, match="expired"):
         workshops.join(con, workshop.code, "Ivy", "a")
     with pytest.raises(StrategyError, match="no workshop with that code"):
@@ -337,11 +339,12 @@ def test_shell_identity_is_an_administrator() -> None:
 
 def test_acknowledgements_and_completions_name_who_entered_them(
         con: Connection, org: Organisation) -> None:
-    from strategy import accountability, people, standards, training
+    from strategy.people import personnel, training
+    from strategy.service import accountability, standards
 
-    desk = people.add_team(con, org.id, "Desk")
-    ann = people.add_employee(con, org.id, people.EmployeeInput("1", "Ann", desk,
-                                                                datetime(2020, 1, 1).date()))
+    desk = personnel.add_team(con, org.id, "Desk")
+    ann = personnel.add_employee(con, org.id, personnel.EmployeeInput("1", "Ann", desk,
+                                                                      datetime(2020, 1, 1).date()))
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Answer within 3 rings", "Phone", "Responsiveness"))
     module = training.add_module(con, org.id, "Listening")
@@ -415,7 +418,7 @@ def test_wrong_workshop_codes_slow_only_their_own_address(con: Connection,
     assert accounts.join_wait(con, "10.8.8.1") == 0
     assert accounts.join_wait(con, "10.6.6.6") == 0
     _, token = workshops.join(con, workshop.code, "Ivy", "10.6.6.6")
-    assert accounts.identity_for(con, token) is not None
+    assert sessions.identity_for(con, token) is not None
 
 
 def test_opening_the_set_up_link_at_once_makes_one_administrator(con: Connection) -> None:
@@ -456,12 +459,13 @@ def test_a_mistake_in_the_set_up_form_keeps_the_link_usable(con: Connection) -> 
 
 def test_a_contributor_cannot_observe_someone_of_another_team(con: Connection,
                                                                org: Organisation) -> None:
-    from strategy import accountability, people, standards
+    from strategy.people import personnel
+    from strategy.service import accountability, standards
 
-    mine = people.add_team(con, org.id, "Desk")
-    theirs = people.add_team(con, org.id, "Field")
-    bob = people.add_employee(con, org.id, people.EmployeeInput("2", "Bob", theirs,
-                                                                datetime(2020, 1, 1).date()))
+    mine = personnel.add_team(con, org.id, "Desk")
+    theirs = personnel.add_team(con, org.id, "Field")
+    bob = personnel.add_employee(con, org.id, personnel.EmployeeInput("2", "Bob", theirs,
+                                                                      datetime(2020, 1, 1).date()))
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Greet", "Phone", "Courtesy"))
     with access.acting(member("Cat", org.id, Role.CONTRIBUTOR, team_id=mine)), \
@@ -503,7 +507,7 @@ def _claims(groups: list[str], email: str = "sam@example.org",
 
 def test_sso_roles_follow_the_groups_in_the_order_configured(
         con: Connection, org: Organisation, sso_settings: Path) -> None:
-    from strategy import sso
+    from strategy.identity import sso
 
     other = create_organisation(con, "Other")
     _account(con, "ada", admin=True)  # an administrator besides those from the groups
@@ -521,7 +525,7 @@ def test_sso_roles_follow_the_groups_in_the_order_configured(
 
 def test_sso_keeps_roles_an_administrator_gave(con: Connection, org: Organisation,
                                                sso_settings: Path) -> None:
-    from strategy import sso
+    from strategy.identity import sso
 
     account = sso.account_for(con, _claims([]), "a")
     accounts.set_role(con, account.id, org.id, Role.VIEWER)
@@ -531,7 +535,7 @@ def test_sso_keeps_roles_an_administrator_gave(con: Connection, org: Organisatio
 
 def test_sso_links_an_account_only_by_a_verified_e_mail_it_holds(
         con: Connection, sso_settings: Path) -> None:
-    from strategy import sso
+    from strategy.identity import sso
 
     ada = accounts.create_account(con, "ada", "Ada", PASSWORD, email="ada@example.org",
                                   is_administrator=True)

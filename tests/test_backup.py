@@ -17,11 +17,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from strategy import access, backup, db
-from strategy.access import AccessDenied, Identity, Role
-from strategy.db import Connection, open_database
-from strategy.errors import StorageError, StrategyError
-from strategy.orgs import Organisation
+from strategy.core import access, db
+from strategy.core.access import AccessDenied, Identity, Role
+from strategy.core.db import Connection, open_database
+from strategy.core.errors import StorageError, StrategyError
+from strategy.core.orgs import Organisation
+from strategy.identity import sessions
+from strategy.io import backup
 from tests.tables import fingerprint
 from tests.test_pages import errors, open_app, open_tab
 
@@ -209,10 +211,10 @@ def test_a_backup_of_a_file_includes_its_unfolded_writes(tmp_path: Path) -> None
 
 
 def test_restore_ends_every_sign_in(tmp_path: Path, con: Connection) -> None:
-    from strategy import accounts
+    from strategy.identity import accounts
 
     account = accounts.create_account(con, "ana", "Ana", "a long password 1")
-    accounts.start_session(con, account_id=account.id, method="password", address="127.0.0.1")
+    sessions.start_session(con, account_id=account.id, method="password", address="127.0.0.1")
     out = tmp_path / "b.zip"
     backup.create_backup(con, out)
     target = tmp_path / "restored.duckdb"

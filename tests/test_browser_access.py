@@ -12,11 +12,12 @@ from typing import Any
 
 import pytest
 
-from strategy import accounts, vision
-from strategy.access import Identity, Role, acting
-from strategy.db import open_database
-from strategy.demo import DEMO_NAME, load_demo
-from strategy.orgs import find_organisation
+from strategy.core.access import Identity, Role, acting
+from strategy.core.db import open_database
+from strategy.core.orgs import find_organisation
+from strategy.demo.riverbend import DEMO_NAME, load_demo
+from strategy.identity import accounts, sessions
+from strategy.service import vision
 from tests.browser import PASSWORD, open_page, settle, sign_in
 from tests.conftest import RunningApp, free_port, serve
 from tests.oidc_provider import OidcProvider
@@ -101,7 +102,7 @@ def test_sign_in_stays_signed_in_and_signs_out(secured: tuple[RunningApp, str, s
     settle(page)
     page.get_by_text("Signed in as").wait_for()
     assert "Hazel HR" in page.get_by_test_id("stSidebar").inner_text()
-    cookie = next(c for c in context.cookies() if c["name"] == accounts.COOKIE_NAME)
+    cookie = next(c for c in context.cookies() if c["name"] == sessions.COOKIE_NAME)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax" and cookie["expires"] > time.time()
     page.reload()
     settle(page)

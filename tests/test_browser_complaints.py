@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
-from strategy import access, people, vision
-from strategy.customers import SegmentInput, add_segment
-from strategy.db import open_database
-from strategy.orgs import create_organisation
+from strategy.core import access
+from strategy.core.db import open_database
+from strategy.core.orgs import create_organisation
+from strategy.customers.segments import SegmentInput, add_segment
+from strategy.people import personnel
+from strategy.service import vision
 from tests.browser import by_key, fill, open_page, settle, submit
 from tests.conftest import RunningApp, serve
 
@@ -27,10 +29,10 @@ def feedback_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAp
     con = open_database(path)
     with access.acting(access.Identity.shell("Loader")):
         org = create_organisation(con, "Riverside Water")
-        team = people.add_team(con, org.id, "Field operations")
+        team = personnel.add_team(con, org.id, "Field operations")
         for number, name in (("E1", "Amara Okafor"), ("E2", "Ben Hall"), ("E3", "Cleo Diaz")):
-            people.add_employee(con, org.id, people.EmployeeInput(number, name, team,
-                                                                  date(2021, 4, 1)))
+            personnel.add_employee(con, org.id, personnel.EmployeeInput(number, name, team,
+                                                                        date(2021, 4, 1)))
         add_segment(con, org.id, SegmentInput("Households", "external"))
         vision.add_value(con, org.id, "Own it")
     con.close()

@@ -15,11 +15,13 @@ from typing import Any
 
 import pytest
 
-from strategy import customers, people, reviews, training
-from strategy.db import open_database
-from strategy.orgs import create_organisation
-from strategy.people import EmployeeInput
-from strategy.periods import Quarter
+from strategy.core.db import open_database
+from strategy.core.orgs import create_organisation
+from strategy.core.periods import Quarter
+from strategy.customers import segments
+from strategy.measures import reviews
+from strategy.people import personnel, training
+from strategy.people.personnel import EmployeeInput
 from tests.browser import by_key, fill, open_page, settle, submit
 from tests.conftest import RunningApp, serve
 
@@ -35,10 +37,10 @@ def forms_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     path = folder / "strategy.duckdb"
     con = open_database(path)
     org = create_organisation(con, "Harbour Hotels")
-    desk = people.add_team(con, org.id, "Front desk")
-    people.add_team(con, org.id, "Housekeeping")
-    people.add_employee(con, org.id, EmployeeInput("H1", "Ann Lee", desk, date(2022, 1, 1)))
-    customers.add_segment(con, org.id, customers.SegmentInput("Hotel guests", "external"))
+    desk = personnel.add_team(con, org.id, "Front desk")
+    personnel.add_team(con, org.id, "Housekeeping")
+    personnel.add_employee(con, org.id, EmployeeInput("H1", "Ann Lee", desk, date(2022, 1, 1)))
+    segments.add_segment(con, org.id, segments.SegmentInput("Hotel guests", "external"))
     training.seed_curriculum(con, org.id)
     review = reviews.start_review(con, org.id, Quarter.current())
     reviews.save_review(con, org.id, review.id, review.version, reviews.ReviewInput(

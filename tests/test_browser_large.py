@@ -11,12 +11,14 @@ from typing import Any
 
 import pytest
 
-from strategy import access, people, recognition, vision
-from strategy.db import open_database, transaction
-from strategy.orgs import create_organisation
-from strategy.periods import Quarter
-from strategy.recognition import RecognitionInput
-from strategy.ui.context import SEARCH_ABOVE
+from strategy.core import access
+from strategy.core.db import open_database, transaction
+from strategy.core.orgs import create_organisation
+from strategy.core.periods import Quarter
+from strategy.people import personnel, recognition
+from strategy.people.recognition import RecognitionInput
+from strategy.service import vision
+from strategy.ui.widgets import SEARCH_ABOVE
 from tests.browser import by_key, fill, open_page, settle, submit
 from tests.conftest import RunningApp, serve
 
@@ -30,17 +32,17 @@ def large_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     con = open_database(path)
     with access.acting(access.Identity.shell("Loader")):
         org = create_organisation(con, "Northwind Care")
-        team = people.add_team(con, org.id, "Home visits")
+        team = personnel.add_team(con, org.id, "Home visits")
         with transaction(con):
             con.execute("INSERT INTO employee (org_id, number, name, team_id, hire_date) "
                         "SELECT ?, 'N' || i, 'Carer ' || i, ?, DATE '2021-01-01' "
                         "FROM range(?) t(i)", [org.id, team, STAFF])
-        people.add_employee(con, org.id, people.EmployeeInput(
+        personnel.add_employee(con, org.id, personnel.EmployeeInput(
             "Z1", "Zadie Quill", team, date(2022, 5, 1)))
-        people.add_employee(con, org.id, people.EmployeeInput(
+        personnel.add_employee(con, org.id, personnel.EmployeeInput(
             "Z2", "Zeno Quillan", team, date(2022, 5, 1)))
         value = vision.add_value(con, org.id, "Kindness")
-        ids = [e.id for e in people.find_employees(con, org.id, "Carer", limit=250)]
+        ids = [e.id for e in personnel.find_employees(con, org.id, "Carer", limit=250)]
         recognition.add_many(con, org.id, [
             RecognitionInput([i], date.today(), "A family", "customer", f"Visit note {n}",
                              value_id=value) for n, i in enumerate(ids)])

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from strategy import measures
-from strategy.db import open_database
-from strategy.measures import MeasureInput
-from strategy.orgs import create_organisation
-from strategy.periods import Quarter
+from strategy.core.db import open_database
+from strategy.core.orgs import create_organisation
+from strategy.core.periods import Quarter
+from strategy.measures import scorecard
+from strategy.measures.scorecard import MeasureInput
 from tests.browser import by_key, open_page, settle, submit
 from tests.conftest import RunningApp, serve
 
@@ -29,9 +29,9 @@ def scorecard_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningA
     path = folder / "strategy.duckdb"
     con = open_database(path)
     org = create_organisation(con, "Harbour Hotels")
-    measures.add_measure(con, org.id, MeasureInput(
+    scorecard.add_measure(con, org.id, MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
-    measures.add_measure(con, org.id, MeasureInput(
+    scorecard.add_measure(con, org.id, MeasureInput(
         "Guest retention", "customer", "%", "higher", "quarterly", target=92, amber_band=2))
     con.close()
     yield from serve(path)
@@ -83,7 +83,7 @@ def test_values_reach_the_scorecard_and_the_side_by_side_chart(scorecard_app: Ru
 def test_download_the_review_pack_and_open_it(scorecard_app: RunningApp, browser: Any) -> None:
     from openpyxl import load_workbook
 
-    from strategy.review_pack import SHEETS
+    from strategy.io.review_pack import SHEETS
 
     context = browser.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
     page = context.new_page()

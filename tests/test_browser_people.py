@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from strategy import people, vision
-from strategy.db import open_database
-from strategy.orgs import create_organisation
-from strategy.people import EmployeeInput
+from strategy.core.db import open_database
+from strategy.core.orgs import create_organisation
+from strategy.people import personnel
+from strategy.people.personnel import EmployeeInput
+from strategy.service import vision
 from tests.browser import by_key, fill, open_page, settle, submit
 from tests.conftest import RunningApp, serve
 
@@ -28,10 +29,10 @@ def hr_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     path = folder / "strategy.duckdb"
     con = open_database(path)
     org = create_organisation(con, "Harbour Hotels")
-    desk = people.add_team(con, org.id, "Front desk")
-    people.add_team(con, org.id, "Housekeeping")
+    desk = personnel.add_team(con, org.id, "Front desk")
+    personnel.add_team(con, org.id, "Housekeeping")
     for number, name in (("H1", "Ann Lee"), ("H2", "Bob Cho"), ("H3", "Cy Diaz")):
-        people.add_employee(con, org.id, EmployeeInput(number, name, desk, date(2022, 1, 1)))
+        personnel.add_employee(con, org.id, EmployeeInput(number, name, desk, date(2022, 1, 1)))
     vision.add_value(con, org.id, "Own it")
     con.close()
     yield from serve(path)

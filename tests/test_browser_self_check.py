@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from strategy import accounts
-from strategy.access import Identity, Role, acting
-from strategy.db import open_database
-from strategy.orgs import create_organisation
+from strategy.core.access import Identity, Role, acting
+from strategy.core.db import open_database
+from strategy.core.orgs import create_organisation
+from strategy.identity import accounts
 from tests.browser import PASSWORD, open_page, settle
 from tests.conftest import RunningApp, serve
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from strategy.db import open_database
-from strategy.demo import load_demo
-from strategy.steps import STEPS
+from strategy.core.db import open_database
+from strategy.demo.riverbend import load_demo
+from strategy.plan.steps import STEPS
 from tests.browser import open_page, settle
 from tests.conftest import RunningApp, serve
 

@@ -7,14 +7,16 @@ from datetime import date
 
 import pytest
 
-from strategy import customers, orgs, standards
-from strategy.db import Connection
-from strategy.orgs import Organisation
+from strategy.core import orgs
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.customers import segments
+from strategy.service import standards
 from tests.test_pages import open_app, plain
 
 
 def add_segment(con: Connection, org: Organisation, name: str) -> int:
-    return customers.add_segment(con, org.id, customers.SegmentInput(name, "external"))
+    return segments.add_segment(con, org.id, segments.SegmentInput(name, "external"))
 
 
 def add_standard(con: Connection, org: Organisation, title: str) -> int:
@@ -69,14 +71,14 @@ def test_deleting_a_segment_unlinks_its_complaints(con: Connection, org: Organis
     elsewhere = add_complaint(con, org.id, kept, None)
     # Ids are unique across organisations, but the deletion looks in its own only.
     foreign = add_complaint(con, other.id, gone, None)
-    found = customers.dependents(con, org.id, gone)
+    found = segments.dependents(con, org.id, gone)
     assert (found.assessments, found.complaints) == (0, 2)
-    customers.delete_segment(con, org.id, gone)
+    segments.delete_segment(con, org.id, gone)
     assert links(con, naming) == (None, standard)
     assert links(con, compliment) == (None, None)
     assert links(con, elsewhere) == (kept, None)
     assert links(con, foreign) == (gone, None)
-    assert customers.dependents(con, org.id, kept).complaints == 1
+    assert segments.dependents(con, org.id, kept).complaints == 1
 
 
 def test_the_segment_page_counts_complaints_before_deleting(con: Connection,

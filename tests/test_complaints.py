@@ -9,14 +9,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from strategy import access, complaints, recognition
-from strategy.access import AccessDenied, Role
-from strategy.complaints import FeedbackInput, RegisterFilter, working_days
-from strategy.customers import SegmentInput, add_segment
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
+from strategy.core import access
+from strategy.core.access import AccessDenied, Role
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.customers.segments import SegmentInput, add_segment
+from strategy.measures import complaints
+from strategy.measures.complaints import FeedbackInput, RegisterFilter, working_days
+from strategy.people import recognition
 from tests.complaints_data import staff_an_organisation
 from tests.identities import member
 
@@ -306,8 +308,8 @@ def test_register_figures_in_sql_equal_the_python_reference(
 
 def test_the_impact_model_takes_the_register_for_quarters_it_holds(
         con: Connection, org: Organisation, setup: dict[str, int]) -> None:
-    from strategy import impact
-    from strategy.impact import Assumptions, Inputs
+    from strategy.measures import impact
+    from strategy.measures.impact import Assumptions, Inputs
 
     typed = Inputs(active_customers=10_000, value_per_customer=500.0, complaints=50,
                    quick_resolution_share=0.2, acquisition_cost=300.0)
@@ -343,7 +345,7 @@ def test_the_impact_model_takes_the_register_for_quarters_it_holds(
 
 def test_register_measures_on_the_scorecard(con: Connection, org: Organisation,
                                             setup: dict[str, int]) -> None:
-    from strategy import measures
+    from strategy.measures import scorecard
 
     def add(data: FeedbackInput) -> int:
         return complaints.add_feedback(con, org.id, data, today=TODAY)
@@ -357,16 +359,16 @@ def test_register_measures_on_the_scorecard(con: Connection, org: Organisation,
                                 ("Compliments", "compliments", "count"),
                                 ("Days to resolve", "resolve_days", "days"),
                                 ("Resolved in time", "resolved_within_target", "%")):
-        measures.add_measure(con, org.id, measures.MeasureInput(
+        scorecard.add_measure(con, org.id, scorecard.MeasureInput(
             name, "customer", unit, "lower", "quarterly", "derived", formula))
         made.append(name)
-    defined = [m for m in measures.list_measures(con, org.id) if m.name in made]
-    series = measures.actual_series(con, org.id, defined, [Q4], "all", TODAY)
+    defined = [m for m in scorecard.list_measures(con, org.id) if m.name in made]
+    series = scorecard.actual_series(con, org.id, defined, [Q4], "all", TODAY)
     got = {m.name: (series[m.id][0].value, series[m.id][0].n) for m in defined}
     assert got == {"Complaints": (2.0, None), "Compliments": (1.0, None),
                    "Days to resolve": (3.0, 2), "Resolved in time": (50.0, 2)}
-    households = measures.actual_series(con, org.id, defined, [Q4],
-                                        f"segment:{setup['households']}", TODAY)
+    households = scorecard.actual_series(con, org.id, defined, [Q4],
+                                         f"segment:{setup['households']}", TODAY)
     assert {m.name: households[m.id][0].value for m in defined} == {
         "Complaints": 1.0, "Compliments": 0.0, "Days to resolve": 1.0,
         "Resolved in time": 100.0}
@@ -378,7 +380,7 @@ def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
 
     from openpyxl import load_workbook
 
-    from strategy.review_pack import build_pack
+    from strategy.io.review_pack import build_pack
 
     def add(data: FeedbackInput) -> int:
         return complaints.add_feedback(con, org.id, data, today=TODAY)
@@ -388,14 +390,14 @@ def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
     hostile = complaint(setup, date(2026, 11, 10), promised=date(2026, 11, 12))
     hostile.what_happened = "=HYPERLINK(\"http://x\",\"click\")"
     add(hostile)
-    from strategy import measures
+    from strategy.measures import scorecard
 
-    measures.add_measure(con, org.id, measures.MeasureInput(
+    scorecard.add_measure(con, org.id, scorecard.MeasureInput(
         "Complaints received", "customer", "count", "lower", "quarterly", "derived",
         "complaints", target=5))
     book = load_workbook(io.BytesIO(build_pack(con, org.id, Q4, today=TODAY)))
-    scorecard = book["Scorecard"]
-    (line,) = [r for r in scorecard.iter_rows(min_row=2) if r[0].value == "Complaints received"]
+    sheet = book["Scorecard"]
+    (line,) = [r for r in sheet.iter_rows(min_row=2) if r[0].value == "Complaints received"]
     assert (line[4].value, line[6].value) == (5, 3)
     # A count prints whole: 3, not 3.0.
     assert (line[4].number_format, line[6].number_format, line[8].number_format) == (
@@ -425,7 +427,7 @@ def test_the_review_pack_has_the_register(con: Connection, org: Organisation,
 
 def test_deleting_the_organisation_names_and_removes_the_register(
         con: Connection, org: Organisation, setup: dict[str, int]) -> None:
-    from strategy.orgs import delete_organisation, deletion_summary
+    from strategy.core.orgs import delete_organisation, deletion_summary
 
     complaints.add_feedback(con, org.id, complaint(setup, date(2026, 11, 2)), today=TODAY)
     complaints.add_feedback(con, org.id, FeedbackInput(
@@ -441,8 +443,8 @@ def test_deleting_the_organisation_names_and_removes_the_register(
 
 def test_a_quarter_with_compliments_only_keeps_the_typed_complaints(
         con: Connection, org: Organisation, setup: dict[str, int]) -> None:
-    from strategy import impact
-    from strategy.impact import Assumptions, Inputs
+    from strategy.measures import impact
+    from strategy.measures.impact import Assumptions, Inputs
 
     impact.save(con, org.id, Q4, Inputs(10_000, 500.0, 50, 0.2, 300.0), Assumptions())
     complaints.add_feedback(con, org.id, FeedbackInput(
@@ -494,7 +496,7 @@ def test_moving_or_deleting_a_record_in_a_reviewed_quarter_asks_for_a_reason(
 
 def test_a_contributor_changes_what_they_recorded_or_own(
         con: Connection, org: Organisation, setup: dict[str, int]) -> None:
-    from strategy import accounts
+    from strategy.identity import accounts
 
     account = accounts.create_account(con, "cora", "Cora Contrib", "a long enough password").id
     accounts.set_role(con, account, org.id, Role.CONTRIBUTOR)
@@ -549,7 +551,7 @@ def test_a_long_segment_name_still_fits_the_recognition(
 
 def test_a_reused_display_name_does_not_give_away_someone_elses_records(
         con: Connection, org: Organisation, setup: dict[str, int]) -> None:
-    from strategy import accounts
+    from strategy.identity import accounts
 
     first = accounts.create_account(con, "cara", "Cara", "a long enough password").id
     accounts.set_role(con, first, org.id, Role.CONTRIBUTOR)

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from strategy import complaints
 from strategy.cli import main
-from strategy.complaints import RegisterFilter
-from strategy.complaints_import import guess_mapping, import_feedback, preview
-from strategy.customers import SegmentInput, add_segment
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.imports import ImportRejected, run_import, template
-from strategy.orgs import Organisation
-from strategy.people import EmployeeInput, add_employee, add_team
-from strategy.tabular import read_table
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation
+from strategy.customers.segments import SegmentInput, add_segment
+from strategy.io.complaints_import import guess_mapping, import_feedback, preview
+from strategy.io.imports import ImportRejected, run_import, template
+from strategy.io.tabular import read_table
+from strategy.measures import complaints
+from strategy.measures.complaints import RegisterFilter
+from strategy.people.personnel import EmployeeInput, add_employee, add_team
 
 TODAY = date(2026, 11, 20)
 # A help desk's own headings, as exported.
@@ -170,8 +170,8 @@ def test_a_re_import_cannot_change_a_records_kind(con: Connection,
 
 def test_an_unchanged_re_import_asks_no_reason_and_corrects_nothing(
         con: Connection, staffed: Organisation) -> None:
-    from strategy import audit
-    from strategy.periods import Quarter
+    from strategy.core import audit
+    from strategy.core.periods import Quarter
 
     run_import(con, staffed.id, "complaints", "export.csv", _csv(*GOOD), today=TODAY)
     versions = {f.reference: f.version for f in complaints.list_feedback(

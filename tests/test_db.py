@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from strategy import db
-from strategy.db import available_migrations, migrate, open_database, transaction
-from strategy.errors import ConflictError, StorageError
+from strategy.core import db
+from strategy.core.db import available_migrations, migrate, open_database, transaction
+from strategy.core.errors import ConflictError, StorageError
 
 
 def test_fresh_database_gets_every_migration_recorded(tmp_path: Path) -> None:
@@ -197,7 +197,7 @@ def test_segment_team_names_become_linked_teams_on_upgrade(tmp_path: Path) -> No
     teams = con.execute("SELECT o.name, t.name FROM team t JOIN organisation o "
                         "ON o.id = t.org_id ORDER BY ALL").fetchall()
     assert teams == [("North", "Billing"), ("North", "Field"), ("South", "Billing")]
-    from strategy.customers import list_segments
+    from strategy.customers.segments import list_segments
     orgs = dict(con.execute("SELECT name, id FROM organisation").fetchall())
     assert [(s.name, s.serving_teams, s.channels) for s in list_segments(con, orgs["North"])] \
         == [("Homes", ["Billing", "Field"], ["Phone"])]

@@ -20,9 +20,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from strategy import db
-from strategy.db import available_migrations, open_database
-from strategy.errors import StorageError
+from strategy.core import db
+from strategy.core.db import available_migrations, open_database
+from strategy.core.errors import StorageError
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTORE = "python -m strategy restore FILE --db"
@@ -275,8 +275,8 @@ def open_folder() -> Iterator[Path]:
 def open_as_someone_else(path: Path) -> str:
     """Open ``path`` in a process of an ordinary user (root passes every permission
     check): the message shown, or OPENED."""
-    code = ("import sys\nfrom strategy.db import open_database\n"
-            "from strategy.errors import StorageError\n"
+    code = ("import sys\nfrom strategy.core.db import open_database\n"
+            "from strategy.core.errors import StorageError\n"
             "try:\n    open_database(sys.argv[1]).close()\n    print('OPENED')\n"
             "except StorageError as exc:\n    print(exc.message)\n")
     command = [sys.executable, "-c", code, str(path)]
@@ -354,7 +354,7 @@ def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     import os
     import stat
 
-    from strategy.db import open_database
+    from strategy.core.db import open_database
 
     path = tmp_path / "new.duckdb"
     open_database(path).close()

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from strategy import measures, steps
-from strategy.db import Connection, open_database
-from strategy.demo_large import SIZES, YEARS, LargeOrganisation, build_large, planned_counts
-from strategy.periods import Quarter
+from strategy.core.db import Connection, open_database
+from strategy.core.periods import Quarter
+from strategy.demo.large import SIZES, YEARS, LargeOrganisation, build_large, planned_counts
+from strategy.measures import scorecard
+from strategy.plan import steps
 
 SCALE = 0.01
 TODAY = date.today()
@@ -119,17 +120,17 @@ def problems(con: Connection, org_id: int, today: date) -> dict[str, int]:
         used = {key: value for key, value in params.items() if f"${key}" in sql}
         row = con.execute(sql, used).fetchone()
         found[name] = int(row[0]) if row else -1
-    # Values must fit their unit, as measures.check_value says.
+    # Values must fit their unit, as scorecard.check_value says.
     rows = con.execute("SELECT m.unit, v.value FROM measure_value v JOIN measure m "
                        "ON m.id = v.measure_id WHERE v.org_id = ?", [org_id]).fetchall()
     found["measure value off its unit"] = sum(
-        measures.check_value(unit, value) is not None for unit, value in rows)
+        scorecard.check_value(unit, value) is not None for unit, value in rows)
     # Periods are written as the measure's cadence wants, and none has yet to start.
     periods = con.execute("SELECT DISTINCT m.cadence, v.period FROM measure_value v JOIN "
                           "measure m ON m.id = v.measure_id WHERE v.org_id = ?",
                           [org_id]).fetchall()
     found["measure value with a bad period"] = sum(
-        measures.check_period(cadence, period, today) is not None for cadence, period in periods)
+        scorecard.check_period(cadence, period, today) is not None for cadence, period in periods)
     return found
 
 
@@ -150,19 +151,19 @@ def test_every_row_refers_to_real_rows_and_keeps_the_rules(
 def test_the_apps_own_figures_work_on_it(built: tuple[Connection, LargeOrganisation]) -> None:
     con, large = built
     latest = Quarter.containing(TODAY).shift(-1)
-    rows = measures.scorecard(con, large.org.id, latest, today=TODAY)
+    rows = scorecard.scorecard(con, large.org.id, latest, today=TODAY)
     assert len(rows) == large.after["measures"]
     by_name = {r.measure.name: r for r in rows}
     assert by_name["NPS"].actual.value is not None and by_name["Engagement"].actual.value
     assert by_name["Recognition per head"].actual.value
     team = one(con, "SELECT min(id) FROM team WHERE org_id = ?", large.org.id)
-    assert measures.scorecard(con, large.org.id, latest, f"team:{team}", today=TODAY)
+    assert scorecard.scorecard(con, large.org.id, latest, f"team:{team}", today=TODAY)
     assert steps.statuses(con, large.org.id, TODAY)
 
 
 def test_a_second_build_of_the_same_name_is_refused(
         built: tuple[Connection, LargeOrganisation]) -> None:
-    from strategy.errors import StrategyError
+    from strategy.core.errors import StrategyError
 
     con, large = built
     with pytest.raises(StrategyError):

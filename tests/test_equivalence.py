@@ -22,20 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from strategy import (
-    access,
-    accountability,
-    measures,
-    people,
-    recognition,
-    surveys,
-    training,
-    workforce,
-)
-from strategy.db import Connection, open_database, transaction
-from strategy.demo import load_demo
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
+from strategy.core import access
+from strategy.core.db import Connection, open_database, transaction
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.demo.riverbend import load_demo
+from strategy.measures import scorecard, surveys
+from strategy.people import personnel, recognition, training, workforce
+from strategy.service import accountability
 from tests import reference
 
 TODAY = date(2026, 11, 18)
@@ -129,11 +123,11 @@ def _generate(con: Connection, org_id: int, seed: int) -> None:
                         "FROM impact_model WHERE org_id = ? LIMIT 1 ON CONFLICT DO NOTHING",
                         [str(quarter), rng.randint(0, 900), org_id])
         values = {}
-        for measure in measures.list_measures(con, org_id):
+        for measure in scorecard.list_measures(con, org_id):
             if measure.source != "manual":
                 continue
             for quarter in QUARTERS[:-1]:
-                periods = measures.months_of(quarter) if measure.cadence == "monthly" \
+                periods = scorecard.months_of(quarter) if measure.cadence == "monthly" \
                     else [str(quarter)]
                 for period in periods:
                     for scope in scopes[:5]:
@@ -160,8 +154,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Connection, Org
                 ("Days to resolve", "derived", "resolve_days", "days"),
                 ("Resolved in time", "derived", "resolved_within_target", "%"),
                 ("Retention of staff", "derived", "retention", "%")):
-            if not any(m.formula == formula for m in measures.list_measures(con, org.id)):
-                measures.add_measure(con, org.id, measures.MeasureInput(
+            if not any(m.formula == formula for m in scorecard.list_measures(con, org.id)):
+                scorecard.add_measure(con, org.id, scorecard.MeasureInput(
                     name, "customer", unit, "higher", "quarterly", source, formula, 50, 5))
         _generate(con, org.id, 1)
         _generate(con, other.id, 2)
@@ -200,11 +194,11 @@ def test_the_generated_data_has_the_awkward_cases(
 def test_headcount_figures_equal_the_python_definition(
         generated: tuple[Connection, Organisation]) -> None:
     con, org = generated
-    staff = people.list_employees(con, org.id)
+    staff = personnel.list_employees(con, org.id)
     # The whole organisation, and each team on its own.
     assert workforce.quarter_figures(con, org.id, QUARTERS) == [
         replace(workforce.figures(staff, q.start, q.end), reasons={}) for q in QUARTERS]
-    for team in people.list_teams(con, org.id):
+    for team in personnel.list_teams(con, org.id):
         members = [e for e in staff if e.team_id == team.id]
         assert workforce.quarter_figures(con, org.id, QUARTERS, team.id) == [
             replace(workforce.figures(members, q.start, q.end), reasons={}) for q in QUARTERS]
@@ -217,7 +211,7 @@ def test_headcount_figures_equal_the_python_definition(
 
 def test_leave_reasons_equal_the_python_count(generated: tuple[Connection, Organisation]) -> None:
     con, org = generated
-    staff = people.list_employees(con, org.id)
+    staff = personnel.list_employees(con, org.id)
     for q in QUARTERS:
         expected = workforce.figures(staff, q.start, q.end).reasons
         with access.acting(access.Identity.shell("HR")):
@@ -232,36 +226,36 @@ def test_survey_figures_from_counts_equal_those_from_raw_answers(
     con, org = generated
     kinds = list(surveys.SCALES)
     for scope in scopes(con, org.id):
-        series = measures.survey_series(con, org.id, kinds, QUARTERS, scope)
+        series = scorecard.survey_series(con, org.id, kinds, QUARTERS, scope)
         for kind in kinds:
             for q in QUARTERS:
                 expected = reference.survey_result(con, org.id, kind, q.start, q.end, scope)
                 assert series[(kind, str(q))] == expected
-                assert measures.survey_result(con, org.id, kind, q.start, q.end,
-                                              scope) == expected
+                assert scorecard.survey_result(con, org.id, kind, q.start, q.end,
+                                               scope) == expected
 
 
 def test_every_measure_over_the_quarters_equals_the_quarter_at_a_time_reference(
         generated: tuple[Connection, Organisation]) -> None:
     con, org = generated
-    defined = measures.list_measures(con, org.id)
-    assert {m.formula for m in defined if m.source == "derived"} == set(measures.DERIVED)
+    defined = scorecard.list_measures(con, org.id)
+    assert {m.formula for m in defined if m.source == "derived"} == set(scorecard.DERIVED)
     assert {m.formula for m in defined if m.source == "survey"} >= {"csat", "effort", "nps"}
     for scope in scopes(con, org.id):
-        series = measures.actual_series(con, org.id, defined, QUARTERS, scope, TODAY)
+        series = scorecard.actual_series(con, org.id, defined, QUARTERS, scope, TODAY)
         for measure in defined:
             expected = [reference.actual(con, org.id, measure, q, scope, TODAY)
                         for q in QUARTERS]
             assert series[measure.id] == expected, (measure.name, scope)
     # Something was found in each source, so the comparison is not of empties.
-    whole = measures.actual_series(con, org.id, defined, QUARTERS, "all", TODAY)
+    whole = scorecard.actual_series(con, org.id, defined, QUARTERS, "all", TODAY)
     assert all(any(a.value is not None for a in whole[m.id]) for m in defined)
 
 
 def test_the_scorecard_is_built_from_the_series(
         generated: tuple[Connection, Organisation]) -> None:
     con, org = generated
-    rows = measures.scorecard(con, org.id, CURRENT.shift(-1), today=TODAY)
+    rows = scorecard.scorecard(con, org.id, CURRENT.shift(-1), today=TODAY)
     for row in rows:
         span = [Quarter.parse(q) for q in row.trend_quarters]
         expected = [reference.actual(con, org.id, row.measure, q, "all", TODAY) for q in span]
@@ -273,8 +267,8 @@ def test_coverage_per_head_and_compliance_series_equal_their_one_period_versions
         generated: tuple[Connection, Organisation]) -> None:
     con, org = generated
     ends = [min(q.end, TODAY) for q in QUARTERS]
-    teams = [None, *(t.id for t in people.list_teams(con, org.id))]
-    names = {t.id: t.name for t in people.list_teams(con, org.id)}
+    teams = [None, *(t.id for t in personnel.list_teams(con, org.id))]
+    names = {t.id: t.name for t in personnel.list_teams(con, org.id)}
     for team in teams:
         coverage = training.coverage_series(con, org.id, ends, team)
         per_head = recognition.per_head_series(con, org.id, QUARTERS, ends, team)
@@ -334,7 +328,7 @@ def test_due_updates_equal_the_reference(generated: tuple[Connection, Organisati
     for today in (TODAY, TODAY - timedelta(days=95), TODAY - timedelta(days=400),
                   TODAY - timedelta(days=800)):
         expected = reference.due_updates(con, org.id, today)
-        assert measures.due_updates(con, org.id, today) == expected
+        assert scorecard.due_updates(con, org.id, today) == expected
         sources.update(d.source for d in expected)
     assert len(sources) == 2, sources  # both hand-entered and survey updates fell due
 
@@ -360,7 +354,7 @@ def test_the_tally_follows_every_kind_of_write(con: Connection, demo: Organisati
     """Recording, correcting (new date, other people), deleting and importing each
     leave the per-person, per-quarter tally equal to a recount of the records."""
     assert _tally(con, demo.id) == _recounted(con, demo.id) != set()
-    staff = [e.id for e in people.list_employees(con, demo.id, active_on=date.today())]
+    staff = [e.id for e in personnel.list_employees(con, demo.id, active_on=date.today())]
     value = con.execute("SELECT min(id) FROM org_value WHERE org_id = ?", [demo.id]).fetchone()
     assert value is not None
 
@@ -393,7 +387,7 @@ def test_people_recording_at_the_same_moment_are_all_counted(con: Connection,
                                                             demo: Organisation) -> None:
     """Eight sessions recognise the same person at once: every record is saved and
     counted, and `migrate`'s folding leaves one row per person and quarter."""
-    person = people.list_employees(con, demo.id, active_on=date.today())[0].id
+    person = personnel.list_employees(con, demo.id, active_on=date.today())[0].id
     value = con.execute("SELECT min(id) FROM org_value WHERE org_id = ?", [demo.id]).fetchone()
     assert value is not None
     start = threading.Barrier(8)

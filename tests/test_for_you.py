@@ -7,21 +7,18 @@ from datetime import date
 
 import pytest
 
-from strategy import (
-    accountability,
-    accounts,
-    for_you,
-    measures,
-    people,
-    reviews,
-    standards,
-    training,
-)
-from strategy.access import AccessDenied, Role, acting
-from strategy.accountability import ObservationInput
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.for_you import (
+from strategy.core.access import AccessDenied, Role, acting
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.core.periods import Quarter
+from strategy.core.rates import Rate
+from strategy.identity import access_log, accounts
+from strategy.measures import reviews, scorecard
+from strategy.measures.scorecard import MeasureInput
+from strategy.people import personnel, training
+from strategy.plan import for_you
+from strategy.plan.for_you import (
     ForYou,
     LateComplaint,
     OrgTotals,
@@ -31,10 +28,8 @@ from strategy.for_you import (
     TrainingToPass,
     UpdateDue,
 )
-from strategy.measures import MeasureInput
-from strategy.orgs import Organisation, create_organisation
-from strategy.periods import Quarter
-from strategy.rates import Rate
+from strategy.service import accountability, standards
+from strategy.service.accountability import ObservationInput
 from tests.identities import member
 
 TODAY = date(2026, 5, 20)  # in 2026-Q2; the latest complete month is 2026-04
@@ -67,21 +62,22 @@ def acme(con: Connection, org: Organisation) -> Acme:
 def build_acme(con: Connection, org: Organisation) -> Acme:
     """Ann Lee owns one of everything (and things that must not show); Bob Stone a few."""
     o = org.id
-    desk = people.add_team(con, o, "Desk")
-    field = people.add_team(con, o, "Field")
-    ann = people.add_employee(con, o, people.EmployeeInput("1", "Ann Lee", desk, date(2026, 1, 5),
-                                                           role="Adviser"))
-    bob = people.add_employee(con, o, people.EmployeeInput("2", "Bob Stone", field,
-                                                           date(2020, 1, 1), role="Engineer"))
+    desk = personnel.add_team(con, o, "Desk")
+    field = personnel.add_team(con, o, "Field")
+    ann = personnel.add_employee(con, o, personnel.EmployeeInput("1", "Ann Lee", desk,
+                                                                 date(2026, 1, 5),
+                                                                 role="Adviser"))
+    bob = personnel.add_employee(con, o, personnel.EmployeeInput("2", "Bob Stone", field,
+                                                                 date(2020, 1, 1), role="Engineer"))
     ids: dict[str, int] = {}
 
     # Measures: Ann's Absence has no value for April (due); her Resolution time has one.
-    ids["absence"] = measures.add_measure(con, o, MeasureInput(
+    ids["absence"] = scorecard.add_measure(con, o, MeasureInput(
         "Absence", "employee", "%", "lower", "monthly", owner_id=ann))
-    resolution = measures.add_measure(con, o, MeasureInput(
+    resolution = scorecard.add_measure(con, o, MeasureInput(
         "Resolution time", "customer", "hours", "lower", "monthly", owner_id=ann))
-    measures.set_value(con, o, resolution, "2026-04", 20, today=TODAY)
-    ids["engagement"] = measures.add_measure(con, o, MeasureInput(
+    scorecard.set_value(con, o, resolution, "2026-04", 20, today=TODAY)
+    ids["engagement"] = scorecard.add_measure(con, o, MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", owner_id=bob))
 
     # Review actions: the owner is free text.
@@ -273,13 +269,13 @@ def test_linking_an_account_to_a_member_of_staff(con: Connection, acme: Acme) ->
     with pytest.raises(ValidationError, match="already linked to the account “Ann Lee”"):
         accounts.set_person(con, other.id, o, acme.ann)
     elsewhere = create_organisation(con, "Elsewhere")
-    stranger = people.add_employee(con, elsewhere.id, people.EmployeeInput(
-        "9", "Sam", people.add_team(con, elsewhere.id, "Yard"), date(2025, 1, 1)))
+    stranger = personnel.add_employee(con, elsewhere.id, personnel.EmployeeInput(
+        "9", "Sam", personnel.add_team(con, elsewhere.id, "Yard"), date(2025, 1, 1)))
     with pytest.raises(ValidationError, match="not in this organisation"):
         accounts.set_person(con, other.id, o, stranger)
     accounts.set_person(con, annie.id, o, None)
     assert accounts.linked_person(con, annie.id, o) is None
-    logged = [e.detail for e in accounts.access_log(con, event="person linked")]
+    logged = [e.detail for e in access_log.access_log(con, event="person linked")]
     assert logged == ["Ann Lee is no member of staff in Acme Services",
                       "Ann Lee is Ann Lee (1) in Acme Services"]
     # Only administrators link accounts.

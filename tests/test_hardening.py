@@ -18,25 +18,18 @@ from typing import Any
 
 import pytest
 
-from strategy import (
-    access,
-    customers,
-    measures,
-    orgs,
-    people,
-    recognition,
-    standards,
-    training,
-    vision,
-    workforce,
-)
-from strategy.db import Connection
-from strategy.errors import ConflictError, StrategyError, ValidationError
-from strategy.imports import run_import
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.review_pack import build_pack
-from strategy.safe_text import to_csv
+from strategy.core import access, orgs
+from strategy.core.db import Connection
+from strategy.core.errors import ConflictError, StrategyError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import to_csv
+from strategy.customers import segments
+from strategy.io.imports import run_import
+from strategy.io.review_pack import build_pack
+from strategy.measures import scorecard
+from strategy.people import personnel, recognition, training, workforce
+from strategy.service import standards, vision
 from tests.conftest import TEST_ADMIN
 from tests.tables import fingerprint
 
@@ -57,13 +50,13 @@ class Plan:
 
 @pytest.fixture
 def plan(con: Connection, org: Organisation) -> Plan:
-    team = people.add_team(con, org.id, "Desk")
-    segment = customers.add_segment(con, org.id, customers.SegmentInput(
+    team = personnel.add_team(con, org.id, "Desk")
+    segment = segments.add_segment(con, org.id, segments.SegmentInput(
         "Households", "external", serving_teams=["Desk"]))
-    employee = people.add_employee(con, org.id, people.EmployeeInput(
+    employee = personnel.add_employee(con, org.id, personnel.EmployeeInput(
         "E1", "Ann Lee", team, date(2020, 1, 1)))
     value = vision.add_value(con, org.id, "Own it")
-    measure = measures.add_measure(con, org.id, measures.MeasureInput(
+    measure = scorecard.add_measure(con, org.id, scorecard.MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", target=70))
     return Plan(org, team, segment, employee, value, measure)
 
@@ -184,7 +177,7 @@ def test_text_files_in_every_encoding_spreadsheets_save_are_read(
     if encoding == "utf-16-le":
         data = b"\xff\xfe" + data
     assert _import(con, plan, "employees", "staff.txt", data) == 1
-    assert people.list_employees(con, plan.org.id)[-1].name == "Zoë Müller"
+    assert personnel.list_employees(con, plan.org.id)[-1].name == "Zoë Müller"
 
 
 # --- Forms (the domain functions behind them) ------------------------------------------
@@ -203,15 +196,15 @@ class FormCase:
 def _text_forms(text: str) -> list[tuple[str, Callable[[Connection, Plan], object], str]]:
     return [
         ("organisation name", lambda c, p: orgs.create_organisation(c, f"Org{text}"), "name"),
-        ("segment name", lambda c, p: customers.add_segment(c, p.org.id, customers.SegmentInput(
+        ("segment name", lambda c, p: segments.add_segment(c, p.org.id, segments.SegmentInput(
             f"Seg{text}", "external")), "name"),
-        ("segment description", lambda c, p: customers.add_segment(
-            c, p.org.id, customers.SegmentInput("Shops", "external", description=f"a{text}")),
+        ("segment description", lambda c, p: segments.add_segment(
+            c, p.org.id, segments.SegmentInput("Shops", "external", description=f"a{text}")),
          "description"),
-        ("team name", lambda c, p: people.add_team(c, p.org.id, f"Team{text}"), "team"),
-        ("employee name", lambda c, p: people.add_employee(c, p.org.id, people.EmployeeInput(
+        ("team name", lambda c, p: personnel.add_team(c, p.org.id, f"Team{text}"), "team"),
+        ("employee name", lambda c, p: personnel.add_employee(c, p.org.id, personnel.EmployeeInput(
             "E9", f"Name{text}", p.team, date(2020, 1, 1))), "name"),
-        ("employee role", lambda c, p: people.add_employee(c, p.org.id, people.EmployeeInput(
+        ("employee role", lambda c, p: personnel.add_employee(c, p.org.id, personnel.EmployeeInput(
             "E9", "Cy", p.team, date(2020, 1, 1), role=f"Role{text}")), "role"),
         ("value name", lambda c, p: vision.add_value(c, p.org.id, f"Care{text}"), "value_name"),
         ("vision statement", lambda c, p: vision.save_vision(c, p.org.id, 0, f"We{text}", ""),
@@ -221,7 +214,7 @@ def _text_forms(text: str) -> list[tuple[str, Callable[[Connection, Plan], objec
         ("standard title", lambda c, p: standards.add_standard(c, p.org.id,
                                                                standards.StandardInput(
             f"Answer{text}", "Phone", "Responsiveness")), "title"),
-        ("measure name", lambda c, p: measures.add_measure(c, p.org.id, measures.MeasureInput(
+        ("measure name", lambda c, p: scorecard.add_measure(c, p.org.id, scorecard.MeasureInput(
             f"NPS{text}", "customer", "NPS points", "higher", "quarterly")), "name"),
         ("training module", lambda c, p: training.add_module(c, p.org.id, f"Listen{text}"),
          "module"),
@@ -235,11 +228,11 @@ def _text_forms(text: str) -> list[tuple[str, Callable[[Connection, Plan], objec
 
 
 def _set_value(c: Connection, p: Plan, v: float) -> None:
-    measures.set_value(c, p.org.id, p.measure, str(LAST), v, today=TODAY)
+    scorecard.set_value(c, p.org.id, p.measure, str(LAST), v, today=TODAY)
 
 
 def _add_target(c: Connection, p: Plan, v: float) -> object:
-    return measures.add_measure(c, p.org.id, measures.MeasureInput(
+    return scorecard.add_measure(c, p.org.id, scorecard.MeasureInput(
         "Odd", "customer", "%", "higher", "quarterly", target=v))
 
 
@@ -254,10 +247,10 @@ def form_cases() -> Iterator[FormCase]:
         for name, action, field in _text_forms(char):
             yield FormCase(f"{name} with U+{ord(char):04X}", action, field)
     numbers: list[tuple[str, Callable[[Connection, Plan], object], str]] = [
-        ("segment size of three billion", lambda c, p: customers.add_segment(
-            c, p.org.id, customers.SegmentInput("Big", "external", size=3_000_000_000)), "size"),
-        ("infinite annual value", lambda c, p: customers.add_segment(
-            c, p.org.id, customers.SegmentInput("Rich", "external", annual_value=float("inf"))),
+        ("segment size of three billion", lambda c, p: segments.add_segment(
+            c, p.org.id, segments.SegmentInput("Big", "external", size=3_000_000_000)), "size"),
+        ("infinite annual value", lambda c, p: segments.add_segment(
+            c, p.org.id, segments.SegmentInput("Rich", "external", annual_value=float("inf"))),
          "annual_value"),
         ("infinite criterion weight", lambda c, p: workforce.add_criterion(
             c, p.org.id, "Grit", "attitude", float("inf")), "weight"),
@@ -335,13 +328,13 @@ def race(con: Connection, attempts: int, action: Callable[[Connection, int], Any
 
 
 RACES: list[tuple[str, Callable[[Connection, Plan], Callable[[Connection, int], Any]], str]] = [
-    ("segment", lambda con, p: lambda c, i: customers.add_segment(
-        c, p.org.id, customers.SegmentInput("Shops", "external")),
+    ("segment", lambda con, p: lambda c, i: segments.add_segment(
+        c, p.org.id, segments.SegmentInput("Shops", "external")),
      "There is already a segment called “Shops”"),
-    ("team", lambda con, p: lambda c, i: people.add_team(c, p.org.id, "Field"),
+    ("team", lambda con, p: lambda c, i: personnel.add_team(c, p.org.id, "Field"),
      "There is already a team called “Field”"),
-    ("employee number", lambda con, p: lambda c, i: people.add_employee(
-        c, p.org.id, people.EmployeeInput("E5", f"Person {i}", p.team, date(2020, 1, 1))),
+    ("employee number", lambda con, p: lambda c, i: personnel.add_employee(
+        c, p.org.id, personnel.EmployeeInput("E5", f"Person {i}", p.team, date(2020, 1, 1))),
      "Employee number E5 is already in use"),
     ("organisation", lambda con, p: lambda c, i: orgs.create_organisation(c, "Twin"),
      "An organisation called “Twin” already exists"),
@@ -350,8 +343,9 @@ RACES: list[tuple[str, Callable[[Connection, Plan], Callable[[Connection, int], 
     ("standard", lambda con, p: lambda c, i: standards.add_standard(
         c, p.org.id, standards.StandardInput("Greet", "Phone", "Courtesy")),
      "There is already a standard called “Greet”"),
-    ("measure", lambda con, p: lambda c, i: measures.add_measure(c, p.org.id, measures.MeasureInput(
-        "CSAT", "customer", "%", "higher", "quarterly")), "There is already a measure called"),
+    ("measure", lambda con, p: lambda c, i: scorecard.add_measure(
+        c, p.org.id, scorecard.MeasureInput("CSAT", "customer", "%", "higher", "quarterly")),
+     "There is already a measure called"),
     ("module", lambda con, p: lambda c, i: training.add_module(c, p.org.id, "Listening"),
      "There is already a module called “Listening”"),
     ("criterion", lambda con, p: lambda c, i: workforce.add_criterion(

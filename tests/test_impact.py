@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.impact import Assumptions, Inputs, calculate, latest_before, load, save
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.measures.impact import Assumptions, Inputs, calculate, latest_before, load, save
 
 
 def test_worked_example_with_the_published_figures() -> None:

@@ -14,15 +14,17 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from strategy import measures, people, recognition, vision
-from strategy.db import Connection
-from strategy.errors import StrategyError
-from strategy.imports import KINDS, SHEETS, TEMPLATES, ImportRejected, run_import, template
-from strategy.measures import MeasureInput
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.review_pack import build_pack
-from strategy.tabular import MAX_BYTES
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.io.imports import KINDS, SHEETS, TEMPLATES, ImportRejected, run_import, template
+from strategy.io.review_pack import build_pack
+from strategy.io.tabular import MAX_BYTES
+from strategy.measures import scorecard
+from strategy.measures.scorecard import MeasureInput
+from strategy.people import personnel, recognition
+from strategy.service import vision
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
@@ -47,13 +49,13 @@ def csv(headers: list[str], rows: list[list[str]]) -> bytes:
 
 @pytest.fixture
 def setup(con: Connection, org: Organisation) -> dict[str, int]:
-    team = people.add_team(con, org.id, "Desk")
+    team = personnel.add_team(con, org.id, "Desk")
     value = vision.add_value(con, org.id, "Own it")
-    engagement = measures.add_measure(con, org.id, MeasureInput(
+    engagement = scorecard.add_measure(con, org.id, MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
-    complaints = measures.add_measure(con, org.id, MeasureInput(
+    complaints = scorecard.add_measure(con, org.id, MeasureInput(
         "Written complaints", "customer", "count", "lower", "quarterly", target=2000))
-    measures.add_measure(con, org.id, MeasureInput(
+    scorecard.add_measure(con, org.id, MeasureInput(
         "NPS", "customer", "NPS points", "higher", "quarterly", "survey", "nps", 30, 10))
     return {"team": team, "value": value, "engagement": engagement, "complaints": complaints}
 
@@ -115,7 +117,7 @@ def test_a_csv_with_the_template_columns_is_accepted(con: Connection, org: Organ
                [["Engagement", "2026-Q2", "70", "Desk"]])
     assert run_import(con, org.id, "measures", "values.csv", data, today=TODAY) == 1
     scope = f"team:{setup['team']}"
-    assert measures.entered_values(con, org.id, setup["engagement"], scope) == {"2026-Q2": 70.0}
+    assert scorecard.entered_values(con, org.id, setup["engagement"], scope) == {"2026-Q2": 70.0}
 
 
 def _two_sheets() -> bytes:
@@ -214,8 +216,8 @@ CORPUS: list[BadFile] = [
 def test_bad_files_are_refused_and_nothing_is_written(
         con: Connection, org: Organisation, setup: dict[str, int], case: str, name: str,
         make: Callable[[], bytes], message: str, options: dict[str, str]) -> None:
-    people.add_employee(con, org.id, people.EmployeeInput("E1", "Ann", setup["team"],
-                                                          date(2020, 1, 1)))
+    personnel.add_employee(con, org.id, personnel.EmployeeInput("E1", "Ann", setup["team"],
+                                                                date(2020, 1, 1)))
     before = counts(con)
     kind = options.get("kind", "measures")
     with pytest.raises(StrategyError) as info:
@@ -237,13 +239,13 @@ def test_a_file_with_one_bad_row_writes_none_of_the_good_ones(
         run_import(con, org.id, "measures", "values.csv", data, today=TODAY)
     assert [(r.line, r.problems) for r in info.value.rows] == [
         (4, ["Engagement in % must be from 0 to 100 (you entered 700)."])]
-    assert measures.entered_values(con, org.id, setup["engagement"]) == {}
+    assert scorecard.entered_values(con, org.id, setup["engagement"]) == {}
 
 
 def test_recognition_rows_are_all_or_nothing(con: Connection, org: Organisation,
                                              setup: dict[str, int]) -> None:
-    people.add_employee(con, org.id, people.EmployeeInput("E1", "Ann", setup["team"],
-                                                          date(2020, 1, 1)))
+    personnel.add_employee(con, org.id, personnel.EmployeeInput("E1", "Ann", setup["team"],
+                                                                date(2020, 1, 1)))
     good = ["2026-09-01", "E1", "Mo", "peer", "Helped", "thanks", "Own it"]
     headers = ["Date", "Recipients", "Given by", "From", "What was done", "Reward", "Value"]
     with pytest.raises(ImportRejected):

@@ -15,15 +15,15 @@ import sys
 import time
 from pathlib import Path
 
-from strategy.db import open_database
+from strategy.core.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
 WRITER = """
 import sys
-from strategy import access, orgs
-from strategy.access import Identity
-from strategy.db import open_database, transaction
+from strategy.core import access, orgs
+from strategy.core.access import Identity
+from strategy.core.db import open_database, transaction
 
 access.set_current(Identity.shell("writer"))
 con = open_database(sys.argv[1])

@@ -6,14 +6,15 @@ from datetime import date
 
 import pytest
 
-from strategy import audit, measures
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.measures import MeasureInput, correlations, status
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.survey_import import guess_mapping, import_responses, preview_responses
-from strategy.tabular import read_table
+from strategy.core import audit
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.io.survey_import import guess_mapping, import_responses, preview_responses
+from strategy.io.tabular import read_table
+from strategy.measures import scorecard
+from strategy.measures.scorecard import MeasureInput, correlations, status
 from tests.identities import act_as
 
 TODAY = date(2026, 11, 22)
@@ -42,7 +43,7 @@ def _manual(con: Connection, org: Organisation, **changes: object) -> int:
                         amber_band=8)
     for key, value in changes.items():
         setattr(data, key, value)
-    return measures.add_measure(con, org.id, data)
+    return scorecard.add_measure(con, org.id, data)
 
 
 @pytest.mark.parametrize(("unit", "value", "words"), [
@@ -57,9 +58,9 @@ def test_values_out_of_range_for_their_unit_are_refused(con: Connection, org: Or
                                                         words: str) -> None:
     measure = _manual(con, org, unit=unit, target=None, amber_band=None, cadence="quarterly")
     with pytest.raises(ValidationError) as info:
-        measures.set_value(con, org.id, measure, "2026-Q3", value, today=TODAY)
+        scorecard.set_value(con, org.id, measure, "2026-Q3", value, today=TODAY)
     assert words in info.value.fields["value"]
-    assert measures.entered_values(con, org.id, measure) == {}
+    assert scorecard.entered_values(con, org.id, measure) == {}
 
 
 def test_periods_must_match_the_cadence_and_have_started(con: Connection,
@@ -68,10 +69,10 @@ def test_periods_must_match_the_cadence_and_have_started(con: Connection,
     for period, words in (("2026-Q3", "is not a month"), ("2026-13", "is not a month"),
                           ("2026-12", "has not started yet")):
         with pytest.raises(ValidationError, match=words):
-            measures.set_value(con, org.id, monthly, period, 20, today=TODAY)
-    measures.set_value(con, org.id, monthly, "2026-11", 20, today=TODAY)
-    measures.set_value(con, org.id, monthly, "2026-11", 22, today=TODAY)  # a correction
-    assert measures.entered_values(con, org.id, monthly) == {"2026-11": 22.0}
+            scorecard.set_value(con, org.id, monthly, period, 20, today=TODAY)
+    scorecard.set_value(con, org.id, monthly, "2026-11", 20, today=TODAY)
+    scorecard.set_value(con, org.id, monthly, "2026-11", 22, today=TODAY)  # a correction
+    assert scorecard.entered_values(con, org.id, monthly) == {"2026-11": 22.0}
 
 
 def test_measure_definition_rules(con: Connection, org: Organisation) -> None:
@@ -96,21 +97,21 @@ def test_measure_definition_rules(con: Connection, org: Organisation) -> None:
 def test_monthly_actual_is_the_latest_month_in_the_quarter(con: Connection,
                                                            org: Organisation) -> None:
     measure_id = _manual(con, org)
-    measure = measures.get_measure(con, org.id, measure_id)
-    measures.set_value(con, org.id, measure_id, "2026-07", 30, today=TODAY)
-    measures.set_value(con, org.id, measure_id, "2026-08", 26, today=TODAY)
-    q3 = measures.actual(con, org.id, measure, Quarter(2026, 3), today=TODAY)
+    measure = scorecard.get_measure(con, org.id, measure_id)
+    scorecard.set_value(con, org.id, measure_id, "2026-07", 30, today=TODAY)
+    scorecard.set_value(con, org.id, measure_id, "2026-08", 26, today=TODAY)
+    q3 = scorecard.actual(con, org.id, measure, Quarter(2026, 3), today=TODAY)
     assert (q3.value, q3.detail) == (26, "value for 2026-08")
-    assert measures.actual(con, org.id, measure, Quarter(2026, 2), today=TODAY).value is None
+    assert scorecard.actual(con, org.id, measure, Quarter(2026, 2), today=TODAY).value is None
 
 
 def test_scorecard_statuses_previous_and_trend(con: Connection, org: Organisation) -> None:
     resolution = _manual(con, org, cadence="quarterly")
-    measures.add_measure(con, org.id, MeasureInput("Engagement", "employee", "%", "higher",
-                                                   "quarterly"))
-    measures.set_value(con, org.id, resolution, "2026-Q3", 30, today=TODAY)
-    measures.set_value(con, org.id, resolution, "2026-Q4", 20, today=TODAY)
-    rows = {r.measure.name: r for r in measures.scorecard(con, org.id, Quarter(2026, 4),
+    scorecard.add_measure(con, org.id, MeasureInput("Engagement", "employee", "%", "higher",
+                                                    "quarterly"))
+    scorecard.set_value(con, org.id, resolution, "2026-Q3", 30, today=TODAY)
+    scorecard.set_value(con, org.id, resolution, "2026-Q4", 20, today=TODAY)
+    rows = {r.measure.name: r for r in scorecard.scorecard(con, org.id, Quarter(2026, 4),
                                                            quarters=4, today=TODAY)}
     row = rows["Resolution time"]
     assert (row.actual.value, row.previous, row.change, row.status) == (20, 30, -10, "green")
@@ -120,9 +121,9 @@ def test_scorecard_statuses_previous_and_trend(con: Connection, org: Organisatio
 
 
 def test_survey_measure_and_small_samples(con: Connection, org: Organisation) -> None:
-    measures.add_starting_set(con, org.id)
-    assert len(measures.list_measures(con, org.id)) == 12
-    nps = next(m for m in measures.list_measures(con, org.id) if m.name == "NPS")
+    scorecard.add_starting_set(con, org.id)
+    assert len(scorecard.list_measures(con, org.id)) == 12
+    nps = next(m for m in scorecard.list_measures(con, org.id) if m.name == "NPS")
     data = "Date,Score\n" + "\n".join(f"2026-10-{1 + i % 28:02d},{s}" for i, s in
                                       enumerate([10, 9, 9, 8, 7, 6, 3, 10, 9, ""]))
     table = read_table("nps.csv", data.encode())
@@ -130,15 +131,15 @@ def test_survey_measure_and_small_samples(con: Connection, org: Organisation) ->
                                 today=TODAY)
     assert preview.clean
     assert import_responses(con, org.id, preview, "nps.csv") == 10
-    got = measures.actual(con, org.id, nps, Quarter(2026, 4), today=TODAY)
+    got = scorecard.actual(con, org.id, nps, Quarter(2026, 4), today=TODAY)
     # 9 answered (one blank): 5 promoters, 2 passives, 2 detractors -> 100 × 3/9.
     assert got.n == 9 and got.value == pytest.approx(100 * 3 / 9)
     assert got.detail == "n=9 (5 promoters, 2 passives, 2 detractors)"
-    (row,) = [r for r in measures.scorecard(con, org.id, Quarter(2026, 4), today=TODAY)
+    (row,) = [r for r in scorecard.scorecard(con, org.id, Quarter(2026, 4), today=TODAY)
               if r.measure.name == "NPS"]
     assert row.small_sample  # 9 < 30
-    measures.set_small_sample_threshold(con, org.id, 5)
-    (row,) = [r for r in measures.scorecard(con, org.id, Quarter(2026, 4), today=TODAY)
+    scorecard.set_small_sample_threshold(con, org.id, 5)
+    (row,) = [r for r in scorecard.scorecard(con, org.id, Quarter(2026, 4), today=TODAY)
               if r.measure.name == "NPS"]
     assert not row.small_sample
 
@@ -165,15 +166,15 @@ def test_a_bad_survey_file_imports_nothing_and_lists_the_rows(con: Connection,
 
 
 def test_due_updates(con: Connection, org: Organisation) -> None:
-    measures.add_starting_set(con, org.id)
-    due = {(d.measure, d.period) for d in measures.due_updates(con, org.id, TODAY)}
+    scorecard.add_starting_set(con, org.id)
+    due = {(d.measure, d.period) for d in scorecard.due_updates(con, org.id, TODAY)}
     # Manual and survey measures are due for the last full month or quarter; derived never.
     assert due == {("CSAT", "2026-10"), ("NPS", "2026-Q3"), ("Customer effort", "2026-Q3"),
                    ("Resolution time", "2026-10"), ("Customer retention", "2026-Q3"),
                    ("Engagement", "2026-Q3"), ("eNPS", "2026-Q3"), ("Absence", "2026-10")}
-    absence = next(m for m in measures.list_measures(con, org.id) if m.name == "Absence")
-    measures.set_value(con, org.id, absence.id, "2026-10", 3.1, today=TODAY)
-    assert "Absence" not in {d.measure for d in measures.due_updates(con, org.id, TODAY)}
+    absence = next(m for m in scorecard.list_measures(con, org.id) if m.name == "Absence")
+    scorecard.set_value(con, org.id, absence.id, "2026-10", 3.1, today=TODAY)
+    assert "Absence" not in {d.measure for d in scorecard.due_updates(con, org.id, TODAY)}
 
 
 def test_correlation_with_lags_and_few_pairs() -> None:
@@ -196,21 +197,22 @@ def test_changes_to_a_locked_period_need_a_reason(con: Connection, org: Organisa
     con.execute("INSERT INTO review (org_id, period, closed_at, closed_by) VALUES "
                 "(?, '2026-Q3', now(), 'Chair')", [org.id])
     with pytest.raises(ValidationError, match="2026-Q3 was reviewed and is locked"):
-        measures.set_value(con, org.id, measure, "2026-Q3", 25, today=TODAY)
+        scorecard.set_value(con, org.id, measure, "2026-Q3", 25, today=TODAY)
     act_as("Priya")
-    measures.set_value(con, org.id, measure, "2026-Q3", 25, reason="Late data from the CRM",
-                       today=TODAY)
+    scorecard.set_value(con, org.id, measure, "2026-Q3", 25, reason="Late data from the CRM",
+                        today=TODAY)
     (latest,) = audit.changes(con, org.id, limit=1)
     assert (latest.changed_by, latest.reason, latest.period) == (
         "Priya", "Late data from the CRM", "2026-Q3")
-    measures.set_value(con, org.id, measure, "2026-Q4", 25, today=TODAY)  # unlocked: fine
+    scorecard.set_value(con, org.id, measure, "2026-Q4", 25, today=TODAY)  # unlocked: fine
 
 
 def test_plan_edits_are_in_the_change_history(con: Connection, org: Organisation) -> None:
-    from strategy import customers, standards
+    from strategy.customers import segments
+    from strategy.service import standards
 
     act_as("Tom")
-    customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
+    segments.add_segment(con, org.id, segments.SegmentInput("Guests", "external"))
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Reply fast", "Email", "Timeliness", measure="Hours", target=8, unit="hours",
         direction="lower"))
@@ -219,8 +221,8 @@ def test_plan_edits_are_in_the_change_history(con: Connection, org: Organisation
         "Reply fast", "Email", "Timeliness", measure="Hours", target=4, unit="hours",
         direction="lower"))
     measure = _manual(con, org)
-    loaded = measures.get_measure(con, org.id, measure)
-    measures.update_measure(con, org.id, measure, loaded.version, MeasureInput(
+    loaded = scorecard.get_measure(con, org.id, measure)
+    scorecard.update_measure(con, org.id, measure, loaded.version, MeasureInput(
         "Resolution time", "customer", "hours", "lower", "monthly", target=12, amber_band=4))
     summaries = [(c.changed_by, c.area, c.summary) for c in audit.changes(con, org.id)][::-1]
     assert summaries == [
@@ -234,7 +236,7 @@ def test_plan_edits_are_in_the_change_history(con: Connection, org: Organisation
 
 
 def test_a_value_entered_starts_at_the_quarter_being_worked_on() -> None:
-    from strategy.measures import entry_period
+    from strategy.measures.scorecard import entry_period
 
     q4 = Quarter(2026, 4)
     assert entry_period("quarterly", q4, date(2026, 11, 23)) == "2026-Q4"

@@ -4,19 +4,19 @@ from datetime import date
 
 import pytest
 
-from strategy import customers, needs
-from strategy.customers import SegmentInput
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.needs import AssessmentInput
-from strategy.orgs import Organisation, update_organisation
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation, update_organisation
+from strategy.customers import needs, segments
+from strategy.customers.needs import AssessmentInput
+from strategy.customers.segments import SegmentInput
 
 TODAY = date(2026, 11, 22)
 
 
 @pytest.fixture
 def segment_id(con: Connection, org: Organisation) -> int:
-    return customers.add_segment(con, org.id, SegmentInput("Households", "external"))
+    return segments.add_segment(con, org.id, SegmentInput("Households", "external"))
 
 
 def _add(con: Connection, org: Organisation, segment_id: int, quality: str, imp: int,
@@ -94,6 +94,6 @@ def test_custom_qualities(con: Connection, org: Organisation, segment_id: int) -
 def test_deleting_a_segment_takes_its_assessments(con: Connection, org: Organisation,
                                                   segment_id: int) -> None:
     _add(con, org, segment_id, "Courtesy", 4, 4)
-    assert customers.dependents(con, org.id, segment_id).assessments == 1
-    customers.delete_segment(con, org.id, segment_id)
+    assert segments.dependents(con, org.id, segment_id).assessments == 1
+    segments.delete_segment(con, org.id, segment_id)
     assert con.execute("SELECT count(*) FROM assessment").fetchone() == (0,)

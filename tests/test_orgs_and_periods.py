@@ -4,11 +4,13 @@ from datetime import date
 
 import pytest
 
-from strategy import customers, orgs, vision
-from strategy.db import Connection
-from strategy.errors import NotFoundError, ValidationError
-from strategy.orgs import Organisation
-from strategy.periods import Quarter, quarter_choices
+from strategy.core import orgs
+from strategy.core.db import Connection
+from strategy.core.errors import NotFoundError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter, quarter_choices
+from strategy.customers import segments
+from strategy.service import vision
 
 
 def test_create_rename_and_list(con: Connection) -> None:
@@ -47,7 +49,7 @@ def test_delete_removes_everything_of_that_organisation_only(con: Connection,
                                                              org: Organisation) -> None:
     other = orgs.create_organisation(con, "Other")
     for owner in (org, other):
-        customers.add_segment(con, owner.id, customers.SegmentInput("Shoppers", "external"))
+        segments.add_segment(con, owner.id, segments.SegmentInput("Shoppers", "external"))
         entry = vision.add_entry(con, owner.id, "Being listened to")
         vision.toggle_vote(con, owner.id, entry)
     summary = orgs.deletion_summary(con, org.id)

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from strategy import measures
-from strategy.db import Connection
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.review_pack import SHEETS, build_pack
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.io.review_pack import SHEETS, build_pack
+from strategy.measures import scorecard
 
 LAST = Quarter.current().shift(-1)
 # name, direction, target, amber band, previous, actual, then actual edited in the meeting
@@ -36,11 +36,11 @@ MEASURES = [
 
 def _measures(con: Connection, org: Organisation) -> None:
     for name, direction, target, band, previous, actual, _ in MEASURES:
-        measure = measures.add_measure(con, org.id, measures.MeasureInput(
+        measure = scorecard.add_measure(con, org.id, scorecard.MeasureInput(
             name, "employee", "%", direction, "quarterly", target=target, amber_band=band))
         for quarter, value in ((LAST.shift(-1), previous), (LAST, actual)):
             if value is not None:
-                measures.set_value(con, org.id, measure, str(quarter), value)
+                scorecard.set_value(con, org.id, measure, str(quarter), value)
 
 
 def test_each_formula_stores_the_app_s_result(con: Connection, org: Organisation) -> None:
@@ -50,7 +50,7 @@ def test_each_formula_stores_the_app_s_result(con: Connection, org: Organisation
                                                          values_only=True)}
     for name, direction, target, band, previous, actual, _ in MEASURES:
         change, status = rows[name][8], rows[name][9]
-        assert status == measures.status(actual, target, band, direction), name
+        assert status == scorecard.status(actual, target, band, direction), name
         if actual is None or previous is None:
             assert change in ("", None), name
         else:
@@ -63,11 +63,11 @@ def test_libreoffice_recalculates_change_and_status_after_an_edit(
         pytest.fail("LibreOffice is missing: run `make test`, which installs it")
     _measures(con, org)
     book = load_workbook(io.BytesIO(build_pack(con, org.id, LAST)))
-    scorecard = book["Scorecard"]
+    sheet = book["Scorecard"]
     for row in range(2, len(MEASURES) + 2):
-        name = scorecard.cell(row=row, column=1).value
+        name = sheet.cell(row=row, column=1).value
         edited = next(m[6] for m in MEASURES if m[0] == name)
-        scorecard.cell(row=row, column=7).value = edited  # the Actual column
+        sheet.cell(row=row, column=7).value = edited  # the Actual column
     edited_pack = tmp_path / "edited.xlsx"
     book.save(edited_pack)  # openpyxl keeps the formulas and drops their stored results
     target = ("csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,"
@@ -80,7 +80,7 @@ def test_libreoffice_recalculates_change_and_status_after_an_edit(
     (converted,) = tmp_path.glob("edited*.csv")
     rows = {r[0]: r for r in csv.reader(io.StringIO(converted.read_text(encoding="utf-8")))}
     for name, direction, target_value, band, previous, _, edited in MEASURES:
-        assert rows[name][9] == measures.status(edited, target_value, band, direction), name
+        assert rows[name][9] == scorecard.status(edited, target_value, band, direction), name
         change = rows[name][8]
         if previous is None:
             assert change == "", name

@@ -22,13 +22,14 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from strategy import measures, self_check
-from strategy.access import Identity, acting
-from strategy.db import open_database
-from strategy.demo import DEMO_NAME
-from strategy.orgs import find_organisation
-from strategy.periods import Quarter
-from strategy.review_pack import SHEETS, build_pack
+from strategy.core.access import Identity, acting
+from strategy.core.db import open_database
+from strategy.core.orgs import find_organisation
+from strategy.core.periods import Quarter
+from strategy.demo.riverbend import DEMO_NAME
+from strategy.io.review_pack import SHEETS, build_pack
+from strategy.measures import scorecard
+from strategy.plan import self_check
 
 LAST = Quarter.current().shift(-1)
 SOFFICE = "soffice"
@@ -53,7 +54,7 @@ class Converted:
     scorecard_csv: list[list[str]]
     headings: dict[str, list[str]]  # sheet title -> the headings of its tables
     texts: dict[str, list[str]]  # sheet title -> the text of every other text cell
-    expected: dict[str, measures.ScorecardRow]
+    expected: dict[str, scorecard.ScorecardRow]
 
 
 def _soffice(profile: Path, folder: Path, target: str, pack: Path) -> None:
@@ -106,7 +107,7 @@ def converted(tmp_path_factory: pytest.TempPathFactory,
     con.execute("UPDATE self_check_round SET held_on = CASE WHEN id = ? THEN ? ELSE ? END "
                 "WHERE org_id = ?", [now.id, LAST.end, LAST.start, org.id])
     data = build_pack(con, org.id, LAST)
-    expected = {r.measure.name: r for r in measures.scorecard(con, org.id, LAST)}
+    expected = {r.measure.name: r for r in scorecard.scorecard(con, org.id, LAST)}
     con.close()
     pack = folder / "pack.xlsx"
     pack.write_bytes(data)

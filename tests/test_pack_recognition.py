@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from strategy import access, people, recognition, standards, vision
-from strategy.access import AccessDenied, Role
-from strategy.db import Connection, transaction
-from strategy.orgs import Organisation, create_organisation
-from strategy.periods import Quarter
-from strategy.review_pack import LOG_LIMIT, build_pack, latest_log, recognition_by_month
+from strategy.core import access
+from strategy.core.access import AccessDenied, Role
+from strategy.core.db import Connection, transaction
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.core.periods import Quarter
+from strategy.io.review_pack import LOG_LIMIT, build_pack, latest_log, recognition_by_month
+from strategy.people import personnel, recognition
+from strategy.service import standards, vision
 from tests.identities import as_person
 
 LAST = Quarter.current().shift(-1)
@@ -38,8 +40,8 @@ def table_rows(ws: Any, name: str) -> list[dict[str, Any]]:
 
 def _setup(con: Connection, org: Organisation) -> tuple[list[int], int, int]:
     """Two teams of staff, one of them without a team; a value and a standard."""
-    teams = [people.add_team(con, org.id, name) for name in ("Billing", "Aftercare")]
-    staff = [people.add_employee(con, org.id, people.EmployeeInput(
+    teams = [personnel.add_team(con, org.id, name) for name in ("Billing", "Aftercare")]
+    staff = [personnel.add_employee(con, org.id, personnel.EmployeeInput(
         str(n), f"Person {n:02d}", teams[n % 2], date(2020, 1, 1))) for n in range(1, 13)]
     # Stored before a team was required: the log shows no team for them.
     con.execute("UPDATE employee SET team_id = NULL WHERE id IN (?, ?)", staff[4:6])

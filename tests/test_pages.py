@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from strategy import customers, needs, orgs, people, standards, vision
-from strategy.db import Connection
-from strategy.orgs import Organisation
-from strategy.steps import STEPS
+from strategy.core import orgs
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.customers import needs, segments
+from strategy.people import personnel
+from strategy.plan.steps import STEPS
+from strategy.service import standards, vision
 from tests.identities import member, sign_in_app
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -135,14 +138,14 @@ def test_delete_needs_the_typed_name(con: Connection, demo: Organisation) -> Non
 
 
 def test_add_a_segment(con: Connection, org: Organisation) -> None:
-    people.add_team(con, org.id, "Work planning")
+    personnel.add_team(con, org.id, "Work planning")
     at = open_app("step01_customers")
     at.text_input(key="segment_new_0_name").input("Field crews")
     at.radio(key="segment_new_0_kind").set_value("internal")
     at.multiselect(key="segment_new_0_channels").set_value(["Phone", "Field"])
     at.multiselect(key="segment_new_0_teams").set_value(["Work planning"])
     submit(at, "Add segment")
-    (segment,) = customers.list_segments(con, org.id)
+    (segment,) = segments.list_segments(con, org.id)
     assert (segment.name, segment.kind, segment.channels, segment.serving_teams) == (
         "Field crews", "internal", ["Phone", "Field"], ["Work planning"])
     assert "Added the segment “Field crews”." in successes(at)
@@ -153,27 +156,27 @@ def test_segment_without_name_is_refused_beside_the_field(con: Connection,
     at = open_app("step01_customers")
     submit(at, "Add segment")
     assert errors(at) == ["The segment's name cannot be empty."]
-    assert customers.list_segments(con, org.id) == []
+    assert segments.list_segments(con, org.id) == []
 
 
 def test_editing_a_segment_someone_else_saved_keeps_both(con: Connection,
                                                          org: Organisation) -> None:
-    segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
+    segment_id = segments.add_segment(con, org.id, segments.SegmentInput("Guests", "external"))
     at = open_tab(open_app("step01_customers"), "customers_tab", "Edit or delete")
     prefix = f"segment_edit_{segment_id}_0"
     # Someone else saves while this person is typing.
-    other = customers.get_segment(con, org.id, segment_id)
-    customers.update_segment(con, org.id, segment_id, other.version,
-                             customers.SegmentInput("Guests", "external", "Theirs"))
+    other = segments.get_segment(con, org.id, segment_id)
+    segments.update_segment(con, org.id, segment_id, other.version,
+                             segments.SegmentInput("Guests", "external", "Theirs"))
     at.text_area(key=f"{prefix}_description").input("Mine")
     submit(at, "Save changes")
     assert any("Someone else saved this customer segment" in e for e in errors(at))
-    assert customers.get_segment(con, org.id, segment_id).description == "Theirs"
+    assert segments.get_segment(con, org.id, segment_id).description == "Theirs"
     assert at.text_area(key=f"{prefix}_description").value == "Mine"
 
 
 def test_hostile_text_is_shown_as_typed(con: Connection, org: Organisation) -> None:
-    customers.add_segment(con, org.id, customers.SegmentInput(HOSTILE, "external"))
+    segments.add_segment(con, org.id, segments.SegmentInput(HOSTILE, "external"))
     at = open_app("step01_customers")
     (warning,) = [w.value for w in at.warning]
     # Every Markdown/HTML character arrives escaped, so the browser shows it literally.
@@ -183,7 +186,7 @@ def test_hostile_text_is_shown_as_typed(con: Connection, org: Organisation) -> N
 
 
 def test_record_an_assessment(con: Connection, org: Organisation) -> None:
-    segment_id = customers.add_segment(con, org.id, customers.SegmentInput("Guests", "external"))
+    segment_id = segments.add_segment(con, org.id, segments.SegmentInput("Guests", "external"))
     at = open_app("step02_needs")
     at.selectbox(key="assessment_0_segment").set_value(segment_id)
     at.selectbox(key="assessment_0_quality").set_value("Timeliness")
@@ -290,9 +293,9 @@ def test_unopenable_database_is_explained_in_the_app(
 
 
 def test_an_empty_value_reads_as_a_dash_not_none(con: Connection, org: Organisation) -> None:
-    customers.add_segment(con, org.id, customers.SegmentInput(
+    segments.add_segment(con, org.id, segments.SegmentInput(
         "Guests", "external", size=120, annual_value=None))
-    customers.add_segment(con, org.id, customers.SegmentInput(
+    segments.add_segment(con, org.id, segments.SegmentInput(
         "Agents", "external", size=None, annual_value=5000.0))
     at = open_app("step01_customers")
     table = table_with(at, "Annual value")

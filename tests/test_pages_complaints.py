@@ -6,13 +6,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from strategy import complaints, recognition
-from strategy.access import Role
-from strategy.complaints import FeedbackInput, RegisterFilter
-from strategy.db import Connection
-from strategy.orgs import Organisation
-from strategy.people import EmployeeInput, add_employee
-from strategy.recognition import LogFilter
+from strategy.core.access import Role
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.measures import complaints
+from strategy.measures.complaints import FeedbackInput, RegisterFilter
+from strategy.people import recognition
+from strategy.people.personnel import EmployeeInput, add_employee
+from strategy.people.recognition import LogFilter
 from tests.complaints_data import staff_an_organisation
 from tests.identities import member, sign_in_app
 from tests.test_pages import errors, open_app, open_tab, plain, successes, table_with
@@ -156,9 +157,9 @@ def test_a_viewer_reads_the_register_but_records_nothing(
 
 def test_the_impact_model_shows_the_register_and_keeps_what_was_typed(
         con: Connection, org: Organisation, staffed: dict[str, int]) -> None:
-    from strategy import impact
-    from strategy.impact import Assumptions, Inputs
-    from strategy.periods import Quarter
+    from strategy.core.periods import Quarter
+    from strategy.measures import impact
+    from strategy.measures.impact import Assumptions, Inputs
 
     quarter = Quarter.current()
     impact.save(con, org.id, quarter, Inputs(10_000, 500.0, 50, 0.2, 300.0), Assumptions())
@@ -216,7 +217,7 @@ def test_an_edit_keeps_a_quality_no_longer_in_the_list(con: Connection, org: Org
 def test_a_viewer_sees_a_whole_record_and_a_recorder_owns_by_default(
         con: Connection, org: Organisation, staffed: dict[str, int],
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from strategy import accounts
+    from strategy.identity import accounts
 
     feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
         "complaint", date.today(), "Phone", "Late again", owner_id=staffed["amara"],

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
-from strategy import accounts, for_you, people
-from strategy.access import Identity, Role
-from strategy.db import Connection
-from strategy.for_you import KINDS
-from strategy.orgs import Organisation
+from strategy.core.access import Identity, Role
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.identity import accounts
+from strategy.people import personnel
+from strategy.plan import for_you
+from strategy.plan.for_you import KINDS
 from tests.identities import member, sign_in_app
 from tests.test_for_you import Acme, build_acme
 from tests.test_pages import HOSTILE, click, errors, open_app, plain, successes
@@ -178,9 +180,9 @@ def test_a_person_already_linked_elsewhere_is_refused_in_words(
 def test_a_staff_name_is_shown_as_typed_on_the_link_button(
         con: Connection, acme: Acme) -> None:
     o = acme.org.id
-    desk = people.list_teams(con, o)[0].id
-    hostile = people.add_employee(con, o, people.EmployeeInput("9", HOSTILE, desk,
-                                                               date(2026, 1, 5)))
+    desk = personnel.list_teams(con, o)[0].id
+    hostile = personnel.add_employee(con, o, personnel.EmployeeInput("9", HOSTILE, desk,
+                                                                     date(2026, 1, 5)))
     account = _account(con, acme.org, HOSTILE)
     at = open_app("accounts")
     at.selectbox(key="account_chosen").set_value(account.id).run()

@@ -1,6 +1,6 @@
 """How the pages behave when an organisation is large (issue 11), as a person uses them.
 
-A large organisation is one whose staff is above ``ui.SEARCH_ABOVE`` or whose log
+A large organisation is one whose staff is above ``widgets.SEARCH_ABOVE`` or whose log
 runs to several pages; the thresholds are lowered here so that a small data set
 takes the same paths as twenty thousand people would.
 """
@@ -14,13 +14,14 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from strategy import people, recognition, vision
-from strategy.db import Connection
-from strategy.orgs import Organisation
-from strategy.people import EmployeeInput
-from strategy.periods import Quarter
-from strategy.recognition import LogFilter, RecognitionInput
-from strategy.ui import context
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.people import personnel, recognition
+from strategy.people.personnel import EmployeeInput
+from strategy.people.recognition import LogFilter, RecognitionInput
+from strategy.service import vision
+from strategy.ui import widgets
 from tests.identities import member, sign_in_app
 from tests.test_pages import open_app, open_tab, submit, table_with
 
@@ -30,17 +31,17 @@ QUARTER = Quarter.current()
 
 @pytest.fixture
 def staff(con: Connection, org: Organisation) -> dict[str, int]:
-    desk = people.add_team(con, org.id, "Desk")
+    desk = personnel.add_team(con, org.id, "Desk")
     names = ["Ann Lee", "Bob Stone", "Cy Annand", "Dee Moss", "Eve Hanna", "Fay Ng"]
-    return {name: people.add_employee(con, org.id, EmployeeInput(
+    return {name: personnel.add_employee(con, org.id, EmployeeInput(
         f"E{i}", name, desk, date(2020, 1, 1), "Adviser")) for i, name in enumerate(names)}
 
 
 @pytest.fixture
 def searching(monkeypatch: pytest.MonkeyPatch) -> None:
     """Pickers search once there are more than three people."""
-    monkeypatch.setattr(context, "SEARCH_ABOVE", 3)
-    monkeypatch.setattr(context, "MATCHES_SHOWN", 2)
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 3)
+    monkeypatch.setattr(widgets, "MATCHES_SHOWN", 2)
 
 
 def options(at: AppTest, key: str) -> list[str]:
@@ -173,12 +174,12 @@ def test_a_chosen_person_is_not_carried_into_another_organisation(
         con: Connection, org: Organisation, staff: dict[str, int]) -> None:
     """After switching organisation the person box is empty; it never falls on the
     other organisation's first name."""
-    from strategy.orgs import create_organisation
+    from strategy.core.orgs import create_organisation
 
     other = create_organisation(con, "Other Services")
-    team = people.add_team(con, other.id, "Crew")
-    people.add_employee(con, other.id, EmployeeInput("O1", "Olga First", team,
-                                                     date(2021, 1, 1)))
+    team = personnel.add_team(con, other.id, "Crew")
+    personnel.add_employee(con, other.id, EmployeeInput("O1", "Olga First", team,
+                                                        date(2021, 1, 1)))
     at = open_tab(open_app("people"), "people_tab", "Add or edit a person")
     at.selectbox(key="person_choice").set_value(staff["Bob Stone"]).run()
     assert at.text_input(key=f"person_{staff['Bob Stone']}_0_name").value == "Bob Stone"
@@ -204,14 +205,14 @@ def test_a_new_filter_goes_back_to_the_first_page(con: Connection, org: Organisa
 
 def test_an_exact_employee_number_or_name_comes_first(con: Connection, org: Organisation,
                                                        staff: dict[str, int]) -> None:
-    desk = people.list_teams(con, org.id)[0].id
-    people.add_employee(con, org.id, EmployeeInput("X1", "Aaron E12 Jones", desk,
-                                                   date(2021, 1, 1)))
-    zoe = people.add_employee(con, org.id, EmployeeInput("E12", "Zoe Young", desk,
-                                                         date(2021, 1, 1)))
-    (first,) = people.find_employees(con, org.id, "e12", limit=1)
+    desk = personnel.list_teams(con, org.id)[0].id
+    personnel.add_employee(con, org.id, EmployeeInput("X1", "Aaron E12 Jones", desk,
+                                                      date(2021, 1, 1)))
+    zoe = personnel.add_employee(con, org.id, EmployeeInput("E12", "Zoe Young", desk,
+                                                            date(2021, 1, 1)))
+    (first,) = personnel.find_employees(con, org.id, "e12", limit=1)
     assert first.id == zoe
-    assert [e.name for e in people.find_employees(con, org.id, "an")][:1] == ["Ann Lee"]
+    assert [e.name for e in personnel.find_employees(con, org.id, "an")][:1] == ["Ann Lee"]
 
 
 def test_an_answer_added_to_the_wall_is_shown_first(con: Connection, org: Organisation) -> None:
@@ -241,12 +242,12 @@ def test_identical_answers_can_each_be_chosen_for_merging() -> None:
 
 def test_the_quarters_observations_are_paged(con: Connection, org: Organisation,
                                              staff: dict[str, int]) -> None:
-    from strategy import accountability, standards
+    from strategy.service import accountability, standards
 
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Answer by the third ring", "Phone", "Responsiveness", measure="Rings", target=3,
         unit="rings", direction="lower"))
-    desk = people.list_teams(con, org.id)[0].id
+    desk = personnel.list_teams(con, org.id)[0].id
     for _ in range(105):
         accountability.add_observation(con, org.id, accountability.ObservationInput(
             standard, TODAY, True, desk))
@@ -259,14 +260,14 @@ def test_the_quarters_observations_are_paged(con: Connection, org: Organisation,
 
 def test_typed_wildcards_match_only_themselves(con: Connection, org: Organisation,
                                                staff: dict[str, int]) -> None:
-    from strategy.safe_text import contains_pattern
+    from strategy.core.safe_text import contains_pattern
 
     assert contains_pattern("  ") is None
     assert contains_pattern("a_b%c\\") == "%a\\_b\\%c\\\\%"
-    desk = people.list_teams(con, org.id)[0].id
-    people.add_employee(con, org.id, EmployeeInput("P_1", "Pat 100% Sure", desk,
-                                                   date(2021, 1, 1)))
-    assert [e.name for e in people.find_employees(con, org.id, "0% s")] == ["Pat 100% Sure"]
-    assert [e.number for e in people.find_employees(con, org.id, "P_")] == ["P_1"]
-    assert people.find_employees(con, org.id, "A_n") == []  # "_" is not any letter
-    assert people.count_employees(con, org.id, text="%") == 1
+    desk = personnel.list_teams(con, org.id)[0].id
+    personnel.add_employee(con, org.id, EmployeeInput("P_1", "Pat 100% Sure", desk,
+                                                      date(2021, 1, 1)))
+    assert [e.name for e in personnel.find_employees(con, org.id, "0% s")] == ["Pat 100% Sure"]
+    assert [e.number for e in personnel.find_employees(con, org.id, "P_")] == ["P_1"]
+    assert personnel.find_employees(con, org.id, "A_n") == []  # "_" is not any letter
+    assert personnel.count_employees(con, org.id, text="%") == 1

@@ -7,12 +7,13 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from strategy import audit, measures, reviews
-from strategy.db import Connection
-from strategy.measures import MeasureInput
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.wording import measure_value
+from strategy.core import audit
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.core.wording import measure_value
+from strategy.measures import reviews, scorecard
+from strategy.measures.scorecard import MeasureInput
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
@@ -21,7 +22,7 @@ LAST = Quarter.current().shift(-1)
 
 @pytest.fixture
 def engagement(con: Connection, org: Organisation) -> int:
-    return measures.add_measure(con, org.id, MeasureInput(
+    return scorecard.add_measure(con, org.id, MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
 
 
@@ -46,10 +47,10 @@ def test_suggested_measures_on_an_empty_step(con: Connection, org: Organisation)
     at = open_tab(open_app("step10_measures"), "measures_tab", "Measures")
     click(at, "starting_set")
     open_tab(at, "measures_tab", "Scorecard")
-    assert len(measures.list_measures(con, org.id)) == len(measures.STARTING_SET)
+    assert len(scorecard.list_measures(con, org.id)) == len(scorecard.STARTING_SET)
     names = {name for d in at.dataframe if "Based on" in d.value.columns
              for name in d.value["Measure"]}
-    assert names == {m.name for m in measures.STARTING_SET}
+    assert names == {m.name for m in scorecard.STARTING_SET}
 
 
 def test_enter_a_value_and_see_its_status(con: Connection, org: Organisation,
@@ -59,7 +60,7 @@ def test_enter_a_value_and_see_its_status(con: Connection, org: Organisation,
     assert at.text_input(key=value_key(engagement, "period", LAST)).value == str(LAST)
     at.number_input(key=value_key(engagement, "value", LAST)).set_value(72.0)
     submit(at, "Save value")
-    assert measures.entered_values(con, org.id, engagement) == {str(LAST): 72.0}
+    assert scorecard.entered_values(con, org.id, engagement) == {str(LAST): 72.0}
     # The form starts afresh for the next value, in the same tab.
     assert at.number_input(key=value_key(engagement, "value", LAST, 1)).value is None
     assert at.text_input(key=value_key(engagement, "period", LAST, 1)).value == str(LAST)
@@ -75,7 +76,7 @@ def test_a_percentage_over_100_is_refused(con: Connection, org: Organisation,
     at.number_input(key=value_key(engagement, "value")).set_value(104.0)
     submit(at, "Save value")
     assert errors(at) == ["Engagement in % must be from 0 to 100 (you entered 104)."]
-    assert measures.entered_values(con, org.id, engagement) == {}
+    assert scorecard.entered_values(con, org.id, engagement) == {}
 
 
 def test_import_survey_answers_with_a_bad_row_then_fixed(con: Connection, org: Organisation,
@@ -91,7 +92,7 @@ def test_import_survey_answers_with_a_bad_row_then_fixed(con: Connection, org: O
     fixed = bad.replace(b",11", b",10")
     at.file_uploader(key="survey_file_0").set_value(("enps.csv", fixed, "text/csv")).run()
     click(at, "survey_import_button")
-    result = measures.survey_result(con, org.id, "enps", LAST.start, LAST.end)
+    result = scorecard.survey_result(con, org.id, "enps", LAST.start, LAST.end)
     assert (result.n, result.value) == (2, 100.0)
 
 
@@ -102,14 +103,14 @@ def test_define_a_measure(con: Connection, org: Organisation) -> None:
     at.number_input(key="measure_new_0_target").set_value(80.0)
     at.number_input(key="measure_new_0_band").set_value(5.0)
     submit(at, "Add measure")
-    (saved,) = measures.list_measures(con, org.id)
+    (saved,) = scorecard.list_measures(con, org.id)
     assert (saved.name, saved.unit, saved.target, saved.amber_band, saved.cadence) == (
         "First-contact resolution", "%", 80.0, 5.0, "quarterly")
 
 
 def test_hold_and_close_a_review(con: Connection, org: Organisation, engagement: int,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    measures.set_value(con, org.id, engagement, str(LAST), 80)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 80)
     at = with_period(open_app("step11_review"), LAST)
     click(at, "review_start")
     review = reviews.find_review(con, org.id, LAST)
@@ -147,7 +148,7 @@ def test_a_locked_quarter_asks_for_a_reason(con: Connection, org: Organisation,
     assert any("was reviewed and is locked" in e for e in errors(at))
     at.text_input(key=value_key(engagement, "reason")).input("Late survey returns")
     submit(at, "Save value")
-    assert measures.entered_values(con, org.id, engagement) == {str(LAST): 70.0}
+    assert scorecard.entered_values(con, org.id, engagement) == {str(LAST): 70.0}
     (change,) = audit.changes(con, org.id, limit=1)
     assert (change.changed_by, change.reason) == ("Test administrator", "Late survey returns")
 
@@ -163,16 +164,18 @@ def test_import_measure_values_from_the_page(con: Connection, org: Organisation,
     good = bad.replace(b"170", b"71")
     at.file_uploader(key="measures_import_file_0").set_value(("v.csv", good, "text/csv")).run()
     click(at, "measures_import_button")
-    assert measures.entered_values(con, org.id, engagement) == {str(LAST): 71.0}
+    assert scorecard.entered_values(con, org.id, engagement) == {str(LAST): 71.0}
     assert any("Imported 1 measure values from v.csv." in plain(s.value) for s in at.success)
 
 
 def test_import_recognition_from_the_page(con: Connection, org: Organisation,
                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from strategy import people, recognition, vision
+    from strategy.people import personnel, recognition
+    from strategy.service import vision
 
-    team = people.add_team(con, org.id, "Desk")
-    people.add_employee(con, org.id, people.EmployeeInput("E1", "Ann", team, date(2020, 1, 1)))
+    team = personnel.add_team(con, org.id, "Desk")
+    personnel.add_employee(con, org.id,
+                           personnel.EmployeeInput("E1", "Ann", team, date(2020, 1, 1)))
     vision.add_value(con, org.id, "Own it")
     data = (b"Date,Recipients,Given by,From,What was done,Reward,Value\n"
             + f"{date.today()},E1,Mo,peer,Helped a caller,thanks,Own it\n".encode())
@@ -189,10 +192,10 @@ def test_import_recognition_from_the_page(con: Connection, org: Organisation,
 
 def test_a_correlation_that_cannot_be_computed_says_so(con: Connection, org: Organisation,
                                                        engagement: int) -> None:
-    nps = measures.add_measure(con, org.id, MeasureInput(
+    nps = scorecard.add_measure(con, org.id, MeasureInput(
         "NPS", "customer", "NPS points", "higher", "quarterly", target=30))
-    measures.set_value(con, org.id, engagement, str(LAST), 72)
-    measures.set_value(con, org.id, nps, str(LAST), 20)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 72)
+    scorecard.set_value(con, org.id, nps, str(LAST), 20)
     at = open_tab(with_period(open_app("step10_measures"), LAST), "measures_tab",
                   "Employees and customers side by side")
     table = table_with(at, "Correlation (r)")
@@ -202,12 +205,12 @@ def test_a_correlation_that_cannot_be_computed_says_so(con: Connection, org: Org
 
 def test_a_closed_review_shows_its_frozen_figure_and_a_later_correction(
         con: Connection, org: Organisation, engagement: int) -> None:
-    measures.set_value(con, org.id, engagement, str(LAST), 76)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 76)
     review = reviews.start_review(con, org.id, LAST)
     reviews.save_review(con, org.id, review.id, review.version, reviews.ReviewInput(
         date.today(), "", "", [], "Keep going"))
     reviews.close_review(con, org.id, review.id)
-    measures.set_value(con, org.id, engagement, str(LAST), 77, reason="Late survey returns")
+    scorecard.set_value(con, org.id, engagement, str(LAST), 77, reason="Late survey returns")
     at = with_period(open_app("step11_review"), LAST)
     row = table_with(at, "Now").iloc[0]
     assert (row["Measure"], row["Actual"], row["Now"]) == ("Engagement", "76.0", "77.0")
@@ -247,12 +250,12 @@ def test_a_count_shows_as_a_whole_number(con: Connection, org: Organisation,
     assert measure_value(15.0, "count") == "15" and measure_value(1250, "count") == "1,250"
     assert measure_value(-2.0, "count", signed=True) == "-2"
     assert measure_value(None, "count") == "—" and measure_value(85.66, "%") == "85.7"
-    calls = measures.add_measure(con, org.id, MeasureInput(
+    calls = scorecard.add_measure(con, org.id, MeasureInput(
         "Complaints about the number of times customers had to call back before a fix",
         "customer", "count", "lower", "quarterly", target=1300, amber_band=100))
     for quarter, value in ((LAST.shift(-1), 1200), (LAST, 1250)):
-        measures.set_value(con, org.id, calls, str(quarter), value)
-        measures.set_value(con, org.id, engagement, str(quarter), 80.5)
+        scorecard.set_value(con, org.id, calls, str(quarter), value)
+        scorecard.set_value(con, org.id, engagement, str(quarter), 80.5)
     at = with_period(open_app("overview"), LAST)
     said = "\n".join(plain(m.value) for m in at.markdown)
     assert "back before a fix: 1,250 count" in said and "Engagement: 80.5 %" in said

@@ -6,21 +6,14 @@ from datetime import date
 
 import pytest
 
-from strategy import (
-    accountability,
-    impact,
-    people,
-    recognition,
-    standards,
-    training,
-    vision,
-    workforce,
-)
-from strategy.db import Connection
-from strategy.orgs import Organisation
-from strategy.people import EmployeeInput
-from strategy.periods import Quarter
-from strategy.recognition import LogFilter
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.measures import impact
+from strategy.people import personnel, recognition, training, workforce
+from strategy.people.personnel import EmployeeInput
+from strategy.people.recognition import LogFilter
+from strategy.service import accountability, standards, vision
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
@@ -29,13 +22,13 @@ TODAY = date.today()
 
 @pytest.fixture
 def team(con: Connection, org: Organisation) -> int:
-    return people.add_team(con, org.id, "Desk")
+    return personnel.add_team(con, org.id, "Desk")
 
 
 @pytest.fixture
 def ann(con: Connection, org: Organisation, team: int) -> int:
-    return people.add_employee(con, org.id, EmployeeInput("1", "Ann Lee", team, date(2020, 1, 1),
-                                                          "Adviser"))
+    return personnel.add_employee(con, org.id, EmployeeInput("1", "Ann Lee", team, date(2020, 1, 1),
+                                                             "Adviser"))
 
 
 @pytest.fixture
@@ -49,14 +42,14 @@ def test_add_a_team_and_a_person(con: Connection, org: Organisation) -> None:
     at = open_tab(open_app("people"), "people_tab", "Teams")
     at.text_input(key="team_new_0_name").input("Billing")
     submit(at, "Add team")
-    (billing,) = people.list_teams(con, org.id)
+    (billing,) = personnel.list_teams(con, org.id)
     open_tab(at, "people_tab", "Add or edit a person")
     at.text_input(key="person_new_0_number").input("E7")
     at.text_input(key="person_new_0_name").input("Ravi Shah")
     at.selectbox(key="person_new_0_team").set_value(billing.id)
     at.date_input(key="person_new_0_hire").set_value(date(2024, 5, 1))
     submit(at, "Add person")
-    (ravi,) = people.list_employees(con, org.id)
+    (ravi,) = personnel.list_employees(con, org.id)
     assert (ravi.number, ravi.name, ravi.team, ravi.hire_date) == (
         "E7", "Ravi Shah", "Billing", date(2024, 5, 1))
 
@@ -72,7 +65,7 @@ def test_person_leaving_before_hire_is_refused(con: Connection, org: Organisatio
     at.selectbox(key="person_new_0_kind").set_value("voluntary")
     submit(at, "Add person")
     assert errors(at) == ["The leave date 2024-01-01 is before the hire date 2024-05-01."]
-    assert people.list_employees(con, org.id) == []
+    assert personnel.list_employees(con, org.id) == []
 
 
 def test_import_shows_problems_then_imports_the_fixed_file(con: Connection, org: Organisation,
@@ -84,12 +77,12 @@ def test_import_shows_problems_then_imports_the_fixed_file(con: Connection, org:
     (problem,) = errors(at)
     assert "1 of 2 rows need fixing" in problem and "Line 3: Unknown team “Nowhere”" in problem
     assert at.button(key="import_button").disabled
-    assert people.list_employees(con, org.id) == []
+    assert personnel.list_employees(con, org.id) == []
     fixed = bad.replace(b"Nowhere", b"Desk")
     at.file_uploader(key="import_file_0").set_value(("hr.csv", fixed, "text/csv")).run()
     assert errors(at) == []
     click(at, "import_button")
-    assert {e.number for e in people.list_employees(con, org.id)} == {"E1", "E2"}
+    assert {e.number for e in personnel.list_employees(con, org.id)} == {"E1", "E2"}
     assert any("2 added, 0 updated" in plain(s.value) for s in at.success)
 
 
@@ -211,4 +204,4 @@ def test_the_filled_staff_template_imports_on_the_people_page(con: Connection,
                                                      "octet-stream")).run()
     assert errors(at) == []
     click(at, "import_button")
-    assert [e.name for e in people.list_employees(con, org.id)] == ["Tess Ng"]
+    assert [e.name for e in personnel.list_employees(con, org.id)] == ["Tess Ng"]

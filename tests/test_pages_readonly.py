@@ -13,11 +13,13 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from strategy import people, reviews, standards, training
-from strategy.db import Connection
-from strategy.orgs import Organisation
-from strategy.people import EmployeeInput
-from strategy.periods import Quarter
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.measures import reviews
+from strategy.people import personnel, training
+from strategy.people.personnel import EmployeeInput
+from strategy.service import standards
 from tests.identities import member, sign_in_app
 from tests.test_pages import errors, open_app, open_tab, submit
 
@@ -163,11 +165,11 @@ class Staffed:
 
 @pytest.fixture
 def staffed(con: Connection, org: Organisation) -> Staffed:
-    desk = people.add_team(con, org.id, "Desk")
-    field_team = people.add_team(con, org.id, "Field")
-    ann = people.add_employee(con, org.id, EmployeeInput("1", "Ann Lee", desk, date(2020, 1, 1)))
-    bob = people.add_employee(con, org.id, EmployeeInput("2", "Bob Roy", field_team,
-                                                         date(2020, 1, 1)))
+    desk = personnel.add_team(con, org.id, "Desk")
+    field_team = personnel.add_team(con, org.id, "Field")
+    ann = personnel.add_employee(con, org.id, EmployeeInput("1", "Ann Lee", desk, date(2020, 1, 1)))
+    bob = personnel.add_employee(con, org.id, EmployeeInput("2", "Bob Roy", field_team,
+                                                            date(2020, 1, 1)))
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Answer by the third ring", "Phone", "Responsiveness", measure="Rings", target=3,
         unit="rings", direction="lower"))

@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from strategy import access, accounts, self_check, workshops
-from strategy.access import Identity, Role
-from strategy.db import Connection
-from strategy.orgs import Organisation
+from strategy.core import access
+from strategy.core.access import Identity, Role
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.identity import sessions, workshops
+from strategy.plan import self_check
 from tests.identities import member, sign_in_app
 from tests.test_pages import HOSTILE, click, errors, open_app, open_tab, plain, submit, successes
 
@@ -178,7 +180,7 @@ def test_a_guest_answers_their_workshop_s_round(con: Connection, org: Organisati
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     workshop = workshops.open_workshop(con, org.id)
     _, token = workshops.join(con, workshop.code, "Gwen", "test")
-    guest = accounts.identity_for(con, token)
+    guest = sessions.identity_for(con, token)
     assert guest is not None
     sign_in_app(monkeypatch, guest)
     leaders_only = self_check.open_round(con, org.id, date(2026, 3, 10))

@@ -7,14 +7,15 @@ from datetime import date
 
 import pytest
 
-from strategy import accountability, people, recognition, standards, training, vision
-from strategy.accountability import ObservationInput
-from strategy.db import Connection
-from strategy.errors import ConflictError, ValidationError
-from strategy.orgs import Organisation
-from strategy.people import EmployeeInput
-from strategy.periods import Quarter
-from strategy.recognition import LogFilter, RecognitionInput
+from strategy.core.db import Connection
+from strategy.core.errors import ConflictError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.people import personnel, recognition, training
+from strategy.people.personnel import EmployeeInput
+from strategy.people.recognition import LogFilter, RecognitionInput
+from strategy.service import accountability, standards, vision
+from strategy.service.accountability import ObservationInput
 from tests.identities import act_as, as_person
 
 TODAY = date(2026, 11, 22)
@@ -36,12 +37,12 @@ class Staff:
 
 @pytest.fixture
 def staff(con: Connection, org: Organisation) -> Staff:
-    desk = people.add_team(con, org.id, "Desk")
-    field = people.add_team(con, org.id, "Field")
+    desk = personnel.add_team(con, org.id, "Desk")
+    field = personnel.add_team(con, org.id, "Field")
 
     def hire(number: str, name: str, team: int, hired: date, left: date | None = None,
              role: str = "Adviser") -> int:
-        return people.add_employee(con, org.id, EmployeeInput(
+        return personnel.add_employee(con, org.id, EmployeeInput(
             number, name, team, hired, role, leave_date=left,
             leave_kind="voluntary" if left else None), today=TODAY)
 
@@ -77,31 +78,31 @@ def test_employee_rules(con: Connection, org: Organisation, staff: Staff) -> Non
     }
     for field_name, data in cases.items():
         with pytest.raises(ValidationError) as info:
-            people.add_employee(con, org.id, data, today=TODAY)
+            personnel.add_employee(con, org.id, data, today=TODAY)
         assert field_name in info.value.fields, field_name
-    assert len(people.list_employees(con, org.id)) == 4
-    assert [e.name for e in people.list_employees(con, org.id, active_on=TODAY)] == [
+    assert len(personnel.list_employees(con, org.id)) == 4
+    assert [e.name for e in personnel.list_employees(con, org.id, active_on=TODAY)] == [
         "Ann", "Bob", "Cy"]
 
 
 def test_employee_update_is_versioned(con: Connection, org: Organisation, staff: Staff) -> None:
-    bob = people.get_employee(con, org.id, staff.bob)
+    bob = personnel.get_employee(con, org.id, staff.bob)
     change = EmployeeInput("2", "Bob Brown", staff.desk, bob.hire_date, "Adviser")
-    people.update_employee(con, org.id, bob.id, bob.version, change, today=TODAY)
+    personnel.update_employee(con, org.id, bob.id, bob.version, change, today=TODAY)
     with pytest.raises(ConflictError):
-        people.update_employee(con, org.id, bob.id, bob.version, change, today=TODAY)
-    assert people.get_employee(con, org.id, bob.id).name == "Bob Brown"
+        personnel.update_employee(con, org.id, bob.id, bob.version, change, today=TODAY)
+    assert personnel.get_employee(con, org.id, bob.id).name == "Bob Brown"
 
 
 def test_team_with_people_cannot_be_deleted(con: Connection, org: Organisation,
                                             staff: Staff) -> None:
     with pytest.raises(ValidationError, match="still has 2 people"):
-        people.delete_team(con, org.id, staff.desk)
-    empty = people.add_team(con, org.id, "Empty")
-    people.delete_team(con, org.id, empty)
-    assert [t.name for t in people.list_teams(con, org.id)] == ["Desk", "Field"]
+        personnel.delete_team(con, org.id, staff.desk)
+    empty = personnel.add_team(con, org.id, "Empty")
+    personnel.delete_team(con, org.id, empty)
+    assert [t.name for t in personnel.list_teams(con, org.id)] == ["Desk", "Field"]
     with pytest.raises(ValidationError, match="already a team"):
-        people.add_team(con, org.id, "desk")
+        personnel.add_team(con, org.id, "desk")
 
 
 # --- Step 5: accountability ----------------------------------------------------------

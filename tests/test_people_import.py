@@ -8,17 +8,12 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from strategy import people
-from strategy.db import Connection
-from strategy.errors import StrategyError, ValidationError
-from strategy.orgs import Organisation
-from strategy.people_import import (
-    Preview,
-    guess_mapping,
-    import_employees,
-    preview_employees,
-)
-from strategy.tabular import read_table
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.io.staff_import import Preview, guess_mapping, import_employees, preview_employees
+from strategy.io.tabular import read_table
+from strategy.people import personnel
 
 TODAY = date(2026, 11, 22)
 GOOD = (b"Employee ID,Full name,Department,Job title,Manager,Start date,Leaving date,"
@@ -30,8 +25,8 @@ GOOD = (b"Employee ID,Full name,Department,Job title,Manager,Start date,Leaving 
 
 @pytest.fixture
 def teams(con: Connection, org: Organisation) -> None:
-    people.add_team(con, org.id, "Billing")
-    people.add_team(con, org.id, "Field")
+    personnel.add_team(con, org.id, "Billing")
+    personnel.add_team(con, org.id, "Field")
 
 
 def preview(con: Connection, org: Organisation, data: bytes, name: str = "hr.csv",
@@ -54,14 +49,14 @@ def test_a_clean_file_imports_and_reimporting_updates(con: Connection, org: Orga
     first = preview(con, org, GOOD)
     assert first.clean and first.counts() == (3, 0)
     assert import_employees(con, org.id, first) == (3, 0)
-    bob = next(e for e in people.list_employees(con, org.id) if e.number == "E2")
+    bob = next(e for e in personnel.list_employees(con, org.id) if e.number == "E2")
     assert (bob.hire_date, bob.leave_date, bob.leave_kind, bob.leave_reason, bob.team) == (
         date(2021, 6, 15), date(2026, 3, 31), "voluntary", "New job", "Billing")
     again = preview(con, org, GOOD.replace(b"Cy Diaz", b"Cy Diaz-Ruiz"))
     assert again.counts() == (0, 3)
     assert import_employees(con, org.id, again) == (0, 3)
-    assert len(people.list_employees(con, org.id)) == 3
-    assert "Cy Diaz-Ruiz" in {e.name for e in people.list_employees(con, org.id)}
+    assert len(personnel.list_employees(con, org.id)) == 3
+    assert "Cy Diaz-Ruiz" in {e.name for e in personnel.list_employees(con, org.id)}
 
 
 def test_every_problem_is_marked_on_its_row_and_nothing_is_written(
@@ -88,14 +83,14 @@ def test_every_problem_is_marked_on_its_row_and_nothing_is_written(
     assert "“sacked” is not one of" in problems[10][0]
     with pytest.raises(ValidationError, match="9 rows need fixing first"):
         import_employees(con, org.id, result)
-    assert people.list_employees(con, org.id) == []
+    assert personnel.list_employees(con, org.id) == []
 
 
 def test_unknown_teams_can_be_created_on_import(con: Connection, org: Organisation) -> None:
     result = preview(con, org, GOOD, create_teams=True)
     assert result.clean and result.new_teams == ["Billing", "Field"]
     import_employees(con, org.id, result)
-    assert [t.name for t in people.list_teams(con, org.id)] == ["Billing", "Field"]
+    assert [t.name for t in personnel.list_teams(con, org.id)] == ["Billing", "Field"]
 
 
 def test_excel_export_with_real_dates_and_progress(con: Connection, org: Organisation,
@@ -115,7 +110,7 @@ def test_excel_export_with_real_dates_and_progress(con: Connection, org: Organis
                                progress=lambda share, _text: seen.append(share))
     assert result.clean and seen[0] == 0.0 and seen[-1] == 1.0 and len(seen) >= 3
     assert import_employees(con, org.id, result) == (1200, 0)
-    assert {e.number for e in people.list_employees(con, org.id)} >= {"1000", "2199"}
+    assert {e.number for e in personnel.list_employees(con, org.id)} >= {"1000", "2199"}
 
 
 def test_month_first_dates_when_asked(con: Connection, org: Organisation, teams: None) -> None:

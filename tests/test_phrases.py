@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategy.phrases import PHRASES_TO_AVOID, check_phrases, split_for_highlight
+from strategy.core.phrases import PHRASES_TO_AVOID, check_phrases, split_for_highlight
 
 
 @pytest.mark.parametrize(("text", "phrase"), [

@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from strategy import accounts, people
-from strategy import remind as reminders
-from strategy.access import Role
-from strategy.db import Connection
-from strategy.errors import StrategyError
-from strategy.orgs import Organisation, create_organisation
-from strategy.remind import SmtpSettings
+from strategy.core.access import Role
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.identity import accounts
+from strategy.io import remind as reminders
+from strategy.io.remind import SmtpSettings
+from strategy.people import personnel
 from tests.conftest import free_port
 from tests.test_for_you import TODAY, _complaint, build_acme
 
@@ -110,14 +111,14 @@ def add_linked_accounts(con: Connection, org: Organisation) -> None:
     (nothing due), Dave (not linked), Eve (disabled), Frank (an address the server refuses)."""
     acme = build_acme(con, org)
     o = org.id
-    office = people.add_team(con, o, "Office")
-    field_team = people.teams_by_name(con, o)["field"]
-    carol = people.add_employee(con, o, people.EmployeeInput("3", "Carol", office,
-                                                             date(2025, 1, 1)))
-    eve = people.add_employee(con, o, people.EmployeeInput("4", "Eve", field_team,
-                                                           date(2025, 1, 1)))
-    frank = people.add_employee(con, o, people.EmployeeInput("5", "Frank", field_team,
-                                                             date(2025, 1, 1)))
+    office = personnel.add_team(con, o, "Office")
+    field_team = personnel.teams_by_name(con, o)["field"]
+    carol = personnel.add_employee(con, o, personnel.EmployeeInput("3", "Carol", office,
+                                                                   date(2025, 1, 1)))
+    eve = personnel.add_employee(con, o, personnel.EmployeeInput("4", "Eve", field_team,
+                                                                 date(2025, 1, 1)))
+    frank = personnel.add_employee(con, o, personnel.EmployeeInput("5", "Frank", field_team,
+                                                                   date(2025, 1, 1)))
     for username, name, address, employee in [
             ("annie", "Annie", "annie@acme.example", acme.ann),
             ("bobby", "Bob S", None, acme.bob),
@@ -258,8 +259,8 @@ def test_one_email_per_account_with_a_part_per_organisation(
         con: Connection, org: Organisation) -> None:
     acme = build_acme(con, org)
     beta = create_organisation(con, "Beta Water")
-    desk = people.add_team(con, beta.id, "Desk")
-    ann_at_beta = people.add_employee(con, beta.id, people.EmployeeInput(
+    desk = personnel.add_team(con, beta.id, "Desk")
+    ann_at_beta = personnel.add_employee(con, beta.id, personnel.EmployeeInput(
         "77", "Ann Lee", desk, date(2024, 1, 1)))
     _complaint(con, beta.id, ann_at_beta, date(2026, 5, 1), date(2026, 5, 4),
                what="No water since Monday")

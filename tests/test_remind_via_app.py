@@ -16,10 +16,10 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from strategy import accounts
-from strategy import remind_via_app as via_app
-from strategy.db import forget_shared, held_by_another_process, open_database
-from strategy.orgs import create_organisation
+from strategy.core.db import forget_shared, held_by_another_process, open_database
+from strategy.core.orgs import create_organisation
+from strategy.identity import sessions
+from strategy.io import remind_via_app as via_app
 from tests.conftest import RunningApp, free_port, serve
 from tests.test_remind import (
     ANNIE_BODY,
@@ -95,7 +95,7 @@ def request_body(app: RunningApp, **more: Any) -> bytes:
 def signed(app: RunningApp, body: bytes, secret: str | None = None,
            at: float | None = None) -> dict[str, str]:
     timestamp = str(int(time.time() if at is None else at))
-    key = via_app.request_key(secret or accounts.signing_secret(app.db_path))
+    key = via_app.request_key(secret or sessions.signing_secret(app.db_path))
     return {via_app.TIMESTAMP_HEADER: timestamp,
             via_app.SIGNATURE_HEADER: via_app.signature(key, timestamp, body)}
 

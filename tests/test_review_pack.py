@@ -16,12 +16,15 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string
 
-from strategy import customers, measures, people, recognition, reviews, standards, vision
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.orgs import Organisation, create_organisation
-from strategy.periods import Quarter
-from strategy.review_pack import SHEETS, Book, Column, build_pack, pack_file_name
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.core.periods import Quarter
+from strategy.customers import segments
+from strategy.io.review_pack import SHEETS, Book, Column, build_pack, pack_file_name
+from strategy.measures import reviews, scorecard
+from strategy.people import personnel, recognition
+from strategy.service import standards, vision
 from tests.identities import act_as, as_person
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,13 +67,13 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
     # has changed since.
     review = reviews.find_review(con, demo.id, LAST)
     assert review is not None and review.snapshot is not None
-    scorecard = book["Scorecard"]
-    assert scorecard.freeze_panes == "A2"
-    assert scorecard["G1"].value == "Actual at the review"
-    assert "Now" not in [c.value for c in scorecard[1]]
-    expected = {r.measure.name: r for r in measures.scorecard(con, demo.id, LAST)}
+    sheet = book["Scorecard"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["G1"].value == "Actual at the review"
+    assert "Now" not in [c.value for c in sheet[1]]
+    expected = {r.measure.name: r for r in scorecard.scorecard(con, demo.id, LAST)}
     frozen = {str(s["measure"]): s for s in review.snapshot}
-    rows = list(scorecard.iter_rows(min_row=2, max_row=len(expected) + 1, values_only=True))
+    rows = list(sheet.iter_rows(min_row=2, max_row=len(expected) + 1, values_only=True))
     assert len(rows) == len(expected) == len(frozen)
     for name, _side, unit, direction, target, _band, actual, previous, change, status, _b in rows:
         row = expected[name]
@@ -82,7 +85,7 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
         assert previous == pytest.approx(row.previous) if row.previous is not None \
             else previous is None
         assert str(change).startswith("=IF(") and str(status).startswith("=IF(")
-    rules = [rule for rng in scorecard.conditional_formatting for rule in rng.rules]
+    rules = [rule for rng in sheet.conditional_formatting for rule in rng.rules]
     assert {rule.formula[0] for rule in rules} == {'$J2="green"', '$J2="amber"', '$J2="red"'}
 
     assert len(book["Trends"]._charts) == 2
@@ -97,7 +100,7 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
     assert summary["B2"].value == demo.name and summary["B3"].value == str(LAST)
     counts = table_rows(summary, "StatusCounts")[0]
     assert counts["Measures"] == len(frozen)
-    for status in measures.STATUSES:
+    for status in scorecard.STATUSES:
         heading = status.capitalize()
         assert counts[heading] == sum(1 for s in frozen.values() if s["status"] == status)
     headline = {r["Measure"]: r for r in table_rows(summary, "Headline")}
@@ -116,7 +119,7 @@ def test_the_demo_pack_holds_what_the_database_holds(con: Connection,
 
 
 def _engagement(con: Connection, org: Organisation) -> int:
-    return measures.add_measure(con, org.id, measures.MeasureInput(
+    return scorecard.add_measure(con, org.id, scorecard.MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
 
 
@@ -131,22 +134,22 @@ def _close(con: Connection, org: Organisation, quarter: Quarter) -> None:
 def test_a_closed_quarter_shows_the_frozen_figures_and_the_corrections_since(
         con: Connection, org: Organisation) -> None:
     engagement = _engagement(con, org)
-    measures.set_value(con, org.id, engagement, str(LAST), 74)
-    measures.set_value(con, org.id, engagement, str(LAST), 76)  # before the close: no reason
+    scorecard.set_value(con, org.id, engagement, str(LAST), 74)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 76)  # before the close: no reason
     _close(con, org, LAST)
     act_as("Ana Ruiz")
     with pytest.raises(ValidationError):
-        measures.set_value(con, org.id, engagement, str(LAST), 77)
-    measures.set_value(con, org.id, engagement, str(LAST), 77,
-                       reason="Late survey returns counted")
-    measures.set_value(con, org.id, engagement, str(LAST.shift(1)), 78)  # another quarter
+        scorecard.set_value(con, org.id, engagement, str(LAST), 77)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 77,
+                        reason="Late survey returns counted")
+    scorecard.set_value(con, org.id, engagement, str(LAST.shift(1)), 78)  # another quarter
 
     book = workbook(build_pack(con, org.id, LAST))
-    scorecard = table_rows(book["Scorecard"], "Scorecard")
-    assert len(scorecard) == 1
-    assert scorecard[0]["Actual at the review"] == 76  # what the review page shows
-    assert scorecard[0]["Now"] == 77  # and what the figure is today, beside it
-    assert str(scorecard[0]["Status"]).startswith("=IF(")  # still our live formula
+    rows = table_rows(book["Scorecard"], "Scorecard")
+    assert len(rows) == 1
+    assert rows[0]["Actual at the review"] == 76  # what the review page shows
+    assert rows[0]["Now"] == 77  # and what the figure is today, beside it
+    assert str(rows[0]["Status"]).startswith("=IF(")  # still our live formula
     captions = [c.value for c in book["Scorecard"]["A"] if isinstance(c.value, str)]
     assert any("frozen" in c or "as it stood then" in c for c in captions)
 
@@ -169,12 +172,12 @@ def test_a_closed_quarter_shows_the_frozen_figures_and_the_corrections_since(
 
 def test_an_open_review_keeps_the_live_scorecard(con: Connection, org: Organisation) -> None:
     engagement = _engagement(con, org)
-    measures.set_value(con, org.id, engagement, str(LAST), 76)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 76)
     reviews.start_review(con, org.id, LAST)
-    measures.set_value(con, org.id, engagement, str(LAST), 77)
+    scorecard.set_value(con, org.id, engagement, str(LAST), 77)
     book = workbook(build_pack(con, org.id, LAST))
-    scorecard = table_rows(book["Scorecard"], "Scorecard")
-    assert scorecard[0]["Actual"] == 77 and "Now" not in scorecard[0]
+    rows = table_rows(book["Scorecard"], "Scorecard")
+    assert rows[0]["Actual"] == 77 and "Now" not in rows[0]
     assert "SummaryCorrections" not in book["Summary"].tables
     assert "Corrections" not in book["Review"].tables
 
@@ -196,8 +199,8 @@ def test_every_sheet_prints_with_a_header_footer_print_area_and_fitted_rows(
         con: Connection) -> None:
     org = create_organisation(con, "Smith & Sons")
     engagement = _engagement(con, org)
-    measures.set_value(con, org.id, engagement, str(LAST), 76)
-    customers.add_segment(con, org.id, customers.SegmentInput(
+    scorecard.set_value(con, org.id, engagement, str(LAST), 76)
+    segments.add_segment(con, org.id, segments.SegmentInput(
         "Households", "external", description="People who pay their own water bill, "
         "including tenants whose landlord passes the charge on, and everyone on a payment "
         "plan or a social tariff. " * 3))
@@ -235,7 +238,7 @@ def test_every_sheet_prints_with_a_header_footer_print_area_and_fitted_rows(
 
 def test_a_stray_control_character_in_stored_text_does_not_break_the_pack(
         con: Connection, org: Organisation) -> None:
-    customers.add_segment(con, org.id, customers.SegmentInput("Households", "external"))
+    segments.add_segment(con, org.id, segments.SegmentInput("Households", "external"))
     review = reviews.start_review(con, org.id, LAST)
     # Stored before validation caught such characters, or written by another tool.
     con.execute("UPDATE segment SET name = ?, description = ? WHERE org_id = ?",
@@ -251,16 +254,16 @@ def test_a_stray_control_character_in_stored_text_does_not_break_the_pack(
 
 
 def test_hostile_text_stays_text(con: Connection, org: Organisation) -> None:
-    team = people.add_team(con, org.id, HOSTILE[3])
-    employee = people.add_employee(con, org.id, people.EmployeeInput(
+    team = personnel.add_team(con, org.id, HOSTILE[3])
+    employee = personnel.add_employee(con, org.id, personnel.EmployeeInput(
         "1", HOSTILE[0], team, date(2020, 1, 1)))
     value = vision.add_value(con, org.id, HOSTILE[1])
     for name in HOSTILE:
-        customers.add_segment(con, org.id, customers.SegmentInput(name, "external",
-                                                                  description=HOSTILE[2]))
+        segments.add_segment(con, org.id, segments.SegmentInput(name, "external",
+                                                                description=HOSTILE[2]))
     standards.add_standard(con, org.id, standards.StandardInput(HOSTILE[2], "Phone",
                                                                 "Courtesy"))
-    measures.add_measure(con, org.id, measures.MeasureInput(
+    scorecard.add_measure(con, org.id, scorecard.MeasureInput(
         HOSTILE[1], "employee", "%", "higher", "quarterly", target=50))
     with as_person(HOSTILE[5]):  # the recorder's name travels into the pack too
         recognition.add_recognition(con, org.id, recognition.RecognitionInput(

@@ -7,13 +7,15 @@ from datetime import date
 
 import pytest
 
-from strategy import audit, customers, measures, reviews
-from strategy.db import Connection
-from strategy.errors import ConflictError, ValidationError
-from strategy.measures import MeasureInput
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.reviews import ReviewInput
+from strategy.core import audit
+from strategy.core.db import Connection
+from strategy.core.errors import ConflictError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.customers import segments
+from strategy.measures import reviews, scorecard
+from strategy.measures.reviews import ReviewInput
+from strategy.measures.scorecard import MeasureInput
 from tests.identities import act_as, as_person
 
 TODAY = date(2026, 11, 22)
@@ -22,9 +24,9 @@ Q3 = Quarter(2026, 3)
 
 @pytest.fixture
 def engagement(con: Connection, org: Organisation) -> int:
-    measure = measures.add_measure(con, org.id, MeasureInput(
+    measure = scorecard.add_measure(con, org.id, MeasureInput(
         "Engagement", "employee", "%", "higher", "quarterly", target=75, amber_band=5))
-    measures.set_value(con, org.id, measure, "2026-Q3", 72, today=TODAY)
+    scorecard.set_value(con, org.id, measure, "2026-Q3", 72, today=TODAY)
     return measure
 
 
@@ -50,12 +52,12 @@ def test_closing_freezes_the_snapshot_and_locks_the_quarter(con: Connection, org
 
     # Later edits do not change the frozen snapshot, and need a reason.
     with pytest.raises(ValidationError, match="locked"):
-        measures.set_value(con, org.id, engagement, "2026-Q3", 80, today=TODAY)
-    measures.set_value(con, org.id, engagement, "2026-Q3", 80, reason="Survey re-weighted",
-                       today=TODAY)
+        scorecard.set_value(con, org.id, engagement, "2026-Q3", 80, today=TODAY)
+    scorecard.set_value(con, org.id, engagement, "2026-Q3", 80, reason="Survey re-weighted",
+                        today=TODAY)
     again = reviews.find_review(con, org.id, Q3)
     assert again is not None and again.snapshot == closed.snapshot
-    live = measures.scorecard(con, org.id, Q3, today=TODAY)
+    live = scorecard.scorecard(con, org.id, Q3, today=TODAY)
     assert live[0].actual.value == 80 and live[0].status == "green"
 
     with pytest.raises(ValidationError, match="is closed"):
@@ -96,7 +98,7 @@ def test_what_changed_since_the_previous_review(con: Connection, org: Organisati
     q3 = reviews.start_review(con, org.id, Q3)
     reviews.save_review(con, org.id, q3.id, q3.version, _held(q3), today=TODAY)
     reviews.close_review(con, org.id, q3.id, today=TODAY)
-    customers.add_segment(con, org.id, customers.SegmentInput("New segment", "external"))
+    segments.add_segment(con, org.id, segments.SegmentInput("New segment", "external"))
     previous, changed = reviews.changes_since_previous(con, org.id, Quarter(2026, 4))
     assert previous is not None and previous.period == "2026-Q3"
     assert [(c.changed_by, c.summary) for c in changed] == [("Ann", "Segment “New segment”")]
@@ -104,12 +106,14 @@ def test_what_changed_since_the_previous_review(con: Connection, org: Organisati
 
 def test_period_data_of_a_locked_quarter_needs_a_reason(con: Connection,
                                                         org: Organisation) -> None:
-    from strategy import accountability, impact, people, recognition, standards, vision
+    from strategy.measures import impact
+    from strategy.people import personnel, recognition
+    from strategy.service import accountability, standards, vision
 
     con.execute("INSERT INTO review (org_id, period, closed_at, closed_by) VALUES "
                 "(?, '2026-Q3', now(), 'Chair')", [org.id])
-    team = people.add_team(con, org.id, "Desk")
-    ann = people.add_employee(con, org.id, people.EmployeeInput(
+    team = personnel.add_team(con, org.id, "Desk")
+    ann = personnel.add_employee(con, org.id, personnel.EmployeeInput(
         "1", "Ann", team, date(2020, 1, 1)), today=TODAY)
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Smile", "In person", "Friendliness"))
@@ -144,7 +148,7 @@ def test_period_data_of_a_locked_quarter_needs_a_reason(con: Connection,
 ])
 def test_step_11_is_done_when_a_recent_review_is_closed_with_decisions_and_actions(
         con: Connection, org: Organisation, quarter: Quarter, expected: str) -> None:
-    from strategy.steps import statuses
+    from strategy.plan.steps import statuses
 
     review = reviews.start_review(con, org.id, quarter)
     held = ReviewInput(date(2026, 11, 20), "Phone standards", "", [], "Hire two advisers")

@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from strategy import access, accounts, recognition, review_pack, workshops
-from strategy.access import AccessDenied, Identity, Permission, Role
-from strategy.db import Connection
-from strategy.demo_people import LEAVE_REASONS, WHAT
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
+from strategy.core import access
+from strategy.core.access import AccessDenied, Identity, Permission, Role
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.demo.people import LEAVE_REASONS, WHAT
+from strategy.identity import access_log, accounts, sessions, workshops
+from strategy.io import review_pack
+from strategy.people import recognition
 from strategy.ui.navigation import page_specs
 from tests.identities import member, sign_in_app
 from tests.test_pages import open_app, open_tab
@@ -31,7 +34,7 @@ def identity_for(role: Role, org: Organisation, con: Connection) -> Identity:
     if role is Role.GUEST:
         workshop = workshops.open_workshop(con, org.id)
         _, token = workshops.join(con, workshop.code, "Gus", "test")
-        guest = accounts.identity_for(con, token)
+        guest = sessions.identity_for(con, token)
         assert guest is not None
         return guest
     return member(role.label, org.id, role)
@@ -122,10 +125,10 @@ def test_every_export_for_every_role(demo: Organisation, con: Connection, role: 
                 recognition.list_recognitions(con, demo.id, log_filter)
         # The access log is the administrators' alone.
         if role is Role.ADMINISTRATOR:
-            assert accounts.access_log_csv(con).startswith(b"\xef\xbb\xbfWhen,Who")
+            assert access_log.access_log_csv(con).startswith(b"\xef\xbb\xbfWhen,Who")
         else:
             with pytest.raises(AccessDenied):
-                accounts.access_log_csv(con)
+                access_log.access_log_csv(con)
 
 
 @pytest.mark.demo

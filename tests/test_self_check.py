@@ -11,15 +11,18 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from strategy import access, accounts, customers, self_check, workshops
-from strategy.access import AccessDenied, Identity, Role
-from strategy.db import Connection
-from strategy.errors import NotFoundError, StrategyError, ValidationError
-from strategy.orgs import Organisation, create_organisation
-from strategy.periods import Quarter
-from strategy.review_pack import build_pack
-from strategy.self_check import MIN_ANSWERS, Round, RoundClosed
-from strategy.steps import Status, statuses
+from strategy.core import access
+from strategy.core.access import AccessDenied, Identity, Role
+from strategy.core.db import Connection
+from strategy.core.errors import NotFoundError, StrategyError, ValidationError
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.core.periods import Quarter
+from strategy.customers import segments
+from strategy.identity import sessions, workshops
+from strategy.io.review_pack import build_pack
+from strategy.plan import self_check
+from strategy.plan.self_check import MIN_ANSWERS, Round, RoundClosed
+from strategy.plan.steps import Status, statuses
 from tests.identities import member
 
 LAST = Quarter.current().shift(-1)
@@ -42,7 +45,7 @@ def all_steps(rating: int) -> dict[int, int | None]:
 def guest_of(con: Connection, org: Organisation, name: str) -> Identity:
     workshop = workshops.open_workshop(con, org.id)
     _, token = workshops.join(con, workshop.code, name, "test")
-    guest = accounts.identity_for(con, token)
+    guest = sessions.identity_for(con, token)
     assert guest is not None and guest.kind == "guest"
     return guest
 
@@ -402,7 +405,7 @@ def test_the_plan_status_is_kept_as_it_was_when_the_round_closed(
     for n in FIVE:
         rate(con, leader(org, n), held.id, {1: 5})
     self_check.close_round(con, held.id)
-    customers.add_segment(con, org.id, customers.SegmentInput(
+    segments.add_segment(con, org.id, segments.SegmentInput(
         "Households", "external", "", 10, "accounts", "high", None, [], ["Phone"]))
     one = self_check.results(con, held.id).steps[0]
     assert one.status is Status.NOT_STARTED  # the plan has moved on; the round has not

@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from strategy import standards
-from strategy.db import Connection
-from strategy.errors import ConflictError, ValidationError
-from strategy.orgs import Organisation
-from strategy.standards import StandardInput
+from strategy.core.db import Connection
+from strategy.core.errors import ConflictError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.service import standards
+from strategy.service.standards import StandardInput
 
 TODAY = date(2026, 11, 22)
 

@@ -2,26 +2,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from strategy import (
-    accountability,
-    customers,
-    impact,
-    line_of_sight,
-    needs,
-    people,
-    recognition,
-    standards,
-    training,
-    vision,
-    workforce,
-)
-from strategy.customers import SegmentInput
-from strategy.db import Connection
-from strategy.demo import load_demo, load_demo_if_empty
-from strategy.needs import AssessmentInput
-from strategy.orgs import Organisation
-from strategy.periods import Quarter
-from strategy.steps import STEPS, Status, next_step, statuses
+from strategy.core.db import Connection
+from strategy.core.orgs import Organisation
+from strategy.core.periods import Quarter
+from strategy.customers import needs, segments
+from strategy.customers.needs import AssessmentInput
+from strategy.customers.segments import SegmentInput
+from strategy.demo.riverbend import load_demo, load_demo_if_empty
+from strategy.measures import impact
+from strategy.people import personnel, recognition, training, workforce
+from strategy.plan.steps import STEPS, Status, next_step, statuses
+from strategy.service import accountability, line_of_sight, standards, vision
 from strategy.ui.navigation import page_file
 
 
@@ -46,22 +37,22 @@ def test_empty_organisation(con: Connection, org: Organisation) -> None:
 
 def test_statuses_follow_the_data(con: Connection, org: Organisation) -> None:
     today = date(2026, 11, 22)
-    ext = customers.add_segment(con, org.id, SegmentInput("Shoppers", "external"))
+    ext = segments.add_segment(con, org.id, SegmentInput("Shoppers", "external"))
     assert statuses(con, org.id, today)[1] is Status.IN_PROGRESS
     for team in ("IT", "Store"):
-        people.add_team(con, org.id, team)
-    customers.add_segment(con, org.id, SegmentInput("Warehouse", "internal", serving_teams=["IT"],
-                                                    channels=["Email"]))
-    seg = customers.get_segment(con, org.id, ext)
-    customers.update_segment(con, org.id, ext, seg.version, SegmentInput(
+        personnel.add_team(con, org.id, team)
+    segments.add_segment(con, org.id, SegmentInput("Warehouse", "internal", serving_teams=["IT"],
+                                                   channels=["Email"]))
+    seg = segments.get_segment(con, org.id, ext)
+    segments.update_segment(con, org.id, ext, seg.version, SegmentInput(
         "Shoppers", "external", serving_teams=["Store"], channels=["In person"]))
     assert statuses(con, org.id, today)[1] is Status.DONE
 
-    for segment in customers.list_segments(con, org.id):
+    for segment in segments.list_segments(con, org.id):
         needs.add_assessment(con, org.id, AssessmentInput(
             segment.id, "Courtesy", 4, 3, "assumption", today), today=today)
     assert statuses(con, org.id, today)[2] is Status.IN_PROGRESS
-    for segment in customers.list_segments(con, org.id):
+    for segment in segments.list_segments(con, org.id):
         needs.add_assessment(con, org.id, AssessmentInput(
             segment.id, "Courtesy", 4, 3, "survey", today), today=today)
     assert statuses(con, org.id, today)[2] is Status.DONE
@@ -89,8 +80,8 @@ def test_people_step_statuses_follow_the_data(con: Connection, org: Organisation
     today = date(2026, 11, 22)
     for n in range(5, 10):
         assert statuses(con, org.id, today)[n] is Status.NOT_STARTED
-    team = people.add_team(con, org.id, "Desk")
-    ann = people.add_employee(con, org.id, people.EmployeeInput(
+    team = personnel.add_team(con, org.id, "Desk")
+    ann = personnel.add_employee(con, org.id, personnel.EmployeeInput(
         "1", "Ann", team, date(2020, 1, 1), "Adviser"), today=today)
     standard = standards.add_standard(con, org.id, standards.StandardInput(
         "Reply fast", "Email", "Timeliness", measure="Hours", target=8, unit="hours",
@@ -135,7 +126,7 @@ def test_people_step_statuses_follow_the_data(con: Connection, org: Organisation
 def test_demo_is_coherent(con: Connection) -> None:
     today = date(2026, 11, 22)
     org = load_demo(con, today=today)
-    counts = customers.segment_counts(con, org.id)
+    counts = segments.segment_counts(con, org.id)
     assert counts["external"] >= 5 and counts["internal"] >= 4
     assessments = needs.list_assessments(con, org.id, today=today)
     assert len({a.source for a in assessments}) >= 4
@@ -149,7 +140,7 @@ def test_demo_is_coherent(con: Connection) -> None:
     assert all(current[n] is not Status.NOT_STARTED for n in range(1, 10))
 
     # The people half: about sixty staff in several teams, with leavers in most quarters.
-    staff = people.list_employees(con, org.id)
+    staff = personnel.list_employees(con, org.id)
     active = [e for e in staff if e.leave_date is None]
     assert 50 <= len(active) <= 70 and len({e.team for e in active}) >= 5
     quarters = [Quarter.containing(today).shift(-n) for n in range(8)]

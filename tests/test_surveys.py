@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategy.surveys import score
+from strategy.measures.surveys import score
 
 
 def test_nps_boundaries_6_7_and_8_9() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from strategy import db
-from strategy.db import CONNECT_CONFIG, available_migrations, open_database
+from strategy.core import db
+from strategy.core.db import CONNECT_CONFIG, available_migrations, open_database
 
 LEVELS = range(1, len(available_migrations()))
 

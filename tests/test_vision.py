@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from strategy import vision
-from strategy.db import Connection
-from strategy.errors import ConflictError, NotFoundError, ValidationError
-from strategy.orgs import Organisation
+from strategy.core.db import Connection
+from strategy.core.errors import ConflictError, NotFoundError, ValidationError
+from strategy.core.orgs import Organisation
+from strategy.service import vision
 from tests.identities import as_person
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from strategy.wording import MISSING, counted, number
+from strategy.core.wording import MISSING, counted, number
 
 
 def test_counted_nouns_agree_with_their_number() -> None:
@@ -19,7 +19,7 @@ def test_a_missing_figure_reads_as_a_dash() -> None:
 
 
 def test_charts_of_equal_values_get_a_readable_scale() -> None:
-    from strategy.ui.context import value_scale
+    from strategy.ui.widgets import value_scale
 
     # All zero: an axis from 0 to 1 rather than one point labelled 0.000000.
     assert value_scale([0, 0, None]).to_dict() == {"domain": [0.0, 1.0]}

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from strategy.people import Employee
-from strategy.periods import Quarter
-from strategy.workforce import by_quarter_and_team, figures
+from strategy.core.periods import Quarter
+from strategy.people.personnel import Employee
+from strategy.people.workforce import by_quarter_and_team, figures
 
 Q = Quarter(2026, 1)  # 1 Jan – 31 Mar 2026
 
@@ -80,7 +80,7 @@ def test_per_team_and_whole_organisation() -> None:
 
 
 def test_candidate_scores_weigh_attitude() -> None:
-    from strategy.workforce import Criterion, attitude_share, weighted_score
+    from strategy.people.workforce import Criterion, attitude_share, weighted_score
 
     criteria = [Criterion(1, "Warmth", "attitude", 60.0), Criterion(2, "Ownership", "attitude",
                                                                     20.0),
@@ -96,8 +96,8 @@ def test_candidate_scores_weigh_attitude() -> None:
 
 
 def test_scoring_a_candidate_needs_every_criterion(con: Any, org: Any) -> None:
-    from strategy import workforce
-    from strategy.errors import ValidationError
+    from strategy.core.errors import ValidationError
+    from strategy.people import workforce
 
     workforce.seed_criteria(con, org.id)
     criteria = workforce.list_criteria(con, org.id)

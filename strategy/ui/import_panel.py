@@ -8,11 +8,12 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from strategy import imports
-from strategy.db import Connection
-from strategy.errors import StrategyError
-from strategy.tabular import Table, read_table
-from strategy.ui import context as ui
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError
+from strategy.core.safe_text import md
+from strategy.io import imports
+from strategy.io.tabular import Table, read_table
+from strategy.ui import forms
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 LABELS = {"employees": "staff", "measures": "measure values", "responses": "survey answers",
@@ -40,17 +41,17 @@ def upload(kind: str, label: str, key: str) -> tuple[UploadedFile, Table] | None
     try:
         table = read_table(uploaded.name, uploaded.getvalue(), imports.SHEETS[kind])
     except StrategyError as exc:
-        st.error(ui.md(exc.message))
+        st.error(md(exc.message))
         return None
     if not table.rows:
-        st.error(ui.md(f"{table.where()} has a header row but no rows to import."))
+        st.error(md(f"{table.where()} has a header row but no rows to import."))
         return None
     return uploaded, table
 
 
 def column_choices(file_id: str, headers: list[str], fields: dict[str, tuple[str, bool, Any]],
                    guessed: dict[str, str | None], prefix: str,
-                   errors: ui.FieldErrors) -> dict[str, str | None]:
+                   errors: forms.FieldErrors) -> dict[str, str | None]:
     """Which column of the file holds each field: a box per field, starting from the
     guess, in three columns. The keys include the file, so a new file starts from fresh
     guesses."""
@@ -75,7 +76,7 @@ def done(key: str) -> None:
 
 def show_problems(bad: list[tuple[int, list[str]]], total: int) -> None:
     if bad:
-        listed = "\n".join(f"- Line {line}: {ui.md(' '.join(p))}" for line, p in bad[:25])
+        listed = "\n".join(f"- Line {line}: {md(' '.join(p))}" for line, p in bad[:25])
         more = f"\n\n… and {len(bad) - 25} more rows." if len(bad) > 25 else ""
         st.error(f"**{len(bad)} of {total} rows need fixing; nothing will be imported until "
                  f"every row is right.**\n\n{listed}{more}", icon=":material/error:")
@@ -99,16 +100,16 @@ def import_panel(con: Connection, org_id: int, kind: str) -> None:
             checked = [(r.line, r.problems) for r in imports.preview_recognition(
                 con, org_id, table)]
     except StrategyError as exc:
-        st.error(ui.md(exc.message))
+        st.error(md(exc.message))
         return
     bad = [(line, problems) for line, problems in checked if problems]
     show_problems(bad, len(checked))
-    reason = ui.reason_field(con, org_id, f"{kind}_import_reason")
+    reason = forms.reason_field(con, org_id, f"{kind}_import_reason")
     if st.button(f"Import {len(checked):,} {LABELS[kind]}", type="primary", disabled=bool(bad),
                  key=f"{kind}_import_button"):
         def run() -> None:
             count = imports.run_import(con, org_id, kind, uploaded.name, uploaded.getvalue(),
                                        reason=reason or None)
             done(key)
-            ui.flash(f"Imported {count:,} {LABELS[kind]} from {uploaded.name}.")
-        ui.attempt(run)
+            forms.flash(f"Imported {count:,} {LABELS[kind]} from {uploaded.name}.")
+        forms.attempt(run)

@@ -8,11 +8,10 @@ from pathlib import Path
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
 
-from strategy import access
-from strategy.access import Permission
-from strategy.steps import STEPS
-
-from . import context
+from strategy.core import access
+from strategy.core.access import Permission
+from strategy.plan.steps import STEPS
+from strategy.ui import sidebar
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 
@@ -74,7 +73,7 @@ def build() -> tuple[StreamlitPage, PageSpec]:
     pages = {spec.key: st.Page(page_file(spec.module), title=spec.title, icon=spec.icon,
                                url_path=spec.key, default=spec.key == "overview")
              for spec in specs}
-    context.PAGES.update(pages)
+    sidebar.PAGES.update(pages)
     current = st.navigation(list(pages.values()), position="hidden")
     chosen = next(spec for spec in specs if pages[spec.key] is current)
     return current, chosen
@@ -90,7 +89,7 @@ def sidebar_links() -> None:
             if spec.section != section:
                 section = spec.section
                 st.caption(section)
-            st.page_link(context.PAGES[spec.key], label=spec.title, icon=spec.icon)
+            st.page_link(sidebar.PAGES[spec.key], label=spec.title, icon=spec.icon)
 
 
 def refuse(spec: PageSpec) -> None:
@@ -99,6 +98,6 @@ def refuse(spec: PageSpec) -> None:
              f"{spec.needs}.", icon=":material/lock:")
     identity = access.current()
     if identity.kind == "guest":
-        st.page_link(context.PAGES[next(s.key for s in page_specs()
+        st.page_link(sidebar.PAGES[next(s.key for s in page_specs()
                                         if s.needs is Permission.VIEW_VISION)],
                      label="Back to the workshop's brainstorm wall", icon=":material/forum:")

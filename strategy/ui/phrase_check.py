@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from strategy.phrases import check_phrases, split_for_highlight
-from strategy.ui import context as ui
+from strategy.core.phrases import check_phrases, split_for_highlight
+from strategy.core.safe_text import md
 
 
 def highlighted(text: str) -> str:
     """Markdown with phrases to avoid highlighted; everything typed stays literal."""
     return "".join(
-        f":orange-background[{ui.md(piece)}]" if hit else ui.md(piece)
+        f":orange-background[{md(piece)}]" if hit else md(piece)
         for piece, hit in split_for_highlight(text)
     )
 

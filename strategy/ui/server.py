@@ -33,10 +33,11 @@ from starlette.responses import (
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from strategy import accounts, remind_via_app, sso, workshops
-from strategy import db as storage
-from strategy.errors import NotFoundError, StrategyError
-from strategy.steps import STEPS
+from strategy.core import db as storage
+from strategy.core.errors import NotFoundError, StrategyError
+from strategy.identity import accounts, sessions, sso, workshops
+from strategy.io import remind_via_app
+from strategy.plan.steps import STEPS
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def connection() -> storage.Connection:
 
 
 def secret() -> str:
-    return accounts.signing_secret(storage.database_path())
+    return sessions.signing_secret(storage.database_path())
 
 
 def address_of(scope: Scope) -> str:
@@ -80,10 +81,10 @@ def _cookie_value(scope: Scope, name: str) -> str | None:
 def identity_from_cookie(raw: str | None) -> Any:
     if not raw:
         return None
-    token = accounts.unsign(secret(), raw, accounts.session_hours() * 3600)
+    token = sessions.unsign(secret(), raw, sessions.session_hours() * 3600)
     if token is None:
         return None
-    return accounts.identity_for(connection(), token)
+    return sessions.identity_for(connection(), token)
 
 
 class RequireSignIn:
@@ -107,7 +108,7 @@ class RequireSignIn:
             # Streamlit would answer a GET of any path with its page.)
             await self.app(scope, receive, send)
             return
-        raw = _cookie_value(scope, accounts.COOKIE_NAME)
+        raw = _cookie_value(scope, sessions.COOKIE_NAME)
         identity = await run_in_threadpool(identity_from_cookie, raw) if raw else None
         if identity is not None:
             await self.app(scope, receive, send)
@@ -124,7 +125,7 @@ class RequireSignIn:
         else:
             response = PlainTextResponse("Sign in first.", status_code=401)
         if raw:
-            response.delete_cookie(accounts.COOKIE_NAME, path="/")
+            response.delete_cookie(sessions.COOKIE_NAME, path="/")
         await response(scope, receive, send)
 
 
@@ -196,8 +197,8 @@ def _safe_next(target: str | None) -> str:
 def _signed_in(request: Request, token: str, target: str,
                max_age: float | None = None) -> RedirectResponse:
     response = RedirectResponse(_safe_next(target), status_code=303)
-    response.set_cookie(accounts.COOKIE_NAME, accounts.sign(secret(), token),
-                        max_age=int(max_age or accounts.session_hours() * 3600), httponly=True,
+    response.set_cookie(sessions.COOKIE_NAME, sessions.sign(secret(), token),
+                        max_age=int(max_age or sessions.session_hours() * 3600), httponly=True,
                         samesite="lax", secure=_is_https(request), path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
     return response
@@ -240,12 +241,12 @@ def _signin_form(request: Request, message: str | None = None, username: str = "
 async def signin(request: Request) -> Response:
     if request.method == "GET":
         response = _signin_form(request)
-        held = request.cookies.get(accounts.COOKIE_NAME)
+        held = request.cookies.get(sessions.COOKIE_NAME)
         if held:
             # Opening the sign-in page ends whatever session the browser held, on the
             # server too: a cookie is never dropped while its session stays open.
             await run_in_threadpool(_end, held)
-            response.delete_cookie(accounts.COOKIE_NAME, path="/")
+            response.delete_cookie(sessions.COOKIE_NAME, path="/")
         return response
     form = await request.form()
     username = str(form.get("username", ""))[:200]
@@ -257,7 +258,7 @@ async def signin(request: Request) -> Response:
     def check() -> str:
         con = connection()
         account = accounts.authenticate(con, username, str(form.get("password", "")), address)
-        return accounts.start_session(con, account_id=account.id, method="password",
+        return sessions.start_session(con, account_id=account.id, method="password",
                                       address=address)
 
     try:
@@ -268,13 +269,13 @@ async def signin(request: Request) -> Response:
 
 
 def _end(cookie: str) -> None:
-    session = accounts.unsign(secret(), cookie, accounts.session_hours() * 3600)
+    session = sessions.unsign(secret(), cookie, sessions.session_hours() * 3600)
     if session:
-        accounts.end_session(connection(), session)
+        sessions.end_session(connection(), session)
 
 
 async def signout(request: Request) -> Response:
-    raw = request.cookies.get(accounts.COOKIE_NAME)
+    raw = request.cookies.get(sessions.COOKIE_NAME)
     if request.method == "GET":
         token = _csrf(request)
         body = ("<h1>Sign out?</h1><form method='post' action='/signout'>"
@@ -292,7 +293,7 @@ async def signout(request: Request) -> Response:
     if raw:
         await run_in_threadpool(_end, raw)
     response = RedirectResponse("/signin?signed_out=1", status_code=303)
-    response.delete_cookie(accounts.COOKIE_NAME, path="/")
+    response.delete_cookie(sessions.COOKIE_NAME, path="/")
     return response
 
 
@@ -318,7 +319,7 @@ async def setup(request: Request) -> Response:
                 def create() -> str:
                     account = accounts.create_first_administrator(
                         con, link_token, values["username"], values["display_name"], password)
-                    return accounts.start_session(con, account_id=account.id, method="set-up link",
+                    return sessions.start_session(con, account_id=account.id, method="set-up link",
                                                   address=address_of(request.scope))
                 session = await run_in_threadpool(create)
                 return _signed_in(request, session, "/")
@@ -426,7 +427,7 @@ async def sso_callback(request: Request) -> Response:
     def enter() -> str:
         con = connection()
         account = sso.account_for(con, claims, address)
-        return accounts.start_session(con, account_id=account.id, method="single sign-on",
+        return sessions.start_session(con, account_id=account.id, method="single sign-on",
                                       address=address)
 
     try:
@@ -439,7 +440,7 @@ async def sso_callback(request: Request) -> Response:
 
 async def remind_request(request: Request) -> Response:
     """``python -m strategy remind`` while the app holds the database: see
-    :mod:`strategy.remind_via_app`."""
+    :mod:`strategy.io.remind_via_app`."""
     body = b""
     async for chunk in request.stream():
         body += chunk

@@ -6,20 +6,24 @@ from datetime import date
 
 import streamlit as st
 
-from strategy import accounts, backup, orgs, people
-from strategy import db as storage
-from strategy.access import ACCOUNT_ROLES, ROLE_PERMISSIONS, Permission, Role
-from strategy.db import Connection
-from strategy.ui import context as ui
+from strategy.core import db as storage
+from strategy.core import orgs
+from strategy.core.access import ACCOUNT_ROLES, ROLE_PERMISSIONS, Permission, Role
+from strategy.core.db import Connection
+from strategy.core.safe_text import md
+from strategy.identity import access_log, accounts
+from strategy.io import backup
+from strategy.people import personnel
+from strategy.ui import forms, session, widgets
 
 
 def render() -> None:
-    con = ui.db()
+    con = session.db()
     st.title("Accounts and access", anchor=False)
     st.caption("Who may sign in, their role in each organisation, and the record of sign-ins, "
                "account changes and downloads of personal data. Passwords are never shown.")
-    ui.show_flash()
-    ui.show_tabs("accounts_tab", {
+    forms.show_flash()
+    widgets.show_tabs("accounts_tab", {
         "Accounts": lambda: _accounts(con),
         "Add an account": lambda: _add(con),
         "Roles": _roles_table,
@@ -33,14 +37,14 @@ def _accounts(con: Connection) -> None:
     member_of: dict[int, list[str]] = {}
     for m in accounts.memberships(con):
         member_of.setdefault(m.account_id, []).append(f"{m.org_name}: {m.role.label}")
-    ui.table([{"User name": a.username, "Name": a.display_name, "E-mail": a.email or "",
-               "Roles": "Administrator of everything" if a.is_administrator
-               else "; ".join(member_of.get(a.id, [])) or "none yet",
-               "Signs in with": ("password" if a.has_password else "") +
-               (" and " if a.has_password and a.sso_subject else "") +
-               ("single sign-on" if a.sso_subject else ""),
-               "Status": "disabled" if a.disabled_at else "active"} for a in everyone],
-             key="accounts_list", width="stretch")
+    widgets.table([{"User name": a.username, "Name": a.display_name, "E-mail": a.email or "",
+                    "Roles": "Administrator of everything" if a.is_administrator
+                    else "; ".join(member_of.get(a.id, [])) or "none yet",
+                    "Signs in with": ("password" if a.has_password else "") +
+                    (" and " if a.has_password and a.sso_subject else "") +
+                    ("single sign-on" if a.sso_subject else ""),
+                    "Status": "disabled" if a.disabled_at else "active"} for a in everyone],
+                  key="accounts_list", width="stretch")
     chosen = st.selectbox("Account to change", [a.id for a in everyone], index=None,
                           format_func={a.id: f"{a.display_name} ({a.username})"
                                        for a in everyone}.__getitem__,
@@ -55,14 +59,14 @@ def _accounts(con: Connection) -> None:
     _password_form(con, account)
     label = "Enable the account" if account.disabled_at else "Disable the account"
     if st.button(label, key=f"account_disable_{account.id}"):
-        ui.attempt(lambda: accounts.set_disabled(con, account.id, account.disabled_at is None),
-                   success=f"{account.display_name}: "
+        forms.attempt(lambda: accounts.set_disabled(con, account.id, account.disabled_at is None),
+                      success=f"{account.display_name}: "
                            f"{'enabled' if account.disabled_at else 'disabled and signed out'}.")
 
 
 def _role_form(con: Connection, account: accounts.Account) -> int | None:
     """The role in the organisation chosen here (returned, for the link below)."""
-    st.subheader(f"Role of {ui.md(account.display_name)} in an organisation", anchor=False)
+    st.subheader(f"Role of {md(account.display_name)} in an organisation", anchor=False)
     everything = orgs.list_organisations(con)
     if not everything:
         st.info("There is no organisation yet.")
@@ -70,7 +74,7 @@ def _role_form(con: Connection, account: accounts.Account) -> int | None:
     current = {m.org_id: m for m in accounts.memberships(con, account.id)}
     if current:
         st.caption("Now: " + "; ".join(
-            f"{ui.md(m.org_name)}: {m.role.label}"
+            f"{md(m.org_name)}: {m.role.label}"
             + (" (from single sign-on)" if m.source != "administrator" else "")
             for m in current.values()))
     # The organisation is chosen outside the form, so the role and team below show
@@ -79,15 +83,15 @@ def _role_form(con: Connection, account: accounts.Account) -> int | None:
                           key=f"role_org_{account.id}",
                           format_func={o.id: o.name for o in everything}.__getitem__)
     held = current.get(org_id)
-    keys = ui.FormKeys(f"role_{account.id}_{org_id}")
+    keys = forms.FormKeys(f"role_{account.id}_{org_id}")
     with st.form(f"role_form_{account.id}"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         choices = ["", *[r.value for r in ACCOUNT_ROLES]]
         role = st.selectbox("Role", choices, key=keys("role"),
                             index=choices.index(held.role.value) if held else 0,
                             format_func=lambda r: Role(r).label if r else "No role here")
         errors.slot("role")
-        teams = people.list_teams(con, org_id) if org_id else []
+        teams = personnel.list_teams(con, org_id) if org_id else []
         team_ids = [None, *[t.id for t in teams]]
         team = st.selectbox("Own team (contributors record observations and training for it)",
                             team_ids, key=keys("team"),
@@ -100,7 +104,7 @@ def _role_form(con: Connection, account: accounts.Account) -> int | None:
             def save() -> None:
                 accounts.set_role(con, account.id, org_id, role or None, team)
                 keys.renew()
-            ui.attempt(save, errors, success=f"Role of {account.display_name} saved.")
+            forms.attempt(save, errors, success=f"Role of {account.display_name} saved.")
     return int(org_id)
 
 
@@ -108,7 +112,7 @@ def _person_link(con: Connection, account: accounts.Account, org_id: int) -> Non
     """Which member of staff the account is in the organisation chosen above.
 
     The picker searches as it is typed into, so it stands outside a form."""
-    st.markdown(f"**Member of staff** in this organisation: {ui.md(account.display_name)}'s "
+    st.markdown(f"**Member of staff** in this organisation: {md(account.display_name)}'s "
                 "For you list and reminder e-mails show what this person owns and the "
                 "training they need.")
     held = next((m for m in accounts.memberships(con, account.id, org_id)), None)
@@ -116,25 +120,25 @@ def _person_link(con: Connection, account: accounts.Account, org_id: int) -> Non
         st.caption("Give the account a role in this organisation first.")
         return
     current = held.employee_id
-    shown = people.employees_by_id(con, org_id, [current]) if current is not None else {}
-    st.caption("Now: " + (ui.md(shown[current].label) if current in shown else "nobody"))
-    keys = ui.FormKeys(f"person_{account.id}_{org_id}")
+    shown = personnel.employees_by_id(con, org_id, [current]) if current is not None else {}
+    st.caption("Now: " + (md(shown[current].label) if current in shown else "nobody"))
+    keys = forms.FormKeys(f"person_{account.id}_{org_id}")
     suggested = accounts.suggested_person(con, account.id, org_id) if current is None else None
     if suggested is not None:
-        match = people.get_employee(con, org_id, suggested)
-        st.info(f"{ui.md(match.label)} in the staff records has the same name.",
+        match = personnel.get_employee(con, org_id, suggested)
+        st.info(f"{md(match.label)} in the staff records has the same name.",
                 icon=":material/lightbulb:")
         # A button's label is Markdown: the name, typed by HR, is shown as typed.
-        if st.button(f"Link to {ui.md(match.label)}",
+        if st.button(f"Link to {md(match.label)}",
                      key=f"person_suggested_{account.id}_{org_id}"):
             def take() -> None:
                 accounts.set_person(con, account.id, org_id, suggested)
                 keys.renew()
-            ui.attempt(take, success=f"{account.display_name} is {match.label}.")
-    chosen = ui.person_picker(con, org_id, "Member of staff", keys("pick"),
-                              active_on=date.today(),
-                              default=[current] if current is not None else [])
-    errors = ui.FieldErrors()
+            forms.attempt(take, success=f"{account.display_name} is {match.label}.")
+    chosen = widgets.person_picker(con, org_id, "Member of staff", keys("pick"),
+                                   active_on=date.today(),
+                                   default=[current] if current is not None else [])
+    errors = forms.FieldErrors()
     errors.slot("person")
     save, clear = st.columns(2)
     if save.button("Save the member of staff", key=f"person_save_{account.id}_{org_id}",
@@ -142,19 +146,19 @@ def _person_link(con: Connection, account: accounts.Account, org_id: int) -> Non
         def link() -> None:
             accounts.set_person(con, account.id, org_id, chosen[0])
             keys.renew()
-        ui.attempt(link, errors, success=f"{account.display_name}'s member of staff saved.")
+        forms.attempt(link, errors, success=f"{account.display_name}'s member of staff saved.")
     if current is not None and clear.button("Link to nobody",
                                             key=f"person_clear_{account.id}_{org_id}"):
         def unlink() -> None:
             accounts.set_person(con, account.id, org_id, None)
             keys.renew()
-        ui.attempt(unlink, errors, success=f"{account.display_name} is linked to nobody now.")
+        forms.attempt(unlink, errors, success=f"{account.display_name} is linked to nobody now.")
 
 
 def _details_form(con: Connection, account: accounts.Account) -> None:
-    keys = ui.FormKeys(f"details_{account.id}")
+    keys = forms.FormKeys(f"details_{account.id}")
     with st.form(f"details_form_{account.id}"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         name = st.text_input("Name shown", value=account.display_name, key=keys("name"),
                              max_chars=80)
         errors.slot("display_name")
@@ -168,13 +172,13 @@ def _details_form(con: Connection, account: accounts.Account) -> None:
             def save() -> None:
                 accounts.update_account(con, account.id, name, email or None, admin)
                 keys.renew()
-            ui.attempt(save, errors, success=f"{name.strip()} saved.")
+            forms.attempt(save, errors, success=f"{name.strip()} saved.")
 
 
 def _password_form(con: Connection, account: accounts.Account) -> None:
-    keys = ui.FormKeys(f"password_{account.id}")
+    keys = forms.FormKeys(f"password_{account.id}")
     with st.form(f"password_form_{account.id}"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         password = st.text_input("New password", type="password", key=keys("password"),
                                  help=f"At least {accounts.MIN_PASSWORD} characters. Everyone "
                                       "signed in with the old password is signed out.")
@@ -183,13 +187,13 @@ def _password_form(con: Connection, account: accounts.Account) -> None:
             def save() -> None:
                 accounts.set_password(con, account.id, password)
                 keys.renew()
-            ui.attempt(save, errors, success=f"New password set for {account.display_name}.")
+            forms.attempt(save, errors, success=f"New password set for {account.display_name}.")
 
 
 def _add(con: Connection) -> None:
-    keys = ui.FormKeys("account_new")
+    keys = forms.FormKeys("account_new")
     with st.form("account_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         username = st.text_input("User name or e-mail (what they type to sign in)",
                                  key=keys("username"), max_chars=120)
         errors.slot("username")
@@ -206,7 +210,7 @@ def _add(con: Connection) -> None:
             def add() -> None:
                 accounts.create_account(con, username, name, password, email or None, admin)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added {name.strip()}. Give them a role in an "
+            forms.attempt(add, errors, success=f"Added {name.strip()}. Give them a role in an "
                                             "organisation on the Accounts tab.")
 
 
@@ -214,9 +218,9 @@ def _roles_table() -> None:
     st.caption("What each role may do. An account has one role in each organisation it "
                "belongs to.")
     roles = [r for r in Role]
-    ui.table([{"Permission": str(p).capitalize(),
-               **{r.label: "✓" if p in ROLE_PERMISSIONS[r] else "" for r in roles}}
-              for p in Permission], key="roles_table", width="stretch")
+    widgets.table([{"Permission": str(p).capitalize(),
+                    **{r.label: "✓" if p in ROLE_PERMISSIONS[r] else "" for r in roles}}
+                   for p in Permission], key="roles_table", width="stretch")
 
 
 def _log(con: Connection) -> None:
@@ -225,14 +229,14 @@ def _log(con: Connection) -> None:
              "reminders sent"]
     kind = st.selectbox("Show", kinds, key="access_kind",
                         format_func=lambda k: k.capitalize() if k else "Everything")
-    entries = accounts.access_log(con, 500, kind or None)
-    ui.table([{"When": f"{e.logged_at:%Y-%m-%d %H:%M:%S}", "Who": e.who,
-               "Organisation": e.organisation or "", "Event": e.event, "Detail": e.detail,
-               "Address": e.address or ""} for e in entries],
-             key="access_log_table", width="stretch")
+    entries = access_log.access_log(con, 500, kind or None)
+    widgets.table([{"When": f"{e.logged_at:%Y-%m-%d %H:%M:%S}", "Who": e.who,
+                    "Organisation": e.organisation or "", "Event": e.event, "Detail": e.detail,
+                    "Address": e.address or ""} for e in entries],
+                  key="access_log_table", width="stretch")
     st.caption(f"The latest {len(entries)} entries. The download holds all of them.")
     st.download_button("Download the access log (CSV)",
-                       ui.as_me(lambda: accounts.access_log_csv(con)),
+                       session.as_me(lambda: access_log.access_log_csv(con)),
                        file_name="access-log.csv", mime="text/csv", on_click="ignore",
                        key="access_log_download", icon=":material/download:")
 
@@ -246,7 +250,7 @@ def _backup(con: Connection) -> None:
     st.download_button(
         "Download a backup of the whole database",
         # A cursor of its own: Streamlit builds the file on another thread.
-        ui.as_me(lambda: backup.backup_bytes(storage.shared_connection().cursor())),
+        session.as_me(lambda: backup.backup_bytes(storage.shared_connection().cursor())),
         file_name=backup.backup_file_name(), mime="application/zip", on_click="ignore",
         key="backup_download", icon=":material/download:", type="primary")
     st.caption("The download is recorded in the access log. Keep backups somewhere other "

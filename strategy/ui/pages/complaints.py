@@ -8,9 +8,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import accounts, complaints, customers, needs, people, standards, vision
-from strategy.access import Permission
-from strategy.complaints import (
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError, ValidationError
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import md
+from strategy.core.wording import counted
+from strategy.customers import needs, segments
+from strategy.identity import accounts
+from strategy.io.complaints_import import FIELDS, guess_mapping, import_feedback, preview
+from strategy.measures import complaints
+from strategy.measures.complaints import (
     FEEDBACK_CHANNELS,
     GOODWILL_KINDS,
     KINDS,
@@ -19,15 +27,12 @@ from strategy.complaints import (
     FeedbackInput,
     RegisterFilter,
 )
-from strategy.complaints_import import FIELDS, guess_mapping, import_feedback, preview
-from strategy.db import Connection
-from strategy.errors import StrategyError, ValidationError
-from strategy.periods import Quarter
-from strategy.recognition import REWARDS
-from strategy.steps import companion
-from strategy.ui import context as ui
+from strategy.people import personnel
+from strategy.people.recognition import REWARDS
+from strategy.plan.steps import companion
+from strategy.service import standards, vision
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.import_panel import column_choices, done, show_problems, template_button, upload
-from strategy.wording import counted
 
 STEP, PAGE = companion("complaints")
 PAGE_SIZES = [50, 100, 500]
@@ -38,8 +43,8 @@ ACCEPTED = {None: "Not known yet", True: "Yes", False: "No"}
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
+    con = session.db()
+    org = sidebar.require_org()
     st.title(PAGE.title)
     counts = complaints.open_counts(con, org.id)
     st.caption(f"{PAGE.purpose} Part of step {STEP.number} ({STEP.title}): its figures are "
@@ -49,59 +54,59 @@ def render() -> None:
     b.metric("Overdue", f"{counts.overdue:,}", help="Open, and past the date promised to the "
                                                   "customer.")
     c.info(PRIVACY, icon=":material/shield_person:")
-    ui.show_flash()
-    period = ui.period()
+    forms.show_flash()
+    period = sidebar.period()
     tabs = {}
-    if ui.allowed(Permission.RECORD_FEEDBACK):
+    if session.allowed(Permission.RECORD_FEEDBACK):
         tabs["Record"] = lambda: _record(con, org.id)
     tabs["Open and overdue"] = lambda: _open(con, org.id)
     tabs["Register"] = lambda: _register(con, org.id, period)
     tabs["Figures"] = lambda: _figures(con, org.id, period)
-    if ui.allowed(Permission.EDIT_PLAN):
+    if session.allowed(Permission.EDIT_PLAN):
         tabs["Import"] = lambda: _import(con, org.id)
-    ui.show_tabs("complaints_tab", tabs)
+    widgets.show_tabs("complaints_tab", tabs)
 
 
 # --- The record form -------------------------------------------------------------------------
 
 
 def _pickers(con: Connection, org_id: int, prefix: str, kind: str, current: Feedback | None,
-             errors: ui.FieldErrors) -> tuple[int | None, list[int]]:
+             errors: forms.FieldErrors) -> tuple[int | None, list[int]]:
     """The owner (a complaint) or the staff named (a compliment): chosen above the form,
     where a search can run."""
     if kind == "complaint":
         # A new complaint is offered to whoever records it, when they are on the staff
         # list; the owner is chosen among the people employed today.
-        me = ui.me().account_id
+        me = session.me().account_id
         mine = accounts.linked_person(con, me, org_id) if me is not None else None
-        if mine is not None and people.get_employee(con, org_id, mine).leave_date is not None:
+        if mine is not None and personnel.get_employee(con, org_id, mine).leave_date is not None:
             mine = None  # linked to someone who has left: no one is offered
         default = [current.owner_id] if current and current.owner_id else \
             ([mine] if current is None and mine is not None else [])
-        owner = ui.person_picker(con, org_id, "Owner (sees it through to the end)",
-                                 f"{prefix}_owner", default=default,
-                                 active_on=None if current else date.today())
+        owner = widgets.person_picker(con, org_id, "Owner (sees it through to the end)",
+                                      f"{prefix}_owner", default=default,
+                                      active_on=None if current else date.today())
         errors.slot("owner_id")
         return (owner[0] if owner else None), []
-    staff = ui.person_picker(con, org_id, "Members of staff the compliment names",
-                             f"{prefix}_staff", multiple=True,
-                             default=current.staff_ids if current else (),
-                             placeholder="Choose people (optional)")
+    named = widgets.person_picker(con, org_id, "Members of staff the compliment names",
+                                  f"{prefix}_staff", multiple=True,
+                                  default=current.staff_ids if current else (),
+                                  placeholder="Choose people (optional)")
     errors.slot("staff_ids")
-    return None, staff
+    return None, named
 
 
 def _fields(con: Connection, org_id: int, prefix: str, kind: str, current: Feedback | None,
-            owner_id: int | None, staff_ids: list[int], errors: ui.FieldErrors) -> FeedbackInput:
+            owner_id: int | None, staff_ids: list[int], errors: forms.FieldErrors) -> FeedbackInput:
     c = current
-    segments = {s.id: s.name for s in customers.list_segments(con, org_id)}
+    segment_names = {s.id: s.name for s in segments.list_segments(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
     qualities = needs.qualities(con, org_id)
     if c and c.quality and c.quality not in qualities:
         qualities.append(c.quality)  # kept as stored, though no longer in step 2's list
     a, b, d = st.columns(3)
-    received = ui.date_field(a, "Received on", c.received_on if c else date.today(),
-                             f"{prefix}_received")
+    received = widgets.date_field(a, "Received on", c.received_on if c else date.today(),
+                                  f"{prefix}_received")
     channel = b.selectbox("Channel", FEEDBACK_CHANNELS,
                           index=FEEDBACK_CHANNELS.index(c.channel) if c and c.channel in
                           FEEDBACK_CHANNELS else 0, key=f"{prefix}_channel")
@@ -110,15 +115,15 @@ def _fields(con: Connection, org_id: int, prefix: str, kind: str, current: Feedb
                              max_chars=60)
     errors.slot("received_on", "channel", "reference")
     a, b, d = st.columns(3)
-    segment_id = ui.record_select(a, "Customer segment", list(segments), segments.__getitem__,
-                                  f"{prefix}_segment",
-                                  index=list(segments).index(c.segment_id)
-                                  if c and c.segment_id in segments else None,
-                                  placeholder="(not recorded)")
+    segment_id = widgets.record_select(a, "Customer segment", list(segment_names),
+                                       segment_names.__getitem__, f"{prefix}_segment",
+                                       index=list(segment_names).index(c.segment_id)
+                                       if c and c.segment_id in segment_names else None,
+                                       placeholder="(not recorded)")
     quality = b.selectbox("Service quality", qualities,
                           index=qualities.index(c.quality) if c and c.quality in qualities
                           else None, key=f"{prefix}_quality", placeholder="(not recorded)")
-    standard_id = ui.record_select(
+    standard_id = widgets.record_select(
         d, "Standard breached" if kind == "complaint" else "Standard it shows kept",
         list(titles), titles.__getitem__, f"{prefix}_standard",
         index=list(titles).index(c.standard_id) if c and c.standard_id in titles else None,
@@ -131,15 +136,15 @@ def _fields(con: Connection, org_id: int, prefix: str, kind: str, current: Feedb
                          owner_id, staff_ids=staff_ids, reference=reference)
     if kind == "complaint":
         a, b = st.columns([1, 2])
-        data.promised_by = ui.date_field(a, "Promised by", c.promised_by if c else None,
-                                         f"{prefix}_promised_by")
+        data.promised_by = widgets.date_field(a, "Promised by", c.promised_by if c else None,
+                                              f"{prefix}_promised_by")
         data.promise = b.text_input("What was promised", value=c.promise if c else "",
                                     key=f"{prefix}_promise", max_chars=500)
         errors.slot("promised_by", "promise")
         st.markdown("**Resolution** (leave empty while it is open)")
         a, b, d = st.columns([1, 2, 1])
-        data.resolved_on = ui.date_field(a, "Resolved on", c.resolved_on if c else None,
-                                         f"{prefix}_resolved_on")
+        data.resolved_on = widgets.date_field(a, "Resolved on", c.resolved_on if c else None,
+                                              f"{prefix}_resolved_on")
         data.resolution = b.text_input("How it was resolved", value=c.resolution if c else "",
                                        key=f"{prefix}_resolution", max_chars=1000)
         data.accepted = d.selectbox("Customer accepted it", list(ACCEPTED),
@@ -156,61 +161,61 @@ def _fields(con: Connection, org_id: int, prefix: str, kind: str, current: Feedb
         data.goodwill_value = b.number_input("Its value (money)", value=c.goodwill_value
                                              if c else None, key=f"{prefix}_goodwill_value")
         errors.slot("goodwill_kind", "goodwill_value")
-    data.followed_up_on = ui.date_field(st, "Followed up on", c.followed_up_on if c else None,
-                                        f"{prefix}_followed_up")
+    data.followed_up_on = widgets.date_field(st, "Followed up on", c.followed_up_on if c else None,
+                                             f"{prefix}_followed_up")
     errors.slot("followed_up_on", "kind")
     return data
 
 
 def _record(con: Connection, org_id: int) -> None:
-    keys = ui.FormKeys("feedback_new")
+    keys = forms.FormKeys("feedback_new")
     # The choice outlives the form: several compliments in a row stay compliments.
     kind = st.radio("It is a", list(KINDS), format_func=KINDS.__getitem__, horizontal=True,
                     key="feedback_new_kind")
-    errors = ui.FieldErrors()
+    errors = forms.FieldErrors()
     owner_id, staff_ids = _pickers(con, org_id, keys.prefix, kind, None, errors)
     with st.form(f"feedback_add_{kind}"):
         data = _fields(con, org_id, keys.prefix, kind, None, owner_id, staff_ids, errors)
-        reason = ui.reason_field(con, org_id, keys("reason"), errors)
+        reason = forms.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button(f"Record {KINDS[kind].lower()}", type="primary"):
             def add() -> None:
                 complaints.add_feedback(con, org_id, data, reason=reason)
                 keys.renew()
-            ui.attempt(add, errors, success=f"{KINDS[kind]} recorded.")
+            forms.attempt(add, errors, success=f"{KINDS[kind]} recorded.")
 
 
 def _edit(con: Connection, org_id: int, record: Feedback) -> None:
-    edit = ui.EditSession(f"feedback_edit_{record.id}", record.version)
+    edit = forms.EditSession(f"feedback_edit_{record.id}", record.version)
     edit.offer_reload("record")
-    st.caption(f"Recorded by {ui.md(record.recorded_by)}.")
+    st.caption(f"Recorded by {md(record.recorded_by)}.")
     if not complaints.may_change(con, org_id, record):
         _read_only(record)
-        if ui.allowed(Permission.RECORD_FEEDBACK):
+        if session.allowed(Permission.RECORD_FEEDBACK):
             st.caption("You may change the complaints and compliments you recorded or own; "
                        "ask its owner or a leader to change this one.")
     else:
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         owner_id, staff_ids = _pickers(con, org_id, edit.prefix, record.kind, record, errors)
         with st.form(f"feedback_edit_form_{record.id}"):
             data = _fields(con, org_id, edit.prefix, record.kind, record, owner_id, staff_ids,
                            errors)
-            reason = ui.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
+            reason = forms.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
             if st.form_submit_button("Save changes", type="primary"):
                 def save() -> None:
                     complaints.update_feedback(con, org_id, record.id, edit.started_from, data,
                                                reason=reason)
                     edit.restart()
-                ui.attempt(save, errors, success=f"{KINDS[record.kind]} saved.")
+                forms.attempt(save, errors, success=f"{KINDS[record.kind]} saved.")
     if record.kind == "compliment":
         _recognise(con, org_id, record)
-    if ui.allowed(Permission.EDIT_PLAN):
+    if session.allowed(Permission.EDIT_PLAN):
         with st.popover("Delete this record", icon=":material/delete:"):
             st.write("The record leaves the register and its figures; the change history "
                      "keeps who deleted it and when.")
-            why = ui.reason_field(con, org_id, f"feedback_delete_reason_{record.id}")
+            why = forms.reason_field(con, org_id, f"feedback_delete_reason_{record.id}")
             if st.button("Yes, delete", key=f"feedback_delete_{record.id}", type="primary"):
-                ui.attempt(lambda: complaints.delete_feedback(con, org_id, record.id, why),
-                           success="Record deleted.")
+                forms.attempt(lambda: complaints.delete_feedback(con, org_id, record.id, why),
+                              success="Record deleted.")
 
 
 def _read_only(record: Feedback) -> None:
@@ -232,8 +237,8 @@ def _read_only(record: Feedback) -> None:
     else:
         fields["Staff named"] = ", ".join(record.staff)
     fields["Followed up on"] = record.followed_up_on
-    ui.table([{"Field": k, "Value": "" if v is None else str(v)} for k, v in fields.items()],
-             hide_index=True, width="stretch", key=f"feedback_read_{record.id}")
+    widgets.table([{"Field": k, "Value": "" if v is None else str(v)} for k, v in fields.items()],
+                  hide_index=True, width="stretch", key=f"feedback_read_{record.id}")
 
 
 def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
@@ -241,33 +246,33 @@ def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
     if record.recognition_id is not None:
         st.success("This compliment is recorded as a recognition from a customer.",
                    icon=":material/workspace_premium:")
-        if ui.allowed(Permission.HR_RECORDS):  # only HR sees step 9's log of records
-            st.page_link(ui.PAGES["recognition"], label="See it in step 9's log")
+        if session.allowed(Permission.HR_RECORDS):  # only HR sees step 9's log of records
+            st.page_link(sidebar.PAGES["recognition"], label="See it in step 9's log")
         return
-    if not record.staff or not ui.allowed(Permission.GIVE_RECOGNITION):
+    if not record.staff or not session.allowed(Permission.GIVE_RECOGNITION):
         return
-    st.markdown(f"**Recognise {ui.md(', '.join(record.staff))}** for this compliment: a "
+    st.markdown(f"**Recognise {md(', '.join(record.staff))}** for this compliment: a "
                 "recognition from a customer, dated the day it arrived, carrying the "
                 "customer's words. Say which value or standard it shows (one is enough).")
     values = {v.id: v.name for v in vision.list_values(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
-    errors = ui.FieldErrors()
+    errors = forms.FieldErrors()
     with st.form(f"feedback_recognise_{record.id}"):
         a, b, c = st.columns([2, 2, 1])
-        value_id = ui.record_select(a, "Value it reinforces", list(values), values.__getitem__,
-                                    f"recognise_value_{record.id}", index=None,
-                                    placeholder="A value, or a standard beside")
-        standard_id = ui.record_select(
+        value_id = widgets.record_select(a, "Value it reinforces", list(values), values.__getitem__,
+                                         f"recognise_value_{record.id}", index=None,
+                                         placeholder="A value, or a standard beside")
+        standard_id = widgets.record_select(
             b, "Standard it reinforces", list(titles), titles.__getitem__,
             f"recognise_standard_{record.id}",
             index=list(titles).index(record.standard_id) if record.standard_id in titles
             else None, placeholder="A standard, or a value beside")
         reward = c.selectbox("Reward", REWARDS, key=f"recognise_reward_{record.id}")
         errors.slot("value", "standard", "recognition", "staff_ids")
-        reason = ui.reason_field(con, org_id, f"recognise_reason_{record.id}", errors)
+        reason = forms.reason_field(con, org_id, f"recognise_reason_{record.id}", errors)
         if st.form_submit_button("Record as recognition from a customer",
                                  icon=":material/workspace_premium:"):
-            ui.attempt(lambda: complaints.recognise_compliment(
+            forms.attempt(lambda: complaints.recognise_compliment(
                 con, org_id, record.id, record.version, value_id, standard_id, reward,
                 reason=reason), errors,
                 success=f"Recognition from a customer recorded for "
@@ -302,30 +307,30 @@ def _listing(con: Connection, org_id: int, key: str, filters: RegisterFilter,
     total = complaints.count_feedback(con, org_id, filters)
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("Per page", PAGE_SIZES, key=f"{key}_size")
-    page = ui.page_number(f"{key}_page", total, size, (filters, size), b)
+    page = widgets.page_number(f"{key}_page", total, size, (filters, size), b)
     records = complaints.list_feedback(con, org_id, filters, size, (page - 1) * size)
-    c.caption(f"{caption}: {total:,}" + ui.showing(total, page, size, len(records)))
+    c.caption(f"{caption}: {total:,}" + widgets.showing(total, page, size, len(records)))
     if not records:
         return
     compliments = filters.kind == "compliment" or filters.to_recognise
-    ui.table(_rows(records, today, compliments), hide_index=True, width="stretch",
-             key=f"{key}_table",
-             column_config={"Working days": st.column_config.NumberColumn(
+    widgets.table(_rows(records, today, compliments), hide_index=True, width="stretch",
+                  key=f"{key}_table",
+                  column_config={"Working days": st.column_config.NumberColumn(
                  help="To resolve, or open so far (Monday to Friday).")})
     # The reference (or the record's number) makes each label unique: Streamlit keeps a
     # choice as its text, and two records alike would open the wrong one.
     labels = {r.id: f"{r.received_on} · {KINDS[r.kind]} · {r.owner or ', '.join(r.staff)} · "
                     f"{r.what_happened[:50]} · {r.reference or f'#{r.id}'}" for r in records}
-    chosen = ui.record_select(st, "Open a record on this page", list(labels),
-                              labels.__getitem__, f"{key}_choice", index=None,
-                              placeholder="Choose a record to update, resolve or recognise"
-                              if ui.allowed(Permission.RECORD_FEEDBACK)
-                              else "Choose a record to see all of it")
+    chosen = widgets.record_select(st, "Open a record on this page", list(labels),
+                                   labels.__getitem__, f"{key}_choice", index=None,
+                                   placeholder="Choose a record to update, resolve or recognise"
+                                   if session.allowed(Permission.RECORD_FEEDBACK)
+                                   else "Choose a record to see all of it")
     if chosen is not None:
         try:
             record = complaints.get_feedback(con, org_id, chosen)
         except StrategyError as exc:
-            st.error(ui.md(exc.message))
+            st.error(md(exc.message))
             return
         _edit(con, org_id, record)
 
@@ -347,14 +352,14 @@ def _open(con: Connection, org_id: int) -> None:
 
 
 def _register(con: Connection, org_id: int, period: Quarter) -> None:
-    segments = {s.id: s.name for s in customers.list_segments(con, org_id)}
+    segment_names = {s.id: s.name for s in segments.list_segments(con, org_id)}
     a, b, c, d = st.columns([1, 1, 1, 2])
     kind = a.selectbox("Kind", list(KINDS), format_func=KINDS.__getitem__, index=None,
                        key="register_kind", placeholder="Both")
     status = b.selectbox("Status", list(STATUSES), format_func=STATUSES.__getitem__,
                          index=None, key="register_status", placeholder="Any")
-    segment_id = ui.record_select(c, "Segment", list(segments), segments.__getitem__,
-                                  "register_segment", index=None, placeholder="All")
+    segment_id = widgets.record_select(c, "Segment", list(segment_names), segment_names.__getitem__,
+                                       "register_segment", index=None, placeholder="All")
     text = d.text_input("Search", key="register_text", max_chars=100,
                         placeholder="Words of what happened, the resolution or a reference")
     every = st.toggle("All dates (not only the quarter chosen in the sidebar)",
@@ -405,9 +410,9 @@ def _figures(con: Connection, org_id: int, period: Quarter) -> None:
     st.markdown("**Standards most often breached**")
     breached = complaints.standards_breached(con, org_id, period.start, period.end)
     if breached:
-        ui.table([{"Standard": b.name, "Complaints": b.count,
-                   "Share of those naming a standard": f"{100 * b.count / sum(x.count for x in breached):.0f}%"}  # noqa: E501
-                  for b in breached], hide_index=True, width="stretch", key="breached_table")
+        widgets.table([{"Standard": b.name, "Complaints": b.count,
+                        "Share of those naming a standard": f"{100 * b.count / sum(x.count for x in breached):.0f}%"}  # noqa: E501
+                       for b in breached], hide_index=True, width="stretch", key="breached_table")
     else:
         st.caption(f"No complaint received in {period} names a standard.")
 
@@ -417,16 +422,17 @@ def _figures(con: Connection, org_id: int, period: Quarter) -> None:
     long = frame.melt("Quarter", var_name="Kind", value_name="Received")
     st.altair_chart(alt.Chart(long).mark_bar().encode(
         x=alt.X("Quarter:N", title=None, axis=alt.Axis(labelAngle=0)), xOffset="Kind:N",
-        y=alt.Y("Received:Q", axis=ui.COUNT_AXIS),
+        y=alt.Y("Received:Q", axis=widgets.COUNT_AXIS),
         color=alt.Color("Kind:N", scale=alt.Scale(range=["#c0392b", "#2e86c1"])),
         tooltip=["Quarter", "Kind", "Received"]).properties(height=220),
         width="stretch", key="feedback_trend")
-    ui.table([{"Quarter": str(f.quarter), "Complaints": f.complaints,
-               "Compliments": f.compliments,
-               "Median working days": f.median_days, "Resolved (n)": f.resolved,
-               "Within target": f.within_target.text(), "Promises kept": f.promises_kept.text()}
-              for f in reversed(trend)], hide_index=True, width="stretch", key="trend_table")
-    if ui.allowed(Permission.EDIT_PLAN):
+    widgets.table([{"Quarter": str(f.quarter), "Complaints": f.complaints,
+                    "Compliments": f.compliments,
+                    "Median working days": f.median_days, "Resolved (n)": f.resolved,
+                    "Within target": f.within_target.text(),
+                    "Promises kept": f.promises_kept.text()}
+                   for f in reversed(trend)], hide_index=True, width="stretch", key="trend_table")
+    if session.allowed(Permission.EDIT_PLAN):
         _target(con, org_id, target)
 
 
@@ -441,7 +447,7 @@ def _pareto(bars: list[complaints.ParetoBar], by: str) -> None:
                                            axis=alt.Axis(labelAngle=-30, labelLimit=160)))
     chart = alt.layer(
         base.mark_bar(color="#c0392b").encode(
-            y=alt.Y("Complaints:Q", axis=ui.COUNT_AXIS), tooltip=["Name", "Complaints"]),
+            y=alt.Y("Complaints:Q", axis=widgets.COUNT_AXIS), tooltip=["Name", "Complaints"]),
         base.mark_line(point=True, color="#34495e").encode(
             y=alt.Y("Cumulative share:Q", scale=alt.Scale(domain=[0, 100]),
                     title="Cumulative share (%)"), tooltip=["Name", "Cumulative share"]),
@@ -450,15 +456,15 @@ def _pareto(bars: list[complaints.ParetoBar], by: str) -> None:
 
 
 def _target(con: Connection, org_id: int, target: int) -> None:
-    errors = ui.FieldErrors()
-    keys = ui.FormKeys("resolve_target")  # a fresh form after a save: no reason left in it
+    errors = forms.FieldErrors()
+    keys = forms.FormKeys("resolve_target")  # a fresh form after a save: no reason left in it
     with st.form("resolve_target_form"):
         days = st.number_input("Target: resolve complaints within … working days",
                                value=target, step=1, key=keys("days"),
                                help="A whole number from 1 to 60. It changes the share "
                                     "resolved within target in every quarter.")
         errors.slot("target_days")
-        reason = ui.reason_field(con, org_id, keys("reason"), errors)
+        reason = forms.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Save target"):
             if days is None or days != int(days):
                 errors.show(ValidationError({"target_days": "Enter a whole number of working "
@@ -467,7 +473,7 @@ def _target(con: Connection, org_id: int, target: int) -> None:
                 def save() -> None:
                     complaints.set_target_days(con, org_id, int(days), reason)
                     keys.renew()
-                ui.attempt(save, errors, success=f"Target set to {int(days)} working days.")
+                forms.attempt(save, errors, success=f"Target set to {int(days)} working days.")
 
 
 # --- Import ----------------------------------------------------------------------------------
@@ -483,8 +489,8 @@ def _import(con: Connection, org_id: int) -> None:
     if got is None:
         return
     uploaded, table = got
-    st.write(f"{len(table.rows):,} rows in {ui.md(table.where())}.")
-    errors = ui.FieldErrors()
+    st.write(f"{len(table.rows):,} rows in {md(table.where())}.")
+    errors = forms.FieldErrors()
     mapping = column_choices(uploaded.file_id, table.headers, FIELDS,
                              guess_mapping(table.headers), "complaints_map", errors)
     day_first = st.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
@@ -496,17 +502,17 @@ def _import(con: Connection, org_id: int) -> None:
         errors.show(exc)
         return
     show_problems([(r.line, r.problems) for r in checked.problem_rows], len(checked.rows))
-    ui.table([{"Line": r.line, "Problems": " ".join(r.problems) or "ready",
-               "In the register": "" if r.problems else (
+    widgets.table([{"Line": r.line, "Problems": " ".join(r.problems) or "ready",
+                    "In the register": "" if r.problems else (
                    "already as in the file" if r.unchanged else "updated")
-               if r.existing is not None else "" if r.problems else "new",
-               "Reference": r.values.get("reference", ""),
-               "Received": r.values.get("received_on", ""),
-               "Kind": r.data.kind if r.data else "", "Owner": r.values.get("owner", ""),
-               "What happened": r.values.get("what_happened", "")}
-              for r in sorted(checked.rows, key=lambda r: (not r.problems, r.line))[:2000]],
-             hide_index=True, width="stretch", key="complaints_import_preview")
-    reason = ui.reason_field(con, org_id, "complaints_import_reason")
+                    if r.existing is not None else "" if r.problems else "new",
+                    "Reference": r.values.get("reference", ""),
+                    "Received": r.values.get("received_on", ""),
+                    "Kind": r.data.kind if r.data else "", "Owner": r.values.get("owner", ""),
+                    "What happened": r.values.get("what_happened", "")}
+                   for r in sorted(checked.rows, key=lambda r: (not r.problems, r.line))[:2000]],
+                  hide_index=True, width="stretch", key="complaints_import_preview")
+    reason = forms.reason_field(con, org_id, "complaints_import_reason")
     added, updated, same = checked.counts()
     if st.button(f"Import {len(checked.rows):,} rows ({added:,} new, {updated:,} updated, "
                  f"{same:,} unchanged)", type="primary", disabled=not checked.clean,
@@ -514,9 +520,9 @@ def _import(con: Connection, org_id: int) -> None:
         def run() -> None:
             written = import_feedback(con, org_id, checked, uploaded.name, reason or None)
             done("complaints_import_file")
-            ui.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} "
-                     f"updated, {written[2]:,} already as in the file.")
-        ui.attempt(run)
+            forms.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} "
+                        f"updated, {written[2]:,} already as in the file.")
+        forms.attempt(run)
 
 
 if __name__ == "__main__":

@@ -4,28 +4,29 @@ from __future__ import annotations
 
 import streamlit as st
 
-from strategy import orgs
-from strategy.db import Connection
-from strategy.demo import DEMO_NAME, load_demo
-from strategy.errors import ValidationError
-from strategy.ui import context as ui
+from strategy.core import orgs
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.safe_text import md
+from strategy.demo.riverbend import DEMO_NAME, load_demo
+from strategy.ui import forms, session, sidebar
 
 
 def create_form(con: Connection) -> None:
     """Start a new, empty organisation and switch to it."""
     st.subheader("Start a new organisation", anchor=False)
-    keys = ui.FormKeys("org_new")
+    keys = forms.FormKeys("org_new")
     with st.form("org_create"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         new_name = st.text_input("Name of the new organisation", key=keys("name"),
                                  max_chars=120)
         errors.slot("name")
         if st.form_submit_button("Create organisation"):
             def create() -> None:
                 created = orgs.create_organisation(con, new_name)
-                ui.select_org(created.id)
+                sidebar.select_org(created.id)
                 keys.renew()
-            ui.attempt(create, errors, success=f"Created “{new_name.strip()}”. It is now "
+            forms.attempt(create, errors, success=f"Created “{new_name.strip()}”. It is now "
                                                "the selected organisation: start with step 1.")
 
 
@@ -35,27 +36,27 @@ def demo_form(con: Connection, expanded: bool = False) -> None:
         st.write("A filled-in example plan for a regional water utility, useful for seeing "
                  "what a finished step looks like.")
         with st.form("org_demo"):
-            errors = ui.FieldErrors()
+            errors = forms.FieldErrors()
             demo_name = st.text_input("Name for the demo", value=DEMO_NAME, key="org_demo_name")
             errors.slot("name")
             if st.form_submit_button("Load the demo"):
                 def demo() -> None:
-                    ui.select_org(load_demo(con, demo_name).id)
-                ui.attempt(demo, errors, success="Demo organisation loaded.")
+                    sidebar.select_org(load_demo(con, demo_name).id)
+                forms.attempt(demo, errors, success="Demo organisation loaded.")
 
 
 def render() -> None:
-    con = ui.db()
+    con = session.db()
     st.title("Organisations")
     st.caption("Everything in a plan belongs to one organisation. Switch between them in the "
                "sidebar.")
-    ui.show_flash()
-    org = ui.current_org()
+    forms.show_flash()
+    org = sidebar.current_org()
 
     if org is not None:
-        st.subheader(f"Settings of {ui.md(org.name)}", anchor=False)
+        st.subheader(f"Settings of {md(org.name)}", anchor=False)
         with st.form("org_settings"):
-            errors = ui.FieldErrors()
+            errors = forms.FieldErrors()
             name = st.text_input("Name", value=org.name, key=f"org_name_{org.id}", max_chars=120)
             errors.slot("name")
             days = st.number_input(
@@ -65,7 +66,7 @@ def render() -> None:
                      "stale in step 2.")
             errors.slot("reassess_days")
             if st.form_submit_button("Save settings", type="primary"):
-                ui.attempt(lambda: orgs.update_organisation(
+                forms.attempt(lambda: orgs.update_organisation(
                     con, org.id, name, int(days) if days is not None else 0),
                     errors, success="Settings saved.")
 
@@ -76,10 +77,10 @@ def render() -> None:
         st.subheader("Delete this organisation", anchor=False)
         summary = orgs.deletion_summary(con, org.id)
         listed = ", ".join(f"{n} {noun}" for noun, n in summary.items()) or "no recorded work"
-        st.warning(f"Deleting {ui.md(org.name)} removes it with everything recorded for it: "
+        st.warning(f"Deleting {md(org.name)} removes it with everything recorded for it: "
                    f"{listed}. This cannot be undone.", icon=":material/warning:")
         with st.form("org_delete"):
-            errors = ui.FieldErrors()
+            errors = forms.FieldErrors()
             typed = st.text_input("Type the organisation's name to confirm",
                                   key=f"org_delete_confirm_{org.id}")
             errors.slot("confirm")
@@ -89,8 +90,8 @@ def render() -> None:
                         raise ValidationError({"confirm": "The name you typed does not match; "
                                                           "nothing was deleted."})
                     orgs.delete_organisation(con, org.id)
-                    ui.select_org(None)
-                ui.attempt(delete, errors, success=f"Deleted “{org.name}”.")
+                    sidebar.select_org(None)
+                forms.attempt(delete, errors, success=f"Deleted “{org.name}”.")
 
 
 if __name__ == "__main__":

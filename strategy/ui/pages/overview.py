@@ -5,24 +5,28 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from strategy import customers, for_you, measures, needs, standards
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.steps import STEPS, Status, next_step, statuses
-from strategy.ui import context as ui
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.safe_text import md
+from strategy.core.wording import measure_value
+from strategy.customers import needs, segments
+from strategy.measures import scorecard
+from strategy.plan import for_you
+from strategy.plan.steps import STEPS, Status, next_step, statuses
+from strategy.service import standards
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.pages.organisations import create_form, demo_form
-from strategy.wording import measure_value
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.current_org()
+    con = session.db()
+    org = sidebar.current_org()
     if org is None:
         _welcome(con)
         return
-    st.title(ui.md(org.name), anchor=False)
-    st.caption(f"Customer-service strategy · period {ui.period()}")
-    ui.show_flash()
+    st.title(md(org.name), anchor=False)
+    st.caption(f"Customer-service strategy · period {sidebar.period()}")
+    forms.show_flash()
 
     current = statuses(con, org.id)
     available = [s for s in STEPS if s.available]
@@ -32,7 +36,7 @@ def render() -> None:
     left, middle, right = st.columns(3)
     left.metric("Steps done", f"{done} of {len(available)}",
                 help="Of the steps available so far.")
-    counts = customers.segment_counts(con, org.id)
+    counts = segments.segment_counts(con, org.id)
     middle.metric("Customer segments", counts["external"] + counts["internal"],
                   help=f"{counts['external']} external, {counts['internal']} internal")
     flagged = [s for s in standards.list_standards(con, org.id) if s.flags()]
@@ -41,7 +45,7 @@ def render() -> None:
     if upcoming is not None:
         st.info(f"**Next:** step {upcoming.number}, {upcoming.title}. {upcoming.done_when}",
                 icon=":material/arrow_forward:")
-        st.page_link(ui.PAGES[upcoming.slug], label=f"Open step {upcoming.number}",
+        st.page_link(sidebar.PAGES[upcoming.slug], label=f"Open step {upcoming.number}",
                      icon=":material/arrow_forward:")
     else:
         st.success("Every available step is done.", icon=":material/celebration:")
@@ -52,11 +56,11 @@ def render() -> None:
     st.subheader("The eleven steps", anchor=False)
     for step in STEPS:
         status = current[step.number]
-        label, colour, icon = ui.STATUS_BADGE[status]
+        label, colour, icon = widgets.STATUS_BADGE[status]
         with st.container(border=True, key=f"overview_step_{step.number}"):
             title_col, badge_col = st.columns([5, 1])
             if step.available:
-                title_col.page_link(ui.PAGES[step.slug],
+                title_col.page_link(sidebar.PAGES[step.slug],
                                     label=f"**{step.number}. {step.title}**")
             else:
                 title_col.markdown(f":gray[{step.number}. {step.title}]")
@@ -69,7 +73,7 @@ def render() -> None:
         st.caption("Largest gaps between how much a quality matters and how well it is "
                    "delivered today (step 2).")
         for rank, a in enumerate(top, start=1):
-            st.markdown(f"{rank}\\. **{ui.md(a.segment)}** – {ui.md(a.quality)}: gap {a.gap} "
+            st.markdown(f"{rank}\\. **{md(a.segment)}** – {md(a.quality)}: gap {a.gap} "
                         f"(importance {a.importance}, performance {a.performance})")
 
 
@@ -96,7 +100,7 @@ def _to_do(con: Connection, org_id: int) -> for_you.OrgTotals:
            totals.training_overdue, "overdue",
            "Modules required of current staff by team or role and not passed; overdue: past "
            "the days allowed after hiring (step 7).")
-    st.page_link(ui.PAGES["for-you"], label="What is yours: For you",
+    st.page_link(sidebar.PAGES["for-you"], label="What is yours: For you",
                  icon=":material/person_check:")
     return totals
 
@@ -108,15 +112,15 @@ def _count(column: DeltaGenerator, label: str, count: int, late: int, late_word:
                   delta_color="red" if late else "gray", help=why)
 
 
-def _headline(con: Connection, org_id: int, due: list[measures.DueUpdate]) -> None:
+def _headline(con: Connection, org_id: int, due: list[scorecard.DueUpdate]) -> None:
     """The headline scorecard for the chosen quarter, and the updates still due."""
-    period = ui.period()
-    rows = measures.scorecard(con, org_id, period, quarters=2)
+    period = sidebar.period()
+    rows = scorecard.scorecard(con, org_id, period, quarters=2)
     if not rows:
         return
     st.subheader(f"Headline scorecard, {period}", anchor=False)
-    cols = st.columns(len(measures.STATUSES))
-    for col, name in zip(cols, measures.STATUSES, strict=True):
+    cols = st.columns(len(scorecard.STATUSES))
+    for col, name in zip(cols, scorecard.STATUSES, strict=True):
         col.metric(name.capitalize(), sum(r.status == name for r in rows))
     left, right = st.columns(2)
     for column, side in ((left, "employee"), (right, "customer")):
@@ -127,13 +131,14 @@ def _headline(con: Connection, org_id: int, due: list[measures.DueUpdate]) -> No
                 value = measure_value(r.actual.value, r.measure.unit)
                 colour = {"green": "green", "amber": "orange", "red": "red"}.get(r.status,
                                                                                   "gray")
-                st.markdown(f":{colour}-badge[{r.status}] {ui.md(r.measure.name)}: {value} "
-                            f"{ui.md(r.measure.unit)}")
+                st.markdown(f":{colour}-badge[{r.status}] {md(r.measure.name)}: {value} "
+                            f"{md(r.measure.unit)}")
     if due:
         st.warning("**Updates due:** " + "; ".join(
-            f"{ui.md(d.measure)} for {d.period} ({ui.md(d.owner)})" for d in due),
+            f"{md(d.measure)} for {d.period} ({md(d.owner)})" for d in due),
             icon=":material/schedule:")
-    st.page_link(ui.PAGES["measures"], label="Open the scorecard", icon=":material/monitoring:")
+    st.page_link(sidebar.PAGES["measures"], label="Open the scorecard",
+                 icon=":material/monitoring:")
 
 
 def _welcome(con: Connection) -> None:
@@ -141,8 +146,8 @@ def _welcome(con: Connection) -> None:
     st.write("Build your organisation's customer-service strategy in eleven steps: who your "
              "customers are, what they need, the standards you keep and who keeps them, how "
              "customers and employees are doing, and a review every quarter.")
-    ui.show_flash()
-    if not ui.allowed(Permission.MANAGE_ORGANISATIONS):
+    forms.show_flash()
+    if not session.allowed(Permission.MANAGE_ORGANISATIONS):
         # Navigation refuses the overview to someone without an organisation; should they
         # reach it all the same, offer nothing they cannot do.
         st.info("You are not a member of any organisation yet: ask an administrator to give "

@@ -6,38 +6,39 @@ from datetime import date
 
 import streamlit as st
 
-from strategy import people
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.people import LEAVE_KINDS, Employee, EmployeeInput, Team
-from strategy.people_import import (
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.safe_text import md
+from strategy.io.staff_import import (
     FIELDS,
     Preview,
     guess_mapping,
     import_employees,
     preview_employees,
 )
-from strategy.ui import context as ui
+from strategy.people import personnel
+from strategy.people.personnel import LEAVE_KINDS, Employee, EmployeeInput, Team
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.import_panel import column_choices, done, show_problems, template_button, upload
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
+    con = session.db()
+    org = sidebar.require_org()
     st.title("People and teams", anchor=False)
     st.caption("The staff who deliver the service. This is personal data: keep it to what the "
                "plan needs.")
-    ui.show_flash()
-    teams = people.list_teams(con, org.id)
+    forms.show_flash()
+    teams = personnel.list_teams(con, org.id)
     today = date.today()
-    everyone = people.count_employees(con, org.id)
-    current = people.count_employees(con, org.id, active_on=today)
+    everyone = personnel.count_employees(con, org.id)
+    current = personnel.count_employees(con, org.id, active_on=today)
     cols = st.columns(3)
     cols[0].metric("Current staff", f"{current:,}")
     cols[1].metric("Teams", len(teams))
     cols[2].metric("Former staff on record", f"{everyone - current:,}")
 
-    ui.show_tabs("people_tab", {
+    widgets.show_tabs("people_tab", {
         "Staff list": lambda: _staff_list(con, org.id, everyone, teams, today),
         "Add or edit a person": lambda: _edit_person(con, org.id, teams),
         "Teams": lambda: _teams(con, org.id, teams),
@@ -63,14 +64,14 @@ def _staff_list(con: Connection, org_id: int, everyone: int, teams: list[Team],
     on = today if show == "Current staff" else None
     chosen_teams = list(team_filter) or None
     # Only the page in view is read: a large organisation has tens of thousands.
-    total = people.count_employees(con, org_id, on, chosen_teams, text)
+    total = personnel.count_employees(con, org_id, on, chosen_teams, text)
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("People per page", STAFF_PAGE_SIZES, index=1, key="staff_page_size")
-    page = ui.page_number("staff_page", total, size, (chosen_teams, text, show, size), b)
-    rows = people.find_employees(con, org_id, text, on, chosen_teams, size, (page - 1) * size)
+    page = widgets.page_number("staff_page", total, size, (chosen_teams, text, show, size), b)
+    rows = personnel.find_employees(con, org_id, text, on, chosen_teams, size, (page - 1) * size)
     c.caption(f"{total:,} {'person' if total == 1 else 'people'}"
-              + ui.showing(total, page, size, len(rows)))
-    ui.table(
+              + widgets.showing(total, page, size, len(rows)))
+    widgets.table(
         [{"Number": e.number, "Name": e.name, "Team": e.team, "Role": e.role,
           "Manager": e.manager_number, "Hired": e.hire_date, "Left": e.leave_date,
           "Leaving": e.leave_kind or "", "Reason": e.leave_reason} for e in rows],
@@ -78,8 +79,8 @@ def _staff_list(con: Connection, org_id: int, everyone: int, teams: list[Team],
 
 
 def _person_fields(prefix: str, current: Employee | None,
-                   teams: list[Team]) -> tuple[EmployeeInput, ui.FieldErrors]:
-    errors = ui.FieldErrors()
+                   teams: list[Team]) -> tuple[EmployeeInput, forms.FieldErrors]:
+    errors = forms.FieldErrors()
     c = current
     team_ids = [t.id for t in teams]
     names = {t.id: t.name for t in teams}
@@ -97,13 +98,13 @@ def _person_fields(prefix: str, current: Employee | None,
                             max_chars=80)
     errors.slot("team", "role")
     left, right = st.columns(2)
-    hire = ui.date_field(left, "Hire date", c.hire_date if c else None, f"{prefix}_hire")
+    hire = widgets.date_field(left, "Hire date", c.hire_date if c else None, f"{prefix}_hire")
     manager = right.text_input("Manager's employee number", value=c.manager_number if c else "",
                                key=f"{prefix}_manager", max_chars=40)
     errors.slot("hire_date", "manager_number")
     a, b, d = st.columns(3)
-    leave = ui.date_field(a, "Leave date (last day employed)", c.leave_date if c else None,
-                          f"{prefix}_leave")
+    leave = widgets.date_field(a, "Leave date (last day employed)", c.leave_date if c else None,
+                               f"{prefix}_leave")
     kinds = [None, *LEAVE_KINDS]
     kind = b.selectbox("Leaving was", kinds, format_func=lambda k: k or "—",
                        index=kinds.index(c.leave_kind) if c else 0, key=f"{prefix}_kind")
@@ -118,65 +119,65 @@ def _edit_person(con: Connection, org_id: int, teams: list[Team]) -> None:
     if not teams:
         st.info("Add a team first (Teams tab): everyone belongs to one.")
         return
-    picked = ui.person_picker(con, org_id, "Person to edit", "person_choice",
-                              placeholder="None: add a new person below")
+    picked = widgets.person_picker(con, org_id, "Person to edit", "person_choice",
+                                   placeholder="None: add a new person below")
     chosen = picked[0] if picked else None
     if chosen is None:
-        keys = ui.FormKeys("person_new")
+        keys = forms.FormKeys("person_new")
         with st.form("person_add"):
             data, errors = _person_fields(keys.prefix, None, teams)
             if st.form_submit_button("Add person", type="primary"):
                 def add() -> None:
-                    people.add_employee(con, org_id, data)
+                    personnel.add_employee(con, org_id, data)
                     keys.renew()
-                ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
+                forms.attempt(add, errors, success=f"Added {data.name.strip()}.")
         return
-    person = people.get_employee(con, org_id, chosen)
-    edit = ui.EditSession(f"person_{person.id}", person.version)
+    person = personnel.get_employee(con, org_id, chosen)
+    edit = forms.EditSession(f"person_{person.id}", person.version)
     with st.form(f"person_form_{person.id}"):
         data, errors = _person_fields(edit.prefix, person, teams)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
-                people.update_employee(con, org_id, person.id, edit.started_from, data)
+                personnel.update_employee(con, org_id, person.id, edit.started_from, data)
                 edit.restart()
-            ui.attempt(save, errors, success=f"Saved {data.name.strip()}.")
+            forms.attempt(save, errors, success=f"Saved {data.name.strip()}.")
     edit.offer_reload("person")
 
 
 def _teams(con: Connection, org_id: int, teams: list[Team]) -> None:
-    counts = people.team_headcounts(con, org_id, date.today())
+    counts = personnel.team_headcounts(con, org_id, date.today())
     if teams:
-        ui.table([{"Team": t.name, "Current staff": counts.get(t.id, 0)} for t in teams],
+        widgets.table([{"Team": t.name, "Current staff": counts.get(t.id, 0)} for t in teams],
                      hide_index=True, key="teams_table")
-    keys = ui.FormKeys("team_new")
+    keys = forms.FormKeys("team_new")
     with st.form("team_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         name = st.text_input("New team", key=keys("name"), max_chars=80)
         errors.slot("team")
         if st.form_submit_button("Add team"):
             def add() -> None:
-                people.add_team(con, org_id, name)
+                personnel.add_team(con, org_id, name)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added the team {name.strip()}.")
+            forms.attempt(add, errors, success=f"Added the team {name.strip()}.")
     if teams:
         names = {t.id: t.name for t in teams}
-        change = ui.FormKeys("team_change")
+        change = forms.FormKeys("team_change")
         with st.form("team_change"):
-            errors = ui.FieldErrors()
-            team_id = ui.record_select(st, "Team", list(names), names.__getitem__,
-                                       "team_change_choice")
+            errors = forms.FieldErrors()
+            team_id = widgets.record_select(st, "Team", list(names), names.__getitem__,
+                                            "team_change_choice")
             new_name = st.text_input("Rename to", key=change("rename"), max_chars=80)
             errors.slot("team")
             rename, delete = st.columns(2)
             if rename.form_submit_button("Rename"):
                 def do_rename() -> None:
-                    people.rename_team(con, org_id, team_id, new_name)
+                    personnel.rename_team(con, org_id, team_id, new_name)
                     change.renew()
-                ui.attempt(do_rename, errors,
-                           success=f"Renamed {names[team_id]} to {new_name.strip()}.")
+                forms.attempt(do_rename, errors,
+                              success=f"Renamed {names[team_id]} to {new_name.strip()}.")
             if delete.form_submit_button("Delete team"):
-                ui.attempt(lambda: people.delete_team(con, org_id, team_id), errors,
-                           success="Team deleted.")
+                forms.attempt(lambda: personnel.delete_team(con, org_id, team_id), errors,
+                              success="Team deleted.")
 
 
 def _import(con: Connection, org_id: int) -> None:
@@ -188,8 +189,8 @@ def _import(con: Connection, org_id: int) -> None:
     if got is None:
         return
     uploaded, table = got
-    st.write(f"{len(table.rows):,} rows in {ui.md(table.where())}.")
-    errors = ui.FieldErrors()
+    st.write(f"{len(table.rows):,} rows in {md(table.where())}.")
+    errors = forms.FieldErrors()
     mapping = column_choices(uploaded.file_id, table.headers, FIELDS,
                              guess_mapping(table.headers), "map", errors)
     left, right = st.columns(2)
@@ -224,16 +225,16 @@ def _import(con: Connection, org_id: int) -> None:
         def run() -> None:
             written = import_employees(con, org_id, preview, progress=show)
             done("import_file")
-            ui.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} updated.")
+            forms.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} updated.")
 
-        ui.attempt(run)
+        forms.attempt(run)
 
 
 def _show_preview(preview: Preview) -> None:
     if preview.new_teams:
-        st.info("These teams will be created: " + ", ".join(ui.md(t) for t in preview.new_teams))
+        st.info("These teams will be created: " + ", ".join(md(t) for t in preview.new_teams))
     show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
-    ui.table(
+    widgets.table(
         [{"Line": r.line, "Problems": " ".join(r.problems) or "ready", "Number": r.values["number"],
           "Name": r.values["name"], "Team": r.values["team"], "Role": r.values["role"],
           "Hired": r.values["hire_date"], "Left": r.values["leave_date"]}

@@ -8,11 +8,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import self_check, workshops
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.errors import StrategyError
-from strategy.self_check import (
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError
+from strategy.core.safe_text import md
+from strategy.core.wording import MISSING, counted
+from strategy.identity import workshops
+from strategy.plan import self_check
+from strategy.plan.self_check import (
     DISAGREEMENT,
     MIN_ANSWERS,
     SCALE,
@@ -20,9 +23,8 @@ from strategy.self_check import (
     TOO_FEW,
     Round,
 )
-from strategy.steps import STEPS
-from strategy.ui import context as ui
-from strategy.wording import MISSING, counted
+from strategy.plan.steps import STEPS
+from strategy.ui import forms, session, sidebar, widgets
 
 REFRESH_SECONDS = 5
 AGREE, DISAGREE = "#1c7ed6", "#e8590c"
@@ -37,37 +39,37 @@ HELP = (f"{self_check.READING} While a round is open nobody sees any figures, on
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
+    con = session.db()
+    org = sidebar.require_org()
     st.title("Eleven-step self-check", anchor=False,
              help=HELP)
     st.caption("Each leader — and each guest of a workshop — rates privately how far we have "
                "got with each of the eleven steps. The group sees the average and how far "
                "opinions spread, beside what the plan itself shows; nobody sees anyone's own "
                "answers.")
-    ui.show_flash()
+    forms.show_flash()
     _current(org.id)
-    taker = ui.allowed(Permission.TAKE_SELF_CHECK)
+    taker = session.allowed(Permission.TAKE_SELF_CHECK)
     sections = {}
     if taker:
         sections["Your ratings"] = lambda: _ratings(con, org.id)
     sections["Results"] = lambda: _results(con, org.id)
-    if ui.allowed(Permission.READ_PLAN):
+    if session.allowed(Permission.READ_PLAN):
         sections["All rounds"] = lambda: _rounds(con, org.id)
     if not taker:
-        ui.refused(Permission.TAKE_SELF_CHECK, "The form to rate the steps")
-    ui.show_tabs("self_check_tab", sections)
+        session.refused(Permission.TAKE_SELF_CHECK, "The form to rate the steps")
+    widgets.show_tabs("self_check_tab", sections)
 
 
-@ui.live_fragment(REFRESH_SECONDS)
+@session.live_fragment(REFRESH_SECONDS)
 def _current(org_id: int) -> None:
     """The round open now and how many have answered (refreshed while people answer);
     the facilitator opens and closes rounds here."""
-    con = ui.db()
+    con = session.db()
     current = self_check.open_round_of(con, org_id)
-    facilitator = ui.allowed(Permission.FACILITATE)
+    facilitator = session.allowed(Permission.FACILITATE)
     if current is None:
-        if ui.me().kind == "guest":
+        if session.me().kind == "guest":
             st.info("No self-check round is open for your workshop at the moment.",
                     icon=":material/hourglass_empty:")
         elif facilitator:
@@ -77,7 +79,7 @@ def _current(org_id: int) -> None:
                        "workshop or a review.")
         return
     with st.container(border=True, key="self_check_current"):
-        st.markdown(f"**Open round: {ui.md(current.label.removesuffix(' (open)'))}**"
+        st.markdown(f"**Open round: {md(current.label.removesuffix(' (open)'))}**"
                     + (" · open to the workshop's guests" if current.workshop_id else ""))
         st.markdown(f"{counted(current.respondents, 'person has', 'people have')} answered "
                     "so far. The figures appear when the facilitator closes the round.")
@@ -97,17 +99,17 @@ def _current(org_id: int) -> None:
                     # Straight to its figures.
                     st.session_state["self_check_tab"] = "Results"
                     st.session_state["self_check_round"] = current.id
-                ui.attempt(close, success="Round closed: the figures are under Results.")
+                forms.attempt(close, success="Round closed: the figures are under Results.")
 
 
 def _open_form(con: Connection, org_id: int) -> None:
     workshop = workshops.current_workshop(con, org_id)
-    keys = ui.FormKeys("self_check_open")
+    keys = forms.FormKeys("self_check_open")
     with st.expander("Open a self-check round", key="self_check_open_panel",
                      icon=":material/add:"), st.form("self_check_open"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         left, right = st.columns([1, 2])
-        held_on = ui.date_field(left, "Held on", date.today(), keys("held_on"))
+        held_on = widgets.date_field(left, "Held on", date.today(), keys("held_on"))
         errors.slot("held_on")
         title = right.text_input("Title (optional)", key=keys("title"),
                                  max_chars=self_check.MAX_TITLE,
@@ -129,7 +131,7 @@ def _open_form(con: Connection, org_id: int) -> None:
                 self_check.open_round(con, org_id, held_on, title,
                                       workshop.id if workshop and for_guests else None)
                 keys.renew()
-            ui.attempt(start, errors, success="Round opened: everyone who may answer finds "
+            forms.attempt(start, errors, success="Round opened: everyone who may answer finds "
                                               "it under Your ratings.")
 
 
@@ -158,9 +160,9 @@ def _ratings(con: Connection, org_id: int) -> None:
     st.info(self_check.PRIVACY, icon=":material/visibility_off:")
     st.markdown("  \n".join(f"**{level}** · {SCALE[level]} — {SCALE_GUIDANCE[level]}"
                             for level in SCALE))
-    keys = ui.FormKeys(f"self_check_answer_{current.id}")
+    keys = forms.FormKeys(f"self_check_answer_{current.id}")
     with st.form("self_check_answer"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         chosen: dict[int, int | None] = {}
         for s in STEPS:
             stored = mine.get(s.number)
@@ -175,9 +177,9 @@ def _ratings(con: Connection, org_id: int) -> None:
             def save() -> None:
                 rated = self_check.answer(con, current.id, chosen)
                 keys.renew()
-                ui.flash(f"Your ratings are saved ({rated} of {len(STEPS)} steps). You can "
-                         "change them until the round is closed.")
-            ui.attempt(save, errors)
+                forms.flash(f"Your ratings are saved ({rated} of {len(STEPS)} steps). You can "
+                            "change them until the round is closed.")
+            forms.attempt(save, errors)
     if mine:
         st.caption(f"You rated {len(mine)} of {len(STEPS)} steps in this round.")
 
@@ -196,7 +198,7 @@ def _results(con: Connection, org_id: int) -> None:
                 "closes one.", icon=":material/hourglass_empty:")
         return
     labels = self_check.choice_labels(closed)  # unique: the box keeps its choice as text
-    ui.keep_choice("self_check_round", list(labels), labels.__getitem__, closed[0].id)
+    widgets.keep_choice("self_check_round", list(labels), labels.__getitem__, closed[0].id)
     chosen = st.selectbox("Round", list(labels), format_func=labels.__getitem__,
                           key="self_check_round")
     found = self_check.results(con, chosen if chosen is not None else closed[0].id)
@@ -212,9 +214,9 @@ def _figures(found: self_check.Results) -> None:
              help=f"A spread of {DISAGREEMENT:g} or more.")
     c.metric("Steps rated unlike the plan", sum(bool(s.against_plan) for s in found.steps),
              help="Rated higher or lower than the plan's status when the round closed.")
-    compared = (f" Change: since the round of {ui.md(found.previous.label)}."
+    compared = (f" Change: since the round of {md(found.previous.label)}."
                 if found.previous else "")
-    st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {ui.md(held.closed_by or '')}. "
+    st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {md(held.closed_by or '')}. "
                f"Figures for steps rated by at least {MIN_ANSWERS} people; spread = "
                f"population standard deviation, to one decimal.{compared}")
     split = sorted((s for s in shown if s.disagreement), key=lambda s: -(s.spread or 0))
@@ -240,8 +242,8 @@ def _figures(found: self_check.Results) -> None:
                        f"highest rating. Orange: the group disagrees (spread {DISAGREEMENT:g} "
                        "or more).")
     with right:
-        ui.table(_table(found), key="self_check_table",
-                 height=ROW_PX * (len(found.steps) + 1) + 3, column_config={
+        widgets.table(_table(found), key="self_check_table",
+                      height=ROW_PX * (len(found.steps) + 1) + 3, column_config={
                      "Step": st.column_config.TextColumn(width=220),
                      "Plan status": st.column_config.TextColumn(width=90),
                      **{name: st.column_config.TextColumn(alignment="right", width=width)
@@ -325,7 +327,7 @@ def _rounds(con: Connection, org_id: int) -> None:
     if not rounds:
         st.info("No self-check round yet.")
         return
-    ui.table(pd.DataFrame([{
+    widgets.table(pd.DataFrame([{
         "Held on": r.held_on,
         "Title": r.title or MISSING,
         "Workshop guests": "yes" if r.workshop_id else "no",

@@ -4,23 +4,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from strategy import customers, people
-from strategy.access import Permission
-from strategy.customers import Segment, SegmentInput
-from strategy.db import Connection
-from strategy.steps import step
-from strategy.ui import context as ui
-from strategy.vocabulary import CHANNELS, SEGMENT_KINDS, SIZE_UNITS, VALUE_LEVELS
-from strategy.wording import kept_without
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.safe_text import md
+from strategy.core.vocabulary import CHANNELS, SEGMENT_KINDS, SIZE_UNITS, VALUE_LEVELS
+from strategy.core.wording import kept_without
+from strategy.customers import segments
+from strategy.customers.segments import Segment, SegmentInput
+from strategy.people import personnel
+from strategy.plan.steps import step
+from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("customers")
 
 
 def _segment_form(con: Connection, org_id: int, prefix: str,
-                  current: Segment | None) -> tuple[SegmentInput, ui.FieldErrors]:
+                  current: Segment | None) -> tuple[SegmentInput, forms.FieldErrors]:
     """The fields of a segment inside the caller's form; keys start with ``prefix``."""
-    errors = ui.FieldErrors()
-    teams = [t.name for t in people.list_teams(con, org_id)]
+    errors = forms.FieldErrors()
+    teams = [t.name for t in personnel.list_teams(con, org_id)]
     c = current
     name = st.text_input("Segment name", value=c.name if c else "", key=f"{prefix}_name",
                          max_chars=120)
@@ -53,7 +55,7 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
                              key=f"{prefix}_teams", placeholder="Choose the teams",
                              help="The organisation's teams, as under People and teams. A team "
                                   + ("missing here can be added below the form."
-                                     if ui.allowed(Permission.MANAGE_PEOPLE) else
+                                     if session.allowed(Permission.MANAGE_PEOPLE) else
                                      "missing here is added by HR or an administrator."))
     errors.slot("serving_teams")
     channels = st.multiselect("Channels they use", CHANNELS, default=c.channels if c else [],
@@ -67,100 +69,100 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    segments = customers.list_segments(con, org.id)
-    counts = customers.segment_counts(con, org.id)
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    listed = segments.list_segments(con, org.id)
+    counts = segments.segment_counts(con, org.id)
 
     cols = st.columns(3)
     cols[0].metric("External segments", counts["external"])
     cols[1].metric("Internal segments", counts["internal"])
-    cols[2].metric("All segments", len(segments))
+    cols[2].metric("All segments", len(listed))
 
-    if segments:
-        ui.table(
+    if listed:
+        widgets.table(
             [{"Segment": s.name, "Type": s.kind, "Size": s.size, "Counted in": s.size_unit,
               "Value": s.value_level, "Annual value": s.annual_value,
               "Served by": ", ".join(s.serving_teams), "Channels": ", ".join(s.channels),
-              "Description": s.description} for s in segments],
+              "Description": s.description} for s in listed],
             hide_index=True, width="stretch", key="segments_table",
             column_config={"Annual value": st.column_config.NumberColumn(format="localized")})
-        missing = [s.name for s in segments if not s.serving_teams or not s.channels]
+        missing = [s.name for s in listed if not s.serving_teams or not s.channels]
         if missing:
             st.warning("Say who serves these segments and through which channels: "
-                       + ", ".join(ui.md(n) for n in missing), icon=":material/info:")
+                       + ", ".join(md(n) for n in missing), icon=":material/info:")
     else:
         st.info("No segments yet. Start with the customers who buy from you, then add the "
                 "colleagues who depend on your team's work.")
 
-    if not ui.allowed(Permission.EDIT_PLAN):
-        ui.refused(Permission.EDIT_PLAN, "Adding and editing segments")
+    if not session.allowed(Permission.EDIT_PLAN):
+        session.refused(Permission.EDIT_PLAN, "Adding and editing segments")
         return
-    ui.show_tabs("customers_tab", {
+    widgets.show_tabs("customers_tab", {
         "Add a segment": lambda: _add(con, org.id),
-        "Edit or delete": lambda: _edit(con, org.id, segments),
+        "Edit or delete": lambda: _edit(con, org.id, listed),
     })
 
 
 def _add(con: Connection, org_id: int) -> None:
-    keys = ui.FormKeys("segment_new")
+    keys = forms.FormKeys("segment_new")
     with st.form("segment_add"):
         data, errors = _segment_form(con, org_id, keys.prefix, None)
         if st.form_submit_button("Add segment", type="primary"):
             def add() -> None:
-                customers.add_segment(con, org_id, data)
+                segments.add_segment(con, org_id, data)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added the segment “{data.name.strip()}”.")
+            forms.attempt(add, errors, success=f"Added the segment “{data.name.strip()}”.")
     _add_team(con, org_id)
 
 
 def _add_team(con: Connection, org_id: int) -> None:
     """A team missing from the list is added here, without leaving the segment."""
-    if not ui.allowed(Permission.MANAGE_PEOPLE):
+    if not session.allowed(Permission.MANAGE_PEOPLE):
         return  # teams are HR's: a leader asks them (the field's help says so)
-    keys = ui.FormKeys("segment_team_new")
+    keys = forms.FormKeys("segment_team_new")
     with st.popover("Add a team", icon=":material/group_add:"), st.form("segment_team_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         name = st.text_input("Team name", key=keys("name"), max_chars=80,
                              help="It joins the organisation's teams under People and "
                                   "teams.")
         errors.slot("team")
         if st.form_submit_button("Add team"):
             def add() -> None:
-                people.add_team(con, org_id, name)
+                personnel.add_team(con, org_id, name)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added the team {name.strip()}: choose it "
+            forms.attempt(add, errors, success=f"Added the team {name.strip()}: choose it "
                                             "for the segment.")
 
 
-def _edit(con: Connection, org_id: int, segments: list[Segment]) -> None:
-    if not segments:
+def _edit(con: Connection, org_id: int, listed: list[Segment]) -> None:
+    if not listed:
         st.caption("Add a segment first.")
         return
-    by_id = {s.id: s for s in segments}
-    chosen = ui.record_select(st, "Segment", list(by_id), lambda i: by_id[i].name,
-                              "segment_edit_choice")
+    by_id = {s.id: s for s in listed}
+    chosen = widgets.record_select(st, "Segment", list(by_id), lambda i: by_id[i].name,
+                                   "segment_edit_choice")
     segment = by_id[chosen]
-    edit = ui.EditSession(f"segment_edit_{segment.id}", segment.version)
+    edit = forms.EditSession(f"segment_edit_{segment.id}", segment.version)
     with st.form(f"segment_edit_form_{segment.id}"):
         data, errors = _segment_form(con, org_id, edit.prefix, segment)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
-                customers.update_segment(con, org_id, segment.id, edit.started_from, data)
+                segments.update_segment(con, org_id, segment.id, edit.started_from, data)
                 edit.restart()
-            ui.attempt(save, errors, success="Segment saved.")
+            forms.attempt(save, errors, success="Segment saved.")
     edit.offer_reload("segment")
     _add_team(con, org_id)
     with st.popover("Delete this segment", icon=":material/delete:"):
-        lost = customers.dependents(con, org_id, segment.id)
-        st.write(f"Delete {ui.md(segment.name)}"
+        lost = segments.dependents(con, org_id, segment.id)
+        st.write(f"Delete {md(segment.name)}"
                  + (f" and its {lost.assessments} needs assessments?" if lost.assessments
                     else "?")
                  + kept_without(lost.complaints, "segment"))
         if st.button("Yes, delete", key=f"segment_delete_{segment.id}", type="primary"):
-            ui.attempt(lambda: customers.delete_segment(con, org_id, segment.id),
-                       success=f"Deleted “{segment.name}”.")
+            forms.attempt(lambda: segments.delete_segment(con, org_id, segment.id),
+                          success=f"Deleted “{segment.name}”.")
 
 
 if __name__ == "__main__":

@@ -8,14 +8,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import customers, needs
-from strategy.access import Permission
-from strategy.customers import Segment
-from strategy.db import Connection
-from strategy.needs import Assessment, AssessmentInput
-from strategy.steps import step
-from strategy.ui import context as ui
-from strategy.vocabulary import CHOICE_REASONS, EVIDENCE_SOURCES, EXPECTATION_FACTORS
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.safe_text import md
+from strategy.core.vocabulary import CHOICE_REASONS, EVIDENCE_SOURCES, EXPECTATION_FACTORS
+from strategy.customers import needs, segments
+from strategy.customers.needs import Assessment, AssessmentInput
+from strategy.customers.segments import Segment
+from strategy.plan.steps import step
+from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("needs")
 
@@ -49,20 +50,20 @@ def _chart(latest: list[Assessment]) -> alt.LayerChart | alt.FacetChart:
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    segments = customers.list_segments(con, org.id)
-    if not segments:
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    listed = segments.list_segments(con, org.id)
+    if not listed:
         st.info("Add customer segments in step 1 first: needs are assessed per segment.")
-        st.page_link(ui.PAGES["customers"], label="Go to step 1", icon=":material/group:")
+        st.page_link(sidebar.PAGES["customers"], label="Go to step 1", icon=":material/group:")
         return
 
     today = date.today()
     latest = needs.list_assessments(con, org.id, latest_only=True, today=today)
     ranked = needs.priorities(con, org.id, today=today)
     all_rows = needs.list_assessments(con, org.id, today=today)
-    period = ui.period()
+    period = sidebar.period()
 
     cols = st.columns(4)
     cols[0].metric("Current assessments", len(latest))
@@ -74,16 +75,16 @@ def render() -> None:
     stale = [a for a in latest if a.is_stale]
     if assumed:
         st.warning("**Assumed, not asked:** " + "; ".join(
-            f"{ui.md(a.segment)} – {ui.md(a.quality)}" for a in assumed)
+            f"{md(a.segment)} – {md(a.quality)}" for a in assumed)
             + ". You cannot assume what customers expect: ask them.", icon=":material/help:")
     if stale:
         st.warning(f"**Out of date** (asked more than {org.reassess_days} days ago): " + "; ".join(
-            f"{ui.md(a.segment)} – {ui.md(a.quality)} ({a.asked_on:%d %b %Y})" for a in stale)
+            f"{md(a.segment)} – {md(a.quality)} ({a.asked_on:%d %b %Y})" for a in stale)
             + ". Expectations move: ask again.", icon=":material/history:")
     unevidenced = needs.segments_without_evidence(con, org.id, today)
     if unevidenced:
         st.caption("Segments without a current, evidenced assessment: "
-                   + ", ".join(ui.md(n) for n in unevidenced))
+                   + ", ".join(md(n) for n in unevidenced))
 
     if latest:
         chart_col, table_col = st.columns(2)
@@ -93,22 +94,22 @@ def render() -> None:
         with table_col:
             st.subheader("Priorities", anchor=False)
             st.caption("Ranked by gap (importance − performance), then importance.")
-            ui.table(
+            widgets.table(
                 [{"Rank": i, "Gap": a.gap, "Segment": a.segment, "Quality": a.quality,
                   "Imp.": a.importance, "Perf.": a.performance,
                   "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
                  for i, a in enumerate(ranked, start=1)],
                 hide_index=True, width="stretch", height=560, key="needs_priorities")
 
-    by_id = {s.id: s for s in segments}
-    if not ui.allowed(Permission.EDIT_PLAN):
-        ui.refused(Permission.EDIT_PLAN, "Recording assessments and editing expectations")
-        ui.show_tabs("needs_tab", {
-            "Expectations and choice": lambda: _expectations_read(segments),
+    by_id = {s.id: s for s in listed}
+    if not session.allowed(Permission.EDIT_PLAN):
+        session.refused(Permission.EDIT_PLAN, "Recording assessments and editing expectations")
+        widgets.show_tabs("needs_tab", {
+            "Expectations and choice": lambda: _expectations_read(listed),
             "All assessments": lambda: _history(con, org.id, all_rows),
         })
         return
-    ui.show_tabs("needs_tab", {
+    widgets.show_tabs("needs_tab", {
         "Record an assessment": lambda: _record(con, org.id, by_id, today),
         "Expectations and choice": lambda: _expectations(con, org.id, by_id),
         "All assessments": lambda: _history(con, org.id, all_rows),
@@ -117,9 +118,9 @@ def render() -> None:
 
 
 def _record(con: Connection, org_id: int, by_id: dict[int, Segment], today: date) -> None:
-    keys = ui.FormKeys("assessment")
+    keys = forms.FormKeys("assessment")
     with st.form("assessment_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         left, right = st.columns(2)
         segment_id = left.selectbox("Segment", list(by_id), key=keys("segment"),
                                     format_func=lambda i: by_id[i].name)
@@ -136,7 +137,7 @@ def _record(con: Connection, org_id: int, by_id: dict[int, Segment], today: date
         source = left.selectbox("Evidence", EVIDENCE_SOURCES, key=keys("source"),
                                 help="Choose “assumption” only if nobody asked; it will be "
                                      "flagged until someone does.")
-        asked_on = ui.date_field(right, "Date asked", today, keys("date"))
+        asked_on = widgets.date_field(right, "Date asked", today, keys("date"))
         errors.slot("source", "asked_on")
         notes = st.text_area("Notes", key=keys("notes"), height=70,
                              placeholder="Sample size, who was asked, what they said")
@@ -148,17 +149,17 @@ def _record(con: Connection, org_id: int, by_id: dict[int, Segment], today: date
             def add() -> None:
                 needs.add_assessment(con, org_id, data)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Saved: {by_id[segment_id].name} – {quality}.")
+            forms.attempt(add, errors, success=f"Saved: {by_id[segment_id].name} – {quality}.")
 
 
 def _expectations(con: Connection, org_id: int, by_id: dict[int, Segment]) -> None:
     chosen = st.selectbox("Segment", list(by_id), key="expect_segment",
                           format_func=lambda i: by_id[i].name)
     segment = by_id[chosen]
-    edit = ui.EditSession(f"expect_{segment.id}", segment.version)
+    edit = forms.EditSession(f"expect_{segment.id}", segment.version)
     prefix = edit.prefix
     with st.form(f"expect_{segment.id}_form"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         factors = st.multiselect("What shapes their expectations", EXPECTATION_FACTORS,
                                  default=segment.expectation_factors, key=f"{prefix}_factors")
         errors.slot("expectation_factors")
@@ -170,16 +171,16 @@ def _expectations(con: Connection, org_id: int, by_id: dict[int, Segment]) -> No
         errors.slot("choice_reasons")
         if st.form_submit_button("Save", type="primary"):
             def save() -> None:
-                customers.update_expectations(con, org_id, segment.id, edit.started_from,
-                                              list(factors), notes, list(reasons))
+                segments.update_expectations(con, org_id, segment.id, edit.started_from,
+                                             list(factors), notes, list(reasons))
                 edit.restart()
-            ui.attempt(save, errors, success="Saved.")
+            forms.attempt(save, errors, success="Saved.")
     edit.offer_reload("segment")
 
 
 def _expectations_read(segments: list[Segment]) -> None:
     """What the expectations form holds, for those who may read but not edit it."""
-    ui.table(
+    widgets.table(
         # Nothing recorded reads as a dash, not as a blank.
         [{"Segment": s.name,
           "What shapes their expectations": ", ".join(s.expectation_factors) or None,
@@ -192,35 +193,35 @@ def _history(con: Connection, org_id: int, all_rows: list[Assessment]) -> None:
     if not all_rows:
         st.caption("No assessments yet.")
         return
-    ui.table(
+    widgets.table(
         [{"Asked": a.asked_on, "Segment": a.segment, "Quality": a.quality,
           "Importance": a.importance, "Performance": a.performance, "Gap": a.gap,
           "Evidence": a.source, "Notes": a.notes,
           "Flag": "assumption" if a.is_assumption else "stale" if a.is_stale else ""}
          for a in all_rows],
         hide_index=True, width="stretch", key="needs_history")
-    if not ui.allowed(Permission.EDIT_PLAN):
+    if not session.allowed(Permission.EDIT_PLAN):
         return
     labels = {a.id: f"{a.asked_on} · {a.segment} · {a.quality}" for a in all_rows}
-    doomed = ui.record_select(st, "Delete an assessment entered by mistake", list(labels),
-                              labels.__getitem__, "assessment_delete_choice", index=None)
+    doomed = widgets.record_select(st, "Delete an assessment entered by mistake", list(labels),
+                                   labels.__getitem__, "assessment_delete_choice", index=None)
     if doomed is not None and st.button("Delete it", key="assessment_delete"):
-        ui.attempt(lambda: needs.delete_assessment(con, org_id, doomed),
-                   success="Assessment deleted.")
+        forms.attempt(lambda: needs.delete_assessment(con, org_id, doomed),
+                      success="Assessment deleted.")
 
 
 def _qualities(con: Connection, org_id: int) -> None:
-    keys = ui.FormKeys("quality")
+    keys = forms.FormKeys("quality")
     with st.form("quality_add"):
         st.caption("Add a quality your customers name that is not on the standard list.")
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         name = st.text_input("Quality", key=keys("name"), max_chars=60)
         errors.slot("quality")
         if st.form_submit_button("Add quality"):
             def add() -> None:
                 needs.add_quality(con, org_id, name)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added the quality “{name.strip()}”.")
+            forms.attempt(add, errors, success=f"Added the quality “{name.strip()}”.")
 
 
 if __name__ == "__main__":

@@ -7,11 +7,13 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from strategy import vision, workshops
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.steps import step
-from strategy.ui import context as ui
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.safe_text import md
+from strategy.identity import workshops
+from strategy.plan.steps import step
+from strategy.service import vision
+from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("vision")
 WALL_PAGE = 60  # cards per page of the wall
@@ -19,15 +21,15 @@ REFRESH_SECONDS = 3
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    if ui.me().kind == "guest":
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    if session.me().kind == "guest":
         # Guests of a workshop see the wall and the vision it feeds, nothing else.
-        st.markdown(f"**Our vision:** {ui.md(vision.get_vision(con, org.id).statement or '—')}")
+        st.markdown(f"**Our vision:** {md(vision.get_vision(con, org.id).statement or '—')}")
         _wall(org.id)
         return
-    ui.show_tabs("vision_tab", {
+    widgets.show_tabs("vision_tab", {
         "Brainstorm: “Customer service means …”": lambda: _wall(org.id),
         "Vision and customer story": lambda: _vision(con, org.id),
         "Values and behaviours": lambda: _values(con, org.id),
@@ -35,10 +37,10 @@ def render() -> None:
 
 
 def _wall(org_id: int) -> None:
-    if ui.allowed(Permission.FACILITATE):
+    if session.allowed(Permission.FACILITATE):
         _workshop(org_id)
     _brainstorm(org_id)
-    if ui.allowed(Permission.FACILITATE):
+    if session.allowed(Permission.FACILITATE):
         _facilitator(org_id)
 
 
@@ -49,10 +51,10 @@ def _base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-@ui.live_fragment(REFRESH_SECONDS)
+@session.live_fragment(REFRESH_SECONDS)
 def _workshop(org_id: int) -> None:
     """Open a workshop, project its code, see who joined, close it."""
-    con = ui.db()
+    con = session.db()
     current = workshops.current_workshop(con, org_id)
     with st.expander("Workshop: let participants join by code", key="workshop_panel",
                      expanded=current is not None, on_change="rerun"):
@@ -62,8 +64,8 @@ def _workshop(org_id: int) -> None:
                        f"{workshops.CODE_HOURS} hours or until you close the workshop.")
             if st.button("Open a workshop", key="workshop_open", type="primary",
                          icon=":material/qr_code_2:"):
-                ui.attempt(lambda: workshops.open_workshop(con, org_id), rerun=False)
-                ui.rerun_fragment()
+                forms.attempt(lambda: workshops.open_workshop(con, org_id), rerun=False)
+                forms.rerun_fragment()
             return
         base = _base_url()
         link = workshops.join_link(base, current.code)
@@ -77,23 +79,23 @@ def _workshop(org_id: int) -> None:
             st.code(link, language=None)
             st.markdown("with the code")
             st.markdown(f"## `{current.code}`")
-            st.caption(f"Opened by {ui.md(current.opened_by)} · the code expires at "
+            st.caption(f"Opened by {md(current.opened_by)} · the code expires at "
                        f"{current.expires_at:%H:%M} (server time)")
         qr_col.image(workshops.qr_png(link), width=220, caption="Scan to join")
         joined = workshops.guests(con, current.id)
         st.markdown(f"**{len(joined)} joined:** "
-                    + (", ".join(ui.md(g.name) for g in joined) if joined else "nobody yet"))
+                    + (", ".join(md(g.name) for g in joined) if joined else "nobody yet"))
         if st.button("Close the workshop", key="workshop_close", icon=":material/logout:"):
-            ui.attempt(lambda: workshops.close_workshop(con, current.id), rerun=False,
-                       success="Workshop closed: the guests are signed out.")
-            ui.rerun_fragment()
+            forms.attempt(lambda: workshops.close_workshop(con, current.id), rerun=False,
+                          success="Workshop closed: the guests are signed out.")
+            forms.rerun_fragment()
 
 
 def _vision(con: Connection, org_id: int) -> None:
     current = vision.get_vision(con, org_id)
-    edit = ui.EditSession(f"vision_{org_id}", current.version)
+    edit = forms.EditSession(f"vision_{org_id}", current.version)
     with st.form("vision_form"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         statement = st.text_area(
             "Vision statement", value=current.statement, key=f"{edit.prefix}_statement",
             height=100, max_chars=600,
@@ -108,7 +110,7 @@ def _vision(con: Connection, org_id: int) -> None:
             def save() -> None:
                 vision.save_vision(con, org_id, edit.started_from, statement, story)
                 edit.restart()
-            ui.attempt(save, errors, success="Vision saved.")
+            forms.attempt(save, errors, success="Vision saved.")
     edit.offer_reload("vision")
 
 
@@ -120,26 +122,26 @@ def _values(con: Connection, org_id: int) -> None:
     for value in values:
         with st.container(border=True, key=f"value_box_{value.id}"):
             head, action = st.columns([6, 1])
-            head.markdown(f"**{ui.md(value.name)}**")
+            head.markdown(f"**{md(value.name)}**")
             if value.description:
-                head.caption(ui.md(value.description))
+                head.caption(md(value.description))
             if action.button("Remove", key=f"value_delete_{value.id}", icon=":material/delete:"):
-                ui.attempt(partial(vision.delete_value, con, org_id, value.id),
-                           success=f"Removed the value “{value.name}”.")
+                forms.attempt(partial(vision.delete_value, con, org_id, value.id),
+                              success=f"Removed the value “{value.name}”.")
             if not value.behaviours:
                 st.caption("No behaviours yet: what would a customer see someone do?")
             for behaviour_id, text in value.behaviours:
                 line, drop = st.columns([12, 1])
-                line.markdown(f"- {ui.md(text)}")
+                line.markdown(f"- {md(text)}")
                 if drop.button("", key=f"behaviour_delete_{behaviour_id}",
                                icon=":material/close:", help="Remove this behaviour"):
-                    ui.attempt(partial(vision.delete_behaviour, con, org_id, behaviour_id))
+                    forms.attempt(partial(vision.delete_behaviour, con, org_id, behaviour_id))
 
     left, right = st.columns(2)
-    value_keys = ui.FormKeys("value")
+    value_keys = forms.FormKeys("value")
     with left, st.form("value_add"):
         st.markdown("**Add a value**")
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         name = st.text_input("Value", key=value_keys("name"), max_chars=80)
         errors.slot("value_name")
         description = st.text_input("What it means", key=value_keys("description"),
@@ -149,11 +151,11 @@ def _values(con: Connection, org_id: int) -> None:
             def add_value() -> None:
                 vision.add_value(con, org_id, name, description)
                 value_keys.renew()
-            ui.attempt(add_value, errors, success=f"Added the value “{name.strip()}”.")
-    behaviour_keys = ui.FormKeys("behaviour")
+            forms.attempt(add_value, errors, success=f"Added the value “{name.strip()}”.")
+    behaviour_keys = forms.FormKeys("behaviour")
     with right, st.form("behaviour_add"):
         st.markdown("**Add a behaviour**")
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         names = {v.id: v.name for v in values}
         # The value chosen stays chosen after an add: several behaviours often follow.
         value_id = st.selectbox("For the value", list(names), format_func=names.__getitem__,
@@ -168,35 +170,35 @@ def _values(con: Connection, org_id: int) -> None:
                 def add_behaviour() -> None:
                     vision.add_behaviour(con, org_id, value_id, behaviour)
                     behaviour_keys.renew()
-                ui.attempt(add_behaviour, errors, success="Behaviour added.")
+                forms.attempt(add_behaviour, errors, success="Behaviour added.")
 
 
-@ui.live_fragment(REFRESH_SECONDS)
+@session.live_fragment(REFRESH_SECONDS)
 def _brainstorm(org_id: int) -> None:
     # A fragment: it re-reads the wall every few seconds on its own thread, so it
     # takes its own cursor.
-    con = ui.db()
-    me = ui.me().name if ui.allowed(Permission.BRAINSTORM) else ""
+    con = session.db()
+    me = session.me().name if session.allowed(Permission.BRAINSTORM) else ""
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
     if not me:
         st.info("Your role lets you read the wall, not add to it.", icon=":material/visibility:")
     # Not cleared on submit: an answer that cannot be added yet stays in the box; an
     # answer that is added leaves it empty for the next one.
-    keys = ui.FormKeys("brainstorm")
+    keys = forms.FormKeys("brainstorm")
     with st.form("brainstorm_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         text = st.text_input("Customer service means …", key=keys("text"), max_chars=280)
         errors.slot("entry", "author")
         added = st.form_submit_button("Add to the wall", type="primary", disabled=not me)
-        if added and ui.attempt(partial(vision.add_entry, con, org_id, text), errors,
-                                rerun=False):
+        if added and forms.attempt(partial(vision.add_entry, con, org_id, text), errors,
+                                   rerun=False):
             keys.renew()
             # Show the new answer where its author can see it: newest first, page 1.
             st.session_state["wall_order"] = "Newest"
             st.session_state["wall_text"] = ""
             st.session_state["_wall_added"] = True
-            ui.rerun_fragment()
+            forms.rerun_fragment()
     if st.session_state.pop("_wall_added", False):
         st.toast("Added to the wall.", icon=":material/check:")
     entries = vision.list_entries(con, org_id)
@@ -213,7 +215,7 @@ def _brainstorm(org_id: int) -> None:
         shown.sort(key=lambda e: (e.created_at, e.id), reverse=True)
     # Hundreds of cards redrawn every few seconds would keep every browser busy: the
     # wall shows a page of them at a time.
-    page = ui.page_number("wall_page", len(shown), WALL_PAGE, (order, text), c)
+    page = widgets.page_number("wall_page", len(shown), WALL_PAGE, (order, text), c)
     first = (page - 1) * WALL_PAGE
     on_page = shown[first:first + WALL_PAGE]
     st.caption(f"{len(entries)} answers · {sum(e.votes for e in entries)} votes"
@@ -226,16 +228,16 @@ def _brainstorm(org_id: int) -> None:
     for index, entry in enumerate(on_page):
         with columns[index % 3].container(border=True, key=f"brainstorm_entry_{entry.id}"):
             badge = " :green-badge[:material/check: Adopted]" if entry.adopted else ""
-            st.markdown(f"{ui.md(entry.text)}{badge}")
-            st.caption(f"{ui.md(entry.author)} · {entry.votes} "
+            st.markdown(f"{md(entry.text)}{badge}")
+            st.caption(f"{md(entry.author)} · {entry.votes} "
                        f"vote{'s' if entry.votes != 1 else ''}")
             mine = me in entry.voters
             clicked = st.button(
                 "Unvote" if mine else "Vote", key=f"vote_{entry.id}", icon=":material/thumb_up:",
                 type="primary" if mine else "secondary", disabled=not me)
-            if clicked and ui.attempt(
+            if clicked and forms.attempt(
                     partial(vision.toggle_vote, con, org_id, entry.id), rerun=False):
-                ui.rerun_fragment()
+                forms.rerun_fragment()
 
 
 def _matching(n: int) -> str:
@@ -255,12 +257,12 @@ def _distinct_labels(entries: list[vision.Entry]) -> dict[int, str]:
     return labels
 
 
-@ui.live_fragment(REFRESH_SECONDS)
+@session.live_fragment(REFRESH_SECONDS)
 def _facilitator(org_id: int) -> None:
     """Tools for whoever runs the workshop. They refresh on their own, like the wall,
     so they appear with the first answer and offer every new one; a choice in
     progress survives the refresh because every widget has a key."""
-    con = ui.db()
+    con = session.db()
     entries = vision.list_entries(con, org_id)
     if not entries:
         return
@@ -276,8 +278,8 @@ def _facilitator(org_id: int) -> None:
                                     [i for i in labels if i != keep],
                                     format_func=labels.__getitem__, key="merge_duplicates")
         if st.button("Merge", key="merge_button", disabled=not duplicates):
-            ui.attempt(lambda: vision.merge_entries(con, org_id, keep, duplicates),
-                       success="Merged.")
+            forms.attempt(lambda: vision.merge_entries(con, org_id, keep, duplicates),
+                          success="Merged.")
         adopted = st.multiselect("Adopted into the vision", list(labels),
                                  default=[e.id for e in entries if e.adopted],
                                  format_func=labels.__getitem__, key="adopted_entries")
@@ -286,7 +288,7 @@ def _facilitator(org_id: int) -> None:
                 for e in entries:
                     if e.adopted != (e.id in adopted):
                         vision.set_adopted(con, org_id, e.id, e.id in adopted)
-            ui.attempt(adopt, success="Adopted answers saved.")
+            forms.attempt(adopt, success="Adopted answers saved.")
 
 
 if __name__ == "__main__":

@@ -7,23 +7,25 @@ from functools import partial
 
 import streamlit as st
 
-from strategy import needs, standards
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.phrases import check_phrases
-from strategy.standards import Standard, StandardInput
-from strategy.steps import step
-from strategy.ui import context as ui
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.phrases import check_phrases
+from strategy.core.safe_text import md
+from strategy.core.vocabulary import AUDIENCES, COMMUNICATION_METHODS, DIRECTIONS, STANDARD_CHANNELS
+from strategy.core.wording import kept_without
+from strategy.customers import needs
+from strategy.plan.steps import step
+from strategy.service import standards
+from strategy.service.standards import Standard, StandardInput
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.phrase_check import show_phrase_check
-from strategy.vocabulary import AUDIENCES, COMMUNICATION_METHODS, DIRECTIONS, STANDARD_CHANNELS
-from strategy.wording import kept_without
 
 STEP = step("standards")
 
 
 def _standard_form(con: Connection, org_id: int, prefix: str,
-                   current: Standard | None) -> tuple[StandardInput, ui.FieldErrors]:
-    errors = ui.FieldErrors()
+                   current: Standard | None) -> tuple[StandardInput, forms.FieldErrors]:
+    errors = forms.FieldErrors()
     c = current
     quality_options = needs.qualities(con, org_id)
     title = st.text_input("Standard", value=c.title if c else "", key=f"{prefix}_title",
@@ -68,9 +70,9 @@ def _standard_form(con: Connection, org_id: int, prefix: str,
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
     register = standards.list_standards(con, org.id)
 
     cols = st.columns(4)
@@ -84,7 +86,7 @@ def render() -> None:
         channel_filter = st.pills("Channel", STANDARD_CHANNELS, selection_mode="multi",
                                   key="standards_channel_filter")
         shown = [s for s in register if not channel_filter or s.channel in channel_filter]
-        ui.table(
+        widgets.table(
             [{"Standard": s.title, "Channel": s.channel, "Quality": s.quality,
               "Measure": s.measure, "Target": s.target_text(),
               "Promise": f"{s.promise:g} {s.unit}" if s.promise is not None else "",
@@ -95,21 +97,21 @@ def render() -> None:
         if risky:
             st.warning("**Over-promising:** customers are promised more than the team's own "
                        "target for " + "; ".join(
-                           f"{ui.md(s.title)} (target {ui.md(s.target_text())}, promise "
-                           f"{s.promise:g} {ui.md(s.unit)})" for s in risky)
+                           f"{md(s.title)} (target {md(s.target_text())}, promise "
+                           f"{s.promise:g} {md(s.unit)})" for s in risky)
                        + ". Promise less than you deliver.", icon=":material/warning:")
     else:
         st.info("No standards yet." + (" Start from the template library or write your own."
-                                       if ui.allowed(Permission.EDIT_PLAN) else ""))
+                                       if session.allowed(Permission.EDIT_PLAN) else ""))
 
-    if not ui.allowed(Permission.EDIT_PLAN):
-        ui.refused(Permission.EDIT_PLAN, "Adding and editing standards")
-        ui.show_tabs("standards_tab", {
+    if not session.allowed(Permission.EDIT_PLAN):
+        session.refused(Permission.EDIT_PLAN, "Adding and editing standards")
+        widgets.show_tabs("standards_tab", {
             "Communication log": lambda: _communications(con, org.id, register),
             "Phrase check": lambda: _phrase_check(register),
         })
         return
-    ui.show_tabs("standards_tab", {
+    widgets.show_tabs("standards_tab", {
         "Add a standard": lambda: _add(con, org.id),
         "Template library": lambda: _templates(con, org.id, register),
         "Edit or delete": lambda: _edit(con, org.id, register),
@@ -119,15 +121,15 @@ def render() -> None:
 
 
 def _add(con: Connection, org_id: int) -> None:
-    keys = ui.FormKeys("standard_new")
+    keys = forms.FormKeys("standard_new")
     with st.form("standard_add"):
         data, errors = _standard_form(con, org_id, keys.prefix, None)
         if st.form_submit_button("Add standard", type="primary"):
             def add() -> None:
                 standards.add_standard(con, org_id, data)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added the standard “{data.title.strip()}”."
-                       + _wording_note(data))
+            forms.attempt(add, errors, success=f"Added the standard “{data.title.strip()}”."
+                          + _wording_note(data))
 
 
 def _phrase_check(register: list[Standard]) -> None:
@@ -160,16 +162,16 @@ def _templates(con: Connection, org_id: int, register: list[Standard]) -> None:
     for index, template in enumerate(standards.templates()):
         with st.container(border=True, key=f"template_box_{index}"):
             text_col, button_col = st.columns([6, 1])
-            text_col.markdown(f"**{ui.md(template.title)}** · {template.channel} · "
+            text_col.markdown(f"**{md(template.title)}** · {template.channel} · "
                               f"{template.quality}")
             sign = "≤" if template.direction == "lower" else "≥"
-            text_col.caption(f"{ui.md(template.description)} Target: {template.measure} "
+            text_col.caption(f"{md(template.description)} Target: {template.measure} "
                              f"{sign} {template.target:g} {template.unit}")
             added = template.title.lower() in have
             if button_col.button("Added" if added else "Add", key=f"template_add_{index}",
                                  disabled=added, icon=":material/add:"):
-                ui.attempt(partial(standards.add_from_template, con, org_id, template.title),
-                           success=f"Added “{template.title}” to the register.")
+                forms.attempt(partial(standards.add_from_template, con, org_id, template.title),
+                              success=f"Added “{template.title}” to the register.")
 
 
 def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
@@ -177,40 +179,40 @@ def _edit(con: Connection, org_id: int, register: list[Standard]) -> None:
         st.caption("Add a standard first.")
         return
     by_id = {s.id: s for s in register}
-    chosen = ui.record_select(st, "Standard", list(by_id), lambda i: by_id[i].title,
-                              "standard_edit_choice")
+    chosen = widgets.record_select(st, "Standard", list(by_id), lambda i: by_id[i].title,
+                                   "standard_edit_choice")
     current = by_id[chosen]
-    edit = ui.EditSession(f"standard_edit_{current.id}", current.version)
+    edit = forms.EditSession(f"standard_edit_{current.id}", current.version)
     with st.form(f"standard_edit_form_{current.id}"):
         data, errors = _standard_form(con, org_id, edit.prefix, current)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
                 standards.update_standard(con, org_id, current.id, edit.started_from, data)
                 edit.restart()
-            ui.attempt(save, errors, success="Standard saved." + _wording_note(data))
+            forms.attempt(save, errors, success="Standard saved." + _wording_note(data))
     edit.offer_reload("standard")
     with st.popover("Delete this standard", icon=":material/delete:"):
         naming = standards.complaints_naming(con, org_id, current.id)
-        st.write(f"Delete {ui.md(current.title)} and its {current.communications} "
+        st.write(f"Delete {md(current.title)} and its {current.communications} "
                  "communication records?" + kept_without(naming, "standard"))
         if st.button("Yes, delete", key=f"standard_delete_{current.id}", type="primary"):
-            ui.attempt(lambda: standards.delete_standard(con, org_id, current.id),
-                       success=f"Deleted “{current.title}”.")
+            forms.attempt(lambda: standards.delete_standard(con, org_id, current.id),
+                          success=f"Deleted “{current.title}”.")
 
 
 def _communications(con: Connection, org_id: int, register: list[Standard]) -> None:
     if not register:
-        st.caption("Add a standard first." if ui.allowed(Permission.EDIT_PLAN)
+        st.caption("Add a standard first." if session.allowed(Permission.EDIT_PLAN)
                    else "No standards yet.")
         return
-    if ui.allowed(Permission.EDIT_PLAN):
+    if session.allowed(Permission.EDIT_PLAN):
         _record_communication(con, org_id, register)
     log = standards.list_communications(con, org_id)
-    period = ui.period()
+    period = sidebar.period()
     st.caption(f"{sum(period.contains(c.communicated_on) for c in log)} communications in "
                f"{period}; {len(log)} in all.")
     if log:
-        ui.table(
+        widgets.table(
             [{"Date": c.communicated_on, "Standard": c.standard, "Audience": c.audience,
               "How": c.method, "Note": c.note} for c in log],
             hide_index=True, width="stretch", key="communications_table")
@@ -221,14 +223,14 @@ def _record_communication(con: Connection, org_id: int, register: list[Standard]
     audience = st.radio("Audience", AUDIENCES, horizontal=True, key="comm_audience",
                         format_func=lambda a: "Staff (internal)" if a == "internal"
                         else "Customers (external)")
-    keys = ui.FormKeys("comm")
+    keys = forms.FormKeys("comm")
     with st.form("communication_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         standard_id = st.selectbox("Standard", list(labels), format_func=labels.__getitem__,
                                    key=keys("standard"))
         left, right = st.columns(2)
         method = left.selectbox("How", COMMUNICATION_METHODS[audience], key=keys("method"))
-        when = ui.date_field(right, "When", date.today(), keys("date"))
+        when = widgets.date_field(right, "When", date.today(), keys("date"))
         errors.slot("method", "communicated_on", "audience")
         note = st.text_input("Note", key=keys("note"), max_chars=500)
         errors.slot("note")
@@ -237,7 +239,7 @@ def _record_communication(con: Connection, org_id: int, register: list[Standard]
                 standards.add_communication(con, org_id, standard_id, when, audience, method,
                                             note)
                 keys.renew()
-            ui.attempt(add, errors, success="Communication recorded.")
+            forms.attempt(add, errors, success="Communication recorded.")
 
 
 if __name__ == "__main__":

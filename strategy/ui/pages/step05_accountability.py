@@ -6,38 +6,40 @@ from datetime import date
 
 import streamlit as st
 
-from strategy import accountability, people, standards
-from strategy.access import Permission
-from strategy.accountability import ObservationInput
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.periods import Quarter
-from strategy.steps import step
-from strategy.ui import context as ui
-from strategy.wording import counted
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import md
+from strategy.core.wording import counted
+from strategy.people import personnel
+from strategy.plan.steps import step
+from strategy.service import accountability, standards
+from strategy.service.accountability import ObservationInput
+from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("accountability")
 OBSERVATIONS_PAGE = 100  # observations shown at a time
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
     register = standards.list_standards(con, org.id)
     if not register:
         st.info("Set standards in step 4 first: accountability is per standard.")
-        st.page_link(ui.PAGES["standards"], label="Go to step 4", icon=":material/rule:")
+        st.page_link(sidebar.PAGES["standards"], label="Go to step 4", icon=":material/rule:")
         return
-    if not people.count_employees(con, org.id, active_on=date.today()):
+    if not personnel.count_employees(con, org.id, active_on=date.today()):
         st.info("Add your staff first: owners, acknowledgements and observations are people.")
-        if ui.allowed(Permission.HR_RECORDS):
-            st.page_link(ui.PAGES["staff"], label="Go to People and teams",
+        if session.allowed(Permission.HR_RECORDS):
+            st.page_link(sidebar.PAGES["staff"], label="Go to People and teams",
                          icon=":material/badge:")
         else:
             st.caption("HR or an administrator adds them under People and teams.")
         return
-    period = ui.period()
+    period = sidebar.period()
     target = accountability.compliance_target(con, org.id)
     owned = accountability.owners_view(con, org.id, period)
     assigned = accountability.assignments(con, org.id)
@@ -52,7 +54,7 @@ def render() -> None:
     cols[3].metric(f"Compliance in {period}", f"{100 * met / total:.0f}%" if total else "no data",
                    help=f"{met} of {total} observations met the standard")
 
-    teams = ui.recordable_teams(con, org.id)
+    teams = session.recordable_teams(con, org.id)
     sections = {
         "Owners view": lambda: _owners(owned, period, target),
         "Compliance": lambda: _compliance(con, org.id, period, target),
@@ -64,26 +66,27 @@ def render() -> None:
                                                              period, teams)
     sections["Acknowledgements"] = lambda: _acknowledge(con, org.id, register)
     sections["Owners and teams"] = lambda: _assign(con, org.id, register, assigned)
-    if not ui.allowed(Permission.EDIT_PLAN):
-        ui.refused(Permission.EDIT_PLAN, "Setting owners, teams, acknowledgements and the "
+    if not session.allowed(Permission.EDIT_PLAN):
+        session.refused(Permission.EDIT_PLAN, "Setting owners, teams, acknowledgements and the "
                                          "compliance target")
-    ui.show_tabs("accountability_tab", sections)
+    widgets.show_tabs("accountability_tab", sections)
 
 
 def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: float) -> None:
     if not owned:
-        st.info("No standard has an owner yet" + (": assign them in the last tab."
-                                                  if ui.allowed(Permission.EDIT_PLAN) else "."))
+        st.info("No standard has an owner yet"
+                + (": assign them in the last tab." if session.allowed(Permission.EDIT_PLAN)
+                   else "."))
         return
     st.caption(f"Each owner's standards in {period}: compliance with the number of observations, "
                f"against the target of {target:g}%.")
     for owner in sorted({o.owner for o in owned}):
         mine = [o for o in owned if o.owner == owner]
         attention = sum(o.below_target or o.unobserved for o in mine)
-        with st.expander(f"{ui.md(owner)} · {counted(len(mine), 'standard')}"
+        with st.expander(f"{md(owner)} · {counted(len(mine), 'standard')}"
                          + (f" · {attention} need attention" if attention else ""),
                          expanded=bool(attention)):
-            ui.table(
+            widgets.table(
                 [{"Standard": o.title, "Compliance": o.rate.text(),
                   "Status": "not observed" if o.unobserved else
                   "below target" if o.below_target else "on target"} for o in mine],
@@ -91,7 +94,7 @@ def _owners(owned: list[accountability.OwnedStandard], period: Quarter, target: 
 
 
 def _compliance(con: Connection, org_id: int, period: Quarter, target: float) -> None:
-    if ui.allowed(Permission.EDIT_PLAN):
+    if session.allowed(Permission.EDIT_PLAN):
         _target_form(con, org_id, target)
     else:
         st.caption(f"The compliance target is {target:g}%.")
@@ -101,7 +104,7 @@ def _compliance(con: Connection, org_id: int, period: Quarter, target: float) ->
         if not rows:
             st.caption(f"No observations in {period}.")
             continue
-        ui.table(
+        widgets.table(
             [{label: r.name, "Met": r.rate.part, "Observations": r.rate.whole,
               "Compliance %": round(r.rate.value, 1) if r.rate.value is not None else None,
               "On target": "yes" if (r.rate.value or 0) >= target else "no"} for r in rows],
@@ -112,7 +115,7 @@ def _compliance(con: Connection, org_id: int, period: Quarter, target: float) ->
 
 def _target_form(con: Connection, org_id: int, target: float) -> None:
     with st.form("compliance_target_form"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         new_target = st.number_input("Compliance target (%)", value=target, step=1.0,
                                      key="compliance_target", help="Above 0, at most 100.")
         errors.slot("compliance_target")
@@ -121,18 +124,18 @@ def _target_form(con: Connection, org_id: int, target: float) -> None:
                 errors.show(ValidationError({"compliance_target": "Enter the target: a "
                                                                   "percentage above 0."}))
             else:
-                ui.attempt(lambda: accountability.set_compliance_target(con, org_id,
-                                                                        new_target),
-                           errors, success="Compliance target saved.")
+                forms.attempt(lambda: accountability.set_compliance_target(con, org_id,
+                                                                           new_target),
+                              errors, success="Compliance target saved.")
 
 
 def _observe(con: Connection, org_id: int, register: list[standards.Standard],
              period: Quarter, teams: dict[int, str]) -> None:
     """The observation form, offering only the teams (and their people) this person may
     record for, then the quarter's observations."""
-    any_team = ui.allowed(Permission.RECORD_ANY_TEAM)
+    any_team = session.allowed(Permission.RECORD_ANY_TEAM)
     if not teams and not any_team:
-        ui.no_team("observations")
+        session.no_team("observations")
     else:
         _observation_form(con, org_id, register, teams, any_team)
     _observation_log(con, org_id, period)
@@ -142,21 +145,21 @@ def _observation_form(con: Connection, org_id: int, register: list[standards.Sta
                       teams: dict[int, str],
                       any_team: bool) -> None:
     titles = {s.id: s.title for s in register}
-    keys = ui.FormKeys("obs")
-    errors = ui.FieldErrors()
+    keys = forms.FormKeys("obs")
+    errors = forms.FieldErrors()
     # Chosen above the form, where a search can run.
-    person = ui.person_picker(con, org_id, "The person observed (optional)", keys("employee"),
-                              active_on=date.today(),
-                              team_ids=None if any_team else list(teams),
-                              placeholder="(optional: or choose the team below)")
+    person = widgets.person_picker(con, org_id, "The person observed (optional)", keys("employee"),
+                                   active_on=date.today(),
+                                   team_ids=None if any_team else list(teams),
+                                   placeholder="(optional: or choose the team below)")
     employee_id = person[0] if person else None
     errors.slot("employee")
     with st.form("observation_add"):
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                    key=keys("standard"))
         left, right = st.columns(2)
-        observed_on = ui.date_field(left, "Observed on", date.today(), keys("date"))
-        right.text_input("Observer", value=ui.me().name, disabled=True, key=keys("observer"),
+        observed_on = widgets.date_field(left, "Observed on", date.today(), keys("date"))
+        right.text_input("Observer", value=session.me().name, disabled=True, key=keys("observer"),
                          help="Observations are recorded as made by whoever is signed in.")
         errors.slot("observed_on")
         # A contributor has one team to choose: it starts chosen.
@@ -168,14 +171,14 @@ def _observation_form(con: Connection, org_id: int, register: list[standards.Sta
                        key=keys("met")) == "Met"
         note = st.text_input("Note", key=keys("note"), max_chars=500)
         errors.slot("note")
-        reason = ui.reason_field(con, org_id, keys("reason"), errors)
+        reason = forms.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Record observation", type="primary"):
             def add() -> None:
                 accountability.add_observation(con, org_id, ObservationInput(
                     standard_id, observed_on, met, team_id, employee_id, note),
                     reason=reason)
                 keys.renew()
-            ui.attempt(add, errors, success="Observation recorded.")
+            forms.attempt(add, errors, success="Observation recorded.")
 
 
 def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
@@ -185,20 +188,20 @@ def _observation_log(con: Connection, org_id: int, period: Quarter) -> None:
         return
     # A large organisation makes thousands a quarter: they are read a page at a time.
     left, right = st.columns([1, 3])
-    page = ui.page_number("observations_page", total, OBSERVATIONS_PAGE, period, left)
+    page = widgets.page_number("observations_page", total, OBSERVATIONS_PAGE, period, left)
     rows = accountability.list_observations(con, org_id, period, OBSERVATIONS_PAGE,
                                             (page - 1) * OBSERVATIONS_PAGE)
     right.caption(f"{total:,} observations in {period}"
-                  + ui.showing(total, page, OBSERVATIONS_PAGE, len(rows)))
-    if ui.allowed(Permission.HR_RECORDS):
-        ui.table(
+                  + widgets.showing(total, page, OBSERVATIONS_PAGE, len(rows)))
+    if session.allowed(Permission.HR_RECORDS):
+        widgets.table(
             [{"Date": r[1], "Standard": r[2], "Team": r[3], "Person": r[4],
               "Result": "met" if r[5] else "not met", "Observer": r[6], "Note": r[7]}
              for r in rows], hide_index=True, width="stretch", key="observations_table")
     else:
         # Which person was observed, and notes about them, are personal records: the
         # other roles see the observations by team.
-        ui.table(
+        widgets.table(
             [{"Date": r[1], "Standard": r[2], "Team": r[3],
               "Result": "met" if r[5] else "not met", "Observer": r[6]}
              for r in rows], hide_index=True, width="stretch", key="observations_table")
@@ -209,58 +212,58 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
     if coverage:
         st.caption("Of each team's current staff × the standards that apply to the team, how "
                    "many acknowledgements are on record.")
-        ui.table(
+        widgets.table(
             [{"Team": c.team, "Staff": c.staff, "Standards": c.standards,
               "Acknowledged": c.acknowledged.part, "Required": c.acknowledged.whole,
               "Coverage %": c.acknowledged.value} for c in coverage],
             hide_index=True, width="stretch", key="ack_coverage",
             column_config={"Coverage %": st.column_config.ProgressColumn(
                 min_value=0, max_value=100, format="%.0f%%")})
-    if not ui.allowed(Permission.EDIT_PLAN):
+    if not session.allowed(Permission.EDIT_PLAN):
         if not coverage:
             st.caption("No standard applies to a team yet, so no acknowledgements are due.")
         return
     titles = {s.id: s.title for s in register}
-    keys = ui.FormKeys("ack")
-    errors = ui.FieldErrors()
+    keys = forms.FormKeys("ack")
+    errors = forms.FieldErrors()
     # Chosen above the form, where a search can run.
-    who = ui.person_picker(con, org_id, "Who acknowledged it", keys("employees"),
-                           multiple=True, active_on=date.today(), select_all=True)
+    who = widgets.person_picker(con, org_id, "Who acknowledged it", keys("employees"),
+                                multiple=True, active_on=date.today(), select_all=True)
     errors.slot("employees")
     with st.form("ack_add"):
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                    key=keys("standard"))
-        on = ui.date_field(st, "On", date.today(), keys("date"))
+        on = widgets.date_field(st, "On", date.today(), keys("date"))
         errors.slot("acknowledged_on")
         if st.form_submit_button("Record acknowledgements", type="primary"):
             def record() -> None:
                 added = accountability.acknowledge(con, org_id, standard_id, list(who), on)
                 keys.renew()
-                ui.flash(f"{added} new acknowledgements recorded"
-                         + (f"; {len(who) - added} were already on record." if added < len(who)
-                            else "."))
-            ui.attempt(record, errors)
+                forms.flash(f"{added} new acknowledgements recorded"
+                            + (f"; {len(who) - added} were already on record." if added < len(who)
+                               else "."))
+            forms.attempt(record, errors)
 
 
 def _assign(con: Connection, org_id: int, register: list[standards.Standard],
             assigned: list[accountability.Assignment]) -> None:
-    ui.table(
+    widgets.table(
         [{"Standard": a.title, "Owner": a.owner, "Applies to": ", ".join(a.teams)}
          for a in assigned], hide_index=True, width="stretch", key="assignments_table")
-    if not ui.allowed(Permission.EDIT_PLAN):
+    if not session.allowed(Permission.EDIT_PLAN):
         return
     by_id = {a.standard_id: a for a in assigned}
     titles = {s.id: s.title for s in register}
     standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                key="assign_standard")
     current = by_id[standard_id]
-    teams = {t.id: t.name for t in people.list_teams(con, org_id)}
-    errors = ui.FieldErrors()
+    teams = {t.id: t.name for t in personnel.list_teams(con, org_id)}
+    errors = forms.FieldErrors()
     # Chosen above the form, where a search can run.
-    chosen = ui.person_picker(con, org_id, "Accountable owner", f"assign_owner_{standard_id}",
-                              active_on=date.today(),
-                              default=[current.owner_id] if current.owner_id else (),
-                              placeholder="Choose the owner")
+    chosen = widgets.person_picker(con, org_id, "Accountable owner", f"assign_owner_{standard_id}",
+                                   active_on=date.today(),
+                                   default=[current.owner_id] if current.owner_id else (),
+                                   placeholder="Choose the owner")
     owner = chosen[0] if chosen else None
     errors.slot("owner")
     with st.form(f"assign_form_{standard_id}"):
@@ -269,9 +272,9 @@ def _assign(con: Connection, org_id: int, register: list[standards.Standard],
                                  format_func=teams.__getitem__, key=f"assign_teams_{standard_id}")
         errors.slot("teams")
         if st.form_submit_button("Save", type="primary"):
-            ui.attempt(lambda: accountability.assign(con, org_id, standard_id, owner,
-                                                     list(applies)),
-                       errors, success="Owner and teams saved.")
+            forms.attempt(lambda: accountability.assign(con, org_id, standard_id, owner,
+                                                        list(applies)),
+                          errors, success="Owner and teams saved.")
 
 
 if __name__ == "__main__":

@@ -11,27 +11,29 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import complaints, impact, line_of_sight, standards
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.impact import ASSUMPTION_NOTES, Assumptions, Inputs
-from strategy.periods import Quarter
-from strategy.steps import step
-from strategy.ui import context as ui
-from strategy.wording import counted
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import md
+from strategy.core.wording import counted
+from strategy.measures import complaints, impact
+from strategy.measures.impact import ASSUMPTION_NOTES, Assumptions, Inputs
+from strategy.plan.steps import step
+from strategy.service import line_of_sight, standards
+from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("line-of-sight")
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    period = ui.period()
-    if not ui.allowed(Permission.EDIT_PLAN):
-        ui.refused(Permission.EDIT_PLAN, "Linking standards to results and editing the impact "
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    period = sidebar.period()
+    if not session.allowed(Permission.EDIT_PLAN):
+        session.refused(Permission.EDIT_PLAN, "Linking standards to results and editing the impact "
                                          "model")
-    ui.show_tabs("sight_tab", {
+    widgets.show_tabs("sight_tab", {
         "Each team's line of sight": lambda: _sightlines(con, org.id, period),
         "What each standard moves": lambda: _links(con, org.id),
         "Impact model": lambda: _model(con, org.id, period),
@@ -47,16 +49,16 @@ def _sightlines(con: Connection, org_id: int, period: Quarter) -> None:
     team = st.selectbox("Team", teams, key="sight_team")
     mine = [line for line in lines if line.team == team]
     moved = sorted({r for line in mine for r in line.results})
-    st.markdown(f"**{ui.md(team)}** keeps {counted(len(mine), 'standard')}, which move: "
+    st.markdown(f"**{md(team)}** keeps {counted(len(mine), 'standard')}, which move: "
                 + (", ".join(moved) if moved else "no linked results yet") + ".")
-    ui.table(
+    widgets.table(
         [{"Standard": line.standard, "Moves": ", ".join(line.results) or "—",
           f"Team's compliance in {period}": line.compliance.text()} for line in mine],
         hide_index=True, width="stretch", key="sight_table")
     unlinked = [line.standard for line in mine if not line.results]
     if unlinked:
         st.warning("Link these to the results they move (next tab): "
-                   + "; ".join(ui.md(u) for u in unlinked), icon=":material/link_off:")
+                   + "; ".join(md(u) for u in unlinked), icon=":material/link_off:")
 
 
 def _links(con: Connection, org_id: int) -> None:
@@ -65,9 +67,9 @@ def _links(con: Connection, org_id: int) -> None:
         st.info("Set standards in step 4 first.")
         return
     results = line_of_sight.results_of(con, org_id)
-    if ui.allowed(Permission.EDIT_PLAN):
+    if session.allowed(Permission.EDIT_PLAN):
         _links_form(con, org_id, register, results)
-    ui.table([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
+    widgets.table([{"Standard": s.title, "Moves": ", ".join(results.get(s.id, [])) or "—"}
                   for s in register], hide_index=True, width="stretch", key="links_table")
 
 
@@ -77,14 +79,14 @@ def _links_form(con: Connection, org_id: int, register: list[standards.Standard]
     standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,
                                key="links_standard")
     with st.form(f"links_form_{standard_id}"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         chosen = st.multiselect("Company results this standard moves", line_of_sight.RESULTS,
                                 default=results.get(standard_id, []),
                                 key=f"links_results_{standard_id}")
         errors.slot("results")
         if st.form_submit_button("Save", type="primary"):
-            ui.attempt(lambda: line_of_sight.set_results(con, org_id, standard_id, list(chosen)),
-                       errors, success="Saved.")
+            forms.attempt(lambda: line_of_sight.set_results(con, org_id, standard_id, list(chosen)),
+                          errors, success="Saved.")
 
 
 def _figure(entered: float | None) -> float:
@@ -102,7 +104,7 @@ def _whole(entered: float | None) -> int:
 def _model(con: Connection, org_id: int, period: Quarter) -> None:
     st.caption(f"For {period}, the quarter chosen in the sidebar.")
     saved = impact.load(con, org_id, period)
-    editor = ui.allowed(Permission.EDIT_PLAN)
+    editor = session.allowed(Permission.EDIT_PLAN)
     start = saved or impact.latest_before(con, org_id, period)
     if saved is None:
         st.info(f"Nothing saved for {period} yet" + (", so the form starts from the last "
@@ -113,7 +115,7 @@ def _model(con: Connection, org_id: int, period: Quarter) -> None:
     blank = impact.Saved(Inputs(0, 0.0, 0, 0.0, 0.0), Assumptions(), datetime.now())
     sourced = impact.with_register(start or blank, complaints.impact_feed(
         con, org_id, [period])[0], period, complaints.target_days(con, org_id))
-    st.caption(ui.md(sourced.note))
+    st.caption(md(sourced.note))
     if editor:
         _model_form(con, org_id, period, sourced, (start or blank).inputs)
     if saved is not None:
@@ -130,7 +132,7 @@ def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sou
     assumptions = start.saved.assumptions
     key = f"impact_{period}"
     with st.form(f"{key}_form"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         a, b, c = st.columns(3)
         customers = a.number_input("Active customers", step=1,
                                    value=inputs.active_customers, key=f"{key}_customers")
@@ -166,7 +168,7 @@ def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sou
                                                   key=f"{key}_{f.name}", help=note))
                 values[f.name] = entered / 100 if share else entered
             errors.slot(*ASSUMPTION_NOTES)
-        reason = ui.reason_field(con, org_id, f"{key}_reason", errors)
+        reason = forms.reason_field(con, org_id, f"{key}_reason", errors)
         if st.form_submit_button("Save and calculate", type="primary"):
             # The register's figures are shown, not typed: what was typed stays stored,
             # for the day the quarter has no register data.
@@ -175,9 +177,9 @@ def _model_form(con: Connection, org_id: int, period: Quarter, start: impact.Sou
                 typed.complaints if start.complaints_from_register else _whole(received),
                 typed.quick_resolution_share if start.quick_from_register
                 else _figure(quick) / 100, _figure(cost))
-            ui.attempt(lambda: impact.save(con, org_id, period, new_inputs,
-                                           Assumptions(**values), reason),
-                       errors, success=f"Impact model saved for {period}.")
+            forms.attempt(lambda: impact.save(con, org_id, period, new_inputs,
+                                              Assumptions(**values), reason),
+                          errors, success=f"Impact model saved for {period}.")
 
 
 def _model_result(saved: impact.Saved) -> None:
@@ -206,7 +208,7 @@ def _model_result(saved: impact.Saved) -> None:
     st.altair_chart(
         alt.Chart(chart).mark_bar().encode(
             y=alt.Y("Who:N", sort=None, title=None),
-            x=alt.X("People:Q", title="People", scale=ui.value_scale(chart["People"]),
+            x=alt.X("People:Q", title="People", scale=widgets.value_scale(chart["People"]),
                     axis=alt.Axis(format=",.0f")),
             color=alt.Color("Group:N", legend=None), tooltip=["Who", "People"],
         ).properties(height=160),
@@ -221,7 +223,7 @@ def _model_result(saved: impact.Saved) -> None:
             "quickly × annual value.\n"
             "- Replacing = dissatisfied × cost of a new customer; keeping = that ÷ the "
             "replace-to-keep ratio.")
-        ui.table([{"Assumption": ASSUMPTION_NOTES[k][0], "Value": v, "Why": ASSUMPTION_NOTES[
+        widgets.table([{"Assumption": ASSUMPTION_NOTES[k][0], "Value": v, "Why": ASSUMPTION_NOTES[
             k][1]} for k, v in asdict(saved.assumptions).items()], hide_index=True,
             width="stretch", key="impact_assumptions")
 

@@ -7,20 +7,21 @@ from datetime import date
 
 import streamlit as st
 
-from strategy import people, training
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.steps import step
-from strategy.ui import context as ui
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.safe_text import md
+from strategy.people import personnel, training
+from strategy.plan.steps import step
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.phrase_check import show_phrase_check
 
 STEP = step("training")
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
     today = date.today()
     overall = training.overall_coverage(con, org.id, today)
     late = training.overdue(con, org.id, today)
@@ -31,7 +32,7 @@ def render() -> None:
     cols[1].metric("Overdue", len(late))
     cols[2].metric("Modules", len(modules))
 
-    teams = ui.recordable_teams(con, org.id)
+    teams = session.recordable_teams(con, org.id)
     sections = {
         "Coverage": lambda: _coverage(con, org.id, today),
         "Overdue": lambda: _overdue(late),
@@ -42,15 +43,15 @@ def render() -> None:
         sections["Record completions"] = lambda: _completions(con, org.id, modules, teams)
     sections["Modules and who takes them"] = lambda: _modules(con, org.id, modules)
     sections["Language check"] = _language_check
-    if not ui.allowed(Permission.EDIT_PLAN):
-        ui.refused(Permission.EDIT_PLAN, "Adding modules and saying who takes them")
-    ui.show_tabs("training_tab", sections)
+    if not session.allowed(Permission.EDIT_PLAN):
+        session.refused(Permission.EDIT_PLAN, "Adding modules and saying who takes them")
+    widgets.show_tabs("training_tab", sections)
 
 
 def _coverage(con: Connection, org_id: int, today: date) -> None:
     rows = training.coverage(con, org_id, today)
     if rows:
-        ui.table(
+        widgets.table(
             [{"Team": r.team, "Module": r.module, "Passed": r.covered.part,
               "Required": r.covered.whole, "Coverage %": r.covered.value} for r in rows],
             hide_index=True, width="stretch", key="training_coverage",
@@ -58,22 +59,22 @@ def _coverage(con: Connection, org_id: int, today: date) -> None:
                 min_value=0, max_value=100, format="%.0f%%")})
     else:
         st.info("No module is required of anyone yet" + (
-            ": say who takes each module." if ui.allowed(Permission.EDIT_PLAN) else "."))
+            ": say who takes each module." if session.allowed(Permission.EDIT_PLAN) else "."))
 
 
 def _overdue(late: list[training.Overdue]) -> None:
     if not late:
         st.success("No required training is overdue.", icon=":material/check:")
-    elif ui.allowed(Permission.HR_RECORDS):
-        ui.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
+    elif session.allowed(Permission.HR_RECORDS):
+        widgets.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
                        "Was due": o.due} for o in late],
                      hide_index=True, width="stretch", key="training_overdue")
     else:
         # Who is late is a personal record: other roles see how many, per team and module.
         counts = Counter((o.team, o.module) for o in late)
-        ui.table([{"Team": team, "Module": module, "Overdue": n}
-                  for (team, module), n in sorted(counts.items())],
-                 hide_index=True, width="stretch", key="training_overdue")
+        widgets.table([{"Team": team, "Module": module, "Overdue": n}
+                       for (team, module), n in sorted(counts.items())],
+                      hide_index=True, width="stretch", key="training_overdue")
         st.caption("Counts per team and module; HR sees who.")
 
 
@@ -90,12 +91,12 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module],
     """The completion form, offering only the people this person may record for, then the
     quarter's completions."""
     if not modules:
-        st.info("Add modules first." if ui.allowed(Permission.EDIT_PLAN) else
+        st.info("Add modules first." if session.allowed(Permission.EDIT_PLAN) else
                 "No training modules yet.")
         return
-    any_team = ui.allowed(Permission.RECORD_ANY_TEAM)
+    any_team = session.allowed(Permission.RECORD_ANY_TEAM)
     if not teams and not any_team:
-        ui.no_team("training completions")
+        session.no_team("training completions")
     else:
         _completion_form(con, org_id, modules, teams, any_team)
     _completion_log(con, org_id)
@@ -105,21 +106,21 @@ def _completion_form(con: Connection, org_id: int, modules: list[training.Module
                      teams: dict[int, str], any_team: bool) -> None:
     names = {m.id: m.name for m in modules}
     if not any_team:
-        st.caption(f"You record training for your own team: {ui.md(', '.join(teams.values()))}.")
-    keys = ui.FormKeys("completion")
-    errors = ui.FieldErrors()
+        st.caption(f"You record training for your own team: {md(', '.join(teams.values()))}.")
+    keys = forms.FormKeys("completion")
+    errors = forms.FieldErrors()
     # Chosen above the form, where a search can run: current staff of the teams this
     # person may record for.
-    who = ui.person_picker(con, org_id, "Who completed it", keys("people"), multiple=True,
-                           active_on=date.today(), team_ids=None if any_team else list(teams),
-                           select_all=True)
+    who = widgets.person_picker(con, org_id, "Who completed it", keys("people"), multiple=True,
+                                active_on=date.today(), team_ids=None if any_team else list(teams),
+                                select_all=True)
     errors.slot("employees")
     with st.form("completion_add"):
         # The module stays chosen after a save: completions of one course come in batches.
         module_id = st.selectbox("Module", list(names), format_func=names.__getitem__,
                                  key="completion_module")
         a, b, c = st.columns(3)
-        on = ui.date_field(a, "Completed on", date.today(), keys("date"))
+        on = widgets.date_field(a, "Completed on", date.today(), keys("date"))
         passed = b.radio("Result", ["Passed", "Not passed"], key=keys("passed"),
                          horizontal=True) == "Passed"
         score = c.number_input("Score (optional, 0–100)", value=None, key=keys("score"))
@@ -129,27 +130,27 @@ def _completion_form(con: Connection, org_id: int, modules: list[training.Module
                 training.record_completion(con, org_id, module_id, list(who), on, passed,
                                            score)
                 keys.renew()
-            ui.attempt(record, errors, success="Completions recorded.")
+            forms.attempt(record, errors, success="Completions recorded.")
 
 
 def _completion_log(con: Connection, org_id: int) -> None:
     """The quarter's completions, by name: HR's, and a contributor's own team's."""
-    if not ui.allowed(Permission.HR_RECORDS):
-        own = ui.me().team_in(org_id) if ui.allowed(Permission.RECORD_OWN_TEAM) else None
+    if not session.allowed(Permission.HR_RECORDS):
+        own = session.me().team_in(org_id) if session.allowed(Permission.RECORD_OWN_TEAM) else None
         if own is None:
             st.caption("Who completed which training, by name, is for HR to see; coverage "
                        "per team and module is on the Coverage tab.")
             return
     else:
         own = None
-    period = ui.period()
+    period = sidebar.period()
     rows = training.list_completions(con, org_id, period.start, period.end)
     if own is not None:
-        team = next((t.name for t in people.list_teams(con, org_id) if t.id == own), "")
+        team = next((t.name for t in personnel.list_teams(con, org_id) if t.id == own), "")
         rows = [r for r in rows if r[2] == team]
     st.caption(f"{len(rows)} completions in {period}.")
     if rows:
-        ui.table([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
+        widgets.table([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
                        "Result": "passed" if r[4] else "not passed", "Score": r[5],
                        "Recorded by": r[6]}
                       for r in rows], hide_index=True, width="stretch",
@@ -158,28 +159,28 @@ def _completion_log(con: Connection, org_id: int) -> None:
 
 def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> None:
     if modules:
-        ui.table([{"Module": m.name, "Topic": m.topic, "Due within (days of hire)":
+        widgets.table([{"Module": m.name, "Topic": m.topic, "Due within (days of hire)":
                        m.due_within_days, "Required of teams": ", ".join(m.teams),
                        "Required of roles": ", ".join(m.roles), "About": m.description}
                       for m in modules], hide_index=True, width="stretch",
                      key="modules_table")
-    elif not ui.allowed(Permission.EDIT_PLAN):
+    elif not session.allowed(Permission.EDIT_PLAN):
         st.caption("No training modules yet.")
-    if not ui.allowed(Permission.EDIT_PLAN):
+    if not session.allowed(Permission.EDIT_PLAN):
         return
     missing = [name for name, *_ in training.CURRICULUM
                if name.lower() not in {m.name.lower() for m in modules}]
     if missing and st.button(f"Add the starting curriculum ({len(missing)} modules)",
                              key="seed_curriculum"):
-        ui.attempt(lambda: training.seed_curriculum(con, org_id),
-                   success="Starting curriculum added.")
+        forms.attempt(lambda: training.seed_curriculum(con, org_id),
+                      success="Starting curriculum added.")
     if modules:
         names = {m.id: m.name for m in modules}
         module_id = st.selectbox("Who must take", list(names), format_func=names.__getitem__,
                                  key="req_module")
         module = next(m for m in modules if m.id == module_id)
-        teams = {t.id: t.name for t in people.list_teams(con, org_id)}
-        roles = sorted(set(people.list_roles(con, org_id))
+        teams = {t.id: t.name for t in personnel.list_teams(con, org_id)}
+        roles = sorted(set(personnel.list_roles(con, org_id))
                        | set(module.roles))
         with st.form(f"req_form_{module_id}"):
             chosen_teams = st.multiselect("Teams", list(teams), format_func=teams.__getitem__,
@@ -190,12 +191,12 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
                                           key=f"req_roles_{module_id}",
                                           accept_new_options=True)
             if st.form_submit_button("Save", type="primary"):
-                ui.attempt(lambda: training.set_requirements(
+                forms.attempt(lambda: training.set_requirements(
                     con, org_id, module_id, list(chosen_teams), list(chosen_roles)),
                     success="Saved who must take the module.")
-    keys = ui.FormKeys("module")
+    keys = forms.FormKeys("module")
     with st.form("module_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         a, b, c = st.columns([3, 2, 1])
         name = a.text_input("New module", key=keys("name"), max_chars=120)
         topic = b.text_input("Topic", key=keys("topic"), max_chars=60)
@@ -209,7 +210,7 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
                 training.add_module(con, org_id, name, topic, description,
                                     int(due) if due is not None else 0)
                 keys.renew()
-            ui.attempt(add, errors, success=f"Added the module {name.strip()}.")
+            forms.attempt(add, errors, success=f"Added the module {name.strip()}.")
 
 
 if __name__ == "__main__":

@@ -9,23 +9,24 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import people, workforce
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.periods import Quarter
-from strategy.steps import step
-from strategy.ui import context as ui
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import md
+from strategy.people import personnel, workforce
+from strategy.plan.steps import step
+from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("people")
 QUARTERS_SHOWN = 8
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    ui.show_tabs("people_step_tab", {
-        "Headcount, turnover and retention": lambda: _workforce(con, org.id, ui.period()),
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    widgets.show_tabs("people_step_tab", {
+        "Headcount, turnover and retention": lambda: _workforce(con, org.id, sidebar.period()),
         "Hiring for attitude": lambda: _hiring(con, org.id),
     })
 
@@ -35,16 +36,17 @@ def _pct(value: float | None) -> float | None:
 
 
 def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
-    if not ui.allowed(Permission.HR_AGGREGATES):
-        ui.refused(Permission.HR_AGGREGATES, "The workforce figures")
+    if not session.allowed(Permission.HR_AGGREGATES):
+        session.refused(Permission.HR_AGGREGATES, "The workforce figures")
         return
-    if not people.count_employees(con, org_id):
+    if not personnel.count_employees(con, org_id):
         st.info("Add or import your staff first (People and teams).")
-        st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+        st.page_link(sidebar.PAGES["staff"], label="Go to People and teams",
+                     icon=":material/badge:")
         return
     quarters = [period.shift(-n) for n in range(QUARTERS_SHOWN - 1, -1, -1)]
     teams: dict[int | None, str] = {None: "All teams"}
-    teams.update({t.id: t.name for t in people.list_teams(con, org_id)})
+    teams.update({t.id: t.name for t in personnel.list_teams(con, org_id)})
     team_id = st.selectbox("Team", list(teams), format_func=teams.__getitem__,
                            key="workforce_team_id")
     # Only the team shown is worked out: eight quarters, one query.
@@ -76,12 +78,13 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
     base = alt.Chart(long).encode(x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)))
     turnover = alt.layer(
         base.transform_filter("datum.Measure == 'Turnover %'").mark_line(point=True).encode(
-            y=alt.Y("Percent:Q", title="Turnover %", scale=ui.value_scale(frame["Turnover %"])),
+            y=alt.Y("Percent:Q", title="Turnover %",
+                    scale=widgets.value_scale(frame["Turnover %"])),
             tooltip=["Quarter", "Percent"]),
         base.transform_filter("datum.Measure == 'Retention %'").mark_line(
             point=True, strokeDash=[4, 3], color="#8a8a8a").encode(
             y=alt.Y("Percent:Q", title="Retention % (dashed)",
-                    scale=ui.value_scale(frame["Retention %"])),
+                    scale=widgets.value_scale(frame["Retention %"])),
             tooltip=["Quarter", "Percent"]),
     ).resolve_scale(y="independent").properties(title="Turnover and retention", height=260)
     flows = frame.melt(id_vars=["Quarter"], value_vars=["Hires", "Leavers (voluntary)",
@@ -89,19 +92,19 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
                        var_name="Movement", value_name="People")
     bars = alt.Chart(flows).mark_bar().encode(
         x=alt.X("Quarter:N", sort=None, axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("People:Q", scale=ui.value_scale(flows["People"]), axis=ui.COUNT_AXIS),
+        y=alt.Y("People:Q", scale=widgets.value_scale(flows["People"]), axis=widgets.COUNT_AXIS),
         color=alt.Color("Movement:N", legend=alt.Legend(orient="bottom", title=None)),
         xOffset="Movement:N", tooltip=["Quarter", "Movement", "People"]
     ).properties(title="Hires and leavers", height=260)
     left, right = st.columns(2)
     left.altair_chart(turnover, width="stretch", height=330, key="workforce_chart")
     right.altair_chart(bars, width="stretch", height=330, key="workforce_flows")
-    ui.table(frame, hide_index=True, width="stretch", key="workforce_table")
-    if now.leavers and ui.allowed(Permission.HR_RECORDS):
+    widgets.table(frame, hide_index=True, width="stretch", key="workforce_table")
+    if now.leavers and session.allowed(Permission.HR_RECORDS):
         reasons = workforce.leave_reasons(con, org_id, period.start, period.end, team_id)
         st.markdown(f"**Why people left in {period}**")
-        ui.table([{"Reason": k, "Leavers": v} for k, v in reasons.items()],
-                 hide_index=True, key="leave_reasons")
+        widgets.table([{"Reason": k, "Leavers": v} for k, v in reasons.items()],
+                      hide_index=True, key="leave_reasons")
     st.caption("Turnover = leavers in the quarter ÷ average of the opening and closing "
                "headcount. Retention = of the people employed as the quarter began, the share "
                "still employed as it ended. A leave date is the last day employed.")
@@ -113,30 +116,30 @@ def _hiring(con: Connection, org_id: int) -> None:
                "accordingly, and score every candidate on the same criteria.")
     if not criteria:
         if st.button("Start from the suggested scorecard", key="seed_criteria", type="primary"):
-            ui.attempt(lambda: workforce.seed_criteria(con, org_id),
-                       success="Suggested criteria added; adjust them to your roles.")
+            forms.attempt(lambda: workforce.seed_criteria(con, org_id),
+                          success="Suggested criteria added; adjust them to your roles.")
     else:
         share = workforce.attitude_share(criteria)
         st.metric("Weight given to attitude", f"{share:.0f}%" if share is not None else "—")
         if share is not None and share <= 50:
             st.warning("Attitude carries half the weight or less: service depends more on "
                        "attitude than on technique.", icon=":material/balance:")
-        ui.table([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
+        widgets.table([{"Criterion": c.name, "Kind": c.kind, "Weight": c.weight}
                       for c in criteria], hide_index=True, key="criteria_table")
-    if ui.allowed(Permission.EDIT_PLAN):
+    if session.allowed(Permission.EDIT_PLAN):
         _add_criterion(con, org_id)
     if not criteria:
         return
-    if not ui.allowed(Permission.HR_RECORDS):
-        ui.refused(Permission.HR_RECORDS, "Scoring candidates")
+    if not session.allowed(Permission.HR_RECORDS):
+        session.refused(Permission.HR_RECORDS, "Scoring candidates")
         return
     _candidates(con, org_id, criteria)
 
 
 def _add_criterion(con: Connection, org_id: int) -> None:
-    keys = ui.FormKeys("criterion")
+    keys = forms.FormKeys("criterion")
     with st.form("criterion_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         a, b, c = st.columns([3, 1, 1])
         name = a.text_input("New criterion", key=keys("name"), max_chars=120)
         kind = b.selectbox("Kind", workforce.KINDS, key=keys("kind"))
@@ -149,28 +152,28 @@ def _add_criterion(con: Connection, org_id: int) -> None:
                 workforce.add_criterion(con, org_id, name, kind,
                                         weight if weight is not None else 0.0)
                 keys.renew()
-            ui.attempt(add, errors, success="Criterion added.")
+            forms.attempt(add, errors, success="Criterion added.")
 
 
 def _candidates(con: Connection, org_id: int, criteria: list[workforce.Criterion]) -> None:
     st.subheader("Score a candidate", anchor=False)
-    keys = ui.FormKeys("cand")
+    keys = forms.FormKeys("cand")
     with st.form("candidate_add"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         a, b = st.columns(2)
         candidate = a.text_input("Candidate", key=keys("name"), max_chars=120)
         role = b.text_input("Role", key=keys("role"), max_chars=80)
         errors.slot("candidate", "role")
         a, b = st.columns(2)
-        interviewer = a.text_input("Interviewer", value=ui.me().name,
+        interviewer = a.text_input("Interviewer", value=session.me().name,
                                    key=keys("interviewer"))
-        when = ui.date_field(b, "Interviewed on", date.today(), keys("date"))
+        when = widgets.date_field(b, "Interviewed on", date.today(), keys("date"))
         errors.slot("interviewer", "interviewed_on")
         scores = {}
         columns = st.columns(2)
         for index, criterion in enumerate(criteria):
             scores[criterion.id] = columns[index % 2].slider(
-                f"{ui.md(criterion.name)} ({criterion.kind}, weight {criterion.weight:g})", 1, 5, 3,
+                f"{md(criterion.name)} ({criterion.kind}, weight {criterion.weight:g})", 1, 5, 3,
                 key=keys(f"score_{criterion.id}"))
         errors.slot("scores")
         notes = st.text_area("Notes", key=keys("notes"), height=70)
@@ -180,10 +183,10 @@ def _candidates(con: Connection, org_id: int, criteria: list[workforce.Criterion
                 workforce.score_candidate(con, org_id, candidate, role, interviewer, when,
                                           scores, notes)
                 keys.renew()
-            ui.attempt(add, errors, success="Scorecard saved.")
+            forms.attempt(add, errors, success="Scorecard saved.")
     candidates = workforce.list_candidates(con, org_id)
     if candidates:
-        ui.table([{"Interviewed": c.interviewed_on, "Candidate": c.name, "Role": c.role,
+        widgets.table([{"Interviewed": c.interviewed_on, "Candidate": c.name, "Role": c.role,
                        "Interviewer": c.interviewer, "Overall (0–100)": _pct(c.score),
                        "Attitude (0–100)": _pct(c.attitude_score), "Notes": c.notes}
                       for c in candidates], hide_index=True, width="stretch",

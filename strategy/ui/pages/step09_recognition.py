@@ -8,63 +8,72 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import accounts, people, recognition, standards, vision
-from strategy import db as storage
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.periods import Quarter
-from strategy.recognition import GIVER_KINDS, REWARDS, LogFilter, Recognition, RecognitionInput
-from strategy.steps import step
-from strategy.ui import context as ui
+from strategy.core import db as storage
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.periods import Quarter
+from strategy.core.wording import counted
+from strategy.identity import access_log
+from strategy.people import personnel, recognition
+from strategy.people.recognition import (
+    GIVER_KINDS,
+    REWARDS,
+    LogFilter,
+    Recognition,
+    RecognitionInput,
+)
+from strategy.plan.steps import step
+from strategy.service import standards, vision
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.import_panel import import_panel
-from strategy.wording import counted
 
 STEP = step("recognition")
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    if not people.count_employees(con, org.id):
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    if not personnel.count_employees(con, org.id):
         st.info("Add your staff first: recognition is given to people.")
-        st.page_link(ui.PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+        st.page_link(sidebar.PAGES["staff"], label="Go to People and teams",
+                     icon=":material/badge:")
         return
-    period = ui.period()
+    period = sidebar.period()
     # Each role sees the tabs it may use: a leader the figures per team, HR the
     # personal log as well.
     tabs = {}
-    if ui.allowed(Permission.GIVE_RECOGNITION):
+    if session.allowed(Permission.GIVE_RECOGNITION):
         tabs["Recognise someone"] = lambda: _record(con, org.id)
-    if ui.allowed(Permission.HR_AGGREGATES):
+    if session.allowed(Permission.HR_AGGREGATES):
         tabs["HR views"] = lambda: _hr_views(con, org.id, period)
-    if ui.allowed(Permission.HR_RECORDS):
+    if session.allowed(Permission.HR_RECORDS):
         tabs["Log"] = lambda: _log(con, org.id, period)
     if not tabs:
-        ui.refused(Permission.GIVE_RECOGNITION, "Recognition")
+        session.refused(Permission.GIVE_RECOGNITION, "Recognition")
         return
-    ui.show_tabs("recognition_tab", tabs)
+    widgets.show_tabs("recognition_tab", tabs)
 
 
 def _recipients(con: Connection, org_id: int, prefix: str, current: Recognition | None,
-                on: date, errors: ui.FieldErrors) -> list[int]:
+                on: date, errors: forms.FieldErrors) -> list[int]:
     """Who is recognised: chosen above the form, where a search can run (the people
     employed on the day, and an edited record's own recipients)."""
-    chosen = ui.person_picker(con, org_id, "Who is being recognised", f"{prefix}_recipients",
-                              multiple=True, active_on=on,
-                              default=current.recipient_ids if current else ())
+    chosen = widgets.person_picker(con, org_id, "Who is being recognised", f"{prefix}_recipients",
+                                   multiple=True, active_on=on,
+                                   default=current.recipient_ids if current else ())
     errors.slot("recipients")
     return chosen
 
 
 def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | None,
-            recipients: list[int], errors: ui.FieldErrors) -> RecognitionInput:
+            recipients: list[int], errors: forms.FieldErrors) -> RecognitionInput:
     c = current
     values = {v.id: v.name for v in vision.list_values(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
     a, b, d = st.columns(3)
-    given_on = ui.date_field(a, "When", c.given_on if c else date.today(), f"{prefix}_date")
-    giver = b.text_input("Given by", value=c.giver if c else ui.me().name,
+    given_on = widgets.date_field(a, "When", c.given_on if c else date.today(), f"{prefix}_date")
+    giver = b.text_input("Given by", value=c.giver if c else session.me().name,
                          key=f"{prefix}_giver", max_chars=120)
     kinds = list(GIVER_KINDS)
     kind = d.selectbox("From", kinds, format_func=GIVER_KINDS.__getitem__,
@@ -96,20 +105,20 @@ def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | No
 def _record(con: Connection, org_id: int) -> None:
     st.caption("Recognise the behaviour, not just the person: say which value or standard it "
                "reinforces. You are kept as whoever recorded it.")
-    if ui.allowed(Permission.MANAGE_PEOPLE):
+    if session.allowed(Permission.MANAGE_PEOPLE):
         with st.expander("Import records from a spreadsheet"):
             import_panel(con, org_id, "recognition")
-    keys = ui.FormKeys("rec_new")
-    errors = ui.FieldErrors()
+    keys = forms.FormKeys("rec_new")
+    errors = forms.FieldErrors()
     recipients = _recipients(con, org_id, keys.prefix, None, date.today(), errors)
     with st.form("recognition_add"):
         data = _fields(con, org_id, keys.prefix, None, recipients, errors)
-        reason = ui.reason_field(con, org_id, keys("reason"), errors)
+        reason = forms.reason_field(con, org_id, keys("reason"), errors)
         if st.form_submit_button("Record recognition", type="primary"):
             def add() -> None:
                 recognition.add_recognition(con, org_id, data, reason=reason)
                 keys.renew()
-            ui.attempt(add, errors, success="Recognition recorded.")
+            forms.attempt(add, errors, success="Recognition recorded.")
 
 
 def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
@@ -133,7 +142,7 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
 
     st.markdown("**Recognition per head, by team**")
     teams = recognition.per_head_by_team(con, org_id, period.start, period.end)
-    ui.table([{"Team": t.team, "Staff in the period": t.staff, "Recognitions": t.received,
+    widgets.table([{"Team": t.team, "Staff in the period": t.staff, "Recognitions": t.received,
                    "Per head": round(t.per_head, 2) if t.per_head is not None else None,
                    "People recognised": t.recognised_people} for t in teams],
                  hide_index=True, width="stretch", key="per_head_table")
@@ -142,10 +151,10 @@ def _hr_views(con: Connection, org_id: int, period: Quarter) -> None:
                            key="unrecognised_days", help="From 1 to 3,650 days.")
     if days is None or not 1 <= days <= 3650:
         st.error("Choose a number of days from 1 to 3,650.")
-    elif ui.allowed(Permission.HR_RECORDS):
+    elif session.allowed(Permission.HR_RECORDS):
         _overlooked(con, org_id, period, int(days))
     else:
-        ui.refused(Permission.HR_RECORDS, "Who was not recognised")
+        session.refused(Permission.HR_RECORDS, "Who was not recognised")
 
     left, right = st.columns(2)
     for column, by, title in ((left, "value", "By value"), (right, "standard", "By standard")):
@@ -172,7 +181,7 @@ def _overlooked(con: Connection, org_id: int, period: Quarter, days: int) -> Non
                 f"{until:%d %b %Y} not recognised in the {days} days from {since:%d %b %Y} "
                 f"to {until:%d %b %Y}**")
     if overlooked:
-        ui.table([{"Person": u.name, "Team": u.team,
+        widgets.table([{"Person": u.name, "Team": u.team,
                        "Last recognised": u.last_recognised.isoformat() if u.last_recognised
                        else "never"} for u in overlooked],
                      hide_index=True, width="stretch", key="unrecognised_table")
@@ -183,7 +192,7 @@ LOG_PAGE_SIZES = [50, 100, 500]
 
 
 def _log(con: Connection, org_id: int, period: Quarter) -> None:
-    teams = {t.id: t.name for t in people.list_teams(con, org_id)}
+    teams = {t.id: t.name for t in personnel.list_teams(con, org_id)}
     a, b, c = st.columns([1, 1, 2])
     team_id = a.selectbox("Team", list(teams), format_func=teams.__getitem__, index=None,
                           key="log_team", placeholder="All teams")
@@ -197,17 +206,17 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     total = recognition.count_recognitions(con, org_id, filters)
     a, b, c = st.columns([1, 1, 3])
     size = a.selectbox("Records per page", LOG_PAGE_SIZES, index=1, key="log_page_size")
-    page = ui.page_number("log_page", total, size, (filters, size), b)
+    page = widgets.page_number("log_page", total, size, (filters, size), b)
     records = recognition.list_recognitions(con, org_id, filters, size, (page - 1) * size)
     c.caption(f"{counted(total, 'record')} in {period}"
               + (" match" if filters.team_id or filters.giver_kind or filters.text else "")
-              + ui.showing(total, page, size, len(records)))
-    ui.table([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
-               "Teams": ", ".join(r.teams), "Given by": r.giver,
-               "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
-               "What": r.what, "Reward": r.reward, "Amount": r.amount,
-               "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
-              for r in records], hide_index=True, width="stretch", key="recognition_log")
+              + widgets.showing(total, page, size, len(records)))
+    widgets.table([{"Date": r.given_on, "Recipients": ", ".join(r.recipients),
+                    "Teams": ", ".join(r.teams), "Given by": r.giver,
+                    "From": GIVER_KINDS[r.giver_kind], "Value": r.value, "Standard": r.standard,
+                    "What": r.what, "Reward": r.reward, "Amount": r.amount,
+                    "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
+                   for r in records], hide_index=True, width="stretch", key="recognition_log")
 
     # Every matching record, not just this page; written by DuckDB when pressed, on
     # Streamlit's download thread: with a cursor of its own, not this run's.
@@ -215,7 +224,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
         cursor = storage.shared_connection().cursor()
         try:
             # Personal data leaving the app: the access log says who took it.
-            accounts.log_download(cursor, org_id, f"recognition log {period}, "
+            access_log.log_download(cursor, org_id, f"recognition log {period}, "
                                                   f"{counted(total, 'record')}")
             return recognition.log_csv_for(cursor, org_id, filters)
         finally:
@@ -224,37 +233,37 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     if not records:
         return
     st.download_button(f"Download all {total:,} as CSV" if total > len(records)
-                       else "Download as CSV", ui.as_me(download),
+                       else "Download as CSV", session.as_me(download),
                        file_name=f"recognition-{period}.csv", mime="text/csv",
                        on_click="ignore", key="log_download", icon=":material/download:")
     labels = {r.id: f"{r.given_on} · {', '.join(r.recipients)} · {r.what[:50]}" for r in records}
-    chosen = ui.record_select(st, "Edit or delete a record on this page", list(labels),
-                              labels.__getitem__, "log_choice", index=None)
+    chosen = widgets.record_select(st, "Edit or delete a record on this page", list(labels),
+                                   labels.__getitem__, "log_choice", index=None)
     if chosen is None:
         return
     record = next(r for r in records if r.id == chosen)
-    edit = ui.EditSession(f"rec_edit_{record.id}", record.version)
-    errors = ui.FieldErrors()
+    edit = forms.EditSession(f"rec_edit_{record.id}", record.version)
+    errors = forms.FieldErrors()
     recipients = _recipients(con, org_id, edit.prefix, record, record.given_on, errors)
     with st.form(f"rec_edit_form_{record.id}"):
         data = _fields(con, org_id, edit.prefix, record, recipients, errors)
-        reason = ui.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
+        reason = forms.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
                 recognition.update_recognition(con, org_id, record.id, edit.started_from, data,
                                                reason=reason)
                 edit.restart()
-            ui.attempt(save, errors, success="Recognition updated.")
+            forms.attempt(save, errors, success="Recognition updated.")
     with st.popover("Delete this record", icon=":material/delete:"):
         st.write("The record leaves the log and the HR views; the history keeps who deleted "
                  "it and when.")
-        why = ui.reason_field(con, org_id, f"rec_delete_reason_{record.id}")
+        why = forms.reason_field(con, org_id, f"rec_delete_reason_{record.id}")
         if st.button("Yes, delete", key=f"rec_delete_{record.id}", type="primary"):
-            ui.attempt(lambda: recognition.delete_recognition(con, org_id, record.id,
-                                                              why),
-                       success="Recognition deleted.")
+            forms.attempt(lambda: recognition.delete_recognition(con, org_id, record.id,
+                                                                 why),
+                          success="Recognition deleted.")
     history = recognition.history(con, org_id, record.id)
-    ui.table([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],
+    widgets.table([{"When": h[0], "Who": h[1], "What": h[2], "Details": h[4]} for h in history],
                  hide_index=True, width="stretch", key="recognition_history")
 
 

@@ -10,19 +10,31 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from strategy import audit, customers, measures, people
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.errors import ValidationError
-from strategy.measures import CADENCES, DERIVED, SOURCES, SURVEY_UNITS, UNITS, Measure, MeasureInput
-from strategy.periods import Quarter
-from strategy.steps import step
-from strategy.survey_import import FIELDS as SURVEY_FIELDS
-from strategy.survey_import import guess_mapping, import_responses, preview_responses
-from strategy.surveys import KINDS as SURVEY_KINDS
-from strategy.ui import context as ui
+from strategy.core import audit
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.errors import ValidationError
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import md
+from strategy.core.wording import WHOLE_UNITS, counted, measure_value
+from strategy.customers import segments
+from strategy.io.survey_import import FIELDS as SURVEY_FIELDS
+from strategy.io.survey_import import guess_mapping, import_responses, preview_responses
+from strategy.measures import scorecard
+from strategy.measures.scorecard import (
+    CADENCES,
+    DERIVED,
+    SOURCES,
+    SURVEY_UNITS,
+    UNITS,
+    Measure,
+    MeasureInput,
+)
+from strategy.measures.surveys import KINDS as SURVEY_KINDS
+from strategy.people import personnel
+from strategy.plan.steps import step
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.import_panel import done, import_panel, show_problems, template_button, upload
-from strategy.wording import WHOLE_UNITS, counted, measure_value
 
 STEP = step("measures")
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
@@ -30,12 +42,12 @@ STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-col
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    period = ui.period()
-    defined = measures.list_measures(con, org.id)
-    editor = ui.allowed(Permission.EDIT_PLAN)
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    period = sidebar.period()
+    defined = scorecard.list_measures(con, org.id)
+    editor = session.allowed(Permission.EDIT_PLAN)
 
     def needs_measures(draw: Callable[[], None]) -> Callable[[], None]:
         def no_measures() -> None:
@@ -56,16 +68,16 @@ def render() -> None:
     if not editor:
         # Entering values is all that tab does; the scorecard shows what was entered.
         del sections["Enter values"]
-        ui.refused(Permission.EDIT_PLAN, "Entering values, importing answers and defining "
+        session.refused(Permission.EDIT_PLAN, "Entering values, importing answers and defining "
                                          "measures")
-    ui.show_tabs("measures_tab", sections)
+    widgets.show_tabs("measures_tab", sections)
 
 
 def scope_options(con: Connection, org_id: int) -> dict[str, str]:
     options = {"all": "Whole organisation"}
-    options.update({f"team:{t.id}": f"Team: {t.name}" for t in people.list_teams(con, org_id)})
+    options.update({f"team:{t.id}": f"Team: {t.name}" for t in personnel.list_teams(con, org_id)})
     options.update({f"segment:{s.id}": f"Segment: {s.name}"
-                    for s in customers.list_segments(con, org_id)})
+                    for s in segments.list_segments(con, org_id)})
     return options
 
 
@@ -77,7 +89,7 @@ def _number(value: float | None, unit: str) -> str:
     return f"{value:,.1f}".rstrip("0").rstrip(".")
 
 
-def scorecard_frame(rows: list[measures.ScorecardRow]) -> pd.DataFrame:
+def scorecard_frame(rows: list[scorecard.ScorecardRow]) -> pd.DataFrame:
     return pd.DataFrame([{
         # The status beside the name: last, a long name or basis pushed it out of sight.
         "Measure": r.measure.name, "Status": r.status, "Unit": r.measure.unit,
@@ -91,7 +103,7 @@ def scorecard_frame(rows: list[measures.ScorecardRow]) -> pd.DataFrame:
         "Trend": [v for v in r.trend if v is not None]} for r in rows])
 
 
-def show_scorecard(rows: list[measures.ScorecardRow], key: str) -> None:
+def show_scorecard(rows: list[scorecard.ScorecardRow], key: str) -> None:
     frame = scorecard_frame(rows)
     styled = frame.style.map(lambda s: STATUS_COLOURS.get(s, "color: #6b6b6b"),
                              subset=["Status"])
@@ -109,10 +121,10 @@ def _scorecard(con: Connection, org_id: int, period: Quarter) -> None:
     options = scope_options(con, org_id)
     scope = st.selectbox("For", list(options), format_func=options.__getitem__,
                          key="scorecard_scope")
-    rows = measures.scorecard(con, org_id, period, scope)
-    counts = {s: sum(r.status == s for r in rows) for s in measures.STATUSES}
+    rows = scorecard.scorecard(con, org_id, period, scope)
+    counts = {s: sum(r.status == s for r in rows) for s in scorecard.STATUSES}
     cols = st.columns(5)
-    for col, name in zip(cols, measures.STATUSES, strict=True):
+    for col, name in zip(cols, scorecard.STATUSES, strict=True):
         col.metric(name.capitalize(), counts[name])
     for side, title in (("customer", "Customer measures"), ("employee", "Employee measures")):
         mine = [r for r in rows if r.measure.side == side]
@@ -123,8 +135,8 @@ def _scorecard(con: Connection, org_id: int, period: Quarter) -> None:
             st.caption(f"No {side} measures yet.")
     small = [r.measure.name for r in rows if r.small_sample]
     if small:
-        threshold = measures.small_sample_threshold(con, org_id)
-        st.warning(f"Fewer than {threshold} answers behind: " + ", ".join(ui.md(s) for s in small)
+        threshold = scorecard.small_sample_threshold(con, org_id)
+        st.warning(f"Fewer than {threshold} answers behind: " + ", ".join(md(s) for s in small)
                    + ". Treat these figures with care.", icon=":material/warning:")
     st.caption(f"Actuals for {period}. Green: target met. Amber: within the amber band of the "
                "target. Red: beyond it. Measures without a target or without data are not "
@@ -148,8 +160,8 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
     scope = c.selectbox("For", list(options), format_func=options.__getitem__, key="sbs_scope")
     quarters = [period.shift(-n) for n in range(7, -1, -1)]
     by_id = {m.id: m for m in defined}
-    actuals = measures.actual_series(con, org_id, [by_id[m] for m in [*emp_ids, *cust_ids]],
-                                     quarters, scope)
+    actuals = scorecard.actual_series(con, org_id, [by_id[m] for m in [*emp_ids, *cust_ids]],
+                                      quarters, scope)
     series: dict[int, list[float | None]] = {
         mid: [a.value for a in actuals[mid]] for mid in [*emp_ids, *cust_ids]}
     points = pd.DataFrame([
@@ -171,13 +183,13 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
             x=alt.X("Quarter:N", sort=[str(q) for q in quarters],
                     scale=alt.Scale(domain=[str(q) for q in quarters]),
                     axis=alt.Axis(labelAngle=-40)),
-            y=alt.Y("Value:Q", title=None, scale=ui.value_scale(part["Value"], zero=False)),
+            y=alt.Y("Value:Q", title=None, scale=widgets.value_scale(part["Value"], zero=False)),
             color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom", title=None)),
             tooltip=["Quarter", "Measure", "Value", "Unit"],
         ).properties(title=f"{side} measures", height=280), width="stretch", height=360,
             key=f"sbs_chart_{side.lower()}")
     st.caption(f"{len(points)} values plotted over {quarters[0]} – {quarters[-1]} for "
-               f"{ui.md(options[scope])}.")
+               f"{md(options[scope])}.")
 
     if emp_ids and cust_ids:
         st.subheader("Does the employee measure lead the customer measure?", anchor=False)
@@ -186,16 +198,16 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
                              key="corr_employee")
         pick_c = b.selectbox("Customer measure", cust_ids, format_func=customer.__getitem__,
                              key="corr_customer")
-        results = measures.correlations([str(q) for q in quarters], series[pick_e],
-                                        series[pick_c])
-        ui.table([{"Customer measure taken": "same quarter" if r.lag == 0 else
+        results = scorecard.correlations([str(q) for q in quarters], series[pick_e],
+                                         series[pick_c])
+        widgets.table([{"Customer measure taken": "same quarter" if r.lag == 0 else
                        f"{counted(r.lag, 'quarter')} later",
                        "Paired quarters (n)": r.n,
                        "Correlation (r)": f"{r.r:+.2f}" if r.r is not None
                        else "not enough data"}
                       for r in results], hide_index=True, key="correlation_table")
-        if max(r.n for r in results) < measures.MIN_PAIRS:
-            st.warning(f"Fewer than {measures.MIN_PAIRS} quarters can be paired: too few to "
+        if max(r.n for r in results) < scorecard.MIN_PAIRS:
+            st.warning(f"Fewer than {scorecard.MIN_PAIRS} quarters can be paired: too few to "
                        "read anything into these figures yet.", icon=":material/warning:")
         st.caption("Correlation shows association, not cause: both measures may move for a "
                    "third reason. r runs from −1 to +1; near 0 means no straight-line link.")
@@ -222,16 +234,16 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
     locked = audit.locked_quarters(con, org_id)
     # The period starts at the sidebar's quarter (and its latest month) and returns there
     # after each save; the measure and the "for" stay as chosen for the next value.
-    keys = ui.FormKeys(f"value_{measure_id}_{quarter}")
+    keys = forms.FormKeys(f"value_{measure_id}_{quarter}")
     with st.form(f"value_form_{measure_id}"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         a, b, c = st.columns(3)
         period = a.text_input(
             "Month (2026-10)" if measure.cadence == "monthly" else "Quarter (2026-Q3)",
-            value=measures.entry_period(measure.cadence, quarter), key=keys("period"))
+            value=scorecard.entry_period(measure.cadence, quarter), key=keys("period"))
         scope = b.selectbox("For", list(options), format_func=options.__getitem__,
                             key=f"value_scope_{measure_id}")
-        value = c.number_input(f"Value ({ui.md(measure.unit)})", value=None, key=keys("value"),
+        value = c.number_input(f"Value ({md(measure.unit)})", value=None, key=keys("value"),
                                format="%g")
         errors.slot("period", "scope", "value", "measure")
         reason = st.text_input("Reason for changing a reviewed quarter"
@@ -243,14 +255,14 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
                 errors.show(ValidationError({"value": "Enter the value."}))
             else:
                 def save() -> None:
-                    measures.set_value(con, org_id, measure_id, period, float(value), scope,
-                                       reason)
+                    scorecard.set_value(con, org_id, measure_id, period, float(value), scope,
+                                        reason)
                     keys.renew()
-                ui.attempt(save, errors, success=f"Saved {measure.name} for {period.strip()}.")
-    entered = measures.entered_values(con, org_id, measure_id, st.session_state.get(
+                forms.attempt(save, errors, success=f"Saved {measure.name} for {period.strip()}.")
+    entered = scorecard.entered_values(con, org_id, measure_id, st.session_state.get(
         f"value_scope_{measure_id}", "all"))
     if entered:
-        ui.table([{"Period": p, "Value": v} for p, v in sorted(entered.items(),
+        widgets.table([{"Period": p, "Value": v} for p, v in sorted(entered.items(),
                                                                    reverse=True)],
                      hide_index=True, key="values_table")
 
@@ -258,7 +270,7 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
 def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     rows = []
     shown = [period.shift(-1), period]
-    results = measures.survey_series(con, org_id, list(SURVEY_KINDS), shown)
+    results = scorecard.survey_series(con, org_id, list(SURVEY_KINDS), shown)
     for kind, label in SURVEY_KINDS.items():
         for q in shown:
             result = results[(kind, str(q))]
@@ -268,22 +280,22 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
                              else None, "Answers": result.counts_text(),
                              "Blank": result.blanks})
     if rows:
-        ui.table(rows, hide_index=True, width="stretch", key="survey_summary")
-    threshold = measures.small_sample_threshold(con, org_id)
-    if not ui.allowed(Permission.EDIT_PLAN):
+        widgets.table(rows, hide_index=True, width="stretch", key="survey_summary")
+    threshold = scorecard.small_sample_threshold(con, org_id)
+    if not session.allowed(Permission.EDIT_PLAN):
         if not rows:
             st.caption(f"No survey answers in {period.shift(-1)} or {period}.")
         st.caption(f"A survey figure resting on fewer than {threshold:,} answers is flagged "
                    "as a small sample.")
         return
     with st.form("small_sample_form"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         new = st.number_input("Warn when a survey figure rests on fewer than … answers",
                               value=threshold, step=1, key="small_sample",
                               help="From 1 to 100,000 answers.")
         errors.slot("small_sample")
         if st.form_submit_button("Save"):
-            ui.attempt(lambda: measures.set_small_sample_threshold(
+            forms.attempt(lambda: scorecard.set_small_sample_threshold(
                 con, org_id, int(new) if new is not None else 0),
                 errors, success="Saved.")
     st.subheader("Import answers", anchor=False)
@@ -300,7 +312,7 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     guessed = guess_mapping(table.headers)
     options: list[str | None] = [None, *table.headers]
     mapping: dict[str, str | None] = {}
-    errors = ui.FieldErrors()
+    errors = forms.FieldErrors()
     columns = st.columns(3)
     for index, (field, (label, required, _s)) in enumerate(SURVEY_FIELDS.items()):
         guess = guessed.get(field)
@@ -323,22 +335,22 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
         def run() -> None:
             count = import_responses(con, org_id, preview, uploaded.name, reason)
             done("survey_file")
-            ui.flash(f"Imported {count:,} {SURVEY_KINDS[kind]} answers from {uploaded.name}.")
-        ui.attempt(run)
+            forms.flash(f"Imported {count:,} {SURVEY_KINDS[kind]} answers from {uploaded.name}.")
+        forms.attempt(run)
 
 
 def _owner(con: Connection, org_id: int, prefix: str, current: Measure | None,
-           errors: ui.FieldErrors) -> int | None:
+           errors: forms.FieldErrors) -> int | None:
     """The measure's owner, chosen above the form, where a search can run."""
-    owner = ui.person_picker(con, org_id, "Owner", f"{prefix}_owner", active_on=date.today(),
-                             default=[current.owner_id] if current and current.owner_id
-                             else (), placeholder="(optional)")
+    owner = widgets.person_picker(con, org_id, "Owner", f"{prefix}_owner", active_on=date.today(),
+                                  default=[current.owner_id] if current and current.owner_id
+                                  else (), placeholder="(optional)")
     errors.slot("owner")
     return owner[0] if owner else None
 
 
 def _measure_fields(prefix: str, current: Measure | None, owner: int | None,
-                    errors: ui.FieldErrors) -> MeasureInput:
+                    errors: forms.FieldErrors) -> MeasureInput:
     c = current
     a, b = st.columns([2, 1])
     name = a.text_input("Measure", value=c.name if c else "", key=f"{prefix}_name",
@@ -384,64 +396,64 @@ def _measure_fields(prefix: str, current: Measure | None, owner: int | None,
 
 def _definitions(con: Connection, org_id: int, defined: list[Measure]) -> None:
     if defined:
-        ui.table([{"Measure": m.name, "Of": m.side, "Unit": m.unit,
+        widgets.table([{"Measure": m.name, "Of": m.side, "Unit": m.unit,
                        "Better when": m.direction, "Target": m.target, "Amber band": m.amber_band,
                        "Measured": m.cadence, "Values": SOURCES[m.source], "Owner": m.owner,
                        "Definition": m.description} for m in defined],
                      hide_index=True, width="stretch", key="measures_table")
-    if not ui.allowed(Permission.EDIT_PLAN):
+    if not session.allowed(Permission.EDIT_PLAN):
         if not defined:
             st.caption("No measures yet.")
         return
-    missing = [m.name for m in measures.STARTING_SET
+    missing = [m.name for m in scorecard.STARTING_SET
                if m.name.lower() not in {d.name.lower() for d in defined}]
     if missing and st.button(f"Add the suggested measures ({', '.join(missing)})",
                              key="starting_set", type="primary" if not defined else "secondary"):
-        ui.attempt(lambda: measures.add_starting_set(con, org_id),
-                   success="Suggested measures added; set targets and owners to suit.")
+        forms.attempt(lambda: scorecard.add_starting_set(con, org_id),
+                      success="Suggested measures added; set targets and owners to suit.")
     by_id = {m.id: m for m in defined}
-    chosen = ui.record_select(st, "Add or edit", [None, *by_id],
-                              lambda i: "New measure…" if i is None else by_id[i].name,
-                              "measure_choice")
+    chosen = widgets.record_select(st, "Add or edit", [None, *by_id],
+                                   lambda i: "New measure…" if i is None else by_id[i].name,
+                                   "measure_choice")
     if chosen is None:
-        keys = ui.FormKeys("measure_new")
-        errors = ui.FieldErrors()
+        keys = forms.FormKeys("measure_new")
+        errors = forms.FieldErrors()
         owner = _owner(con, org_id, keys.prefix, None, errors)
         with st.form("measure_add"):
             data = _measure_fields(keys.prefix, None, owner, errors)
             if st.form_submit_button("Add measure", type="primary"):
                 def add() -> None:
-                    measures.add_measure(con, org_id, data)
+                    scorecard.add_measure(con, org_id, data)
                     keys.renew()
-                ui.attempt(add, errors, success=f"Added {data.name.strip()}.")
+                forms.attempt(add, errors, success=f"Added {data.name.strip()}.")
         return
     current = by_id[chosen]
-    edit = ui.EditSession(f"measure_{current.id}", current.version)
-    errors = ui.FieldErrors()
+    edit = forms.EditSession(f"measure_{current.id}", current.version)
+    errors = forms.FieldErrors()
     owner = _owner(con, org_id, edit.prefix, current, errors)
     with st.form(f"measure_form_{current.id}"):
         data = _measure_fields(edit.prefix, current, owner, errors)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
-                measures.update_measure(con, org_id, current.id, edit.started_from, data)
+                scorecard.update_measure(con, org_id, current.id, edit.started_from, data)
                 edit.restart()
-            ui.attempt(save, errors, success=f"Saved {data.name.strip()}.")
+            forms.attempt(save, errors, success=f"Saved {data.name.strip()}.")
     edit.offer_reload("measure")
     with st.popover("Delete this measure", icon=":material/delete:"):
-        st.write(f"Delete {ui.md(current.name)} and the values entered for it?")
+        st.write(f"Delete {md(current.name)} and the values entered for it?")
         if st.button("Yes, delete", key=f"measure_delete_{current.id}", type="primary"):
-            ui.attempt(lambda: measures.delete_measure(con, org_id, current.id),
-                       success="Measure deleted.")
+            forms.attempt(lambda: scorecard.delete_measure(con, org_id, current.id),
+                          success="Measure deleted.")
 
 
 def _due(con: Connection, org_id: int) -> None:
-    due = measures.due_updates(con, org_id)
+    due = scorecard.due_updates(con, org_id)
     if not due:
         st.success("Every measure is up to date.", icon=":material/check:")
         return
     st.caption("Measures whose value for the latest complete month or quarter is missing: the "
                "list to work through before the review.")
-    ui.table([{"Measure": d.measure, "Due for": d.period, "Owner": d.owner,
+    widgets.table([{"Measure": d.measure, "Due for": d.period, "Owner": d.owner,
                    "Values": d.source} for d in due], hide_index=True, width="stretch",
                  key="due_table")
 

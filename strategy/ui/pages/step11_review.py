@@ -7,30 +7,32 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from strategy import measures, review_pack, reviews
-from strategy.access import Permission
-from strategy.db import Connection
-from strategy.errors import StrategyError
-from strategy.periods import Quarter
-from strategy.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
-from strategy.steps import step
-from strategy.ui import context as ui
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.errors import StrategyError
+from strategy.core.periods import Quarter
+from strategy.core.safe_text import md
+from strategy.core.wording import MISSING, counted, measure_value
+from strategy.io import review_pack
+from strategy.measures import reviews, scorecard
+from strategy.measures.reviews import ACTION_STATUSES, PITFALLS, Review, ReviewInput
+from strategy.plan.steps import step
+from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.pages.step10_measures import STATUS_COLOURS, show_scorecard
-from strategy.wording import MISSING, counted, measure_value
 
 STEP = step("review")
 
 
 def render() -> None:
-    con = ui.db()
-    org = ui.require_org()
-    ui.step_header(STEP, STEP.status(con, org.id))
-    period = ui.period()
+    con = session.db()
+    org = sidebar.require_org()
+    widgets.step_header(STEP, STEP.status(con, org.id))
+    period = sidebar.period()
     _pack(con, org.id, org.name, period)
     review = reviews.find_review(con, org.id, period)
-    editor = ui.allowed(Permission.EDIT_PLAN)
+    editor = session.allowed(Permission.EDIT_PLAN)
     if not editor:
-        ui.refused(Permission.EDIT_PLAN, "Starting, recording and closing reviews and their "
+        session.refused(Permission.EDIT_PLAN, "Starting, recording and closing reviews and their "
                                          "actions")
     if review is None:
         if not editor:
@@ -39,15 +41,15 @@ def render() -> None:
             st.info(f"There is no review of {period} yet. Start it to record the scorecard, "
                     "what worked, what did not, decisions and actions.")
             if st.button(f"Start the review of {period}", type="primary", key="review_start"):
-                ui.attempt(lambda: reviews.start_review(con, org.id, period),
-                           success=f"Review of {period} started.")
+                forms.attempt(lambda: reviews.start_review(con, org.id, period),
+                              success=f"Review of {period} started.")
         _actions(con, org.id, None)
         return
     if review.closed:
         st.success(f"The review of {period} was held on {review.held_on} and closed by "
-                   f"{ui.md(review.closed_by or '')}. The quarter is locked: changing its data "
+                   f"{md(review.closed_by or '')}. The quarter is locked: changing its data "
                    "asks for a reason.", icon=":material/lock:")
-    ui.show_tabs("review_tab", {
+    widgets.show_tabs("review_tab", {
         "Scorecard": lambda: _scorecard(con, org.id, period, review),
         "The review": lambda: _record(con, org.id, review),
         "Actions": lambda: _actions(con, org.id, review),
@@ -61,10 +63,10 @@ def _pack(con: Connection, org_id: int, org_name: str, period: Quarter) -> None:
     key = f"pack_{org_id}_{period}"
     with st.container(border=True):
         left, right = st.columns([3, 2])
-        sheets = review_pack.sheets_for(ui.me(), org_id)
+        sheets = review_pack.sheets_for(session.me(), org_id)
         left.markdown(f"**Review pack for {period}**, an Excel workbook to take into the "
                       f"meeting, with the sheets your role may see: {', '.join(sheets)}.")
-        if not ui.allowed(Permission.HR_RECORDS) and "Recognition" in sheets:
+        if not session.allowed(Permission.HR_RECORDS) and "Recognition" in sheets:
             left.caption("Its Recognition sheet counts recognition per value and standard; "
                          "the personal log is in HR's pack only.")
         if right.button("Build the review pack", key="pack_build", icon=":material/table:"):
@@ -77,7 +79,7 @@ def _pack(con: Connection, org_id: int, org_name: str, period: Quarter) -> None:
                 st.session_state[key] = review_pack.build_pack(con, org_id, period,
                                                                progress=show)
             except StrategyError as exc:
-                st.error(ui.md(exc.message))
+                st.error(md(exc.message))
             bar.empty()
         if key in st.session_state:
             right.download_button("Download the review pack (.xlsx)", st.session_state[key],
@@ -115,11 +117,11 @@ def _scorecard(con: Connection, org_id: int, period: Quarter, review: Review) ->
         if frozen.corrections:
             st.markdown(f"**{counted(len(frozen.corrections), 'correction')} to {period} since "
                         "the review was closed**")
-            ui.table([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
-                       "What": f"{c.area} {c.action}: {c.summary}", "Reason": c.reason}
-                      for c in frozen.corrections], width="stretch", key="review_corrections")
+            widgets.table([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
+                            "What": f"{c.area} {c.action}: {c.summary}", "Reason": c.reason}
+                           for c in frozen.corrections], width="stretch", key="review_corrections")
         return
-    rows = measures.scorecard(con, org_id, period)
+    rows = scorecard.scorecard(con, org_id, period)
     if not rows:
         st.info("No measures are defined yet (step 10).")
         return
@@ -134,23 +136,23 @@ def _read(review: Review) -> None:
     for column, title, text in ((left, "What worked", review.what_worked),
                                 (right, "What did not", review.what_did_not)):
         column.markdown(f"**{title}**")
-        column.markdown(ui.md(text) if text.strip() else MISSING)
+        column.markdown(md(text) if text.strip() else MISSING)
     st.markdown("**Pitfalls we saw this quarter:** "
-                + (", ".join(ui.md(p) for p in review.pitfalls) or MISSING))
+                + (", ".join(md(p) for p in review.pitfalls) or MISSING))
     st.markdown("**Decisions and changes to the plan**")
-    st.markdown(ui.md(review.decisions) if review.decisions.strip() else MISSING)
+    st.markdown(md(review.decisions) if review.decisions.strip() else MISSING)
 
 
 def _record(con: Connection, org_id: int, review: Review) -> None:
-    if not ui.allowed(Permission.EDIT_PLAN):
+    if not session.allowed(Permission.EDIT_PLAN):
         _read(review)
         return
     disabled = review.closed
-    edit = ui.EditSession(f"review_{review.id}", review.version)
+    edit = forms.EditSession(f"review_{review.id}", review.version)
     with st.form(f"review_form_{review.id}"):
-        errors = ui.FieldErrors()
-        held = ui.date_field(st, "Held on", review.held_on, f"{edit.prefix}_held",
-                             disabled=disabled)
+        errors = forms.FieldErrors()
+        held = widgets.date_field(st, "Held on", review.held_on, f"{edit.prefix}_held",
+                                  disabled=disabled)
         errors.slot("held_on")
         left, right = st.columns(2)
         worked = left.text_area("What worked", value=review.what_worked, height=140,
@@ -171,7 +173,7 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
             def save() -> None:
                 reviews.save_review(con, org_id, review.id, edit.started_from, data)
                 edit.restart()
-            ui.attempt(save, errors, success="Review saved.")
+            forms.attempt(save, errors, success="Review saved.")
     edit.offer_reload("review")
     if not review.closed:
         with st.popover("Close the review and lock the quarter", icon=":material/lock:"):
@@ -184,7 +186,7 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
                     # Closing is this person's own change: the form shows the closed
                     # review afresh rather than offering "someone else's" newer version.
                     edit.restart()
-                ui.attempt(close, success=f"The review of {review.period} is closed and the "
+                forms.attempt(close, success=f"The review of {review.period} is closed and the "
                                           "quarter locked.")
 
 
@@ -195,16 +197,16 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
     st.markdown(f"**{counted(len(open_actions), 'open action')}**, carried forward until "
                 "closed")
     if open_actions:
-        ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+        widgets.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                        "Status": a.status, "Raised in": a.raised_in,
                        "Overdue": "yes" if a.overdue(today) else ""} for a in open_actions],
                      hide_index=True, width="stretch", key="open_actions")
-    editor = ui.allowed(Permission.EDIT_PLAN)
+    editor = session.allowed(Permission.EDIT_PLAN)
     if open_actions and editor:
         labels = {a.id: f"{a.description} ({a.owner}, due {a.due})" for a in open_actions}
         # The choice stands outside the form, so that the form follows it at once.
-        chosen = ui.record_select(st, "Update an action", list(labels), labels.__getitem__,
-                                  "action_choice")
+        chosen = widgets.record_select(st, "Update an action", list(labels), labels.__getitem__,
+                                       "action_choice")
         _update_action(con, org_id, next(a for a in open_actions if a.id == chosen))
     if review is None or review.closed:
         return  # new actions are raised in an open review
@@ -213,7 +215,7 @@ def _actions(con: Connection, org_id: int, review: Review | None) -> None:
     done = [a for a in actions if a.status not in reviews.OPEN_STATUSES]
     if done:
         with st.expander(counted(len(done), "closed action")):
-            ui.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
+            widgets.table([{"Action": a.description, "Owner": a.owner, "Due": a.due,
                            "Status": a.status, "Raised in": a.raised_in} for a in done],
                          hide_index=True, width="stretch", key="closed_actions")
 
@@ -224,33 +226,33 @@ def _update_action(con: Connection, org_id: int, action: reviews.Action) -> None
     one chosen before (and the browser would send that back), so pressing Update could set
     an action "in progress" back to "open"."""
     with st.form(f"action_status_{action.id}"):
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         left, right = st.columns([1, 3], vertical_alignment="bottom")
         new_status = left.selectbox("Status", ACTION_STATUSES,
                                     index=ACTION_STATUSES.index(action.status),
                                     key=f"action_{action.id}_{action.status}_status")
         errors.slot("status")
         if right.form_submit_button("Update"):
-            ui.attempt(lambda: reviews.set_action_status(con, org_id, action.id, new_status),
-                       errors, success="Action updated.")
+            forms.attempt(lambda: reviews.set_action_status(con, org_id, action.id, new_status),
+                          errors, success="Action updated.")
 
 
 def _add_action(con: Connection, org_id: int, review: Review) -> None:
-    keys = ui.FormKeys("action")
+    keys = forms.FormKeys("action")
     with st.form("action_add"):
         st.markdown(f"**New action from the review of {review.period}**")
-        errors = ui.FieldErrors()
+        errors = forms.FieldErrors()
         description = st.text_input("Action", key=keys("description"), max_chars=500)
         errors.slot("action")
         left, right = st.columns(2)
         owner = left.text_input("Owner", key=keys("owner"), max_chars=120)
-        due = ui.date_field(right, "Due", None, keys("due"))
+        due = widgets.date_field(right, "Due", None, keys("due"))
         errors.slot("owner", "due")
         if st.form_submit_button("Add action", type="primary"):
             def add() -> None:
                 reviews.add_action(con, org_id, review.id, description, owner, due)
                 keys.renew()
-            ui.attempt(add, errors, success="Action added.")
+            forms.attempt(add, errors, success="Action added.")
 
 
 def _changes(con: Connection, org_id: int, period: Quarter) -> None:
@@ -259,7 +261,7 @@ def _changes(con: Connection, org_id: int, period: Quarter) -> None:
              else "since the plan was started")
     st.caption(f"{counted(len(changed), 'change')} to the plan {since}, newest first.")
     if changed:
-        ui.table([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
+        widgets.table([{"When": c.changed_at.strftime("%Y-%m-%d %H:%M"), "Who": c.changed_by,
                        "Area": c.area, "What": f"{c.action}: {c.summary}",
                        "Quarter": c.period or "", "Reason": c.reason} for c in changed],
                      hide_index=True, width="stretch", key="changes_table")
@@ -267,7 +269,7 @@ def _changes(con: Connection, org_id: int, period: Quarter) -> None:
 
 def _past(con: Connection, org_id: int) -> None:
     past = reviews.list_reviews(con, org_id)
-    ui.table([{"Quarter": r.period, "Held on": r.held_on,
+    widgets.table([{"Quarter": r.period, "Held on": r.held_on,
                    "Closed by": r.closed_by or "(open)",
                    "Decisions": r.decisions} for r in past],
                  hide_index=True, width="stretch", key="past_reviews")

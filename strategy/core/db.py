@@ -1,0 +1,485 @@
+"""Opening the database, applying migrations, and transactions.
+
+Migrations are the numbered ``NNNN_name.sql`` files in ``strategy/core/migrations``.
+They form an append-only list: each is applied once, in its own transaction
+together with the row that records it, and a landed file is never edited.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from strategy.core.errors import ConflictError, NotFoundError, StorageError
+
+DEFAULT_DB = Path("data") / "strategy.duckdb"
+Connection = duckdb.DuckDBPyConnection
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """The database file: an explicit path, else ``STRATEGY_DB``, else the default."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("STRATEGY_DB") or DEFAULT_DB)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def available_migrations() -> list[Migration]:
+    """All migration files, in order; refuses gaps so none is ever skipped."""
+    found: list[Migration] = []
+    for entry in resources.files("strategy.core.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
+    found.sort(key=lambda m: m.version)
+    for expected, migration in enumerate(found, start=1):
+        if migration.version != expected:
+            raise StorageError(
+                f"Migration {expected:04d} is missing (found {migration.version:04d}_"
+                f"{migration.name}.sql); the installation is incomplete."
+            )
+    return found
+
+
+def applied_versions(con: Connection) -> set[int]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
+    )
+    return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate(con: Connection) -> list[str]:
+    """Apply the migrations not yet applied; return the names applied now."""
+    done = applied_versions(con)
+    applied: list[str] = []
+    for migration in available_migrations():
+        if migration.version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(migration.sql)
+            con.execute(
+                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                [migration.version, migration.name],
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise StorageError(
+                f"Upgrading the database failed at migration {migration.version:04d}_"
+                f"{migration.name}: {exc}. Nothing from that migration was kept."
+            ) from exc
+        applied.append(f"{migration.version:04d}_{migration.name}")
+    if applied:
+        # Fold the write-ahead log into the file so the upgraded schema is durable.
+        con.execute("CHECKPOINT")
+    return applied
+
+
+# DuckDB must never fetch and run code because of a file it was given: with the
+# defaults, opening a SQLite file makes it download the sqlite extension.
+CONNECT_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+# What a file's first bytes say it is. Every DuckDB file carries "DUCK" at byte 8.
+_DUCKDB_MAGIC = b"DUCK"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ZIP_MAGIC = b"PK\x03\x04"
+# A DuckDB file is a main header and two database headers of 4 KiB each, then
+# whole blocks of a fixed size. A truncated file still opens: DuckDB answers every
+# count from its catalogue and fails only when a page reads a block past the end.
+_HEADERS_SIZE = 3 * 4096
+
+
+def restore_hint(path: str | os.PathLike[str]) -> str:
+    return f"restore a backup: python -m strategy restore FILE --db {path}"
+
+
+def newest_version() -> int:
+    """The schema version this code brings a database to."""
+    return available_migrations()[-1].version
+
+
+def wal_path(path: str | os.PathLike[str]) -> Path:
+    """DuckDB's log of committed writes not yet folded into the file."""
+    return Path(f"{path}.wal")
+
+
+def _cannot(path: Path, cause: str) -> StorageError:
+    return StorageError(f"Cannot open the database file {path}: {cause}")
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    # Precisely: "checksum ... in block at location 0" says "lock" too.
+    text = str(exc).lower()
+    return "could not set lock" in text or "conflicting lock" in text
+
+
+def _open_here(exc: Exception) -> bool:
+    """DuckDB shares one instance per file within a process, and refuses a second
+    connection with other settings (read-only beside read-write)."""
+    return "different configuration" in str(exc)
+
+
+def _explain_open_failure(path: Path, exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if _open_here(exc):
+        cause = ("this program has it open already in another mode (read-only or not); "
+                 "close that connection first.")
+    elif _is_lock_error(exc):
+        cause = (
+            "another program is using it (DuckDB allows one process per file). "
+            "Close the other app or command, or point STRATEGY_DB at another file."
+        )
+    elif "not a valid DuckDB database" in text:
+        cause = ("it is not a DuckDB database file. Choose another path for STRATEGY_DB, "
+                 f"or {restore_hint(path)}.")
+    elif "could not read enough bytes" in lowered:
+        cause = ("it is damaged: it ends before its own index says it should (it was cut "
+                 "short, perhaps by a copy that did not finish or a full disk). The file was "
+                 f"not changed; {restore_hint(path)}.")
+    elif any(sign in lowered for sign in ("corrupt", "checksum", "serialization",
+                                          "failed to deserialize")):
+        cause = ("it is damaged (DuckDB says: "
+                 f"{text.splitlines()[0][:200]}). The file was not changed; {restore_hint(path)}.")
+    elif "newer" in lowered or ("version" in lowered and "storage" in lowered):
+        cause = ("it was written by a newer version of the app. Run that version, or "
+                 f"{restore_hint(path)}.")
+    elif "Permission denied" in text or "Read-only" in text:
+        cause = "the folder or file is not writable. Check its permissions."
+    elif "No such file or directory" in text:
+        cause = "its folder does not exist and could not be created."
+    else:
+        cause = text
+    return f"Cannot open the database file {path}: {cause}"
+
+
+def _check_file(path: Path, read_only: bool) -> bool:
+    """Refuse what the first bytes and permissions show, before DuckDB sees the file.
+
+    Returns whether there is a database to open (False: no file, or an empty one)."""
+    if path.is_dir():
+        raise _cannot(path, "it is a folder, not a file. Give the path of the database "
+                            f"file, such as {path / 'strategy.duckdb'}.")
+    folder = path.parent
+    if not path.exists():
+        if read_only:
+            raise _cannot(path, "there is no such file. Check the path (--db or STRATEGY_DB).")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _cannot(path, f"its folder {folder} is not writable, so the database cannot "
+                                "be created there. Check the folder's permissions, or choose "
+                                "another path.")
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+        size = path.stat().st_size
+    except OSError as exc:
+        raise _cannot(path, f"it cannot be read ({exc.strerror}). Check the file's owner "
+                            "and permissions: the app must be able to read and write it.") from exc
+    if size == 0:
+        # A zero-byte file (made by `touch`, or an interrupted copy of nothing) holds
+        # nothing to lose: it becomes a new database.
+        if read_only:
+            raise _cannot(path, "it is empty: there is no database in it yet.")
+        return False
+    if head.startswith(_SQLITE_MAGIC):
+        raise _cannot(path, "it is a SQLite database, not one of this app's (DuckDB) files. "
+                            "The file was not changed. Point STRATEGY_DB (or --db) at this "
+                            f"app's database file, or {restore_hint(path)}.")
+    if head.startswith(_ZIP_MAGIC):
+        raise _cannot(path, "it is a zip file, not a database; if it is a backup made by this "
+                            "app, restore it into a database file instead: python -m "
+                            "strategy restore FILE --db DATABASE_FILE.")
+    if head[8:12] != _DUCKDB_MAGIC:
+        raise _cannot(path, "it is not a DuckDB database file, so not this app's database. "
+                            "The file was not changed. Choose another path for STRATEGY_DB, "
+                            f"or {restore_hint(path)}.")
+    if size < _HEADERS_SIZE:
+        raise _cannot(path, f"it is damaged: it is only {size:,} bytes long, shorter than "
+                            "the headers of any database (it was probably cut short while "
+                            f"being copied). The file was not changed; {restore_hint(path)}.")
+    if not read_only:
+        if not os.access(path, os.W_OK):
+            raise _cannot(path, "this user may read it but not write it. Check the file's "
+                                "owner and permissions.")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise _cannot(path, f"its folder {folder} is not writable: the database keeps a "
+                                f"log of recent changes ({path.name}.wal) beside the file. "
+                                "Check the folder's permissions.")
+    return True
+
+
+def _damaged(path: Path, size: int, needed: int) -> StorageError:
+    return _cannot(path, f"it is damaged: it is {size:,} bytes long, but its own index "
+                         f"says it holds at least {needed:,} bytes (it was cut short, perhaps "
+                         "by a copy that did not finish or a full disk). The file was not "
+                         f"changed; {restore_hint(path)}.")
+
+
+def _check_length(con: Connection, path: Path) -> None:
+    """Refuse a file cut short: some block in use lies past its end.
+
+    PRAGMA database_size counts the blocks in use and the free ones. DuckDB cuts
+    free blocks off the end of the file itself, so a file may end before the last
+    free block, but never before the blocks in use: too few whole blocks is damage,
+    found at no cost. When the file ends part-way through a block (a copy stopped in
+    the middle; or a power cut during an append nothing uses yet) or before some
+    free block, the blocks every table uses are looked up (tens of milliseconds)."""
+    row = con.execute("SELECT block_size, total_blocks, used_blocks FROM "
+                      "pragma_database_size() WHERE database_name = current_database()"
+                      ).fetchone()
+    if row is None:
+        return
+    block_size, total, used = (int(v) for v in row)
+    size = path.stat().st_size
+    whole, part = divmod(max(size - _HEADERS_SIZE, 0), block_size)
+    if whole < used:
+        raise _damaged(path, size, _HEADERS_SIZE + used * block_size)
+    if not part and whole >= total:
+        return
+    highest = -1
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name "
+                                "= current_database() AND schema_name = 'main'").fetchall():
+        (top,) = con.execute(
+            "SELECT max(greatest(block_id, list_max(additional_block_ids))) "
+            "FROM pragma_storage_info(?) WHERE persistent", [table]).fetchone() or (None,)
+        highest = max(highest, -1 if top is None else int(top))
+    (meta,) = con.execute("SELECT max(block_id) FROM pragma_metadata_info()").fetchone() \
+        or (None,)
+    highest = max(highest, -1 if meta is None else int(meta))
+    if highest >= whole:
+        raise _damaged(path, size, _HEADERS_SIZE + (highest + 1) * block_size)
+
+
+def _check_contents(con: Connection, path: Path) -> None:
+    """Refuse a damaged file, another program's database, or one from a newer app.
+
+    Reads the catalogue and the small schema_migrations table, never the data."""
+    if str(path) != ":memory:":
+        _check_length(con, path)
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "ORDER BY table_name").fetchall()]
+    if "schema_migrations" not in tables:
+        if tables:
+            named = ", ".join(tables[:3]) + (", …" if len(tables) > 3 else "")
+            raise _cannot(path, f"it is a DuckDB database of another program (it has tables "
+                                f"such as {named} but no record of this app's upgrades). The "
+                                "file was not changed. Point STRATEGY_DB (or --db) at this "
+                                f"app's database file, or {restore_hint(path)}.")
+        return
+    versions = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations")
+                .fetchall()}
+    unknown = sorted(versions - {m.version for m in available_migrations()})
+    if unknown:
+        raise _cannot(path, f"it was written by a newer version of this app (it has upgrade "
+                            f"{unknown[-1]:04d}; this version knows upgrades up to "
+                            f"{newest_version():04d}). The file was not changed. Run the newer "
+                            "version of the app, or restore a backup made by this version: "
+                            f"python -m strategy restore FILE --db {path}.")
+
+
+def _connect(path: Path, read_only: bool) -> Connection:
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=CONNECT_CONFIG)
+    except duckdb.Error as exc:
+        raise StorageError(_explain_open_failure(path, exc)) from exc
+
+
+def _checked(con: Connection, path: Path) -> Connection:
+    try:
+        _check_contents(con, path)
+    except BaseException as exc:
+        with suppress(duckdb.Error):
+            con.close()
+        if isinstance(exc, duckdb.Error):
+            raise StorageError(_explain_open_failure(path, exc)) from exc
+        raise
+    return con
+
+
+def open_database(path: str | os.PathLike[str] | None = None, *,
+                  read_only: bool = False) -> Connection:
+    """Open (creating if needed) and migrate the database file.
+
+    Every failure becomes a :class:`StorageError` that names the file and the
+    cause, because the person starting the app needs to know what to fix. A file
+    that is damaged, another program's, or from a newer version of the app is
+    refused before anything is written to it. ``read_only`` opens an existing
+    file without upgrading it (for a backup), and works beside read-only readers.
+    """
+    target = database_path(path)
+    if str(target) == ":memory:":
+        return _checked(_connect(target, read_only), target)
+    if not read_only:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot open the database file {target}: its folder cannot be created "
+                f"({exc.strerror}). Check the path and its permissions."
+            ) from exc
+    has_database = _check_file(target, read_only)
+    if not has_database and target.exists():
+        try:
+            target.unlink()
+        except OSError as exc:
+            raise _cannot(target, f"it is empty and cannot be replaced ({exc.strerror}). "
+                                  "Check the folder's permissions.") from exc
+    if has_database and not read_only and wal_path(target).exists():
+        # Closing a connection folds the log of recent writes into the file: look
+        # first without writing, so that a refused file is left exactly as it was.
+        try:
+            look: Connection | None = duckdb.connect(str(target), read_only=True,
+                                                     config=CONNECT_CONFIG)
+        except duckdb.ConnectionException as exc:
+            if not _open_here(exc):
+                raise StorageError(_explain_open_failure(target, exc)) from exc
+            look = None  # this process has it open already, checked when first opened
+        except duckdb.Error as exc:
+            raise StorageError(_explain_open_failure(target, exc)) from exc
+        if look is not None:
+            _checked(look, target).close()
+    con = _checked(_connect(target, read_only), target)
+    if read_only:
+        return con
+    if not has_database:
+        # A new database will hold personal HR data: readable by its owner only.
+        with suppress(OSError):
+            os.chmod(target, 0o600)
+    try:
+        migrate(con)
+    except StorageError:
+        con.close()
+        raise
+    except duckdb.Error as exc:
+        con.close()
+        raise StorageError(_explain_open_failure(target, exc)) from exc
+    return con
+
+
+def held_by_another_process(path: str | os.PathLike[str]) -> bool:
+    """Whether another process (the app, most likely) has the database file open."""
+    target = Path(path)
+    if not target.is_file():
+        return False
+    try:
+        duckdb.connect(str(target), read_only=True, config=CONNECT_CONFIG).close()
+    except duckdb.Error as exc:
+        return _is_lock_error(exc)
+    return False
+
+
+_shared: dict[str, Connection] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_connection(path: str | os.PathLike[str] | None = None) -> Connection:
+    """The server's one connection to its database file (threads take cursors).
+
+    The web server's sign-in checks and the app's pages share it: DuckDB lets only
+    one process write a file, and one connection per process keeps it simple."""
+    key = str(database_path(path))
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = open_database(key)
+        return _shared[key]
+
+
+def forget_shared(path: str | os.PathLike[str] | None = None) -> None:
+    """Drop the shared connection (after a fatal error) so the next use reopens it."""
+    key = str(database_path(path))
+    with _shared_lock:
+        con = _shared.pop(key, None)
+    if con is not None:
+        with suppress(duckdb.Error):
+            con.close()
+
+
+def database_now(con: Connection) -> datetime:
+    """The database's clock (sessions, sign-in delays and workshops all go by it)."""
+    row = con.execute("SELECT current_timestamp::TIMESTAMP").fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
+
+
+@contextmanager
+def transaction(con: Connection) -> Iterator[Connection]:
+    """One user action: begin, write, commit — or roll back and explain.
+
+    Two sessions updating the same row make DuckDB raise a conflict; nothing is
+    lost then, and the person is asked to try again.
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        if isinstance(exc, duckdb.TransactionException):
+            raise ConflictError(
+                "Someone else was saving the same thing at that moment. Nothing of "
+                "yours was saved; please try again."
+            ) from exc
+        raise
+    else:
+        try:
+            con.execute("COMMIT")
+        except duckdb.TransactionException as exc:
+            with suppress(duckdb.Error):  # the failed commit may have ended it already
+                con.execute("ROLLBACK")
+            raise ConflictError(
+                "Someone else saved the same thing at that moment. Nothing of yours "
+                "was saved; please try again."
+            ) from exc
+
+
+def versioned_update(con: Connection, table: str, record_id: int, org_id: int,
+                     version: int, values: dict[str, object], noun: str) -> int:
+    """Update one record only if nobody saved it since ``version`` was read.
+
+    This is how workshop participants editing the same record never overwrite
+    each other silently: the second save is refused and keeps what they typed.
+    ``table`` and the keys of ``values`` are identifiers from our code, never
+    user text. Returns the new version.
+    """
+    assignments = ", ".join(f'"{column}" = ?' for column in values)
+    row = con.execute(
+        f'UPDATE "{table}" SET {assignments}, version = version + 1 '
+        "WHERE id = ? AND org_id = ? AND version = ? RETURNING version",
+        [*values.values(), record_id, org_id, version],
+    ).fetchone()
+    if row is not None:
+        return int(row[0])
+    exists = con.execute(
+        f'SELECT 1 FROM "{table}" WHERE id = ? AND org_id = ?', [record_id, org_id]
+    ).fetchone()
+    if exists is None:
+        raise NotFoundError(f"This {noun} was deleted by someone else; nothing was saved.")
+    raise ConflictError(
+        f"Someone else saved this {noun} while you were editing it, so your change was not "
+        "saved and theirs was not overwritten. Your text is still in the form: load the "
+        "latest version, then apply your change again."
+    )

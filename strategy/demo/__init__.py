@@ -1,0 +1,2 @@
+"""The demo organisations: a small one with a filled-in plan for newcomers
+(``riverbend``) and a large one for measuring speed (``large``)."""

@@ -1,0 +1,156 @@
+"""Sign-in sessions: the signed cookie a browser holds, and who holds it.
+
+A signed-in browser holds a cookie with a random token, signed with the
+server's secret (itsdangerous) so that a forged or altered cookie is refused
+before the database is asked; the database keeps only the token's SHA-256, so a
+copy of the database does not let anyone sign in. A session belongs to an
+account or to a workshop guest; both are turned into the :class:`Identity`
+that every permission check reads.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
+
+from strategy.core.access import Identity, Role
+from strategy.core.db import Connection, database_now, transaction
+from strategy.identity.access_log import log
+from strategy.identity.accounts import get_account, token_hash
+
+COOKIE_NAME = "strategy_session"
+DEFAULT_SESSION_HOURS = 12.0
+
+
+def secret_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".secret")
+
+
+def signing_secret(db_path: Path) -> str:
+    """``STRATEGY_SECRET``, or a secret made once and kept beside the database.
+
+    Kept on disk (owner-only) so that sign-ins survive a restart of the server."""
+    configured = os.environ.get("STRATEGY_SECRET", "").strip()
+    if configured:
+        return configured
+    if str(db_path) == ":memory:":
+        return _process_secret
+    path = secret_path(db_path)
+    try:
+        return path.read_text("ascii").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text("ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(made)
+    return made
+
+
+_process_secret = secrets.token_urlsafe(48)
+
+
+def sign(secret: str, token: str) -> str:
+    return TimestampSigner(secret, salt="strategy-session").sign(token).decode("ascii")
+
+
+def unsign(secret: str, value: str, max_age_seconds: float) -> str | None:
+    """The token inside a cookie value, or None if it was altered, forged or is too old."""
+    try:
+        raw = TimestampSigner(secret, salt="strategy-session").unsign(
+            value, max_age=int(max_age_seconds))
+    except (SignatureExpired, BadSignature):
+        return None
+    return raw.decode("ascii", errors="replace")
+
+
+def session_hours() -> float:
+    raw = os.environ.get("STRATEGY_SESSION_HOURS", "")
+    try:
+        hours = float(raw) if raw else DEFAULT_SESSION_HOURS
+    except ValueError:
+        return DEFAULT_SESSION_HOURS
+    return hours if 0 < hours <= 24 * 90 else DEFAULT_SESSION_HOURS
+
+
+def start_session(con: Connection, *, account_id: int | None = None, guest_id: int | None = None,
+                  method: str, address: str, hours: float | None = None,
+                  expires_at: datetime | None = None) -> str:
+    """Open a signed-in session; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    ends = expires_at or database_now(con) + timedelta(hours=hours or session_hours())
+    with transaction(con):
+        con.execute("INSERT INTO sign_in_session (token_hash, account_id, guest_id, method, "
+                    "address, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [token_hash(token), account_id, guest_id, method, address, ends])
+        if account_id is not None:
+            name = get_account(con, account_id).display_name
+            log(con, "signed in", f"by {method}", who=name, account_id=account_id,
+                address=address)
+    return token
+
+
+def end_session(con: Connection, token: str) -> None:
+    with transaction(con):
+        row = con.execute("UPDATE sign_in_session SET ended_at = current_timestamp WHERE "
+                          "token_hash = ? AND ended_at IS NULL RETURNING account_id",
+                          [token_hash(token)]).fetchone()
+        if row and row[0] is not None:
+            log(con, "signed out", "", who=get_account(con, row[0]).display_name,
+                account_id=row[0])
+
+
+def was_guest(con: Connection, token: str) -> bool:
+    """Whether this (ended) session was a workshop guest's."""
+    row = con.execute("SELECT guest_id IS NOT NULL FROM sign_in_session WHERE token_hash = ?",
+                      [token_hash(token)]).fetchone()
+    return bool(row and row[0])
+
+
+def identity_for(con: Connection, token: str) -> Identity | None:
+    """Who holds this session token, if it is still open; None otherwise."""
+    row = con.execute(
+        "SELECT s.account_id, s.guest_id FROM sign_in_session s WHERE s.token_hash = ? "
+        "AND s.ended_at IS NULL AND s.expires_at > current_timestamp", [token_hash(token)]
+    ).fetchone()
+    if row is None:
+        return None
+    account_id, guest_id = row
+    if account_id is not None:
+        return account_identity(con, int(account_id))
+    if guest_id is not None:
+        return guest_identity(con, int(guest_id))
+    return None
+
+
+def account_identity(con: Connection, account_id: int) -> Identity | None:
+    row = con.execute("SELECT display_name, is_administrator FROM account WHERE id = ? AND "
+                      "disabled_at IS NULL", [account_id]).fetchone()
+    if row is None:
+        return None
+    rows = con.execute("SELECT org_id, role, team_id FROM membership WHERE account_id = ?",
+                       [account_id]).fetchall()
+    return Identity(kind="account", name=row[0], account_id=account_id,
+                    is_administrator=bool(row[1]),
+                    roles={r[0]: Role(r[1]) for r in rows}, teams={r[0]: r[2] for r in rows})
+
+
+def guest_identity(con: Connection, guest_id: int) -> Identity | None:
+    row = con.execute(
+        "SELECT g.name, w.id, w.org_id, w.opened_at FROM workshop_guest g "
+        "JOIN workshop w ON w.id = g.workshop_id WHERE g.id = ? AND w.closed_at IS NULL "
+        "AND w.expires_at > current_timestamp", [guest_id]).fetchone()
+    if row is None:
+        return None
+    name, workshop_id, org_id, opened_at = row
+    return Identity(kind="guest", name=f"{name} (guest, workshop of {opened_at:%Y-%m-%d})",
+                    guest_id=guest_id, workshop_id=workshop_id, workshop_org=org_id)

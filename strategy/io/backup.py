@@ -1,0 +1,465 @@
+"""Backups of the whole database, and putting one back.
+
+A backup is a zip file holding a copy of the database file and ``manifest.json``,
+which says what the file is: a backup of this app, its schema version (the last
+migration applied), when and by whom it was made, the row count of every table
+and the SHA-256 of the database copy. A restore checks all of that before it
+touches anything, and keeps the database it replaces.
+
+The copy is made with ``COPY FROM DATABASE`` into a newly attached file, inside
+one read transaction: it is a consistent snapshot while other people keep
+working, and it carries every table, sequence (with its current value), index,
+default and constraint. Copying the file's bytes instead would miss the writes
+still in DuckDB's log (``.wal``) and could catch a checkpoint half-written.
+
+DuckDB lets one process at a time open a file, even to read it; so while the app
+runs, a backup is made by the app itself (Accounts and access → Backup), and the
+command line says so instead of trying.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import stat
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from strategy.core import access, db
+from strategy.core.access import Permission
+from strategy.core.db import Connection
+from strategy.core.errors import StorageError, StrategyError
+from strategy.identity import access_log
+
+APP = "service-strategy"
+KIND = "database backup"
+FORMAT = 1
+MANIFEST = "manifest.json"
+DATABASE_MEMBER = "strategy.duckdb"
+README_MEMBER = "README.txt"
+_CHUNK = 1 << 20
+
+_README = """This is a backup of the whole database of the customer-service strategy planner.
+manifest.json says when it was made, its schema version and the SHA-256 of
+strategy.duckdb. To put it back (with the app stopped):
+
+    python -m strategy restore THIS-FILE.zip --db PATH-OF-THE-DATABASE
+
+The database that is there is kept beside it, renamed *.before-restore-<time>.
+"""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """What a backup's manifest says about it."""
+
+    created_at: str
+    created_by: str
+    schema_version: int
+    migrations: list[str]
+    duckdb_version: str
+    size: int
+    sha256: str
+    tables: dict[str, int]
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+@dataclass(frozen=True)
+class Restored:
+    info: BackupInfo
+    database: Path
+    kept_as: Path | None
+
+
+def backup_file_name(now: datetime | None = None) -> str:
+    moment = now or datetime.now()
+    return f"strategy-backup-{moment:%Y%m%d-%H%M%S}.zip"
+
+
+def app_is_running(path: Path) -> StorageError:
+    return StorageError(
+        f"Cannot back up {path} from the command line while the app is running (it holds "
+        "the file, and DuckDB lets only one program open it): download a backup from "
+        "Accounts and access → Backup in the app, or stop the app and run this command again.")
+
+
+# --- Making a backup ---------------------------------------------------------------
+
+
+def create_backup(source: Connection | str | os.PathLike[str], out: str | os.PathLike[str]
+                  ) -> BackupInfo:
+    """Write a backup of ``source`` (an open connection, or a database file that no
+    other process holds) to the new zip file ``out``; never overwrites a file."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    target = Path(out)
+    if target.suffix.lower() != ".zip":
+        raise StrategyError(f"{target} should end in .zip: a backup is a zip file.")
+    if target.exists():
+        raise StrategyError(f"{target} exists already. Choose another name, so that no "
+                            "earlier backup is overwritten.")
+    if not target.parent.is_dir():
+        raise StrategyError(f"Cannot write {target}: the folder {target.parent} does not "
+                            "exist.")
+    try:
+        with _source_connection(source) as con, \
+                tempfile.TemporaryDirectory(prefix=".strategy-backup-", dir=target.parent) as tmp:
+            return _write_backup(con, Path(tmp), target)
+    except OSError as exc:
+        raise StrategyError(f"Cannot write {target}: {exc.strerror}.") from exc
+
+
+def _write_backup(con: Connection, tmp: Path, target: Path) -> BackupInfo:
+    copy = tmp / DATABASE_MEMBER
+    tables, migrations = _copy_database(con, copy)
+    info = BackupInfo(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        created_by=access.current().name,
+        schema_version=int(migrations[-1][:4]) if migrations else 0,
+        migrations=migrations,
+        duckdb_version=duckdb.__version__,
+        size=copy.stat().st_size,
+        sha256=_sha256(copy),
+        tables=tables,
+    )
+    partial = tmp / "backup.zip"
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as bundle:
+        bundle.writestr(MANIFEST, json.dumps(_manifest(info), indent=2) + "\n")
+        bundle.writestr(README_MEMBER, _README)
+        bundle.write(copy, DATABASE_MEMBER)
+    # The backup appears under its name only once complete.
+    os.replace(partial, target)
+    return info
+
+
+def backup_bytes(con: Connection) -> bytes:
+    """A backup of the app's database as bytes, for the administrator's download.
+
+    Made from the app's own connection (the app holds the file); the download is
+    recorded in the access log."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    with tempfile.TemporaryDirectory(prefix="strategy-download-") as tmp:
+        out = Path(tmp) / backup_file_name()
+        create_backup(con, out)
+        data = out.read_bytes()
+    with db.transaction(con):
+        access_log.log(con, "download", "a backup of the whole database")
+    return data
+
+
+def schema_version(con: Connection) -> int:
+    row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+@contextmanager
+def _source_connection(source: Connection | str | os.PathLike[str]) -> Iterator[Connection]:
+    if isinstance(source, duckdb.DuckDBPyConnection):
+        yield source
+        return
+    path = Path(source)
+    if db.held_by_another_process(path):
+        raise app_is_running(path)
+    try:
+        con = db.open_database(path, read_only=True)
+    except StorageError as exc:
+        if "another program is using it" in exc.message:  # it started meanwhile
+            raise app_is_running(path) from exc
+        raise
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
+    """Copy every object of ``con``'s database into the new file ``copy``.
+
+    Returns the row count of each table and the migrations applied, read in the
+    same transaction as the copy and checked against the copy."""
+    alias = f"backup_{secrets.token_hex(8)}"
+    source = _database_name(con)
+    try:
+        # The path is a parameter; the alias is an identifier made here, never user text.
+        con.execute(f"ATTACH ? AS {alias} (READ_WRITE)", [str(copy)])
+    except duckdb.Error as exc:
+        raise StorageError(f"Cannot make the backup: the copy cannot be created ({exc}).") \
+            from exc
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            tables = _counts(con, source)
+            migrations = [f"{v:04d}_{n}" for v, n in con.execute(
+                f"SELECT version, name FROM {_ident(source)}.main.schema_migrations "
+                "ORDER BY version").fetchall()] if "schema_migrations" in tables else []
+            con.execute(f"COPY FROM DATABASE {_ident(source)} TO {alias}")
+            copied = _counts(con, alias)
+            con.execute("COMMIT")
+        except BaseException:
+            with suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+    except duckdb.Error as exc:
+        raise StorageError(f"Cannot make the backup: {exc}. Nothing was written.") from exc
+    finally:
+        # Detaching closes the copy, folding its log into the file.
+        with suppress(duckdb.Error):
+            con.execute(f"DETACH {alias}")
+    if copied != tables:
+        raise StorageError("Cannot make the backup: the copy does not hold the same rows as "
+                           "the database. Nothing was written; please try again.")
+    return tables, migrations
+
+
+def _database_name(con: Connection) -> str:
+    row = con.execute("SELECT current_database()").fetchone()
+    return str(row[0]) if row else ""
+
+
+def _counts(con: Connection, database: str) -> dict[str, int]:
+    names = [r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = "
+        "'main' ORDER BY table_name", [database]).fetchall()]
+    if not names:
+        return {}
+    # One query for every table; names come from the catalogue, never from people.
+    query = " UNION ALL ".join(
+        f"SELECT ? AS t, count(*) AS n FROM {_ident(database)}.main.{_ident(n)}"
+        for n in names)
+    return {str(t): int(n) for t, n in con.execute(query, names).fetchall()}
+
+
+def _manifest(info: BackupInfo) -> dict[str, Any]:
+    return {
+        "app": APP,
+        "kind": KIND,
+        "format": FORMAT,
+        "created_at": info.created_at,
+        "created_by": info.created_by,
+        "schema_version": info.schema_version,
+        "migrations": info.migrations,
+        "duckdb_version": info.duckdb_version,
+        "database": {"file": DATABASE_MEMBER, "bytes": info.size, "sha256": info.sha256},
+        "tables": info.tables,
+    }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- Reading and restoring a backup ------------------------------------------------
+
+
+def read_backup(file: str | os.PathLike[str]) -> BackupInfo:
+    """What the backup ``file`` says it is; refuses anything that is not a backup of
+    this app, or one from a newer version of it. Does not check the checksum."""
+    path = Path(file)
+    not_ours = f"{path} is not a backup of this app"
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            names = set(bundle.namelist())
+            if MANIFEST not in names:
+                raise StrategyError(f"{not_ours}: it holds no {MANIFEST}.")
+            raw = bundle.read(MANIFEST)
+    except FileNotFoundError as exc:
+        raise StrategyError(f"Cannot read {path}: there is no such file.") from exc
+    except IsADirectoryError as exc:
+        raise StrategyError(f"Cannot read {path}: it is a folder, not a backup file.") from exc
+    except OSError as exc:
+        raise StrategyError(f"Cannot read {path}: {exc.strerror}.") from exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise StrategyError(f"{not_ours}: it is not a zip file, or a damaged one.") from exc
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StrategyError(f"{not_ours}: its {MANIFEST} cannot be read.") from exc
+    if not isinstance(manifest, dict) or manifest.get("app") != APP \
+            or manifest.get("kind") != KIND:
+        raise StrategyError(f"{not_ours}: its {MANIFEST} is not one this app writes.")
+    try:
+        info = _info(manifest)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StrategyError(f"{path} is a damaged backup: its {MANIFEST} is incomplete "
+                            f"({exc}).") from exc
+    newest = db.newest_version()
+    if int(manifest["format"]) > FORMAT or info.schema_version > newest:
+        raise StrategyError(
+            f"{path} was made by a newer version of this app (schema version "
+            f"{info.schema_version}; this version knows up to {newest}). Restore it with "
+            "that version of the app, or choose a backup made by this one.")
+    if DATABASE_MEMBER not in names:
+        raise StrategyError(f"{path} is a damaged backup: it holds no {DATABASE_MEMBER}.")
+    return info
+
+
+def _info(manifest: dict[str, Any]) -> BackupInfo:
+    database = manifest["database"]
+    tables = manifest["tables"]
+    if not isinstance(tables, dict) or database["file"] != DATABASE_MEMBER:
+        raise ValueError("tables or database")
+    return BackupInfo(
+        created_at=str(manifest["created_at"]),
+        created_by=str(manifest.get("created_by", "")),
+        schema_version=int(manifest["schema_version"]),
+        migrations=[str(m) for m in manifest.get("migrations", [])],
+        duckdb_version=str(manifest.get("duckdb_version", "")),
+        size=int(database["bytes"]),
+        sha256=str(database["sha256"]).lower(),
+        tables={str(k): int(v) for k, v in tables.items()},
+    )
+
+
+def restore(file: str | os.PathLike[str], db_path: str | os.PathLike[str]) -> Restored:
+    """Put the backup ``file`` in place as the database ``db_path``.
+
+    Everything is checked first (what the file is, its checksum, its version, that
+    the database in it opens and holds the rows the manifest lists); only then is
+    the database at ``db_path`` renamed to ``PATH.before-restore-YYYYMMDD-HHMMSS``
+    (with its log) and the backup moved into its place. Refused while another
+    process (the app) has the file open."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    source = Path(file)
+    target = Path(db_path)
+    info = read_backup(source)
+    if target.is_dir():
+        raise StrategyError(f"Cannot restore into {target}: it is a folder. Give the path of "
+                            f"the database file, such as {target / 'strategy.duckdb'}.")
+    if db.held_by_another_process(target):
+        raise StrategyError(f"Cannot restore into {target} while the app is running (it has "
+                            "the file open): stop the app, then run this command again.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StrategyError(f"Cannot restore into {target}: its folder cannot be created "
+                            f"({exc.strerror}).") from exc
+    try:
+        staging = tempfile.TemporaryDirectory(prefix=".strategy-restore-", dir=target.parent)
+    except OSError as exc:
+        raise StrategyError(f"Cannot restore into {target}: its folder {target.parent} is not "
+                            f"writable ({exc.strerror}).") from exc
+    with staging as tmp:
+        staged = Path(tmp) / DATABASE_MEMBER
+        _extract(source, info, staged)
+        _verify(source, info, staged)
+        if target.exists():
+            with suppress(OSError):
+                os.chmod(staged, stat.S_IMODE(target.stat().st_mode))
+        kept = _swap(staged, target)
+    return Restored(info, target, kept)
+
+
+def _extract(source: Path, info: BackupInfo, staged: Path) -> None:
+    damaged = (f"{source} is a damaged backup: its database does not match the checksum "
+               "recorded when it was made (the file was changed or corrupted since). Nothing "
+               "was restored; choose another backup.")
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with zipfile.ZipFile(source) as bundle, bundle.open(DATABASE_MEMBER) as member, \
+                staged.open("wb") as out:
+            while chunk := member.read(_CHUNK):
+                written += len(chunk)
+                if written > info.size:  # never unpack more than the manifest promised
+                    raise StrategyError(damaged)
+                digest.update(chunk)
+                out.write(chunk)
+    except (zipfile.BadZipFile, EOFError, ValueError) as exc:
+        raise StrategyError(damaged) from exc
+    except OSError as exc:
+        raise StrategyError(f"Cannot unpack {source} beside the database: {exc.strerror}. "
+                            "Nothing was restored.") from exc
+    if written != info.size or digest.hexdigest() != info.sha256:
+        raise StrategyError(damaged)
+
+
+def _verify(source: Path, info: BackupInfo, staged: Path) -> None:
+    """Open the unpacked copy: it must be a sound database of this app holding the rows
+    its manifest lists; bring it up to this version's schema, and end the sign-ins it
+    recorded (sessions revoked since the backup must not come back)."""
+    try:
+        con = db.open_database(staged, read_only=True)
+        try:
+            counts = _counts(con, _database_name(con))
+            version = schema_version(con)
+        finally:
+            con.close()
+        if counts != info.tables or version != info.schema_version:
+            raise StrategyError(f"{source} is a damaged backup: its database does not hold "
+                                "what its manifest lists. Nothing was restored; choose "
+                                "another backup.")
+        con = db.open_database(staged)
+        try:
+            with db.transaction(con):
+                con.execute("UPDATE sign_in_session SET ended_at = current_timestamp "
+                            "WHERE ended_at IS NULL")
+                access_log.log(con, "restore", f"the database was restored from a backup made "
+                                             f"{info.created_at} by {info.created_by}")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except StorageError as exc:
+        # The cause without the advice, which names the unpacked copy's path.
+        cause = exc.message.split(": ", 1)[-1].split(". ", 1)[0]
+        raise StrategyError(f"{source} holds a database that cannot be used: {cause}. Nothing "
+                            "was restored; choose another backup.") from exc
+    except duckdb.Error as exc:
+        raise StrategyError(f"{source} holds a database that cannot be used ({exc}). Nothing "
+                            "was restored.") from exc
+
+
+def _aside_name(target: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    candidate = target.with_name(f"{target.name}.before-restore-{stamp}")
+    number = 2
+    while candidate.exists() or db.wal_path(candidate).exists():
+        candidate = target.with_name(f"{target.name}.before-restore-{stamp}-{number}")
+        number += 1
+    return candidate
+
+
+def _swap(staged: Path, target: Path) -> Path | None:
+    """Keep what is at ``target`` (and its log) aside, then move ``staged`` there."""
+    log = db.wal_path(target)
+    kept: Path | None = None
+    moved: list[tuple[Path, Path]] = []
+    try:
+        if target.exists() or log.exists():
+            kept = _aside_name(target)
+            if target.exists():
+                os.replace(target, kept)
+                moved.append((kept, target))
+            if log.exists():
+                # Named so that DuckDB finds it if someone opens the kept file.
+                os.replace(log, db.wal_path(kept))
+                moved.append((db.wal_path(kept), log))
+        os.replace(staged, target)
+    except OSError as exc:
+        for now, before in reversed(moved):  # put back what was moved
+            with suppress(OSError):
+                os.replace(now, before)
+        raise StrategyError(f"Cannot restore into {target}: {exc.strerror}. The database "
+                            "there was left as it was.") from exc
+    if kept is None:
+        return None
+    return kept if kept.exists() else db.wal_path(kept)

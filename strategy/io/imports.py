@@ -1,0 +1,462 @@
+"""Spreadsheet imports and their templates: employees, measure values, survey
+responses, recognition records and complaints and compliments.
+
+Every import reads the template (or a CSV with the same columns), checks every
+row and writes all of them or none. ``run_import`` is what the app and the
+command line both call; a file with any bad row raises :class:`ImportRejected`
+listing the rows to fix.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from strategy.core import access, audit
+from strategy.core.access import Permission
+from strategy.core.db import Connection, transaction
+from strategy.core.errors import StrategyError, ValidationError
+from strategy.io import complaints_import, staff_import, survey_import
+from strategy.io.tabular import (
+    DateError,
+    Table,
+    normalise_header,
+    parse_date,
+    parse_number,
+    read_table,
+    text,
+)
+from strategy.measures import scorecard
+from strategy.measures.complaints import FEEDBACK_CHANNELS, GOODWILL_KINDS
+from strategy.measures.scorecard import check_period, check_value
+from strategy.measures.surveys import KINDS as SURVEY_KINDS
+from strategy.people import recognition
+from strategy.people.recognition import GIVER_KINDS, REWARDS, RecognitionInput
+
+KINDS = ["employees", "measures", "responses", "recognition", "complaints"]
+# Staff and recognition records are personal data (HR's); measures and survey
+# answers are the plan's.
+IMPORT_PERMISSION = {"employees": Permission.MANAGE_PEOPLE, "measures": Permission.EDIT_PLAN,
+                     "responses": Permission.EDIT_PLAN, "recognition": Permission.MANAGE_PEOPLE,
+                     "complaints": Permission.EDIT_PLAN}
+SHEETS = {"employees": "Employees", "measures": "Measure values",
+          "responses": "Survey responses", "recognition": "Recognition",
+          "complaints": "Complaints"}
+
+
+@dataclass(frozen=True)
+class TemplateColumn:
+    header: str
+    note: str
+    example: object
+    required: bool = True
+    choices: tuple[str, ...] = ()
+    width: int = 18
+
+
+TEMPLATES: dict[str, list[TemplateColumn]] = {
+    "employees": [
+        TemplateColumn("Employee number", "Unique per person; matches people on re-import.",
+                       "E1001"),
+        TemplateColumn("Name", "Full name.", "Amara Okafor", width=24),
+        TemplateColumn("Team", "A team that exists in the app (or tick “create teams”).",
+                       "Contact centre", width=22),
+        TemplateColumn("Role", "Job title.", "Adviser", required=False),
+        TemplateColumn("Manager's number", "The manager's employee number.", "E1000",
+                       required=False),
+        TemplateColumn("Hire date", "First day employed, e.g. 2024-03-31.", date(2024, 3, 4)),
+        TemplateColumn("Leave date", "Last day employed; blank while employed.", None,
+                       required=False),
+        TemplateColumn("Voluntary or involuntary", "Only for leavers.", None, required=False,
+                       choices=("voluntary", "involuntary")),
+        TemplateColumn("Reason for leaving", "Only for leavers.", None, required=False,
+                       width=28),
+    ],
+    "measures": [
+        TemplateColumn("Measure", "The measure's name exactly as in the app; only measures "
+                                  "entered by hand.", "Engagement", width=26),
+        TemplateColumn("Period", "A month (2026-10) for monthly measures, a quarter (2026-Q3) "
+                                 "for quarterly ones.", "2026-Q3"),
+        TemplateColumn("Value", "In the measure's unit: a percentage is 0–100.", 72.5),
+        TemplateColumn("Team or segment", "Blank for the whole organisation, else a team's or "
+                                          "segment's name.", None, required=False, width=24),
+    ],
+    "responses": [
+        TemplateColumn("Date answered", "The day the answer was given.", date(2026, 9, 14)),
+        TemplateColumn("Score", "0–10 for NPS and eNPS; 1–5 for CSAT and effort. Blank for a "
+                                "skipped question.", 9),
+        TemplateColumn("Segment or team", "A customer segment (NPS, CSAT, effort) or a team "
+                                          "(eNPS); optional.", None, required=False, width=24),
+    ],
+    "recognition": [
+        TemplateColumn("Date", "When it was given.", date(2026, 9, 2)),
+        TemplateColumn("Recipients", "Employee numbers, separated by semicolons.", "E1001; E1002",
+                       width=22),
+        TemplateColumn("Given by", "Who gave it.", "Team leader"),
+        TemplateColumn("From", "peer, manager or customer.", "manager",
+                       choices=tuple(GIVER_KINDS)),
+        TemplateColumn("Value", "A value's name, or blank if a standard is given.", "Own it",
+                       required=False),
+        TemplateColumn("Standard", "A standard's title, or blank if a value is given.", None,
+                       required=False, width=30),
+        TemplateColumn("What was done", "The behaviour being recognised.",
+                       "Called the customer back the same day", width=40),
+        TemplateColumn("Reward", "What was given.", "thanks", choices=tuple(REWARDS)),
+        TemplateColumn("Amount", "Money or points; blank for thanks.", None, required=False),
+    ],
+    "complaints": [
+        TemplateColumn("Reference", "The help desk's ticket number; a second import of the "
+                                    "same ticket updates it.", "HD-10231", required=False),
+        TemplateColumn("Complaint or compliment", "Blank counts as a complaint.", "complaint",
+                       required=False, choices=("complaint", "compliment")),
+        TemplateColumn("Received on", "The day it arrived, e.g. 2026-10-05.", date(2026, 10, 5)),
+        TemplateColumn("Channel", "How it came in.", "Phone",
+                       choices=tuple(FEEDBACK_CHANNELS)),
+        TemplateColumn("Customer segment", "A segment's name as in step 1.", "Households",
+                       required=False, width=22),
+        TemplateColumn("Service quality", "A service quality as in step 2.", "Timeliness",
+                       required=False),
+        TemplateColumn("Standard breached", "A standard's title as in step 4.", None,
+                       required=False, width=30),
+        TemplateColumn("What happened", "In the customer's words; no names or contact "
+                                        "details.", "Waited a week for a call back.", width=40),
+        TemplateColumn("Owner", "Employee number (or name) of whoever resolves it; required "
+                                "for a complaint.", "E1001", required=False),
+        TemplateColumn("Promised by", "The date the customer was promised.", date(2026, 10, 7),
+                       required=False),
+        TemplateColumn("What was promised", "In a few words.", "A call back and a new meter "
+                                                                "reading", required=False,
+                       width=30),
+        TemplateColumn("Resolution", "How it was resolved; blank while open.",
+                       "New reading taken; bill corrected", required=False, width=30),
+        TemplateColumn("Resolved on", "Blank while open.", date(2026, 10, 7), required=False),
+        TemplateColumn("Customer accepted", "yes or no; blank if not known.", "yes",
+                       required=False, choices=("yes", "no")),
+        TemplateColumn("Goodwill gesture", "What was offered, if anything.", "Credit",
+                       required=False, choices=tuple(GOODWILL_KINDS)),
+        TemplateColumn("Goodwill value", "Its value in money.", 20, required=False),
+        TemplateColumn("Followed up on", "When someone checked back with the customer.", None,
+                       required=False),
+        TemplateColumn("Staff named", "For a compliment: employee numbers, separated by "
+                                      "semicolons.", None, required=False, width=22),
+    ],
+}
+
+
+def template(kind: str) -> bytes:
+    """An Excel template: headers with notes, an example row, lists for enumerations."""
+    columns = TEMPLATES[kind]
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.title = SHEETS[kind]
+    for index, column in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=index, value=column.header)
+        cell.font = Font(bold=True)
+        cell.comment = Comment(column.note + ("" if column.required else " (optional)"),
+                               "Service strategy planner")
+        example = ws.cell(row=2, column=index, value=column.example)  # type: ignore[arg-type]
+        if isinstance(column.example, date):
+            example.number_format = "yyyy-mm-dd"
+        ws.column_dimensions[example.column_letter].width = column.width
+        if column.choices:
+            rule = DataValidation(type="list", formula1='"' + ",".join(column.choices) + '"',
+                                  allow_blank=not column.required, showErrorMessage=True,
+                                  errorTitle=column.header,
+                                  error="Choose one of: " + ", ".join(column.choices))
+            ws.add_data_validation(rule)
+            rule.add(f"{example.column_letter}2:{example.column_letter}5000")
+    ws.freeze_panes = "A2"
+    notes = book.create_sheet("Notes")
+    notes.append(["Column", "Required", "What to enter"])
+    for column in columns:
+        notes.append([column.header, "yes" if column.required else "no", column.note])
+    notes.append([])
+    notes.append(["Replace the example row with your own. Every row must be right before "
+                  "anything is imported: the import writes all rows or none."])
+    notes.column_dimensions["A"].width = 26
+    notes.column_dimensions["C"].width = 90
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class RowProblems:
+    line: int
+    problems: list[str]
+
+
+class ImportRejected(StrategyError):
+    """A file with rows that need fixing; nothing was written."""
+
+    title = "Nothing was imported"
+
+    def __init__(self, where: str, rows: list[RowProblems], total: int) -> None:
+        self.where = where
+        self.rows = rows
+        listed = "; ".join(f"line {r.line}: {' '.join(r.problems)}" for r in rows[:10])
+        more = f"; and {len(rows) - 10} more rows" if len(rows) > 10 else ""
+        super().__init__(f"{where}: {len(rows)} of {total} rows need fixing, so nothing was "
+                         f"imported. {listed}{more}.")
+
+
+def _columns(table: Table, kind: str) -> dict[str, int]:
+    """Where each template column is; a required column missing is refused by name."""
+    found = {normalise_header(h): i for i, h in enumerate(table.headers)}
+    index: dict[str, int] = {}
+    missing = []
+    for column in TEMPLATES[kind]:
+        key = normalise_header(column.header)
+        if key in found:
+            index[column.header] = found[key]
+        elif column.required:
+            missing.append(column.header)
+    if missing:
+        raise StrategyError(f"{table.where()} has no column " + ", ".join(
+            f"“{m}”" for m in missing) + ". Use the template's column headings (a renamed "
+            "column cannot be matched).")
+    return index
+
+
+# --- Measure values ------------------------------------------------------------------------
+
+
+@dataclass
+class MeasureRow:
+    line: int
+    measure_id: int
+    period: str
+    value: float
+    scope: str
+    problems: list[str] = field(default_factory=list)
+
+
+def _scopes(con: Connection, org_id: int) -> dict[str, str]:
+    scopes: dict[str, str] = {}
+    # Table names are fixed here in code; only values are parameters.
+    for table, prefix in (("team", "team"), ("segment", "segment")):
+        for gid, name in con.execute(f"SELECT id, name FROM {table} WHERE org_id = ?",
+                                     [org_id]).fetchall():
+            scopes.setdefault(name.lower(), f"{prefix}:{gid}")
+    return scopes
+
+
+def preview_measure_values(con: Connection, org_id: int, table: Table,
+                           today: date | None = None) -> list[MeasureRow]:
+    access.require(Permission.EDIT_PLAN, org_id)
+    index = _columns(table, "measures")
+    by_name = {m.name.lower(): m for m in scorecard.list_measures(con, org_id)}
+    scopes = _scopes(con, org_id)
+    rows: list[MeasureRow] = []
+    for position, raw in enumerate(table.rows):
+        cell = {h: raw[i] for h, i in index.items()}
+        row = MeasureRow(table.line(position), 0, text(cell["Period"]), 0.0, "all")
+        measure = by_name.get(text(cell["Measure"]).lower())
+        if measure is None:
+            row.problems.append(f"Unknown measure “{text(cell['Measure'])}”.")
+        elif measure.source != "manual":
+            row.problems.append(f"{measure.name} is not entered by hand.")
+        else:
+            row.measure_id = measure.id
+            problem = check_period(measure.cadence, row.period, today)
+            if problem:
+                row.problems.append(problem)
+        try:
+            number = parse_number(cell["Value"])
+            if number is None:
+                row.problems.append("Missing value.")
+            else:
+                row.value = number
+                if measure is not None and (problem := check_value(measure.unit, number)):
+                    row.problems.append(f"{measure.name} {problem}")
+        except ValueError as exc:
+            row.problems.append(f"Value: {exc}.")
+        group = text(cell.get("Team or segment"))
+        if group:
+            scope = scopes.get(group.lower())
+            if scope is None:
+                row.problems.append(f"Unknown team or segment “{group}”.")
+            else:
+                row.scope = scope
+        rows.append(row)
+    keys = Counter((r.measure_id, r.period, r.scope) for r in rows if r.measure_id)
+    for row in rows:
+        if row.measure_id and keys[(row.measure_id, row.period, row.scope)] > 1:
+            row.problems.append("The same measure, period and team or segment appear more than "
+                                "once.")
+    return rows
+
+
+def _write_measure_values(con: Connection, org_id: int, rows: list[MeasureRow],
+                          reason: str | None, file_name: str) -> None:
+    with transaction(con):
+        quarters = sorted({str(audit.quarter_of(r.period)) for r in rows})
+        why = ""
+        for quarter in quarters:
+            why = audit.check_unlocked(con, org_id, quarter, reason) or why
+        for r in rows:
+            con.execute(
+                "INSERT INTO measure_value (org_id, measure_id, period, scope, value, entered_by) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (measure_id, period, scope) DO UPDATE SET "
+                "value = excluded.value, entered_by = excluded.entered_by, entered_at = now()",
+                [org_id, r.measure_id, r.period, r.scope, r.value, audit.actor()])
+        audit.record(con, org_id, "Measures", "imported",
+                     f"{len(rows)} values from {file_name}", ", ".join(quarters), why)
+
+
+# --- Recognition -------------------------------------------------------------------------------
+
+
+@dataclass
+class RecognitionRow:
+    line: int
+    data: RecognitionInput | None
+    problems: list[str] = field(default_factory=list)
+
+
+def preview_recognition(con: Connection, org_id: int, table: Table, day_first: bool = True,
+                        today: date | None = None) -> list[RecognitionRow]:
+    access.require(Permission.MANAGE_PEOPLE, org_id)
+    index = _columns(table, "recognition")
+    numbers = {n: i for i, n in con.execute("SELECT id, number FROM employee WHERE org_id = ?",
+                                            [org_id]).fetchall()}
+    values = {n.lower(): i for i, n in con.execute(
+        "SELECT id, name FROM org_value WHERE org_id = ?", [org_id]).fetchall()}
+    titles = {n.lower(): i for i, n in con.execute(
+        "SELECT id, title FROM standard WHERE org_id = ?", [org_id]).fetchall()}
+    rows = []
+    for position, raw in enumerate(table.rows):
+        cell = {h: raw[i] for h, i in index.items()}
+        problems: list[str] = []
+        try:
+            given_on = parse_date(cell["Date"], day_first)
+        except DateError as exc:
+            problems.append(f"Date: {exc}.")
+            given_on = None
+        recipients = []
+        for number in (n.strip() for n in text(cell["Recipients"]).split(";")):
+            if number:
+                if number in numbers:
+                    recipients.append(numbers[number])
+                else:
+                    problems.append(f"No employee has the number “{number}”.")
+        value_name = text(cell.get("Value"))
+        standard_title = text(cell.get("Standard"))
+        value_id = values.get(value_name.lower()) if value_name else None
+        standard_id = titles.get(standard_title.lower()) if standard_title else None
+        if value_name and value_id is None:
+            problems.append(f"Unknown value “{value_name}”.")
+        if standard_title and standard_id is None:
+            problems.append(f"Unknown standard “{standard_title}”.")
+        try:
+            amount = parse_number(cell.get("Amount"))
+        except ValueError as exc:
+            problems.append(f"Amount: {exc}.")
+            amount = None
+        data = RecognitionInput(recipients, given_on, text(cell["Given by"]),
+                                text(cell["From"]).lower(), text(cell["What was done"]),
+                                text(cell["Reward"]).lower(), amount, value_id, standard_id)
+        if not problems:
+            try:
+                recognition.check(con, org_id, data, today)
+            except ValidationError as exc:
+                problems.extend(exc.fields.values())
+        rows.append(RecognitionRow(table.line(position), data, problems))
+    return rows
+
+
+# --- One entry point for the app and the command line ----------------------------------
+
+
+def column_mapping(table: Table, guessed: dict[str, str | None],
+                   fields: dict[str, tuple[str, bool, tuple[str, ...]]],
+                   given: dict[str, str] | None) -> dict[str, str | None]:
+    """The guessed mapping of fields to the file's columns, with the ones the person
+    named (``FIELD=COLUMN`` on the command line) put in their place."""
+    mapping = dict(guessed)
+    for name, column in (given or {}).items():
+        if name not in fields:
+            raise StrategyError(f"“{name}” is not a field of this import; the fields are "
+                                + ", ".join(fields) + ".")
+        if column not in table.headers:
+            raise StrategyError(f"{table.where()} has no column “{column}”.")
+        mapping = {f: (None if c == column else c) for f, c in mapping.items()}
+        mapping[name] = column
+    return mapping
+
+
+def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: bytes, *,
+               survey: str | None = None, create_teams: bool = False, day_first: bool = True,
+               reason: str | None = None, today: date | None = None,
+               columns: dict[str, str] | None = None) -> int:
+    """Check every row of the file and write them all; returns how many rows were written.
+    ``columns`` names the file's column for a field where the heading cannot be guessed
+    (complaints: a help desk's own headings)."""
+    if kind not in KINDS:
+        raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
+    access.require(IMPORT_PERMISSION[kind], org_id)
+    table = read_table(file_name, data, SHEETS[kind])
+    if not table.rows:
+        raise StrategyError(f"{table.where()} has a header row but no rows to import.")
+    if kind == "complaints":
+        mapping = column_mapping(table, complaints_import.guess_mapping(table.headers),
+                                 complaints_import.FIELDS, columns)
+        try:
+            checked = complaints_import.preview(con, org_id, table, mapping, day_first, today)
+        except ValidationError as exc:
+            raise StrategyError(f"{table.where()}: " + " ".join(exc.fields.values())
+                                + " Say which column holds it (on the command line: --column "
+                                  "FIELD=HEADING).") from exc
+        bad = [RowProblems(r.line, r.problems) for r in checked.problem_rows]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(checked.rows))
+        added, updated, _unchanged = complaints_import.import_feedback(
+            con, org_id, checked, file_name, reason, today)
+        return added + updated
+    if kind == "employees":
+        mapping = staff_import.guess_mapping(table.headers)
+        missing = [staff_import.FIELDS[f][0] for f, (_l, required, _s)
+                   in staff_import.FIELDS.items() if required and not mapping[f]]
+        if missing:
+            raise StrategyError(f"{table.where()} has no column " + ", ".join(
+                f"“{m}”" for m in missing) + ". Use the template's column headings.")
+        preview = staff_import.preview_employees(con, org_id, table, mapping, day_first,
+                                                 create_teams, today)
+        bad = [RowProblems(r.line, r.problems) for r in preview.problem_rows]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(preview.rows))
+        added, updated = staff_import.import_employees(con, org_id, preview)
+        return added + updated
+    if kind == "responses":
+        if survey not in SURVEY_KINDS:
+            raise StrategyError("Say which question the answers are to: "
+                                + ", ".join(SURVEY_KINDS) + ".")
+        mapping = survey_import.guess_mapping(table.headers)
+        answers = survey_import.preview_responses(con, org_id, table, survey, mapping,
+                                                  day_first, today)
+        bad = [RowProblems(r.line, r.problems) for r in answers.problem_rows]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(answers.rows))
+        return survey_import.import_responses(con, org_id, answers, file_name, reason)
+    if kind == "measures":
+        values = preview_measure_values(con, org_id, table, today)
+        bad = [RowProblems(r.line, r.problems) for r in values if r.problems]
+        if bad:
+            raise ImportRejected(table.where(), bad, len(values))
+        _write_measure_values(con, org_id, values, reason, file_name)
+        return len(values)
+    records = preview_recognition(con, org_id, table, day_first, today)
+    bad = [RowProblems(r.line, r.problems) for r in records if r.problems]
+    if bad:
+        raise ImportRejected(table.where(), bad, len(records))
+    recognition.add_many(con, org_id, [r.data for r in records if r.data is not None],
+                         today=today, reason=reason)
+    return len(records)

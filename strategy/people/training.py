@@ -1,0 +1,297 @@
+"""Step 7 — training in how each employee is expected to treat customers.
+
+A module is required for a team or for a role. Someone is covered when they
+have passed it; it is overdue when they have not and their hire date is more
+than the module's "due within" days ago.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from strategy.core import access, audit
+from strategy.core.access import Permission
+from strategy.core.checks import (
+    control_problem,
+    on_duplicate,
+    optional_text,
+    past_date,
+    raise_if,
+    require_text,
+)
+from strategy.core.db import Connection, transaction
+from strategy.core.errors import NotFoundError, ValidationError
+from strategy.core.rates import Rate
+
+# The starting curriculum, in our own words.
+CURRICULUM: list[tuple[str, str, str]] = [
+    ("Responding to complaints", "Complaints",
+     "Listen, write the problem down, solve it with the customer rather than quoting policy, "
+     "keep every promise, follow up, and offer a goodwill gesture when it cannot be fully put "
+     "right."),
+    ("Managing angry customers", "Complaints",
+     "Stay calm, let the customer be heard, acknowledge the feeling, and move together to "
+     "what can be done."),
+    ("Discovering and addressing needs", "Needs",
+     "Ask open questions, check what you heard, and meet the need behind the request."),
+    ("Telephone skills", "Interaction",
+     "Answer promptly, greet properly, ask before holding, update people on hold and close "
+     "by thanking them."),
+    ("Listening and questioning", "Interaction",
+     "Give full attention, ask one question at a time and summarise before acting."),
+    ("The caring responses", "Interaction",
+     "Acknowledge, appreciate, affirm and assure: four ways to show a customer they matter."),
+    ("Assertive communication", "Interaction",
+     "Be clear and respectful — neither aggressive nor submissive — when the answer is "
+     "difficult."),
+    ("Positive language", "Language",
+     "Say what you can do, not what you can't; replace phrases that put customers off."),
+]
+
+
+@dataclass(frozen=True)
+class Module:
+    id: int
+    name: str
+    topic: str
+    description: str
+    due_within_days: int
+    teams: tuple[str, ...]
+    roles: tuple[str, ...]
+
+
+def list_modules(con: Connection, org_id: int) -> list[Module]:
+    rows = con.execute(
+        """
+        SELECT m.id, m.name, m.topic, m.description, m.due_within_days,
+               list(t.name ORDER BY t.name) FILTER (WHERE t.name IS NOT NULL),
+               list(r.role ORDER BY r.role) FILTER (WHERE r.role IS NOT NULL)
+        FROM training_module m
+        LEFT JOIN training_requirement r ON r.module_id = m.id
+        LEFT JOIN team t ON t.id = r.team_id
+        WHERE m.org_id = ?
+        GROUP BY ALL ORDER BY m.id
+        """, [org_id]).fetchall()
+    return [Module(r[0], r[1], r[2], r[3], r[4], tuple(r[5] or ()), tuple(r[6] or ()))
+            for r in rows]
+
+
+def add_module(con: Connection, org_id: int, name: str, topic: str = "", description: str = "",
+               due_within_days: int = 90) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
+    problems: dict[str, str] = {}
+    name = require_text(problems, "module", name, "The module's name", 120)
+    topic = optional_text(problems, "topic", topic, "The topic", 60)
+    description = optional_text(problems, "description", description, "The description")
+    if not 1 <= due_within_days <= 3650:
+        problems["due_within_days"] = "Due within must be between 1 and 3650 days of hiring."
+    raise_if(problems)
+    with on_duplicate("module", lambda: f"There is already a module called “{name}”."), \
+            transaction(con):
+        if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND lower(name) = "
+                       "lower(?)", [org_id, name]).fetchone():
+            raise ValidationError({"module": f"There is already a module called “{name}”."})
+        row = con.execute(
+            "INSERT INTO training_module (org_id, name, topic, description, due_within_days) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [org_id, name, topic, description, due_within_days]).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def seed_curriculum(con: Connection, org_id: int) -> int:
+    """Add the starting curriculum's modules that are not there yet; returns how many."""
+    access.require(Permission.EDIT_PLAN, org_id)
+    have = {m.name.lower() for m in list_modules(con, org_id)}
+    added = 0
+    for name, topic, description in CURRICULUM:
+        if name.lower() not in have:
+            add_module(con, org_id, name, topic, description)
+            added += 1
+    return added
+
+
+def delete_module(con: Connection, org_id: int, module_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
+    with transaction(con):
+        # Table names are fixed here in code; only values are parameters.
+        for table in ("training_requirement", "training_completion"):
+            con.execute(f"DELETE FROM {table} WHERE org_id = ? AND module_id = ?",
+                        [org_id, module_id])
+        con.execute("DELETE FROM training_module WHERE org_id = ? AND id = ?",
+                    [org_id, module_id])
+
+
+def set_requirements(con: Connection, org_id: int, module_id: int, team_ids: list[int],
+                     roles: list[str]) -> None:
+    """Who must take the module: these teams, and these roles in any team."""
+    access.require(Permission.EDIT_PLAN, org_id)
+    roles = sorted({r.strip() for r in roles if r.strip()})
+    for role in roles:
+        if problem := control_problem("A role", role):
+            raise ValidationError({"roles": problem})
+    with transaction(con):
+        if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND id = ?",
+                       [org_id, module_id]).fetchone() is None:
+            raise NotFoundError("That module no longer exists.")
+        con.execute("DELETE FROM training_requirement WHERE org_id = ? AND module_id = ?",
+                    [org_id, module_id])
+        for team_id in sorted(set(team_ids)):
+            con.execute("INSERT INTO training_requirement (org_id, module_id, team_id) "
+                        "VALUES (?, ?, ?)", [org_id, module_id, team_id])
+        for role in roles:
+            con.execute("INSERT INTO training_requirement (org_id, module_id, role) "
+                        "VALUES (?, ?, ?)", [org_id, module_id, role])
+
+
+def record_completion(con: Connection, org_id: int, module_id: int, employee_ids: list[int],
+                      completed_on: date | None, passed: bool, score: float | None = None,
+                      today: date | None = None) -> int:
+    for team_id in {row[0] for row in con.execute(
+            "SELECT team_id FROM employee WHERE org_id = ? AND list_contains(?, id)",
+            [org_id, employee_ids]).fetchall()} or {None}:
+        access.require_team(org_id, team_id)
+    problems: dict[str, str] = {}
+    day = past_date(problems, "completed_on", completed_on, "The completion date", today)
+    if not employee_ids:
+        problems["employees"] = "Choose who completed the module."
+    if score is not None and not 0 <= score <= 100:
+        problems["score"] = f"A score is from 0 to 100 (you entered {score:g})."
+    raise_if(problems)
+    with transaction(con):
+        if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND id = ?",
+                       [org_id, module_id]).fetchone() is None:
+            raise NotFoundError("That module no longer exists.")
+        for employee_id in employee_ids:
+            hired = con.execute("SELECT hire_date FROM employee WHERE org_id = ? AND id = ?",
+                                [org_id, employee_id]).fetchone()
+            if hired is None:
+                raise ValidationError({"employees": "One of those employees no longer exists."})
+            con.execute(
+                "INSERT INTO training_completion (org_id, module_id, employee_id, completed_on, "
+                "passed, score, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [org_id, module_id, employee_id, day, passed, score, audit.actor()])
+    return len(employee_ids)
+
+
+_REQUIRED = """
+    WITH staff AS (
+        SELECT e.id, e.org_id, e.name, e.team_id, e.role, e.hire_date FROM employee e
+        WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
+    ), required AS (
+        -- Required of a team or of a role: two equal-key joins, which DuckDB hashes,
+        -- rather than one join on "team or role", which it would loop through.
+        SELECT s.id AS employee_id, r.module_id FROM staff s
+        JOIN training_requirement r ON r.org_id = s.org_id AND r.team_id = s.team_id
+        UNION
+        SELECT s.id, r.module_id FROM staff s
+        JOIN training_requirement r ON r.org_id = s.org_id AND lower(r.role) = lower(s.role)
+    ), done AS (
+        SELECT DISTINCT employee_id, module_id FROM training_completion
+        WHERE org_id = ? AND passed AND completed_on <= ?
+    )
+"""
+
+
+@dataclass(frozen=True)
+class TrainingCoverage:
+    team: str
+    module: str
+    covered: Rate
+
+
+def coverage(con: Connection, org_id: int, on: date) -> list[TrainingCoverage]:
+    """Per team and required module: of the staff who must take it, how many passed."""
+    rows = con.execute(
+        _REQUIRED + """
+        SELECT coalesce(t.name, '(no team)'), m.name, count(d.employee_id), count(*)
+        FROM required q JOIN staff s ON s.id = q.employee_id
+        JOIN training_module m ON m.id = q.module_id LEFT JOIN team t ON t.id = s.team_id
+        LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
+        GROUP BY ALL ORDER BY 1, 2
+        """, [org_id, on, on, org_id, on]).fetchall()
+    return [TrainingCoverage(r[0], r[1], Rate(int(r[2]), int(r[3]))) for r in rows]
+
+
+def coverage_series(con: Connection, org_id: int, days: Sequence[date],
+                    team_id: int | None = None) -> list[Rate]:
+    """Overall coverage on each of ``days`` (one team's, or everyone's), in one query:
+    the same count as ``coverage`` summed over its rows, for a scorecard's quarters."""
+    rows = con.execute(
+        """
+        WITH d AS (SELECT unnest(CAST(? AS DATE[])) AS on_day),
+        staff AS (
+            SELECT d.on_day, e.id, e.org_id, e.team_id, e.role FROM d JOIN employee e
+                ON e.hire_date <= d.on_day AND (e.leave_date IS NULL OR e.leave_date >= d.on_day)
+            WHERE e.org_id = ? AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)
+        ), required AS (
+            SELECT s.on_day, s.id AS employee_id, r.module_id FROM staff s
+            JOIN training_requirement r ON r.org_id = s.org_id AND r.team_id = s.team_id
+            UNION
+            SELECT s.on_day, s.id, r.module_id FROM staff s
+            JOIN training_requirement r ON r.org_id = s.org_id AND lower(r.role) = lower(s.role)
+        ), first_pass AS (
+            SELECT employee_id, module_id, min(completed_on) AS passed_on
+            FROM training_completion WHERE org_id = ? AND passed GROUP BY ALL
+        )
+        SELECT q.on_day, count(*) FILTER (WHERE f.passed_on <= q.on_day), count(*)
+        FROM required q LEFT JOIN first_pass f
+             ON f.employee_id = q.employee_id AND f.module_id = q.module_id
+        GROUP BY q.on_day
+        """, [list(days), org_id, team_id, team_id, org_id]).fetchall()
+    found = {r[0]: Rate(int(r[1]), int(r[2])) for r in rows}
+    return [found.get(day, Rate(0, 0)) for day in days]
+
+
+def overall_coverage(con: Connection, org_id: int, on: date) -> Rate:
+    rows = coverage(con, org_id, on)
+    return Rate(sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows))
+
+
+@dataclass(frozen=True)
+class Overdue:
+    employee: str
+    team: str
+    module: str
+    due: date
+
+
+def overdue(con: Connection, org_id: int, on: date) -> list[Overdue]:
+    rows = con.execute(
+        _REQUIRED + """
+        SELECT s.name, coalesce(t.name, ''), m.name,
+               CAST(s.hire_date + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
+        FROM required q JOIN staff s ON s.id = q.employee_id
+        JOIN training_module m ON m.id = q.module_id LEFT JOIN team t ON t.id = s.team_id
+        LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
+        WHERE d.employee_id IS NULL AND s.hire_date + m.due_within_days * INTERVAL 1 DAY < ?
+        ORDER BY due, s.name
+        """, [org_id, on, on, org_id, on, on]).fetchall()
+    return [Overdue(*r) for r in rows]
+
+
+def count_overdue(con: Connection, org_id: int, on: date) -> int:
+    """How many required trainings are overdue on ``on``: ``overdue``, counted in SQL."""
+    row = con.execute(
+        _REQUIRED + """
+        SELECT count(*) FROM required q JOIN staff s ON s.id = q.employee_id
+        JOIN training_module m ON m.id = q.module_id
+        LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
+        WHERE d.employee_id IS NULL AND s.hire_date + m.due_within_days * INTERVAL 1 DAY < ?
+        """, [org_id, on, on, org_id, on, on]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def list_completions(con: Connection, org_id: int, start: date,
+                     end: date) -> list[tuple[object, ...]]:
+    return con.execute(
+        """
+        SELECT c.completed_on, e.name, coalesce(t.name, ''), m.name, c.passed, c.score,
+               coalesce(c.recorded_by, '')
+        FROM training_completion c JOIN employee e ON e.id = c.employee_id
+        JOIN training_module m ON m.id = c.module_id LEFT JOIN team t ON t.id = e.team_id
+        WHERE c.org_id = ? AND c.completed_on BETWEEN ? AND ?
+        ORDER BY c.completed_on DESC, e.name
+        """, [org_id, start, end]).fetchall()

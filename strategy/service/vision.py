@@ -1,0 +1,278 @@
+"""Step 3 — the service vision, values with their behaviours, and the brainstorm wall."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from strategy.core import access, audit
+from strategy.core.access import Permission
+from strategy.core.checks import on_duplicate, optional_text, raise_if, require_text
+from strategy.core.db import Connection, transaction
+from strategy.core.errors import ConflictError, NotFoundError, ValidationError
+
+
+@dataclass(frozen=True)
+class Vision:
+    statement: str
+    customer_story: str
+    version: int  # 0 until first saved
+
+
+@dataclass
+class Value:
+    id: int
+    name: str
+    description: str
+    behaviours: list[tuple[int, str]] = field(default_factory=list)
+
+
+def get_vision(con: Connection, org_id: int) -> Vision:
+    row = con.execute(
+        "SELECT statement, customer_story, version FROM vision WHERE org_id = ?", [org_id]
+    ).fetchone()
+    return Vision(*row) if row else Vision("", "", 0)
+
+
+def save_vision(con: Connection, org_id: int, version: int, statement: str,
+                customer_story: str) -> int:
+    """Save the vision if nobody else saved it since ``version``; returns the new version."""
+    access.require(Permission.EDIT_PLAN, org_id)
+    problems: dict[str, str] = {}
+    statement = optional_text(problems, "statement", statement, "The vision statement", 600)
+    story = optional_text(problems, "customer_story", customer_story, "The customer's story",
+                          2000)
+    raise_if(problems)
+    try:
+        return _save_vision(con, org_id, version, statement, story)
+    except duckdb.ConstraintException as exc:
+        # Two first saves at the same moment: the second is someone else's newer
+        # version, exactly as when the first had been saved a minute earlier.
+        raise ConflictError(VISION_CONFLICT) from exc
+
+
+VISION_CONFLICT = ("Someone else saved the vision while you were editing it, so your change "
+                   "was not saved and theirs was not overwritten. Your text is still in the "
+                   "form: load the latest version, then apply your change again.")
+
+
+def _save_vision(con: Connection, org_id: int, version: int, statement: str,
+                 story: str) -> int:
+    with transaction(con):
+        if version == 0:
+            exists = con.execute("SELECT 1 FROM vision WHERE org_id = ?", [org_id]).fetchone()
+            if exists is None:
+                con.execute(
+                    "INSERT INTO vision (org_id, statement, customer_story) VALUES (?, ?, ?)",
+                    [org_id, statement, story],
+                )
+                audit.record(con, org_id, "Vision", "added", "Vision and customer story")
+                return 1
+        row = con.execute(
+            "UPDATE vision SET statement = ?, customer_story = ?, updated_at = now(), "
+            "version = version + 1 WHERE org_id = ? AND version = ? RETURNING version",
+            [statement, story, org_id, version],
+        ).fetchone()
+        if row is None:
+            raise ConflictError(VISION_CONFLICT)
+        audit.record(con, org_id, "Vision", "edited", "Vision and customer story")
+        return int(row[0])
+
+
+def list_values(con: Connection, org_id: int) -> list[Value]:
+    values = {
+        row[0]: Value(row[0], row[1], row[2])
+        for row in con.execute(
+            "SELECT id, name, description FROM org_value WHERE org_id = ? ORDER BY id", [org_id]
+        ).fetchall()
+    }
+    for value_id, behaviour_id, text in con.execute(
+        "SELECT value_id, id, description FROM behaviour WHERE org_id = ? ORDER BY id", [org_id]
+    ).fetchall():
+        if value_id in values:
+            values[value_id].behaviours.append((behaviour_id, text))
+    return list(values.values())
+
+
+def add_value(con: Connection, org_id: int, name: str, description: str = "") -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
+    problems: dict[str, str] = {}
+    name = require_text(problems, "value_name", name, "The value's name", 80)
+    description = optional_text(problems, "value_description", description,
+                                "The value's description", 600)
+    raise_if(problems)
+    with on_duplicate("value_name", lambda: f"The value “{name}” is already listed."), \
+            transaction(con):
+        clash = con.execute("SELECT 1 FROM org_value WHERE org_id = ? AND lower(name) = lower(?)",
+                            [org_id, name]).fetchone()
+        if clash:
+            raise ValidationError({"value_name": f"The value “{name}” is already listed."})
+        row = con.execute(
+            "INSERT INTO org_value (org_id, name, description) VALUES (?, ?, ?) RETURNING id",
+            [org_id, name, description],
+        ).fetchone()
+        audit.record(con, org_id, "Vision", "added", f"Value “{name}”")
+    assert row is not None
+    return int(row[0])
+
+
+def delete_value(con: Connection, org_id: int, value_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
+    with transaction(con):
+        con.execute("DELETE FROM behaviour WHERE org_id = ? AND value_id = ?", [org_id, value_id])
+        con.execute("UPDATE recognition SET value_id = NULL WHERE org_id = ? AND value_id = ?",
+                    [org_id, value_id])
+        gone = con.execute("DELETE FROM org_value WHERE org_id = ? AND id = ? RETURNING name",
+                           [org_id, value_id]).fetchone()
+        if gone:
+            audit.record(con, org_id, "Vision", "deleted", f"Value “{gone[0]}”")
+
+
+def add_behaviour(con: Connection, org_id: int, value_id: int, description: str) -> int:
+    access.require(Permission.EDIT_PLAN, org_id)
+    problems: dict[str, str] = {}
+    description = require_text(problems, "behaviour", description, "The behaviour", 300)
+    raise_if(problems)
+    with transaction(con):
+        if con.execute("SELECT 1 FROM org_value WHERE org_id = ? AND id = ?",
+                       [org_id, value_id]).fetchone() is None:
+            raise NotFoundError("That value no longer exists; it may have been deleted.")
+        row = con.execute(
+            "INSERT INTO behaviour (org_id, value_id, description) VALUES (?, ?, ?) RETURNING id",
+            [org_id, value_id, description],
+        ).fetchone()
+        audit.record(con, org_id, "Vision", "added", f"Behaviour “{description}”")
+    assert row is not None
+    return int(row[0])
+
+
+def delete_behaviour(con: Connection, org_id: int, behaviour_id: int) -> None:
+    access.require(Permission.EDIT_PLAN, org_id)
+    with transaction(con):
+        gone = con.execute("DELETE FROM behaviour WHERE org_id = ? AND id = ? "
+                           "RETURNING description", [org_id, behaviour_id]).fetchone()
+        if gone:
+            audit.record(con, org_id, "Vision", "deleted", f"Behaviour “{gone[0]}”")
+
+
+# --- The brainstorm wall: "Customer service means …" -------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    text: str
+    author: str
+    created_at: datetime
+    adopted: bool
+    votes: int
+    voters: tuple[str, ...]
+
+
+def add_entry(con: Connection, org_id: int, text: str) -> int:
+    author = access.require(Permission.BRAINSTORM, org_id).name
+    problems: dict[str, str] = {}
+    text = require_text(problems, "entry", text, "Your answer", 280)
+    raise_if(problems)
+    with transaction(con):
+        row = con.execute(
+            "INSERT INTO brainstorm_entry (org_id, text, author) VALUES (?, ?, ?) RETURNING id",
+            [org_id, text, author],
+        ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def list_entries(con: Connection, org_id: int) -> list[Entry]:
+    """Live entries (merged duplicates excluded), most votes first."""
+    rows = con.execute(
+        """
+        SELECT e.id, e.text, e.author, e.created_at, e.adopted,
+               count(v.voter) AS votes, list(v.voter ORDER BY v.voter)
+                   FILTER (WHERE v.voter IS NOT NULL) AS voters
+        FROM brainstorm_entry e LEFT JOIN brainstorm_vote v ON v.entry_id = e.id
+        WHERE e.org_id = ? AND e.merged_into IS NULL
+        GROUP BY ALL
+        ORDER BY votes DESC, e.created_at, e.id
+        """,
+        [org_id],
+    ).fetchall()
+    return [Entry(r[0], r[1], r[2], r[3], r[4], int(r[5]), tuple(r[6] or ())) for r in rows]
+
+
+def _live_entry(con: Connection, org_id: int, entry_id: int) -> None:
+    row = con.execute(
+        "SELECT merged_into FROM brainstorm_entry WHERE org_id = ? AND id = ?", [org_id, entry_id]
+    ).fetchone()
+    if row is None or row[0] is not None:
+        raise NotFoundError("That entry was merged or removed by the facilitator.")
+
+
+def toggle_vote(con: Connection, org_id: int, entry_id: int) -> bool:
+    """Vote for an entry, or take the vote back; returns whether the vote now stands.
+
+    Votes are the signed-in person's (or guest's) own: one each per entry."""
+    voter = access.require(Permission.BRAINSTORM, org_id).name
+    try:
+        return _toggle_vote(con, org_id, entry_id, voter)
+    except duckdb.ConstraintException:
+        # The same person's vote arrived twice at once (a double click): it stands.
+        return True
+
+
+def _toggle_vote(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
+    with transaction(con):
+        _live_entry(con, org_id, entry_id)
+        removed = con.execute(
+            "DELETE FROM brainstorm_vote WHERE entry_id = ? AND voter = ? RETURNING entry_id",
+            [entry_id, voter],
+        ).fetchone()
+        if removed:
+            return False
+        con.execute("INSERT INTO brainstorm_vote (entry_id, voter) VALUES (?, ?)",
+                    [entry_id, voter])
+        return True
+
+
+def merge_entries(con: Connection, org_id: int, keep_id: int, duplicate_ids: list[int]) -> None:
+    """Fold duplicates into one entry; each voter's support counts once."""
+    access.require(Permission.FACILITATE, org_id)
+    duplicates = [d for d in duplicate_ids if d != keep_id]
+    if not duplicates:
+        raise ValidationError({"merge": "Choose at least one other entry to merge into it."})
+    with transaction(con):
+        _live_entry(con, org_id, keep_id)
+        for dup in duplicates:
+            _live_entry(con, org_id, dup)
+            con.execute(
+                "INSERT INTO brainstorm_vote (entry_id, voter) "
+                "SELECT ?, voter FROM brainstorm_vote WHERE entry_id = ? "
+                "ON CONFLICT DO NOTHING",
+                [keep_id, dup],
+            )
+            con.execute("DELETE FROM brainstorm_vote WHERE entry_id = ?", [dup])
+            con.execute(
+                "UPDATE brainstorm_entry SET merged_into = ? WHERE org_id = ? AND id = ?",
+                [keep_id, org_id, dup],
+            )
+
+
+def set_adopted(con: Connection, org_id: int, entry_id: int, adopted: bool) -> None:
+    access.require(Permission.FACILITATE, org_id)
+    with transaction(con):
+        _live_entry(con, org_id, entry_id)
+        con.execute("UPDATE brainstorm_entry SET adopted = ? WHERE org_id = ? AND id = ?",
+                    [adopted, org_id, entry_id])
+
+
+def delete_entry(con: Connection, org_id: int, entry_id: int) -> None:
+    access.require(Permission.FACILITATE, org_id)
+    with transaction(con):
+        con.execute("DELETE FROM brainstorm_vote WHERE entry_id IN (SELECT id FROM "
+                    "brainstorm_entry WHERE org_id = ? AND (id = ? OR merged_into = ?))",
+                    [org_id, entry_id, entry_id])
+        con.execute("DELETE FROM brainstorm_entry WHERE org_id = ? AND (id = ? OR merged_into = ?)",
+                    [org_id, entry_id, entry_id])
+

@@ -1,0 +1,195 @@
+"""Forms and the errors of what people do: each save's outcome, in words.
+
+A form starts empty after a successful add (new widget keys), an edit is saved
+only over the version it started from, a reviewed quarter asks for a reason,
+and any failure — while saving or while drawing a page — is shown as a message
+beside its field or above the form, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from strategy.core import audit
+from strategy.core import db as storage
+from strategy.core.errors import StrategyError, ValidationError
+from strategy.core.safe_text import md
+
+log = logging.getLogger(__name__)
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun that follows a save.
+
+    Messages (like errors) are shown as plain text: they often quote what the
+    person typed."""
+    st.session_state["_flash"] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop("_flash", None)
+    if message:
+        st.success(md(message), icon=":material/check:")
+
+
+class FormKeys:
+    """Widget keys for a form that shows a fresh start after each successful save.
+
+    Deleting a widget's state on the server does not clear what the browser
+    shows: the browser sends its old value back with the next submit, so the next
+    record would silently inherit the last one's fields. A form is emptied by
+    giving its widgets new keys instead: the generation number in ``prefix``.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._counter = f"_form_gen_{name}"
+        self.prefix = f"{name}_{st.session_state.setdefault(self._counter, 0)}"
+
+    def __call__(self, field: str) -> str:
+        return f"{self.prefix}_{field}"
+
+    def renew(self) -> None:
+        """Draw the form afresh from the next run on (after a successful add)."""
+        st.session_state[self._counter] = st.session_state.get(self._counter, 0) + 1
+
+
+class EditSession:
+    """One person's edit of one stored record, for optimistic saving.
+
+    It remembers the version the person started from, so that a save made by
+    someone else in the meantime is refused rather than overwritten. ``prefix``
+    is the widget-key prefix; it changes when the edit restarts, because the
+    browser would otherwise send back the old text for the same widgets.
+    """
+
+    def __init__(self, name: str, version: int) -> None:
+        self._name = name
+        self._keys = FormKeys(name)
+        self.prefix = self._keys.prefix
+        self.started_from: int = st.session_state.setdefault(f"_edit_ver_{name}", version)
+        self.stale = self.started_from != version
+
+    def restart(self) -> None:
+        """Show the stored record afresh (after a save, or to load a newer version)."""
+        self._keys.renew()
+        st.session_state.pop(f"_edit_ver_{self._name}", None)
+
+    def offer_reload(self, noun: str) -> None:
+        if self.stale:
+            st.info(f"Someone else has saved a newer version of this {noun}.")
+            if st.button("Load the latest version", key=f"{self.prefix}_reload"):
+                self.restart()
+                st.rerun()
+
+
+class FieldErrors:
+    """Slots beside form fields where a validation message appears."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, Any] = {}
+
+    def slot(self, *fields: str) -> None:
+        holder = st.empty()
+        for field in fields:
+            self._slots[field] = holder
+
+    def show(self, error: ValidationError) -> None:
+        unplaced = []
+        for field, message in error.fields.items():
+            if field in self._slots:
+                self._slots[field].error(md(message))
+            else:
+                unplaced.append(message)
+        if unplaced:
+            st.error(md(" ".join(unplaced)))
+
+
+def reason_field(con: storage.Connection, org_id: int, key: str,
+                 errors: FieldErrors | None = None) -> str:
+    """A place to say why a reviewed (locked) quarter must change; shown only when
+    some quarter is locked, so it does not clutter a plan that has no reviews yet."""
+    locked = sorted(audit.locked_quarters(con, org_id))
+    if not locked:
+        return ""
+    text = st.text_input(f"Reason, if this changes a reviewed quarter ({', '.join(locked)})",
+                         key=key, max_chars=300)
+    if errors is not None:
+        errors.slot("reason")
+    return str(text)
+
+
+def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
+            success: str | None = None, rerun: bool = True) -> bool:
+    """Run a user action; show any problem in words, never as a traceback."""
+    try:
+        action()
+    except ValidationError as exc:
+        if errors is not None:
+            errors.show(exc)
+        else:
+            st.error(md(exc.message))
+        return False
+    except StrategyError as exc:
+        st.error(md(exc.message))
+        return False
+    except (duckdb.OutOfRangeException, duckdb.ConversionException):
+        log.exception("a value the database cannot hold")
+        st.error("One of the numbers is too large (or too small) to store. Nothing was "
+                 "changed: check the numbers and try again.")
+        return False
+    except duckdb.Error:
+        log.exception("database error during a user action")
+        st.error("The database could not save that. Nothing was changed; please try again.")
+        return False
+    if success:
+        flash(success)
+    if rerun:
+        st.rerun()
+    return True
+
+
+@contextmanager
+def guard() -> Iterator[None]:
+    """Turn any failure while drawing a page into a message, not a traceback."""
+    try:
+        yield
+    except StrategyError as exc:
+        st.error(md(exc.message))
+    except duckdb.FatalException:
+        storage.forget_shared()
+        st.error("The database stopped working and will be reopened. Please reload the page.")
+    except duckdb.Error as exc:
+        log.exception("database error while drawing a page")
+        text = str(exc).lower()
+        if "corrupt" in text or "checksum" in text or "could not read enough bytes" in text:
+            # Damage deep in the file shows only when a page reads that part.
+            st.error("The database file is damaged, so this page cannot be shown. Nothing was "
+                     "changed. An administrator can restore the latest backup: stop the app, "
+                     "then run python -m strategy restore FILE.", icon=":material/database:")
+        else:
+            st.error("Something went wrong while showing this page. Nothing was changed. "
+                     "Reload the page; if it happens again, tell whoever runs this app.")
+    except Exception:
+        # Streamlit's own stop and rerun signals are BaseExceptions and pass through.
+        log.exception("unexpected error while drawing a page")
+        st.error("Something went wrong while showing this page. Nothing was changed. Reload "
+                 "the page; if it happens again, tell whoever runs this app.")
+
+
+def rerun_fragment() -> None:
+    """Redraw the fragment that is running, or the whole page on a full run.
+
+    A click inside a fragment normally reruns only the fragment, but a fragment
+    also draws as part of full runs, where Streamlit refuses a fragment rerun.
+    """
+    ctx = get_script_run_ctx()
+    if ctx is not None and ctx.fragment_ids_this_run:
+        st.rerun(scope="fragment")
+    st.rerun()
