@@ -20,8 +20,17 @@ from strategy.core.periods import Quarter
 from strategy.demo.large import LARGE_NAME, build_large
 from strategy.demo.riverbend import DEMO_NAME, load_demo, load_demo_if_empty
 from strategy.identity import accounts, sessions
-from strategy.io import backup, complaints_import, remind, remind_via_app
-from strategy.io.imports import KINDS, ImportRejected, run_import, template
+from strategy.io import (
+    backup,
+    complaints_import,
+    remind,
+    remind_via_app,
+    sources,
+    staff_import,
+    survey_import,
+)
+from strategy.io.imports import KINDS, ImportRejected, import_file, template
+from strategy.io.mapping import parse_columns, parse_values
 from strategy.io.review_pack import build_pack, pack_file_name
 from strategy.measures.surveys import KINDS as SURVEY_KINDS
 from strategy.people.recognition import compact_tally
@@ -89,15 +98,39 @@ def build_parser() -> argparse.ArgumentParser:
                           help="for responses: the question answered (nps, enps, csat, effort)")
     importer.add_argument("--create-teams", action="store_true",
                           help="for employees: create teams named in the file that do not exist")
+    importer.add_argument("--source", metavar="NAME",
+                          help="the system that exported the file, where its headings do not "
+                               "say (complaints: " + ", ".join(
+                                   s.key for s in sources.for_kind("complaints"))
+                          + "; employees: " + ", ".join(
+                              s.key for s in sources.for_kind("employees"))
+                          + "; responses: " + ", ".join(
+                              s.key for s in sources.for_kind("responses")) + ")")
+    importer.add_argument("--date-order", choices=["dmy", "mdy"],
+                          help="how to read dates like 03/04/2026 when no date in a column "
+                               "says: dmy (3 April) or mdy (4 March); by default the file "
+                               "decides, then the organisation's saved choice")
     importer.add_argument("--month-first", action="store_true",
-                          help="read dates like 03/04/2026 as 4 March (default: 3 April)")
+                          help="the same as --date-order mdy")
     importer.add_argument("--reason", metavar="TEXT",
                           help="why rows in a reviewed (locked) quarter must change")
     importer.add_argument("--column", action="append", default=[], metavar="FIELD=HEADING",
-                          help="for complaints: the file's column holding a field, where its "
-                               "heading is not one we recognise, e.g. --column "
-                               "received_on='Created at' (repeat for each; fields: "
-                               + ", ".join(complaints_import.FIELDS) + ")")
+                          help="the file's column holding a field, where it is not the one "
+                               "guessed, e.g. --column received_on='Created at'; FIELD= leaves "
+                               "a guessed column unread (repeat for each; fields of "
+                               "complaints: " + ", ".join(complaints_import.FIELDS)
+                               + "; employees: " + ", ".join(staff_import.FIELDS)
+                               + "; responses: " + ", ".join(survey_import.FIELDS) + ")")
+    importer.add_argument("--value", action="append", default=[], metavar="FIELD:FROM=TO",
+                          help="what a value of the file means, e.g. --value "
+                               "'kind:Incident=complaint', --value 'channel:Fax=Letter', "
+                               "--value 'kind:*=leave out' (any other value; the rows left "
+                               "out are counted)")
+    importer.add_argument("--save-mapping", action="store_true",
+                          help="keep the columns, values and date order for the "
+                               "organisation's next file from the same system")
+    importer.add_argument("--again", action="store_true",
+                          help="import a file without record keys that was imported before")
 
     export.add_argument("--role", choices=[r.value for r in ACCOUNT_ROLES],
                         default=Role.ADMINISTRATOR.value,
@@ -201,24 +234,21 @@ def _import(con: Connection, args: argparse.Namespace) -> int:
     except OSError as exc:
         raise StrategyError(f"Cannot read {path}: {exc.strerror}.") from exc
     org = find_organisation(con, args.org)
-    columns: dict[str, str] = {}
-    for pair in args.column:
-        name, equals, heading = pair.partition("=")
-        if not equals or not name.strip() or not heading.strip():
-            raise StrategyError(f"--column {pair!r}: write it as FIELD=HEADING, e.g. "
-                                "received_on='Created at'.")
-        columns[name.strip()] = heading.strip()
+    if args.month_first and args.date_order == "dmy":
+        raise StrategyError("--month-first and --date-order dmy say opposite things: give one.")
     try:
-        count = run_import(con, org.id, args.kind, path.name, data, survey=args.survey,
-                           create_teams=args.create_teams, day_first=not args.month_first,
-                           reason=args.reason, columns=columns)
+        result = import_file(
+            con, org.id, args.kind, path.name, data, survey=args.survey,
+            create_teams=args.create_teams,
+            date_order=args.date_order or ("mdy" if args.month_first else None),
+            reason=args.reason, columns=parse_columns(args.column) or None,
+            values=parse_values(args.value) or None, source=args.source,
+            save_mapping=args.save_mapping, again=args.again)
     except ImportRejected as exc:
-        print(f"Error: {exc.where}: {len(exc.rows)} rows need fixing; nothing was imported.",
-              file=sys.stderr)
-        for row in exc.rows:
-            print(f"  line {row.line}: {' '.join(row.problems)}", file=sys.stderr)
+        # Grouped: a file of 45,000 bad rows is a few kinds of problem, not 45,000 lines.
+        print(f"Error: {exc.message}", file=sys.stderr)
         return 1
-    print(f"Imported {count:,} rows of {args.kind} from {path.name} into {org.name}.")
+    print(f"Imported {args.kind} from {path.name} into {org.name}. {result.summary()}")
     return 0
 
 

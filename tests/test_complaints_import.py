@@ -28,7 +28,7 @@ HEADER = ("Ticket ID,Type,Created at,Source,Segment,Description,Assignee,Due dat
 GOOD = [
     "HD-1,Complaint,2026-11-02 09:14,Phone,Households,Meter read twice,E1,2026-11-04,"
     "Reading corrected,2026-11-03 16:00,yes,Credit,20,",
-    "HD-2,Complaint,03/11/2026,e-mail,Households,No call back,Amara Okafor,,,,,,,",
+    "HD-2,Complaint,3 Nov 2026,e-mail,Households,No call back,Amara Okafor,,,,,,,",
     "HD-3,Compliment,2026-11-05,Chat,,Ben sorted it in minutes,,,,,,,,E2; E3",
 ]
 
@@ -62,7 +62,7 @@ def test_a_help_desk_export_is_mapped_and_imported(con: Connection,
     assert (first.received_on, first.channel, first.owner, first.resolved_on, first.accepted,
             first.goodwill_kind, first.goodwill_value, first.resolve_days) == (
         date(2026, 11, 2), "Phone", "Amara Okafor", date(2026, 11, 3), True, "Credit", 20.0, 1)
-    assert records["HD-2"].received_on == date(2026, 11, 3)  # day first
+    assert records["HD-2"].received_on == date(2026, 11, 3)  # written "3 Nov 2026"
     assert records["HD-2"].channel == "Email" and records["HD-2"].is_open()
     assert records["HD-3"].kind == "compliment"
     assert records["HD-3"].staff == ("Ben Hall", "Cleo Diaz")
@@ -131,7 +131,8 @@ def test_the_command_line_imports_with_named_columns(con: Connection, staffed: O
     assert "What happened" in capsys.readouterr().err
     assert main(["import", "complaints", str(export), "--org", staffed.name, "--column",
                  "what_happened=Customer said", "--column", "reference=Number"]) == 0
-    assert "Imported 1 rows of complaints" in capsys.readouterr().out
+    assert "Imported complaints from desk.csv" in (out := capsys.readouterr().out)
+    assert "1 added" in out
 
 
 def test_a_re_import_keeps_what_the_file_has_no_column_for(
@@ -281,7 +282,7 @@ def test_blank_cells_keep_what_the_app_holds_and_the_status_reads_the_whole_reco
     complaints.update_feedback(con, staffed.id, held.id, held.version, data, today=TODAY)
     # The next export has the columns, but blank for this ticket: nothing is wiped.
     header = "Ticket ID,Type,Created at,Source,Description,Assignee,Promise,Status,Solved at\n"
-    again = "HD-2,Complaint,03/11/2026,e-mail,No call back,,,New,\n"
+    again = "HD-2,Complaint,3 Nov 2026,e-mail,No call back,,,New,\n"
     table = read_table("next.csv", (header + again).encode())
     checked = preview(con, staffed.id, table, guess_mapping(table.headers), today=TODAY)
     assert checked.clean and checked.counts() == (0, 0, 1)

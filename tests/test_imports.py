@@ -276,7 +276,7 @@ def test_import_and_template_from_the_command_line(tmp_path: Path) -> None:
     ok = cli("import", "employees", str(staff), "--db", str(db), "--org",
              "Riverbend Water (demo)")
     assert ok.returncode == 0, ok.stderr
-    assert "Imported 1 rows of employees" in ok.stdout
+    assert "Imported employees from staff.xlsx" in ok.stdout and "1 added" in ok.stdout
 
     bad = tmp_path / "values.csv"
     bad.write_text("Measure,Period,Value\nEngagement,2026-Q1,70\nEngagement,2026-Q2,170\n"
@@ -284,9 +284,9 @@ def test_import_and_template_from_the_command_line(tmp_path: Path) -> None:
     refused = cli("import", "measures", str(bad), "--db", str(db), "--org",
                   "Riverbend Water (demo)")
     assert refused.returncode == 1
-    assert "2 rows need fixing; nothing was imported" in refused.stderr
-    assert "line 3: Engagement in % must be from 0 to 100 (you entered 170)." in refused.stderr
-    assert "line 4: Unknown measure “Happiness”." in refused.stderr
+    assert "2 of 3 rows need fixing, so nothing was imported" in refused.stderr
+    assert "Engagement in % must be from 0 to 100 (you entered 170). — line 3" in refused.stderr
+    assert "Unknown measure “Happiness”. — line 4" in refused.stderr
     assert "Traceback" not in refused.stderr
     for command in ("import", "template", "export"):
         helped = cli(command, "--help")

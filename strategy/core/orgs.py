@@ -52,6 +52,9 @@ TABLE_NOUNS = {
     "self_check_round": "self-check rounds",
     "self_check_answer": "self-check ratings",
     "change_log": "change history entries",
+    "import_mapping": "saved import choices",
+    "import_setting": "import settings",
+    "import_file": "records of files imported",
 }
 
 

@@ -19,14 +19,18 @@ from strategy.core.checks import on_duplicate
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import ValidationError
 from strategy.customers.needs import qualities
-from strategy.io.tabular import DateError, Table, normalise_header, parse_date, parse_number, text
+from strategy.io import sources
+from strategy.io.dates import DateError
+from strategy.io.mapping import Plan, Reading, decide_dates, is_left_out
+from strategy.io.tabular import Table, normalise_header, parse_number, text
 from strategy.measures import complaints
 from strategy.measures.complaints import FEEDBACK_CHANNELS, GOODWILL_KINDS, Feedback, FeedbackInput
 
 # Field -> (label, required, headings it is often exported under).
 FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "reference": ("Reference", False, ("ticket", "ticket id", "ticket number", "case",
-                                       "case number", "case id", "ref", "id")),
+                                       "case number", "case id", "ref", "id", "issue key",
+                                       "key", "number", "conversation number")),
     "kind": ("Complaint or compliment", False, ("type", "kind", "ticket type", "feedback type")),
     "received_on": ("Received on", True, ("date received", "received", "created", "created at",
                                           "created date", "date created", "opened", "date",
@@ -91,12 +95,20 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
     return mapping
 
 
-def check_mapping(mapping: dict[str, str | None], headers: list[str]) -> None:
+DATE_FIELDS = ("received_on", "promised_by", "resolved_on", "followed_up_on")
+LABELS = {name: label for name, (label, _r, _s) in FIELDS.items()}
+
+
+def check_mapping(mapping: dict[str, str | None], headers: list[str],
+                  reading: Reading | None = None) -> None:
     problems: dict[str, str] = {}
     for name, (label, required, _s) in FIELDS.items():
         column = mapping.get(name)
-        if required and not column:
-            problems[name] = f"Choose the column that holds “{label}”."
+        every_row = reading is not None and reading.value(name, "") is not None
+        if required and not column and not every_row:
+            problems[name] = (f"Choose the column that holds “{label}”" + (
+                " — or give every row one channel (on the command line --value "
+                "'channel:*=Web/chat')" if name == "channel" else "") + ".")
         elif column and column not in headers:
             problems[name] = f"The file has no column “{column}”."
     for column, times in Counter(c for c in mapping.values() if c).items():
@@ -119,6 +131,7 @@ class Row:
     existing: Feedback | None = None  # the record already holding this row's reference
     unchanged: bool = False  # ... and the row would change nothing in it
     problems: list[str] = field(default_factory=list)
+    left_out: str = ""  # why the row is not imported: its type or status says so
 
     @property
     def existing_id(self) -> int | None:
@@ -132,17 +145,27 @@ class Preview:
 
     @property
     def problem_rows(self) -> list[Row]:
-        return [r for r in self.rows if r.problems]
+        return [r for r in self.rows if r.problems and not r.left_out]
+
+    @property
+    def kept(self) -> list[Row]:
+        return [r for r in self.rows if not r.left_out]
+
+    @property
+    def left_out(self) -> Counter[str]:
+        """Why rows are left out, and how many for each reason."""
+        return Counter(r.left_out for r in self.rows if r.left_out)
 
     @property
     def clean(self) -> bool:
-        return bool(self.rows) and not self.problem_rows
+        return bool(self.kept) and not self.problem_rows
 
     def counts(self) -> tuple[int, int, int]:
         """(new records, records changed, records already as the file has them)."""
-        same = sum(r.unchanged for r in self.rows)
-        updates = sum(r.existing is not None for r in self.rows) - same
-        return len(self.rows) - updates - same, updates, same
+        kept = self.kept
+        same = sum(r.unchanged for r in kept)
+        updates = sum(r.existing is not None for r in kept) - same
+        return len(kept) - updates - same, updates, same
 
 
 def _merged(existing: Feedback, data: FeedbackInput, values: dict[str, str]) -> FeedbackInput:
@@ -163,14 +186,16 @@ _COMPLAINT_ONLY = {"promised_by": None, "promise": "", "resolution": "", "resolv
                    "accepted": None, "goodwill_kind": "", "goodwill_value": None}
 
 
-def _check_status(values: dict[str, str], data: FeedbackInput,
+def _check_status(values: dict[str, str], meaning: str | None, data: FeedbackInput,
                   existing: Feedback | None, problems: list[str]) -> None:
     """The help desk's status against the record as it will be stored."""
-    status = normalise_header(values.get("status", ""))
+    status = normalise_header(meaning or values.get("status", ""))
     if not status or data.kind != "complaint":
         return
     if status not in _OPEN_WORDS | _DONE_WORDS:
-        problems.append(f"Status “{values['status']}” is neither open nor solved.")
+        problems.append(f"Status “{values['status']}” is neither open nor solved: say which — "
+                        f"on the command line --value 'status:{values['status']}=solved' (or "
+                        "=open, or ='leave out'); in the app, under Values.")
     elif status in _DONE_WORDS and data.resolved_on is None:
         if not any(p.startswith("Resolved on") for p in problems):
             problems.append(f"The ticket is “{values['status']}” but has no date resolved.")
@@ -233,22 +258,39 @@ class _People:
         return None
 
 
-def _date(cells: dict[str, object], name: str, label: str, day_first: bool,
+def _date(cells: dict[str, object], name: str, label: str, reading: Reading,
           problems: list[str]) -> date | None:
     try:
-        return parse_date(cells.get(name), day_first)  # type: ignore[arg-type]
+        return reading.date(name, cells.get(name))
     except DateError as exc:
         problems.append(f"{label}: {exc}.")
         return None
 
 
+def _kind(raw: str, meaning: str | None) -> str | None:
+    """complaint, compliment, or None when the value does not say."""
+    said = (meaning or raw).strip().lower()
+    if "compliment" in said or "praise" in said or said in ("thanks", "thank you"):
+        return "compliment"
+    if "complaint" in said:
+        return "complaint"
+    return None
+
+
 def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str | None],
-            day_first: bool = True, today: date | None = None) -> Preview:
-    """Check every row; nothing is written."""
+            reading: Reading | None = None, today: date | None = None) -> Preview:
+    """Check every row; nothing is written. ``reading`` says what the file's values
+    mean and which way round its dates are; without it, each date column's order is
+    decided from its own values."""
     access.require(Permission.EDIT_PLAN, org_id)
-    check_mapping(mapping, table.headers)
+    decided = reading is not None
+    reading = reading or Reading()
+    check_mapping(mapping, table.headers, reading)
+    if not decided:
+        decide_dates(table, Plan("complaints", None, mapping, reading), DATE_FIELDS, LABELS)
     today = today or date.today()
     index = {name: table.headers.index(column) for name, column in mapping.items() if column}
+    table.check(index.values())
     segments = _lookup(con, "SELECT id, name FROM segment WHERE org_id = ?", org_id)
     standards = _lookup(con, "SELECT id, title FROM standard WHERE org_id = ?", org_id)
     if "reference" in index:
@@ -269,23 +311,41 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         problems = row.problems
 
         existing = held.get(values.get("reference", ""))
-        kind_text = values.get("kind", "").lower()
+        kind_text = values.get("kind", "")
+        kind_meaning = reading.value("kind", kind_text) if "kind" in index else None
+        status_meaning = reading.value("status", values.get("status", "")) \
+            if values.get("status") else None
+        if is_left_out(kind_meaning):
+            row.left_out = f"{FIELDS['kind'][0]} “{kind_text}”"
+        elif status_meaning == sources.CANCELLED or is_left_out(status_meaning):
+            row.left_out = f"status “{values['status']}”"
+        if row.left_out:
+            rows.append(row)
+            continue
         # Without a kind (a column, or a blank cell), a known ticket keeps its kind and a
         # new one is a complaint.
         kind = existing.kind if existing is not None and not kind_text else "complaint"
-        if "compliment" in kind_text or "praise" in kind_text or kind_text == "thanks":
-            kind = "compliment"
-        elif kind_text and "complaint" not in kind_text:
-            problems.append(f"“{values['kind']}” is neither a complaint nor a compliment.")
-        received = _date(cells, "received_on", "Received on", day_first, problems)
+        said = _kind(kind_text, kind_meaning) if kind_text or kind_meaning else None
+        if said:
+            kind = said
+        elif kind_text or kind_meaning:
+            problems.append(f"{mapping.get('kind') or 'Type'} “{kind_text}” is neither a "
+                            "complaint nor a compliment: say which it is, or leave such rows "
+                            f"out — on the command line --value 'kind:{kind_text}=complaint' "
+                            f"(or =compliment, or ='leave out'); in the app, under Values.")
+        received = _date(cells, "received_on", "Received on", reading, problems)
         if received is None and not any(p.startswith("Received on") for p in problems):
             problems.append("Missing the date received.")
         channel_text = values.get("channel", "")
-        channel = channels.get(normalise_header(channel_text)) or channels.get(
+        meant = reading.value("channel", channel_text)
+        channel = channels.get((meant or "").lower(), "") if meant else ""
+        channel = channel or channels.get(normalise_header(channel_text)) or channels.get(
             channel_text.lower(), "")
         if not channel:
-            problems.append(f"Unknown channel “{channel_text}”: use one of "
-                            + ", ".join(FEEDBACK_CHANNELS) + ".")
+            problems.append(f"Unknown channel “{channel_text}”: say which of "
+                            + ", ".join(FEEDBACK_CHANNELS) + " it is — on the command line "
+                            f"--value 'channel:{channel_text or '*'}=Phone'; in the app, under "
+                            "Values.")
         segment_id = _named(values, "segment", segments, "customer segment", problems)
         quality = ""
         if values.get("quality"):
@@ -320,15 +380,15 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
             goodwill_value = parse_number(cells.get("goodwill_value"))  # type: ignore[arg-type]
         except ValueError as exc:
             problems.append(f"Goodwill value: {exc}.")
-        resolved_on = _date(cells, "resolved_on", "Resolved on", day_first, problems)
+        resolved_on = _date(cells, "resolved_on", "Resolved on", reading, problems)
         data = FeedbackInput(
             kind, received, channel, values.get("what_happened", ""), segment_id, quality,
             standard_id, owner_id,
-            _date(cells, "promised_by", "Promised by", day_first, problems),
+            _date(cells, "promised_by", "Promised by", reading, problems),
             values.get("promise", ""), values.get("resolution", ""),
             resolved_on, accepted,
             goodwill_kind, goodwill_value,
-            _date(cells, "followed_up_on", "Followed up on", day_first, problems),
+            _date(cells, "followed_up_on", "Followed up on", reading, problems),
             staff_ids, values.get("reference", ""))
         if kind == "compliment":
             data = replace(data, **_COMPLAINT_ONLY)  # type: ignore[arg-type]
@@ -341,7 +401,7 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
                                 f"line says {kind}.")
             data = _merged(existing, data, values)
             row.unchanged = _same(data, existing.as_input())
-        _check_status(values, data, existing, problems)
+        _check_status(values, status_meaning, data, existing, problems)
         row.data = data
         if not problems and not row.unchanged:
             try:
@@ -350,9 +410,11 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
             except ValidationError as exc:
                 problems.extend(exc.fields.values())
         rows.append(row)
-    repeated = Counter(r.data.reference for r in rows if r.data and r.data.reference)
+    repeated = Counter(r.data.reference for r in rows
+                       if r.data and r.data.reference and not r.left_out)
     for row in rows:
-        if row.data and row.data.reference and repeated[row.data.reference] > 1:
+        if row.data and row.data.reference and repeated[row.data.reference] > 1 \
+                and not row.left_out:
             row.problems.append(f"The reference “{row.data.reference}” appears on more than "
                                 "one line.")
     return Preview(table.where(), rows)
@@ -365,16 +427,18 @@ def import_feedback(con: Connection, org_id: int, checked: Preview, file_name: s
     unchanged). Rows that change nothing are left alone: they need no reason in a
     reviewed quarter and do not count as corrections to it."""
     access.require(Permission.EDIT_PLAN, org_id)
-    if not checked.rows:
-        raise ValidationError({"file": f"{checked.where} has no rows to import."})
+    if not checked.kept:
+        raise ValidationError({"file": f"{checked.where} has no rows to import" + (
+            f" ({sum(checked.left_out.values())} left out)" if checked.left_out else "")
+            + "."})
     if checked.problem_rows:
         lines = ", ".join(str(r.line) for r in checked.problem_rows[:20])
         raise ValidationError({"file": f"{len(checked.problem_rows)} rows need fixing first "
                                        f"(lines {lines}); nothing was imported."})
     known = qualities(con, org_id)
-    new = [r for r in checked.rows if r.existing is None]
-    changed = [r for r in checked.rows if r.existing is not None and not r.unchanged]
-    unchanged = len(checked.rows) - len(new) - len(changed)
+    new = [r for r in checked.kept if r.existing is None]
+    changed = [r for r in checked.kept if r.existing is not None and not r.unchanged]
+    unchanged = len(checked.kept) - len(new) - len(changed)
     if not new and not changed:
         return 0, 0, unchanged
     with on_duplicate("file", lambda: "Some of these tickets were added to the register while "

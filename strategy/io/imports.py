@@ -9,8 +9,11 @@ listing the rows to fix.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,7 +26,8 @@ from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import StrategyError, ValidationError
-from strategy.io import complaints_import, staff_import, survey_import
+from strategy.io import complaints_import, sources, staff_import, survey_import
+from strategy.io import mapping as mapping_
 from strategy.io.tabular import (
     DateError,
     Table,
@@ -194,6 +198,43 @@ class RowProblems:
     problems: list[str]
 
 
+_QUOTED = re.compile(r"“[^”]*”")
+GROUPS_SHOWN = 8
+LINES_SHOWN = 3
+
+
+@dataclass
+class ProblemGroup:
+    """Rows with the same problem: a file of 45,000 bad rows is a few groups, not
+    45,000 lines."""
+
+    problem: str  # the message, or its shape when the values differ
+    lines: list[int]
+    examples: list[str]  # the first rows' own messages, when they differ
+
+
+def group_problems(rows: list[RowProblems]) -> list[ProblemGroup]:
+    """The problems of rows grouped by what they say, largest group first. The same
+    message with another value quoted in it ("Unknown channel “Fax”") is one group
+    when its values are many, a group per value when they are few (each value wants
+    its own mapping)."""
+    exact: dict[str, list[int]] = {}
+    for row in rows:
+        for problem in row.problems:
+            exact.setdefault(problem, []).append(row.line)
+    shapes: dict[str, list[str]] = {}
+    for problem in exact:
+        shapes.setdefault(_QUOTED.sub("“…”", problem), []).append(problem)
+    groups = []
+    for shape, problems in shapes.items():
+        if len(problems) <= 5:
+            groups += [ProblemGroup(p, exact[p], []) for p in problems]
+        else:
+            lines = sorted(line for p in problems for line in exact[p])
+            groups.append(ProblemGroup(shape, lines, problems[:LINES_SHOWN]))
+    return sorted(groups, key=lambda g: (-len(g.lines), g.lines[0]))
+
+
 class ImportRejected(StrategyError):
     """A file with rows that need fixing; nothing was written."""
 
@@ -202,10 +243,20 @@ class ImportRejected(StrategyError):
     def __init__(self, where: str, rows: list[RowProblems], total: int) -> None:
         self.where = where
         self.rows = rows
-        listed = "; ".join(f"line {r.line}: {' '.join(r.problems)}" for r in rows[:10])
-        more = f"; and {len(rows) - 10} more rows" if len(rows) > 10 else ""
-        super().__init__(f"{where}: {len(rows)} of {total} rows need fixing, so nothing was "
-                         f"imported. {listed}{more}.")
+        self.groups = group_problems(rows)
+        parts = []
+        for group in self.groups[:GROUPS_SHOWN]:
+            lines = ", ".join(str(n) for n in group.lines[:LINES_SHOWN])
+            more = f" and {len(group.lines) - LINES_SHOWN:,} more" \
+                if len(group.lines) > LINES_SHOWN else ""
+            count = f"{len(group.lines):,} row{'s' if len(group.lines) != 1 else ''}"
+            examples = f" (such as {'; '.join(group.examples)})" if group.examples else ""
+            parts.append(f"{count}: {group.problem}{examples} — line"
+                         f"{'s' if len(group.lines) != 1 else ''} {lines}{more}")
+        rest = len(self.groups) - GROUPS_SHOWN
+        tail = f"\n- and {rest} other problems" if rest > 0 else ""
+        super().__init__(f"{where}: {len(rows):,} of {total:,} rows need fixing, so nothing "
+                         "was imported.\n- " + "\n- ".join(parts) + tail)
 
 
 def _columns(table: Table, kind: str) -> dict[str, int]:
@@ -223,6 +274,7 @@ def _columns(table: Table, kind: str) -> dict[str, int]:
         raise StrategyError(f"{table.where()} has no column " + ", ".join(
             f"“{m}”" for m in missing) + ". Use the template's column headings (a renamed "
             "column cannot be matched).")
+    table.check(index.values())
     return index
 
 
@@ -375,6 +427,10 @@ def preview_recognition(con: Connection, org_id: int, table: Table, day_first: b
 
 # --- One entry point for the app and the command line ----------------------------------
 
+# The imports whose columns are read from another system's export.
+MAPPED = {"complaints": complaints_import, "employees": staff_import,
+          "responses": survey_import}
+
 
 def column_mapping(table: Table, guessed: dict[str, str | None],
                    fields: dict[str, tuple[str, bool, tuple[str, ...]]],
@@ -393,59 +449,213 @@ def column_mapping(table: Table, guessed: dict[str, str | None],
     return mapping
 
 
+@dataclass
+class ImportResult:
+    """What an import did, for the summary the person reads."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0  # rows already as the file has them (or answers held before)
+    left_out: Counter[str] = field(default_factory=Counter)
+    read_as: str = ""  # "Read as a Zendesk ticket export."
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return self.added + self.updated
+
+    def summary(self) -> str:
+        parts = [f"{self.added:,} added"]
+        if self.updated:
+            parts.append(f"{self.updated:,} updated")
+        if self.unchanged:
+            parts.append(f"{self.unchanged:,} already held as in the file")
+        left = sum(self.left_out.values())
+        if left:
+            why = "; ".join(f"{n:,} with {reason}" for reason, n in self.left_out.most_common(5))
+            parts.append(f"{left:,} left out ({why})")
+        return " ".join([self.read_as, ", ".join(parts) + ".", *self.notes]).strip()
+
+
+def recognise(kind: str) -> Callable[[list[str]], int]:
+    """How many of a sheet's headings an import knows: picks the data sheet of a
+    workbook that also holds a report's settings."""
+    module = MAPPED.get(kind)
+    known: set[str] = set()
+    if module is not None:
+        for label, _required, synonyms in module.FIELDS.values():
+            known |= {normalise_header(label), *synonyms}
+        for source in sources.for_kind(kind):
+            known |= {h for options in source.headings.values() for h in options}
+    else:
+        known = {normalise_header(c.header) for c in TEMPLATES[kind]}
+    return lambda headers: sum(normalise_header(h) in known for h in headers if h)
+
+
+def read_plan(con: Connection, org_id: int, kind: str, table: Table, *,
+              source: str | None = None, columns: dict[str, str | None] | None = None,
+              values: dict[str, dict[str, str]] | None = None,
+              date_order: str | None = None) -> tuple[Table, mapping_.Plan]:
+    """The file's system, how its columns and values are read, and its dates' order;
+    the table comes back without the rows under the headings that are headings too."""
+    module = MAPPED[kind]
+    found = mapping_.source_of(kind, table.headers, source)
+    if found is not None:
+        table = table.without_heading_rows(found.extra_heading_rows)
+    plan = mapping_.plan(con, org_id, kind, table.headers, module.FIELDS,
+                         module.guess_mapping, source=found, columns=columns, values=values,
+                         date_order=date_order)
+    return table, plan
+
+
+def _content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def imported_before(con: Connection, org_id: int, kind: str, data: bytes) -> str | None:
+    """When (and as what) this very file was imported before, if it was."""
+    row = con.execute("SELECT file_name, imported_at, rows_imported FROM import_file WHERE "
+                      "org_id = ? AND kind = ? AND sha256 = ? ORDER BY imported_at DESC "
+                      "LIMIT 1", [org_id, kind, _content_hash(data)]).fetchone()
+    if row is None:
+        return None
+    return f"{row[0]} was imported on {row[1]:%Y-%m-%d %H:%M} ({row[2]:,} rows)"
+
+
+def record_file(con: Connection, org_id: int, kind: str, file_name: str, data: bytes,
+                rows: int) -> None:
+    who = access.current()
+    con.execute("INSERT INTO import_file (org_id, kind, sha256, file_name, rows_imported, "
+                "imported_by) VALUES (?, ?, ?, ?, ?, ?)",
+                [org_id, kind, _content_hash(data), file_name, rows, who.name])
+
+
+def _refuse_repeat(con: Connection, org_id: int, kind: str, data: bytes, what: str,
+                   again: bool) -> None:
+    before = imported_before(con, org_id, kind, data)
+    if before and not again:
+        raise StrategyError(f"This file was imported before: {before}. It has no {what}, so "
+                            "importing it again would count its rows a second time. If that "
+                            "is what you want, import it again with --again (in the app: "
+                            "“Import it again anyway”).")
+
+
+def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: bytes, *,
+                survey: str | None = None, create_teams: bool = False,
+                date_order: str | None = None, reason: str | None = None,
+                today: date | None = None, columns: dict[str, str | None] | None = None,
+                values: dict[str, dict[str, str]] | None = None, source: str | None = None,
+                save_mapping: bool = False, again: bool = False) -> ImportResult:
+    """Check every row of the file and write them all, or none; says what it did.
+
+    ``source`` names the system that wrote the file (recognised from its headings
+    otherwise), ``columns`` which column holds a field (None: leave it unread),
+    ``values`` what a field's values mean ("*" for any other; "leave out" drops the
+    row), ``date_order`` dmy or mdy where the dates cannot tell. ``save_mapping``
+    keeps all of that for the organisation's next file from the same system."""
+    if kind not in KINDS:
+        raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
+    permission = IMPORT_PERMISSION[kind]
+    access.require(permission, org_id)
+    table = read_table(file_name, data, SHEETS[kind], recognise(kind))
+    if not table.rows:
+        raise StrategyError(f"{table.where()} has a header row but no rows to import.")
+    if kind not in MAPPED:
+        if columns or values or source:
+            raise StrategyError(f"The {kind} import reads our template's own columns: "
+                                "--source, --column and --value do not apply to it.")
+        return ImportResult(added=run_template_import(
+            con, org_id, kind, file_name, table, date_order != "mdy", reason, today))
+    module = MAPPED[kind]
+    table, plan = read_plan(con, org_id, kind, table, source=source, columns=columns,
+                            values=values, date_order=date_order)
+    try:
+        module.check_mapping(plan.columns, table.headers) if kind != "complaints" else \
+            complaints_import.check_mapping(plan.columns, table.headers, plan.reading)
+    except ValidationError as exc:
+        missing = [module.FIELDS[f][0] for f in exc.fields if f in module.FIELDS
+                   and not plan.columns.get(f)]
+        said = (f"{table.where()} has no column " + ", ".join(f"“{m}”" for m in missing)
+                + ". ") if missing else f"{table.where()}: "
+        raise StrategyError(said + plan.described() + " " + " ".join(exc.fields.values())
+                            + " Say which column holds it (on the command line: --column "
+                              "FIELD=HEADING; the file's headings are " + ", ".join(
+                                  f"“{h}”" for h in table.headers if h) + ").") from exc
+    read = mapping_.positions(table, plan)
+    table.check(read)
+    table = table.only(read)
+    mapping_.decide_dates(table, plan, module.DATE_FIELDS, module.LABELS)
+    result = ImportResult(read_as=plan.described())
+    try:
+        if kind == "complaints":
+            checked = complaints_import.preview(con, org_id, table, plan.columns, plan.reading,
+                                                today)
+            if "reference" not in {f for f, c in plan.columns.items() if c}:
+                _refuse_repeat(con, org_id, kind, data, "ticket numbers", again)
+                result.notes.append("The file has no ticket numbers: importing it again "
+                                    "would add its rows again.")
+            bad = [RowProblems(r.line, r.problems) for r in checked.problem_rows]
+            if bad:
+                raise ImportRejected(table.where(), bad, len(checked.rows))
+            result.left_out = checked.left_out
+            result.added, result.updated, result.unchanged = \
+                complaints_import.import_feedback(con, org_id, checked, file_name, reason,
+                                                  today)
+        elif kind == "employees":
+            preview = staff_import.preview_employees(con, org_id, table, plan.columns,
+                                                     plan.reading, create_teams, today)
+            bad = [RowProblems(r.line, r.problems) for r in preview.problem_rows]
+            if bad:
+                raise ImportRejected(table.where(), bad, len(preview.rows))
+            result.added, result.updated = staff_import.import_employees(con, org_id, preview)
+        else:
+            if survey not in SURVEY_KINDS:
+                raise StrategyError("Say which question the answers are to: "
+                                    + ", ".join(SURVEY_KINDS) + " (--survey).")
+            answers = survey_import.preview_responses(con, org_id, table, survey,
+                                                      plan.columns, plan.reading, today)
+            if not answers.keyed:
+                _refuse_repeat(con, org_id, kind, data, "response ids", again)
+                result.notes.append("The file has no response ids: importing it again would "
+                                    "count its answers again.")
+            bad = [RowProblems(r.line, r.problems) for r in answers.problem_rows]
+            if bad:
+                raise ImportRejected(table.where(), bad, len(answers.rows))
+            result.added = survey_import.import_responses(con, org_id, answers, file_name,
+                                                          reason)
+            result.unchanged = len(answers.rows) - result.added
+    except ValidationError as exc:
+        message = " ".join(exc.fields.values())
+        if "reason" in exc.fields or "reviewed" in message:
+            message += " Give the reason with --reason \"…\" (in the app: the Reason box)."
+        raise StrategyError(f"{table.where()}: {message}") from exc
+    with transaction(con):
+        record_file(con, org_id, kind, file_name, data, result.written)
+    if save_mapping:
+        mapping_.save_mapping(con, org_id, kind, plan.source.key if plan.source else None,
+                              plan.columns, plan.reading.values, plan.date_order,
+                              permission)
+        result.notes.append("The columns and values are saved for the next file from "
+                            + (plan.source.name if plan.source else "this kind of file") + ".")
+    return result
+
+
 def run_import(con: Connection, org_id: int, kind: str, file_name: str, data: bytes, *,
                survey: str | None = None, create_teams: bool = False, day_first: bool = True,
                reason: str | None = None, today: date | None = None,
                columns: dict[str, str] | None = None) -> int:
-    """Check every row of the file and write them all; returns how many rows were written.
-    ``columns`` names the file's column for a field where the heading cannot be guessed
-    (complaints: a help desk's own headings)."""
-    if kind not in KINDS:
-        raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
-    access.require(IMPORT_PERMISSION[kind], org_id)
-    table = read_table(file_name, data, SHEETS[kind])
-    if not table.rows:
-        raise StrategyError(f"{table.where()} has a header row but no rows to import.")
-    if kind == "complaints":
-        mapping = column_mapping(table, complaints_import.guess_mapping(table.headers),
-                                 complaints_import.FIELDS, columns)
-        try:
-            checked = complaints_import.preview(con, org_id, table, mapping, day_first, today)
-        except ValidationError as exc:
-            raise StrategyError(f"{table.where()}: " + " ".join(exc.fields.values())
-                                + " Say which column holds it (on the command line: --column "
-                                  "FIELD=HEADING).") from exc
-        bad = [RowProblems(r.line, r.problems) for r in checked.problem_rows]
-        if bad:
-            raise ImportRejected(table.where(), bad, len(checked.rows))
-        added, updated, _unchanged = complaints_import.import_feedback(
-            con, org_id, checked, file_name, reason, today)
-        return added + updated
-    if kind == "employees":
-        mapping = staff_import.guess_mapping(table.headers)
-        missing = [staff_import.FIELDS[f][0] for f, (_l, required, _s)
-                   in staff_import.FIELDS.items() if required and not mapping[f]]
-        if missing:
-            raise StrategyError(f"{table.where()} has no column " + ", ".join(
-                f"“{m}”" for m in missing) + ". Use the template's column headings.")
-        preview = staff_import.preview_employees(con, org_id, table, mapping, day_first,
-                                                 create_teams, today)
-        bad = [RowProblems(r.line, r.problems) for r in preview.problem_rows]
-        if bad:
-            raise ImportRejected(table.where(), bad, len(preview.rows))
-        added, updated = staff_import.import_employees(con, org_id, preview)
-        return added + updated
-    if kind == "responses":
-        if survey not in SURVEY_KINDS:
-            raise StrategyError("Say which question the answers are to: "
-                                + ", ".join(SURVEY_KINDS) + ".")
-        mapping = survey_import.guess_mapping(table.headers)
-        answers = survey_import.preview_responses(con, org_id, table, survey, mapping,
-                                                  day_first, today)
-        bad = [RowProblems(r.line, r.problems) for r in answers.problem_rows]
-        if bad:
-            raise ImportRejected(table.where(), bad, len(answers.rows))
-        return survey_import.import_responses(con, org_id, answers, file_name, reason)
+    """Check every row and write them all; returns how many rows were written (see
+    :func:`import_file` for the whole of what an import can be told)."""
+    return import_file(con, org_id, kind, file_name, data, survey=survey,
+                       create_teams=create_teams, date_order=None if day_first else "mdy",
+                       reason=reason, today=today,
+                       columns=dict(columns) if columns else None).written
+
+
+def run_template_import(con: Connection, org_id: int, kind: str, file_name: str,
+                        table: Table, day_first: bool, reason: str | None,
+                        today: date | None) -> int:
+    """Measure values and recognition records, from our own templates."""
     if kind == "measures":
         values = preview_measure_values(con, org_id, table, today)
         bad = [RowProblems(r.line, r.problems) for r in values if r.problems]

@@ -8,6 +8,7 @@ people instead of duplicating them.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,7 +21,9 @@ from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import ValidationError
-from strategy.io.tabular import DateError, Table, normalise_header, parse_date, text
+from strategy.io.dates import DateError
+from strategy.io.mapping import Plan, Reading, decide_dates
+from strategy.io.tabular import Cell, Table, normalise_header, text
 from strategy.people.personnel import LEAVE_KINDS, EmployeeInput, check_employee, teams_by_name
 
 # Field -> (label, required, header names it is often exported under).
@@ -28,13 +31,16 @@ FIELDS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "number": ("Employee number", True, ("employee number", "employee no", "employee id",
                                          "emp no", "staff number", "staff id", "payroll number",
                                          "number", "id")),
-    "name": ("Name", True, ("name", "full name", "employee name", "employee")),
+    "name": ("Name", True, ("name", "full name", "employee name", "employee", "worker")),
+    "first_name": ("First name", False, ("first name", "given name", "forename",
+                                         "legal first name")),
+    "last_name": ("Last name", False, ("last name", "surname", "family name",
+                                       "legal last name")),
     "team": ("Team", True, ("team", "department", "dept", "unit")),
     "role": ("Role", False, ("role", "job title", "position", "title", "job")),
-    "manager_number": ("Manager's number", False, ("manager s number", "manager number",
-                                                   "manager id",
-                                                   "manager employee number", "manager",
-                                                   "line manager", "reports to")),
+    "manager_number": ("Manager (number or name)", False, (
+        "manager s number", "manager number", "manager id", "manager employee number",
+        "manager", "line manager", "reports to", "reporting to", "supervisor")),
     "hire_date": ("Hire date", True, ("hire date", "start date", "date hired", "hired",
                                       "joined", "date joined", "start")),
     "leave_date": ("Leave date", False, ("leave date", "leaving date", "end date",
@@ -103,10 +109,20 @@ class Preview:
         return len(self.rows) - updates, updates
 
 
+DATE_FIELDS = ("hire_date", "leave_date")
+LABELS = {name: label for name, (label, _r, _s) in FIELDS.items()}
+
+
+def _split_name(mapping: dict[str, str | None]) -> bool:
+    return bool(mapping.get("first_name") and mapping.get("last_name"))
+
+
 def check_mapping(mapping: dict[str, str | None], headers: list[str]) -> None:
     problems: dict[str, str] = {}
     for field_name, (label, required, _s) in FIELDS.items():
         column = mapping.get(field_name)
+        if field_name == "name" and not column and _split_name(mapping):
+            continue  # the name is the first and last name together
         if required and not column:
             problems[field_name] = f"Choose the column that holds “{label}”."
         elif column and column not in headers:
@@ -119,41 +135,121 @@ def check_mapping(mapping: dict[str, str | None], headers: list[str]) -> None:
         raise ValidationError(problems)
 
 
+class _Managers:
+    """A manager column as HR systems fill it: an employee number, or a name ("Ann Lee",
+    or "Lee, Ann") of someone in the file or on the staff list, kept as their number."""
+
+    def __init__(self, con: Connection, org_id: int, people: list[tuple[str, str]]) -> None:
+        stored = con.execute("SELECT number, name FROM employee WHERE org_id = ?",
+                             [org_id]).fetchall()
+        self.numbers = {str(n).strip().lower() for n, _ in stored} | {
+            n.strip().lower() for n, _ in people if n}
+        self.names: dict[str, set[str]] = {}
+        for number, name in [*stored, *people]:
+            if number and name:
+                self.names.setdefault(_name_key(str(name)), set()).add(str(number).strip())
+
+    def number(self, given: str, problems: list[str]) -> str:
+        if not given or given.strip().lower() in self.numbers:
+            return given
+        found = self.names.get(_name_key(given), set())
+        if len(found) == 1:
+            return next(iter(found))
+        if len(found) > 1:
+            problems.append(f"Manager: {len(found)} people are called “{given}”: give the "
+                            "manager's employee number instead.")
+        elif not re.search(r"[A-Za-z]{2,}[ ,]", given):
+            return given  # a number of someone not (yet) on the list, as before
+        else:
+            problems.append(f"Manager “{given}” is neither an employee number nor the name of "
+                            "one person in the file or on the staff list. Add them, or leave "
+                            "managers out (--column manager_number=).")
+        return ""
+
+
+def _name_key(name: str) -> str:
+    if "," in name:
+        last, _, first = name.partition(",")
+        name = f"{first} {last}"
+    return " ".join(name.lower().split())
+
+
+def _names_in_team_column(rows: list[list[Cell]], team: int, names: set[str]) -> str | None:
+    """A team column that holds people's names (a manager column chosen by mistake)."""
+    values = [text(r[team]) for r in rows if text(r[team])]
+    if len(values) < 3:
+        return None
+    people = [v for v in values if _name_key(v) in names]
+    return people[0] if len(people) * 2 > len(values) else None
+
+
 def preview_employees(con: Connection, org_id: int, table: Table,
-                      mapping: dict[str, str | None], day_first: bool = True,
+                      mapping: dict[str, str | None], reading: Reading | None = None,
                       create_teams: bool = False, today: date | None = None,
                       progress: Progress | None = None) -> Preview:
-    """Check every row; nothing is written."""
+    """Check every row; nothing is written. ``reading`` says what the file's values
+    mean and which way round its dates are; without it, each date column's order is
+    decided from its own values."""
     access.require(Permission.MANAGE_PEOPLE, org_id)
     check_mapping(mapping, table.headers)
+    if reading is None:
+        reading = Reading()
+        decide_dates(table, Plan("employees", None, mapping, reading), DATE_FIELDS, LABELS)
     index = {column: table.headers.index(column) for column in mapping.values() if column}
+    table.check(index.values())
     teams = teams_by_name(con, org_id)
     known_numbers = {row[0] for row in con.execute(
         "SELECT number FROM employee WHERE org_id = ?", [org_id]).fetchall()}
-    numbers = Counter(text(r[index[mapping["number"]]]) for r in table.rows  # type: ignore[index]
-                      if text(r[index[mapping["number"]]]))  # type: ignore[index]
+
+    def cell(raw: list[Cell], name: str) -> Cell:
+        column = mapping.get(name)
+        return raw[index[column]] if column else None
+
+    def name_of(raw: list[Cell]) -> str:
+        full = text(cell(raw, "name"))
+        if full or not _split_name(mapping):
+            return full
+        return " ".join(p for p in (text(cell(raw, "first_name")),
+                                    text(cell(raw, "last_name"))) if p)
+
+    in_file = [(text(cell(r, "number")), name_of(r)) for r in table.rows]
+    numbers = Counter(n for n, _ in in_file if n)
+    team_column = mapping.get("team")
+    if team_column:
+        misplaced = _names_in_team_column(table.rows, index[team_column],
+                                          {_name_key(n) for _, n in in_file if n})
+        if misplaced:
+            raise ValidationError({"team": f"The column “{mapping['team']}” chosen for the team "
+                                           f"holds people's names (such as “{misplaced}”), not "
+                                           "teams. Choose the column of teams or departments "
+                                           "(on the command line --column team=HEADING)."})
+    managers = _Managers(con, org_id, in_file)
     new_teams: set[str] = set()
     preview_rows: list[PreviewRow] = []
     total = max(len(table.rows), 1)
     for position, raw in enumerate(table.rows):
         if progress and position % 500 == 0:
             progress(position / total, f"Checking row {position + 1:,} of {total:,}")
-        cells = {f: raw[index[c]] if c else None for f, c in mapping.items()}
+        cells = {f: cell(raw, f) for f in mapping}
         values = {f: text(v) for f, v in cells.items()}
+        values["name"] = name_of(raw)
         row = PreviewRow(table.line(position), values)
         dates: dict[str, date | None] = {}
-        for date_field in ("hire_date", "leave_date"):
+        for date_field in DATE_FIELDS:
             try:
-                dates[date_field] = parse_date(cells[date_field], day_first)
+                dates[date_field] = reading.date(date_field, cells[date_field])
             except DateError as exc:
                 row.problems.append(f"{FIELDS[date_field][0]}: {exc}.")
                 dates[date_field] = None
-        kind_text = values["leave_kind"].lower()
-        kind = _KIND_WORDS.get(kind_text) if kind_text else None
+        kind_text = values["leave_kind"]
+        meaning = reading.value("leave_kind", kind_text) if kind_text else None
+        kind = _KIND_WORDS.get(normalise_header(meaning or kind_text)) if kind_text else None
         if kind_text and kind is None:
-            row.problems.append(f"Voluntary or involuntary: “{values['leave_kind']}” is not one "
-                                f"of {', '.join(LEAVE_KINDS)}.")
-        team_name = values["team"]
+            row.problems.append(f"Voluntary or involuntary: “{kind_text}” is not one of "
+                                f"{', '.join(LEAVE_KINDS)} — say which it is (on the command "
+                                f"line --value 'leave_kind:{kind_text}=voluntary'; in the app, "
+                                "under Values).")
+        team_name = reading.team(values["team"])
         team_id = teams.get(team_name.lower())
         if team_name and team_id is None:
             if create_teams:
@@ -161,7 +257,8 @@ def preview_employees(con: Connection, org_id: int, table: Table,
                 team_id = -1  # created on import
             else:
                 row.problems.append(f"Unknown team “{team_name}”: add it on the People page, "
-                                    "or tick “create teams that do not exist yet”.")
+                                    "or tick “create teams that do not exist yet” "
+                                    "(--create-teams).")
         number = values["number"]
         if number and numbers[number] > 1:
             row.problems.append(f"Employee number {number} appears {numbers[number]} times in "
@@ -169,8 +266,9 @@ def preview_employees(con: Connection, org_id: int, table: Table,
         employee = EmployeeInput(
             number=number, name=values["name"], team_id=team_id if team_name else None,
             hire_date=dates["hire_date"], role=values["role"],
-            manager_number=values["manager_number"], leave_date=dates["leave_date"],
-            leave_kind=kind, leave_reason=values["leave_reason"])
+            manager_number=managers.number(values["manager_number"], row.problems),
+            leave_date=dates["leave_date"], leave_kind=kind,
+            leave_reason=values["leave_reason"])
         problems = check_employee(employee, today)
         if team_name:
             problems.pop("team", None)  # an unknown team is reported above

@@ -12,6 +12,7 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -30,6 +31,9 @@ class Table:
     headers: list[str]
     rows: list[list[Cell]]
     first_line: int  # the file's line (or sheet row) of rows[0]
+    # The headings as written, before spaces around them were trimmed: a control
+    # character there is refused like one in a cell.
+    written_headers: tuple[str, ...] = ()
 
     def line(self, index: int) -> int:
         return self.first_line + index
@@ -37,14 +41,46 @@ class Table:
     def where(self) -> str:
         return f"{self.file_name}" + (f", sheet “{self.sheet}”" if self.sheet else "")
 
+    def check(self, columns: Iterable[int]) -> None:
+        """Refuse the file for what is wrong in the columns an import reads: a heading
+        given twice, or an invisible control character. Other columns are not read,
+        so what they hold does not matter (Jira repeats "Labels" and "Comment")."""
+        wanted = sorted(set(columns))
+        _refuse_repeated_headings(self.where(), self.headers, wanted)
+        _refuse_control_characters(self.where(), self.headers,
+                                   list(self.written_headers) or self.headers, self.rows,
+                                   wanted, self.first_line - 1)
 
-def read_table(file_name: str, data: bytes, sheet: str | None = None) -> Table:
+    def without_heading_rows(self, count: int) -> Table:
+        """The table less ``count`` rows under the headings that are headings too
+        (Qualtrics' question texts and import ids, SurveyMonkey's answer labels)."""
+        if count <= 0:
+            return self
+        return Table(self.file_name, self.sheet, self.headers, self.rows[count:],
+                     self.first_line + count, self.written_headers)
+
+    def only(self, columns: Iterable[int]) -> Table:
+        """The table with only the columns an import reads (a 40-column export keeps
+        the few that matter, not two million cells)."""
+        wanted = sorted(set(columns))
+        if wanted == list(range(len(self.headers))):
+            return self
+        rows = [[row[i] for i in wanted] for row in self.rows]
+        written = tuple(self.written_headers[i] for i in wanted) \
+            if self.written_headers else ()
+        return Table(self.file_name, self.sheet, [self.headers[i] for i in wanted], rows,
+                     self.first_line, written)
+
+
+def read_table(file_name: str, data: bytes, sheet: str | None = None,
+               recognise: Callable[[list[str]], int] | None = None) -> Table:
     """The rows of a CSV file, or of a workbook's sheet.
 
     In a workbook, the sheet called ``sheet`` is read when there is one (our
     templates carry a notes sheet beside the data); otherwise the only sheet
-    with anything on it. Several candidate sheets are refused rather than
-    guessed between."""
+    with anything on it, or the one whose headings ``recognise`` scores highest
+    (Workday puts its report's settings on a sheet of their own). Several
+    candidate sheets left after that are refused rather than guessed between."""
     if not data:
         raise StrategyError(f"{file_name} is empty.")
     if len(data) > MAX_BYTES:
@@ -52,7 +88,7 @@ def read_table(file_name: str, data: bytes, sheet: str | None = None) -> Table:
                             f"{MAX_BYTES / 1e6:.0f} MB. Split it into smaller files.")
     lower = file_name.lower()
     if lower.endswith((".xlsx", ".xlsm")):
-        return _read_excel(file_name, data, sheet)
+        return _read_excel(file_name, data, sheet, recognise)
     if lower.endswith((".csv", ".txt")):
         return _read_csv(file_name, data)
     if lower.endswith(".xls"):
@@ -108,7 +144,8 @@ def _read_csv(file_name: str, data: bytes) -> Table:
     return _table(file_name, None, [[c for c in row] for row in all_rows], 1)
 
 
-def _read_excel(file_name: str, data: bytes, wanted: str | None = None) -> Table:
+def _read_excel(file_name: str, data: bytes, wanted: str | None = None,
+                recognise: Callable[[list[str]], int] | None = None) -> Table:
     from openpyxl import load_workbook
 
     if data.startswith(OLE2):
@@ -128,6 +165,11 @@ def _read_excel(file_name: str, data: bytes, wanted: str | None = None) -> Table
     named = [ws for ws in workbook.worksheets if wanted and ws.title.lower() == wanted.lower()]
     used = [ws for ws in workbook.worksheets if ws.max_row > 1 or ws.max_column > 1
             or ws.cell(1, 1).value is not None]
+    if len(used) > 1 and not named and recognise is not None:
+        scores = {ws.title: recognise(_first_row(ws)) for ws in used}
+        best = max(scores.values())
+        if best > 0 and list(scores.values()).count(best) == 1:
+            named = [ws for ws in used if scores[ws.title] == best]
     if named:
         sheet = named[0]
     elif len(used) == 1 or not used:
@@ -153,6 +195,14 @@ def _read_excel(file_name: str, data: bytes, wanted: str | None = None) -> Table
     return _table(file_name, sheet.title, rows, 1)
 
 
+def _first_row(sheet: object) -> list[str]:
+    """A sheet's first row with anything in it: its headings."""
+    for row in sheet.iter_rows(max_row=20, values_only=True):  # type: ignore[attr-defined]
+        if any(not _blank(c) for c in row):
+            return [str(c).strip() if c is not None else "" for c in row]
+    return []
+
+
 def _table(file_name: str, sheet: str | None, raw: list[list[Cell]], first: int) -> Table:
     # Leading blank rows are skipped; the first non-blank row is the header.
     index = 0
@@ -161,19 +211,17 @@ def _table(file_name: str, sheet: str | None, raw: list[list[Cell]], first: int)
     if index == len(raw):
         where = file_name + (f", sheet “{sheet}”" if sheet else "")
         raise StrategyError(f"{where} has no rows.")
-    where = file_name + (f", sheet “{sheet}”" if sheet else "")
     headers = [str(c).strip() if c is not None else "" for c in raw[index]]
     while headers and not headers[-1]:
         headers.pop()
-    _refuse_repeated_headings(where, headers)
     body = raw[index + 1:]
     rows = [(list(r) + [None] * len(headers))[:len(headers)] for r in body]
     # Trailing blank rows are common in exports and mean nothing.
     while rows and all(_blank(c) for c in rows[-1]):
         rows.pop()
-    raw_headings = [c if isinstance(c, str) else "" for c in raw[index][:len(headers)]]
-    _refuse_control_characters(where, headers, raw_headings, rows, first + index)
-    return Table(file_name, sheet, headers, rows, first + index + 1)
+    written = [c if isinstance(c, str) else "" for c in raw[index][:len(headers)]]
+    written += [""] * (len(headers) - len(written))
+    return Table(file_name, sheet, headers, rows, first + index + 1, tuple(written))
 
 
 def _column_name(position: int) -> str:
@@ -185,13 +233,13 @@ def _column_name(position: int) -> str:
     return name
 
 
-def _refuse_repeated_headings(where: str, headers: list[str]) -> None:
+def _refuse_repeated_headings(where: str, headers: list[str], read: list[int]) -> None:
     seen: dict[str, int] = {}
     for position, heading in enumerate(headers):
         key = normalise_header(heading)
         if not key:
             continue
-        if key in seen:
+        if key in seen and (position in read or seen[key] in read):
             raise StrategyError(
                 f"{where} has the column heading “{heading}” twice (columns "
                 f"{_column_name(seen[key])} and {_column_name(position)}): which one holds the "
@@ -199,16 +247,20 @@ def _refuse_repeated_headings(where: str, headers: list[str]) -> None:
         seen[key] = position
 
 
-def _refuse_control_characters(where: str, headers: list[str], raw_headings: list[str],
-                               rows: list[list[Cell]], header_line: int) -> None:
-    """The one rule for text (see checks): a control character anywhere refuses the file."""
-    found = [(header_line, position, cell) for position, cell in enumerate(raw_headings)
-             if control_character(cell)]
+def _refuse_control_characters(where: str, headers: list[str], written: list[str],
+                               rows: list[list[Cell]], read: list[int],
+                               header_line: int) -> None:
+    """The one rule for text (see checks): a control character in a column the import
+    reads refuses the file."""
+    found = [(header_line, position, written[position]) for position in read
+             if control_character(written[position])]
     for offset, row in enumerate(rows, start=1):
         if len(found) >= 3:
             break
-        found += [(header_line + offset, position, cell) for position, cell in enumerate(row)
-                  if isinstance(cell, str) and control_character(cell)][:3]
+        for position in read:
+            cell = row[position]
+            if isinstance(cell, str) and control_character(cell):
+                found.append((header_line + offset, position, cell))
     if found:
         places = "; ".join(
             f"line {line}, column “{headers[position] if position < len(headers) else ''}”"
@@ -292,4 +344,6 @@ def parse_number(value: Cell) -> float | None:
 
 
 def normalise_header(header: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", header.lower()).strip()
+    """A heading as compared: lower case, words only; "#" is read as "number"
+    ("Employee #" is the employee's number, never their name)."""
+    return re.sub(r"[^a-z0-9]+", " ", header.lower().replace("#", " number ")).strip()

@@ -16,7 +16,8 @@ from strategy.core.safe_text import md
 from strategy.core.wording import counted
 from strategy.customers import needs, segments
 from strategy.identity import accounts
-from strategy.io.complaints_import import FIELDS, guess_mapping, import_feedback, preview
+from strategy.io import imports
+from strategy.io.complaints_import import preview
 from strategy.measures import complaints
 from strategy.measures.complaints import (
     FEEDBACK_CHANNELS,
@@ -32,7 +33,14 @@ from strategy.people.recognition import REWARDS
 from strategy.plan.steps import companion
 from strategy.service import standards, vision
 from strategy.ui import forms, session, sidebar, widgets
-from strategy.ui.import_panel import column_choices, done, show_problems, template_button, upload
+from strategy.ui.import_panel import (
+    done,
+    mapped_setup,
+    repeat_box,
+    show_problems,
+    template_button,
+    upload,
+)
 
 STEP, PAGE = companion("complaints")
 PAGE_SIZES = [50, 100, 500]
@@ -480,9 +488,10 @@ def _target(con: Connection, org_id: int, target: int) -> None:
 
 
 def _import(con: Connection, org_id: int) -> None:
-    st.caption("Upload your help desk's export (CSV or Excel .xlsx), or our template. Say "
-               "which column is which, check every row, and import: all rows or none. A row "
-               "whose reference is already in the register updates that record, so the next "
+    st.caption("Upload your help desk's export (CSV or Excel .xlsx) as it comes — Zendesk, "
+               "Freshdesk, Jira Service Management, ServiceNow, Help Scout — or our template. "
+               "Check what each column and value means, see every row checked, and import: all "
+               "rows or none. A ticket already in the register is updated, so next month's "
                "export brings resolutions in without duplicates.")
     template_button("complaints")
     got = upload("complaints", "Help desk export", "complaints_import_file")
@@ -491,37 +500,51 @@ def _import(con: Connection, org_id: int) -> None:
     uploaded, table = got
     st.write(f"{len(table.rows):,} rows in {md(table.where())}.")
     errors = forms.FieldErrors()
-    mapping = column_choices(uploaded.file_id, table.headers, FIELDS,
-                             guess_mapping(table.headers), "complaints_map", errors)
-    day_first = st.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
-                                                        "4 March (month first)"],
-                         key="complaints_day_first", horizontal=True).startswith("3")
-    try:
-        checked = preview(con, org_id, table, mapping, day_first)
-    except ValidationError as exc:
-        errors.show(exc)
+    setup = mapped_setup(con, org_id, "complaints", uploaded.file_id, table, "complaints_map",
+                         errors)
+    if setup is None:
         return
-    show_problems([(r.line, r.problems) for r in checked.problem_rows], len(checked.rows))
+    try:
+        checked = preview(con, org_id, setup.table, setup.plan.columns, setup.plan.reading)
+    except (ValidationError, StrategyError) as exc:
+        if isinstance(exc, ValidationError):
+            errors.show(exc)
+        else:
+            st.error(md(exc.message))
+        return
+    if checked.left_out:
+        st.info(md(f"{sum(checked.left_out.values()):,} rows will be left out: " + "; ".join(
+            f"{n:,} with {why}" for why, n in checked.left_out.most_common(5)) + "."),
+            icon=":material/filter_alt:")
+    show_problems([(r.line, r.problems) for r in checked.problem_rows], len(checked.kept))
     widgets.table([{"Line": r.line, "Problems": " ".join(r.problems) or "ready",
                     "In the register": "" if r.problems else (
-                   "already as in the file" if r.unchanged else "updated")
+                        "already as in the file" if r.unchanged else "updated")
                     if r.existing is not None else "" if r.problems else "new",
                     "Reference": r.values.get("reference", ""),
-                    "Received": r.values.get("received_on", ""),
-                    "Kind": r.data.kind if r.data else "", "Owner": r.values.get("owner", ""),
+                    "Received": str(r.data.received_on or "") if r.data else "",
+                    "Kind": r.data.kind if r.data else "",
+                    "Channel": r.data.channel if r.data else "",
+                    "Resolved": str(r.data.resolved_on or "") if r.data else "",
+                    "Owner": r.values.get("owner", ""),
                     "What happened": r.values.get("what_happened", "")}
-                   for r in sorted(checked.rows, key=lambda r: (not r.problems, r.line))[:2000]],
+                   for r in sorted(checked.kept, key=lambda r: (not r.problems, r.line))[:2000]],
                   hide_index=True, width="stretch", key="complaints_import_preview")
+    again = repeat_box(con, org_id, "complaints", uploaded.getvalue(),
+                       not setup.plan.columns.get("reference"), "complaints_import_again")
     reason = forms.reason_field(con, org_id, "complaints_import_reason")
     added, updated, same = checked.counts()
-    if st.button(f"Import {len(checked.rows):,} rows ({added:,} new, {updated:,} updated, "
+    if st.button(f"Import {len(checked.kept):,} rows ({added:,} new, {updated:,} updated, "
                  f"{same:,} unchanged)", type="primary", disabled=not checked.clean,
                  key="complaints_import_button"):
         def run() -> None:
-            written = import_feedback(con, org_id, checked, uploaded.name, reason or None)
+            result = imports.import_file(
+                con, org_id, "complaints", uploaded.name, uploaded.getvalue(),
+                source=setup.source, columns=setup.columns, values=setup.values,
+                date_order=setup.date_order, reason=reason or None,
+                save_mapping=setup.save, again=again)
             done("complaints_import_file")
-            forms.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} "
-                        f"updated, {written[2]:,} already as in the file.")
+            forms.flash(f"Imported {uploaded.name}. {result.summary()}")
         forms.attempt(run)
 
 

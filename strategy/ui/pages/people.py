@@ -9,17 +9,15 @@ import streamlit as st
 from strategy.core.db import Connection
 from strategy.core.errors import ValidationError
 from strategy.core.safe_text import md
+from strategy.io import imports
 from strategy.io.staff_import import (
-    FIELDS,
     Preview,
-    guess_mapping,
-    import_employees,
     preview_employees,
 )
 from strategy.people import personnel
 from strategy.people.personnel import LEAVE_KINDS, Employee, EmployeeInput, Team
 from strategy.ui import forms, session, sidebar, widgets
-from strategy.ui.import_panel import column_choices, done, show_problems, template_button, upload
+from strategy.ui.import_panel import done, mapped_setup, show_problems, template_button, upload
 
 
 def render() -> None:
@@ -191,13 +189,10 @@ def _import(con: Connection, org_id: int) -> None:
     uploaded, table = got
     st.write(f"{len(table.rows):,} rows in {md(table.where())}.")
     errors = forms.FieldErrors()
-    mapping = column_choices(uploaded.file_id, table.headers, FIELDS,
-                             guess_mapping(table.headers), "map", errors)
-    left, right = st.columns(2)
-    day_first = left.radio("Dates like 03/04/2026 mean", ["3 April (day first)",
-                                                          "4 March (month first)"],
-                           key="import_day_first", horizontal=True).startswith("3")
-    create_teams = right.checkbox("Create teams that do not exist yet", key="import_new_teams")
+    setup = mapped_setup(con, org_id, "employees", uploaded.file_id, table, "map", errors)
+    if setup is None:
+        return
+    create_teams = st.checkbox("Create teams that do not exist yet", key="import_new_teams")
 
     bar = st.progress(0.0, text="Checking the file") if len(table.rows) > 2000 else None
 
@@ -206,8 +201,8 @@ def _import(con: Connection, org_id: int) -> None:
             bar.progress(min(share, 1.0), text=text)
 
     try:
-        preview = preview_employees(con, org_id, table, mapping, day_first, create_teams,
-                                    progress=report)
+        preview = preview_employees(con, org_id, setup.table, setup.plan.columns,
+                                    setup.plan.reading, create_teams, progress=report)
     except ValidationError as exc:
         errors.show(exc)
         return
@@ -217,15 +212,15 @@ def _import(con: Connection, org_id: int) -> None:
     added, updated = preview.counts()
     label = f"Import {len(preview.rows):,} people ({added:,} new, {updated:,} updated)"
     if st.button(label, type="primary", disabled=not preview.clean, key="import_button"):
-        progress = st.progress(0.0, text="Importing")
-
-        def show(share: float, text: str) -> None:
-            progress.progress(min(share, 1.0), text=text)
-
         def run() -> None:
-            written = import_employees(con, org_id, preview, progress=show)
+            with st.spinner("Importing"):
+                result = imports.import_file(
+                    con, org_id, "employees", uploaded.name, uploaded.getvalue(),
+                    source=setup.source, columns=setup.columns, values=setup.values,
+                    date_order=setup.date_order, create_teams=create_teams,
+                    save_mapping=setup.save)
             done("import_file")
-            forms.flash(f"Imported {uploaded.name}: {written[0]:,} added, {written[1]:,} updated.")
+            forms.flash(f"Imported {uploaded.name}. {result.summary()}")
 
         forms.attempt(run)
 

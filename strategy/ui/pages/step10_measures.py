@@ -18,8 +18,8 @@ from strategy.core.periods import Quarter
 from strategy.core.safe_text import md
 from strategy.core.wording import WHOLE_UNITS, counted, measure_value
 from strategy.customers import segments
-from strategy.io.survey_import import FIELDS as SURVEY_FIELDS
-from strategy.io.survey_import import guess_mapping, import_responses, preview_responses
+from strategy.io import imports
+from strategy.io.survey_import import preview_responses
 from strategy.measures import scorecard
 from strategy.measures.scorecard import (
     CADENCES,
@@ -34,7 +34,15 @@ from strategy.measures.surveys import KINDS as SURVEY_KINDS
 from strategy.people import personnel
 from strategy.plan.steps import step
 from strategy.ui import forms, session, sidebar, widgets
-from strategy.ui.import_panel import done, import_panel, show_problems, template_button, upload
+from strategy.ui.import_panel import (
+    done,
+    import_panel,
+    mapped_setup,
+    repeat_box,
+    show_problems,
+    template_button,
+    upload,
+)
 
 STEP = step("measures")
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
@@ -309,33 +317,37 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
     if got is None:
         return
     uploaded, table = got
-    guessed = guess_mapping(table.headers)
-    options: list[str | None] = [None, *table.headers]
-    mapping: dict[str, str | None] = {}
     errors = forms.FieldErrors()
-    columns = st.columns(3)
-    for index, (field, (label, required, _s)) in enumerate(SURVEY_FIELDS.items()):
-        guess = guessed.get(field)
-        mapping[field] = columns[index].selectbox(
-            label + (" *" if required else ""), options,
-            index=options.index(guess) if guess in options else 0,
-            format_func=lambda c: "— not in the file —" if c is None else c,
-            key=f"survey_map_{uploaded.file_id}_{field}")
-    errors.slot(*SURVEY_FIELDS)
+    setup = mapped_setup(con, org_id, "responses", uploaded.file_id, table, "survey_map",
+                         errors)
+    if setup is None:
+        return
     try:
-        preview = preview_responses(con, org_id, table, kind, mapping)
+        preview = preview_responses(con, org_id, setup.table, kind, setup.plan.columns,
+                                    setup.plan.reading)
     except ValidationError as exc:
         errors.show(exc)
         return
+    held = len(preview.rows) - len(preview.new_rows)
+    if held:
+        st.info(f"{held:,} of these answers were imported before (the same response ids): "
+                "only the new ones are added.", icon=":material/history:")
     show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
+    again = repeat_box(con, org_id, "responses", uploaded.getvalue(), not preview.keyed,
+                       "survey_import_again")
     reason = st.text_input("Reason, if the answers fall in a reviewed (locked) quarter",
                            key="survey_reason")
-    if st.button(f"Import {len(preview.rows):,} answers", type="primary", disabled=not
+    if st.button(f"Import {len(preview.new_rows):,} answers", type="primary", disabled=not
                  preview.clean, key="survey_import_button"):
         def run() -> None:
-            count = import_responses(con, org_id, preview, uploaded.name, reason)
+            result = imports.import_file(
+                con, org_id, "responses", uploaded.name, uploaded.getvalue(), survey=kind,
+                source=setup.source, columns=setup.columns, values=setup.values,
+                date_order=setup.date_order, reason=reason or None,
+                save_mapping=setup.save, again=again)
             done("survey_file")
-            forms.flash(f"Imported {count:,} {SURVEY_KINDS[kind]} answers from {uploaded.name}.")
+            forms.flash(f"Imported {SURVEY_KINDS[kind]} answers from {uploaded.name}. "
+                        f"{result.summary()}")
         forms.attempt(run)
 
 
