@@ -17,8 +17,6 @@ from strategy.core.db import Connection, database_path, held_by_another_process,
 from strategy.core.errors import StorageError, StrategyError
 from strategy.core.orgs import find_organisation
 from strategy.core.periods import Quarter
-from strategy.demo.large import LARGE_NAME, build_large
-from strategy.demo.riverbend import DEMO_NAME, load_demo, load_demo_if_empty
 from strategy.identity import accounts, sessions
 from strategy.io import (
     backup,
@@ -31,7 +29,6 @@ from strategy.io import (
 )
 from strategy.io.imports import KINDS, ImportRejected, import_file, template
 from strategy.io.mapping import parse_columns, parse_values
-from strategy.io.review_pack import build_pack, pack_file_name
 from strategy.measures.surveys import KINDS as SURVEY_KINDS
 from strategy.people.recognition import compact_tally
 
@@ -65,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Create the demo organisation, a filled-in example plan.")
     _add_db(demo)
     demo.add_argument("--name",
-                      help=f"name for the demo organisation (default: {DEMO_NAME!r}, or "
-                           f"{LARGE_NAME!r} with --size large)")
+                      help="name for the demo organisation (default: 'Riverbend Water "
+                           "(demo)', or 'Riverbend Water (large)' with --size large)")
     demo.add_argument("--size", choices=["small", "large"], default="small",
                       help="small: the filled-in example plan (default); large: the same plan "
                            "with 20,000 staff, 1,000,000 recognitions and more, built in bulk "
@@ -380,6 +377,10 @@ def _export(con: Connection, org_name: str, period: str, out: Path | None,
             role: str = Role.ADMINISTRATOR.value) -> None:
     org = find_organisation(con, org_name)
     quarter = Quarter.parse(period)
+    # The pack's writer and the demos are imported by the commands that use them: a
+    # command starts without loading what it does not need.
+    from strategy.io.review_pack import build_pack, pack_file_name
+
     out = out or Path(pack_file_name(org.name, quarter))
     if out.suffix.lower() != ".xlsx":
         raise StrategyError(f"{out} should end in .xlsx: the review pack is an Excel workbook.")
@@ -435,17 +436,23 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # +1/-1 rows so its readers stay quick however long it has run.
                 compact_tally(con)
                 print(f"Database {path} is up to date.")
+                from strategy.demo.riverbend import load_demo_if_empty
+
                 if args.demo_if_empty and (org := load_demo_if_empty(con)):
                     print(f"Loaded the demo organisation “{org.name}”.")
                 if args.setup_link:
                     _print_setup_link(con, args.setup_link)
             elif args.command == "demo" and args.size == "large":
+                from strategy.demo.large import LARGE_NAME, build_large
+
                 large = build_large(con, args.name or LARGE_NAME)
                 print(f"Built the large organisation “{large.org.name}” into {path} in "
                       f"{large.seconds:.1f} s. Rows:")
                 for what, count in large.after.items():
                     print(f"  {what.replace('_', ' ')}: {count:,}")
             elif args.command == "demo":
+                from strategy.demo.riverbend import DEMO_NAME, load_demo
+
                 org = load_demo(con, args.name or DEMO_NAME)
                 print(f"Loaded the demo organisation “{org.name}” into {path}.")
             elif args.command == "export":

@@ -312,7 +312,12 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
 
         existing = held.get(values.get("reference", ""))
         kind_text = values.get("kind", "")
-        kind_meaning = reading.value("kind", kind_text) if "kind" in index else None
+        kind_meaning = reading.value("kind", kind_text, any_other=False) \
+            if "kind" in index else None
+        if kind_meaning is None and "kind" in index and not _kind(kind_text, None):
+            # A value named nowhere, which does not say complaint or compliment itself
+            # (a tag list without either): what "any other value" says of it.
+            kind_meaning = reading.value("kind", kind_text)
         status_meaning = reading.value("status", values.get("status", "")) \
             if values.get("status") else None
         if is_left_out(kind_meaning):

@@ -17,11 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.db import Connection, transaction
@@ -156,6 +151,11 @@ TEMPLATES: dict[str, list[TemplateColumn]] = {
 
 def template(kind: str) -> bytes:
     """An Excel template: headers with notes, an example row, lists for enumerations."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     columns = TEMPLATES[kind]
     book = Workbook()
     ws = book.active
@@ -557,18 +557,34 @@ def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
         raise StrategyError(f"Unknown import “{kind}”; choose one of {', '.join(KINDS)}.")
     permission = IMPORT_PERMISSION[kind]
     access.require(permission, org_id)
-    table = read_table(file_name, data, SHEETS[kind], recognise(kind))
-    if not table.rows:
-        raise StrategyError(f"{table.where()} has a header row but no rows to import.")
     if kind not in MAPPED:
         if columns or values or source:
             raise StrategyError(f"The {kind} import reads our template's own columns: "
                                 "--source, --column and --value do not apply to it.")
+        table = read_table(file_name, data, SHEETS[kind], recognise(kind))
+        if not table.rows:
+            raise StrategyError(f"{table.where()} has a header row but no rows to import.")
         return ImportResult(added=run_template_import(
             con, org_id, kind, file_name, table, date_order != "mdy", reason, today))
     module = MAPPED[kind]
-    table, plan = read_plan(con, org_id, kind, table, source=source, columns=columns,
-                            values=values, date_order=date_order)
+    planned: list[tuple[sources.Source | None, mapping_.Plan]] = []
+
+    def keep(headers: list[str]) -> list[int]:
+        # Decided from the headings alone, before the rows are read: only the columns
+        # the import reads are kept.
+        found = mapping_.source_of(kind, headers, source)
+        plan = mapping_.plan(con, org_id, kind, headers, module.FIELDS, module.guess_mapping,
+                             source=found, columns=columns, values=values,
+                             date_order=date_order)
+        planned.append((found, plan))
+        return sorted({headers.index(c) for c in plan.columns.values() if c and c in headers})
+
+    table = read_table(file_name, data, SHEETS[kind], recognise(kind), keep)
+    found, plan = planned[0]
+    if found is not None:
+        table = table.without_heading_rows(found.extra_heading_rows)
+    if not table.rows:
+        raise StrategyError(f"{table.where()} has a header row but no rows to import.")
     try:
         module.check_mapping(plan.columns, table.headers) if kind != "complaints" else \
             complaints_import.check_mapping(plan.columns, table.headers, plan.reading)
@@ -580,10 +596,8 @@ def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
         raise StrategyError(said + plan.described() + " " + " ".join(exc.fields.values())
                             + " Say which column holds it (on the command line: --column "
                               "FIELD=HEADING; the file's headings are " + ", ".join(
-                                  f"“{h}”" for h in table.headers if h) + ").") from exc
-    read = mapping_.positions(table, plan)
-    table.check(read)
-    table = table.only(read)
+                                  f"“{h}”" for h in table.file_headers if h) + ").") from exc
+    table.check(range(len(table.headers)))
     mapping_.decide_dates(table, plan, module.DATE_FIELDS, module.LABELS)
     result = ImportResult(read_as=plan.described())
     try:

@@ -42,8 +42,9 @@ class Reading:
     orders: dict[str, str | None] = field(default_factory=dict)
     team_in_brackets: bool = False
 
-    def value(self, name: str, raw: str) -> str | None:
-        """What ``raw`` means for ``name`` by the mapping, or None when it says nothing."""
+    def value(self, name: str, raw: str, any_other: bool = True) -> str | None:
+        """What ``raw`` means for ``name`` by the mapping, or None when it says nothing;
+        ``any_other``: whether "*" (every value not named) counts."""
         table = self.values.get(name)
         if not table:
             return None
@@ -52,7 +53,7 @@ class Reading:
             return table[key]
         if raw.strip().lower() in table:
             return table[raw.strip().lower()]
-        return table.get(ANY)
+        return table.get(ANY) if any_other else None
 
     def date(self, name: str, cell: object) -> date | None:
         return dates.parse(cell, self.orders.get(name))

@@ -84,13 +84,16 @@ _LEAVE_KIND = {
 
 SOURCES: tuple[Source, ...] = (
     # --- Help desks ---------------------------------------------------------------------
+    # Which tickets are complaints is said by a tag ("complaint", "compliment") or a
+    # ticket type an organisation adds; a ticket tagged with neither is left out.
     Source("zendesk", "Zendesk ticket export", "complaints", {
-        "reference": ("id",), "kind": ("ticket type",), "received_on": ("created at",),
+        "reference": ("id",), "kind": ("tags", "ticket type"), "received_on": ("created at",),
         "channel": ("via",), "what_happened": ("description", "subject"),
         "owner": ("assignee",), "status": ("status",), "resolved_on": ("solved at",),
         "promised_by": ("due date",)},
         identify=("id", "requester", "assignee", "via", "created at"),
-        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}, key_label="Id"),
+        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL,
+                "kind": {"*": "leave out"}}, key_label="Id"),
     Source("freshdesk", "Freshdesk ticket export", "complaints", {
         "reference": ("ticket id",), "kind": ("type",), "received_on": ("created time",),
         "channel": ("source",), "what_happened": ("description", "subject"),
@@ -121,12 +124,13 @@ SOURCES: tuple[Source, ...] = (
         "what_happened": ("subject", "preview"), "owner": ("assigned to", "assignee"),
         "status": ("status",), "resolved_on": ("closed at",)},
         identify=("mailbox", "customer email", "status"),
-        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}, key_label="Number"),
+        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL,
+                "kind": {"*": "leave out"}}, key_label="Number"),
     # --- HR systems ---------------------------------------------------------------------
     Source("bamboohr", "BambooHR employee report", "employees", {
         "number": ("employee number",), "first_name": ("first name", "preferred name"),
         "last_name": ("last name",), "team": ("department",), "role": ("job title",),
-        "manager": ("reporting to", "reports to", "supervisor"),
+        "manager_number": ("reporting to", "reports to", "supervisor"),
         "hire_date": ("hire date", "original hire date"),
         "leave_date": ("termination date",), "leave_kind": ("termination type",),
         "leave_reason": ("termination reason",)},
@@ -136,7 +140,7 @@ SOURCES: tuple[Source, ...] = (
         "number": ("employee id", "worker id"), "name": ("worker", "legal name"),
         "team": ("supervisory organization", "cost center"),
         "role": ("business title", "job profile", "position"),
-        "manager": ("manager", "worker s manager"),
+        "manager_number": ("manager", "worker s manager"),
         "hire_date": ("hire date", "original hire date"),
         "leave_date": ("termination date",),
         "leave_kind": ("termination category", "termination type"),
@@ -145,7 +149,7 @@ SOURCES: tuple[Source, ...] = (
         values={"leave_kind": _LEAVE_KIND}, team_in_brackets=True, key_label="Employee ID"),
     Source("personio", "Personio employee export", "employees", {
         "number": ("id",), "first_name": ("first name",), "last_name": ("last name",),
-        "team": ("department",), "role": ("position",), "manager": ("supervisor",),
+        "team": ("department",), "role": ("position",), "manager_number": ("supervisor",),
         "hire_date": ("hire date",), "leave_date": ("termination date",),
         "leave_kind": ("termination type",), "leave_reason": ("termination reason",)},
         identify=("id", "first name", "last name", "supervisor", "position"),
@@ -153,7 +157,7 @@ SOURCES: tuple[Source, ...] = (
     Source("hibob", "HiBob people export", "employees", {
         "number": ("employee id",), "first_name": ("first name",), "last_name": ("last name",),
         "name": ("display name",), "team": ("department",), "role": ("job title",),
-        "manager": ("reports to",), "hire_date": ("start date",),
+        "manager_number": ("reports to",), "hire_date": ("start date",),
         "leave_date": ("termination date",), "leave_kind": ("termination type",),
         "leave_reason": ("termination reason",)},
         identify=("employee id", "display name", "reports to", "start date"),
@@ -164,7 +168,7 @@ SOURCES: tuple[Source, ...] = (
         "last_name": ("legal last name", "last name"),
         "team": ("home department description", "department description"),
         "role": ("job title description", "job title"),
-        "manager": ("reports to name", "reports to"),
+        "manager_number": ("reports to name", "reports to"),
         "hire_date": ("hire date", "hire rehire date"), "leave_date": ("termination date",),
         "leave_kind": ("voluntary involuntary termination flag", "termination type"),
         "leave_reason": ("termination reason description", "termination reason")},

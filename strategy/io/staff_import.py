@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-import pandas as pd
-
 from strategy.core import access
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate
@@ -243,7 +241,12 @@ def preview_employees(con: Connection, org_id: int, table: Table,
                 dates[date_field] = None
         kind_text = values["leave_kind"]
         meaning = reading.value("leave_kind", kind_text) if kind_text else None
-        kind = _KIND_WORDS.get(normalise_header(meaning or kind_text)) if kind_text else None
+        said = normalise_header(meaning or kind_text)
+        kind = _KIND_WORDS.get(said) if kind_text else None
+        if kind_text and kind is None:
+            # "Terminate Employee > Voluntary > Resignation" says it in passing.
+            kind = "involuntary" if "involuntary" in said.split() else \
+                "voluntary" if "voluntary" in said.split() else None
         if kind_text and kind is None:
             row.problems.append(f"Voluntary or involuntary: “{kind_text}” is not one of "
                                 f"{', '.join(LEAVE_KINDS)} — say which it is (on the command "
@@ -321,10 +324,15 @@ def import_employees(con: Connection, org_id: int, preview: Preview,
             progress(0.2, f"Writing {total:,} rows")
         # One set-based write instead of a statement per row: the rows travel as a
         # registered table (values, never SQL text) and are merged on the number.
-        incoming = pd.DataFrame(
-            [_record(r, teams) for r in preview.rows],
-            columns=["number", "name", "team_id", "role", "manager_number", "hire_date",
-                     "leave_date", "leave_kind", "leave_reason"])
+        import pyarrow as pa
+
+        records = [_record(r, teams) for r in preview.rows]
+        types = {"number": pa.string(), "name": pa.string(), "team_id": pa.int64(),
+                 "role": pa.string(), "manager_number": pa.string(),
+                 "hire_date": pa.date32(), "leave_date": pa.date32(),
+                 "leave_kind": pa.string(), "leave_reason": pa.string()}
+        incoming = pa.table({name: pa.array([r[i] for r in records], type=kind)
+                             for i, (name, kind) in enumerate(types.items())})
         con.register("incoming_employees", incoming)
         try:
             existing = con.execute(

@@ -13,8 +13,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-import pandas as pd
-
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate
@@ -219,11 +217,13 @@ def add_responses(con: Connection, org_id: int, kind: str,
     """Insert checked answers in one set-based statement (inside the caller's
     transaction): they travel as a registered table of values, never as SQL."""
     access.require(Permission.EDIT_PLAN, org_id)
-    frame = pd.DataFrame({
-        "answered_on": pd.to_datetime([a[0] for a in answers]),
-        "score": pd.array([a[1] for a in answers], dtype="Int16"),
-        "scope": [a[2] for a in answers],
-        "response_id": pd.array(response_ids or [None] * len(answers), dtype="string")})
+    import pyarrow as pa
+
+    frame = pa.table({
+        "answered_on": pa.array([a[0] for a in answers], type=pa.date32()),
+        "score": pa.array([a[1] for a in answers], type=pa.int16()),
+        "scope": pa.array([a[2] for a in answers], type=pa.string()),
+        "response_id": pa.array(response_ids or [None] * len(answers), type=pa.string())})
     con.register("incoming_answers", frame)
     try:
         con.execute(
