@@ -69,6 +69,7 @@ bench: install-test
 	$(PY) -m strategy demo --size large --db $(BENCH_DB)
 	$(PY) bench/bench_pages.py $(BENCH_DB)
 	$(PY) bench/bench_pack.py $(BENCH_DB)
+	$(PY) bench/bench_import.py
 	$(PY) bench/bench_server.py $(BENCH_DB)
 	$(PY) bench/bench_plan.py
 

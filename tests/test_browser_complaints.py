@@ -91,3 +91,59 @@ def test_a_compliment_naming_two_people_becomes_a_recognition(feedback_app: Runn
                      exact=True).wait_for()
     page.context.close()
 
+
+
+FRESHDESK = ("Ticket ID,Subject,Description,Status,Priority,Source,Type,Agent,Group,"
+             "Created time,Due by Time,Resolved time,Closed time\n")
+
+
+def _freshdesk(first: int) -> str:
+    return FRESHDESK + "".join([
+        f"{first},Wrong bill,Billed twice,Resolved,Medium,Email,Complaint,Amara Okafor,"
+        "Billing,2026-04-02 10:00:00,,2026-04-03 15:30:00,\n",
+        f"{first + 1},Kind words,Ben was patient,Closed,Low,Feedback Widget,Compliment,,,"
+        "2026-04-03 12:00:00,,,2026-04-03 12:30:00\n",
+        f"{first + 2},Tariffs,Which tariff?,Open,Low,Portal,Question,Ben Hall,,"
+        "2026-04-06 08:00:00,,,\n"])
+
+
+def test_a_help_desk_export_mapped_once_imports_next_month_in_one_step(
+        feedback_app: RunningApp, browser: Any, tmp_path: Any) -> None:
+    page = browser.new_context(viewport={"width": 1400, "height": 2400}).new_page()
+    open_page(page, f"{feedback_app.url}/complaints", who="Hana")
+    page.get_by_role("tab", name="Import").click()
+    settle(page)
+    march = tmp_path / "tickets-march.csv"
+    march.write_text(_freshdesk(201), encoding="utf-8")
+    by_key(page, "complaints_import_file_0").locator("input[type='file']").set_input_files(
+        str(march))
+    settle(page)
+    page.get_by_text("Recognised: Freshdesk ticket export").wait_for()
+    page.get_by_text("1 of 3 rows need fixing").wait_for()
+    # Say once what the help desk's "Question" type means, and keep it.
+    question = page.get_by_test_id("stSelectbox").filter(has_text="Question (1)")
+    question.locator("input").first.click()
+    page.get_by_role("option", name="leave out", exact=True).click()
+    settle(page)
+    page.get_by_text("1 rows will be left out").wait_for()
+    page.get_by_text(re.compile("^Save these choices for the next file from Freshdesk")).click()
+    settle(page)
+    page.get_by_role("button", name=re.compile(r"^Import 2 rows \(2 new")).click()
+    settle(page)
+    page.get_by_text(re.compile(r"Imported tickets-march\.csv\..*2 added.*1 left out")).wait_for()
+    page.get_by_text(re.compile("are saved for the next file from Freshdesk")).wait_for()
+
+    # Next month's export: recognised, read with the saved choices, one click.
+    april = tmp_path / "tickets-april.csv"
+    april.write_text(_freshdesk(301), encoding="utf-8")
+    by_key(page, "complaints_import_file_1").locator("input[type='file']").set_input_files(
+        str(april))
+    settle(page)
+    page.get_by_text(re.compile("^Using the choices saved by Hana")).wait_for()
+    page.get_by_text("All 2 rows are ready to import.").wait_for()
+    page.screenshot(path=str(tmp_path / "import-saved-mapping.png"), full_page=True)
+    page.get_by_role("button", name=re.compile(r"^Import 2 rows \(2 new")).click()
+    settle(page)
+    page.get_by_text(re.compile(r"Imported tickets-april\.csv\..*saved choices.*2 added")
+                     ).wait_for()
+    page.context.close()

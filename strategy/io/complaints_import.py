@@ -267,7 +267,7 @@ def _date(cells: dict[str, object], name: str, label: str, reading: Reading,
         return None
 
 
-def _kind(raw: str, meaning: str | None) -> str | None:
+def said_kind(raw: str, meaning: str | None) -> str | None:
     """complaint, compliment, or None when the value does not say."""
     said = (meaning or raw).strip().lower()
     if "compliment" in said or "praise" in said or said in ("thanks", "thank you"):
@@ -314,7 +314,7 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         kind_text = values.get("kind", "")
         kind_meaning = reading.value("kind", kind_text, any_other=False) \
             if "kind" in index else None
-        if kind_meaning is None and "kind" in index and not _kind(kind_text, None):
+        if kind_meaning is None and "kind" in index and not said_kind(kind_text, None):
             # A value named nowhere, which does not say complaint or compliment itself
             # (a tag list without either): what "any other value" says of it.
             kind_meaning = reading.value("kind", kind_text)
@@ -330,7 +330,7 @@ def preview(con: Connection, org_id: int, table: Table, mapping: dict[str, str |
         # Without a kind (a column, or a blank cell), a known ticket keeps its kind and a
         # new one is a complaint.
         kind = existing.kind if existing is not None and not kind_text else "complaint"
-        said = _kind(kind_text, kind_meaning) if kind_text or kind_meaning else None
+        said = said_kind(kind_text, kind_meaning) if kind_text or kind_meaning else None
         if said:
             kind = said
         elif kind_text or kind_meaning:

@@ -15,6 +15,7 @@ from strategy.core.errors import StrategyError
 from strategy.core.safe_text import md
 from strategy.io import dates, imports, sources
 from strategy.io import mapping as mapping_
+from strategy.io.complaints_import import said_kind
 from strategy.io.mapping import LEAVE_OUT
 from strategy.io.tabular import Table, normalise_header, read_table, text
 from strategy.measures.complaints import FEEDBACK_CHANNELS
@@ -175,7 +176,7 @@ def _value_choices(kind: str, table: Table, columns: dict[str, str | None],
             st.markdown(f"**{md(column)}** ({md(module_label(kind, name))})")
             boxes = st.columns(3)
             for position, (value, n) in enumerate(counts.most_common(VALUES_SHOWN)):
-                current = plan.reading.value(name, value)
+                current = _meaning(plan.reading, kind, name, value)
                 options = [AS_IN_FILE, *meanings[name]]
                 picked = boxes[position % 3].selectbox(
                     f"{value} ({n:,})", options,
@@ -203,6 +204,18 @@ def repeat_box(con: Connection, org_id: int, kind: str, data: bytes, unkeyed: bo
     st.warning(md(f"This file was imported before: {before}. Importing it again would count "
                   "its rows a second time."), icon=":material/content_copy:")
     return bool(st.checkbox("Import it again anyway", key=key))
+
+
+def _meaning(reading: mapping_.Reading, kind: str, name: str, value: str) -> str | None:
+    """What the import will take ``value`` to mean, as the box should first show it:
+    a value named in the mapping, else one that says it itself (a tag "complaint"),
+    else what "any other value" says."""
+    named = reading.value(name, value, any_other=False)
+    if named is not None:
+        return named
+    if kind == "complaints" and name == "kind" and said_kind(value, None):
+        return None
+    return reading.value(name, value)
 
 
 def module_label(kind: str, name: str) -> str:

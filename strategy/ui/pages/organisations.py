@@ -9,6 +9,7 @@ from strategy.core.db import Connection
 from strategy.core.errors import ValidationError
 from strategy.core.safe_text import md
 from strategy.demo.riverbend import DEMO_NAME, load_demo
+from strategy.io import dates, mapping
 from strategy.ui import forms, session, sidebar
 
 
@@ -65,10 +66,21 @@ def render() -> None:
                 help="From 1 to 3,650 days. Needs assessments older than this are flagged as "
                      "stale in step 2.")
             errors.slot("reassess_days")
+            orders: list[str | None] = [None, *dates.ORDERS]
+            order = st.radio(
+                "Dates like 03/04/2026 in files you import", orders,
+                index=orders.index(mapping.organisation_date_order(con, org.id)),
+                format_func=lambda o: "Ask when a file cannot tell" if o is None else
+                dates.ORDER_LABELS[o].capitalize(), key=f"org_date_order_{org.id}",
+                help="A column of dates that could be read either way is read like this. "
+                     "A column with a day over 12 always says its own order.")
+
+            def save() -> None:
+                orgs.update_organisation(con, org.id, name, int(days) if days is not None
+                                         else 0)
+                mapping.set_organisation_date_order(con, org.id, order)
             if st.form_submit_button("Save settings", type="primary"):
-                forms.attempt(lambda: orgs.update_organisation(
-                    con, org.id, name, int(days) if days is not None else 0),
-                    errors, success="Settings saved.")
+                forms.attempt(save, errors, success="Settings saved.")
 
     create_form(con)
     demo_form(con)

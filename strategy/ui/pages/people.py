@@ -230,9 +230,14 @@ def _show_preview(preview: Preview) -> None:
         st.info("These teams will be created: " + ", ".join(md(t) for t in preview.new_teams))
     show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
     widgets.table(
+        # As it will be stored: dates read, the team without a Workday manager's name,
+        # a manager named in the file turned into their number.
         [{"Line": r.line, "Problems": " ".join(r.problems) or "ready", "Number": r.values["number"],
-          "Name": r.values["name"], "Team": r.values["team"], "Role": r.values["role"],
-          "Hired": r.values["hire_date"], "Left": r.values["leave_date"]}
+          "Name": r.values["name"], "Team": r.team_name, "Role": r.values["role"],
+          "Manager": r.employee.manager_number if r.employee else "",
+          "Hired": str(r.employee.hire_date or "") if r.employee else "",
+          "Left": str(r.employee.leave_date or "") if r.employee else "",
+          "Leaving": (r.employee.leave_kind or "") if r.employee else ""}
          for r in sorted(preview.rows, key=lambda r: (not r.problems, r.line))[:2000]],
         hide_index=True, width="stretch", key="import_preview")
 

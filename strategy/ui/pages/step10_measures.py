@@ -333,6 +333,13 @@ def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
         st.info(f"{held:,} of these answers were imported before (the same response ids): "
                 "only the new ones are added.", icon=":material/history:")
     show_problems([(r.line, r.problems) for r in preview.problem_rows], len(preview.rows))
+    widgets.table([{"Line": r.line, "Problems": " ".join(r.problems) or "ready",
+                    "Answered on": str(r.answered_on or ""), "Score": r.score,
+                    "Segment or team": r.raw.get("group", ""),
+                    "Response id": r.response_id,
+                    "Held already": "yes" if r.held else ""}
+                   for r in sorted(preview.rows, key=lambda r: (not r.problems, r.line))[:500]],
+                  key="survey_import_preview", width="stretch")
     again = repeat_box(con, org_id, "responses", uploaded.getvalue(), not preview.keyed,
                        "survey_import_again")
     reason = st.text_input("Reason, if the answers fall in a reviewed (locked) quarter",
