@@ -118,7 +118,7 @@ def test_a_help_desk_export_mapped_once_imports_next_month_in_one_step(
     by_key(page, "complaints_import_file_0").locator("input[type='file']").set_input_files(
         str(march))
     settle(page)
-    page.get_by_text("Recognised: Freshdesk ticket export").wait_for()
+    page.get_by_text("Read as a Freshdesk ticket export.", exact=True).wait_for()
     page.get_by_text("1 of 3 rows need fixing").wait_for()
     # Say once what the help desk's "Question" type means, and keep it.
     question = page.get_by_test_id("stSelectbox").filter(has_text="Question (1)")
