@@ -6,7 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from strategy.core.access import Role
+from strategy.core import access
+from strategy.core.access import AccessDenied, Role
 from strategy.core.db import Connection
 from strategy.core.orgs import Organisation
 from strategy.measures import complaints
@@ -146,7 +147,7 @@ def test_import_a_help_desk_export(con: Connection, org: Organisation,
     assert [f.reference for f in _all(con, org)] == ["T-2", "T-1"]
 
 
-def test_a_viewer_reads_the_register_but_records_nothing(
+def test_a_viewer_reads_the_figures_but_records_nothing(
         con: Connection, org: Organisation, staffed: dict[str, int],
         monkeypatch: pytest.MonkeyPatch) -> None:
     sign_in_app(monkeypatch, member("Vic", org.id, Role.VIEWER))
@@ -222,7 +223,8 @@ def test_a_viewer_sees_a_whole_record_and_a_recorder_owns_by_default(
     feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
         "complaint", date.today(), "Phone", "Late again", owner_id=staffed["amara"],
         promised_by=date.today(), promise="A call"))
-    sign_in_app(monkeypatch, member("Vic", org.id, Role.VIEWER))
+    # A contributor who neither recorded nor owns it reads all of it, and changes nothing.
+    sign_in_app(monkeypatch, member("Cy", org.id, Role.CONTRIBUTOR, account_id=77))
     at = open_tab(open_app(PAGE), TAB, "Register")
     at.selectbox(key="register_choice").set_value(feedback_id).run()
     shown = dict(zip(table_with(at, "Field")["Field"], table_with(at, "Field")["Value"],
@@ -230,6 +232,13 @@ def test_a_viewer_sees_a_whole_record_and_a_recorder_owns_by_default(
     assert (shown["What happened"], shown["Owner"], shown["What was promised"]) == (
         "Late again", "Amara Okafor", "A call")
     assert not [t for t in at.text_area if (t.key or "").startswith("feedback_edit_")]
+    # A viewer reads the figures, not the customers' own words (see the roles table).
+    vic = sign_in_app(monkeypatch, member("Vic", org.id, Role.VIEWER))
+    at = open_app(PAGE)
+    assert [t.label for t in at.tabs] == ["Figures"]
+    assert any("register's records is not shown" in plain(i.value) for i in at.info)
+    with access.acting(vic), pytest.raises(AccessDenied):
+        complaints.list_feedback(con, org.id, RegisterFilter())
 
     account = accounts.create_account(con, "ben", "Ben Hall", "a long enough password").id
     accounts.set_role(con, account, org.id, Role.CONTRIBUTOR)

@@ -58,6 +58,8 @@ class Permission(StrEnum):
     SEE_SELF_CHECK = "see the eleven-step self-check"
     TAKE_SELF_CHECK = "answer the eleven-step self-check"
     GIVE_RECOGNITION = "give recognition"
+    READ_FEEDBACK = ("read complaints and compliments one by one (the customers' own words "
+                     "and the staff named)")
     RECORD_FEEDBACK = "record complaints and compliments"
     MANAGE_FEEDBACK = "change anyone's complaints and compliments"
     RECORD_OWN_TEAM = "record observations and training for your own team"
@@ -74,15 +76,21 @@ class Permission(StrEnum):
 
 P = Permission
 _VIEWER = frozenset({P.VIEW_VISION, P.READ_PLAN, P.READ_SCORECARD, P.SEE_SELF_CHECK})
+# A viewer (a board member, an auditor) reads the plan and the scorecard, the
+# complaints' figures among them, but not the register's records: they hold what
+# customers said in their own words and name members of staff. Whoever records
+# complaints reads them.
 _CONTRIBUTOR = _VIEWER | {P.BRAINSTORM, P.GIVE_RECOGNITION, P.RECORD_OWN_TEAM,
-                          P.RECORD_FEEDBACK}
+                          P.READ_FEEDBACK, P.RECORD_FEEDBACK}
 # The self-check asks the leaders (and a workshop's guests) how far the organisation has
 # got; everyone who reads the plan sees the figures, never anyone's own answers.
 _LEADER = _CONTRIBUTOR | {P.EDIT_PLAN, P.FACILITATE, P.RECORD_ANY_TEAM, P.HR_AGGREGATES,
                           P.TAKE_SELF_CHECK, P.MANAGE_FEEDBACK}
 # HR sees what a leader sees and keeps the people records; the plan itself is the
-# leaders' to edit.
-_HR = _CONTRIBUTOR | {P.RECORD_ANY_TEAM, P.HR_AGGREGATES, P.HR_RECORDS, P.MANAGE_PEOPLE}
+# leaders' to edit. HR usually sits on the leadership team, so it answers the
+# self-check with the leaders.
+_HR = _CONTRIBUTOR | {P.RECORD_ANY_TEAM, P.HR_AGGREGATES, P.HR_RECORDS, P.MANAGE_PEOPLE,
+                      P.TAKE_SELF_CHECK}
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
     Role.ADMINISTRATOR: frozenset(Permission),

@@ -444,17 +444,20 @@ def authenticate(con: Connection, username: str, password: str, address: str) ->
     row = con.execute("SELECT id, password_hash, disabled_at FROM account WHERE username_key = ?",
                       [key]).fetchone()
     ok = verify_password(row[1] if row else None, password)
+    refused = SignInRefused("That user name and password do not match an account. Check "
+                            "both and try again.")
     if ok and row is not None and row[2] is not None:
+        # The same words as a wrong password: otherwise a guesser learns the password
+        # was right. The person hears why from their administrator, who sees it here.
         with transaction(con):
             log(con, "sign-in refused", "the account is disabled", who=key, account_id=row[0],
                 address=address)
-        raise SignInRefused("This account is disabled. Ask an administrator.")
+        raise refused
     if not ok or row is None:
         with transaction(con):
             log(con, "sign-in failed", "wrong user name or password", who=key or "unknown",
                 account_id=row[0] if row else None, address=address)
-        raise SignInRefused("That user name and password do not match an account. Check both "
-                            "and try again.")
+        raise refused
     con.execute("UPDATE sign_in_attempt SET succeeded = true WHERE id = ?", [attempt])
     if _hasher.check_needs_rehash(str(row[1])):
         con.execute("UPDATE account SET password_hash = ? WHERE id = ?",

@@ -48,8 +48,8 @@ import duckdb
 
 from strategy.core import access
 from strategy.core.access import Identity
-from strategy.core.db import forget_shared, shared_connection
-from strategy.core.errors import StrategyError
+from strategy.core.db import Connection, forget_shared, shared_connection, transaction
+from strategy.core.errors import ConflictError, StrategyError
 from strategy.io import remind
 
 PATH = "/_strategy/remind"
@@ -181,13 +181,31 @@ _seen_lock = threading.Lock()
 _running = threading.Lock()
 
 
-def _fresh_nonce(nonce: str, now: float) -> bool:
+def forget_nonces_in_memory() -> None:
+    """What a restart of the server does to anything kept in memory."""
     with _seen_lock:
-        for old in [n for n, until in _seen.items() if until < now]:
+        _seen.clear()
+
+
+def _fresh_nonce(nonce: str, now: float, con: Connection | None = None) -> bool:
+    """Whether this nonce is new. Kept in the database (``con``), so a request captured
+    before a restart is still refused after it; in memory as well, for a check made
+    without the database."""
+    until = now + 2 * MAX_AGE_SECONDS
+    with _seen_lock:
+        for old in [n for n, when in _seen.items() if when < now]:
             del _seen[old]
         if nonce in _seen:
             return False
-        _seen[nonce] = now + 2 * MAX_AGE_SECONDS
+        if con is not None:
+            try:
+                with transaction(con):
+                    con.execute("DELETE FROM remind_nonce WHERE forget_after < ?", [now])
+                    con.execute("INSERT INTO remind_nonce (nonce, forget_after) VALUES (?, ?)",
+                                [nonce, until])
+            except (ConflictError, duckdb.ConstraintException):
+                return False
+        _seen[nonce] = until
         return True
 
 
@@ -206,10 +224,12 @@ def _allow_remote(env: Mapping[str, str]) -> bool:
 
 
 def check(secret: str, client: str | None, headers: Mapping[str, str], body: bytes,
-          now: float, env: Mapping[str, str] | None = None) -> Answer | dict[str, Any]:
+          now: float, env: Mapping[str, str] | None = None,
+          con: Connection | None = None) -> Answer | dict[str, Any]:
     """The request's options if it may be run; otherwise the refusal to send back.
 
-    ``headers`` has lower-case names. Nothing here touches the database."""
+    ``headers`` has lower-case names. The database (``con``) is used only to remember
+    the request's nonce, once its signature is right."""
     env = os.environ if env is None else env
     if not _allow_remote(env) and (
             not _local(client) or any(h in headers for h in PROXY_HEADERS)):
@@ -234,7 +254,7 @@ def check(secret: str, client: str | None, headers: Mapping[str, str], body: byt
             raise ValueError("no nonce")
     except ValueError:
         return _refused(400, "The request is not a reminder request.")
-    if not _fresh_nonce(options["nonce"], now):
+    if not _fresh_nonce(options["nonce"], now, con):
         return _refused(401, "it was sent before (a request is run once).")
     return options
 

@@ -58,7 +58,9 @@ SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Tra
 # pack without the sheet (Recognition: figures per value and standard instead of
 # the personal log, for those who may see HR figures per team).
 SHEET_NEEDS = {"People": access.Permission.HR_AGGREGATES,
-               "Recognition": access.Permission.HR_AGGREGATES}
+               "Recognition": access.Permission.HR_AGGREGATES,
+               # The open complaints in the customers' own words, with their owners.
+               "Open complaints": access.Permission.READ_FEEDBACK}
 
 
 def sheets_for(identity: access.Identity, org_id: int) -> list[str]:

@@ -425,7 +425,7 @@ def write_many(con: Connection, org_id: int,
 
 def by_references(con: Connection, org_id: int, references: Sequence[str]) -> dict[str, Feedback]:
     """The records holding these references (help-desk ticket numbers)."""
-    access.require(Permission.READ_PLAN, org_id)
+    access.require(Permission.READ_FEEDBACK, org_id)
     rows = con.execute(_SELECT + " WHERE c.org_id = ? AND c.reference IN "
                                  "(SELECT unnest(CAST(? AS VARCHAR[])))",
                        [date.today(), org_id, list(references)]).fetchall()
@@ -638,7 +638,7 @@ def _feedback(row: tuple[object, ...]) -> Feedback:
 
 
 def get_feedback(con: Connection, org_id: int, feedback_id: int) -> Feedback:
-    access.require(Permission.READ_PLAN, org_id)
+    access.require(Permission.READ_FEEDBACK, org_id)
     row = con.execute(_SELECT + " WHERE c.org_id = ? AND c.id = ?",
                       [date.today(), org_id, feedback_id]).fetchone()
     if row is None:
@@ -647,7 +647,7 @@ def get_feedback(con: Connection, org_id: int, feedback_id: int) -> Feedback:
 
 
 def count_feedback(con: Connection, org_id: int, filters: RegisterFilter) -> int:
-    access.require(Permission.READ_PLAN, org_id)
+    access.require(Permission.READ_FEEDBACK, org_id)
     where, params = _where(org_id, filters)
     row = con.execute(f"SELECT count(*) FROM complaint c WHERE {where}", params).fetchone()
     return int(row[0]) if row else 0
@@ -656,7 +656,7 @@ def count_feedback(con: Connection, org_id: int, filters: RegisterFilter) -> int
 def list_feedback(con: Connection, org_id: int, filters: RegisterFilter, limit: int = 100,
                   offset: int = 0) -> list[Feedback]:
     """Newest first; overdue ones first when listing open complaints."""
-    access.require(Permission.READ_PLAN, org_id)
+    access.require(Permission.READ_FEEDBACK, org_id)
     where, params = _where(org_id, filters)
     order = "c.promised_by NULLS LAST, c.received_on, c.id" if filters.status in (
         "open", "overdue") else "c.received_on DESC, c.id DESC"

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import html
 import logging
+import os
+import re
 import secrets
 import time
 from http.cookies import SimpleCookie
@@ -41,6 +43,11 @@ from strategy.plan.steps import STEPS
 
 log = logging.getLogger(__name__)
 
+# Every file the app writes holds data (the database's write-ahead log, the signing
+# secret, temporary files of downloads): readable by the owner only. DuckDB makes its
+# files with the process's umask, so it is set before the database is opened.
+os.umask(0o077)
+
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 CSRF_COOKIE = "strategy_form"
 VISION_PATH = "/" + next(s.slug for s in STEPS if s.number == 3)
@@ -49,7 +56,21 @@ VISION_PATH = "/" + next(s.slug for s in STEPS if s.number == 3)
 # Streamlit's own scripts and its websocket, needs a session.
 PUBLIC_PATHS = ("/signin", "/signout", "/join", "/auth/login", "/oauth2callback",
                 "/_stcore/health")
-PUBLIC_PREFIXES = ("/setup/", "/join/")
+# A set-up link and a workshop's join link: one token or code after the slash, nothing
+# more (Streamlit answers any other path with its page shell).
+PUBLIC_PATTERN = re.compile(r"/(setup|join)/[A-Za-z0-9_-]+")
+
+# Sent with every response, Streamlit's included. Streamlit's front end needs inline
+# styles, its own scripts (Vega's charts compile expressions, hence 'unsafe-eval')
+# and its websocket; nothing may frame the app.
+APP_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+              "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+              "font-src 'self' data:; connect-src 'self' ws: wss:; worker-src 'self' blob:; "
+              "frame-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+              "frame-ancestors 'none'")
+SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY")]
 
 
 def connection() -> storage.Connection:
@@ -87,6 +108,22 @@ def identity_from_cookie(raw: str | None) -> Any:
     return sessions.identity_for(connection(), token)
 
 
+def _with_security_headers(send: Send) -> Send:
+    """``send`` that adds the security headers to a response that lacks them (the
+    sign-in pages set a stricter policy of their own)."""
+
+    async def sending(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {name.lower() for name, _ in headers}
+            headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+            if b"content-security-policy" not in present:
+                headers.append((b"content-security-policy", APP_POLICY.encode("ascii")))
+            message = {**message, "headers": headers}
+        await send(message)
+    return sending
+
+
 class RequireSignIn:
     """Refuse every request without a valid session, before Streamlit sees it."""
 
@@ -97,8 +134,10 @@ class RequireSignIn:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        if scope["type"] == "http":
+            send = _with_security_headers(send)
         path = scope.get("path", "/")
-        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        if path in PUBLIC_PATHS or PUBLIC_PATTERN.fullmatch(path):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "http" and scope.get("method") == "POST" \
@@ -240,13 +279,16 @@ def _signin_form(request: Request, message: str | None = None, username: str = "
 
 async def signin(request: Request) -> Response:
     if request.method == "GET":
-        response = _signin_form(request)
+        # Showing the page changes nothing (a link from any website can make a browser
+        # open it): a browser still signed in goes on to the app, and only signing out
+        # (a POST with its form's token) ends a session.
         held = request.cookies.get(sessions.COOKIE_NAME)
+        if held and await run_in_threadpool(identity_from_cookie, held) is not None:
+            return RedirectResponse(_safe_next(request.query_params.get("next", "/")),
+                                    status_code=303)
+        response = _signin_form(request)
         if held:
-            # Opening the sign-in page ends whatever session the browser held, on the
-            # server too: a cookie is never dropped while its session stays open.
-            await run_in_threadpool(_end, held)
-            response.delete_cookie(sessions.COOKIE_NAME, path="/")
+            response.delete_cookie(sessions.COOKIE_NAME, path="/")  # ended or expired
         return response
     form = await request.form()
     username = str(form.get("username", ""))[:200]
@@ -450,7 +492,8 @@ async def remind_request(request: Request) -> Response:
     client = request.client.host if request.client else None
 
     def handle() -> remind_via_app.Answer:
-        checked = remind_via_app.check(secret(), client, headers, body, time.time())
+        checked = remind_via_app.check(secret(), client, headers, body, time.time(),
+                                       con=connection())
         if isinstance(checked, remind_via_app.Answer):
             return checked
         return remind_via_app.run(checked, storage.database_path())

@@ -17,7 +17,7 @@ import streamlit as st
 
 from strategy.core import access
 from strategy.core import db as storage
-from strategy.core.access import Identity, Permission
+from strategy.core.access import AccessDenied, Identity, Permission
 from strategy.core.errors import StorageError
 from strategy.core.safe_text import md
 from strategy.identity import sessions
@@ -109,14 +109,29 @@ def me() -> Identity:
 
 
 def as_me(build: Callable[[], bytes]) -> Callable[[], bytes]:
-    """A download's builder that acts as the person who pressed the button.
+    """A download's builder that acts as the person who pressed the button, as they
+    are when it runs (see :func:`deferred`)."""
+    return deferred(build, session_token())
 
-    Streamlit runs a download's builder on a worker thread of its own, where
-    nobody is signed in: the identity is carried over explicitly, so permission
-    checks and the access log see the right person."""
-    identity = access.current()
+
+def deferred(build: Callable[[], bytes], token: str | None,
+             con: storage.Connection | None = None) -> Callable[[], bytes]:
+    """``build``, to be run later — by Streamlit, when a download button is pressed,
+    on a worker thread of its own where nobody is signed in.
+
+    Who is acting is read again from the session when it runs, not carried over
+    from when the page was drawn: an account demoted, disabled or signed out in
+    the meantime is refused (its permission checks see its roles of now), and
+    nothing is built."""
+    fallback = None if token else request_identity  # no cookie: tests draw pages so
 
     def run() -> bytes:
+        cursor = con if con is not None else storage.shared_connection().cursor()
+        identity = sessions.identity_for(cursor, token) if token else \
+            (fallback() if fallback is not None else None)
+        if identity is None:
+            raise AccessDenied("You have been signed out since this page was shown: sign in "
+                               "again to download.")
         with access.acting(identity):
             return build()
     return run

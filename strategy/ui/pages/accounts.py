@@ -236,7 +236,9 @@ def _log(con: Connection) -> None:
                   key="access_log_table", width="stretch")
     st.caption(f"The latest {len(entries)} entries. The download holds all of them.")
     st.download_button("Download the access log (CSV)",
-                       session.as_me(lambda: access_log.access_log_csv(con)),
+                       # A cursor of its own: Streamlit builds the file on another thread.
+                       session.as_me(lambda: access_log.access_log_csv(
+                           storage.shared_connection().cursor())),
                        file_name="access-log.csv", mime="text/csv", on_click="ignore",
                        key="access_log_download", icon=":material/download:")
 

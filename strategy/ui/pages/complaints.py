@@ -67,11 +67,14 @@ def render() -> None:
     tabs = {}
     if session.allowed(Permission.RECORD_FEEDBACK):
         tabs["Record"] = lambda: _record(con, org.id)
-    tabs["Open and overdue"] = lambda: _open(con, org.id)
-    tabs["Register"] = lambda: _register(con, org.id, period)
+    if session.allowed(Permission.READ_FEEDBACK):
+        tabs["Open and overdue"] = lambda: _open(con, org.id)
+        tabs["Register"] = lambda: _register(con, org.id, period)
     tabs["Figures"] = lambda: _figures(con, org.id, period)
     if session.allowed(Permission.EDIT_PLAN):
         tabs["Import"] = lambda: _import(con, org.id)
+    if not session.allowed(Permission.READ_FEEDBACK):
+        session.refused(Permission.READ_FEEDBACK, "The register's records")
     widgets.show_tabs("complaints_tab", tabs)
 
 

@@ -223,10 +223,12 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     def download() -> bytes:
         cursor = storage.shared_connection().cursor()
         try:
-            # Personal data leaving the app: the access log says who took it.
+            # Built first, with the permission checked as the person is now; then the
+            # access log says who took the personal data.
+            data = recognition.log_csv_for(cursor, org_id, filters)
             access_log.log_download(cursor, org_id, f"recognition log {period}, "
                                                   f"{counted(total, 'record')}")
-            return recognition.log_csv_for(cursor, org_id, filters)
+            return data
         finally:
             cursor.close()
 

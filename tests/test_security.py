@@ -1,0 +1,236 @@
+"""Attacks on the running app that must keep failing (issue "Security, second round").
+
+Each test here is one attack, tried the way an outsider, a demoted colleague or
+a hostile web page would. The attacks that already held before this round live
+beside the features they guard (tests/test_browser_access.py: unauthenticated
+routes, the websocket, cookie tampering, CSRF, guessing, guests after close;
+tests/test_accounts.py: fixation, expiry); these are the eight that did not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from strategy.core import access
+from strategy.core.access import AccessDenied, Identity
+from strategy.core.db import open_database
+from strategy.identity import accounts, sessions
+from strategy.io import remind_via_app
+from tests.browser import PASSWORD, by_key, open_page, settle, username
+from tests.conftest import RunningApp, serve
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    path = tmp_path_factory.mktemp("security") / "strategy.duckdb"
+    con = open_database(path)
+    with access.acting(Identity.shell("Test set-up")):
+        accounts.create_account(con, "stella", "Stella Still", PASSWORD)
+    con.close()
+    yield from serve(path)
+
+
+def _signed_in(app: RunningApp, who: str) -> httpx.Client:
+    """A client that signed in through the sign-in form, as a browser does."""
+    client = httpx.Client(base_url=app.url, follow_redirects=False, timeout=30)
+    form = client.get("/signin")
+    csrf = re.search(r"name='csrf' value='([^']+)'", form.text)
+    assert csrf is not None
+    answer = client.post("/signin", data={"username": username(who), "password": PASSWORD,
+                                          "csrf": csrf[1]})
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+# 1. A demoted administrator keeps administrator downloads --------------------------
+
+
+def test_a_download_is_refused_once_the_role_that_allowed_it_is_gone(
+        running: RunningApp, browser: Any) -> None:
+    ben_page = browser.new_context(viewport={"width": 1400, "height": 1600},
+                                   accept_downloads=True).new_page()
+    open_page(ben_page, f"{running.url}/accounts", who="Ben")
+    ben_page.get_by_role("tab", name="Access log").click()
+    settle(ben_page)
+    button = by_key(ben_page, "access_log_download").locator("button")
+    with ben_page.expect_download(timeout=20_000) as allowed:
+        button.click()
+    assert allowed.value.suggested_filename == "access-log.csv"
+    # Meanwhile another administrator takes Ben's administrator role away.
+    ana = browser.new_context(viewport={"width": 1400, "height": 2400}).new_page()
+    open_page(ana, f"{running.url}/accounts", who="Ana")
+    by_key(ana, "account_chosen").locator("input").first.click()
+    ana.get_by_role("option", name="Ben (ben)").click()
+    settle(ana)
+    ana.get_by_text(re.compile(r"^Administrator of everything \(")).click()
+    ana.get_by_role("button", name="Save the details").click()
+    settle(ana)
+    # Ben presses the same button on the page still open: nothing is downloaded.
+    downloads: list[Any] = []
+    ben_page.on("download", lambda download: downloads.append(download))
+    button.click()
+    ben_page.wait_for_timeout(6_000)
+    assert downloads == []
+    ben_page.context.close()
+    ana.context.close()
+
+
+def test_a_downloads_builder_checks_the_person_when_it_runs(tmp_path: Path) -> None:
+    """The same at the level of the code: the builder made while allowed, run after."""
+    con = open_database(tmp_path / "strategy.duckdb")
+    with access.acting(Identity.shell("Test set-up")):
+        admin = accounts.create_account(con, "first", "First Admin", PASSWORD,
+                                        is_administrator=True)
+        other = accounts.create_account(con, "second", "Second Admin", PASSWORD,
+                                        is_administrator=True)
+    token = sessions.start_session(con, account_id=other.id, method="password",
+                                   address="127.0.0.1")
+    from strategy.ui.session import deferred
+
+    build = deferred(lambda: b"the access log", token, con)
+    assert build() == b"the access log"
+    with access.acting(sessions.account_identity(con, admin.id)):
+        accounts.update_account(con, other.id, "Second Admin", None, is_administrator=False)
+    from strategy.identity import access_log
+
+    refused = deferred(lambda: access_log.access_log_csv(con), token, con)
+    with pytest.raises(AccessDenied):
+        refused()
+    sessions.end_session(con, token)
+    with pytest.raises(AccessDenied, match="signed out"):
+        build()
+
+
+# 2 and 3. Files that hold data are readable by their owner only ----------------------
+
+
+def _modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir() if p.is_file()}
+
+
+def test_the_running_apps_files_are_its_owners_alone(running: RunningApp) -> None:
+    client = _signed_in(running, "Stella")  # writes: a session, the access log
+    assert client.get("/").status_code == 200
+    folder = running.db_path.parent
+    modes = {name: mode for name, mode in _modes(folder).items()
+             if name.startswith(running.db_path.name)}
+    assert running.db_path.name + ".wal" in modes or running.db_path.name in modes
+    assert all(mode & 0o077 == 0 for mode in modes.values()), modes
+
+
+def test_the_command_lines_backup_and_database_are_its_owners_alone(tmp_path: Path) -> None:
+    db = tmp_path / "cli.duckdb"
+    (tmp_path / "backups").mkdir()
+    env = {**os.environ, "STRATEGY_DB": str(db)}
+    for command in (["demo"], ["backup", "--out", str(tmp_path / "backups")]):
+        done = subprocess.run([sys.executable, "-m", "strategy", *command], cwd=ROOT, env=env,
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+    (zipped,) = (tmp_path / "backups").glob("*.zip")
+    assert stat.S_IMODE(zipped.stat().st_mode) == 0o600
+    for name, mode in _modes(tmp_path).items():
+        assert mode & 0o077 == 0, (name, oct(mode))
+
+
+# 4. Any website could sign a person out ----------------------------------------------
+
+
+def test_showing_the_sign_in_page_does_not_end_a_session(running: RunningApp) -> None:
+    client = _signed_in(running, "Stella")
+    shown = client.get("/signin")  # what a link from another site makes a browser do
+    assert shown.status_code in (200, 303)
+    assert "set-cookie" not in shown.headers or sessions.COOKIE_NAME + "=\"\"" not in \
+        shown.headers.get("set-cookie", "")
+    assert client.get("/").status_code == 200  # still signed in
+
+
+# 5. Security headers on every response ---------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/overview", "/vision", "/_stcore/health", "/signin"])
+def test_every_response_carries_the_security_headers(running: RunningApp, path: str) -> None:
+    client = _signed_in(running, "Stella")
+    answer = client.get(path)
+    policy = answer.headers.get("content-security-policy", "")
+    assert "frame-ancestors 'none'" in policy, (path, policy)
+    assert answer.headers.get("x-content-type-options") == "nosniff"
+    assert answer.headers.get("referrer-policy")
+    assert answer.headers.get("x-frame-options") == "DENY"
+
+
+def test_the_app_works_in_the_browser_under_its_policy(running: RunningApp,
+                                                       browser: Any) -> None:
+    page = browser.new_context(viewport={"width": 1300, "height": 1200}).new_page()
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text)
+            if "Content Security Policy" in m.text else None)
+    for path in ("/overview", "/vision", "/measures", "/accounts", "/self-check"):
+        open_page(page, f"{running.url}{path}", who="Ana")
+        page.get_by_test_id("stMain").wait_for()
+    assert refused == []
+    page.context.close()
+
+
+# 6. A captured remind request replayed after a restart --------------------------------
+
+
+def test_a_remind_request_runs_once_even_across_a_restart(tmp_path: Path) -> None:
+    db = tmp_path / "strategy.duckdb"
+    secret = "s" * 64
+    body = b'{"nonce": "abc123", "database": "x", "today": "2026-11-20", "dry_run": true}'
+    now = time.time()
+    headers = {remind_via_app.TIMESTAMP_HEADER.lower(): str(int(now)),
+               remind_via_app.SIGNATURE_HEADER.lower(): remind_via_app.signature(
+                   remind_via_app.request_key(secret), str(int(now)), body)}
+    con = open_database(db)
+    first = remind_via_app.check(secret, "127.0.0.1", headers, body, now, {}, con)
+    assert isinstance(first, dict)
+    con.close()
+    remind_via_app.forget_nonces_in_memory()  # what a restart of the server does
+    con = open_database(db)
+    again = remind_via_app.check(secret, "127.0.0.1", headers, body, now + 5, {}, con)
+    assert isinstance(again, remind_via_app.Answer) and again.status == 401
+    assert "sent before" in again.body["error"]
+
+
+# 7. The page shell under paths only near the public routes --------------------------
+
+
+@pytest.mark.parametrize("path", ["/join/x/y", "/setup/x/y", "/join/ABC/", "/setup//x"])
+def test_no_page_is_served_below_the_public_routes(running: RunningApp, path: str) -> None:
+    answer = httpx.get(running.url + path, follow_redirects=False, timeout=30)
+    assert answer.status_code in (303, 401, 404), (path, answer.status_code)
+    assert "<div id=\"root\"" not in answer.text
+
+
+# 8. A disabled account learns nothing of its password ------------------------------
+
+
+def test_a_disabled_account_hears_what_a_wrong_password_hears(tmp_path: Path) -> None:
+    con = open_database(tmp_path / "strategy.duckdb")
+    with access.acting(Identity.shell("Test set-up")):
+        accounts.create_account(con, "root", "Root", PASSWORD, is_administrator=True)
+        dora = accounts.create_account(con, "dora", "Dora", PASSWORD)
+        accounts.set_disabled(con, dora.id, True)
+    with pytest.raises(accounts.SignInRefused) as right:
+        accounts.authenticate(con, "dora", PASSWORD, "10.0.0.1")
+    with pytest.raises(accounts.SignInRefused) as wrong:
+        accounts.authenticate(con, "dora", "not the password at all", "10.0.0.2")
+    assert right.value.message == wrong.value.message
+    # The administrator still sees why in the access log.
+    logged = con.execute("SELECT detail FROM access_log WHERE event = 'sign-in refused'"
+                         ).fetchall()
+    assert ("the account is disabled",) in logged
