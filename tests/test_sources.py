@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,10 @@ def _import(con: Connection, org: Organisation, export: Export, **extra: Any) ->
 
 def _stored(con: Connection, org: Organisation, export: Export) -> dict[str, dict[str, Any]]:
     if export.kind == "complaints":
-        return {f.reference: vars(f) for f in complaints.list_feedback(
+        return {f.reference: asdict(f) for f in complaints.list_feedback(
             con, org.id, RegisterFilter(), limit=1000)}
     if export.kind == "employees":
-        return {e.number: vars(e) for e in personnel.list_employees(con, org.id)}
+        return {e.number: asdict(e) for e in personnel.list_employees(con, org.id)}
     rows = con.execute("SELECT response_id, answered_on, score, scope FROM survey_response "
                        "WHERE org_id = ? ORDER BY answered_on, response_id",
                        [org.id]).fetchall()

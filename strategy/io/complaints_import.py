@@ -123,7 +123,7 @@ _INPUT_FIELD = {"segment": "segment_id", "standard": "standard_id", "owner": "ow
                 "staff": "staff_ids"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     line: int
     values: dict[str, str]
@@ -453,19 +453,18 @@ def import_feedback(con: Connection, org_id: int, checked: Preview, file_name: s
         days = [r.data.received_on for r in new + changed if r.data and r.data.received_on]
         days += [r.existing.received_on for r in changed if r.existing is not None]
         quarters, why = complaints.check_unlocked_days(con, org_id, days, reason)
-        added_values = []
-        for row in new:
-            assert row.data is not None
-            added_values.append((complaints.validate(con, org_id, row.data, today, known,
-                                                     references_checked=True, imported=True),
-                                 row.data.staff_ids))
+        # Checked once more as they are written (one row's values at a time): a
+        # refusal now still leaves nothing written, the transaction is rolled back.
+        added_values = ((complaints.validate(con, org_id, row.data, today, known,
+                                             references_checked=True, imported=True),
+                         row.data.staff_ids) for row in new if row.data is not None)
         changed_values = []
         for row in changed:
             assert row.data is not None and row.existing is not None
             changed_values.append((row.existing.id, row.existing.version, complaints.validate(
                 con, org_id, row.data, today, known, references_checked=True, imported=True),
                 row.data.staff_ids))
-        complaints.write_many(con, org_id, added_values, changed_values)
+        complaints.write_many(con, org_id, added_values, changed_values, added_count=len(new))
         audit.record(con, org_id, "Complaints", "imported",
                      f"{len(new)} added and {len(changed)} updated from {file_name}"
                      + (f" ({unchanged} already as in the file)" if unchanged else ""),

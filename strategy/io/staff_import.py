@@ -17,7 +17,7 @@ from datetime import date
 from strategy.core import access
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate
-from strategy.core.db import Connection, transaction
+from strategy.core.db import Connection, incoming_rows, transaction
 from strategy.core.errors import ValidationError
 from strategy.io.dates import DateError
 from strategy.io.mapping import Plan, Reading, decide_dates
@@ -322,44 +322,36 @@ def import_employees(con: Connection, org_id: int, preview: Preview,
                 teams[name.lower()] = int(row[0])
         if progress:
             progress(0.2, f"Writing {total:,} rows")
-        # One set-based write instead of a statement per row: the rows travel as a
-        # registered table (values, never SQL text) and are merged on the number.
-        import pyarrow as pa
-
-        records = [_record(r, teams) for r in preview.rows]
-        types = {"number": pa.string(), "name": pa.string(), "team_id": pa.int64(),
-                 "role": pa.string(), "manager_number": pa.string(),
-                 "hire_date": pa.date32(), "leave_date": pa.date32(),
-                 "leave_kind": pa.string(), "leave_reason": pa.string()}
-        incoming = pa.table({name: pa.array([r[i] for r in records], type=kind)
-                             for i, (name, kind) in enumerate(types.items())})
-        con.register("incoming_employees", incoming)
-        try:
+        # One set-based write instead of a statement per row: the rows travel as a file
+        # of typed columns (values, never SQL text) and are merged on the number.
+        columns = {"number": "VARCHAR", "name": "VARCHAR", "team_id": "BIGINT",
+                   "role": "VARCHAR", "manager_number": "VARCHAR", "hire_date": "DATE",
+                   "leave_date": "DATE", "leave_kind": "VARCHAR", "leave_reason": "VARCHAR"}
+        records = (_record(r, teams) for r in preview.rows)
+        with incoming_rows(columns, records) as (source, params):
             existing = con.execute(
-                "SELECT count(*) FROM incoming_employees i JOIN employee e "
-                "ON e.org_id = ? AND e.number = i.number", [org_id]).fetchone()
+                f"SELECT count(*) FROM {source} AS i JOIN employee e "
+                "ON e.org_id = ? AND e.number = i.number", [*params, org_id]).fetchone()
             updated = int(existing[0]) if existing else 0
             con.execute(
-                """
+                f"""
                 UPDATE employee SET name = i.name, team_id = i.team_id, role = i.role,
                     manager_number = i.manager_number, hire_date = i.hire_date,
                     leave_date = i.leave_date, leave_kind = i.leave_kind,
                     leave_reason = i.leave_reason, version = employee.version + 1
-                FROM incoming_employees i
+                FROM {source} AS i
                 WHERE employee.org_id = ? AND employee.number = i.number
-                """, [org_id])
+                """, [*params, org_id])
             con.execute(
-                """
+                f"""
                 INSERT INTO employee (org_id, number, name, team_id, role, manager_number,
                                       hire_date, leave_date, leave_kind, leave_reason)
                 SELECT ?, i.number, i.name, i.team_id, i.role, i.manager_number, i.hire_date,
                        i.leave_date, i.leave_kind, i.leave_reason
-                FROM incoming_employees i
+                FROM {source} AS i
                 WHERE NOT EXISTS (SELECT 1 FROM employee e
                                   WHERE e.org_id = ? AND e.number = i.number)
-                """, [org_id, org_id])
-        finally:
-            con.unregister("incoming_employees")
+                """, [org_id, *params, org_id])
     added = total - updated
     if progress:
         progress(1.0, f"Imported {total:,} rows")

@@ -16,7 +16,7 @@ from datetime import date
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate
-from strategy.core.db import Connection, transaction
+from strategy.core.db import Connection, incoming_rows, transaction
 from strategy.core.errors import ValidationError
 from strategy.io.dates import DateError
 from strategy.io.mapping import Plan, Reading, decide_dates
@@ -215,24 +215,16 @@ def add_responses(con: Connection, org_id: int, kind: str,
                   answers: list[tuple[date, int | None, str]], file_name: str,
                   response_ids: list[str | None] | None = None) -> None:
     """Insert checked answers in one set-based statement (inside the caller's
-    transaction): they travel as a registered table of values, never as SQL."""
+    transaction): they travel as a file of typed columns, never as SQL."""
     access.require(Permission.EDIT_PLAN, org_id)
-    import pyarrow as pa
-
-    frame = pa.table({
-        "answered_on": pa.array([a[0] for a in answers], type=pa.date32()),
-        "score": pa.array([a[1] for a in answers], type=pa.int16()),
-        "scope": pa.array([a[2] for a in answers], type=pa.string()),
-        "response_id": pa.array(response_ids or [None] * len(answers), type=pa.string())})
-    con.register("incoming_answers", frame)
-    try:
+    ids = response_ids or [None] * len(answers)
+    rows = ([a[0], a[1], a[2], i] for a, i in zip(answers, ids, strict=True))
+    with incoming_rows({"answered_on": "DATE", "score": "SMALLINT", "scope": "VARCHAR",
+                        "response_id": "VARCHAR"}, rows) as (source, params):
         con.execute(
             "INSERT INTO survey_response (org_id, kind, answered_on, score, scope, file_name, "
-            "response_id) SELECT ?, ?, CAST(answered_on AS DATE), score, scope, ?, "
-            "CAST(response_id AS VARCHAR) FROM incoming_answers",
-            [org_id, kind, file_name])
-    finally:
-        con.unregister("incoming_answers")
+            f"response_id) SELECT ?, ?, i.answered_on, i.score, i.scope, ?, i.response_id "
+            f"FROM {source} AS i", [org_id, kind, file_name, *params])
 
 
 def import_responses(con: Connection, org_id: int, preview: ResponsePreview, file_name: str,

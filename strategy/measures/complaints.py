@@ -29,14 +29,14 @@ target always describe the same complaints:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate, optional_text, raise_if, require_text
-from strategy.core.db import Connection, transaction, versioned_update
+from strategy.core.db import Connection, incoming_rows, transaction, versioned_update
 from strategy.core.errors import ConflictError, NotFoundError, ValidationError
 from strategy.core.periods import QUARTER_TABLE, Quarter, quarter_table
 from strategy.core.rates import Rate
@@ -82,7 +82,7 @@ def working_days(received_on: date, resolved_on: date) -> int:
     return count
 
 
-@dataclass
+@dataclass(slots=True)  # slots: an import holds one per row of a 50,000-row export
 class FeedbackInput:
     """What the record form holds (a complaint's own fields are left empty for a
     compliment)."""
@@ -107,7 +107,7 @@ class FeedbackInput:
     reference: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Feedback:
     id: int
     kind: str
@@ -358,56 +358,41 @@ COLUMN_TYPES = {
 }
 
 
-_ARROW_TYPES = {"VARCHAR": "string", "DATE": "date32", "BIGINT": "int64",
-                "BOOLEAN": "bool_", "DOUBLE": "float64"}
-
-
-def _incoming(rows: Sequence[dict[str, object]], **extra: Sequence[int]) -> object:
-    """The rows as an Arrow table of typed columns: DuckDB reads it where it lies, where
-    50,000 rows sent as lists of Python values cost hundreds of megabytes."""
-    import pyarrow as pa
-
-    columns = {name: pa.array(values, type=pa.int64()) for name, values in extra.items()}
-    for name, kind in COLUMN_TYPES.items():
-        columns[name] = pa.array([r[name] for r in rows],
-                                 type=getattr(pa, _ARROW_TYPES[kind])())
-    return pa.table(columns)
-
-
 def write_many(con: Connection, org_id: int,
-               added: Sequence[tuple[dict[str, object], Sequence[int]]],
-               changed: Sequence[tuple[int, int, dict[str, object], Sequence[int]]]) -> None:
-    """Insert ``added`` (values, staff) and update ``changed`` (id, version read, values,
-    staff) in a few set-based statements, inside the caller's transaction. A record
-    saved by someone else since its version was read is refused, as one by one.
-    The values travel as a registered table of typed columns, never as SQL text."""
+               added: Iterable[tuple[dict[str, object], Sequence[int]]],
+               changed: Sequence[tuple[int, int, dict[str, object], Sequence[int]]], *,
+               added_count: int) -> None:
+    """Insert ``added`` (values, staff; ``added_count`` of them) and update ``changed``
+    (id, version read, values, staff) in a few set-based statements, inside the
+    caller's transaction. A record saved by someone else since its version was read
+    is refused, as one by one. ``added`` is read once, as the rows are written, so a
+    long import never holds all its values at once. The values travel as a file of
+    typed columns (see ``incoming_rows``), never as SQL."""
     written: list[tuple[int, Sequence[int]]] = []
-    if added:
+    if added_count:
         ids = [int(r[0]) for r in con.execute("SELECT nextval('id_seq') FROM range(?)",
-                                              [len(added)]).fetchall()]
-        con.register("incoming_feedback", _incoming([v for v, _ in added], id=ids))
-        try:
+                                              [added_count]).fetchall()]
+
+        def rows() -> Iterator[list[object]]:
+            for record_id, (values, staff) in zip(ids, added, strict=True):
+                written.append((record_id, staff))
+                yield [record_id, *(values[n] for n in COLUMN_TYPES)]
+        with incoming_rows({"id": "BIGINT", **COLUMN_TYPES}, rows()) as (source, params):
             con.execute(
                 f"INSERT INTO complaint (id, org_id, recorded_by, recorded_by_account, "
-                f"{', '.join(COLUMN_TYPES)}) SELECT id, ?, ?, CAST(? AS INTEGER), "
-                f"{', '.join(COLUMN_TYPES)} FROM incoming_feedback",
-                [org_id, audit.actor(), access.current().account_id])
-        finally:
-            con.unregister("incoming_feedback")
-        written += [(i, staff) for i, (_, staff) in zip(ids, added, strict=True)]
+                f"{', '.join(COLUMN_TYPES)}) SELECT i.id, ?, ?, CAST(? AS INTEGER), "
+                f"{', '.join(f'i.{n}' for n in COLUMN_TYPES)} FROM {source} AS i",
+                [org_id, audit.actor(), access.current().account_id, *params])
     if changed:
-        con.register("incoming_feedback", _incoming(
-            [v for _, _, v, _ in changed], id=[c[0] for c in changed],
-            read_version=[c[1] for c in changed]))
-        try:
+        updates = ([c[0], c[1], *(c[2][n] for n in COLUMN_TYPES)] for c in changed)
+        with incoming_rows({"id": "BIGINT", "read_version": "INTEGER", **COLUMN_TYPES},
+                           updates) as (source, params):
             row = con.execute(
                 "UPDATE complaint SET "
                 + ", ".join(f"{n} = i.{n}" for n in COLUMN_TYPES)
-                + ", version = complaint.version + 1 FROM incoming_feedback i "
+                + f", version = complaint.version + 1 FROM {source} AS i "
                 "WHERE complaint.id = i.id AND complaint.org_id = ? "
-                "AND complaint.version = i.read_version", [org_id]).fetchone()
-        finally:
-            con.unregister("incoming_feedback")
+                "AND complaint.version = i.read_version", [*params, org_id]).fetchone()
         if row is None or int(row[0]) != len(changed):
             raise ConflictError("Someone changed or deleted some of these records while the "
                                 "file was being checked, so nothing was imported. Check the "
