@@ -277,3 +277,19 @@ def test_a_count_shows_as_a_whole_number(con: Connection, org: Organisation,
     assert tuple(frozen.loc["count", ["Target", "Actual", "Previous"]]) == (
         "1,300", "1,250", "1,200")
     assert tuple(frozen.loc["%", ["Actual", "Previous"]]) == ("80.5", "80.5")
+
+
+def test_a_survey_tools_export_imports_from_the_page_with_every_answer(
+        con: Connection, org: Organisation) -> None:
+    """Qualtrics' two heading rows under its headings are dropped once, not per choice:
+    every answer of the file arrives, and NPS is the file's own."""
+    from tests.exports import NPS_ANSWERS, nps, qualtrics
+
+    at = open_tab(open_app("step10_measures"), "measures_tab", "Survey responses")
+    at.file_uploader(key="survey_file_0").set_value(
+        ("Riverbend_NPS.csv", qualtrics().data, "text/csv")).run()
+    assert not at.exception and not errors(at)
+    assert at.button(key="survey_import_button").label == f"Import {len(NPS_ANSWERS)} answers"
+    click(at, "survey_import_button")
+    result = scorecard.survey_result(con, org.id, "nps", date(2026, 10, 1), date(2026, 10, 31))
+    assert (result.n, result.value) == (len(NPS_ANSWERS), pytest.approx(nps(NPS_ANSWERS)))

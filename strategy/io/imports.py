@@ -13,9 +13,10 @@ import hashlib
 import io
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from strategy.core import access, audit
 from strategy.core.access import Permission
@@ -530,14 +531,25 @@ def record_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
                 [org_id, kind, _content_hash(data), file_name, rows, who.name])
 
 
-def _refuse_repeat(con: Connection, org_id: int, kind: str, data: bytes, what: str,
-                   again: bool) -> None:
+def _without_keys(con: Connection, org_id: int, kind: str, data: bytes, what: str,
+                  again: bool, result: ImportResult) -> None:
+    """A file whose rows carry no keys: refused if this very file was imported before
+    (unless ``again``), and the summary says what a re-import would do."""
     before = imported_before(con, org_id, kind, data)
     if before and not again:
         raise StrategyError(f"This file was imported before: {before}. It has no {what}, so "
                             "importing it again would count its rows a second time. If that "
                             "is what you want, import it again with --again (in the app: "
                             "“Import it again anyway”).")
+    result.notes.append(f"The file has no {what}: importing it again would add its rows "
+                        "again.")
+
+
+def _refuse_bad(table: Table, rows: Sequence[Any], total: int) -> None:
+    """Nothing is imported from a file with any row to fix: its problems, grouped."""
+    bad = [RowProblems(r.line, r.problems) for r in rows]
+    if bad:
+        raise ImportRejected(table.where(), bad, total)
 
 
 def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: bytes, *,
@@ -604,13 +616,9 @@ def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
         if kind == "complaints":
             checked = complaints_import.preview(con, org_id, table, plan.columns, plan.reading,
                                                 today)
-            if "reference" not in {f for f, c in plan.columns.items() if c}:
-                _refuse_repeat(con, org_id, kind, data, "ticket numbers", again)
-                result.notes.append("The file has no ticket numbers: importing it again "
-                                    "would add its rows again.")
-            bad = [RowProblems(r.line, r.problems) for r in checked.problem_rows]
-            if bad:
-                raise ImportRejected(table.where(), bad, len(checked.rows))
+            if not plan.columns.get("reference"):
+                _without_keys(con, org_id, kind, data, "ticket numbers", again, result)
+            _refuse_bad(table, checked.problem_rows, len(checked.rows))
             result.left_out = checked.left_out
             result.added, result.updated, result.unchanged = \
                 complaints_import.import_feedback(con, org_id, checked, file_name, reason,
@@ -618,9 +626,7 @@ def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
         elif kind == "employees":
             preview = staff_import.preview_employees(con, org_id, table, plan.columns,
                                                      plan.reading, create_teams, today)
-            bad = [RowProblems(r.line, r.problems) for r in preview.problem_rows]
-            if bad:
-                raise ImportRejected(table.where(), bad, len(preview.rows))
+            _refuse_bad(table, preview.problem_rows, len(preview.rows))
             result.added, result.updated = staff_import.import_employees(con, org_id, preview)
         else:
             if survey not in SURVEY_KINDS:
@@ -629,12 +635,8 @@ def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
             answers = survey_import.preview_responses(con, org_id, table, survey,
                                                       plan.columns, plan.reading, today)
             if not answers.keyed:
-                _refuse_repeat(con, org_id, kind, data, "response ids", again)
-                result.notes.append("The file has no response ids: importing it again would "
-                                    "count its answers again.")
-            bad = [RowProblems(r.line, r.problems) for r in answers.problem_rows]
-            if bad:
-                raise ImportRejected(table.where(), bad, len(answers.rows))
+                _without_keys(con, org_id, kind, data, "response ids", again, result)
+            _refuse_bad(table, answers.problem_rows, len(answers.rows))
             result.added = survey_import.import_responses(con, org_id, answers, file_name,
                                                           reason)
             result.unchanged = len(answers.rows) - result.added

@@ -119,7 +119,9 @@ def mapped_setup(con: Connection, org_id: int, kind: str, file_id: str, table: T
              "as that system writes them.")
     source_key = chosen or (detected.key if detected else None)
     try:
-        table, plan = imports.read_plan(con, org_id, kind, table, source=source_key)
+        # ``read_plan`` drops the heading rows under the headings (Qualtrics' question
+        # texts): from the file as read, once, for each plan.
+        shown, plan = imports.read_plan(con, org_id, kind, table, source=source_key)
     except StrategyError as exc:
         st.error(md(exc.message))
         return None
@@ -129,9 +131,9 @@ def mapped_setup(con: Connection, org_id: int, kind: str, file_id: str, table: T
             st.caption(f"Using the choices saved by {md(saved.saved_by)} on "
                        f"{saved.saved_at:%Y-%m-%d}.")
     key = f"{prefix}_{source_key or 'none'}_{file_id}"
-    columns = column_choices(key, table.headers, module.FIELDS, plan.columns, prefix, errors,
+    columns = column_choices(key, shown.headers, module.FIELDS, plan.columns, prefix, errors,
                              expanded=not plan.saved)
-    values = _value_choices(kind, table, columns, plan, key)
+    values = _value_choices(kind, shown, columns, plan, key)
     orders: list[str | None] = [None, *dates.ORDERS]
     date_order = st.radio(
         "Dates", orders, index=orders.index(plan.date_order), key=f"{key}_dates",
@@ -144,15 +146,15 @@ def mapped_setup(con: Connection, org_id: int, kind: str, file_id: str, table: T
                        f"{sources.BY_KEY[source_key].name if source_key else 'this kind of file'}",
                        key=f"{key}_save", value=False)
     try:
-        table, plan = imports.read_plan(con, org_id, kind, table, source=source_key,
+        shown, plan = imports.read_plan(con, org_id, kind, table, source=source_key,
                                         columns=columns, values=values,
                                         date_order=date_order)
-        mapping_.decide_dates(table, plan, module.DATE_FIELDS, module.LABELS)
+        mapping_.decide_dates(shown, plan, module.DATE_FIELDS, module.LABELS)
     except StrategyError as exc:
         st.error(md(exc.message))
         return None
     st.caption(md(plan.described()))
-    return Setup(table, plan, source_key, columns, values, date_order, save)
+    return Setup(shown, plan, source_key, columns, values, date_order, save)
 
 
 def _value_choices(kind: str, table: Table, columns: dict[str, str | None],
