@@ -145,6 +145,7 @@ def test_a_workshop_with_two_guests(secured: tuple[RunningApp, str, str], browse
     facilitator = new_page(browser)
     open_page(facilitator, app.url + "/vision", who="leo")
     facilitator.get_by_text("Workshop: let participants join by code").click()
+    settle(facilitator)  # the expander opens before its button is pressed
     facilitator.get_by_role("button", name="Open a workshop").click()
     settle(facilitator)
     code = facilitator.locator(".st-key-workshop_panel h2").inner_text().strip()

@@ -70,6 +70,7 @@ def test_a_leader_and_four_guests_answer_and_see_only_the_figures(
     leader = new_page(browser)
     open_page(leader, app.url + "/vision", who="leo")
     leader.get_by_text("Workshop: let participants join by code").click()
+    settle(leader)  # the expander opens before its button is pressed
     leader.get_by_role("button", name="Open a workshop").click()
     settle(leader)
     code = leader.locator(".st-key-workshop_panel h2").inner_text().strip()
