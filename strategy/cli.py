@@ -83,9 +83,11 @@ def build_parser() -> argparse.ArgumentParser:
     importer = commands.add_parser(
         "import", help="import a spreadsheet: employees, measures, responses, recognition or "
                        "complaints",
-        description="Check every row of a template or CSV file and import all rows or none. "
-                    "On any bad row nothing is written, the rows to fix are listed and the "
-                    "exit status is 1.")
+        description="Check every row of a template, or of another system's export as it "
+                    "comes (its system recognised from the headings, or named with --source), "
+                    "and import all rows or none. On any bad row nothing is written, the "
+                    "problems are listed grouped, with their lines and what fixes them, and "
+                    "the exit status is 1.")
     importer.add_argument("kind", choices=KINDS, help="what the file holds")
     importer.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
     _add_db(importer)
