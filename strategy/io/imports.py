@@ -433,23 +433,6 @@ MAPPED = {"complaints": complaints_import, "employees": staff_import,
           "responses": survey_import}
 
 
-def column_mapping(table: Table, guessed: dict[str, str | None],
-                   fields: dict[str, tuple[str, bool, tuple[str, ...]]],
-                   given: dict[str, str] | None) -> dict[str, str | None]:
-    """The guessed mapping of fields to the file's columns, with the ones the person
-    named (``FIELD=COLUMN`` on the command line) put in their place."""
-    mapping = dict(guessed)
-    for name, column in (given or {}).items():
-        if name not in fields:
-            raise StrategyError(f"“{name}” is not a field of this import; the fields are "
-                                + ", ".join(fields) + ".")
-        if column not in table.headers:
-            raise StrategyError(f"{table.where()} has no column “{column}”.")
-        mapping = {f: (None if c == column else c) for f, c in mapping.items()}
-        mapping[name] = column
-    return mapping
-
-
 @dataclass
 class ImportResult:
     """What an import did, for the summary the person reads."""

@@ -289,9 +289,3 @@ def decide_dates(table: Table, plan_: Plan, date_fields: Iterable[str],
                 "Say which: on the command line --date-order dmy (31/12/2026) or --date-order "
                 "mdy (12/31/2026); in the app, choose it under “Dates”. Nothing was imported.")
     plan_.reading.orders = decided
-
-
-def positions(table: Table, plan_: Plan) -> list[int]:
-    """The file's columns the import reads."""
-    return sorted({table.headers.index(c) for c in plan_.columns.values()
-                   if c and c in table.headers})

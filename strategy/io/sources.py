@@ -47,8 +47,6 @@ class Source:
     date_order: str | None = None
     # A team's name ends with its manager in brackets: "Billing (Ann Lee)".
     team_in_brackets: bool = False
-    # The record's key in this system, said in the summary ("Issue key").
-    key_label: str = ""
 
     def matches(self, normalised: set[str]) -> bool:
         return all(h in normalised for h in self.identify)
@@ -93,22 +91,21 @@ SOURCES: tuple[Source, ...] = (
         "promised_by": ("due date",)},
         identify=("id", "requester", "assignee", "via", "created at"),
         values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL,
-                "kind": {"*": "leave out"}}, key_label="Id"),
+                "kind": {"*": "leave out"}}),
     Source("freshdesk", "Freshdesk ticket export", "complaints", {
         "reference": ("ticket id",), "kind": ("type",), "received_on": ("created time",),
         "channel": ("source",), "what_happened": ("description", "subject"),
         "owner": ("agent",), "status": ("status",), "resolved_on": ("resolved time",),
         "promised_by": ("due by time",)},
         identify=("ticket id", "created time", "source", "agent"),
-        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}, key_label="Ticket ID"),
+        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}),
     Source("jira", "Jira Service Management export", "complaints", {
         "reference": ("issue key",), "kind": ("issue type", "custom field request type"),
         "received_on": ("created",), "what_happened": ("description", "summary"),
         "owner": ("assignee",), "status": ("status",), "resolved_on": ("resolved",),
         "promised_by": ("due date",), "resolution": ("resolution",)},
         identify=("issue key", "issue type", "summary"),
-        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL},
-        key_label="Issue key"),
+        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}),
     Source("servicenow", "ServiceNow incident export", "complaints", {
         "reference": ("number",), "kind": ("category",),
         "received_on": ("opened", "opened at", "sys created on"),
@@ -117,7 +114,7 @@ SOURCES: tuple[Source, ...] = (
         "owner": ("assigned to",), "status": ("state", "incident state"),
         "resolved_on": ("resolved", "resolved at"), "resolution": ("close notes",)},
         identify=("number", "short description", "state"),
-        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}, key_label="Number"),
+        values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL}),
     Source("helpscout", "Help Scout conversation export", "complaints", {
         "reference": ("number", "conversation number"), "kind": ("tags",),
         "received_on": ("created at", "date created"), "channel": ("type",),
@@ -125,7 +122,7 @@ SOURCES: tuple[Source, ...] = (
         "status": ("status",), "resolved_on": ("closed at",)},
         identify=("mailbox", "customer email", "status"),
         values={"status": _TICKET_STATUS, "channel": _TICKET_CHANNEL,
-                "kind": {"*": "leave out"}}, key_label="Number"),
+                "kind": {"*": "leave out"}}),
     # --- HR systems ---------------------------------------------------------------------
     Source("bamboohr", "BambooHR employee report", "employees", {
         "number": ("employee number",), "first_name": ("first name", "preferred name"),
@@ -135,7 +132,7 @@ SOURCES: tuple[Source, ...] = (
         "leave_date": ("termination date",), "leave_kind": ("termination type",),
         "leave_reason": ("termination reason",)},
         identify=("employee number", "first name", "last name", "hire date"),
-        values={"leave_kind": _LEAVE_KIND}, key_label="Employee #"),
+        values={"leave_kind": _LEAVE_KIND}),
     Source("workday", "Workday worker report", "employees", {
         "number": ("employee id", "worker id"), "name": ("worker", "legal name"),
         "team": ("supervisory organization", "cost center"),
@@ -146,14 +143,14 @@ SOURCES: tuple[Source, ...] = (
         "leave_kind": ("termination category", "termination type"),
         "leave_reason": ("primary termination reason", "termination reason")},
         identify=("worker", "supervisory organization"),
-        values={"leave_kind": _LEAVE_KIND}, team_in_brackets=True, key_label="Employee ID"),
+        values={"leave_kind": _LEAVE_KIND}, team_in_brackets=True),
     Source("personio", "Personio employee export", "employees", {
         "number": ("id",), "first_name": ("first name",), "last_name": ("last name",),
         "team": ("department",), "role": ("position",), "manager_number": ("supervisor",),
         "hire_date": ("hire date",), "leave_date": ("termination date",),
         "leave_kind": ("termination type",), "leave_reason": ("termination reason",)},
         identify=("id", "first name", "last name", "supervisor", "position"),
-        values={"leave_kind": _LEAVE_KIND}, date_order="dmy", key_label="ID"),
+        values={"leave_kind": _LEAVE_KIND}, date_order="dmy"),
     Source("hibob", "HiBob people export", "employees", {
         "number": ("employee id",), "first_name": ("first name",), "last_name": ("last name",),
         "name": ("display name",), "team": ("department",), "role": ("job title",),
@@ -161,7 +158,7 @@ SOURCES: tuple[Source, ...] = (
         "leave_date": ("termination date",), "leave_kind": ("termination type",),
         "leave_reason": ("termination reason",)},
         identify=("employee id", "display name", "reports to", "start date"),
-        values={"leave_kind": _LEAVE_KIND}, key_label="Employee ID"),
+        values={"leave_kind": _LEAVE_KIND}),
     Source("adp", "ADP employee report", "employees", {
         "number": ("associate id", "file number"),
         "first_name": ("legal first name", "first name"),
@@ -172,40 +169,38 @@ SOURCES: tuple[Source, ...] = (
         "hire_date": ("hire date", "hire rehire date"), "leave_date": ("termination date",),
         "leave_kind": ("voluntary involuntary termination flag", "termination type"),
         "leave_reason": ("termination reason description", "termination reason")},
-        identify=("associate id",), values={"leave_kind": _LEAVE_KIND}, date_order="mdy",
-        key_label="Associate ID"),
+        identify=("associate id",), values={"leave_kind": _LEAVE_KIND}, date_order="mdy"),
     # --- Survey tools -------------------------------------------------------------------
     Source("qualtrics", "Qualtrics survey export", "responses", {
         "response_id": ("responseid", "response id"),
         "answered_on": ("recordeddate", "recorded date", "enddate", "end date"),
         "group": ("department", "team", "segment")},
-        identify=("responseid", "recordeddate"), extra_heading_rows=2, key_label="ResponseId"),
+        identify=("responseid", "recordeddate"), extra_heading_rows=2),
     Source("surveymonkey", "SurveyMonkey response export", "responses", {
         "response_id": ("respondent id",), "answered_on": ("end date", "start date"),
         "group": ("department", "team", "segment", "custom data 1")},
-        identify=("respondent id", "collector id"), extra_heading_rows=1, date_order="mdy",
-        key_label="Respondent ID"),
+        identify=("respondent id", "collector id"), extra_heading_rows=1, date_order="mdy"),
     Source("googleforms", "Google Forms responses", "responses", {
         "answered_on": ("timestamp",), "group": ("department", "team", "segment")},
         identify=("timestamp",)),
     Source("msforms", "Microsoft Forms responses", "responses", {
         "response_id": ("id",), "answered_on": ("completion time", "start time"),
         "group": ("department", "team", "segment")},
-        identify=("id", "start time", "completion time"), key_label="ID"),
+        identify=("id", "start time", "completion time")),
     Source("typeform", "Typeform responses", "responses", {
         "response_id": ("number", "response id", "network id"),
         "answered_on": ("submit date utc", "start date utc"),
         "group": ("department", "team", "segment")},
-        identify=("submit date utc",), key_label="#"),
+        identify=("submit date utc",)),
     Source("delighted", "Delighted responses", "responses", {
         "response_id": ("response id",), "score": ("score",),
         "answered_on": ("created", "created at", "response timestamp"),
         "group": ("department", "team", "segment")},
-        identify=("response id", "score", "comment", "person id"), key_label="Response ID"),
+        identify=("response id", "score", "comment", "person id")),
     Source("cultureamp", "Culture Amp survey export", "responses", {
         "response_id": ("response id",), "answered_on": ("submitted at", "completed at"),
         "group": ("department", "team")},
-        identify=("response id", "submitted at", "survey"), key_label="Response ID"),
+        identify=("response id", "submitted at", "survey")),
 )
 
 BY_KEY = {s.key: s for s in SOURCES}

@@ -65,18 +65,6 @@ class Table:
         return Table(self.file_name, self.sheet, self.headers, self.rows[count:],
                      self.first_line + count, self.written_headers, self.all_headers)
 
-    def only(self, columns: Iterable[int]) -> Table:
-        """The table with only the columns an import reads (a 40-column export keeps
-        the few that matter, not two million cells)."""
-        wanted = sorted(set(columns))
-        if wanted == list(range(len(self.headers))):
-            return self
-        rows = [[row[i] for i in wanted] for row in self.rows]
-        written = tuple(self.written_headers[i] for i in wanted) \
-            if self.written_headers else ()
-        return Table(self.file_name, self.sheet, [self.headers[i] for i in wanted], rows,
-                     self.first_line, written, tuple(self.file_headers))
-
 
 Keep = Callable[[list[str]], Iterable[int] | None]
 
