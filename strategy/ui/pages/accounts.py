@@ -235,11 +235,13 @@ def _log(con: Connection) -> None:
                     "Address": e.address or ""} for e in entries],
                   key="access_log_table", width="stretch")
     st.caption(f"The latest {len(entries)} entries. The download holds all of them.")
+    # The press reruns the page: someone whose role was taken away meanwhile is refused
+    # the file (its builder checks again) and then sees the page say why.
     st.download_button("Download the access log (CSV)",
                        # A cursor of its own: Streamlit builds the file on another thread.
                        session.as_me(lambda: access_log.access_log_csv(
                            storage.shared_connection().cursor())),
-                       file_name="access-log.csv", mime="text/csv", on_click="ignore",
+                       file_name="access-log.csv", mime="text/csv", on_click="rerun",
                        key="access_log_download", icon=":material/download:")
 
 
@@ -253,7 +255,7 @@ def _backup(con: Connection) -> None:
         "Download a backup of the whole database",
         # A cursor of its own: Streamlit builds the file on another thread.
         session.as_me(lambda: backup.backup_bytes(storage.shared_connection().cursor())),
-        file_name=backup.backup_file_name(), mime="application/zip", on_click="ignore",
+        file_name=backup.backup_file_name(), mime="application/zip", on_click="rerun",
         key="backup_download", icon=":material/download:", type="primary")
     st.caption("The download is recorded in the access log. Keep backups somewhere other "
                "than this server.")

@@ -237,7 +237,7 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
     st.download_button(f"Download all {total:,} as CSV" if total > len(records)
                        else "Download as CSV", session.as_me(download),
                        file_name=f"recognition-{period}.csv", mime="text/csv",
-                       on_click="ignore", key="log_download", icon=":material/download:")
+                       on_click="rerun", key="log_download", icon=":material/download:")
     labels = {r.id: f"{r.given_on} · {', '.join(r.recipients)} · {r.what[:50]}" for r in records}
     chosen = widgets.record_select(st, "Edit or delete a record on this page", list(labels),
                                    labels.__getitem__, "log_choice", index=None)
