@@ -113,24 +113,13 @@ def test_importing_the_same_export_again_changes_nothing(con: Connection, trust:
 
 def test_a_survey_tools_next_monthly_export_adds_only_the_new_answers(
         con: Connection, trust: Organisation) -> None:
-    first = _import(con, trust, _qualtrics_with(NPS_ANSWERS))
+    first = _import(con, trust, qualtrics(NPS_ANSWERS))
     assert first.added == len(NPS_ANSWERS)
-    later = _import(con, trust, _qualtrics_with([*NPS_ANSWERS, 10, 2]))
+    later = _import(con, trust, qualtrics([*NPS_ANSWERS, 10, 2]))
     assert (later.added, later.unchanged) == (2, len(NPS_ANSWERS))
     count = con.execute("SELECT count(*) FROM survey_response WHERE org_id = ?",
                         [trust.id]).fetchone()
     assert count == (len(NPS_ANSWERS) + 2,)
-
-
-def _qualtrics_with(answers: list[int]) -> Export:
-    from tests import exports
-
-    original = exports.NPS_ANSWERS
-    exports.NPS_ANSWERS = answers
-    try:
-        return exports.qualtrics()
-    finally:
-        exports.NPS_ANSWERS = original
 
 
 # --- The five ways a file used to be stored wrong without a word ---------------------
