@@ -18,7 +18,7 @@ from strategy.core.errors import StrategyError
 from strategy.core.orgs import Organisation
 from strategy.io import dates, sources
 from strategy.io.imports import ImportRejected, import_file, recognise
-from strategy.io.mapping import save_mapping
+from strategy.io.mapping import save_mapping, set_organisation_date_order
 from strategy.io.tabular import read_table
 from strategy.measures import complaints
 from strategy.measures.complaints import RegisterFilter
@@ -250,6 +250,23 @@ def test_the_organisations_date_order_is_saved_with_the_mapping(
     import_file(con, trust.id, "employees", "hr.csv", data, today=TODAY)
     assert [e.hire_date for e in personnel.list_employees(con, trust.id)
             if e.number == "5"] == [date(2017, 6, 8)]
+
+
+def test_a_default_date_order_never_overrides_a_column_that_says_its_own(
+        con: Connection, trust: Organisation) -> None:
+    """The organisation's setting reads the columns that cannot tell; a column with a day
+    over 12 is read its own way, not refused and not swapped."""
+    set_organisation_date_order(con, trust.id, "dmy")
+    data = to_csv([["Number", "Name", "Team", "Hire date", "Leave date", "Leaver type"],
+                   ["6", "Yan", "Billing", "02/13/2021", "", ""],
+                   ["7", "Xia", "Billing", "03/04/2020", "05/06/2026", "Voluntary"]])
+    import_file(con, trust.id, "employees", "hr.csv", data, today=TODAY)
+    dates_of = {e.number: (e.hire_date, e.leave_date)
+                for e in personnel.list_employees(con, trust.id)}
+    # Hire date says month first (13 cannot be a month); the leave date column cannot
+    # tell and follows the file's other date column, not the organisation's setting.
+    assert dates_of["6"] == (date(2021, 2, 13), None)
+    assert dates_of["7"] == (date(2020, 3, 4), date(2026, 5, 6))
 
 
 # --- Messages that scale, and only what is read is checked ----------------------------

@@ -632,7 +632,8 @@ def import_file(con: Connection, org_id: int, kind: str, file_name: str, data: b
         record_file(con, org_id, kind, file_name, data, result.written)
     if save_mapping:
         mapping_.save_mapping(con, org_id, kind, plan.source.key if plan.source else None,
-                              plan.columns, plan.reading.values, plan.date_order,
+                              plan.columns, plan.reading.values,
+                              plan.said_order or plan.saved_order,
                               permission)
         result.notes.append("The columns and values are saved for the next file from "
                             + (plan.source.name if plan.source else "this kind of file") + ".")

@@ -76,8 +76,14 @@ class Plan:
     source: Source | None
     columns: dict[str, str | None]
     reading: Reading
-    date_order: str | None = None  # what was said or saved, for the summary
+    # How 03/04/2026-style dates are read where a column cannot tell: what was said,
+    # else the saved choice, else the source's own order, else the organisation's.
+    date_order: str | None = None
     saved: bool = False  # a saved mapping was used
+    # The order the person gave for this file: a column whose own dates say the other
+    # way round is then refused (a default never is: the column's evidence wins).
+    said_order: str | None = None
+    saved_order: str | None = None
 
     def described(self) -> str:
         if self.source is None:
@@ -200,9 +206,9 @@ def plan(con: Connection, org_id: int, kind: str, headers: Sequence[str], fields
                 mapping[name] = found
         for name, table in source.values.items():
             value_map[name] = dict(table)
-    order = source.date_order if source is not None else None
-    org_order = organisation_date_order(con, org_id)
-    order = org_order or order
+    # A system that always writes one order knows best; else the organisation's habit.
+    order = (source.date_order if source is not None else None) or \
+        organisation_date_order(con, org_id)
     saved = saved_mapping(con, org_id, kind, source.key if source else None) \
         if use_saved else None
     if saved is not None:
@@ -239,7 +245,7 @@ def plan(con: Connection, org_id: int, kind: str, headers: Sequence[str], fields
     reading = Reading(values=value_map,
                       team_in_brackets=bool(source and source.team_in_brackets))
     return Plan(kind, source, {f: mapping.get(f) for f in fields}, reading, order,
-                saved is not None)
+                saved is not None, date_order, saved.date_order if saved else None)
 
 
 def decide_dates(table: Table, plan_: Plan, date_fields: Iterable[str],
@@ -262,13 +268,13 @@ def decide_dates(table: Table, plan_: Plan, date_fields: Iterable[str],
             raise StrategyError(f"{table.where()}, column “{column}”: {exc}. Fix the file "
                                 "so one column holds one kind of date.") from exc
         if order is not None:
-            if plan_.date_order and plan_.date_order != order:
+            if plan_.said_order and plan_.said_order != order:
                 example = next(str(v) for v in values if dates.numeric_parts(v) and (
                     dates.numeric_parts(v)[0 if order == "dmy" else 1] > 12))  # type: ignore[index]
                 raise StrategyError(
                     f"{table.where()}, column “{column}” holds “{example}”, which is "
                     f"{dates.ORDER_LABELS[order]}, but the date order given is "
-                    f"{dates.ORDER_LABELS[plan_.date_order]}. Leave the date order out "
+                    f"{dates.ORDER_LABELS[plan_.said_order]}. Leave the date order out "
                     "(--date-order, or “Dates” in the panel) or correct it.")
             decided[name] = order
         elif dates.has_numeric_dates(values):

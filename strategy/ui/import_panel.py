@@ -136,12 +136,15 @@ def mapped_setup(con: Connection, org_id: int, kind: str, file_id: str, table: T
     values = _value_choices(kind, shown, columns, plan, key)
     orders: list[str | None] = [None, *dates.ORDERS]
     date_order = st.radio(
-        "Dates", orders, index=orders.index(plan.date_order), key=f"{key}_dates",
-        horizontal=True,
+        "Dates", orders, index=0, key=f"{key}_dates", horizontal=True,
         format_func=lambda o: "Decided from the file" if o is None else
         dates.ORDER_LABELS[o].capitalize(),
-        help="A column in which every date could be read either way (03/04/2026) needs "
-             "you to say which way round it is.")
+        help="A column with a day over 12 says its own order. One in which every date "
+             "could be read either way (03/04/2026) needs you to say which way round it is, "
+             "unless a saved choice or the organisation's setting says it.")
+    if plan.date_order:
+        st.caption(f"Where a column cannot tell: {dates.ORDER_LABELS[plan.date_order]}"
+                   + (" (saved with these choices)." if plan.saved_order else "."))
     save = st.checkbox(f"Save these choices for the next file from "
                        f"{sources.BY_KEY[source_key].name if source_key else 'this kind of file'}",
                        key=f"{key}_save", value=False)
