@@ -125,7 +125,7 @@ def test_a_help_desk_export_mapped_once_imports_next_month_in_one_step(
     question.locator("input").first.click()
     page.get_by_role("option", name="leave out", exact=True).click()
     settle(page)
-    page.get_by_text("1 rows will be left out").wait_for()
+    page.get_by_text("1 row will be left out").wait_for()
     page.get_by_text(re.compile("^Save these choices for the next file from Freshdesk")).click()
     settle(page)
     page.get_by_role("button", name=re.compile(r"^Import 2 rows \(2 new")).click()

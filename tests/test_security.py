@@ -179,7 +179,7 @@ def test_the_app_works_in_the_browser_under_its_policy(running: RunningApp,
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text)
             if "Content Security Policy" in m.text else None)
-    for path in ("/overview", "/vision", "/measures", "/accounts", "/self-check"):
+    for path in ("/", "/vision", "/measures", "/accounts", "/self-check"):
         open_page(page, f"{running.url}{path}", who="Ana")
         page.get_by_test_id("stMain").wait_for()
     assert refused == []

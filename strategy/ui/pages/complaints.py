@@ -516,7 +516,8 @@ def _import(con: Connection, org_id: int) -> None:
             st.error(md(exc.message))
         return
     if checked.left_out:
-        st.info(md(f"{sum(checked.left_out.values()):,} rows will be left out: " + "; ".join(
+        left = sum(checked.left_out.values())
+        st.info(md(f"{counted(left, 'row')} will be left out: " + "; ".join(
             f"{n:,} with {why}" for why, n in checked.left_out.most_common(5)) + "."),
             icon=":material/filter_alt:")
     show_problems([(r.line, r.problems) for r in checked.problem_rows], len(checked.kept))
