@@ -30,7 +30,13 @@ $(CHROMIUM):
 $(SOFFICE) $(PDFTOTEXT) &:
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui poppler-utils
 
-install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT)
+# panva's oidc-provider (OpenID Certified), which the single sign-on tests run with Node.
+OIDC_PROVIDER := tests/oidc_certified/node_modules/.package-lock.json
+$(OIDC_PROVIDER): tests/oidc_certified/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd tests/oidc_certified && npm ci --no-audit --no-fund --loglevel=error
+
+install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(OIDC_PROVIDER)
 
 HOST ?= 127.0.0.1
 

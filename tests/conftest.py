@@ -109,6 +109,22 @@ class RunningApp:
         self.process = process
 
 
+def database_copy(app: RunningApp) -> Any:
+    """A look at what the running app stored: the app holds the file open, so this
+    opens a copy of it and its write-ahead log."""
+    import shutil
+    import tempfile
+
+    import duckdb
+
+    copy = Path(tempfile.mkdtemp()) / "copy.duckdb"
+    shutil.copyfile(app.db_path, copy)
+    wal = Path(str(app.db_path) + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, Path(str(copy) + ".wal"))
+    return duckdb.connect(str(copy))
+
+
 def add_test_accounts(db_path: Path) -> None:
     """The roster of tests/browser.py, as administrators, before the server starts
     (it then holds the database file)."""

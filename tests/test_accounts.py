@@ -554,3 +554,34 @@ def test_sso_links_an_account_only_by_a_verified_e_mail_it_holds(
     verified = sso.account_for(
         con, {**_claims([], email="ada@example.org"), "sub": "u-3"}, "a")
     assert verified.id == ada.id
+
+
+def test_sso_completes_claims_from_userinfo_only_for_the_same_person(
+        sso_settings: Path) -> None:
+    from strategy.identity import sso
+
+    found = sso.settings()
+    id_token = {"iss": "https://idp", "sub": "u-sam", "nonce": "n"}
+    assert sso.needs_userinfo(id_token, found)
+    merged = sso.with_userinfo(id_token, {"sub": "u-sam", "email": "sam@example.org",
+                                          "groups": ["leaders"], "iss": "forged"})
+    assert merged["email"] == "sam@example.org" and merged["groups"] == ["leaders"]
+    assert merged["iss"] == "https://idp"  # the signed ID token's own claims win
+    assert not sso.needs_userinfo({**merged, "email_verified": True, "name": "Sam"}, found)
+    with pytest.raises(StrategyError, match="did not agree about who you are"):
+        sso.with_userinfo(id_token, {"sub": "u-mallory", "email": "sam@example.org"})
+    with pytest.raises(StrategyError):
+        sso.with_userinfo(id_token, {"email": "sam@example.org"})  # no sub at all
+
+
+def test_sso_asks_for_openid_always_and_returns_to_the_sign_in_page(
+        sso_settings: Path) -> None:
+    from strategy.identity import sso
+
+    found = sso.settings()
+    assert found.scope == "openid email profile"
+    assert found.after_sign_out() == "http://localhost/signin?signed_out=1"
+    assert sso._scope("email groups") == "openid email groups"
+    url = sso.end_session_url("https://idp/logout?tenant=1", "the.id.token", found)
+    assert url.startswith("https://idp/logout?tenant=1&id_token_hint=the.id.token&client_id=c&")
+    assert "post_logout_redirect_uri=http%3A%2F%2Flocalhost%2Fsignin%3Fsigned_out%3D1" in url

@@ -86,8 +86,11 @@ def test_a_visitor_who_has_not_signed_in_gets_no_organisation_data(
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(app.url + path, timeout=10)
         assert refused.value.code == 401
-    with urllib.request.urlopen(app.url + "/static/js/index.js", timeout=10) as answer:
-        assert answer.url.startswith(app.url + "/signin")  # sent to sign in, no script
+    # Streamlit's own front-end files are no secret (tests/test_security.py), but the
+    # page shell and any made-up path below /static/ are not served.
+    for path in ("/static/index.html", "/static/js/index.js"):
+        with urllib.request.urlopen(app.url + path, timeout=10) as answer:
+            assert answer.url.startswith(app.url + "/signin")  # sent to sign in
     assert _websocket_refused(app.url)
 
 
@@ -184,7 +187,13 @@ def test_a_workshop_with_two_guests(secured: tuple[RunningApp, str, str], browse
     facilitator.get_by_text("2 joined").wait_for(timeout=15_000)
     facilitator.get_by_role("button", name="Close the workshop").click()
     settle(facilitator)
-    # The wall refreshes every few seconds: the guests are out without doing anything.
+    # The wall refreshes every few seconds: a guest is out without doing anything, and
+    # sees a goodbye, with no error, though their session is gone.
+    gary.get_by_role("heading", name="The workshop has ended").wait_for(timeout=20_000)
+    gary.get_by_role("link", name="Join a workshop").wait_for()
+    settle(gary)
+    assert gary.get_by_test_id("stException").count() == 0
+    assert "Failed to fetch" not in gary.content()
     for page in guests:
         page.goto(app.url + "/vision")
         assert "/signin" in page.url

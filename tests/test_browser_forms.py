@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +23,7 @@ from strategy.people import personnel, training
 from strategy.people.personnel import EmployeeInput
 from tests.browser import by_key, fill, open_page, settle, submit
 from tests.conftest import RunningApp, serve
+from tests.conftest import database_copy as database
 
 pytestmark = pytest.mark.browser
 
@@ -48,22 +48,6 @@ def forms_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     create_organisation(con, "Workshop wall")  # an empty brainstorm wall
     con.close()
     yield from serve(path)
-
-
-def database(app: RunningApp) -> Any:
-    """A read-only look at what the app stored (the app holds the file open, so this
-    goes through a copy)."""
-    import shutil
-    import tempfile
-
-    import duckdb
-
-    copy = Path(tempfile.mkdtemp()) / "copy.duckdb"
-    shutil.copyfile(app.db_path, copy)
-    wal = Path(str(app.db_path) + ".wal")
-    if wal.exists():
-        shutil.copyfile(wal, Path(str(copy) + ".wal"))
-    return duckdb.connect(str(copy))
 
 
 def org_id(app: RunningApp, name: str) -> int:

@@ -84,14 +84,18 @@ def session_hours() -> float:
 
 def start_session(con: Connection, *, account_id: int | None = None, guest_id: int | None = None,
                   method: str, address: str, hours: float | None = None,
-                  expires_at: datetime | None = None) -> str:
-    """Open a signed-in session; returns the token for the cookie."""
+                  expires_at: datetime | None = None, id_token_hint: str | None = None) -> str:
+    """Open a signed-in session; returns the token for the cookie.
+
+    ``id_token_hint`` is the ID token of a single sign-on, kept so that signing out
+    at the provider too can name the sign-in it ends."""
     token = secrets.token_urlsafe(32)
     ends = expires_at or database_now(con) + timedelta(hours=hours or session_hours())
     with transaction(con):
         con.execute("INSERT INTO sign_in_session (token_hash, account_id, guest_id, method, "
-                    "address, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [token_hash(token), account_id, guest_id, method, address, ends])
+                    "address, expires_at, id_token_hint) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [token_hash(token), account_id, guest_id, method, address, ends,
+                     id_token_hint])
         if account_id is not None:
             name = get_account(con, account_id).display_name
             log(con, "signed in", f"by {method}", who=name, account_id=account_id,
@@ -114,6 +118,29 @@ def was_guest(con: Connection, token: str) -> bool:
     row = con.execute("SELECT guest_id IS NOT NULL FROM sign_in_session WHERE token_hash = ?",
                       [token_hash(token)]).fetchone()
     return bool(row and row[0])
+
+
+def single_sign_on_ended(con: Connection, token: str) -> bool:
+    """Whether this session came from single sign-on, has ended, and the provider has
+    not yet been asked to end its own sign-in."""
+    row = con.execute("SELECT 1 FROM sign_in_session WHERE token_hash = ? AND ended_at IS NOT "
+                      "NULL AND id_token_hint IS NOT NULL", [token_hash(token)]).fetchone()
+    return row is not None
+
+
+def take_id_token_hint(con: Connection, token: str) -> str | None:
+    """The ID token of an ended single sign-on session, once: it is cleared as it is
+    read, so a second visit does not send the person to the provider again. An open
+    session gives nothing (it must be ended first, by a form that checks its origin)."""
+    with transaction(con):
+        row = con.execute("SELECT id_token_hint FROM sign_in_session WHERE token_hash = ? AND "
+                          "ended_at IS NOT NULL AND id_token_hint IS NOT NULL",
+                          [token_hash(token)]).fetchone()
+        if row is None:
+            return None
+        con.execute("UPDATE sign_in_session SET id_token_hint = NULL WHERE token_hash = ?",
+                    [token_hash(token)])
+    return str(row[0])
 
 
 def identity_for(con: Connection, token: str) -> Identity | None:

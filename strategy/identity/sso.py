@@ -13,6 +13,10 @@ Configured as Streamlit documents it for ``st.login``, in ``.streamlit/secrets.t
     [strategy_sso]
     label = "Example login"          # the button reads "Sign in with Example login"
     role_claim = "groups"            # the claim that carries the person's groups
+    scope = "openid email profile groups"   # what to ask for; the default has no "groups"
+    # Where the provider sends a person who signed out there too (register it with
+    # the provider); by default the sign-in page beside redirect_uri.
+    post_logout_redirect_uri = "https://planner.example.org/signin?signed_out=1"
     [strategy_sso.roles]
     "planner-admins" = "administrator"           # administrator of everything
     "hr-riverbend" = "hr@Riverbend Water"        # HR in one organisation
@@ -23,6 +27,12 @@ person's groups decides. Roles that come from groups are set again at every
 sign-on and taken away with the group; a person whose groups map to nothing in an
 organisation keeps the role an administrator gave them there. An existing account
 is linked only through an e-mail address the provider has verified.
+
+Claims the ID token does not carry (most providers put only ``sub`` there in the
+code flow) are read from the provider's userinfo endpoint, whose ``sub`` must be
+the ID token's. Signing out ends the planner's session; a person who came through
+single sign-on is then offered to sign out at the provider too (RP-initiated
+logout, with the ID token as ``id_token_hint``), which matters on a shared laptop.
 The flow itself (state, nonce, PKCE, checking the ID token's signature, issuer
 and audience) is Authlib's, the library Streamlit's own sign-in uses.
 """
@@ -35,6 +45,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from strategy.core import access
 from strategy.core.access import Identity, Role
@@ -52,6 +63,15 @@ class Settings:
     label: str = "single sign-on"
     role_claim: str = "groups"
     roles: dict[str, str] = field(default_factory=dict)
+    scope: str = "openid email profile"
+    post_logout_redirect_uri: str = ""
+
+    def after_sign_out(self) -> str:
+        """Where the provider sends the person back after signing out there."""
+        if self.post_logout_redirect_uri:
+            return self.post_logout_redirect_uri
+        parts = urlsplit(self.redirect_uri)
+        return urlunsplit((parts.scheme, parts.netloc, "/signin", "signed_out=1", ""))
 
 
 def secrets_file() -> Path:
@@ -79,7 +99,16 @@ def _load() -> Settings | None:
                     redirect_uri=str(auth["redirect_uri"]),
                     label=str(ours.get("label") or "single sign-on"),
                     role_claim=str(ours.get("role_claim") or "groups"),
-                    roles={str(k): str(v) for k, v in roles.items()})
+                    roles={str(k): str(v) for k, v in roles.items()},
+                    scope=_scope(ours.get("scope")),
+                    post_logout_redirect_uri=str(ours.get("post_logout_redirect_uri") or ""))
+
+
+def _scope(raw: Any) -> str:
+    words = str(raw or "").split() or ["openid", "email", "profile"]
+    if "openid" not in words:  # without it there is no ID token: not OpenID Connect
+        words.insert(0, "openid")
+    return " ".join(words)
 
 
 @lru_cache(maxsize=1)
@@ -125,10 +154,36 @@ def client() -> Any:
         oauth = OAuth()
         oauth.register("provider", client_id=found.client_id, client_secret=found.client_secret,
                        server_metadata_url=found.server_metadata_url,
-                       client_kwargs={"scope": "openid email profile",
+                       client_kwargs={"scope": found.scope,
                                       "code_challenge_method": "S256"})
         _clients[key] = oauth.provider
     return _clients[key]
+
+
+# What the planner reads about a person; a claim missing from the ID token is asked of
+# the userinfo endpoint.
+def needs_userinfo(claims: dict[str, Any], found: Settings) -> bool:
+    return any(name not in claims for name in ("email", "email_verified", "name",
+                                                found.role_claim))
+
+
+def with_userinfo(claims: dict[str, Any], userinfo: dict[str, Any]) -> dict[str, Any]:
+    """The ID token's claims, completed from the userinfo response.
+
+    OpenID Connect Core 5.3.2: the userinfo response is about the person the ID token
+    names only if its ``sub`` is the same; otherwise it must not be used. The ID
+    token's own claims win (they are signed)."""
+    if str(userinfo.get("sub", "")) != str(claims.get("sub", "")):
+        raise StrategyError("The sign-on provider's answers did not agree about who you are. "
+                            "Try again, or sign in with a password.")
+    return {**userinfo, **claims}
+
+
+def end_session_url(end_session_endpoint: str, id_token_hint: str, found: Settings) -> str:
+    """The provider's sign-out address for this sign-in (RP-initiated logout 1.0)."""
+    query = urlencode({"id_token_hint": id_token_hint, "client_id": found.client_id,
+                       "post_logout_redirect_uri": found.after_sign_out()})
+    return f"{end_session_endpoint}{'&' if '?' in end_session_endpoint else '?'}{query}"
 
 
 def mapped_roles(con: Connection, claims: dict[str, Any],

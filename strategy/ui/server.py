@@ -54,11 +54,15 @@ VISION_PATH = "/" + next(s.slug for s in STEPS if s.number == 3)
 
 # Paths a browser may open before signing in. Everything else, including
 # Streamlit's own scripts and its websocket, needs a session.
-PUBLIC_PATHS = ("/signin", "/signout", "/join", "/auth/login", "/oauth2callback",
-                "/_stcore/health")
+PUBLIC_PATHS = ("/signin", "/signout", "/signout/provider", "/join", "/auth/login",
+                "/oauth2callback", "/_stcore/health")
 # A set-up link and a workshop's join link: one token or code after the slash, nothing
 # more (Streamlit answers any other path with its page shell).
 PUBLIC_PATTERN = re.compile(r"/(setup|join)/[A-Za-z0-9_-]+")
+# Streamlit's front end: its scripts, styles and fonts, the same for every install and
+# holding no data. A page drawn for a session that has since ended (a guest's, when
+# the workshop closes) still loads the scripts of its buttons from here.
+FRONT_END = (Path(st.__file__).resolve().parent / "static").resolve()
 
 # Sent with every response, Streamlit's included. Streamlit's front end needs inline
 # styles, its own scripts (Vega's charts compile expressions, hence 'unsafe-eval')
@@ -108,6 +112,15 @@ def identity_from_cookie(raw: str | None) -> Any:
     return sessions.identity_for(connection(), token)
 
 
+def front_end_asset(path: str) -> bool:
+    """Whether ``path`` names one of Streamlit's front-end files (and nothing else:
+    an unknown path under /static/ would be answered with the page shell)."""
+    if not path.startswith("/static/") or "\x00" in path:
+        return False
+    file = (FRONT_END / path.lstrip("/")).resolve()
+    return file.is_relative_to(FRONT_END / "static") and file.is_file()
+
+
 def _with_security_headers(send: Send) -> Send:
     """``send`` that adds the security headers to a response that lacks them (the
     sign-in pages set a stricter policy of their own)."""
@@ -138,6 +151,10 @@ class RequireSignIn:
             send = _with_security_headers(send)
         path = scope.get("path", "/")
         if path in PUBLIC_PATHS or PUBLIC_PATTERN.fullmatch(path):
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD") \
+                and front_end_asset(path):
             await self.app(scope, receive, send)
             return
         if scope["type"] == "http" and scope.get("method") == "POST" \
@@ -334,9 +351,59 @@ async def signout(request: Request) -> Response:
         return _with_csrf(page("Sign out", body, 400), token, request)
     if raw:
         await run_in_threadpool(_end, raw)
+        ended = sessions.unsign(secret(), raw, sessions.session_hours() * 3600)
+        if ended and sso.configured() and await run_in_threadpool(
+                sessions.single_sign_on_ended, connection(), ended):
+            # Came through single sign-on: offer the provider's sign-out too. (A link,
+            # not a redirect: the form may only lead back to this site.)
+            label = html.escape(sso.provider_label())
+            return page("Signed out", "<h1>You have signed out</h1><p>You are still signed "
+                        f"in to {label} in this browser: on a shared computer, sign out "
+                        f"there too.</p><p><a class='button' href='/signout/provider'>Sign "
+                        f"out of {label} too</a></p><p><a href='/signin'>Sign in again</a>"
+                        "</p>")
     response = RedirectResponse("/signin?signed_out=1", status_code=303)
     response.delete_cookie(sessions.COOKIE_NAME, path="/")
     return response
+
+
+async def _provider_sign_out(raw: str) -> Response | None:
+    """A redirect to the provider's sign-out for an ended single sign-on session, or
+    None when there is nothing to sign out of there."""
+    token = sessions.unsign(secret(), raw, sessions.session_hours() * 3600)
+    if token is None or not sso.configured():
+        return None
+    hint = await run_in_threadpool(sessions.take_id_token_hint, connection(), token)
+    if hint is None:
+        return None
+    try:
+        metadata = await sso.client().load_server_metadata()
+    except Exception as exc:  # the provider unreachable: the planner's sign-out stands
+        log.warning("could not reach the sign-on provider to sign out: %s", exc)
+        return None
+    endpoint = metadata.get("end_session_endpoint")
+    if not endpoint:
+        return None
+    response = RedirectResponse(sso.end_session_url(str(endpoint), hint, sso.settings()),
+                                status_code=303)
+    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return response
+
+
+async def provider_signout(request: Request) -> Response:
+    """Sign out at the single sign-on provider, after signing out of the planner.
+
+    Only a session that has already ended is sent on (ending one takes the sign-out
+    form or the app's own button), so a link from another site cannot end anything
+    here; the provider asks the person before it ends its own sign-in."""
+    raw = request.cookies.get(sessions.COOKIE_NAME)
+    if raw:
+        elsewhere = await _provider_sign_out(raw)
+        if elsewhere is not None:
+            return elsewhere
+        if await run_in_threadpool(identity_from_cookie, raw) is not None:
+            return RedirectResponse("/signout", status_code=303)
+    return RedirectResponse("/signin?signed_out=1", status_code=303)
 
 
 async def setup(request: Request) -> Response:
@@ -465,12 +532,28 @@ async def sso_callback(request: Request) -> Response:
                                               "sign in with a password.")
                     + "<p><a href='/signin'>Back to sign-in</a></p>", 400)
     claims = dict(token.get("userinfo") or {})
+    try:
+        if sso.needs_userinfo(claims, sso.settings()):
+            metadata = await sso.client().load_server_metadata()
+            if metadata.get("userinfo_endpoint"):
+                found = await sso.client().userinfo(token=token)
+                claims = sso.with_userinfo(claims, dict(found))
+    except StrategyError as exc:
+        return page("Single sign-on", _error(exc.message)
+                    + "<p><a href='/signin'>Back to sign-in</a></p>", 403)
+    except Exception as exc:  # the provider's userinfo unreachable or refusing
+        log.warning("single sign-on could not read userinfo: %s", exc)
+        return page("Single sign-on", _error("Single sign-on did not complete. Try again, or "
+                                              "sign in with a password.")
+                    + "<p><a href='/signin'>Back to sign-in</a></p>", 400)
+    id_token = token.get("id_token")
 
     def enter() -> str:
         con = connection()
         account = sso.account_for(con, claims, address)
         return sessions.start_session(con, account_id=account.id, method="single sign-on",
-                                      address=address)
+                                      address=address,
+                                      id_token_hint=str(id_token) if id_token else None)
 
     try:
         session = await run_in_threadpool(enter)
@@ -506,6 +589,7 @@ async def remind_request(request: Request) -> Response:
 ROUTES = [
     Route("/signin", signin, methods=["GET", "POST"]),
     Route("/signout", signout, methods=["GET", "POST"]),
+    Route("/signout/provider", provider_signout, methods=["GET"]),
     Route("/setup/{token}", setup, methods=["GET", "POST"]),
     Route("/join", join, methods=["GET", "POST"]),
     Route("/join/{code}", join, methods=["GET", "POST"]),

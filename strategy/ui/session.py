@@ -20,7 +20,7 @@ from strategy.core import db as storage
 from strategy.core.access import AccessDenied, Identity, Permission
 from strategy.core.errors import StorageError
 from strategy.core.safe_text import md
-from strategy.identity import sessions
+from strategy.identity import sessions, sso
 from strategy.people.personnel import list_teams
 from strategy.ui.forms import guard
 
@@ -82,7 +82,16 @@ def sign_in_gate() -> Identity:
         else:
             st.title("You are signed out")
             st.write("Your session has ended: you signed out, or it expired.")
-            st.link_button("Sign in again", "/signin", type="primary")
+            if token and sso.configured() and sessions.single_sign_on_ended(db(), token):
+                label = sso.provider_label()
+                st.write(f"You are still signed in to {md(label)} in this browser, so "
+                         f"“Sign in with {md(label)}” would let anyone at this computer "
+                         "straight back in. On a shared computer, sign out there too.")
+                st.link_button(f"Sign out of {label} too", "/signout/provider",
+                               type="primary")
+                st.link_button("Sign in again", "/signin")
+            else:
+                st.link_button("Sign in again", "/signin", type="primary")
         st.stop()
     assert identity is not None
     return identity
