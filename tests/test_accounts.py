@@ -7,6 +7,7 @@ import stat
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -390,6 +391,63 @@ def test_parallel_guesses_are_counted_before_any_is_heard(con: Connection) -> No
     for thread in threads:
         thread.join()
     assert len(heard) == accounts.FREE_FAILURES and len(slowed) == 15
+
+
+def _in_parallel(count: int, attempt: Any) -> list[Any]:
+    """``attempt(n)`` for n in 0..count-1, all let go at the same moment."""
+    import threading
+
+    start = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(n: int) -> None:
+        start.wait()
+        try:
+            results[n] = attempt(n)
+        except accounts.SignInRefused as exc:
+            results[n] = exc
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_a_room_signing_in_together_from_one_address_is_not_slowed(con: Connection) -> None:
+    """Twelve people behind a venue's one address press Sign in at the same moment:
+    an attempt counts as failed only once its password has failed."""
+    for n in range(12):
+        accounts.create_account(con, f"person{n}", f"Person {n}", PASSWORD)
+    signed_in = _in_parallel(12, lambda n: accounts.authenticate(
+        con.cursor(), f"person{n}", PASSWORD, "203.0.113.7"))
+    assert [getattr(a, "username", a) for a in signed_in] == [f"person{n}" for n in range(12)]
+    # Five wrong ones from that address, also together, are still heard and then slow
+    # the next one, however right its password.
+    wrong = _in_parallel(5, lambda n: accounts.authenticate(
+        con.cursor(), f"person{n}", "not the password", "203.0.113.7"))
+    assert all(isinstance(r, accounts.SignInRefused) and not r.wait_seconds for r in wrong)
+    with pytest.raises(accounts.SignInRefused, match="Too many failed attempts"):
+        accounts.authenticate(con, "person11", PASSWORD, "203.0.113.7")
+    assert con.execute("SELECT count(*) FROM sign_in_attempt WHERE in_flight").fetchone() == (0,)
+
+
+def test_more_at_once_than_a_room_sends_is_slowed_and_a_stuck_attempt_counts_as_failed(
+        con: Connection) -> None:
+    now = datetime.now()
+    # Guesses at many accounts at once from one address: beyond what a room sends,
+    # the ones in flight count before they are heard.
+    con.execute("INSERT INTO sign_in_attempt (attempted_at, username_key, address, succeeded, "
+                "in_flight) SELECT ?, 'user' || i, '198.51.100.1', false, true FROM range(?) "
+                "t(i)", [now, accounts.IN_FLIGHT_PER_ADDRESS + accounts.FREE_FAILURES])
+    assert accounts.required_wait(con, "someone", "198.51.100.1", now) >= 1
+    assert accounts.required_wait(con, "someone", "192.0.2.9", now) == 0
+    # Left in flight by a crash: a failure once it is a minute old (thirteen of them
+    # ask for 2^8 s from the last).
+    con.execute("INSERT INTO sign_in_attempt (attempted_at, username_key, address, succeeded, "
+                "in_flight) SELECT ?, 'user' || i, '192.0.2.50', false, true FROM range(13) "
+                "t(i)", [now - timedelta(seconds=accounts.IN_FLIGHT_SECONDS + 1)])
+    assert accounts.required_wait(con, "someone", "192.0.2.50", now) >= 1
 
 
 def test_an_account_is_slowed_for_a_minute_at_most_and_a_sign_in_starts_afresh(

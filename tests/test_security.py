@@ -38,7 +38,7 @@ from strategy.core.db import open_database
 from strategy.identity import accounts, sessions
 from strategy.io import remind_via_app
 from strategy.ui.server import FRONT_END
-from tests.browser import PASSWORD, by_key, open_page, settle, username
+from tests.browser import PASSWORD, ROSTER, by_key, open_page, settle, username
 from tests.conftest import RunningApp, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -378,6 +378,23 @@ def test_a_disabled_account_hears_what_a_wrong_password_hears(tmp_path: Path) ->
     logged = con.execute("SELECT detail FROM access_log WHERE event = 'sign-in refused'"
                          ).fetchall()
     assert ("the account is disabled",) in logged
+
+
+def test_a_room_signing_in_at_once_from_one_address_is_let_in(running: RunningApp) -> None:
+    """Issue 21: ten people behind a venue's one address press Sign in together."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    people = [username(name) for name in ROSTER] + ["stella"]
+
+    def sign_in(who: str) -> int:
+        client = httpx.Client(base_url=running.url, follow_redirects=False, timeout=60)
+        csrf = _csrf_of(client, "/signin")
+        return client.post("/signin", data={"username": who, "password": PASSWORD,
+                                            "csrf": csrf}).status_code
+
+    with ThreadPoolExecutor(len(people)) as pool:
+        statuses = list(pool.map(sign_in, people))
+    assert statuses == [303] * len(people)
 
 
 # Last: guessing. The failures slow every later sign-in from this address for a

@@ -32,6 +32,10 @@ MAX_PASSWORD = 256
 FREE_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_DELAY_SECONDS = 15 * 60
+# Sign-ins from one address whose passwords may be checked at the same moment before
+# they count as guesses: a workshop room behind one venue's address.
+IN_FLIGHT_PER_ADDRESS = 30
+IN_FLIGHT_SECONDS = 60
 MAX_ACCOUNT_DELAY_SECONDS = 60
 
 SETUP_LINK_HOURS = 24
@@ -385,25 +389,38 @@ def required_wait(con: Connection, username_key: str, address: str,
 
     An account's count starts again after it signs in, and its delay stops growing at
     a minute, so a stranger cannot lock someone out for long; an address's delay
-    grows to a quarter of an hour."""
+    grows to a quarter of an hour.
+
+    An attempt still being checked counts against its own account at once (parallel
+    guesses at one password are slowed as serial ones), but against the address only
+    beyond ``IN_FLIGHT_PER_ADDRESS``: a room behind one venue's address signing in
+    together is not a guesser. One left in flight by a crash counts as failed after
+    ``IN_FLIGHT_SECONDS``."""
     now = now or database_now(con)
     since = now - FAILURE_WINDOW
     row = con.execute(
         """
-        WITH recent AS (SELECT * FROM sign_in_attempt WHERE attempted_at > ?),
+        WITH recent AS (SELECT *, coalesce(in_flight, false) AND attempted_at > ? AS flying
+                        FROM sign_in_attempt WHERE attempted_at > ?),
         signed_in AS (SELECT coalesce(max(attempted_at), ?) AS ok_at FROM recent
                       WHERE username_key = ? AND succeeded)
         SELECT count(*) FILTER (WHERE r.username_key = ? AND r.attempted_at > s.ok_at),
                max(r.attempted_at) FILTER (WHERE r.username_key = ? AND r.attempted_at > s.ok_at),
-               count(*) FILTER (WHERE r.address = ?),
-               max(r.attempted_at) FILTER (WHERE r.address = ?)
+               count(*) FILTER (WHERE r.address = ? AND NOT r.flying),
+               max(r.attempted_at) FILTER (WHERE r.address = ? AND NOT r.flying),
+               count(*) FILTER (WHERE r.address = ? AND r.flying)
         FROM recent r CROSS JOIN signed_in s WHERE NOT r.succeeded
-        """, [since, since, username_key, username_key, username_key, address, address]
+        """, [now - timedelta(seconds=IN_FLIGHT_SECONDS), since, since, username_key,
+              username_key, username_key, address, address, address]
     ).fetchone()
     assert row is not None
+    address_failures, address_last = int(row[2]), row[3]
+    beyond = int(row[4]) - IN_FLIGHT_PER_ADDRESS
+    if beyond > 0:  # more in flight at once than a room sends: count the excess now
+        address_failures, address_last = address_failures + beyond, now
     waits = []
     for failures, last, cap in ((int(row[0]), row[1], MAX_ACCOUNT_DELAY_SECONDS),
-                                (int(row[2]), row[3], MAX_DELAY_SECONDS)):
+                                (address_failures, address_last, MAX_DELAY_SECONDS)):
         if failures >= FREE_FAILURES and last is not None:
             delay = min(2 ** (failures - FREE_FAILURES), cap)
             waits.append((last + timedelta(seconds=delay) - now).total_seconds())
@@ -416,7 +433,7 @@ _attempts = threading.Lock()
 
 
 def _begin_attempt(con: Connection, key: str, address: str) -> int:
-    """Record an attempt as failed (until the password proves otherwise), or refuse it."""
+    """Record an attempt as in flight, or refuse it."""
     with _attempts:
         wait = required_wait(con, key, address)
         if wait:
@@ -431,8 +448,9 @@ def _begin_attempt(con: Connection, key: str, address: str) -> int:
                         who=key or "unknown", address=address)
             raise SignInRefused(f"Too many failed attempts. Wait {wait} seconds, then try "
                                 "again.", wait_seconds=wait)
-        row = con.execute("INSERT INTO sign_in_attempt (username_key, address, succeeded) "
-                          "VALUES (?, ?, false) RETURNING id", [key, address]).fetchone()
+        row = con.execute("INSERT INTO sign_in_attempt (username_key, address, succeeded, "
+                          "in_flight) VALUES (?, ?, false, true) RETURNING id",
+                          [key, address]).fetchone()
     assert row is not None
     return int(row[0])
 
@@ -441,24 +459,30 @@ def authenticate(con: Connection, username: str, password: str, address: str) ->
     """The account for this name and password, or :class:`SignInRefused`."""
     key = clean(username).lower()[:200]
     attempt = _begin_attempt(con, key, address)
-    row = con.execute("SELECT id, password_hash, disabled_at FROM account WHERE username_key = ?",
-                      [key]).fetchone()
-    ok = verify_password(row[1] if row else None, password)
-    refused = SignInRefused("That user name and password do not match an account. Check "
-                            "both and try again.")
-    if ok and row is not None and row[2] is not None:
-        # The same words as a wrong password: otherwise a guesser learns the password
-        # was right. The person hears why from their administrator, who sees it here.
-        with transaction(con):
-            log(con, "sign-in refused", "the account is disabled", who=key, account_id=row[0],
-                address=address)
-        raise refused
-    if not ok or row is None:
-        with transaction(con):
-            log(con, "sign-in failed", "wrong user name or password", who=key or "unknown",
-                account_id=row[0] if row else None, address=address)
-        raise refused
-    con.execute("UPDATE sign_in_attempt SET succeeded = true WHERE id = ?", [attempt])
+    succeeded = False
+    try:
+        row = con.execute("SELECT id, password_hash, disabled_at FROM account WHERE "
+                          "username_key = ?", [key]).fetchone()
+        ok = verify_password(row[1] if row else None, password)
+        refused = SignInRefused("That user name and password do not match an account. "
+                                "Check both and try again.")
+        if ok and row is not None and row[2] is not None:
+            # The same words as a wrong password: otherwise a guesser learns the password
+            # was right. The person hears why from their administrator, who sees it here.
+            with transaction(con):
+                log(con, "sign-in refused", "the account is disabled", who=key,
+                    account_id=row[0], address=address)
+            raise refused
+        if not ok or row is None:
+            with transaction(con):
+                log(con, "sign-in failed", "wrong user name or password", who=key or "unknown",
+                    account_id=row[0] if row else None, address=address)
+            raise refused
+        succeeded = True
+    finally:
+        # Settled either way: a failure now counts against the address too.
+        con.execute("UPDATE sign_in_attempt SET succeeded = ?, in_flight = false WHERE id = ?",
+                    [succeeded, attempt])
     if _hasher.check_needs_rehash(str(row[1])):
         con.execute("UPDATE account SET password_hash = ? WHERE id = ?",
                     [hash_password(password), row[0]])
