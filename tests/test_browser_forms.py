@@ -217,3 +217,36 @@ def test_the_facilitators_tools_appear_with_the_first_answer(forms_app: RunningA
     assert entries == [("Someone who owns my problem",)]
     for page in (facilitator, guest):
         page.context.close()
+
+
+def test_the_facilitator_merges_a_likely_duplicate_with_one_click(forms_app: RunningApp,
+                                                                 browser: Any) -> None:
+    facilitator = new_page(browser, forms_app, "vision", "Fay", org="Workshop wall")
+    guest = new_page(browser, forms_app, "vision", "Gus", org="Workshop wall")
+    for text in ("Someone who owns my problem!", "Bills I can read"):
+        box = guest.get_by_role("textbox", name="Customer service means …")
+        box.fill(text)
+        submit(guest, "Add to the wall")
+    tools = facilitator.get_by_text("Facilitator: merge duplicates, adopt into the vision")
+    tools.wait_for(timeout=15_000)
+    tools.click()
+    suggestion = facilitator.locator("[class*='st-key-likely_group_']")
+    suggestion.first.wait_for(timeout=15_000)
+    assert suggestion.count() == 1  # "Bills I can read" is like nothing else
+    text = suggestion.inner_text()
+    assert "Someone who owns my problem" in text and "Someone who owns my problem!" in text
+    suggestion.get_by_role("button", name="Merge this into it").click()
+    settle(facilitator)
+    facilitator.get_by_text("No answers look alike just now.").wait_for(timeout=15_000)
+    con = database(forms_app)
+    rows = con.execute("SELECT text, merged_into IS NOT NULL FROM brainstorm_entry "
+                       "ORDER BY id").fetchall()
+    con.close()
+    assert rows == [("Someone who owns my problem", False),
+                    ("Someone who owns my problem!", True), ("Bills I can read", False)]
+    # The guest's wall shows one card where there were two, without reloading.
+    guest.wait_for_timeout(4_000)
+    assert guest.locator("[class*='st-key-brainstorm_entry_']",
+                         has_text="Someone who owns my problem").count() == 1
+    for page in (facilitator, guest):
+        page.context.close()

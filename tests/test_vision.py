@@ -89,3 +89,43 @@ def test_adopt_and_entry_needs_text(con: Connection, org: Organisation) -> None:
     assert set(info.value.fields) == {"entry"}
     vision.delete_entry(con, org.id, entry)
     assert vision.list_entries(con, org.id) == []
+
+
+def test_likely_duplicates_group_alike_answers_and_keep_the_most_voted(
+        con: Connection, org: Organisation) -> None:
+    def add(author: str, text: str, voters: tuple[str, ...] = ()) -> int:
+        with as_person(author):
+            entry = vision.add_entry(con, org.id, text)
+        for voter in voters:
+            with as_person(voter):
+                vision.toggle_vote(con, org.id, entry)
+        return entry
+
+    owns = add("Ann", "someone who owns my problem until its fixed!")
+    owns_voted = add("Bob", "Someone who owns my problem until it's fixed", ("Cy", "Dee"))
+    owns_reordered = add("Cy", "Until it's fixed, someone who owns my problem")
+    bills = add("Dee", "Bills I can understand", ("Ann",))
+    bills_more = add("Eve", "Bills that I can understand")
+    add("Fay", "Being kind when people are stressed")
+    add("Gus", "Fast repairs")
+    add("Hal", "Fast answers")
+
+    groups = vision.likely_duplicates(vision.list_entries(con, org.id))
+    found = [(g.keep.id, sorted(d.id for d in g.duplicates)) for g in groups]
+    # The near-copies first; the most voted is kept; the unlike answers are left alone.
+    assert found == [(owns_voted, sorted([owns, owns_reordered])), (bills, [bills_more])]
+
+    # One click merges a group: the votes follow, and the suggestion is gone.
+    vision.merge_entries(con, org.id, groups[1].keep.id, [d.id for d in groups[1].duplicates])
+    assert [g.keep.id for g in vision.likely_duplicates(vision.list_entries(con, org.id))] \
+        == [owns_voted]
+    assert vision.likely_duplicates([]) == []
+
+
+def test_an_adopted_answer_is_the_one_kept(con: Connection, org: Organisation) -> None:
+    with as_person("Ann"):
+        first = vision.add_entry(con, org.id, "Being kept informed")
+        adopted = vision.add_entry(con, org.id, "Being kept informed.")
+    vision.set_adopted(con, org.id, adopted, True)
+    (group,) = vision.likely_duplicates(vision.list_entries(con, org.id))
+    assert group.keep.id == adopted and [d.id for d in group.duplicates] == [first]

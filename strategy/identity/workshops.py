@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from strategy.core import access
 from strategy.core.access import Permission
@@ -165,8 +166,10 @@ def join_link(base_url: str, code: str) -> str:
     return f"{base_url.rstrip('/')}/join/{code}"
 
 
+@lru_cache(maxsize=32)
 def qr_png(link: str) -> bytes:
-    """The join link as a QR code (PNG) for the projector and for phones to scan."""
+    """The join link as a QR code (PNG) for the projector and for phones to scan.
+    Kept: the wall redraws it every few seconds."""
     import io
 
     import segno

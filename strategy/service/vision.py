@@ -202,6 +202,64 @@ def list_entries(con: Connection, org_id: int) -> list[Entry]:
     return [Entry(r[0], r[1], r[2], r[3], r[4], int(r[5]), tuple(r[6] or ())) for r in rows]
 
 
+# How alike two answers must be (0-100) to be offered as likely the same: the better
+# of plain similarity (typos, punctuation, a word more or less) and similarity with
+# the words sorted (the same words in another order), on lower-cased text.
+LIKELY_SAME = 80
+
+
+@dataclass(frozen=True)
+class LikelyDuplicates:
+    """Answers that probably say the same thing, and the one to keep: the most voted
+    (an adopted one first), else the first written."""
+
+    keep: Entry
+    duplicates: tuple[Entry, ...]
+
+
+def likely_duplicates(entries: list[Entry]) -> list[LikelyDuplicates]:
+    """Groups of answers alike enough to suggest merging, most alike first.
+
+    Only a suggestion: the facilitator merges with one click or leaves them be."""
+    from rapidfuzz import fuzz, process, utils
+
+    texts = [utils.default_process(e.text) for e in entries]
+    if len(entries) < 2:
+        return []
+    plain = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=LIKELY_SAME)
+    sorted_words = process.cdist(texts, texts, scorer=fuzz.token_sort_ratio,
+                                 score_cutoff=LIKELY_SAME)
+    # Join alike pairs into groups (a union-find over the pairs).
+    parent = list(range(len(entries)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+    best: dict[int, float] = {}
+    for i in range(len(entries)):
+        for j in range(i + 1, len(entries)):
+            score = max(float(plain[i][j]), float(sorted_words[i][j]))
+            if score >= LIKELY_SAME and texts[i] and texts[j]:
+                a, b = root(i), root(j)
+                if a != b:
+                    parent[b] = a
+                best[i] = max(best.get(i, 0), score)
+                best[j] = max(best.get(j, 0), score)
+    groups: dict[int, list[int]] = {}
+    for i in best:
+        groups.setdefault(root(i), []).append(i)
+    found = []
+    for members in groups.values():
+        ranked = sorted((entries[i] for i in members),
+                        key=lambda e: (not e.adopted, -e.votes, e.created_at, e.id))
+        found.append((max(best[i] for i in members),
+                      LikelyDuplicates(ranked[0], tuple(ranked[1:]))))
+    found.sort(key=lambda pair: (-pair[0], pair[1].keep.id))
+    return [group for _, group in found]
+
+
 def _live_entry(con: Connection, org_id: int, entry_id: int) -> None:
     row = con.execute(
         "SELECT merged_into FROM brainstorm_entry WHERE org_id = ? AND id = ?", [org_id, entry_id]

@@ -18,6 +18,7 @@ from strategy.ui import forms, session, sidebar, widgets
 STEP = step("vision")
 WALL_PAGE = 60  # cards per page of the wall
 REFRESH_SECONDS = 3
+SUGGESTIONS_SHOWN = 8  # groups of likely duplicates offered at a time
 
 
 def render() -> None:
@@ -36,12 +37,20 @@ def render() -> None:
     })
 
 
+@session.live_fragment(REFRESH_SECONDS)
 def _wall(org_id: int) -> None:
+    """The workshop panel, the wall and the facilitator's tools, as one fragment that
+    re-reads them every few seconds on its own thread (so it takes its own cursor).
+
+    One fragment, not three: one refresh per browser instead of three, a merge shows on
+    the wall at once, and no action needs a full rerun, which would race the other
+    fragments' refreshes ("fragment does not exist anymore")."""
+    con = session.db()
     if session.allowed(Permission.FACILITATE):
-        _workshop(org_id)
-    _brainstorm(org_id)
+        _workshop(con, org_id)
+    _brainstorm(con, org_id)
     if session.allowed(Permission.FACILITATE):
-        _facilitator(org_id)
+        _facilitator(con, org_id)
 
 
 def _base_url() -> str:
@@ -51,10 +60,8 @@ def _base_url() -> str:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
-@session.live_fragment(REFRESH_SECONDS)
-def _workshop(org_id: int) -> None:
+def _workshop(con: Connection, org_id: int) -> None:
     """Open a workshop, project its code, see who joined, close it."""
-    con = session.db()
     current = workshops.current_workshop(con, org_id)
     with st.expander("Workshop: let participants join by code", key="workshop_panel",
                      expanded=current is not None, on_change="rerun"):
@@ -173,11 +180,7 @@ def _values(con: Connection, org_id: int) -> None:
                 forms.attempt(add_behaviour, errors, success="Behaviour added.")
 
 
-@session.live_fragment(REFRESH_SECONDS)
-def _brainstorm(org_id: int) -> None:
-    # A fragment: it re-reads the wall every few seconds on its own thread, so it
-    # takes its own cursor.
-    con = session.db()
+def _brainstorm(con: Connection, org_id: int) -> None:
     me = session.me().name if session.allowed(Permission.BRAINSTORM) else ""
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
@@ -206,7 +209,10 @@ def _brainstorm(org_id: int) -> None:
         st.info("The wall is empty. Be the first to add an answer.")
         return
     a, b, c = st.columns([2, 2, 1])
-    order = a.segmented_control("Order", ["Most votes", "Newest"], default="Most votes",
+    # The order starts at "Most votes" through the session state, not a default: an add
+    # sets it to "Newest" the same way, and a widget may take its value from one only.
+    st.session_state.setdefault("wall_order", "Most votes")
+    order = a.segmented_control("Order", ["Most votes", "Newest"],
                                 key="wall_order") or "Most votes"
     text = b.text_input("Search the answers", key="wall_text", max_chars=80).strip().lower()
     shown = [e for e in entries if not text or text in e.text.lower()
@@ -257,12 +263,10 @@ def _distinct_labels(entries: list[vision.Entry]) -> dict[int, str]:
     return labels
 
 
-@session.live_fragment(REFRESH_SECONDS)
-def _facilitator(org_id: int) -> None:
-    """Tools for whoever runs the workshop. They refresh on their own, like the wall,
-    so they appear with the first answer and offer every new one; a choice in
-    progress survives the refresh because every widget has a key."""
-    con = session.db()
+def _facilitator(con: Connection, org_id: int) -> None:
+    """Tools for whoever runs the workshop. They refresh with the wall, so they appear
+    with the first answer and offer every new one; a choice in progress survives the
+    refresh because every widget has a key."""
     entries = vision.list_entries(con, org_id)
     if not entries:
         return
@@ -271,15 +275,18 @@ def _facilitator(org_id: int) -> None:
     if tools.open is False:
         return  # its lists of every answer are drawn only while it is open
     with tools:
+        _suggested_merges(con, org_id, entries)
+        st.markdown("**Merge by hand**")
         labels = _distinct_labels(entries)
         keep = st.selectbox("Keep this answer", list(labels), format_func=labels.__getitem__,
                             key="merge_keep")
         duplicates = st.multiselect("… and merge these into it",
                                     [i for i in labels if i != keep],
                                     format_func=labels.__getitem__, key="merge_duplicates")
-        if st.button("Merge", key="merge_button", disabled=not duplicates):
-            forms.attempt(lambda: vision.merge_entries(con, org_id, keep, duplicates),
-                          success="Merged.")
+        if st.button("Merge", key="merge_button", disabled=not duplicates) and forms.attempt(
+                lambda: vision.merge_entries(con, org_id, keep, duplicates), success="Merged.",
+                rerun=False):
+            forms.rerun_fragment()
         adopted = st.multiselect("Adopted into the vision", list(labels),
                                  default=[e.id for e in entries if e.adopted],
                                  format_func=labels.__getitem__, key="adopted_entries")
@@ -288,7 +295,39 @@ def _facilitator(org_id: int) -> None:
                 for e in entries:
                     if e.adopted != (e.id in adopted):
                         vision.set_adopted(con, org_id, e.id, e.id in adopted)
-            forms.attempt(adopt, success="Adopted answers saved.")
+            if forms.attempt(adopt, success="Adopted answers saved.", rerun=False):
+                forms.rerun_fragment()
+
+
+def _suggested_merges(con: Connection, org_id: int, entries: list[vision.Entry]) -> None:
+    """Answers that look alike, each group merged with one click."""
+    suggestions = vision.likely_duplicates(entries)
+    if not suggestions:
+        st.caption("No answers look alike just now.")
+        return
+    st.markdown(f"**Likely duplicates** ({len(suggestions)})")
+    for group in suggestions[:SUGGESTIONS_SHOWN]:
+        ids = "_".join(str(d.id) for d in group.duplicates)
+        with st.container(border=True, key=f"likely_group_{group.keep.id}_{ids}"):
+            st.markdown(f"Keep “{md(group.keep.text)}” ({md(group.keep.author)}, "
+                        f"{_votes(group.keep.votes)})")
+            for dup in group.duplicates:
+                st.markdown(f"- “{md(dup.text)}” ({md(dup.author)}, {_votes(dup.votes)})")
+            count = len(group.duplicates)
+            if st.button(f"Merge {'these' if count > 1 else 'this'} into it",
+                         key=f"likely_merge_{group.keep.id}_{ids}",
+                         icon=":material/merge:") and forms.attempt(
+                    partial(vision.merge_entries, con, org_id, group.keep.id,
+                            [d.id for d in group.duplicates]),
+                    success="Merged: their votes now count for the answer kept.",
+                    rerun=False):
+                forms.rerun_fragment()
+    if len(suggestions) > SUGGESTIONS_SHOWN:
+        st.caption(f"{len(suggestions) - SUGGESTIONS_SHOWN} more after these are merged.")
+
+
+def _votes(n: int) -> str:
+    return f"{n} vote{'s' if n != 1 else ''}"
 
 
 if __name__ == "__main__":
