@@ -135,24 +135,44 @@ def test_figures_are_withheld_below_five_answers(con: Connection, org: Organisat
     assert [m.value for m in at.metric][:2] == ["4", "0"]
 
 
+def _group_box(at: AppTest) -> Any:
+    (box,) = [n for n in at.number_input if n.label == "Smallest group that sees results"]
+    return box
+
+
 def test_the_rule_is_said_before_anyone_answers(con: Connection, org: Organisation,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """A group of three learns before rating that it will see no figures."""
+    """Everyone learns before rating from how many answers the figures show."""
     sign_in_app(monkeypatch, leader(org, 1))
     at = open_app(PAGE)
-    assert "Figures show only for steps rated by at least 5 people: with fewer taking " \
-        "part, the results show how many answered and nothing more." in texts(at)
+    assert "Results show how many gave each rating, the average and the spread, for the " \
+        "steps at least that many people rated; below it, only how many answered. " \
+        "Everyone sees this number before they rate." in texts(at)
+    assert _group_box(at).value == 5
     submit(at, "Open the round")
     held = self_check.open_round_of(con, org.id)
-    assert held is not None
+    assert held is not None and held.min_group == 5
     (notice,) = [i.value for i in at.info if "show only once" in i.value]
-    assert notice == self_check.PRIVACY
-    assert notice.startswith("A step's figures (average, spread, lowest and highest rating) "
-                             "show only once at least 5 people have rated it; below that only "
-                             "the number of answers shows")
+    assert notice == self_check.PRIVACY == self_check.privacy(5)
+    assert notice.startswith("A step's results (how many gave each rating, the average, the "
+                             "spread) show only once at least 5 people have rated it; below "
+                             "that only the number of answers shows")
     assert "not who gave which" in notice and "read off" not in notice
     # The page's help says it too.
     assert self_check.PRIVACY in self_check.READING
+
+
+def test_a_smaller_group_chosen_when_opening_is_said_before_anyone_answers(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    sign_in_app(monkeypatch, leader(org, 1))
+    at = open_app(PAGE)
+    _group_box(at).set_value(3)
+    submit(at, "Open the round")
+    held = self_check.open_round_of(con, org.id)
+    assert held is not None and held.min_group == 3
+    (notice,) = [i.value for i in at.info if "show only once" in i.value]
+    assert notice == self_check.privacy(3) and "In a group of 3" in notice
+    assert any("the steps at least 3 people rated" in m for m in texts(at).splitlines())
 
 
 def test_a_viewer_reads_the_figures_and_is_offered_no_form(

@@ -125,15 +125,17 @@ def test_a_step_needs_five_answers_before_any_figure_shows(con: Connection,
     one = steps[1]
     assert one.answers == 5 and one.average == pytest.approx(3.2)
     assert one.spread == 1.5 and (one.lowest, one.highest) == (1, 5)
+    assert one.distribution == (1, 1, 0, 2, 1)
     for step, answers in ((2, 4), (3, 3), (6, 0)):
         hidden = steps[step]
         assert hidden.answers == answers and hidden.hidden
-        assert (hidden.average, hidden.spread, hidden.lowest, hidden.highest) == (None,) * 4
+        assert (hidden.average, hidden.spread, hidden.lowest, hidden.highest,
+                hidden.distribution) == (None,) * 5
         assert hidden.change is None and not hidden.disagreement
     four = steps[4]
     assert four.average == pytest.approx(2.8) and four.spread == 1.0 and four.disagreement
     # Withheld in SQL: the figures do not leave the database for a step below five.
-    assert self_check._FIGURES.count("$k") == 4
+    assert self_check._FIGURES.count("CASE WHEN shown THEN") == 5
     # The pack withholds them the same way, rounds the spread as the page does, and says so.
     quarter = Quarter.containing(held.held_on)
     ws = load_workbook(io.BytesIO(build_pack(con, org.id, quarter)))["Self-check"]
@@ -520,3 +522,33 @@ def test_the_pack_takes_the_round_held_in_the_quarter_even_if_closed_after_it(
     ws = load_workbook(io.BytesIO(build_pack(con, org.id, LAST.shift(-1))))["Self-check"]
     assert ws["A1"].value == f"No eleven-step self-check round held by the end of " \
         f"{LAST.shift(-1)} has been closed."
+
+
+def test_a_small_group_sees_its_results_when_the_facilitator_chose_so(
+        con: Connection, org: Organisation) -> None:
+    """Issue 21: a leadership team of three chooses, before rating, to see results."""
+    for wrong in (2, 21, None, True, 3.5):
+        with pytest.raises(ValidationError, match="smallest group from 3 to 20"):
+            self_check.open_round(con, org.id, date(2026, 3, 10), min_group=wrong)  # type: ignore[arg-type]
+    held = self_check.open_round(con, org.id, date(2026, 3, 10), "Leadership team", min_group=3)
+    assert held.min_group == 3
+    said = self_check.privacy(held.min_group)
+    assert "at least 3 people" in said and "In a group of 3" in said
+    assert "In a group of" not in self_check.privacy(5)
+    # Step 1: 2, 4, 4 — three answers: shown. Step 2: 3, 5 — two: withheld.
+    for n, ratings in enumerate(({1: 2, 2: 3}, {1: 4, 2: 5}, {1: 4}), start=1):
+        rate(con, leader(org, n), held.id, ratings)
+    self_check.close_round(con, held.id)
+    steps = by_step(self_check.results(con, held.id))
+    assert steps[1].distribution == (0, 1, 0, 2, 0)
+    assert steps[1].average == pytest.approx(10 / 3) and steps[1].answers == 3
+    assert steps[2].answers == 2 and steps[2].hidden and steps[2].distribution is None
+    # A later round at the default keeps its own rule, and compares with this one only
+    # where both showed figures.
+    later = self_check.open_round(con, org.id, date(2026, 6, 10))
+    assert later.min_group == MIN_ANSWERS
+    for n in range(1, 4):
+        rate(con, leader(org, n), later.id, {1: 5})
+    self_check.close_round(con, later.id)
+    again = by_step(self_check.results(con, later.id))
+    assert again[1].answers == 3 and again[1].hidden and again[1].change is None

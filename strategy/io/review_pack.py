@@ -1173,7 +1173,7 @@ def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> N
     book.text(ws, 2, "Taking part", counted(held.respondents, "person", "people"), width)
     book.text(ws, 3, "Compared with",
               found.previous.label if found.previous else "no earlier round", width)
-    book.text(ws, 4, "How to read it", self_check.READING, width)
+    book.text(ws, 4, "How to read it", self_check.reading(held.min_group), width)
     top = 6
     body = [[s.step, s.title, s.status.value if s.status else "",
              f"rated {s.against_plan}" if s.against_plan else "",

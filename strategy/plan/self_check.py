@@ -15,19 +15,24 @@ they said):
 * Figures appear only once a round is closed. While it is open the ratings can still
   change, and someone watching the average move as one person saves could work out
   what that person said; a closed round's figures never change.
-* A step's figures — average, spread, lowest and highest rating — are shown only when
-  at least :data:`MIN_ANSWERS` (5) people rated it; below that only the number of
-  answers. The average and the spread together give the sum of the ratings and the sum
-  of their squares, and on a 1–5 scale those two almost always pin the ratings down: with
-  three answers each person, knowing their own, can work out the other two's (1, 4, 4 and
-  2, 2, 5 are the only sets of three that share an average and a spread);
-  with four, each knows the other three's in 165 of 175 cases. From five, whoever sees
-  the figures can still usually tell *which* ratings were given (average, spread, lowest
-  and highest fix the set of five in 124 of 126 cases: "one 2 and four 4s"), but not who
+* A step's figures — how many gave each rating, the average, the spread, the lowest
+  and highest rating — are shown only when at least the round's *smallest group* rated
+  it; below that only the number of answers. The hiding is done in SQL, so the figures
+  never leave the database for a step below it. The facilitator chooses the number when
+  opening the round, from :data:`SMALLEST_GROUP` (3) up; it is :data:`MIN_ANSWERS` (5)
+  unless they choose otherwise, and everyone is told it before they rate
+  (:func:`privacy`).
+* Once shown, the figures tell *which* ratings were given (the distribution says so
+  outright, as the anonymous results of live-polling and survey tools do), but not who
   gave which — unless everyone but the reader gave the same rating, or all but one of
-  those who rated pool their own. That is what the page, the README and the
-  pack claim, and no more. The hiding is done in SQL, so the figures never leave the
-  database for a step below the threshold.
+  those who rated pool their own. That is what the page, the README and the pack
+  claim, and no more. In a group of three or four, each person who rated can work out
+  what the others gave between them; that is why five is the default. (Even without
+  the distribution, the average and the spread give the sum of the ratings and of their
+  squares, and on a 1–5 scale those almost always pin the ratings down: with three
+  answers each person can work out the other two's — 1, 4, 4 and 2, 2, 5 are the only
+  sets of three that share an average and a spread — and with four, the other three's
+  in 165 of 175 cases.)
 * The spread leaves the database rounded to one decimal, as it is shown: what the page
   and the pack show is all there is, and a spread shown as 1.0 is marked as disagreement.
 
@@ -70,6 +75,10 @@ SCALE_GUIDANCE: Mapping[int, str] = {
 # A step's figures (average, spread, lowest and highest) are withheld until this many
 # people have rated it (see the module docstring): below it they give the ratings away.
 MIN_ANSWERS = 5
+# The smallest group a facilitator may choose (below three, each of two people knows
+# the other's rating), and the largest that makes sense to ask for.
+SMALLEST_GROUP = 3
+LARGEST_GROUP = 20
 # What a step below MIN_ANSWERS shows instead of figures.
 TOO_FEW = "too few answers to show without revealing them"
 # A population standard deviation of 1 or more on a 1–5 scale: at least some of the
@@ -79,24 +88,34 @@ MAX_TITLE = 80
 
 # What the figures give away, and what they do not: said on the page before anyone rates,
 # in the page's help, in the README and in the pack's "How to read it".
-PRIVACY = (
-    f"A step's figures (average, spread, lowest and highest rating) show only once at least "
-    f"{MIN_ANSWERS} people have rated it; below that only the number of answers shows, "
-    "because with 3 or 4 answers the figures would let those who rated work out each "
-    f"other's ratings. From {MIN_ANSWERS} answers the figures can still show which ratings "
-    "were given (say, one 2 and four 4s), but not who gave which, unless everyone else who "
-    "rated the step gave the same rating.")
+def privacy(group: int = MIN_ANSWERS) -> str:
+    said = (f"A step's results (how many gave each rating, the average, the spread) show "
+            f"only once at least {group} people have rated it; below that only the number of "
+            "answers shows. They show which ratings were given (say, one 2 and "
+            f"{group - 1} 4s) but not who gave which, unless everyone else who rated the "
+            "step gave the same rating.")
+    if group < MIN_ANSWERS:
+        said += (f" In a group of {group}, each person who rated can work out what the "
+                 f"other {group - 1} gave between them.")
+    return said
+
+
+PRIVACY = privacy()
 
 # How the figures read, for the page's help and the review pack.
-READING = (
-    "Each person rated each step privately from 1 (we don't do this) to 5 (we do it well, "
-    "measure it and review it). The average and the spread are over everyone who rated "
-    "the step; the spread is the population standard deviation, the typical distance of a "
-    "rating from the average (0: everyone agrees), rounded to one decimal. A spread of "
-    f"{DISAGREEMENT:g} or more marks disagreement: the place to start the discussion. "
-    f"{PRIVACY} The plan status is the one the app worked out from the plan when the round "
-    "was closed; “rated higher” or “rated lower” marks a step the group rates above or "
-    "below what the plan shows.")
+def reading(group: int = MIN_ANSWERS) -> str:
+    return (
+        "Each person rated each step privately from 1 (we don't do this) to 5 (we do it "
+        "well, measure it and review it). The average and the spread are over everyone who "
+        "rated the step; the spread is the population standard deviation, the typical "
+        "distance of a rating from the average (0: everyone agrees), rounded to one "
+        f"decimal. A spread of {DISAGREEMENT:g} or more marks disagreement: the place to "
+        f"start the discussion. {privacy(group)} The plan status is the one the app worked "
+        "out from the plan when the round was closed; “rated higher” or “rated lower” marks "
+        "a step the group rates above or below what the plan shows.")
+
+
+READING = reading()
 
 # How far the plan's computed status and the group's average may sit apart before the
 # page points it out: an average outside a status's band reads as "the group rates this
@@ -124,6 +143,7 @@ class Round:
     closed_at: datetime | None
     closed_by: str | None
     respondents: int  # people who have rated at least one step
+    min_group: int = MIN_ANSWERS  # results show for steps rated by at least this many
 
     @property
     def is_open(self) -> bool:
@@ -154,6 +174,8 @@ class StepResult:
     status: Status | None  # as computed from the plan when the round was closed
     previous_average: float | None = None
     change: float | None = None  # average minus the previous round's
+    # How many gave 1, 2, 3, 4 and 5 (withheld with the rest below the group size).
+    distribution: tuple[int, int, int, int, int] | None = None
 
     @property
     def hidden(self) -> bool:
@@ -186,7 +208,8 @@ class Results:
 
 _ROUND_COLUMNS = """r.id, r.org_id, r.held_on, r.title, r.workshop_id, r.opened_by, r.opened_at,
     r.closed_at, r.closed_by,
-    (SELECT count(DISTINCT a.respondent) FROM self_check_answer a WHERE a.round_id = r.id)"""
+    (SELECT count(DISTINCT a.respondent) FROM self_check_answer a WHERE a.round_id = r.id),
+    coalesce(r.min_group, 5)"""
 
 
 def respondent_key(identity: Identity) -> str:
@@ -270,12 +293,21 @@ def open_round_of(con: Connection, org_id: int) -> Round | None:
 
 
 def open_round(con: Connection, org_id: int, held_on: date | None, title: str = "",
-               workshop_id: int | None = None) -> Round:
-    """Open a round (one at a time per organisation), for a workshop's guests if given."""
+               workshop_id: int | None = None, min_group: int | None = MIN_ANSWERS) -> Round:
+    """Open a round (one at a time per organisation), for a workshop's guests if given.
+
+    ``min_group`` is the smallest number of people who must rate a step before its
+    results show."""
     access.require(Permission.FACILITATE, org_id)
     problems: dict[str, str] = {}
     if held_on is None:
         problems["held_on"] = "Give the date of the round."
+    if isinstance(min_group, bool) or not isinstance(min_group, int) \
+            or not SMALLEST_GROUP <= min_group <= LARGEST_GROUP:
+        problems["min_group"] = (f"Choose a smallest group from {SMALLEST_GROUP} to "
+                                 f"{LARGEST_GROUP} people"
+                                 + (f" (you entered {min_group})." if min_group is not None
+                                    else "."))
     title = optional_text(problems, "title", title, "The title", MAX_TITLE)
     raise_if(problems)
     assert held_on is not None
@@ -295,13 +327,14 @@ def open_round(con: Connection, org_id: int, held_on: date | None, title: str = 
             raise ValidationError({"round": f"The round of {already[0]:%Y-%m-%d} is still "
                                             "open: close it before opening another."})
         row = con.execute(
-            "INSERT INTO self_check_round (org_id, held_on, title, workshop_id, opened_by) "
-            "VALUES (?, ?, ?, ?, ?) RETURNING id",
-            [org_id, held_on, title, workshop_id, audit.actor()]).fetchone()
+            "INSERT INTO self_check_round (org_id, held_on, title, workshop_id, opened_by, "
+            "min_group) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [org_id, held_on, title, workshop_id, audit.actor(), min_group]).fetchone()
         assert row is not None
         audit.record(con, org_id, "Self-check", "opened",
                      f"Self-check round of {held_on:%Y-%m-%d}"
-                     + (" for the workshop's guests" if workshop_id is not None else ""))
+                     + (" for the workshop's guests" if workshop_id is not None else "")
+                     + f", results from {min_group} answers")
     return _fetch_round(con, int(row[0]))
 
 
@@ -412,17 +445,29 @@ def previous_round(con: Connection, found: Round) -> Round | None:
 # and aggregates leave the database.
 _FIGURES = """
 WITH figures AS (
-    SELECT round_id, step, count(*) AS n,
-           CASE WHEN count(*) >= $k THEN avg(rating) END AS average,
-           CASE WHEN count(*) >= $k THEN round(stddev_pop(rating), 1) END AS spread,
-           CASE WHEN count(*) >= $k THEN min(rating) END AS lowest,
-           CASE WHEN count(*) >= $k THEN max(rating) END AS highest
-    FROM self_check_answer WHERE round_id IN ($this, $previous) GROUP BY ALL)
+    SELECT a.round_id, a.step, count(*) AS n, count(*) >= any_value(r.min_group) AS shown
+    , avg(a.rating) AS average, round(stddev_pop(a.rating), 1) AS spread
+    , min(a.rating) AS lowest, max(a.rating) AS highest
+    , [count(*) FILTER (WHERE a.rating = 1), count(*) FILTER (WHERE a.rating = 2),
+       count(*) FILTER (WHERE a.rating = 3), count(*) FILTER (WHERE a.rating = 4),
+       count(*) FILTER (WHERE a.rating = 5)] AS distribution
+    FROM self_check_answer a
+    JOIN (SELECT id, coalesce(min_group, 5) AS min_group FROM self_check_round) r
+      ON r.id = a.round_id
+    WHERE a.round_id IN ($this, $previous) GROUP BY ALL),
+safe AS (
+    SELECT round_id, step, n,
+           CASE WHEN shown THEN average END AS average,
+           CASE WHEN shown THEN spread END AS spread,
+           CASE WHEN shown THEN lowest END AS lowest,
+           CASE WHEN shown THEN highest END AS highest,
+           CASE WHEN shown THEN distribution END AS distribution
+    FROM figures)
 SELECT s.range AS step, coalesce(c.n, 0), c.average, c.spread, c.lowest, c.highest,
-       p.average, c.average - p.average
+       p.average, c.average - p.average, c.distribution
 FROM range(1, 12) s
-LEFT JOIN figures c ON c.round_id = $this AND c.step = s.range
-LEFT JOIN figures p ON p.round_id = $previous AND p.step = s.range
+LEFT JOIN safe c ON c.round_id = $this AND c.step = s.range
+LEFT JOIN safe p ON p.round_id = $previous AND p.step = s.range
 ORDER BY step
 """
 
@@ -437,19 +482,21 @@ def results(con: Connection, round_id: int) -> Results:
     # A guest sees their workshop's round only, so not the change since an earlier one.
     previous = previous_round(con, found) if _sees_all_rounds(identity, found.org_id) \
         else None
-    rows = con.execute(_FIGURES, {"k": MIN_ANSWERS, "this": found.id,
+    rows = con.execute(_FIGURES, {"this": found.id,
                                   "previous": previous.id if previous else None}).fetchall()
     kept = con.execute("SELECT plan_statuses FROM self_check_round WHERE id = ?",
                        [found.id]).fetchone()
     plan = list(kept[0]) if kept and kept[0] else []
     titles = {s.number: s.title for s in STEPS}
     steps = []
-    for step, n, average, spread, lowest, highest, before, change in rows:
+    for step, n, average, spread, lowest, highest, before, change, given in rows:
         status = Status(plan[step - 1]) if len(plan) >= step else None
         steps.append(StepResult(
             int(step), titles[int(step)], int(n), _float(average), _float(spread),
             None if lowest is None else int(lowest), None if highest is None else int(highest),
-            status, _float(before), _float(change)))
+            status, _float(before), _float(change),
+            None if given is None else (int(given[0]), int(given[1]), int(given[2]),
+                                        int(given[3]), int(given[4]))))
     return Results(found, previous, steps)
 
 

@@ -29,6 +29,7 @@ from strategy.ui import forms, session, sidebar, widgets
 REFRESH_SECONDS = 5
 AGREE, DISAGREE = "#1c7ed6", "#e8590c"
 ROW_PX = 35  # a table row's height in the browser
+GAVE = "Gave 1 · 2 · 3 · 4 · 5"  # the distribution's column
 # The scale's levels as the choices read, short enough for five on one line; the full
 # wording and what each level looks like stand above the form.
 CHOICES = {1: "don't do it", 2: "talk about it", 3: "in places",
@@ -82,7 +83,8 @@ def _current(org_id: int) -> None:
         st.markdown(f"**Open round: {md(current.label.removesuffix(' (open)'))}**"
                     + (" · open to the workshop's guests" if current.workshop_id else ""))
         st.markdown(f"{counted(current.respondents, 'person has', 'people have')} answered "
-                    "so far. The figures appear when the facilitator closes the round.")
+                    "so far. The figures appear when the facilitator closes the round, for "
+                    f"the steps at least {current.min_group} people rated.")
         if facilitator:
             # The open form is not offered while a round is open: say why, beside the
             # control that ends it (the demo leaves a round open).
@@ -123,13 +125,23 @@ def _open_form(con: Connection, org_id: int) -> None:
         else:
             st.caption("To let workshop guests answer, open a workshop on step 3's page "
                        "first, then open the round.")
-        st.caption(f"Figures show only for steps rated by at least {MIN_ANSWERS} people: "
-                   "with fewer taking part, the results show how many answered and nothing "
-                   "more.")
+        group = st.number_input(
+            "Smallest group that sees results", min_value=self_check.SMALLEST_GROUP,
+            max_value=self_check.LARGEST_GROUP, value=MIN_ANSWERS, step=1,
+            key=keys("min_group"),
+            help=f"A step's results show once at least this many people have rated it. "
+                 f"{MIN_ANSWERS} keeps each person's rating hard to work out; a team of 3 "
+                 f"or 4 that wants its results chooses its own size, and everyone is told "
+                 f"before they rate: {self_check.privacy(self_check.SMALLEST_GROUP)}")
+        errors.slot("min_group")
+        st.caption("Results show how many gave each rating, the average and the spread, "
+                   "for the steps at least that many people rated; below it, only how many "
+                   "answered. Everyone sees this number before they rate.")
         if st.form_submit_button("Open the round", type="primary"):
             def start() -> None:
                 self_check.open_round(con, org_id, held_on, title,
-                                      workshop.id if workshop and for_guests else None)
+                                      workshop.id if workshop and for_guests else None,
+                                      int(group) if group is not None else None)
                 keys.renew()
             forms.attempt(start, errors, success="Round opened: everyone who may answer finds "
                                               "it under Your ratings.")
@@ -157,7 +169,7 @@ def _ratings(con: Connection, org_id: int) -> None:
     st.markdown("Rate each step as things stand in the whole organisation today. Only "
                 "you can see your ratings; you can change them until the round is closed. "
                 "Leave a step unrated if you cannot judge it.")
-    st.info(self_check.PRIVACY, icon=":material/visibility_off:")
+    st.info(self_check.privacy(current.min_group), icon=":material/visibility_off:")
     st.markdown("  \n".join(f"**{level}** · {SCALE[level]} — {SCALE_GUIDANCE[level]}"
                             for level in SCALE))
     keys = forms.FormKeys(f"self_check_answer_{current.id}")
@@ -217,7 +229,7 @@ def _figures(found: self_check.Results) -> None:
     compared = (f" Change: since the round of {md(found.previous.label)}."
                 if found.previous else "")
     st.caption(f"Closed on {held.closed_at:%Y-%m-%d} by {md(held.closed_by or '')}. "
-               f"Figures for steps rated by at least {MIN_ANSWERS} people; spread = "
+               f"Figures for steps rated by at least {held.min_group} people; spread = "
                f"population standard deviation, to one decimal.{compared}")
     split = sorted((s for s in shown if s.disagreement), key=lambda s: -(s.spread or 0))
     if split:
@@ -230,10 +242,10 @@ def _figures(found: self_check.Results) -> None:
             f"“{s.status.value if s.status else MISSING}”)" for s in differ))
     hidden = len(found.steps) - len(shown)
     if hidden:
-        st.info(f"{counted(hidden, 'step')} had fewer than {MIN_ANSWERS} answers, {TOO_FEW}: "
-                "only their number is shown. With 3 or 4 answers, the average and spread "
-                "would let those who rated work out each other's ratings.",
-                icon=":material/visibility_off:")
+        st.info(f"{counted(hidden, 'step')} had fewer than {held.min_group} answers, "
+                f"{TOO_FEW}: only their number is shown. The facilitator chose "
+                f"{held.min_group} as the smallest group that sees results when opening the "
+                "round.", icon=":material/visibility_off:")
     left, right = st.columns([1, 3])
     with left:
         if shown:
@@ -244,11 +256,13 @@ def _figures(found: self_check.Results) -> None:
     with right:
         widgets.table(_table(found), key="self_check_table",
                       height=ROW_PX * (len(found.steps) + 1) + 3, column_config={
-                     "Step": st.column_config.TextColumn(width=220),
+                     "Step": st.column_config.TextColumn(width=200),
                      "Plan status": st.column_config.TextColumn(width=90),
                      **{name: st.column_config.TextColumn(alignment="right", width=width)
                         for name, width in (("Average", 64), ("Spread", 60), ("n", 36),
                                             ("Change", 62))},
+                     GAVE: st.column_config.TextColumn(
+                         width=110, help="How many people gave each rating, 1 to 5."),
                      "Note": st.column_config.TextColumn(width=150)})
 
 
@@ -277,6 +291,7 @@ def _table(found: self_check.Results) -> pd.DataFrame:
         "Average": _number(s.average, 1),
         "Spread": _number(s.spread, 1),
         "n": str(s.answers),
+        GAVE: " · ".join(str(n) for n in s.distribution) if s.distribution else MISSING,
         "Change": _number(s.change, 1, signed=True),
         "Note": _note(s),
     } for s in found.steps])
