@@ -322,6 +322,30 @@ def test_a_workshop_guest_posts_and_is_out_when_it_closes(con: Connection,
         workshops.join(con, workshop.code, "Late", "10.1.1.3")
 
 
+def test_the_brainstorm_countdown_is_the_facilitators_and_everyone_sees_it(
+        con: Connection, org: Organisation) -> None:
+    from strategy.core.db import database_now
+
+    workshop = workshops.open_workshop(con, org.id)
+    assert workshop.seconds_left(database_now(con)) is None
+    for wrong in (0, 61, None, True):
+        with pytest.raises(ValidationError, match="from 1 to 60 minutes"):
+            workshops.start_countdown(con, workshop.id, wrong)  # type: ignore[arg-type]
+    with as_person("Hana", org.id, "hr"), pytest.raises(AccessDenied):
+        workshops.start_countdown(con, workshop.id, 5)
+    started = workshops.start_countdown(con, workshop.id, 5)
+    now = database_now(con)
+    assert 295 <= (started.seconds_left(now) or 0) <= 300
+    assert started.seconds_left(now + timedelta(minutes=6)) == 0
+    # Everyone's view of the workshop carries it: the guests' walls show it too.
+    current = workshops.current_workshop(con, org.id)
+    assert current is not None and current.countdown_ends_at == started.countdown_ends_at
+    assert workshops.stop_countdown(con, workshop.id).seconds_left(now) is None
+    workshops.close_workshop(con, workshop.id)
+    with pytest.raises(StrategyError, match="closed"):
+        workshops.start_countdown(con, workshop.id, 5)
+
+
 def test_an_expired_workshop_code_lets_nobody_in(con: Connection, org: Organisation) -> None:
     workshop = workshops.open_workshop(con, org.id)
     _, token = workshops.join(con, workshop.code, "Gus", "a")

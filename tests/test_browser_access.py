@@ -215,6 +215,69 @@ def test_addresses_in_what_people_typed_are_not_links(secured: tuple[RunningApp,
     assert page.locator("a[href*='evil']").count() == 0
 
 
+def test_the_projector_shows_the_room_the_wall_the_code_and_the_countdown(
+        secured: tuple[RunningApp, str, str], browser: Any, tmp_path: Path) -> None:
+    """Issue 21: the facilitator's projector view at 1920x1080 (screenshot looked at)."""
+    app, staff, said = secured
+    leo = new_page(browser)
+    open_page(leo, app.url + "/vision", who="leo")
+    leo.get_by_text("Workshop: let participants join by code").click()
+    settle(leo)
+    if leo.get_by_role("button", name="Open a workshop").count():
+        leo.get_by_role("button", name="Open a workshop").click()
+        settle(leo)
+    code = leo.locator(".st-key-workshop_panel h2").inner_text().strip()
+    leo.get_by_role("button", name="Start the countdown").click()
+    settle(leo)
+    leo.get_by_text(re.compile(r"^[45]:\d\d left$")).wait_for()
+
+    guest = new_page(browser)
+    guest.goto(f"{app.url}/join/{code}")
+    guest.fill("#name", "Pia")
+    guest.get_by_role("button", name="Join").click()
+    guest.wait_for_url(re.compile(r".*/vision.*"))
+    settle(guest)
+    guest.get_by_text(re.compile(r"[45]:\d\d left to add answers")).wait_for()
+    guest.get_by_role("textbox", name="Customer service means …").fill("Pia: a call back")
+    guest.get_by_role("button", name="Add to the wall").click()
+    settle(guest)
+    # The projector is the facilitator's: a guest is refused it.
+    guest.goto(app.url + "/projector")
+    guest.get_by_text("You do not have access to this page").wait_for()
+
+    room = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    open_page(room, app.url + "/projector", who="leo")
+    room.get_by_role("heading", name="Customer service means …").wait_for()
+    # Nothing but the content: no sidebar, no toolbar — still so after the wall's refresh.
+    room.get_by_test_id("stSidebar").wait_for(state="hidden")
+    room.wait_for_timeout(4_000)
+    assert not room.get_by_test_id("stSidebar").is_visible()
+    assert room.locator(".st-key-projector_code").get_by_text(code, exact=True).is_visible()
+    assert room.locator(".st-key-projector_code img").count() == 1  # the QR code
+    clock = room.locator(".st-key-projector_clock h2")
+    clock.wait_for()
+    assert re.fullmatch(r"[45]:\d\d", clock.inner_text().strip())
+    # A new answer reaches the projector on its own, in large type.
+    card = room.locator("[class*='st-key-projector_']", has_text="Pia: a call back").last
+    card.wait_for(timeout=15_000)
+    size = card.locator("p").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 24, size
+    room.screenshot(path=str(tmp_path / "projector-wall.png"))
+    assert staff not in room.content() and said not in room.content()
+
+    room.get_by_text("Adopted answers", exact=True).click()
+    settle(room)
+    room.get_by_role("heading", name="What we adopted").wait_for()
+    assert room.locator("[class*='st-key-projector_adopted_']").count() >= 1
+    room.get_by_text("Self-check results", exact=True).click()
+    settle(room)
+    room.get_by_role("heading", name="Where we stand: the eleven steps").wait_for()
+    room.get_by_test_id("stVegaLiteChart").first.wait_for()
+    room.screenshot(path=str(tmp_path / "projector-self-check.png"))
+    for page in (leo, guest, room):
+        page.context.close()
+
+
 # Last of the tests on this server: the failures slow every later sign-in from
 # this address for a quarter of an hour, as they would an attacker's.
 def test_wrong_passwords_are_refused_then_slowed(secured: tuple[RunningApp, str, str],

@@ -41,3 +41,8 @@ def kept_without(complaints: int, what: str) -> str:
     return (f" {counted(complaints, 'complaint or compliment', 'complaints and compliments')} "
             f"{'names' if one else 'name'} it: {'it is' if one else 'they are'} kept, without "
             f"a {what}.")
+
+
+def minutes_seconds(seconds: int) -> str:
+    """A countdown as a clock shows it: 4:05."""
+    return f"{seconds // 60}:{seconds % 60:02d}"

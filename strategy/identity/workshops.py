@@ -8,6 +8,7 @@ session: they are out at their next action.
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,10 +40,18 @@ class Workshop:
     opened_at: datetime
     expires_at: datetime
     closed_at: datetime | None
+    countdown_ends_at: datetime | None = None
 
     @property
     def label(self) -> str:
         return f"workshop of {self.opened_at:%Y-%m-%d}"
+
+    def seconds_left(self, now: datetime) -> int | None:
+        """Whole seconds of the countdown left at ``now`` (0 once it is over), or None
+        when no countdown is set."""
+        if self.countdown_ends_at is None:
+            return None
+        return max(0, math.ceil((self.countdown_ends_at - now).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,8 @@ class Guest:
 
 
 _COLUMNS = ("w.id, w.org_id, o.name, w.code, w.opened_by, w.opened_at, w.expires_at, "
-            "w.closed_at")
+            "w.closed_at, w.countdown_ends_at")
+MAX_COUNTDOWN_MINUTES = 60
 
 
 def normalise_code(code: str) -> str:
@@ -160,6 +170,30 @@ def close_workshop(con: Connection, workshop_id: int) -> int:
         log(con, "workshop closed", f"code {workshop.code}, "
             f"{counted(len(ended), 'guest')} signed out", org_id=workshop.org_id)
     return len(ended)
+
+
+def start_countdown(con: Connection, workshop_id: int, minutes: int | None) -> Workshop:
+    """Start (or restart) the brainstorm's countdown: ``minutes`` from now."""
+    workshop = get_workshop(con, workshop_id)
+    access.require(Permission.FACILITATE, workshop.org_id)
+    if isinstance(minutes, bool) or not isinstance(minutes, int) \
+            or not 1 <= minutes <= MAX_COUNTDOWN_MINUTES:
+        raise ValidationError({"countdown": f"A countdown is from 1 to {MAX_COUNTDOWN_MINUTES} "
+                                            "minutes."})
+    if workshop.closed_at is not None:
+        raise StrategyError("This workshop has been closed.")
+    with transaction(con):
+        con.execute("UPDATE workshop SET countdown_ends_at = current_timestamp + "
+                    "to_minutes(CAST(? AS INTEGER)) WHERE id = ?", [minutes, workshop_id])
+    return get_workshop(con, workshop_id)
+
+
+def stop_countdown(con: Connection, workshop_id: int) -> Workshop:
+    workshop = get_workshop(con, workshop_id)
+    access.require(Permission.FACILITATE, workshop.org_id)
+    with transaction(con):
+        con.execute("UPDATE workshop SET countdown_ends_at = NULL WHERE id = ?", [workshop_id])
+    return get_workshop(con, workshop_id)
 
 
 def join_link(base_url: str, code: str) -> str:

@@ -39,7 +39,10 @@ def page_specs() -> list[PageSpec]:
                       ":material/person_check:"),
              # Workshop guests open it too, to answer their workshop's round.
              PageSpec("self-check", "self_check", "Eleven-step self-check", "Plan",
-                      Permission.SEE_SELF_CHECK, ":material/fact_check:")]
+                      Permission.SEE_SELF_CHECK, ":material/fact_check:"),
+             # The workshop for the room: the facilitator opens it on the projector.
+             PageSpec("projector", "projector", "Workshop projector", "Plan",
+                      Permission.FACILITATE, ":material/cast:")]
     for s in STEPS:
         if s.page is not None:
             # Workshop guests see the vision page (its brainstorm wall) and nothing else.

@@ -237,3 +237,11 @@ def step_header(step: Step, status: Status) -> None:
     st.badge(label, color=colour, icon=icon)  # type: ignore[arg-type]
     st.caption(f"{step.purpose} **Done when:** {step.done_when}")
     show_flash()
+
+
+def base_url() -> str:
+    """This server's address as the browser sees it (for links to give to others)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -24,10 +23,9 @@ from strategy.plan.self_check import (
     Round,
 )
 from strategy.plan.steps import STEPS
-from strategy.ui import forms, session, sidebar, widgets
+from strategy.ui import charts, forms, session, sidebar, widgets
 
 REFRESH_SECONDS = 5
-AGREE, DISAGREE = "#1c7ed6", "#e8590c"
 ROW_PX = 35  # a table row's height in the browser
 GAVE = "Gave 1 · 2 · 3 · 4 · 5"  # the distribution's column
 # The scale's levels as the choices read, short enough for five on one line; the full
@@ -249,7 +247,8 @@ def _figures(found: self_check.Results) -> None:
     left, right = st.columns([1, 3])
     with left:
         if shown:
-            st.altair_chart(_chart(found), width="stretch", key="self_check_chart")
+            st.altair_chart(charts.self_check_chart(found, ROW_PX), width="stretch",
+                            key="self_check_chart")
             st.caption("Dot: the average. Bar: one spread either side. Thin line: lowest to "
                        f"highest rating. Orange: the group disagrees (spread {DISAGREEMENT:g} "
                        "or more).")
@@ -295,46 +294,6 @@ def _table(found: self_check.Results) -> pd.DataFrame:
         "Change": _number(s.change, 1, signed=True),
         "Note": _note(s),
     } for s in found.steps])
-
-
-def _chart(found: self_check.Results) -> alt.LayerChart | alt.FacetChart:
-    """Per step the average (a dot), one spread either side (a bar) and the lowest to
-    highest rating (a thin line); steps where the group disagrees stand out in orange.
-
-    Rows are the step numbers, one per row of the table beside it (which names them), so
-    the plot keeps the width and the two read across."""
-    order = [str(s.step) for s in found.steps]
-    frame = pd.DataFrame([{
-        "Step": str(s.step), "Title": s.title, "Average": round(s.average, 2),
-        "Spread": s.spread or 0.0,
-        "From": max(1.0, s.average - (s.spread or 0.0)),
-        "To": min(5.0, s.average + (s.spread or 0.0)),
-        # Shown together with the average, from the same number of answers.
-        "Lowest": s.lowest, "Highest": s.highest, "Answers": s.answers,
-        "Group": "Disagree" if s.disagreement else "Agree",
-        "Plan status": s.status.value if s.status else MISSING,
-    } for s in found.steps if s.average is not None])
-    y = alt.Y("Step:N", sort=order, scale=alt.Scale(domain=order), title=None,
-              axis=alt.Axis(labelAngle=0))
-    colour = alt.Color("Group:N", scale=alt.Scale(domain=["Agree", "Disagree"],
-                                                   range=[AGREE, DISAGREE]),
-                       legend=None)
-    scale = alt.Scale(domain=[1, 5])
-    tooltip = ["Step", "Title", "Average", "Spread", "Lowest", "Highest", "Answers",
-               "Plan status"]
-    base = alt.Chart(frame).encode(y=y)
-    reach = base.mark_rule(color="#adb5bd").encode(
-        x=alt.X("Lowest:Q", scale=scale), x2="Highest:Q", tooltip=tooltip)
-    spread = base.mark_rule(strokeWidth=8, opacity=0.45).encode(
-        x=alt.X("From:Q", scale=scale), x2="To:Q", color=colour, tooltip=tooltip)
-    average = base.mark_circle(size=130, opacity=1).encode(
-        x=alt.X("Average:Q", scale=scale, title=None,
-                axis=alt.Axis(values=[1, 2, 3, 4, 5], format="d", orient="top",
-                              labelOverlap=False)),
-        color=colour, tooltip=tooltip)
-    # A row per table row: 35 px each, under about the height of the table's heading
-    # (the height is the whole chart's, its axis included).
-    return alt.layer(reach, spread, average).properties(height=ROW_PX * len(order) + 40)
 
 
 def _rounds(con: Connection, org_id: int) -> None:

@@ -8,8 +8,9 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from strategy.core.access import Permission
-from strategy.core.db import Connection
+from strategy.core.db import Connection, database_now
 from strategy.core.safe_text import md
+from strategy.core.wording import minutes_seconds
 from strategy.identity import workshops
 from strategy.plan.steps import step
 from strategy.service import vision
@@ -53,13 +54,6 @@ def _wall(org_id: int) -> None:
         _facilitator(con, org_id)
 
 
-def _base_url() -> str:
-    """This server's address as the facilitator's browser sees it."""
-    url = st.context.url or ""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
 def _workshop(con: Connection, org_id: int) -> None:
     """Open a workshop, project its code, see who joined, close it."""
     current = workshops.current_workshop(con, org_id)
@@ -74,7 +68,7 @@ def _workshop(con: Connection, org_id: int) -> None:
                 forms.attempt(lambda: workshops.open_workshop(con, org_id), rerun=False)
                 forms.rerun_fragment()
             return
-        base = _base_url()
+        base = widgets.base_url()
         link = workshops.join_link(base, current.code)
         if urlsplit(base).hostname in ("localhost", "127.0.0.1", "::1"):
             st.warning("This address works on this computer only: participants' laptops and "
@@ -92,10 +86,34 @@ def _workshop(con: Connection, org_id: int) -> None:
         joined = workshops.guests(con, current.id)
         st.markdown(f"**{len(joined)} joined:** "
                     + (", ".join(md(g.name) for g in joined) if joined else "nobody yet"))
+        _countdown(con, current)
+        st.link_button("Open the projector view", f"/projector?org={org_id}",
+                       icon=":material/cast:",
+                       help="The wall in large type for the room, with this code, the "
+                            "countdown, then the adopted answers and the self-check's "
+                            "results. It opens in a new tab: move it to the projector.")
         if st.button("Close the workshop", key="workshop_close", icon=":material/logout:"):
             forms.attempt(lambda: workshops.close_workshop(con, current.id), rerun=False,
                           success="Workshop closed: the guests are signed out.")
             forms.rerun_fragment()
+
+
+def _countdown(con: Connection, current: workshops.Workshop) -> None:
+    """A countdown for the brainstorm, on the projector and on everyone's wall."""
+    left = current.seconds_left(database_now(con))
+    minutes_col, start_col, stop_col = st.columns([2, 2, 2], vertical_alignment="bottom")
+    minutes = minutes_col.number_input("Countdown (minutes)", min_value=1,
+                                       max_value=workshops.MAX_COUNTDOWN_MINUTES, value=5,
+                                       step=1, key="countdown_minutes")
+    if start_col.button("Restart the countdown" if left else "Start the countdown",
+                        key="countdown_start", icon=":material/timer:") and forms.attempt(
+            lambda: workshops.start_countdown(con, current.id, int(minutes)), rerun=False):
+        forms.rerun_fragment()
+    if left is not None and stop_col.button("Stop the countdown", key="countdown_stop") \
+            and forms.attempt(lambda: workshops.stop_countdown(con, current.id), rerun=False):
+        forms.rerun_fragment()
+    if left is not None:
+        st.caption(f"{minutes_seconds(left)} left" if left else "The countdown is over.")
 
 
 def _vision(con: Connection, org_id: int) -> None:
@@ -184,6 +202,11 @@ def _brainstorm(con: Connection, org_id: int) -> None:
     me = session.me().name if session.allowed(Permission.BRAINSTORM) else ""
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
+    workshop = workshops.current_workshop(con, org_id)
+    left = workshop.seconds_left(database_now(con)) if workshop else None
+    if left is not None:
+        st.markdown(f":material/timer: **{minutes_seconds(left)} left to add answers**" if left
+                    else ":material/timer: **Time's up**: vote for the answers that ring true.")
     if not me:
         st.info("Your role lets you read the wall, not add to it.", icon=":material/visibility:")
     # Not cleared on submit: an answer that cannot be added yet stays in the box; an
