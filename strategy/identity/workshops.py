@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -88,6 +90,7 @@ def open_workshop(con: Connection, org_id: int) -> Workshop:
             [org_id, code, facilitator.name, facilitator.account_id, CODE_HOURS]).fetchone()
         assert row is not None
         log(con, "workshop opened", f"code {code}", org_id=org_id)
+    _changed(org_id)
     return get_workshop(con, int(row[0]))
 
 
@@ -105,6 +108,31 @@ def current_workshop(con: Connection, org_id: int) -> Workshop | None:
         "WHERE w.org_id = ? AND w.closed_at IS NULL AND w.expires_at > current_timestamp "
         "ORDER BY w.opened_at DESC LIMIT 1", [org_id]).fetchone()
     return Workshop(*row) if row else None
+
+
+# The open workshop as every guest's wall shows it (its countdown), shared between
+# their refreshes like the wall itself (see vision.wall_entries): a change made here
+# shows at once, one made by another app server within a second.
+_SHARED_SECONDS = 1.0
+_shared_lock = threading.Lock()
+_shared: dict[int, tuple[float, Workshop | None]] = {}
+
+
+def shared_current_workshop(con: Connection, org_id: int) -> Workshop | None:
+    now = time.monotonic()
+    with _shared_lock:
+        held = _shared.get(org_id)
+        if held is not None and now - held[0] < _SHARED_SECONDS:
+            return held[1]
+    found = current_workshop(con, org_id)
+    with _shared_lock:
+        _shared[org_id] = (now, found)
+    return found
+
+
+def _changed(org_id: int) -> None:
+    with _shared_lock:
+        _shared.pop(org_id, None)
 
 
 def find_open(con: Connection, code: str) -> Workshop:
@@ -169,6 +197,7 @@ def close_workshop(con: Connection, workshop_id: int) -> int:
             "RETURNING guest_id", [workshop_id]).fetchall()
         log(con, "workshop closed", f"code {workshop.code}, "
             f"{counted(len(ended), 'guest')} signed out", org_id=workshop.org_id)
+    _changed(workshop.org_id)
     return len(ended)
 
 
@@ -185,6 +214,7 @@ def start_countdown(con: Connection, workshop_id: int, minutes: int | None) -> W
     with transaction(con):
         con.execute("UPDATE workshop SET countdown_ends_at = current_timestamp + "
                     "to_minutes(CAST(? AS INTEGER)) WHERE id = ?", [minutes, workshop_id])
+    _changed(workshop.org_id)
     return get_workshop(con, workshop_id)
 
 
@@ -193,6 +223,7 @@ def stop_countdown(con: Connection, workshop_id: int) -> Workshop:
     access.require(Permission.FACILITATE, workshop.org_id)
     with transaction(con):
         con.execute("UPDATE workshop SET countdown_ends_at = NULL WHERE id = ?", [workshop_id])
+    _changed(workshop.org_id)
     return get_workshop(con, workshop_id)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -176,13 +179,47 @@ def add_entry(con: Connection, org_id: int, text: str) -> int:
     problems: dict[str, str] = {}
     text = require_text(problems, "entry", text, "Your answer", 280)
     raise_if(problems)
-    with transaction(con):
-        row = con.execute(
-            "INSERT INTO brainstorm_entry (org_id, text, author) VALUES (?, ?, ?) RETURNING id",
-            [org_id, text, author],
-        ).fetchone()
+    try:
+        with transaction(con):
+            row = con.execute(
+                "INSERT INTO brainstorm_entry (org_id, text, author) VALUES (?, ?, ?) "
+                "RETURNING id", [org_id, text, author]).fetchone()
+    finally:
+        _wall_changed(org_id)
     assert row is not None
     return int(row[0])
+
+
+# The wall as every browser of an organisation refreshes it, shared: a room of a
+# hundred guests refreshing every few seconds would otherwise ask the database the
+# same question thirty times a second. A change made through this module shows at
+# once (it drops the shared copy); a change made elsewhere (another app server, an
+# import) within WALL_FRESH_SECONDS.
+WALL_FRESH_SECONDS = 1.0
+_wall_lock = threading.Lock()
+_wall_version: defaultdict[int, int] = defaultdict(int)
+_wall_held: dict[int, tuple[float, int, tuple[Entry, ...]]] = {}
+
+
+def wall_entries(con: Connection, org_id: int) -> list[Entry]:
+    """:func:`list_entries`, shared between the browsers that refresh the wall."""
+    now = time.monotonic()
+    with _wall_lock:
+        version = _wall_version[org_id]
+        held = _wall_held.get(org_id)
+        if held is not None and held[1] == version and now - held[0] < WALL_FRESH_SECONDS:
+            return list(held[2])
+    entries = list_entries(con, org_id)
+    with _wall_lock:
+        if _wall_version[org_id] == version:  # not changed while it was read
+            _wall_held[org_id] = (now, version, tuple(entries))
+    return entries
+
+
+def _wall_changed(org_id: int) -> None:
+    with _wall_lock:
+        _wall_version[org_id] += 1
+        _wall_held.pop(org_id, None)
 
 
 def list_entries(con: Connection, org_id: int) -> list[Entry]:
@@ -281,6 +318,13 @@ def toggle_vote(con: Connection, org_id: int, entry_id: int) -> bool:
 
 
 def _toggle_vote(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
+    try:
+        return _toggle_vote_stored(con, org_id, entry_id, voter)
+    finally:
+        _wall_changed(org_id)
+
+
+def _toggle_vote_stored(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
     with transaction(con):
         _live_entry(con, org_id, entry_id)
         removed = con.execute(
@@ -300,6 +344,7 @@ def merge_entries(con: Connection, org_id: int, keep_id: int, duplicate_ids: lis
     duplicates = [d for d in duplicate_ids if d != keep_id]
     if not duplicates:
         raise ValidationError({"merge": "Choose at least one other entry to merge into it."})
+    _wall_changed(org_id)
     with transaction(con):
         _live_entry(con, org_id, keep_id)
         for dup in duplicates:
@@ -315,6 +360,7 @@ def merge_entries(con: Connection, org_id: int, keep_id: int, duplicate_ids: lis
                 "UPDATE brainstorm_entry SET merged_into = ? WHERE org_id = ? AND id = ?",
                 [keep_id, org_id, dup],
             )
+    _wall_changed(org_id)
 
 
 def set_adopted(con: Connection, org_id: int, entry_id: int, adopted: bool) -> None:
@@ -323,6 +369,7 @@ def set_adopted(con: Connection, org_id: int, entry_id: int, adopted: bool) -> N
         _live_entry(con, org_id, entry_id)
         con.execute("UPDATE brainstorm_entry SET adopted = ? WHERE org_id = ? AND id = ?",
                     [adopted, org_id, entry_id])
+    _wall_changed(org_id)
 
 
 def delete_entry(con: Connection, org_id: int, entry_id: int) -> None:
@@ -333,4 +380,5 @@ def delete_entry(con: Connection, org_id: int, entry_id: int) -> None:
                     [org_id, entry_id, entry_id])
         con.execute("DELETE FROM brainstorm_entry WHERE org_id = ? AND (id = ? OR merged_into = ?)",
                     [org_id, entry_id, entry_id])
+    _wall_changed(org_id)
 

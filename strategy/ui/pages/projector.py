@@ -103,7 +103,7 @@ def _clock(workshop_id: int) -> None:
 
 
 def _wall(con: Connection, org_id: int) -> None:
-    entries = vision.list_entries(con, org_id)  # most votes first
+    entries = vision.wall_entries(con, org_id)  # most votes first
     with st.container(key="projector_title"):
         st.title("Customer service means …", anchor=False)
         st.markdown(f"{len(entries)} answer{'s' if len(entries) != 1 else ''} · "
@@ -138,7 +138,7 @@ def _adopted(con: Connection, org_id: int) -> None:
         statement = vision.get_vision(con, org_id).statement
         if statement:
             st.markdown(f"Our vision: {md(statement)}")
-    adopted = [e for e in vision.list_entries(con, org_id) if e.adopted]
+    adopted = [e for e in vision.wall_entries(con, org_id) if e.adopted]
     if not adopted:
         st.info("Nothing adopted yet: the facilitator adopts answers from the wall's tools.")
         return

@@ -202,7 +202,7 @@ def _brainstorm(con: Connection, org_id: int) -> None:
     me = session.me().name if session.allowed(Permission.BRAINSTORM) else ""
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
-    workshop = workshops.current_workshop(con, org_id)
+    workshop = workshops.shared_current_workshop(con, org_id)
     left = workshop.seconds_left(database_now(con)) if workshop else None
     if left is not None:
         st.markdown(f":material/timer: **{minutes_seconds(left)} left to add answers**" if left
@@ -227,7 +227,7 @@ def _brainstorm(con: Connection, org_id: int) -> None:
             forms.rerun_fragment()
     if st.session_state.pop("_wall_added", False):
         st.toast("Added to the wall.", icon=":material/check:")
-    entries = vision.list_entries(con, org_id)
+    entries = vision.wall_entries(con, org_id)
     if not entries:
         st.info("The wall is empty. Be the first to add an answer.")
         return
@@ -257,9 +257,10 @@ def _brainstorm(con: Connection, org_id: int) -> None:
     for index, entry in enumerate(on_page):
         with columns[index % 3].container(border=True, key=f"brainstorm_entry_{entry.id}"):
             badge = " :green-badge[:material/check: Adopted]" if entry.adopted else ""
-            st.markdown(f"{md(entry.text)}{badge}")
-            st.caption(f"{md(entry.author)} · {entry.votes} "
-                       f"vote{'s' if entry.votes != 1 else ''}")
+            # One element for the answer and who gave it: each element is a message to
+            # every browser at every refresh.
+            st.markdown(f"{md(entry.text)}{badge}  \n:gray[{md(entry.author)} · "
+                        f"{entry.votes} vote{'s' if entry.votes != 1 else ''}]")
             mine = me in entry.voters
             clicked = st.button(
                 "Unvote" if mine else "Vote", key=f"vote_{entry.id}", icon=":material/thumb_up:",
@@ -290,7 +291,7 @@ def _facilitator(con: Connection, org_id: int) -> None:
     """Tools for whoever runs the workshop. They refresh with the wall, so they appear
     with the first answer and offer every new one; a choice in progress survives the
     refresh because every widget has a key."""
-    entries = vision.list_entries(con, org_id)
+    entries = vision.wall_entries(con, org_id)
     if not entries:
         return
     tools = st.expander("Facilitator: merge duplicates, adopt into the vision",

@@ -1,0 +1,361 @@
+"""How big a room one server holds: K workshop guests on the brainstorm wall at once.
+
+    .venv/bin/python bench/bench_workshop.py [K ...]     (default: 25 50 100 200)
+
+Each guest is a client of its own, without a browser: a browser per guest would
+starve this two-core machine long before the server (a run with 10-20 Chromium
+tabs proved only that). A guest does what the page does, over the same wire:
+
+* joins with the workshop's code through ``/join`` (a CSRF-checked form), which
+  gives it a session cookie, as a phone would;
+* opens Streamlit's websocket with that cookie and speaks Streamlit's own protocol,
+  the protobuf messages that ship with Streamlit (``BackMsg``/``ForwardMsg``): it
+  asks for the vision page, reads every element the server draws, and re-runs the
+  wall's fragment every time the server's ``auto_rerun`` message says (3 s), as the
+  browser's timer does;
+* adds three answers (the form's text box and its submit button, by the widget ids
+  the server sent) and votes three times (others' Vote buttons), spread over a minute.
+
+Reported per K: answers acknowledged (the server's "Added to the wall." toast came
+back) against answers stored (counted in the database once the server has stopped;
+they must be equal); p50/p95 of the time from pressing Add to the answer being on
+every other guest's wall (the first refresh that draws it, per guest; an answer a
+guest never saw counts as missed); the server's CPU seconds per guest per minute and
+its peak RSS, from /proc; and errors (error messages drawn, exceptions, dropped
+websockets). Prints figures; asserts nothing (tests/test_workshop_load.py runs K=10
+and checks acknowledged == stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+import websockets  # noqa: E402
+from streamlit.proto import BackMsg_pb2, ForwardMsg_pb2  # noqa: E402
+from streamlit.proto.Alert_pb2 import Alert  # noqa: E402
+
+from strategy.core.access import Identity, acting  # noqa: E402
+from strategy.core.db import open_database  # noqa: E402
+from strategy.core.orgs import create_organisation  # noqa: E402
+from strategy.identity import workshops  # noqa: E402
+from tests.conftest import RunningApp, start_app  # noqa: E402
+
+SIZES = (25, 50, 100, 200)
+ANSWERS = 3
+VOTES = 3
+TOKEN = re.compile(r"Q(\d+)A(\d+)Z")
+ANSWER_KEY = re.compile(r"-brainstorm_\d+_text$")
+VOTE_KEY = re.compile(r"-vote_(\d+)$")
+
+
+@dataclass
+class Timeline:
+    """When, after everyone has joined, guests act (seconds)."""
+    first_add: float = 5.0  # each guest's first answer within this
+    later: tuple[float, float] = (10.0, 40.0)  # answers 2-3 and the votes within this
+    end: float = 48.0  # then the wall is watched a little longer, and all close
+    settle: float = 8.0
+
+
+SHORT = Timeline(first_add=3.0, later=(6.0, 14.0), end=16.0, settle=7.0)
+
+
+@dataclass
+class Guest:
+    number: int
+    url: str
+    code: str
+    cookie: str = ""
+    fragment: str = ""
+    interval: float = 3.0
+    query: str = ""
+    answer_box: str = ""
+    submit: str = ""
+    vote_buttons: dict[int, str] = field(default_factory=dict)  # entry id -> widget id
+    # Values this client has sent, sent again with every rerun as the browser's widget
+    # manager does (a refresh that came without them would lose a submitted answer
+    # when Streamlit folds the two requests together).
+    values: dict[str, str] = field(default_factory=dict)
+    own_entries: set[int] = field(default_factory=set)
+    seen: dict[str, float] = field(default_factory=dict)  # token -> first drawn
+    sent: dict[str, float] = field(default_factory=dict)  # own token -> Add pressed
+    pending: list[str] = field(default_factory=list)  # added, not yet acknowledged
+    acknowledged: int = 0
+    votes: int = 0
+    errors: list[str] = field(default_factory=list)
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def join(self, http: httpx.AsyncClient) -> None:
+        form = await http.get(f"{self.url}/join/{self.code}")
+        found = re.search(r"name='csrf' value='([^']+)'", form.text)
+        if found is None:
+            raise RuntimeError(f"no join form: {form.status_code}")
+        answer = await http.post(f"{self.url}/join", data={
+            "csrf": found[1], "code": self.code, "name": f"Guest {self.number}"},
+            cookies=form.cookies)
+        if answer.status_code != 303:
+            raise RuntimeError(f"join refused: {answer.status_code}")
+        jar = {**dict(form.cookies), **dict(answer.cookies)}
+        self.cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+
+    def read(self, raw: bytes) -> None:
+        message = ForwardMsg_pb2.ForwardMsg()
+        message.ParseFromString(raw)
+        kind = message.WhichOneof("type")
+        now = time.monotonic()
+        if kind == "auto_rerun":
+            self.fragment = message.auto_rerun.fragment_id
+            self.interval = message.auto_rerun.interval or self.interval
+        elif kind == "page_info_changed":
+            self.query = message.page_info_changed.query_string
+        elif kind == "script_finished":
+            self.finished.set()
+        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element
+            what = element.WhichOneof("type")
+            if what == "markdown":
+                body = element.markdown.body
+                for token in TOKEN.finditer(body):
+                    self.seen.setdefault(token[0], now)
+                if "cannot be empty" in body or "went wrong" in body:
+                    self.errors.append(body[:120])
+            elif what == "text_input" and ANSWER_KEY.search(element.text_input.id):
+                self.answer_box = element.text_input.id
+            elif what == "button":
+                button = element.button
+                if button.is_form_submitter and "brainstorm_add" in button.id:
+                    self.submit = button.id
+                elif (vote := VOTE_KEY.search(button.id)) is not None:
+                    self.vote_buttons[int(vote[1])] = button.id
+            elif what == "toast" and "Added to the wall" in element.toast.body:
+                if self.pending:
+                    self.pending.pop(0)
+                    self.acknowledged += 1
+            elif what == "alert" and element.alert.format == Alert.ERROR:
+                self.errors.append(element.alert.body[:120])
+            elif what == "exception":
+                self.errors.append(element.exception.message[:120])
+
+    def rerun(self, states: list[tuple[str, str | None]] | None = None,
+              auto: bool = False, whole_page: bool = False) -> bytes:
+        back = BackMsg_pb2.BackMsg()
+        client = back.rerun_script
+        client.query_string = self.query
+        client.page_name = "vision"
+        if not whole_page:
+            client.fragment_id = self.fragment
+            client.is_auto_rerun = auto
+        triggers = []
+        for widget, value in states or []:
+            if value is None:
+                triggers.append(widget)
+            else:
+                self.values[widget] = value
+        for widget, value in self.values.items():
+            state = client.widget_states.widgets.add()
+            state.id = widget
+            state.string_value = value
+        for widget in triggers:
+            state = client.widget_states.widgets.add()
+            state.id = widget
+            state.trigger_value = True
+        return bytes(back.SerializeToString())
+
+
+async def _guest(guest: Guest, http: httpx.AsyncClient, start: float, plan: Timeline,
+                 stop: asyncio.Event, rng: random.Random) -> None:
+    try:
+        await guest.join(http)
+        url = guest.url.replace("http", "ws", 1) + "/_stcore/stream"
+        async with websockets.connect(url, subprotocols=["streamlit"],  # type: ignore[list-item]
+                                      additional_headers={"Cookie": guest.cookie},
+                                      max_size=None, ping_interval=None) as ws:
+            async def listen() -> None:
+                async for raw in ws:
+                    guest.read(raw if isinstance(raw, bytes) else raw.encode())
+
+            reader = asyncio.create_task(listen())
+            await ws.send(guest.rerun(whole_page=True))
+            await asyncio.wait_for(guest.finished.wait(), 60)
+
+            async def refresh() -> None:
+                # The browser's timer: the fragment again, every interval.
+                while not stop.is_set():
+                    await asyncio.sleep(guest.interval)
+                    if guest.fragment:
+                        await ws.send(guest.rerun(auto=True))
+
+            timer = asyncio.create_task(refresh())
+            actions = [(rng.uniform(0, plan.first_add), "add")]
+            actions += [(rng.uniform(*plan.later), "add") for _ in range(ANSWERS - 1)]
+            actions += [(rng.uniform(*plan.later), "vote") for _ in range(VOTES)]
+            added = 0
+            for at, action in sorted(actions):
+                await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+                if action == "add":
+                    # As a person does: the next answer once the last one is in.
+                    for _ in range(100):
+                        if not guest.pending and guest.answer_box:
+                            break
+                        await asyncio.sleep(0.1)
+                    added += 1
+                    token = f"Q{guest.number}A{added}Z"
+                    guest.sent[token] = time.monotonic()
+                    guest.pending.append(token)
+                    await ws.send(guest.rerun([(guest.answer_box, f"{token} being kept "
+                                                                  "informed"),
+                                               (guest.submit, None)]))
+                else:
+                    others = [e for e in guest.vote_buttons if e not in guest.own_entries]
+                    if others:
+                        entry = rng.choice(others)
+                        await ws.send(guest.rerun([(guest.vote_buttons.pop(entry), None)]))
+                        guest.votes += 1
+            await stop.wait()
+            timer.cancel()
+            reader.cancel()
+    except Exception as exc:  # a dropped socket or a refused join is an error, counted
+        guest.errors.append(f"{type(exc).__name__}: {exc}"[:160])
+
+
+@dataclass
+class Room:
+    guests: int
+    acknowledged: int
+    stored: int
+    reached_p50: float | None
+    reached_p95: float | None
+    missed: int
+    cpu_per_guest_minute: float
+    server_cpu_share: float  # cores the server used over the active minute
+    peak_rss_mib: float
+    errors: int
+    first_errors: list[str]
+    votes: int
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    import os
+
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def prepare(folder: Path) -> tuple[Path, str]:
+    db = folder / "room.duckdb"
+    con = open_database(db)
+    with acting(Identity.shell("Load test")):
+        org = create_organisation(con, "Workshop room")
+        code = workshops.open_workshop(con, org.id).code
+    con.close()
+    return db, code
+
+
+def run_room(k: int, plan: Timeline = Timeline(), folder: Path | None = None,
+             seed: int = 7) -> Room:
+    """One server, K guests; the figures of the run."""
+    own = folder is None
+    folder = folder or Path(tempfile.mkdtemp(prefix=f"room{k}-"))
+    db, code = prepare(folder)
+    app: RunningApp = start_app(db, folder / "streamlit.log")
+    try:
+        guests, started_cpu, elapsed = asyncio.run(_drive(app, code, k, plan, seed))
+        cpu = _cpu_seconds(app.process.pid) - started_cpu
+        peak = _peak_rss_mib(app.process.pid)
+    finally:
+        app.process.terminate()
+        app.process.wait(timeout=30)
+    con = open_database(db)
+    stored = int(con.execute("SELECT count(*) FROM brainstorm_entry WHERE regexp_matches("
+                             "text, '^Q[0-9]+A[0-9]+Z ')").fetchone()[0])  # type: ignore[index]
+    con.close()
+    if own:
+        shutil.rmtree(folder, ignore_errors=True)
+    reached, missed = [], 0
+    for guest in guests:
+        for token, pressed in guest.sent.items():
+            others = [g.seen.get(token) for g in guests if g is not guest]
+            if any(t is None for t in others):
+                missed += 1
+            elif others:
+                reached.append(max(t for t in others if t is not None) - pressed)
+    errors = [e for g in guests for e in g.errors]
+    return Room(
+        guests=k, acknowledged=sum(g.acknowledged for g in guests), stored=stored,
+        reached_p50=statistics.median(reached) if reached else None,
+        reached_p95=statistics.quantiles(reached, n=20)[18] if len(reached) >= 20
+        else (max(reached) if reached else None),
+        missed=missed, cpu_per_guest_minute=cpu / k / (elapsed / 60),
+        server_cpu_share=cpu / elapsed, peak_rss_mib=peak, errors=len(errors),
+        first_errors=errors[:3], votes=sum(g.votes for g in guests))
+
+
+async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
+                 seed: int) -> tuple[list[Guest], float, float]:
+    rng = random.Random(seed)
+    guests = [Guest(n + 1, app.url, code) for n in range(k)]
+    stop = asyncio.Event()
+    limits = httpx.Limits(max_connections=k + 10)
+    async with httpx.AsyncClient(follow_redirects=False, timeout=60, limits=limits) as http:
+        # Everyone joins within a few seconds of each other, as a room does when the
+        # code goes up; the clock starts once the last has its wall.
+        begin = time.monotonic() + 1
+        start = begin + min(10.0, 0.08 * k) + 5
+        tasks = []
+        for guest in guests:
+            await asyncio.sleep(max(0.0, begin + rng.uniform(0, min(10.0, 0.08 * k))
+                                    - time.monotonic()))
+            tasks.append(asyncio.create_task(_guest(guest, http, start, plan, stop,
+                                                    random.Random(rng.random()))))
+        await asyncio.sleep(max(0.0, start - time.monotonic()))
+        started_cpu = _cpu_seconds(app.process.pid)
+        t0 = time.monotonic()
+        await asyncio.sleep(plan.end + plan.settle)
+        elapsed = time.monotonic() - t0
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    return guests, started_cpu, elapsed
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def main(sizes: list[int]) -> None:
+    print("Workshop room: K guests over Streamlit's websocket (no browser each); "
+          f"{ANSWERS} answers and {VOTES} votes per guest over {Timeline().end:.0f} s")
+    print(f"{'K':>4} {'acked':>6} {'stored':>6} {'p50 reach':>10} {'p95 reach':>10} "
+          f"{'missed':>6} {'CPU s/guest/min':>15} {'cores':>6} {'peak RSS':>9} {'errors':>6}")
+    for k in sizes:
+        room = run_room(k)
+        print(f"{room.guests:>4} {room.acknowledged:>6} {room.stored:>6} "
+              f"{_seconds(room.reached_p50):>10} {_seconds(room.reached_p95):>10} "
+              f"{room.missed:>6} {room.cpu_per_guest_minute:>15.2f} "
+              f"{room.server_cpu_share:>6.2f} {room.peak_rss_mib:>6.0f} MiB {room.errors:>6}",
+              flush=True)
+        for error in room.first_errors:
+            print(f"       error: {error}")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or list(SIZES))
