@@ -78,6 +78,7 @@ bench: install-test
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_server.py $(BENCH_DB)
 	$(PY) bench/bench_plan.py
+	$(PY) bench/bench_workshop.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

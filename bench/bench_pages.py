@@ -80,7 +80,7 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
     from strategy.ui import session, widgets
 
     os.environ["STRATEGY_DB"] = str(db_path)
-    session.request_identity = lambda: ADMIN  # type: ignore[assignment]
+    session.request_identity = lambda shared=False: ADMIN  # type: ignore[assignment,misc]
     clock = SqlClock()
     shared = storage.shared_connection
 

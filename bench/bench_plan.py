@@ -49,7 +49,7 @@ def act_as_bench_user() -> None:
     from strategy.ui import session
 
     access.set_current(BENCH_USER)
-    session.request_identity = lambda: BENCH_USER  # type: ignore[assignment]
+    session.request_identity = lambda shared=False: BENCH_USER  # type: ignore[assignment,misc]
 
 
 def main() -> None:

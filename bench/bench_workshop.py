@@ -70,6 +70,7 @@ class Timeline:
     settle: float = 8.0
 
 
+FULL = Timeline()
 SHORT = Timeline(first_add=3.0, later=(6.0, 14.0), end=16.0, settle=7.0)
 
 
@@ -271,7 +272,7 @@ def prepare(folder: Path) -> tuple[Path, str]:
     return db, code
 
 
-def run_room(k: int, plan: Timeline = Timeline(), folder: Path | None = None,
+def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
              seed: int = 7) -> Room:
     """One server, K guests; the figures of the run."""
     own = folder is None
@@ -343,7 +344,7 @@ def _seconds(value: float | None) -> str:
 
 def main(sizes: list[int]) -> None:
     print("Workshop room: K guests over Streamlit's websocket (no browser each); "
-          f"{ANSWERS} answers and {VOTES} votes per guest over {Timeline().end:.0f} s")
+          f"{ANSWERS} answers and {VOTES} votes per guest over {FULL.end:.0f} s")
     print(f"{'K':>4} {'acked':>6} {'stored':>6} {'p50 reach':>10} {'p95 reach':>10} "
           f"{'missed':>6} {'CPU s/guest/min':>15} {'cores':>6} {'peak RSS':>9} {'errors':>6}")
     for k in sizes:

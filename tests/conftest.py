@@ -56,7 +56,7 @@ def _acting_as_administrator(monkeypatch: pytest.MonkeyPatch) -> Iterator[Identi
     # no cookie to read: the page sees this identity instead.
     from strategy.ui import session
 
-    monkeypatch.setattr(session, "request_identity", lambda: TEST_ADMIN)
+    monkeypatch.setattr(session, "request_identity", lambda shared=False: TEST_ADMIN)
     with access.acting(TEST_ADMIN):
         yield TEST_ADMIN
 

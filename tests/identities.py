@@ -39,5 +39,5 @@ def sign_in_app(monkeypatch: pytest.MonkeyPatch, identity: Identity) -> Identity
 
     from strategy.ui import session
 
-    monkeypatch.setattr(session, "request_identity", lambda: identity)
+    monkeypatch.setattr(session, "request_identity", lambda shared=False: identity)
     return identity

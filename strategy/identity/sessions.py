@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+import threading
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -108,6 +110,7 @@ def end_session(con: Connection, token: str) -> None:
         row = con.execute("UPDATE sign_in_session SET ended_at = current_timestamp WHERE "
                           "token_hash = ? AND ended_at IS NULL RETURNING account_id",
                           [token_hash(token)]).fetchone()
+        forget_shared_identities()
         if row and row[0] is not None:
             log(con, "signed out", "", who=get_account(con, row[0]).display_name,
                 account_id=row[0])
@@ -157,6 +160,37 @@ def identity_for(con: Connection, token: str) -> Identity | None:
     if guest_id is not None:
         return guest_identity(con, int(guest_id))
     return None
+
+
+# Who holds a session, as the live refreshes of a page read it (the workshop wall,
+# every few seconds in every guest's browser): shared for up to SHARED_SECONDS.
+# Actions never use it — the app checks the person afresh before each one — and a
+# session ended through this process is dropped at once.
+SHARED_SECONDS = 1.0
+_shared_lock = threading.Lock()
+_shared: dict[str, tuple[float, Identity | None]] = {}
+
+
+def shared_identity_for(con: Connection, token: str) -> Identity | None:
+    """:func:`identity_for`, at most SHARED_SECONDS old: for a page's refreshes only."""
+    key = token_hash(token)
+    now = time.monotonic()
+    with _shared_lock:
+        held = _shared.get(key)
+        if held is not None and now - held[0] < SHARED_SECONDS:
+            return held[1]
+    found = identity_for(con, token)
+    with _shared_lock:
+        if len(_shared) > 10_000:
+            _shared.clear()
+        _shared[key] = (now, found)
+    return found
+
+
+def forget_shared_identities() -> None:
+    """Sessions or roles changed: the next refresh reads them from the database."""
+    with _shared_lock:
+        _shared.clear()
 
 
 def account_identity(con: Connection, account_id: int) -> Identity | None:

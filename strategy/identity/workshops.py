@@ -23,7 +23,7 @@ from strategy.core.db import Connection, database_now, transaction
 from strategy.core.errors import NotFoundError, StrategyError, ValidationError
 from strategy.core.wording import counted
 from strategy.identity.access_log import log
-from strategy.identity.sessions import start_session
+from strategy.identity.sessions import forget_shared_identities, start_session
 
 CODE_HOURS = 12
 # No 0/O, 1/I/L: a code read off a projector must not be mistyped.
@@ -198,6 +198,7 @@ def close_workshop(con: Connection, workshop_id: int) -> int:
         log(con, "workshop closed", f"code {workshop.code}, "
             f"{counted(len(ended), 'guest')} signed out", org_id=workshop.org_id)
     _changed(workshop.org_id)
+    forget_shared_identities()
     return len(ended)
 
 

@@ -125,10 +125,16 @@ def reason_field(con: storage.Connection, org_id: int, key: str,
     return str(text)
 
 
+# Run before every action (session.recheck: who is signed in, read afresh).
+before_action: list[Callable[[], None]] = []
+
+
 def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
             success: str | None = None, rerun: bool = True) -> bool:
     """Run a user action; show any problem in words, never as a traceback."""
     try:
+        for check in before_action:
+            check()
         action()
     except ValidationError as exc:
         if errors is not None:

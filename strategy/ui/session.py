@@ -22,6 +22,7 @@ from strategy.core.errors import StorageError
 from strategy.core.safe_text import md
 from strategy.identity import sessions, sso
 from strategy.people.personnel import list_teams
+from strategy.ui import forms
 from strategy.ui.forms import guard
 
 
@@ -44,7 +45,7 @@ def db() -> storage.Connection:
     raise AssertionError("unreachable")
 
 
-def request_identity() -> Identity | None:
+def request_identity(shared: bool = False) -> Identity | None:
     """The person this browser signed in as, checked again on every run.
 
     The server refuses a browser without a session before the app runs; checking
@@ -57,6 +58,8 @@ def request_identity() -> Identity | None:
                             sessions.session_hours() * 3600)
     if token is None:
         return None
+    if shared:  # a live refresh: see sessions.shared_identity_for
+        return sessions.shared_identity_for(db(), token)
     return sessions.identity_for(db(), token)
 
 
@@ -68,9 +71,13 @@ def session_token() -> str | None:
                            sessions.session_hours() * 3600)
 
 
-def sign_in_gate() -> Identity:
-    """The signed-in person, made the one acting for this run; or stop the page."""
-    identity = request_identity()
+def sign_in_gate(shared: bool = False) -> Identity:
+    """The signed-in person, made the one acting for this run; or stop the page.
+
+    ``shared``: a live refresh, which may read who holds the session as another
+    refresh read it up to a second ago; every action checks afresh
+    (:func:`recheck`, run by ``forms.attempt``)."""
+    identity = request_identity(shared)
     access.set_current(identity)
     if identity is None:
         token = session_token()
@@ -107,10 +114,23 @@ def live_fragment(run_every: float) -> Callable[[Callable[..., None]], Callable[
         @functools.wraps(draw)
         def body(*args: Any, **kwargs: Any) -> None:
             with guard():
-                sign_in_gate()
+                sign_in_gate(shared=True)
                 draw(*args, **kwargs)
         return st.fragment(run_every=run_every)(body)
     return wrap
+
+
+def recheck() -> None:
+    """Who is signed in, read afresh before an action: a refresh may have read it
+    shared (see :func:`sign_in_gate`), an action never does."""
+    identity = request_identity()
+    access.set_current(identity)
+    if identity is None:
+        raise AccessDenied("Your session has ended: sign in again (or join the workshop "
+                           "again) to carry on.")
+
+
+forms.before_action.append(recheck)
 
 
 def me() -> Identity:

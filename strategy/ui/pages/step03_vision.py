@@ -17,7 +17,9 @@ from strategy.service import vision
 from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("vision")
-WALL_PAGE = 60  # cards per page of the wall
+# Cards per page of the wall: every card is redrawn at every refresh in every
+# browser, so a page is what a phone scrolls through, not the whole wall.
+WALL_PAGE = 30
 REFRESH_SECONDS = 3
 SUGGESTIONS_SHOWN = 8  # groups of likely duplicates offered at a time
 
