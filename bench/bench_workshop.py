@@ -22,8 +22,10 @@ they must be equal); p50/p95 of the time from pressing Add to the answer being o
 every other guest's wall (the first refresh that draws it, per guest; an answer a
 guest never saw counts as missed); the server's CPU seconds per guest per minute and
 its peak RSS, from /proc; and errors (error messages drawn, exceptions, dropped
-websockets). Prints figures; asserts nothing (tests/test_workshop_load.py runs K=10
-and checks acknowledged == stored).
+websockets). The last column is the cores the guests' own process used, on the same
+two cores: beyond about 1, the guests compete with the server. Prints figures;
+asserts nothing (tests/test_workshop_load.py runs K=10 and checks acknowledged ==
+stored).
 """
 
 from __future__ import annotations
@@ -90,6 +92,8 @@ class Guest:
     # manager does (a refresh that came without them would lose a submitted answer
     # when Streamlit folds the two requests together).
     values: dict[str, str] = field(default_factory=dict)
+    order_control: str = ""  # the wall's Order control: each guest picks "Newest"
+    connected: bool = False
     own_entries: set[int] = field(default_factory=set)
     seen: dict[str, float] = field(default_factory=dict)  # token -> first drawn
     sent: dict[str, float] = field(default_factory=dict)  # own token -> Add pressed
@@ -99,18 +103,19 @@ class Guest:
     errors: list[str] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def join(self, http: httpx.AsyncClient) -> None:
-        form = await http.get(f"{self.url}/join/{self.code}")
-        found = re.search(r"name='csrf' value='([^']+)'", form.text)
-        if found is None:
-            raise RuntimeError(f"no join form: {form.status_code}")
-        answer = await http.post(f"{self.url}/join", data={
-            "csrf": found[1], "code": self.code, "name": f"Guest {self.number}"},
-            cookies=form.cookies)
-        if answer.status_code != 303:
-            raise RuntimeError(f"join refused: {answer.status_code}")
-        jar = {**dict(form.cookies), **dict(answer.cookies)}
-        self.cookie = "; ".join(f"{k}={v}" for k, v in jar.items())
+    async def join(self) -> None:
+        # A client of its own, as each phone is: its cookies are nobody else's.
+        async with httpx.AsyncClient(base_url=self.url, follow_redirects=False,
+                                     timeout=60) as http:
+            form = await http.get(f"/join/{self.code}")
+            found = re.search(r"name='csrf' value='([^']+)'", form.text)
+            if found is None:
+                raise RuntimeError(f"no join form: {form.status_code}")
+            answer = await http.post("/join", data={
+                "csrf": found[1], "code": self.code, "name": f"Guest {self.number}"})
+            if answer.status_code != 303:
+                raise RuntimeError(f"join refused: {answer.status_code}")
+            self.cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
 
     def read(self, raw: bytes) -> None:
         message = ForwardMsg_pb2.ForwardMsg()
@@ -135,6 +140,8 @@ class Guest:
                     self.errors.append(body[:120])
             elif what == "text_input" and ANSWER_KEY.search(element.text_input.id):
                 self.answer_box = element.text_input.id
+            elif what == "button_group" and element.button_group.id.endswith("-wall_order"):
+                self.order_control = element.button_group.id
             elif what == "button":
                 button = element.button
                 if button.is_form_submitter and "brainstorm_add" in button.id:
@@ -169,6 +176,10 @@ class Guest:
             state = client.widget_states.widgets.add()
             state.id = widget
             state.string_value = value
+        if self.order_control:
+            state = client.widget_states.widgets.add()
+            state.id = self.order_control
+            state.string_array_value.data.append("Newest")
         for widget in triggers:
             state = client.widget_states.widgets.add()
             state.id = widget
@@ -176,10 +187,10 @@ class Guest:
         return bytes(back.SerializeToString())
 
 
-async def _guest(guest: Guest, http: httpx.AsyncClient, start: float, plan: Timeline,
+async def _guest(guest: Guest, start: float, plan: Timeline,
                  stop: asyncio.Event, rng: random.Random) -> None:
     try:
-        await guest.join(http)
+        await guest.join()
         url = guest.url.replace("http", "ws", 1) + "/_stcore/stream"
         async with websockets.connect(url, subprotocols=["streamlit"],  # type: ignore[list-item]
                                       additional_headers={"Cookie": guest.cookie},
@@ -191,6 +202,10 @@ async def _guest(guest: Guest, http: httpx.AsyncClient, start: float, plan: Time
             reader = asyncio.create_task(listen())
             await ws.send(guest.rerun(whole_page=True))
             await asyncio.wait_for(guest.finished.wait(), 60)
+            guest.connected = True
+            # As a person who wants to see new answers does: Order -> Newest.
+            if guest.order_control and guest.fragment:
+                await ws.send(guest.rerun())
 
             async def refresh() -> None:
                 # The browser's timer: the fragment again, every interval.
@@ -243,6 +258,7 @@ class Room:
     cpu_per_guest_minute: float
     server_cpu_share: float  # cores the server used over the active minute
     peak_rss_mib: float
+    client_cpu_share: float  # cores the guests' own process used (same machine)
     errors: int
     first_errors: list[str]
     votes: int
@@ -280,7 +296,9 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
     db, code = prepare(folder)
     app: RunningApp = start_app(db, folder / "streamlit.log")
     try:
+        client_started = time.process_time()
         guests, started_cpu, elapsed = asyncio.run(_drive(app, code, k, plan, seed))
+        client_cpu = time.process_time() - client_started
         cpu = _cpu_seconds(app.process.pid) - started_cpu
         peak = _peak_rss_mib(app.process.pid)
     finally:
@@ -293,9 +311,11 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
     if own:
         shutil.rmtree(folder, ignore_errors=True)
     reached, missed = [], 0
-    for guest in guests:
+    # Over the guests whose wall opened (one that could not connect is an error).
+    present = [g for g in guests if g.connected]
+    for guest in present:
         for token, pressed in guest.sent.items():
-            others = [g.seen.get(token) for g in guests if g is not guest]
+            others = [g.seen.get(token) for g in present if g is not guest]
             if any(t is None for t in others):
                 missed += 1
             elif others:
@@ -307,7 +327,8 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
         reached_p95=statistics.quantiles(reached, n=20)[18] if len(reached) >= 20
         else (max(reached) if reached else None),
         missed=missed, cpu_per_guest_minute=cpu / k / (elapsed / 60),
-        server_cpu_share=cpu / elapsed, peak_rss_mib=peak, errors=len(errors),
+        server_cpu_share=cpu / elapsed, peak_rss_mib=peak,
+        client_cpu_share=client_cpu / (elapsed + 15), errors=len(errors),
         first_errors=errors[:3], votes=sum(g.votes for g in guests))
 
 
@@ -316,25 +337,24 @@ async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
     rng = random.Random(seed)
     guests = [Guest(n + 1, app.url, code) for n in range(k)]
     stop = asyncio.Event()
-    limits = httpx.Limits(max_connections=k + 10)
-    async with httpx.AsyncClient(follow_redirects=False, timeout=60, limits=limits) as http:
-        # Everyone joins within a few seconds of each other, as a room does when the
-        # code goes up; the clock starts once the last has its wall.
-        begin = time.monotonic() + 1
-        start = begin + min(10.0, 0.08 * k) + 5
-        tasks = []
-        for guest in guests:
-            await asyncio.sleep(max(0.0, begin + rng.uniform(0, min(10.0, 0.08 * k))
-                                    - time.monotonic()))
-            tasks.append(asyncio.create_task(_guest(guest, http, start, plan, stop,
-                                                    random.Random(rng.random()))))
-        await asyncio.sleep(max(0.0, start - time.monotonic()))
-        started_cpu = _cpu_seconds(app.process.pid)
-        t0 = time.monotonic()
-        await asyncio.sleep(plan.end + plan.settle)
-        elapsed = time.monotonic() - t0
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    # A room joins over half a minute or so as the code goes up (0.15 s a guest); the
+    # clock starts once the last has its wall.
+    spread = 0.15 * k
+    joins = sorted(rng.uniform(0, spread) for _ in guests)
+    begin = time.monotonic() + 1
+    start = begin + spread + 8
+    tasks = []
+    for guest, at in zip(guests, joins, strict=True):
+        await asyncio.sleep(max(0.0, begin + at - time.monotonic()))
+        tasks.append(asyncio.create_task(_guest(guest, start, plan, stop,
+                                                random.Random(rng.random()))))
+    await asyncio.sleep(max(0.0, start - time.monotonic()))
+    started_cpu = _cpu_seconds(app.process.pid)
+    t0 = time.monotonic()
+    await asyncio.sleep(plan.end + plan.settle)
+    elapsed = time.monotonic() - t0
+    stop.set()
+    await asyncio.gather(*tasks, return_exceptions=True)
     return guests, started_cpu, elapsed
 
 
@@ -346,14 +366,15 @@ def main(sizes: list[int]) -> None:
     print("Workshop room: K guests over Streamlit's websocket (no browser each); "
           f"{ANSWERS} answers and {VOTES} votes per guest over {FULL.end:.0f} s")
     print(f"{'K':>4} {'acked':>6} {'stored':>6} {'p50 reach':>10} {'p95 reach':>10} "
-          f"{'missed':>6} {'CPU s/guest/min':>15} {'cores':>6} {'peak RSS':>9} {'errors':>6}")
+          f"{'missed':>6} {'CPU s/guest/min':>15} {'cores':>6} {'peak RSS':>9} {'errors':>6} "
+          f"{'guests':>7}")
     for k in sizes:
         room = run_room(k)
         print(f"{room.guests:>4} {room.acknowledged:>6} {room.stored:>6} "
               f"{_seconds(room.reached_p50):>10} {_seconds(room.reached_p95):>10} "
               f"{room.missed:>6} {room.cpu_per_guest_minute:>15.2f} "
-              f"{room.server_cpu_share:>6.2f} {room.peak_rss_mib:>6.0f} MiB {room.errors:>6}",
-              flush=True)
+              f"{room.server_cpu_share:>6.2f} {room.peak_rss_mib:>6.0f} MiB {room.errors:>6} "
+              f"{room.client_cpu_share:>7.2f}", flush=True)
         for error in room.first_errors:
             print(f"       error: {error}")
 
