@@ -153,15 +153,15 @@ def test_the_staff_list_is_paged_and_searched(con: Connection, org: Organisation
 
 def test_the_wall_shows_a_page_of_answers_at_a_time(con: Connection,
                                                     org: Organisation) -> None:
-    for i in range(35):
+    for i in range(20):
         vision.add_entry(con, org.id, f"Answer {i}")
 
     def cards() -> list[str]:
         return [str(b.key) for b in at.button if b.key and b.key.startswith("vote_")]
 
     at = open_app("step03_vision")
-    assert len(cards()) == 30
-    assert any("35 answers" in c.value and "showing 1–30" in c.value for c in at.caption)
+    assert len(cards()) == 15
+    assert any("20 answers" in c.value and "showing 1–15" in c.value for c in at.caption)
     at.number_input(key="wall_page").set_value(2).run()
     assert len(cards()) == 5
     at.text_input(key="wall_text").input("answer 1").run()
@@ -216,7 +216,7 @@ def test_an_exact_employee_number_or_name_comes_first(con: Connection, org: Orga
 
 
 def test_an_answer_added_to_the_wall_is_shown_first(con: Connection, org: Organisation) -> None:
-    for i in range(35):
+    for i in range(20):
         vision.add_entry(con, org.id, f"Answer {i}")
     at = open_app("step03_vision")
     at.number_input(key="wall_page").set_value(2).run()

@@ -43,8 +43,13 @@ def signing_secret(db_path: Path) -> str:
     if str(db_path) == ":memory:":
         return _process_secret
     path = secret_path(db_path)
+    known = _read_secrets.get(path)
+    if known is not None:  # read on every page refresh: once is enough
+        return known
     try:
-        return path.read_text("ascii").strip()
+        found = path.read_text("ascii").strip()
+        _read_secrets[path] = found
+        return found
     except FileNotFoundError:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,6 +64,9 @@ def signing_secret(db_path: Path) -> str:
 
 
 _process_secret = secrets.token_urlsafe(48)
+# The secret file's contents by path, once read (it is never rewritten: a new secret
+# would end every session; removing the file and restarting does that on purpose).
+_read_secrets: dict[Path, str] = {}
 
 
 def sign(secret: str, token: str) -> str:
@@ -163,10 +171,12 @@ def identity_for(con: Connection, token: str) -> Identity | None:
 
 
 # Who holds a session, as the live refreshes of a page read it (the workshop wall,
-# every few seconds in every guest's browser): shared for up to SHARED_SECONDS.
-# Actions never use it — the app checks the person afresh before each one — and a
-# session ended through this process is dropped at once.
-SHARED_SECONDS = 1.0
+# every few seconds in every guest's browser): kept for up to SHARED_SECONDS, longer
+# than a refresh, so that most refreshes ask nothing of the database. Actions never
+# use it — the app checks the person afresh before each one — and a session ended
+# or a workshop closed through this process is dropped at once; a role changed
+# shows in a refresh within SHARED_SECONDS (and in any action at once).
+SHARED_SECONDS = 10.0
 _shared_lock = threading.Lock()
 _shared: dict[str, tuple[float, Identity | None]] = {}
 

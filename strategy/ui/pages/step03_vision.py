@@ -18,8 +18,10 @@ from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("vision")
 # Cards per page of the wall: every card is redrawn at every refresh in every
-# browser, so a page is what a phone scrolls through, not the whole wall.
-WALL_PAGE = 30
+# browser (three messages each), so a page is what a phone shows in a few swipes,
+# not the whole wall: in a room of a hundred, the refreshes are most of the
+# server's work (bench/bench_workshop.py).
+WALL_PAGE = 15
 REFRESH_SECONDS = 3
 SUGGESTIONS_SHOWN = 8  # groups of likely duplicates offered at a time
 
@@ -205,7 +207,8 @@ def _brainstorm(con: Connection, org_id: int) -> None:
     st.caption("Everyone completes the sentence from their own device. New answers appear "
                "here for everyone within a few seconds; vote for the ones that ring true.")
     workshop = workshops.shared_current_workshop(con, org_id)
-    left = workshop.seconds_left(database_now(con)) if workshop else None
+    left = workshop.seconds_left(database_now(con)) \
+        if workshop and workshop.countdown_ends_at else None
     if left is not None:
         st.markdown(f":material/timer: **{minutes_seconds(left)} left to add answers**" if left
                     else ":material/timer: **Time's up**: vote for the answers that ring true.")
