@@ -196,8 +196,12 @@ async def _guest(guest: Guest, start: float, plan: Timeline,
                                       additional_headers={"Cookie": guest.cookie},
                                       max_size=None, ping_interval=None) as ws:
             async def listen() -> None:
-                async for raw in ws:
-                    guest.read(raw if isinstance(raw, bytes) else raw.encode())
+                try:
+                    async for raw in ws:
+                        guest.read(raw if isinstance(raw, bytes) else raw.encode())
+                except websockets.ConnectionClosed as closed:
+                    if not stop.is_set():  # dropped by the server mid-session: an error
+                        guest.errors.append(f"websocket closed: {closed}"[:160])
 
             reader = asyncio.create_task(listen())
             await ws.send(guest.rerun(whole_page=True))
