@@ -36,7 +36,13 @@ $(OIDC_PROVIDER): tests/oidc_certified/package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	cd tests/oidc_certified && npm ci --no-audit --no-fund --loglevel=error
 
-install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(OIDC_PROVIDER)
+# axe-core, which tests/test_accessibility.py injects into every page.
+AXE := tests/axe/node_modules/.package-lock.json
+$(AXE): tests/axe/package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
+	cd tests/axe && npm ci --no-audit --no-fund --loglevel=error
+
+install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(OIDC_PROVIDER) $(AXE)
 
 HOST ?= 127.0.0.1
 
