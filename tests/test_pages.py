@@ -175,6 +175,25 @@ def test_editing_a_segment_someone_else_saved_keeps_both(con: Connection,
     assert at.text_area(key=f"{prefix}_description").value == "Mine"
 
 
+def test_a_segment_saved_on_step_2_is_not_someone_else_on_step_1(con: Connection,
+                                                                  org: Organisation) -> None:
+    """Issue 22, item 4: a person's own save elsewhere is not reported as a clash."""
+    segment_id = segments.add_segment(con, org.id, segments.SegmentInput("Guests", "external"))
+    at = open_tab(open_app("step01_customers"), "customers_tab", "Edit or delete")
+    at.switch_page("strategy/ui/pages/step02_needs.py").run()
+    at = open_tab(at, "needs_tab", "Expectations and choice")
+    at.text_area(key=f"expect_{segment_id}_0_notes").input("They compare us with banks")
+    submit(at, "Save")
+    at.switch_page("strategy/ui/pages/step01_customers.py").run()
+    at = open_tab(at, "customers_tab", "Edit or delete")
+    assert not [i.value for i in at.info if "Someone else has saved" in i.value]
+    at.text_area(key=f"segment_edit_{segment_id}_0_description").input("Hotel guests")
+    submit(at, "Save changes")
+    stored = segments.get_segment(con, org.id, segment_id)
+    assert (stored.description, stored.expectation_notes) == (
+        "Hotel guests", "They compare us with banks")
+
+
 def test_hostile_text_is_shown_as_typed(con: Connection, org: Organisation) -> None:
     segments.add_segment(con, org.id, segments.SegmentInput(HOSTILE, "external"))
     at = open_app("step01_customers")

@@ -113,6 +113,29 @@ def test_a_compliment_naming_two_people_becomes_a_recognition(
     assert complaints.count_feedback(con, org.id, RegisterFilter(to_recognise=True)) == 0
 
 
+def test_recognising_a_compliment_opened_in_the_register_is_not_a_clash(
+        con: Connection, org: Organisation, staffed: dict[str, int]) -> None:
+    """Issue 22, item 4: the record's version moves on because of this person's own
+    action, so its edit form must not say that someone else saved a newer version."""
+    feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
+        "compliment", date.today(), "Email", "Ben fixed it", staffed["households"],
+        "Timeliness", staff_ids=[staffed["ben"]]))
+    at = open_tab(open_app(PAGE), TAB, "Register")
+    at.selectbox(key="register_choice").set_value(feedback_id).run()
+    at.selectbox(key=f"recognise_value_{feedback_id}").set_value(staffed["value"])
+    submit = f"FormSubmitter:feedback_recognise_{feedback_id}-Record as recognition from " \
+             "a customer"
+    at.button(key=submit).click().run()
+    assert "Recognition from a customer recorded for Ben Hall." in successes(at)
+    assert not [i.value for i in at.info if "Someone else has saved" in i.value]
+    assert not [b for b in at.button if b.label == "Load the latest version"]
+    # The record's own form still saves, from the version the recognition made.
+    assert any(b.key == f"FormSubmitter:feedback_edit_form_{feedback_id}-Save changes"
+               for b in at.button)
+    at.button(key=f"FormSubmitter:feedback_edit_form_{feedback_id}-Save changes").click().run()
+    assert "Compliment saved." in successes(at)
+
+
 def test_figures_and_the_target(con: Connection, org: Organisation,
                                 staffed: dict[str, int]) -> None:
     today = date.today()

@@ -60,6 +60,12 @@ class FormKeys:
         st.session_state[self._counter] = st.session_state.get(self._counter, 0) + 1
 
 
+def _own_versions() -> dict[str, int]:
+    """Versions of records that this person's own saves made, by record ("segment:12")."""
+    found: dict[str, int] = st.session_state.setdefault("_own_versions", {})
+    return found
+
+
 class EditSession:
     """One person's edit of one stored record, for optimistic saving.
 
@@ -69,17 +75,35 @@ class EditSession:
     browser would otherwise send back the old text for the same widgets.
     """
 
-    def __init__(self, name: str, version: int) -> None:
+    def __init__(self, name: str, version: int, record: str | None = None) -> None:
         self._name = name
+        self._record = record
         self._keys = FormKeys(name)
         self.prefix = self._keys.prefix
         self.started_from: int = st.session_state.setdefault(f"_edit_ver_{name}", version)
+        if self.started_from != version and record is not None \
+                and _own_versions().get(record) == version:
+            # The newer version is this person's own, saved on another page or by
+            # another action: carry on from it (issue 22: "someone else saved" was
+            # shown to people about their own saves).
+            self.started_from = st.session_state[f"_edit_ver_{name}"] = version
         self.stale = self.started_from != version
 
-    def restart(self) -> None:
-        """Show the stored record afresh (after a save, or to load a newer version)."""
+    def restart(self, saved_as: int | None = None) -> None:
+        """Show the stored record afresh (after a save, or to load a newer version).
+        ``saved_as``: the version this person's save made, for their other forms of
+        the same record."""
         self._keys.renew()
         st.session_state.pop(f"_edit_ver_{self._name}", None)
+        if saved_as is not None and self._record is not None:
+            _own_versions()[self._record] = saved_as
+
+    def moved_on(self, version: int) -> None:
+        """This person's own action (not this form) saved the record as ``version``:
+        carry on from it, keeping what they may have typed in this form."""
+        st.session_state[f"_edit_ver_{self._name}"] = version
+        if self._record is not None:
+            _own_versions()[self._record] = version
 
     def offer_reload(self, noun: str) -> None:
         if self.stale:

@@ -196,7 +196,8 @@ def _record(con: Connection, org_id: int) -> None:
 
 
 def _edit(con: Connection, org_id: int, record: Feedback) -> None:
-    edit = forms.EditSession(f"feedback_edit_{record.id}", record.version)
+    edit = forms.EditSession(f"feedback_edit_{record.id}", record.version,
+                             f"complaint:{record.id}")
     edit.offer_reload("record")
     st.caption(f"Recorded by {md(record.recorded_by)}.")
     if not complaints.may_change(con, org_id, record):
@@ -213,12 +214,11 @@ def _edit(con: Connection, org_id: int, record: Feedback) -> None:
             reason = forms.reason_field(con, org_id, f"{edit.prefix}_reason", errors)
             if st.form_submit_button("Save changes", type="primary"):
                 def save() -> None:
-                    complaints.update_feedback(con, org_id, record.id, edit.started_from, data,
-                                               reason=reason)
-                    edit.restart()
+                    edit.restart(saved_as=complaints.update_feedback(
+                        con, org_id, record.id, edit.started_from, data, reason=reason))
                 forms.attempt(save, errors, success=f"{KINDS[record.kind]} saved.")
     if record.kind == "compliment":
-        _recognise(con, org_id, record)
+        _recognise(con, org_id, record, edit)
     if session.allowed(Permission.EDIT_PLAN):
         with st.popover("Delete this record", icon=":material/delete:"):
             st.write("The record leaves the register and its figures; the change history "
@@ -252,7 +252,8 @@ def _read_only(record: Feedback) -> None:
                   hide_index=True, width="stretch", key=f"feedback_read_{record.id}")
 
 
-def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
+def _recognise(con: Connection, org_id: int, record: Feedback,
+               edit: forms.EditSession) -> None:
     """A compliment naming staff becomes a recognition from a customer (step 9)."""
     if record.recognition_id is not None:
         st.success("This compliment is recorded as a recognition from a customer.",
@@ -283,11 +284,15 @@ def _recognise(con: Connection, org_id: int, record: Feedback) -> None:
         reason = forms.reason_field(con, org_id, f"recognise_reason_{record.id}", errors)
         if st.form_submit_button("Record as recognition from a customer",
                                  icon=":material/workspace_premium:"):
-            forms.attempt(lambda: complaints.recognise_compliment(
-                con, org_id, record.id, record.version, value_id, standard_id, reward,
-                reason=reason), errors,
-                success=f"Recognition from a customer recorded for "
-                        f"{', '.join(record.staff)}.")
+            def recognise() -> None:
+                complaints.recognise_compliment(con, org_id, record.id, record.version,
+                                                value_id, standard_id, reward, reason=reason)
+                # The record's version moved on by this person's own hand: its edit form
+                # above carries on from it rather than reporting a clash.
+                edit.moved_on(complaints.get_feedback(con, org_id, record.id).version)
+            forms.attempt(recognise, errors,
+                          success=f"Recognition from a customer recorded for "
+                                  f"{', '.join(record.staff)}.")
 
 
 # --- Lists -----------------------------------------------------------------------------------

@@ -144,13 +144,14 @@ def _edit(con: Connection, org_id: int, listed: list[Segment]) -> None:
     chosen = widgets.record_select(st, "Segment", list(by_id), lambda i: by_id[i].name,
                                    "segment_edit_choice")
     segment = by_id[chosen]
-    edit = forms.EditSession(f"segment_edit_{segment.id}", segment.version)
+    edit = forms.EditSession(f"segment_edit_{segment.id}", segment.version,
+                             f"segment:{segment.id}")
     with st.form(f"segment_edit_form_{segment.id}"):
         data, errors = _segment_form(con, org_id, edit.prefix, segment)
         if st.form_submit_button("Save changes", type="primary"):
             def save() -> None:
-                segments.update_segment(con, org_id, segment.id, edit.started_from, data)
-                edit.restart()
+                edit.restart(saved_as=segments.update_segment(
+                    con, org_id, segment.id, edit.started_from, data))
             forms.attempt(save, errors, success="Segment saved.")
     edit.offer_reload("segment")
     _add_team(con, org_id)

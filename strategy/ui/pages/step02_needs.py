@@ -156,7 +156,7 @@ def _expectations(con: Connection, org_id: int, by_id: dict[int, Segment]) -> No
     chosen = st.selectbox("Segment", list(by_id), key="expect_segment",
                           format_func=lambda i: by_id[i].name)
     segment = by_id[chosen]
-    edit = forms.EditSession(f"expect_{segment.id}", segment.version)
+    edit = forms.EditSession(f"expect_{segment.id}", segment.version, f"segment:{segment.id}")
     prefix = edit.prefix
     with st.form(f"expect_{segment.id}_form"):
         errors = forms.FieldErrors()
@@ -171,9 +171,9 @@ def _expectations(con: Connection, org_id: int, by_id: dict[int, Segment]) -> No
         errors.slot("choice_reasons")
         if st.form_submit_button("Save", type="primary"):
             def save() -> None:
-                segments.update_expectations(con, org_id, segment.id, edit.started_from,
-                                             list(factors), notes, list(reasons))
-                edit.restart()
+                edit.restart(saved_as=segments.update_expectations(
+                    con, org_id, segment.id, edit.started_from, list(factors), notes,
+                    list(reasons)))
             forms.attempt(save, errors, success="Saved.")
     edit.offer_reload("segment")
 
