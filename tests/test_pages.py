@@ -321,3 +321,16 @@ def test_an_empty_value_reads_as_a_dash_not_none(con: Connection, org: Organisat
     assert sorted(table["Annual value"]) == ["5,000", "—"]
     assert sorted(table["Size"]) == ["120", "—"]
     assert "None" not in table.to_string()
+
+
+@pytest.mark.demo
+def test_the_overview_tells_written_standards_from_standards_met(con: Connection,
+                                                                  demo: Organisation) -> None:
+    """Issue 22, item 7: "needing attention" beside "below target" said nothing of how
+    they differ."""
+    at = open_app()
+    metrics = {m.label: m for m in at.metric}
+    assert "Standards needing attention" not in metrics
+    writing = metrics["Standards to finish writing"]
+    assert "step 4" in (writing.help or "") and "below target" in (writing.help or "")
+    assert "Standards below target" in metrics

@@ -157,3 +157,14 @@ def test_step_11_is_done_when_a_recent_review_is_closed_with_decisions_and_actio
     assert statuses(con, org.id, TODAY)[11].value == "In progress"  # not closed yet
     reviews.close_review(con, org.id, review.id, today=TODAY)
     assert statuses(con, org.id, TODAY)[11].value == expected
+
+
+def test_a_review_is_not_saved_without_the_day_it_was_held(con: Connection,
+                                                            org: Organisation) -> None:
+    """Issue 22, item 7: only Close refused it; Save accepted an empty date."""
+    review = reviews.start_review(con, org.id, Q3)
+    undated = ReviewInput(None, "Phone standards", "", [], "")
+    with pytest.raises(ValidationError, match="Enter the date the review was held"):
+        reviews.save_review(con, org.id, review.id, review.version, undated, today=TODAY)
+    stored = reviews.find_review(con, org.id, Q3)
+    assert stored is not None and stored.what_worked == "" and stored.version == review.version

@@ -99,7 +99,9 @@ def save_review(con: Connection, org_id: int, review_id: int, version: int,
     worked = optional_text(problems, "what_worked", data.what_worked, "What worked", 4000)
     did_not = optional_text(problems, "what_did_not", data.what_did_not, "What did not", 4000)
     decisions = optional_text(problems, "decisions", data.decisions, "The decisions", 4000)
-    if data.held_on is not None and data.held_on > (today or date.today()):
+    if data.held_on is None:
+        problems["held_on"] = "Enter the date the review was held."
+    elif data.held_on > (today or date.today()):
         problems["held_on"] = "The review date is in the future; enter the day it was held."
     if any(p not in PITFALLS for p in data.pitfalls):
         problems["pitfalls"] = "Choose pitfalls from the list."

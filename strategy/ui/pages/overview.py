@@ -40,7 +40,13 @@ def render() -> None:
     middle.metric("Customer segments", counts["external"] + counts["internal"],
                   help=f"{counts['external']} external, {counts['internal']} internal")
     flagged = [s for s in standards.list_standards(con, org.id) if s.flags()]
-    right.metric("Standards needing attention", len(flagged))
+    # How the standards are written (step 4), not whether they are met: that is
+    # "Standards below target" further down. The two used to read alike.
+    right.metric("Standards to finish writing", len(flagged),
+                 help="Standards with something missing in step 4: no measurable target, a "
+                      "promise to customers stricter than the target, or not yet "
+                      "communicated to staff. Whether standards are met is “Standards below "
+                      "target”, under To do.")
 
     if upcoming is not None:
         st.info(f"**Next:** step {upcoming.number}, {upcoming.title}. {upcoming.done_when}",

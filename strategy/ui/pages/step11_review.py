@@ -151,8 +151,9 @@ def _record(con: Connection, org_id: int, review: Review) -> None:
     edit = forms.EditSession(f"review_{review.id}", review.version)
     with st.form(f"review_form_{review.id}"):
         errors = forms.FieldErrors()
-        held = widgets.date_field(st, "Held on", review.held_on, f"{edit.prefix}_held",
-                                  disabled=disabled)
+        # A review is written on the day it is held, as a rule: today unless one is kept.
+        held = widgets.date_field(st, "Held on", review.held_on or date.today(),
+                                  f"{edit.prefix}_held", disabled=disabled)
         errors.slot("held_on")
         left, right = st.columns(2)
         worked = left.text_area("What worked", value=review.what_worked, height=140,
