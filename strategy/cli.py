@@ -346,7 +346,7 @@ def _remind(con: Connection, args: argparse.Namespace) -> int:
 def _remind_through_app(path: Path, args: argparse.Namespace) -> int:
     """The app holds the database file: it runs the reminders instead, on its own
     connection, and sends back what to print."""
-    url = remind_via_app.app_url()
+    url = remind_via_app.app_url(database=path)
     try:
         key = sessions.signing_secret(path)
     except OSError as exc:

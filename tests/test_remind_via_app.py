@@ -118,6 +118,20 @@ def test_while_the_app_runs_the_command_sends_through_it(app: RunningApp,
     assert seconds < 30
 
 
+def test_the_command_finds_the_app_on_its_own_port(app: RunningApp, received: Inbox) -> None:
+    """Issue 22, item 7: after ``PORT=8621 make run``, remind looked on 8501. The app
+    says where it listens beside its database (this test's app is on a random port),
+    and the command, given no STRATEGY_APP_URL, goes there."""
+    announced = via_app.address_file(app.db_path).read_text("utf-8").strip()
+    assert announced == app.url
+    assert via_app.app_url({}, app.db_path) == app.url
+    assert via_app.app_url({"STRATEGY_APP_URL": "http://10.0.0.5:9000"},
+                           app.db_path) == "http://10.0.0.5:9000"  # a setting still wins
+    result = remind(app.db_path, "--dry-run")
+    assert result.returncode in (0, 1), result.stderr
+    assert "does not answer" not in result.stderr and "For you" in result.stdout
+
+
 def test_a_dry_run_through_the_app_prints_and_sends_nothing(app: RunningApp,
                                                             received: Inbox) -> None:
     result = through(app, "--dry-run", "--org", "acme services")

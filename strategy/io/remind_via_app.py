@@ -73,9 +73,31 @@ NOT_CONFIGURED_IN_APP = (
     "Nothing was sent; --dry-run shows the e-mails without sending them.")
 
 
-def app_url(env: Mapping[str, str] | None = None) -> str:
+def address_file(database: Path) -> Path:
+    """Where the running app writes the address it listens on, beside its database."""
+    return database.with_name(database.name + ".app")
+
+
+def announce(database: Path, url: str) -> None:
+    """Say where this app listens, for ``remind`` (the file is the owner's only, like
+    every file the app writes: the process's umask)."""
+    # If it cannot be written, remind needs STRATEGY_APP_URL, as it says when it fails.
+    with suppress(OSError):
+        address_file(database).write_text(url + "\n", "utf-8")
+
+
+def app_url(env: Mapping[str, str] | None = None, database: Path | None = None) -> str:
+    """STRATEGY_APP_URL; else the address the app holding ``database`` announced; else
+    the default."""
     env = os.environ if env is None else env
-    url = (env.get("STRATEGY_APP_URL", "").strip() or DEFAULT_APP_URL).rstrip("/")
+    announced = ""
+    if database is not None:
+        try:
+            announced = address_file(database).read_text("utf-8").strip()
+        except OSError:
+            announced = ""
+    url = (env.get("STRATEGY_APP_URL", "").strip() or announced
+           or DEFAULT_APP_URL).rstrip("/")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise StrategyError(f"STRATEGY_APP_URL is “{url}”: write the app's address like "

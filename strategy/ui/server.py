@@ -599,3 +599,19 @@ ROUTES = [
 ]
 
 app = st.App(APP_SCRIPT, routes=ROUTES, middleware=[Middleware(RequireSignIn)])
+
+
+def _announce() -> None:
+    """Say where this server listens, beside its database, so that ``python -m
+    strategy remind`` finds it on any port (``PORT=8621 make run``)."""
+    host = str(st.get_option("server.address") or "") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):  # every interface: this machine reaches it on loopback
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    base = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    url = f"http://{host}:{int(st.get_option('server.port'))}" + (f"/{base}" if base else "")
+    remind_via_app.announce(storage.database_path(), url)
+
+
+_announce()
