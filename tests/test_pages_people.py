@@ -205,3 +205,18 @@ def test_the_filled_staff_template_imports_on_the_people_page(con: Connection,
     assert errors(at) == []
     click(at, "import_button")
     assert [e.name for e in personnel.list_employees(con, org.id)] == ["Tess Ng"]
+
+
+def test_a_team_required_on_the_page_is_due_from_today(con: Connection, org: Organisation,
+                                                        ann: int, team: int) -> None:
+    """Issue 22, item 7: a module required of a team today is not overdue for those
+    hired years ago; it is due within its days of today."""
+    training.seed_curriculum(con, org.id)
+    module = training.list_modules(con, org.id)[0]
+    at = open_tab(open_app("step07_training"), "training_tab", "Modules and who takes them")
+    at.selectbox(key="req_module").set_value(module.id).run()
+    at.multiselect(key=f"req_teams_{module.id}").set_value([team])
+    submit(at, "Save")
+    assert con.execute("SELECT required_since FROM training_requirement WHERE team_id = ?",
+                       [team]).fetchall() == [(date.today(),)]
+    assert training.overdue(con, org.id, date.today()) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -186,6 +186,7 @@ def test_training_coverage_and_overdue(con: Connection, org: Organisation, staff
     modules = {m.name: m.id for m in training.list_modules(con, org.id)}
     complaints = modules["Responding to complaints"]
     phone = modules["Telephone skills"]
+    # Required before anyone here was hired (no date): the clock starts at hiring.
     training.set_requirements(con, org.id, complaints, [staff.desk, staff.field], [])
     training.set_requirements(con, org.id, phone, [], ["Adviser"])
     training.record_completion(con, org.id, complaints, [staff.ann, staff.cy],
@@ -311,3 +312,23 @@ def test_log_csv_keeps_formulas_as_text(con: Connection, org: Organisation, staf
     text = recognition.log_csv(records).decode("utf-8-sig")
     assert "'=HYPERLINK" in text and "'@HR" in text
     assert ",=HYPERLINK" not in text
+
+
+def test_a_module_required_later_is_due_from_then_not_from_hiring(
+        con: Connection, org: Organisation, staff: Staff) -> None:
+    """Issue 22, item 7: the demo showed "Positive language: due 2019-02-13, overdue" for
+    a module required long after the person was hired."""
+    training.seed_curriculum(con, org.id)
+    module = {m.name: m.id for m in training.list_modules(con, org.id)}["Positive language"]
+    due_within = {m.id: m.due_within_days for m in training.list_modules(con, org.id)}[module]
+    required_on = date(2026, 11, 1)  # Bob was hired on 1 October
+    training.set_requirements(con, org.id, module, [staff.desk], [], since=required_on)
+    late = training.overdue(con, org.id, required_on + timedelta(days=due_within + 1))
+    assert {o.employee for o in late} == {"Ann", "Bob"}
+    assert {o.due for o in late} == {required_on + timedelta(days=due_within)}
+    assert training.overdue(con, org.id, required_on + timedelta(days=due_within - 1)) == []
+    # Saving the module's requirements again (a role added) keeps the desk's date.
+    training.set_requirements(con, org.id, module, [staff.desk], ["Adviser"],
+                              since=date(2026, 12, 1))
+    late = training.overdue(con, org.id, required_on + timedelta(days=due_within + 1))
+    assert {o.due for o in late} == {required_on + timedelta(days=due_within)}

@@ -144,14 +144,17 @@ def load_people(con: Connection, org_id: int, today: date) -> None:
     training.seed_curriculum(con, org_id)
     modules = {m.name: m.id for m in training.list_modules(con, org_id)}
     frontline = [team_ids[t] for t in ("Contact centre", "Business desk", "Billing")]
-    training.set_requirements(con, org_id, modules["Responding to complaints"], frontline, [])
+    # Required since the plan's first quarter: those hired earlier are due from then.
+    training.set_requirements(con, org_id, modules["Responding to complaints"], frontline, [],
+                              since=first_day)
     training.set_requirements(con, org_id, modules["Managing angry customers"], frontline,
-                              ["Engineer"])
-    training.set_requirements(con, org_id, modules["Telephone skills"], [], ["Adviser"])
+                              ["Engineer"], since=first_day)
+    training.set_requirements(con, org_id, modules["Telephone skills"], [], ["Adviser"],
+                              since=first_day)
     training.set_requirements(con, org_id, modules["Positive language"], list(team_ids.values()),
-                              [])
+                              [], since=first_day)
     training.set_requirements(con, org_id, modules["The caring responses"],
-                              [team_ids["Field operations"]], [])
+                              [team_ids["Field operations"]], [], since=first_day)
     for employee in personnel.list_employees(con, org_id):
         for module_id in modules.values():
             if rng.random() < 0.55:

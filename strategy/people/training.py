@@ -125,8 +125,13 @@ def delete_module(con: Connection, org_id: int, module_id: int) -> None:
 
 
 def set_requirements(con: Connection, org_id: int, module_id: int, team_ids: list[int],
-                     roles: list[str]) -> None:
-    """Who must take the module: these teams, and these roles in any team."""
+                     roles: list[str], since: date | None = None) -> None:
+    """Who must take the module: these teams, and these roles in any team.
+
+    A team or role newly required is required from ``since`` (the page gives today):
+    its people hired before then are due within the module's days of that date. None
+    counts from each person's hiring, as a requirement in place before anyone was
+    hired. One required already keeps its date."""
     access.require(Permission.EDIT_PLAN, org_id)
     roles = sorted({r.strip() for r in roles if r.strip()})
     for role in roles:
@@ -136,14 +141,24 @@ def set_requirements(con: Connection, org_id: int, module_id: int, team_ids: lis
         if con.execute("SELECT 1 FROM training_module WHERE org_id = ? AND id = ?",
                        [org_id, module_id]).fetchone() is None:
             raise NotFoundError("That module no longer exists.")
+        # Kept as it was for a team or role still required (None: from hiring, as
+        # requirements made before the date was kept).
+        kept = {(team, (role or "").lower()): held for team, role, held in con.execute(
+            "SELECT team_id, role, required_since FROM training_requirement "
+            "WHERE org_id = ? AND module_id = ?", [org_id, module_id]).fetchall()}
         con.execute("DELETE FROM training_requirement WHERE org_id = ? AND module_id = ?",
                     [org_id, module_id])
+        key: tuple[int | None, str]
         for team_id in sorted(set(team_ids)):
-            con.execute("INSERT INTO training_requirement (org_id, module_id, team_id) "
-                        "VALUES (?, ?, ?)", [org_id, module_id, team_id])
+            key = (team_id, "")
+            con.execute("INSERT INTO training_requirement (org_id, module_id, team_id, "
+                        "required_since) VALUES (?, ?, ?, ?)",
+                        [org_id, module_id, team_id, kept.get(key, since)])
         for role in roles:
-            con.execute("INSERT INTO training_requirement (org_id, module_id, role) "
-                        "VALUES (?, ?, ?)", [org_id, module_id, role])
+            key = (None, role.lower())
+            con.execute("INSERT INTO training_requirement (org_id, module_id, role, "
+                        "required_since) VALUES (?, ?, ?, ?)",
+                        [org_id, module_id, role, kept.get(key, since)])
 
 
 def record_completion(con: Connection, org_id: int, module_id: int, employee_ids: list[int],
@@ -182,12 +197,19 @@ _REQUIRED = """
         WHERE e.org_id = ? AND e.hire_date <= ? AND (e.leave_date IS NULL OR e.leave_date >= ?)
     ), required AS (
         -- Required of a team or of a role: two equal-key joins, which DuckDB hashes,
-        -- rather than one join on "team or role", which it would loop through.
-        SELECT s.id AS employee_id, r.module_id FROM staff s
-        JOIN training_requirement r ON r.org_id = s.org_id AND r.team_id = s.team_id
-        UNION
-        SELECT s.id, r.module_id FROM staff s
-        JOIN training_requirement r ON r.org_id = s.org_id AND lower(r.role) = lower(s.role)
+        -- rather than one join on "team or role", which it would loop through. The
+        -- clock starts at hiring, or when the module became required if later.
+        SELECT employee_id, module_id, min(starts) AS starts FROM (
+            SELECT s.id AS employee_id, r.module_id,
+                   greatest(s.hire_date, coalesce(r.required_since, s.hire_date)) AS starts
+            FROM staff s
+            JOIN training_requirement r ON r.org_id = s.org_id AND r.team_id = s.team_id
+            UNION ALL
+            SELECT s.id, r.module_id,
+                   greatest(s.hire_date, coalesce(r.required_since, s.hire_date))
+            FROM staff s
+            JOIN training_requirement r ON r.org_id = s.org_id
+                 AND lower(r.role) = lower(s.role)) GROUP BY ALL
     ), done AS (
         SELECT DISTINCT employee_id, module_id FROM training_completion
         WHERE org_id = ? AND passed AND completed_on <= ?
@@ -262,11 +284,11 @@ def overdue(con: Connection, org_id: int, on: date) -> list[Overdue]:
     rows = con.execute(
         _REQUIRED + """
         SELECT s.name, coalesce(t.name, ''), m.name,
-               CAST(s.hire_date + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
+               CAST(q.starts + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
         FROM required q JOIN staff s ON s.id = q.employee_id
         JOIN training_module m ON m.id = q.module_id LEFT JOIN team t ON t.id = s.team_id
         LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
-        WHERE d.employee_id IS NULL AND s.hire_date + m.due_within_days * INTERVAL 1 DAY < ?
+        WHERE d.employee_id IS NULL AND q.starts + m.due_within_days * INTERVAL 1 DAY < ?
         ORDER BY due, s.name
         """, [org_id, on, on, org_id, on, on]).fetchall()
     return [Overdue(*r) for r in rows]
@@ -279,7 +301,7 @@ def count_overdue(con: Connection, org_id: int, on: date) -> int:
         SELECT count(*) FROM required q JOIN staff s ON s.id = q.employee_id
         JOIN training_module m ON m.id = q.module_id
         LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
-        WHERE d.employee_id IS NULL AND s.hire_date + m.due_within_days * INTERVAL 1 DAY < ?
+        WHERE d.employee_id IS NULL AND q.starts + m.due_within_days * INTERVAL 1 DAY < ?
         """, [org_id, on, on, org_id, on, on]).fetchone()
     return int(row[0]) if row else 0
 

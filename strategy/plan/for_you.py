@@ -280,14 +280,20 @@ def _lists(con: Connection, org_id: int, everyone: Sequence[Person],
                 JOIN employee e ON e.id = p.employee_id AND e.org_id = $org
                 WHERE e.hire_date <= $today AND (e.leave_date IS NULL OR e.leave_date >= $today)
             ), required AS (
-                SELECT s.k, s.id AS employee_id, s.hire_date, r.module_id FROM staff s
-                JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
-                UNION
-                SELECT s.k, s.id, s.hire_date, r.module_id FROM staff s
-                JOIN training_requirement r ON r.org_id = $org AND lower(r.role) = lower(s.role)
+                -- From hiring, or from when the module became required if later.
+                SELECT k, employee_id, module_id, min(starts) AS starts FROM (
+                    SELECT s.k, s.id AS employee_id, r.module_id, greatest(
+                        s.hire_date, coalesce(r.required_since, s.hire_date)) AS starts
+                    FROM staff s
+                    JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
+                    UNION ALL
+                    SELECT s.k, s.id, r.module_id, greatest(
+                        s.hire_date, coalesce(r.required_since, s.hire_date))
+                    FROM staff s JOIN training_requirement r
+                         ON r.org_id = $org AND lower(r.role) = lower(s.role)) GROUP BY ALL
             )
             SELECT q.k, m.id, m.name,
-                   CAST(q.hire_date + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
+                   CAST(q.starts + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
             FROM required q JOIN training_module m ON m.id = q.module_id
             WHERE NOT EXISTS (SELECT 1 FROM training_completion c
                               WHERE c.org_id = $org AND c.employee_id = q.employee_id
@@ -364,17 +370,22 @@ def org_totals(con: Connection, org_id: int, today: date | None = None) -> OrgTo
             WHERE org_id = $org AND hire_date <= $today
               AND (leave_date IS NULL OR leave_date >= $today)
         ), required AS (
-            SELECT s.id AS employee_id, s.hire_date, r.module_id FROM staff s
-            JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
-            UNION
-            SELECT s.id, s.hire_date, r.module_id FROM staff s
-            JOIN training_requirement r ON r.org_id = $org AND lower(r.role) = lower(s.role)
+            SELECT employee_id, module_id, min(starts) AS starts FROM (
+                SELECT s.id AS employee_id, r.module_id, greatest(
+                    s.hire_date, coalesce(r.required_since, s.hire_date)) AS starts
+                FROM staff s
+                JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
+                UNION ALL
+                SELECT s.id, r.module_id, greatest(
+                    s.hire_date, coalesce(r.required_since, s.hire_date))
+                FROM staff s JOIN training_requirement r
+                     ON r.org_id = $org AND lower(r.role) = lower(s.role)) GROUP BY ALL
         ), passed AS (
             SELECT DISTINCT employee_id, module_id FROM training_completion
             WHERE org_id = $org AND passed AND completed_on <= $today
         ), training AS (
             SELECT count(*) AS missing,
-                   count(*) FILTER (WHERE q.hire_date + m.due_within_days * INTERVAL 1 DAY
+                   count(*) FILTER (WHERE q.starts + m.due_within_days * INTERVAL 1 DAY
                                     < $today) AS overdue
             FROM required q JOIN training_module m ON m.id = q.module_id
             LEFT JOIN passed d ON d.employee_id = q.employee_id AND d.module_id = q.module_id

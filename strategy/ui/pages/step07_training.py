@@ -191,8 +191,11 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
                                           key=f"req_roles_{module_id}",
                                           accept_new_options=True)
             if st.form_submit_button("Save", type="primary"):
+                # Newly required of a team or role: due from today for those hired
+                # before, never overdue the moment it is set.
                 forms.attempt(lambda: training.set_requirements(
-                    con, org_id, module_id, list(chosen_teams), list(chosen_roles)),
+                    con, org_id, module_id, list(chosen_teams), list(chosen_roles),
+                    since=date.today()),
                     success="Saved who must take the module.")
     keys = forms.FormKeys("module")
     with st.form("module_add"):
