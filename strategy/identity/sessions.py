@@ -13,8 +13,6 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-import threading
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from strategy.core.access import Identity, Role
 from strategy.core.db import Connection, database_now, transaction
+from strategy.core.shared import SharedReads
 from strategy.identity.access_log import log
 from strategy.identity.accounts import get_account, token_hash
 
@@ -177,30 +176,17 @@ def identity_for(con: Connection, token: str) -> Identity | None:
 # or a workshop closed through this process is dropped at once; a role changed
 # shows in a refresh within SHARED_SECONDS (and in any action at once).
 SHARED_SECONDS = 10.0
-_shared_lock = threading.Lock()
-_shared: dict[str, tuple[float, Identity | None]] = {}
+_shared: SharedReads[str, Identity | None] = SharedReads()
 
 
 def shared_identity_for(con: Connection, token: str) -> Identity | None:
     """:func:`identity_for`, at most SHARED_SECONDS old: for a page's refreshes only."""
-    key = token_hash(token)
-    now = time.monotonic()
-    with _shared_lock:
-        held = _shared.get(key)
-        if held is not None and now - held[0] < SHARED_SECONDS:
-            return held[1]
-    found = identity_for(con, token)
-    with _shared_lock:
-        if len(_shared) > 10_000:
-            _shared.clear()
-        _shared[key] = (now, found)
-    return found
+    return _shared.get(token_hash(token), lambda: identity_for(con, token), SHARED_SECONDS)
 
 
 def forget_shared_identities() -> None:
     """Sessions or roles changed: the next refresh reads them from the database."""
-    with _shared_lock:
-        _shared.clear()
+    _shared.forget()
 
 
 def account_identity(con: Connection, account_id: int) -> Identity | None:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import math
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -21,6 +19,7 @@ from strategy.core.access import Permission
 from strategy.core.checks import raise_if, require_text
 from strategy.core.db import Connection, database_now, transaction
 from strategy.core.errors import NotFoundError, StrategyError, ValidationError
+from strategy.core.shared import SharedReads
 from strategy.core.wording import counted
 from strategy.identity.access_log import log
 from strategy.identity.sessions import forget_shared_identities, start_session
@@ -114,25 +113,15 @@ def current_workshop(con: Connection, org_id: int) -> Workshop | None:
 # their refreshes like the wall itself (see vision.wall_entries): a change made here
 # shows at once, one made by another app server within a second.
 _SHARED_SECONDS = 1.0
-_shared_lock = threading.Lock()
-_shared: dict[int, tuple[float, Workshop | None]] = {}
+_shared: SharedReads[int, Workshop | None] = SharedReads()
 
 
 def shared_current_workshop(con: Connection, org_id: int) -> Workshop | None:
-    now = time.monotonic()
-    with _shared_lock:
-        held = _shared.get(org_id)
-        if held is not None and now - held[0] < _SHARED_SECONDS:
-            return held[1]
-    found = current_workshop(con, org_id)
-    with _shared_lock:
-        _shared[org_id] = (now, found)
-    return found
+    return _shared.get(org_id, lambda: current_workshop(con, org_id), _SHARED_SECONDS)
 
 
 def _changed(org_id: int) -> None:
-    with _shared_lock:
-        _shared.pop(org_id, None)
+    _shared.forget(org_id)
 
 
 def find_open(con: Connection, code: str) -> Workshop:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +12,7 @@ from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate, optional_text, raise_if, require_text
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import ConflictError, NotFoundError, ValidationError
+from strategy.core.shared import SharedReads
 
 
 @dataclass(frozen=True)
@@ -196,30 +194,17 @@ def add_entry(con: Connection, org_id: int, text: str) -> int:
 # once (it drops the shared copy); a change made elsewhere (another app server, an
 # import) within WALL_FRESH_SECONDS.
 WALL_FRESH_SECONDS = 1.0
-_wall_lock = threading.Lock()
-_wall_version: defaultdict[int, int] = defaultdict(int)
-_wall_held: dict[int, tuple[float, int, tuple[Entry, ...]]] = {}
+_wall: SharedReads[int, tuple[Entry, ...]] = SharedReads()
 
 
 def wall_entries(con: Connection, org_id: int) -> list[Entry]:
     """:func:`list_entries`, shared between the browsers that refresh the wall."""
-    now = time.monotonic()
-    with _wall_lock:
-        version = _wall_version[org_id]
-        held = _wall_held.get(org_id)
-        if held is not None and held[1] == version and now - held[0] < WALL_FRESH_SECONDS:
-            return list(held[2])
-    entries = list_entries(con, org_id)
-    with _wall_lock:
-        if _wall_version[org_id] == version:  # not changed while it was read
-            _wall_held[org_id] = (now, version, tuple(entries))
-    return entries
+    return list(_wall.get(org_id, lambda: tuple(list_entries(con, org_id)),
+                          WALL_FRESH_SECONDS))
 
 
 def _wall_changed(org_id: int) -> None:
-    with _wall_lock:
-        _wall_version[org_id] += 1
-        _wall_held.pop(org_id, None)
+    _wall.forget(org_id)
 
 
 def list_entries(con: Connection, org_id: int) -> list[Entry]:
