@@ -188,6 +188,19 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]
 
 
 @pytest.fixture(scope="module")
+def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """A server on the demo organisation (one per test module)."""
+    from strategy.core.db import open_database
+    from strategy.demo.riverbend import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "strategy.duckdb"
+    con = open_database(path)
+    load_demo(con)
+    con.close()
+    yield from serve(path)
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make test`, which installs Debian's chromium")

@@ -7,31 +7,19 @@ idle. Tables are drawn on a canvas, which axe cannot read; everything else it ca
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from strategy.core.db import open_database
-from strategy.demo.riverbend import load_demo
 from strategy.ui.navigation import page_specs
 from tests.browser import open_page, settle
-from tests.conftest import RunningApp, serve
+from tests.conftest import RunningApp
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    path = tmp_path_factory.mktemp("axe") / "strategy.duckdb"
-    con = open_database(path)
-    load_demo(con)
-    con.close()
-    yield from serve(path)
 
 
 def audit(page: Any) -> list[dict[str, Any]]:

@@ -6,30 +6,18 @@ on a canvas the page text does not include; test_pages checks what they hold.)""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from strategy.core.db import open_database
-from strategy.demo.riverbend import load_demo
 from strategy.plan.steps import STEPS
 from tests.browser import open_page, settle
-from tests.conftest import RunningApp, serve
+from tests.conftest import RunningApp
 
 pytestmark = pytest.mark.browser
 
 PAGES = ["overview", *[s.slug for s in STEPS if s.available], "staff", "organisations"]
 NONE = re.compile(r"\bNone\b")
-
-
-@pytest.fixture(scope="module")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
-    path = tmp_path_factory.mktemp("walk") / "strategy.duckdb"
-    con = open_database(path)
-    load_demo(con)
-    con.close()
-    yield from serve(path)
 
 
 def _check(page: Any, where: str) -> None:
