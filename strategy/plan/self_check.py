@@ -88,11 +88,18 @@ MAX_TITLE = 80
 
 # What the figures give away, and what they do not: said on the page before anyone rates,
 # in the page's help, in the README and in the pack's "How to read it".
+_NUMBERS = dict(enumerate(("zero", "one", "two", "three", "four", "five", "six", "seven",
+                            "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+                            "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+                            "nineteen")))
+
+
 def privacy(group: int = MIN_ANSWERS) -> str:
     said = (f"A step's results (how many gave each rating, the average, the spread) show "
             f"only once at least {group} people have rated it; below that only the number of "
             "answers shows. They show which ratings were given (say, one 2 and "
-            f"{group - 1} 4s) but not who gave which, unless everyone else who rated the "
+            f"{_NUMBERS.get(group - 1, str(group - 1))} 4s) but not who gave which, unless "
+            "everyone else who rated the "
             "step gave the same rating.")
     if group < MIN_ANSWERS:
         said += (f" In a group of {group}, each person who rated can work out what the "
