@@ -145,6 +145,10 @@ class RequireSignIn:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
+            if scope["type"] == "lifespan":
+                # The server is starting to serve: say where (not on import, which
+                # tests and tools do without serving anything).
+                _announce()
             await self.app(scope, receive, send)
             return
         if scope["type"] == "http":
@@ -612,6 +616,3 @@ def _announce() -> None:
     base = str(st.get_option("server.baseUrlPath") or "").strip("/")
     url = f"http://{host}:{int(st.get_option('server.port'))}" + (f"/{base}" if base else "")
     remind_via_app.announce(storage.database_path(), url)
-
-
-_announce()
