@@ -17,7 +17,7 @@ from strategy.core.periods import Quarter
 from strategy.measures import scorecard
 from strategy.measures.scorecard import MeasureInput
 from tests.browser import by_key, open_page, settle, submit
-from tests.conftest import RunningApp, serve
+from tests.conftest import RunningApp, database_copy, serve
 
 pytestmark = pytest.mark.browser
 LAST = Quarter.current().shift(-1)
@@ -99,4 +99,58 @@ def test_download_the_review_pack_and_open_it(scorecard_app: RunningApp, browser
     assert book["Summary"]["B2"].value == "Harbour Hotels"
     names = [row[0] for row in book["Scorecard"].iter_rows(min_row=2, values_only=True)]
     assert set(names) == {"Engagement", "Guest retention"}
+    context.close()
+
+
+def _paste(page: Any, row: int, column: int, block: str) -> None:
+    """Paste ``block`` (tab-separated, as spreadsheets copy) at a cell of the value grid,
+    reached as a person would: click the first cell, then the arrow keys."""
+    grid = page.get_by_test_id("stDataFrame").first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + 52)  # row 1, Measure (the header is ~35 px)
+    for _ in range(row):
+        page.keyboard.press("ArrowDown")
+    for _ in range(column):
+        page.keyboard.press("ArrowRight")
+    page.evaluate("text => navigator.clipboard.writeText(text)", block)
+    page.keyboard.press("Control+V")
+    settle(page)
+
+
+def test_a_block_pasted_into_the_value_grid_is_checked_then_saved_all_at_once(
+        scorecard_app: RunningApp, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 1600},
+                                  permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    open_page(page, f"{scorecard_app.url}/measures?period={LAST}")
+    page.get_by_role("tab", name="Enter values").click()
+    settle(page)
+    # Columns: Measure, Unit, then eight quarters ending at LAST; rows: Guest retention,
+    # Engagement. Paste two quarters of both, one cell mistyped.
+    two_back, one_back = LAST.shift(-2), LAST.shift(-1)
+    _paste(page, 0, 2 + 5, "93\t94\n77\tseventy")
+    page.get_by_text("3 new · 0 changed · 0 removed · 1 refused", exact=False).wait_for()
+    page.get_by_text(f"Engagement {one_back}: “seventy” is not a number.").wait_for()
+    save = page.get_by_role("button", name=re.compile(r"^Save \d+ change"))
+    assert save.is_disabled()  # a refused cell keeps everything unsaved
+    with database_copy(scorecard_app) as con:
+        held = con.execute("SELECT count(*) FROM measure_value WHERE period IN (?, ?)",
+                           [str(two_back), str(one_back)]).fetchone()[0]
+    assert held == 0
+
+    _paste(page, 1, 2 + 6, "78")  # the mistyped cell, typed again
+    page.get_by_text("4 new · 0 changed · 0 removed · 0 refused", exact=False).wait_for()
+    page.get_by_role("button", name="Save 4 changes").click()
+    settle(page)
+    page.get_by_text(f"4 values saved ({two_back}, {one_back}).").wait_for()
+    with database_copy(scorecard_app) as con:
+        rows = con.execute(
+            "SELECT m.name, v.period, v.value FROM measure_value v JOIN measure m "
+            "ON m.id = v.measure_id WHERE v.period IN (?, ?) ORDER BY 1, 2",
+            [str(two_back), str(one_back)]).fetchall()
+    assert rows == [("Engagement", str(two_back), 77.0), ("Engagement", str(one_back), 78.0),
+                    ("Guest retention", str(two_back), 93.0),
+                    ("Guest retention", str(one_back), 94.0)]
+    # After the save the grid starts afresh from what is stored: nothing left to save.
+    page.get_by_text("0 new · 0 changed · 0 removed · 0 refused", exact=False).wait_for()
     context.close()

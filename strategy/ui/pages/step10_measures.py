@@ -18,7 +18,7 @@ from strategy.core.periods import Quarter
 from strategy.core.safe_text import md
 from strategy.core.wording import WHOLE_UNITS, counted, measure_value
 from strategy.customers import segments
-from strategy.io import imports
+from strategy.io import imports, value_grid
 from strategy.io.survey_import import preview_responses
 from strategy.measures import scorecard
 from strategy.measures.scorecard import (
@@ -235,6 +235,8 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
         return
     with st.expander("Import many values from a spreadsheet"):
         import_panel(con, org_id, "measures")
+    _value_grid(con, org_id, list(manual.values()), quarter)
+    st.subheader("One value at a time", anchor=False)
     measure_id = st.selectbox("Measure", list(manual), format_func=lambda i: manual[i].name,
                               key="value_measure")
     measure = manual[measure_id]
@@ -273,6 +275,94 @@ def _enter_values(con: Connection, org_id: int, defined: list[Measure],
         widgets.table([{"Period": p, "Value": v} for p, v in sorted(entered.items(),
                                                                    reverse=True)],
                      hide_index=True, key="values_table")
+
+
+GRID_STATES = {value_grid.NEW: "new", value_grid.CHANGED: "changed",
+               value_grid.REMOVED: "removed", value_grid.REFUSED: "refused"}
+GRID_COLOURS = {"new": "background-color: #d7f0dd", "changed": "background-color: #fff1c2",
+                "removed": "background-color: #e8e8e8", "refused": "background-color: #f9d6d5"}
+
+
+def _value_grid(con: Connection, org_id: int, manual: list[Measure], quarter: Quarter) -> None:
+    """Every hand-entered measure at once: type or paste a block, see what changes, save."""
+    st.subheader("All measures at once", anchor=False)
+    cadences = sorted({m.cadence for m in manual}, key=lambda c: c != "quarterly")
+    a, b = st.columns(2)
+    # Quarterly and monthly measures have different columns: one grid at a time.
+    cadence = cadences[0] if len(cadences) == 1 else a.radio(
+        "Periods across", cadences, horizontal=True, key="grid_cadence",
+        format_func=lambda c: "Quarters" if c == "quarterly" else "Months")
+    options = scope_options(con, org_id)
+    scope = b.selectbox("For", list(options), format_func=options.__getitem__, key="grid_scope")
+    measures = [m for m in manual if m.cadence == cadence]
+    columns = value_grid.periods(cadence, quarter)
+    # What was stored when this grid was drawn is kept until it is saved or started
+    # again: the changes are the person's edits against it, not against whatever
+    # someone else has entered since.
+    name = f"grid_{cadence}_{scope}_{quarter}"
+    keys = forms.FormKeys(name)
+    if keys("opened") not in st.session_state:
+        st.session_state[keys("opened")] = value_grid.stored(con, org_id, measures, columns,
+                                                             scope)
+    opened: dict[tuple[int, str], float] = st.session_state[keys("opened")]
+    start = pd.DataFrame([{"Measure": m.name, "Unit": m.unit,
+                           **{p: value_grid.shown(opened.get((m.id, p))) for p in columns}}
+                          for m in measures])
+    st.caption("Measures down, periods across, as in a spreadsheet: type over a cell, clear it, "
+               "or copy a block of cells from your spreadsheet, click the first cell here and "
+               "paste. Nothing is saved until you press Save.")
+    edited = st.data_editor(
+        start, key=keys("editor"), hide_index=True, width="stretch", num_rows="fixed",
+        disabled=["Measure", "Unit"],
+        column_config={"Measure": st.column_config.TextColumn(width=200, pinned=True),
+                       "Unit": st.column_config.TextColumn(width="small"),
+                       **{p: st.column_config.TextColumn(p, width="small") for p in columns}})
+    cells = {(m.id, p): edited.iloc[row][p] for row, m in enumerate(measures) for p in columns}
+    plan = value_grid.plan_grid(con, org_id, measures, columns, cells, opened, scope)
+    changes = [c for c in plan if c.state != value_grid.UNCHANGED]
+    counts = {s: sum(c.state == s for c in plan) for s in value_grid.STATES}
+    st.write(" · ".join(f"{counts[s]} {GRID_STATES.get(s, s)}" for s in value_grid.STATES))
+    if changes:
+        frame = pd.DataFrame([{"Measure": c.measure, "Period": c.period,
+                               "Held now": value_grid.shown(c.before),
+                               "In the grid": value_grid.shown(c.after)
+                               if c.state != value_grid.REFUSED else str(cells[(c.measure_id,
+                                                                              c.period)] or ""),
+                               "What happens": GRID_STATES[c.state],
+                               "Why": c.problem} for c in changes])
+        st.dataframe(frame.style.map(lambda s: GRID_COLOURS.get(s, ""), subset=["What happens"]),
+                     hide_index=True, width="stretch", key="grid_changes")
+    refused = [c for c in changes if c.state == value_grid.REFUSED]
+    if refused:
+        # Said in words as well as in the table: the cells to fix, first ten.
+        st.error("Nothing can be saved until these cells are corrected or cleared:  \n"
+                 + "  \n".join(f"{md(c.measure)} {c.period}: {md(c.problem)}"
+                               for c in refused[:10])
+                 + (f"  \n… and {len(refused) - 10} more." if len(refused) > 10 else ""),
+                 icon=":material/block:")
+    locked = audit.locked_quarters(con, org_id)
+    touched = {str(audit.quarter_of(c.period)) for c in changes} & locked
+    reason = ""
+    if touched:
+        reason = st.text_input("Reason for changing a reviewed quarter ("
+                               + ", ".join(sorted(touched)) + " is locked)", key=keys("reason"))
+    errors = forms.FieldErrors()
+    errors.slot("grid", "reason")
+    left, right = st.columns([1, 3])
+    if left.button(f"Save {counted(len(changes) - len(refused), 'change')}", type="primary",
+                   key=keys("save"), disabled=not changes or bool(refused),
+                   help="Correct or clear the refused cells first." if refused else None):
+        def save() -> None:
+            saved = value_grid.save_grid(con, org_id, measures, columns, cells, opened, scope,
+                                         reason or None)
+            st.session_state.pop(keys("opened"), None)
+            keys.renew()
+            forms.flash(saved.summary())
+        forms.attempt(save, errors)
+    if changes and right.button("Start again from the values held now", key=keys("again")):
+        st.session_state.pop(keys("opened"), None)
+        keys.renew()
+        st.rerun()
 
 
 def _surveys(con: Connection, org_id: int, period: Quarter) -> None:
