@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
+import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -202,6 +204,46 @@ def test_a_correlation_that_cannot_be_computed_says_so(con: Connection, org: Org
     table = table_with(at, "Correlation (r)")
     assert set(table["Correlation (r)"]) == {"not enough data"}
     assert "None" not in table.to_string()
+
+
+def test_side_by_side_is_one_chart_of_the_pair_with_most_quarters_in_common(
+        con: Connection, org: Organisation, engagement: int) -> None:
+    """Engagement and NPS (the first of each side) have one quarter; Absence and
+    Customer retention have four in common: the chart opens on those two, layered on one
+    quarter axis with a scale each."""
+    ids = {name: scorecard.add_measure(con, org.id, MeasureInput(name, side, unit, "higher",
+                                                                 "quarterly"))
+           for name, side, unit in (("NPS", "customer", "NPS points"),
+                                    ("Absence", "employee", "%"),
+                                    ("Customer retention", "customer", "%"))}
+    scorecard.set_value(con, org.id, engagement, str(LAST), 72)
+    scorecard.set_value(con, org.id, ids["NPS"], str(LAST), 31)
+    for back, (absence, retention) in enumerate([(3.1, 91), (3.4, 90), (2.9, 93), (4.0, 88)]):
+        quarter = str(LAST.shift(-back))
+        scorecard.set_value(con, org.id, ids["Absence"], quarter, absence)
+        scorecard.set_value(con, org.id, ids["Customer retention"], quarter, retention)
+    at = open_tab(with_period(open_app("step10_measures"), LAST), "measures_tab",
+                  "Employees and customers side by side")
+    chosen = {s.key: s.value for s in at.selectbox if s.key in ("sbs_employee", "sbs_customer")}
+    assert chosen == {"sbs_employee": ids["Absence"], "sbs_customer": ids["Customer retention"]}
+    (chart,) = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    layers = spec["layer"]
+    assert len(layers) == 2
+    assert spec["resolve"] == {"scale": {"y": "independent"}}
+    assert {layer["encoding"]["x"]["field"] for layer in layers} == {"Quarter"}
+    axes = [(layer["encoding"]["y"]["axis"]["orient"], layer["encoding"]["y"]["title"])
+            for layer in layers]
+    assert axes == [("left", "Employee: Absence (%)"),
+                    ("right", "Customer: Customer retention (%)")]
+    # Streamlit sends the layers' data beside the spec, as Arrow tables.
+    data = {d.name: pa.ipc.open_stream(d.data.data).read_all() for d in chart.proto.datasets}
+    plotted = [data[layer["data"]["name"]].column("Value").to_pylist() for layer in layers]
+    assert plotted == [[4.0, 2.9, 3.4, 3.1], [88.0, 93.0, 90.0, 91.0]]
+    caption = " ".join(plain(c.value) for c in at.caption)
+    assert "8 values over" in caption and "4 quarters with both" in caption
+    table = table_with(at, "Correlation (r)")
+    assert list(table["Paired quarters (n)"])[0] == 4
 
 
 def test_a_closed_review_shows_its_frozen_figure_and_a_later_correction(

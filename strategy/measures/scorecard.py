@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -749,6 +749,26 @@ def pearson(xs: list[float], ys: list[float]) -> float | None:
     if sxx == 0 or syy == 0:
         return None
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / math.sqrt(sxx * syy)
+
+
+def paired(employee: Sequence[float | None], customer: Sequence[float | None]) -> int:
+    """How many quarters have a value for both measures."""
+    return sum(e is not None and c is not None for e, c in zip(employee, customer, strict=True))
+
+
+def most_paired(series: Mapping[int, Sequence[float | None]], employee: Sequence[int],
+                customer: Sequence[int]) -> tuple[int, int] | None:
+    """The employee and customer measure with the most quarters in common.
+
+    Ties go to the pair with the most values in all, then to the first listed: a
+    chart that opens on two measures with data says something; the first two
+    defined may have none."""
+    pairs = [(e, c) for e in employee for c in customer]
+    if not pairs:
+        return None
+    return max(pairs, key=lambda p: (paired(series[p[0]], series[p[1]]),
+                                     sum(v is not None for v in [*series[p[0]], *series[p[1]]]),
+                                     -pairs.index(p)))
 
 
 def correlations(quarters: Sequence[str], employee: Sequence[float | None],

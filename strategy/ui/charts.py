@@ -7,6 +7,7 @@ import pandas as pd
 
 from strategy.core.wording import MISSING
 from strategy.plan import self_check
+from strategy.ui.widgets import value_scale
 
 AGREE, DISAGREE = "#1c7ed6", "#e8590c"
 
@@ -52,3 +53,36 @@ def self_check_chart(found: self_check.Results, row_px: int,
     chart = alt.layer(reach, spread, average).properties(height=row_px * len(order) + 40)
     # Larger labels where the chart is read from across a room (the projector).
     return chart.configure_axis(labelFontSize=label_size) if label_size else chart
+
+
+# Dark enough for axis labels to pass a contrast check on white.
+EMPLOYEE_COLOUR, CUSTOMER_COLOUR = "#1864ab", "#a61e4d"
+
+
+def side_by_side_chart(quarters: list[str], employee: tuple[str, str, list[float | None]],
+                       customer: tuple[str, str, list[float | None]]) -> alt.LayerChart:
+    """One employee measure and one customer measure on one quarter axis, each against
+    its own scale: the employee's on the left, the customer's on the right, each axis
+    titled and coloured as its line.
+
+    ``employee`` and ``customer`` are (name, unit, one value or None per quarter)."""
+    x = alt.X("Quarter:N", sort=quarters, scale=alt.Scale(domain=quarters),
+              axis=alt.Axis(labelAngle=-40), title=None)
+    layers = []
+    for (name, unit, values), side, colour in ((employee, "Employee", EMPLOYEE_COLOUR),
+                                               (customer, "Customer", CUSTOMER_COLOUR)):
+        frame = pd.DataFrame([{"Quarter": q, "Value": v, "Measure": name, "Unit": unit,
+                               "Of": side} for q, v in zip(quarters, values, strict=True)
+                              if v is not None], columns=["Quarter", "Value", "Measure", "Unit",
+                                                          "Of"])
+        y = alt.Y("Value:Q", title=f"{side}: {name} ({unit})",
+                  scale=value_scale(frame["Value"], zero=False),
+                  axis=alt.Axis(orient="left" if side == "Employee" else "right",
+                                titleColor=colour, labelColor=colour, grid=side == "Employee"))
+        layers.append(alt.Chart(frame).mark_line(
+            point=alt.OverlayMarkDef(filled=True, size=60), color=colour,
+            # Dashed as well as coloured: told apart without colour too.
+            strokeDash=[1, 0] if side == "Employee" else [6, 3], strokeWidth=2.5,
+        ).encode(x=x, y=y, tooltip=["Of", "Measure", "Quarter", "Value", "Unit"]))
+    chart: alt.LayerChart = alt.layer(*layers).resolve_scale(y="independent")
+    return chart

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -33,7 +32,7 @@ from strategy.measures.scorecard import (
 from strategy.measures.surveys import KINDS as SURVEY_KINDS
 from strategy.people import personnel
 from strategy.plan.steps import step
-from strategy.ui import forms, session, sidebar, widgets
+from strategy.ui import charts, forms, session, sidebar, widgets
 from strategy.ui.import_panel import (
     done,
     import_panel,
@@ -158,73 +157,53 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
     if not employee or not customer:
         st.info("Define at least one employee and one customer measure.")
         return
-    a, b, c = st.columns(3)
-    emp_ids = a.multiselect("Employee measures", list(employee), format_func=employee.__getitem__,
-                            default=_first(employee, "Engagement"), key="sbs_employee")
-    cust_ids = b.multiselect("Customer measures", list(customer),
-                             format_func=customer.__getitem__, default=_first(customer, "NPS"),
-                             key="sbs_customer")
     options = scope_options(con, org_id)
+    a, b, c = st.columns(3)
     scope = c.selectbox("For", list(options), format_func=options.__getitem__, key="sbs_scope")
     quarters = [period.shift(-n) for n in range(7, -1, -1)]
+    labels = [str(q) for q in quarters]
+    actuals = scorecard.actual_series(con, org_id, defined, quarters, scope)
+    series = {mid: [a.value for a in found] for mid, found in actuals.items()}
+    # It opens on the pair with the most quarters in common, not on whichever was
+    # defined first (which may have no data yet); a choice made stays made.
+    best = scorecard.most_paired(series, list(employee), list(customer))
+    assert best is not None  # both sides have a measure
+    pick_e = widgets.record_select(a, "Employee measure (left axis, solid line)",
+                                   list(employee), employee.__getitem__, "sbs_employee",
+                                   index=list(employee).index(best[0]))
+    pick_c = widgets.record_select(b, "Customer measure (right axis, dashed line)",
+                                   list(customer), customer.__getitem__, "sbs_customer",
+                                   index=list(customer).index(best[1]))
     by_id = {m.id: m for m in defined}
-    actuals = scorecard.actual_series(con, org_id, [by_id[m] for m in [*emp_ids, *cust_ids]],
-                                      quarters, scope)
-    series: dict[int, list[float | None]] = {
-        mid: [a.value for a in actuals[mid]] for mid in [*emp_ids, *cust_ids]}
-    points = pd.DataFrame([
-        {"Quarter": str(q), "Measure": by_id[mid].name, "Side": by_id[mid].side.capitalize(),
-         "Value": value, "Unit": by_id[mid].unit}
-        for mid, values in series.items() for q, value in zip(quarters, values, strict=True)
-        if value is not None])
-    if points.empty:
-        st.info("No values for these measures in the last eight quarters.")
-        return
-    # Two panels on one quarter axis, side by side, each with its own scale.
-    panels = st.columns(2)
-    for column, side in zip(panels, ("Employee", "Customer"), strict=True):
-        part = points[points["Side"] == side]
-        if part.empty:
-            column.caption(f"No {side.lower()} values in these quarters.")
-            continue
-        column.altair_chart(alt.Chart(part).mark_line(point=True).encode(
-            x=alt.X("Quarter:N", sort=[str(q) for q in quarters],
-                    scale=alt.Scale(domain=[str(q) for q in quarters]),
-                    axis=alt.Axis(labelAngle=-40)),
-            y=alt.Y("Value:Q", title=None, scale=widgets.value_scale(part["Value"], zero=False)),
-            color=alt.Color("Measure:N", legend=alt.Legend(orient="bottom", title=None)),
-            tooltip=["Quarter", "Measure", "Value", "Unit"],
-        ).properties(title=f"{side} measures", height=280), width="stretch", height=360,
-            key=f"sbs_chart_{side.lower()}")
-    st.caption(f"{len(points)} values plotted over {quarters[0]} – {quarters[-1]} for "
-               f"{md(options[scope])}.")
+    emp, cust = by_id[pick_e], by_id[pick_c]
+    shown = sum(v is not None for v in [*series[pick_e], *series[pick_c]])
+    if not shown:
+        st.info(f"No values for {md(emp.name)} or {md(cust.name)} in {labels[0]} – "
+                f"{labels[-1]}.")
+    else:
+        st.altair_chart(charts.side_by_side_chart(
+            labels, (emp.name, emp.unit, series[pick_e]),
+            (cust.name, cust.unit, series[pick_c])).properties(height=340),
+            width="stretch", key="sbs_chart")
+        both = scorecard.paired(series[pick_e], series[pick_c])
+        st.caption(f"{shown} values over {labels[0]} – {labels[-1]} for "
+                   f"{md(options[scope])}; {counted(both, 'quarter')} with both. Each measure "
+                   "has its own scale: read how they move, not where the lines cross.")
 
-    if emp_ids and cust_ids:
-        st.subheader("Does the employee measure lead the customer measure?", anchor=False)
-        a, b = st.columns(2)
-        pick_e = a.selectbox("Employee measure", emp_ids, format_func=employee.__getitem__,
-                             key="corr_employee")
-        pick_c = b.selectbox("Customer measure", cust_ids, format_func=customer.__getitem__,
-                             key="corr_customer")
-        results = scorecard.correlations([str(q) for q in quarters], series[pick_e],
-                                         series[pick_c])
-        widgets.table([{"Customer measure taken": "same quarter" if r.lag == 0 else
-                       f"{counted(r.lag, 'quarter')} later",
-                       "Paired quarters (n)": r.n,
-                       "Correlation (r)": f"{r.r:+.2f}" if r.r is not None
-                       else "not enough data"}
-                      for r in results], hide_index=True, key="correlation_table")
-        if max(r.n for r in results) < scorecard.MIN_PAIRS:
-            st.warning(f"Fewer than {scorecard.MIN_PAIRS} quarters can be paired: too few to "
-                       "read anything into these figures yet.", icon=":material/warning:")
-        st.caption("Correlation shows association, not cause: both measures may move for a "
-                   "third reason. r runs from −1 to +1; near 0 means no straight-line link.")
-
-
-def _first(names: dict[int, str], preferred: str) -> list[int]:
-    """Start with the classic pairing (engagement and NPS) when it exists."""
-    chosen = [i for i, n in names.items() if n == preferred]
-    return chosen or list(names)[:1]
+    st.subheader("Does the employee measure lead the customer measure?", anchor=False)
+    results = scorecard.correlations(labels, series[pick_e], series[pick_c])
+    widgets.table([{"Customer measure taken": "same quarter" if r.lag == 0 else
+                   f"{counted(r.lag, 'quarter')} later",
+                   "Paired quarters (n)": r.n,
+                   # + 0.0: a tiny negative r reads "+0.00", not "-0.00".
+                   "Correlation (r)": f"{round(r.r, 2) + 0.0:+.2f}" if r.r is not None
+                   else "not enough data"}
+                  for r in results], hide_index=True, key="correlation_table")
+    if max(r.n for r in results) < scorecard.MIN_PAIRS:
+        st.warning(f"Fewer than {scorecard.MIN_PAIRS} quarters can be paired: too few to "
+                   "read anything into these figures yet.", icon=":material/warning:")
+    st.caption("Correlation shows association, not cause: both measures may move for a "
+               "third reason. r runs from −1 to +1; near 0 means no straight-line link.")
 
 
 def _enter_values(con: Connection, org_id: int, defined: list[Measure],
