@@ -345,3 +345,37 @@ def test_headings_that_differ_only_in_case_still_make_a_table() -> None:
     sheet = workbook(book.save())["Summary"]
     assert table_rows(sheet, "Figures") == [{"NPS": 1, "nps (2)": 2, "Nps (3)": 2.5}]
     assert sheet["C2"].number_format == "0.0"
+
+
+def test_trends_carry_every_measure_with_data_and_summary_groups_the_empty_ones(
+        con: Connection, org: Organisation) -> None:
+    """A young plan: the suggested measures, eight quarters of Customer retention only."""
+    scorecard.add_starting_set(con, org.id)
+    retention = next(m.id for m in scorecard.list_measures(con, org.id)
+                     if m.name == "Customer retention")
+    for back in range(8):
+        scorecard.set_value(con, org.id, retention, str(LAST.shift(-back)), 90 + back % 3)
+    defined = [m.name for m in scorecard.list_measures(con, org.id)]
+
+    book = workbook(build_pack(con, org.id, LAST))
+    trends = book["Trends"]
+    rows = table_rows(trends, "Trends")
+    assert list(rows[0]) == ["Quarter", "Customer retention (%)"]
+    assert [r["Customer retention (%)"] for r in rows] == [
+        90 + back % 3 for back in range(7, -1, -1)]
+    (chart,) = trends._charts  # the customer chart only: no employee measure has data
+    assert [s.val.numRef.f for s in chart.series] == ["Trends!$B$2:$B$9"]
+    said = " ".join(str(c.value) for c in trends["A"] if isinstance(c.value, str))
+    empty = [n for n in defined if n != "Customer retention"]
+    assert f"No values in {LAST.shift(-7)} – {LAST} for: {', '.join(empty)}." in said
+
+    headline = table_rows(book["Summary"], "Headline")
+    assert len(headline) == 2  # the measure with data, and one line for the rest
+    assert headline[0]["Measure"] == "Customer retention"
+    customers_first = sorted(empty, key=lambda n: next(
+        m.side != "customer" for m in scorecard.list_measures(con, org.id) if m.name == n))
+    assert headline[1]["Measure"] == (f"No data for {LAST} ({len(empty)}): "
+                                      + ", ".join(customers_first))
+    assert headline[1]["Status"] == "no data"
+    counts = table_rows(book["Summary"], "StatusCounts")[0]
+    assert (counts["Measures"], counts["No data"]) == (len(defined), len(empty))

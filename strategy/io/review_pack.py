@@ -815,8 +815,16 @@ def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quart
     top += 3
     ordered = ([line for line in card.lines if line.side == "customer"]
                + [line for line in card.lines if line.side != "customer"])
+    # In a young plan most measures have no figure yet: one line names them all
+    # rather than a screen of empty rows (one given a figure since the review keeps
+    # its row, for its Now).
+    waiting = [line.name for line in ordered if line.status == "no data" and line.now is None]
     figures = [[line.name, line.side, line.target, line.actual, line.change, line.status]
-               + ([line.now] if card.differs else []) for line in ordered]
+               + ([line.now] if card.differs else []) for line in ordered
+               if line.name not in waiting]
+    if waiting:
+        figures.append([f"No data for {quarter} ({len(waiting)}): {', '.join(waiting)}", None,
+                        None, None, None, "no data"] + ([None] if card.differs else []))
     below_figures = book.table(ws, "Headline", top, figure_columns, figures, freeze=False)
     status_col = _letter(6)
     _status_colours(ws, f"{status_col}{top + 1}:{status_col}{top + max(len(figures), 1)}",
@@ -900,15 +908,20 @@ def _trends(book: Book, con: Connection, org_id: int, quarter: Quarter, today: d
     ws = book.sheet("Trends", repeat_header=True)
     span = [quarter.shift(-n) for n in range(7, -1, -1)]
     defined = scorecard.list_measures(con, org_id)
-    chosen = ([m for m in defined if m.side == "employee"][:3]
-              + [m for m in defined if m.side == "customer"][:3])
+    actuals = scorecard.actual_series(con, org_id, defined, span, today=today)
+    series = {m.id: [a.value for a in actuals[m.id]] for m in defined}
+    # Every measure with a value in these quarters, employees' first; one without is
+    # named once below the table, never charted as an empty line.
+    chosen = [m for side in ("employee", "customer") for m in defined
+              if m.side == side and any(v is not None for v in series[m.id])]
+    empty = [m.name for m in defined if m not in chosen]
     columns = [Column("Quarter", 10)] + [Column(f"{m.name} ({m.unit})", 14, "0.0")
                                          for m in chosen]
-    actuals = scorecard.actual_series(con, org_id, chosen, span, today=today)
-    series = {m.id: [a.value for a in actuals[m.id]] for m in chosen}
     body = [[str(q)] + [series[m.id][i] for m in chosen] for i, q in enumerate(span)]
     after = book.table(ws, "Trends", 1, columns, body)
     said = "The figures as they stand today, each quarter as last recorded."
+    if empty:
+        said += f" No values in {span[0]} – {span[-1]} for: {', '.join(empty)}."
     if card.frozen:
         said += (f" For {quarter} they include any correction made after its review was "
                  "closed; the Scorecard shows the review's own figures.")
