@@ -47,9 +47,8 @@ def text(at: Any) -> str:
 
 def test_a_linked_person_sees_each_thing_linked_to_its_page(
         con: Connection, acme: Acme, monkeypatch: pytest.MonkeyPatch) -> None:
-    annie = _account(con, acme.org, "Annie", employee=acme.ann)
-    sign_in_app(monkeypatch, member("Annie", acme.org.id, Role.CONTRIBUTOR,
-                                    account_id=annie.id))
+    annie = _account(con, acme.org, "Annie", Role.LEADER, employee=acme.ann)
+    sign_in_app(monkeypatch, member("Annie", acme.org.id, Role.LEADER, account_id=annie.id))
     at = open_app("for_you")
     assert errors(at) == []
     assert [t.value for t in at.title] == ["For you"]
@@ -67,6 +66,33 @@ def test_a_linked_person_sees_each_thing_linked_to_its_page(
         "review)" in [label for label, _ in links(at)]
     # Nothing of Bob's.
     assert not [label for label, _ in links(at) if "vans" in label or "Safety" in label]
+
+
+def test_a_contributor_is_asked_only_what_their_role_can_do(
+        con: Connection, acme: Acme, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Annie owns measures and review actions but contributes: entering values and
+    updating actions are for those who edit the plan. Her list hands them over, naming
+    the organisation's leaders, and links only what she can do."""
+    _account(con, acme.org, "Lena Leader", Role.LEADER)
+    _account(con, acme.org, "Hal HR", Role.HR)
+    annie = _account(con, acme.org, "Annie", employee=acme.ann)
+    sign_in_app(monkeypatch, member("Annie", acme.org.id, Role.CONTRIBUTOR,
+                                    account_id=annie.id))
+    at = open_app("for_you")
+    assert errors(at) == []
+    mine = for_you.items_for(con, acme.org.id, acme.ann, "Annie", date.today())
+    assert mine.updates and mine.actions  # she owns both kinds
+    assert {page for _, page in links(at)} == {"accountability", "training"}
+    shown = text(at)
+    assert "**Measure updates due for measures you own** · " \
+        f"{len(mine.updates)} · for someone else to deal with" in shown
+    assert "**Actions you own** · " f"{len(mine.actions)} · for someone else to deal with" \
+        in shown
+    assert ("Your role does not allow you to edit the plan, its measures and reviews. A leader "
+            "or an administrator (here, Lena Leader) can: send them the figures.") in shown
+    for item in (*mine.updates, *mine.actions):
+        assert item.text() in shown  # listed, not linked
+    assert not [label for label, _ in links(at) if label == mine.updates[0].text()]
 
 
 def test_a_late_complaint_opens_the_open_and_overdue_complaints(
@@ -92,9 +118,8 @@ def test_a_late_complaint_opens_the_open_and_overdue_complaints(
 
 def test_without_a_link_the_page_says_what_to_do(
         con: Connection, acme: Acme, monkeypatch: pytest.MonkeyPatch) -> None:
-    annie = _account(con, acme.org, "Annie")
-    sign_in_app(monkeypatch, member("Annie", acme.org.id, Role.CONTRIBUTOR,
-                                    account_id=annie.id))
+    annie = _account(con, acme.org, "Annie", Role.LEADER)
+    sign_in_app(monkeypatch, member("Annie", acme.org.id, Role.LEADER, account_id=annie.id))
     at = open_app("for_you")
     assert errors(at) == []
     (notice,) = [plain(i.value) for i in at.info]

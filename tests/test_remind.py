@@ -107,7 +107,7 @@ def linked(con: Connection, org: Organisation, _temporary_database: Path) -> Pat
 
 
 def add_linked_accounts(con: Connection, org: Organisation) -> None:
-    """Acme with accounts: Annie (Ann Lee, has an address), Bob S (no address), Carol
+    """Acme with accounts: Annie (Ann Lee, a leader, has an address), Bob S (no address), Carol
     (nothing due), Dave (not linked), Eve (disabled), Frank (an address the server refuses)."""
     acme = build_acme(con, org)
     o = org.id
@@ -127,7 +127,10 @@ def add_linked_accounts(con: Connection, org: Organisation) -> None:
             ("eve", "Eve", "eve@acme.example", eve),
             ("frank", "Frank", "frank@acme.example", frank)]:
         account = accounts.create_account(con, username, name, "a long enough secret", address)
-        accounts.set_role(con, account.id, o, Role.CONTRIBUTOR)
+        # Annie leads: her list holds measure updates and review actions, which only
+        # those who edit the plan deal with. The others contribute.
+        accounts.set_role(con, account.id, o, Role.LEADER if username == "annie"
+                          else Role.CONTRIBUTOR)
         if employee is not None:
             accounts.set_person(con, account.id, o, employee)
         if username == "eve":
@@ -267,7 +270,7 @@ def test_one_email_per_account_with_a_part_per_organisation(
     annie = accounts.create_account(con, "annie", "Annie", "a long enough secret",
                                     "annie@acme.example")
     for where, employee in ((org.id, acme.ann), (beta.id, ann_at_beta)):
-        accounts.set_role(con, annie.id, where, Role.VIEWER)
+        accounts.set_role(con, annie.id, where, Role.LEADER)
         accounts.set_person(con, annie.id, where, employee)
     planned = reminders.plan(con, [org.id, beta.id], TODAY)
     ((recipient, parts),) = planned.letters
@@ -286,3 +289,27 @@ def test_one_email_per_account_with_a_part_per_organisation(
     # Only the organisations asked for.
     ((_, only_beta),) = reminders.plan(con, [beta.id], TODAY).letters
     assert reminders.subject(only_beta) == "For you: 1 thing to do in Beta Water"
+
+
+def test_a_contributors_email_hands_over_what_their_role_cannot_do(
+        con: Connection, org: Organisation) -> None:
+    acme = build_acme(con, org)
+    lena = accounts.create_account(con, "lena", "Lena Leader", "a long enough secret")
+    accounts.set_role(con, lena.id, org.id, Role.LEADER)
+    annie = accounts.create_account(con, "annie", "Annie", "a long enough secret",
+                                    "annie@acme.example")
+    accounts.set_role(con, annie.id, org.id, Role.CONTRIBUTOR)
+    accounts.set_person(con, annie.id, org.id, acme.ann)
+    ((recipient, (part,)),) = reminders.plan(con, [org.id], TODAY).letters
+    assert (part.items.updates, part.items.actions) == ((), ())
+    assert [h.kind for h in part.handed] == ["updates", "actions"]
+    theirs = part.items.count
+    assert reminders.subject([part]) == f"For you: {theirs} things to do in Acme Services"
+    text = reminders.body(recipient, [part], TODAY)
+    assert "\nMeasure updates due (" not in text
+    updates = part.handed[0]
+    assert (f"\nMeasure updates due for measures you own, for someone else to deal with "
+            f"({len(updates.items)})\n- {updates.items[0].text()}") in text
+    assert ("Your role does not allow you to edit the plan, its measures and reviews. A\n"
+            "leader or an administrator (here, Lena Leader) can: send them the figures.") \
+        in text

@@ -25,12 +25,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from strategy.core.access import ROLE_PERMISSIONS, Role
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import StrategyError
 from strategy.core.orgs import find_organisation, list_organisations
 from strategy.core.wording import counted
 from strategy.identity import access_log
-from strategy.plan.for_you import HEADINGS, KINDS, ForYou, Person, lists_for
+from strategy.plan.for_you import HEADINGS, KINDS, ForYou, Handover, Person, lists_for, split_for
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -103,6 +104,8 @@ class Part:
 
     org_name: str
     items: ForYou
+    # What the person owns but their role cannot deal with, and who can.
+    handed: tuple[Handover, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ def plan(con: Connection, org_ids: Sequence[int], today: date) -> Plan:
     """Everyone's lists in these organisations, gathered per account."""
     rows = con.execute(
         """
-        SELECT m.org_id, o.name, a.id, a.display_name, a.email, m.employee_id
+        SELECT m.org_id, o.name, a.id, a.display_name, a.email, m.employee_id, m.role
         FROM membership m JOIN account a ON a.id = m.account_id
         JOIN organisation o ON o.id = m.org_id
         JOIN employee e ON e.id = m.employee_id AND e.org_id = m.org_id
@@ -126,17 +129,20 @@ def plan(con: Connection, org_ids: Sequence[int], today: date) -> Plan:
           AND list_contains(CAST(? AS BIGINT[]), m.org_id)
         ORDER BY lower(o.name), lower(a.display_name), a.id
         """, [list(org_ids)]).fetchall()
-    members: dict[int, list[tuple[str, Recipient, int]]] = {}
-    for org_id, org_name, account_id, name, email, employee_id in rows:
+    members: dict[int, list[tuple[str, Recipient, int, Role]]] = {}
+    for org_id, org_name, account_id, name, email, employee_id, role in rows:
         members.setdefault(org_id, []).append(
-            (org_name, Recipient(account_id, name, email or None), employee_id))
+            (org_name, Recipient(account_id, name, email or None), employee_id, Role(role)))
     parts: dict[int, tuple[Recipient, list[Part]]] = {}
     for org_id, found in members.items():
-        lists = lists_for(con, org_id, [Person(e, r.name) for _, r, e in found], today)
-        for (org_name, recipient, _), items in zip(found, lists, strict=True):
+        lists = lists_for(con, org_id, [Person(e, r.name) for _, r, e, _ in found], today)
+        for (org_name, recipient, _, role), items in zip(found, lists, strict=True):
             entry = parts.setdefault(recipient.account_id, (recipient, []))
-            if not items.empty:
-                entry[1].append(Part(org_name, items))
+            # The e-mail asks of each person only what their role lets them do.
+            allowed = ROLE_PERMISSIONS[role]
+            mine, handed = split_for(con, org_id, items, allowed.__contains__)
+            if not mine.empty or handed:
+                entry[1].append(Part(org_name, mine, handed))
     letters = [(r, p) for r, p in parts.values() if p and r.email]
     return Plan(letters, sum(not p for _, p in parts.values()),
                 sum(bool(p) and not r.email for r, p in parts.values()))
@@ -144,10 +150,12 @@ def plan(con: Connection, org_ids: Sequence[int], today: date) -> Plan:
 
 def subject(parts: Sequence[Part]) -> str:
     count = sum(p.items.count for p in parts)
-    things = "1 thing" if count == 1 else f"{count} things"
+    handed = sum(len(h.items) for p in parts for h in p.handed)
+    what = (f"{counted(count, 'thing')} to do" if count else
+            f"{counted(handed, 'thing')} to pass on")
     where = f" in {parts[0].org_name}" if len(parts) == 1 else ""
     # Header text: no line breaks whatever an organisation is called.
-    return " ".join(f"For you: {things} to do{where}".split())
+    return " ".join(f"For you: {what}{where}".split())
 
 
 def body(recipient: Recipient, parts: Sequence[Part], today: date,
@@ -170,6 +178,12 @@ def body(recipient: Recipient, parts: Sequence[Part], today: date,
                 lines += ["", f"{HEADINGS[kind]} ({len(items)})"]
                 for item in items:
                     lines += _wrap(f"- {item.text()}", "  ")
+        for handover in part.handed:
+            lines += ["", f"{handover.heading}, for someone else to deal with "
+                          f"({len(handover.items)})"]
+            for item in handover.items:
+                lines += _wrap(f"- {item.text()}", "  ")
+            lines += _wrap(handover.note())
     lines.append("")
     if base_url:
         lines.append(f"Open your list: {base_url.rstrip('/')}/for-you")

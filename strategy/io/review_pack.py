@@ -823,8 +823,10 @@ def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quart
                + ([line.now] if card.differs else []) for line in ordered
                if line.name not in waiting]
     if waiting:
-        figures.append([f"No data for {quarter} ({len(waiting)}): {', '.join(waiting)}", None,
-                        None, None, None, "no data"] + ([None] if card.differs else []))
+        grouped: list[str | float | None] = [
+            f"No data for {quarter} ({len(waiting)}): {', '.join(waiting)}", None, None, None,
+            None, "no data"]
+        figures.append(grouped + ([None] if card.differs else []))
     below_figures = book.table(ws, "Headline", top, figure_columns, figures, freeze=False)
     status_col = _letter(6)
     _status_colours(ws, f"{status_col}{top + 1}:{status_col}{top + max(len(figures), 1)}",

@@ -28,7 +28,7 @@ e-mails draw every list in one pass).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -53,6 +53,27 @@ HEADINGS = {
     "standards": "Standards you own that need attention this quarter",
     "complaints": "Complaints past their promised date",
     "training": "Required training not passed",
+}
+
+# What a person needs to deal with each kind themselves. Owning a thing does not give
+# the right to act on it: a contributor may own the absence measure, whose values only
+# those who edit the plan enter. Their list keeps only what they may do and hands the
+# rest over, naming who can (:func:`split_for`). Training is taken by the person whose
+# list it is, whatever their role.
+NEEDED = {"updates": Permission.EDIT_PLAN, "actions": Permission.EDIT_PLAN,
+          "standards": Permission.RECORD_OWN_TEAM, "complaints": Permission.RECORD_FEEDBACK,
+          "training": None}
+HANDOVER_HEADINGS = {
+    "updates": "Measure updates due for measures you own",
+    "actions": "Actions you own",
+    "standards": "Standards you own that need attention this quarter",
+    "complaints": "Complaints past their promised date",
+}
+HANDOVER_ASK = {
+    "updates": "send them the figures",
+    "actions": "tell them how each stands",
+    "standards": "ask them to observe and coach",
+    "complaints": "ask them to resolve or re-promise them",
 }
 
 # How an owner typed on an action compares with a person's name: case and runs of
@@ -164,6 +185,75 @@ class ForYou:
     @property
     def empty(self) -> bool:
         return self.count == 0
+
+
+@dataclass(frozen=True)
+class Handover:
+    """Things on a person's list that their role cannot deal with, and who can."""
+
+    kind: str
+    items: tuple[Item, ...]
+    permission: Permission
+    who: tuple[str, ...]  # named people with a role that may, in this organisation
+    roles: str  # the roles that may, in words: "a leader or an administrator"
+
+    @property
+    def heading(self) -> str:
+        return HANDOVER_HEADINGS[self.kind]
+
+    def note(self) -> str:
+        named = list(self.who[:3]) + (["another of them"] if len(self.who) > 3 else [])
+        here = f" (here, {_either(named)})" if named else ""
+        return (f"Your role does not allow you to {self.permission.value}. "
+                f"{self.roles[0].upper()}{self.roles[1:]}{here} can: "
+                f"{HANDOVER_ASK[self.kind]}.")
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+ROLE_NOUNS = {access.Role.ADMINISTRATOR: "an administrator", access.Role.LEADER: "a leader",
+              access.Role.HR: "HR", access.Role.CONTRIBUTOR: "a contributor",
+              access.Role.VIEWER: "a viewer"}
+
+
+def roles_that_may(permission: Permission) -> str:
+    """The account roles allowed ``permission``, in words ("a leader or an administrator")."""
+    return _either([ROLE_NOUNS[role] for role in (*access.ACCOUNT_ROLES[1:],
+                                                  access.ACCOUNT_ROLES[0])
+                    if permission in access.ROLE_PERMISSIONS[role]])
+
+
+def who_may(con: Connection, org_id: int, permission: Permission) -> tuple[str, ...]:
+    """The names of the enabled accounts whose role in this organisation allows
+    ``permission`` (administrators of everything are left to the roles' words)."""
+    roles = [str(role) for role in access.ACCOUNT_ROLES
+             if role is not access.Role.ADMINISTRATOR
+             and permission in access.ROLE_PERMISSIONS[role]]
+    rows = con.execute(
+        "SELECT a.display_name FROM membership m JOIN account a ON a.id = m.account_id "
+        "WHERE m.org_id = ? AND a.disabled_at IS NULL AND list_contains(?, m.role) "
+        "ORDER BY lower(a.display_name), a.id", [org_id, roles]).fetchall()
+    return tuple(r[0] for r in rows)
+
+
+def split_for(con: Connection, org_id: int, items: ForYou,
+              may: Callable[[Permission], bool]) -> tuple[ForYou, tuple[Handover, ...]]:
+    """A person's list as theirs to do, and the kinds their role cannot deal with
+    (``may`` answers for their role), each naming who can."""
+    kept: dict[str, tuple[Item, ...]] = {}
+    handed: list[Handover] = []
+    for kind in KINDS:
+        needed = NEEDED[kind]
+        found = items.of(kind)
+        if needed is None or may(needed) or not found:
+            kept[kind] = found
+        else:
+            kept[kind] = ()
+            handed.append(Handover(kind, found, needed, who_may(con, org_id, needed),
+                                   roles_that_may(needed)))
+    return ForYou(**kept), tuple(handed)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

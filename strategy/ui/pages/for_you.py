@@ -43,7 +43,17 @@ def render() -> None:
         person = personnel.get_employee(con, org.id, employee_id)
         st.caption(f"You are **{md(person.label)}** in the staff records.")
     items = for_you.items_for(con, org.id, employee_id, me.name, today)
-    _show(items, linked=employee_id is not None)
+    # Only what this person's role lets them do is theirs; the rest is handed over.
+    mine, handed = for_you.split_for(con, org.id, items,
+                                     lambda permission: me.may(permission, org.id))
+    _show(mine, linked=employee_id is not None, handed=bool(handed))
+    for handover in handed:
+        with st.container(border=True, key=f"for_you_handover_{handover.kind}"):
+            st.markdown(f"**{handover.heading}** · {len(handover.items)} · for someone else "
+                        "to deal with")
+            for item in handover.items:
+                st.markdown(f"{ICONS[handover.kind]} {md(item.text())}")
+            st.caption(md(handover.note()))
 
 
 def _not_linked(org_name: str) -> None:
@@ -63,9 +73,10 @@ def _not_linked(org_name: str) -> None:
                  icon=":material/manage_accounts:")
 
 
-def _show(items: ForYou, linked: bool) -> None:
+def _show(items: ForYou, linked: bool, handed: bool) -> None:
     if items.empty:
-        st.success("Nothing is waiting for you." if linked else
+        st.success(("Nothing else is waiting for you." if handed else
+                    "Nothing is waiting for you.") if linked else
                    "No open review action names you as its owner.",
                    icon=":material/check_circle:")
         return
