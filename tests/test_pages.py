@@ -334,3 +334,19 @@ def test_the_overview_tells_written_standards_from_standards_met(con: Connection
     writing = metrics["Standards to finish writing"]
     assert "step 4" in (writing.help or "") and "below target" in (writing.help or "")
     assert "Standards below target" in metrics
+
+
+def test_the_first_behaviour_follows_the_first_value_without_a_reload(
+        con: Connection, org: Organisation) -> None:
+    """The value box was drawn empty before any value existed and stayed empty after
+    the first was added, so "Add behaviour" said to add a value first."""
+    from strategy.service import vision
+
+    at = open_tab(open_app("step03_vision"), "vision_tab", "Values and behaviours")
+    at.text_input(key="value_0_name").input("Ownership")
+    submit(at, "Add value")
+    at.text_input(key="behaviour_0_text").input("Calls back when promised")
+    submit(at, "Add behaviour")
+    assert errors(at) == []
+    (value,) = vision.list_values(con, org.id)
+    assert [text for _, text in value.behaviours] == ["Calls back when promised"]

@@ -49,6 +49,10 @@ def keep_choice(key: str, options: Iterable[Any], format_func: Callable[[Any], s
     elif isinstance(held, str) and held not in offered:
         record = seen.get(held, fallback)
         st.session_state[key] = record if record in offered else fallback
+    elif held is None and key in st.session_state and None not in offered:
+        # Drawn before there was anything to choose (the first value, the first team):
+        # without this the box stays empty once there is.
+        del st.session_state[key]
     if len(seen) > 5000:  # a long session of searches: start again from what is shown
         seen.clear()
     seen.update({format_func(o): o for o in offered})

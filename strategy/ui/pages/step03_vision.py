@@ -187,8 +187,8 @@ def _values(con: Connection, org_id: int) -> None:
         errors = forms.FieldErrors()
         names = {v.id: v.name for v in values}
         # The value chosen stays chosen after an add: several behaviours often follow.
-        value_id = st.selectbox("For the value", list(names), format_func=names.__getitem__,
-                                key="behaviour_value", placeholder="Add a value first")
+        value_id = widgets.record_select(st, "For the value", list(names), names.__getitem__,
+                                         "behaviour_value", placeholder="Add a value first")
         behaviour = st.text_input("Behaviour that expresses it", key=behaviour_keys("text"),
                                   max_chars=300)
         errors.slot("behaviour")
