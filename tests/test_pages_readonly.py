@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from strategy.core.access import AccessDenied, Role
 from strategy.core.db import Connection
 from strategy.core.orgs import Organisation
 from strategy.core.periods import Quarter
@@ -20,7 +21,7 @@ from strategy.measures import reviews
 from strategy.people import personnel, training
 from strategy.people.personnel import EmployeeInput
 from strategy.service import standards
-from tests.identities import member, sign_in_app
+from tests.identities import as_person, member, sign_in_app
 from tests.test_pages import errors, open_app, open_tab, submit
 
 # Buttons that change nothing: signing out, and building the review pack to download.
@@ -140,15 +141,26 @@ def test_a_viewer_reads_an_open_review_but_cannot_edit_or_close_it(
     assert {"Save review", "Close the review", "Update", "Add action"} <= leader.buttons
 
 
-def test_adding_a_team_is_offered_only_to_those_who_manage_people(
+def test_leaders_and_hr_add_teams_where_they_need_them_and_nobody_else_does(
         con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
-    at = open_app("step01_customers")  # as the test administrator
-    assert "Add team" in {b.label for b in at.button}
+    """A leader setting up step 1 adds the team that serves a segment there; renaming and
+    removing teams stays with those who manage people."""
     sign_in_app(monkeypatch, member("Leo", org.id, "leader"))
     at = open_app("step01_customers")
-    labels = {b.label for b in at.button}
-    assert "Add segment" in labels and "Add team" not in labels
-    assert "added by HR or an administrator" in at.multiselect(key="segment_new_0_teams").help
+    assert {"Add segment", "Add team"} <= {b.label for b in at.button}
+    assert "can be added below the form" in at.multiselect(key="segment_new_0_teams").help
+    with as_person("Leo", org.id, Role.LEADER):
+        team = personnel.add_team(con, org.id, "Lifeguards")
+        with pytest.raises(AccessDenied):
+            personnel.rename_team(con, org.id, team, "Pool staff")
+        with pytest.raises(AccessDenied):
+            personnel.delete_team(con, org.id, team)
+    with as_person("Hana", org.id, Role.HR):
+        personnel.add_team(con, org.id, "Reception")
+    for role in (Role.CONTRIBUTOR, Role.VIEWER):
+        with as_person("Cy", org.id, role), pytest.raises(AccessDenied):
+            personnel.add_team(con, org.id, "Cafe")
+    assert [t.name for t in personnel.list_teams(con, org.id)] == ["Lifeguards", "Reception"]
 
 
 # --- Contributors record for their own team only -------------------------------------

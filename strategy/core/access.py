@@ -68,6 +68,7 @@ class Permission(StrEnum):
     FACILITATE = "run workshops"
     HR_AGGREGATES = "see HR figures per team"
     HR_RECORDS = "see personal HR records"
+    ADD_TEAMS = "add teams"
     MANAGE_PEOPLE = "manage people, teams and recognition records"
     MANAGE_ORGANISATIONS = "create, rename and delete organisations"
     MANAGE_ACCOUNTS = "manage accounts and roles"
@@ -84,13 +85,16 @@ _CONTRIBUTOR = _VIEWER | {P.BRAINSTORM, P.GIVE_RECOGNITION, P.RECORD_OWN_TEAM,
                           P.READ_FEEDBACK, P.RECORD_FEEDBACK}
 # The self-check asks the leaders (and a workshop's guests) how far the organisation has
 # got; everyone who reads the plan sees the figures, never anyone's own answers.
+# A team's name is not personal data, and a leader setting up step 1 in a workshop
+# must not wait for HR to add the team that serves a segment: leaders add teams.
+# Renaming and removing them, and the people in them, stay HR's.
 _LEADER = _CONTRIBUTOR | {P.EDIT_PLAN, P.FACILITATE, P.RECORD_ANY_TEAM, P.HR_AGGREGATES,
-                          P.TAKE_SELF_CHECK, P.MANAGE_FEEDBACK}
+                          P.TAKE_SELF_CHECK, P.MANAGE_FEEDBACK, P.ADD_TEAMS}
 # HR sees what a leader sees and keeps the people records; the plan itself is the
 # leaders' to edit. HR usually sits on the leadership team, so it answers the
 # self-check with the leaders.
 _HR = _CONTRIBUTOR | {P.RECORD_ANY_TEAM, P.HR_AGGREGATES, P.HR_RECORDS, P.MANAGE_PEOPLE,
-                      P.TAKE_SELF_CHECK}
+                      P.TAKE_SELF_CHECK, P.ADD_TEAMS}
 
 ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
     Role.ADMINISTRATOR: frozenset(Permission),

@@ -62,7 +62,7 @@ def list_teams(con: Connection, org_id: int) -> list[Team]:
 
 
 def add_team(con: Connection, org_id: int, name: str) -> int:
-    access.require(Permission.MANAGE_PEOPLE, org_id)
+    access.require(Permission.ADD_TEAMS, org_id)
     problems: dict[str, str] = {}
     name = require_text(problems, "team", name, "The team's name", 80)
     raise_if(problems)

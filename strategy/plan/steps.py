@@ -122,7 +122,13 @@ def _training(con: Connection, org_id: int, today: date) -> Status:
 
     if not _count(con, "SELECT count(*) FROM training_module WHERE org_id = ?", org_id):
         return Status.NOT_STARTED
-    required = _count(con, "SELECT count(*) FROM training_requirement WHERE org_id = ?", org_id)
+    # Done once the modules reach someone: a requirement of a team or role nobody on the
+    # staff is in (or of a new organisation with no staff yet) trains nobody.
+    required = _count(con, "SELECT count(*) FROM employee e WHERE e.org_id = ? "
+                           "AND (e.leave_date IS NULL OR e.leave_date >= current_date) "
+                           "AND EXISTS (SELECT 1 FROM training_requirement r "
+                           "WHERE r.org_id = e.org_id AND (r.team_id = e.team_id "
+                           "OR lower(r.role) = lower(e.role)))", org_id)
     return Status.DONE if required and not count_overdue(con, org_id, today) \
         else Status.IN_PROGRESS
 

@@ -17,7 +17,7 @@ from strategy.core.orgs import Organisation, list_organisations
 from strategy.core.periods import Quarter, quarter_choices
 from strategy.core.safe_text import md
 from strategy.identity import sessions
-from strategy.ui.session import db, session_token
+from strategy.ui.session import allowed, db, session_token
 
 # The app's pages by key, filled in by ``strategy.ui.navigation`` on every run
 # so that pages can link to each other.
@@ -113,3 +113,16 @@ def require_org() -> Organisation:
 
 def period() -> Quarter:
     return Quarter.parse(st.session_state.get("period") or str(Quarter.current()))
+
+
+def staff_first(why: str) -> None:
+    """Say that this part waits for the staff records, and who keeps them.
+
+    Whoever may open People and teams gets a link; anyone else is told who adds the
+    staff, rather than a link to a page that would refuse them."""
+    st.info(why, icon=":material/badge:")
+    if allowed(Permission.HR_RECORDS):
+        st.page_link(PAGES["staff"], label="Go to People and teams", icon=":material/badge:")
+    else:
+        st.caption("HR or an administrator adds the staff under People and teams, or "
+                   "imports them from your HR system. Your role does not open that page.")

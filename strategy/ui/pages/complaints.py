@@ -184,6 +184,13 @@ def _record(con: Connection, org_id: int) -> None:
     kind = st.radio("It is a", list(KINDS), format_func=KINDS.__getitem__, horizontal=True,
                     key="feedback_new_kind")
     errors = forms.FieldErrors()
+    if kind == "complaint" and not personnel.count_employees(con, org_id,
+                                                               active_on=date.today()):
+        # Said before the form, not when the save is refused.
+        sidebar.staff_first("A complaint needs an owner from your staff, who sees it through "
+                            "to the end: there are no staff records yet. Compliments can be "
+                            "recorded now.")
+        return
     owner_id, staff_ids = _pickers(con, org_id, keys.prefix, kind, None, errors)
     with st.form(f"feedback_add_{kind}"):
         data = _fields(con, org_id, keys.prefix, kind, None, owner_id, staff_ids, errors)

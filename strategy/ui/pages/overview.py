@@ -11,6 +11,7 @@ from strategy.core.safe_text import md
 from strategy.core.wording import measure_value
 from strategy.customers import needs, segments
 from strategy.measures import scorecard
+from strategy.people import personnel
 from strategy.plan import for_you
 from strategy.plan.steps import STEPS, Status, next_step, statuses
 from strategy.service import standards
@@ -56,6 +57,13 @@ def render() -> None:
     else:
         st.success("Every available step is done.", icon=":material/celebration:")
 
+    if not personnel.count_employees(con, org.id):
+        # A new organisation: say once, up front, which steps wait for the staff records
+        # and who keeps them, before a leader meets the same wall on each step.
+        st.info("Steps 5, 7, 8 and 9, and a complaint's owner, need your staff records, "
+                "which HR or an administrator adds under People and teams (or imports from "
+                "your HR system). Steps 1 to 4 and 11 need nobody else: a leader adds the "
+                "teams that serve each segment in step 1.", icon=":material/badge:")
     totals = _to_do(con, org.id)
     _headline(con, org.id, list(totals.due))
 

@@ -55,8 +55,9 @@ def _segment_form(con: Connection, org_id: int, prefix: str,
                              key=f"{prefix}_teams", placeholder="Choose the teams",
                              help="The organisation's teams, as under People and teams. A team "
                                   + ("missing here can be added below the form."
-                                     if session.allowed(Permission.MANAGE_PEOPLE) else
-                                     "missing here is added by HR or an administrator."))
+                                     if session.allowed(Permission.ADD_TEAMS) else
+                                     "missing here is added by a leader, HR or an "
+                                     "administrator."))
     errors.slot("serving_teams")
     channels = st.multiselect("Channels they use", CHANNELS, default=c.channels if c else [],
                               key=f"{prefix}_channels")
@@ -119,8 +120,8 @@ def _add(con: Connection, org_id: int) -> None:
 
 def _add_team(con: Connection, org_id: int) -> None:
     """A team missing from the list is added here, without leaving the segment."""
-    if not session.allowed(Permission.MANAGE_PEOPLE):
-        return  # teams are HR's: a leader asks them (the field's help says so)
+    if not session.allowed(Permission.ADD_TEAMS):
+        return  # the field's help says who adds them
     keys = forms.FormKeys("segment_team_new")
     with st.popover("Add a team", icon=":material/group_add:"), st.form("segment_team_add"):
         errors = forms.FieldErrors()

@@ -32,12 +32,8 @@ def render() -> None:
         st.page_link(sidebar.PAGES["standards"], label="Go to step 4", icon=":material/rule:")
         return
     if not personnel.count_employees(con, org.id, active_on=date.today()):
-        st.info("Add your staff first: owners, acknowledgements and observations are people.")
-        if session.allowed(Permission.HR_RECORDS):
-            st.page_link(sidebar.PAGES["staff"], label="Go to People and teams",
-                         icon=":material/badge:")
-        else:
-            st.caption("HR or an administrator adds them under People and teams.")
+        sidebar.staff_first("This step needs your staff: owners, acknowledgements and "
+                            "observations are people.")
         return
     period = sidebar.period()
     target = accountability.compliance_target(con, org.id)

@@ -43,7 +43,9 @@ def render() -> None:
 def _sightlines(con: Connection, org_id: int, period: Quarter) -> None:
     lines = line_of_sight.line_of_sight(con, org_id, period)
     if not lines:
-        st.info("No standard applies to a team yet. Give standards their teams in step 5.")
+        st.info("No standard applies to a team yet. Give standards their teams in step 5 "
+                "(it opens once the staff are in People and teams, which HR or an "
+                "administrator keeps).")
         return
     teams = sorted({line.team for line in lines})
     team = st.selectbox("Team", teams, key="sight_team")

@@ -95,7 +95,10 @@ def _completions(con: Connection, org_id: int, modules: list[training.Module],
                 "No training modules yet.")
         return
     any_team = session.allowed(Permission.RECORD_ANY_TEAM)
-    if not teams and not any_team:
+    if not personnel.count_employees(con, org_id, active_on=date.today()):
+        sidebar.staff_first("Completions are recorded for members of staff: there are none "
+                            "yet.")
+    elif not teams and not any_team:
         session.no_team("training completions")
     else:
         _completion_form(con, org_id, modules, teams, any_team)
@@ -182,6 +185,10 @@ def _modules(con: Connection, org_id: int, modules: list[training.Module]) -> No
         teams = {t.id: t.name for t in personnel.list_teams(con, org_id)}
         roles = sorted(set(personnel.list_roles(con, org_id))
                        | set(module.roles))
+        if not teams:
+            st.caption("No teams yet: a leader, HR or an administrator adds them (step 1, "
+                       "under Teams that serve them, or People and teams). Roles can be "
+                       "required meanwhile.")
         with st.form(f"req_form_{module_id}"):
             chosen_teams = st.multiselect("Teams", list(teams), format_func=teams.__getitem__,
                                           default=[i for i, n in teams.items()

@@ -40,9 +40,8 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
         session.refused(Permission.HR_AGGREGATES, "The workforce figures")
         return
     if not personnel.count_employees(con, org_id):
-        st.info("Add or import your staff first (People and teams).")
-        st.page_link(sidebar.PAGES["staff"], label="Go to People and teams",
-                     icon=":material/badge:")
+        sidebar.staff_first("Headcount, turnover and retention are counted from your staff "
+                            "records: there are none yet.")
         return
     quarters = [period.shift(-n) for n in range(QUARTERS_SHOWN - 1, -1, -1)]
     teams: dict[int | None, str] = {None: "All teams"}

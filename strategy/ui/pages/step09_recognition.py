@@ -35,9 +35,7 @@ def render() -> None:
     org = sidebar.require_org()
     widgets.step_header(STEP, STEP.status(con, org.id))
     if not personnel.count_employees(con, org.id):
-        st.info("Add your staff first: recognition is given to people.")
-        st.page_link(sidebar.PAGES["staff"], label="Go to People and teams",
-                     icon=":material/badge:")
+        sidebar.staff_first("This step needs your staff: recognition is given to people.")
         return
     period = sidebar.period()
     # Each role sees the tabs it may use: a leader the figures per team, HR the

@@ -44,6 +44,9 @@ from strategy.ui.import_panel import (
 )
 
 STEP = step("measures")
+# Derived figures that count members of staff: none without the staff records.
+STAFF_FIGURES = {"turnover", "retention", "training_coverage", "recognition_per_head",
+                 "compliance_rate"}
 STATUS_COLOURS = {"green": "background-color: #d7f0dd", "amber": "background-color: #fff1c2",
                   "red": "background-color: #f9d6d5"}
 
@@ -140,6 +143,12 @@ def _scorecard(con: Connection, org_id: int, period: Quarter) -> None:
             show_scorecard(mine, key=f"scorecard_{side}")
         else:
             st.caption(f"No {side} measures yet.")
+    from_staff = [r.measure.name for r in rows if r.measure.source == "derived"
+                  and r.measure.formula in STAFF_FIGURES and r.actual.value is None]
+    if from_staff and not personnel.count_employees(con, org_id):
+        st.info(", ".join(md(n) for n in from_staff) + " are counted from the staff records, "
+                "which HR or an administrator keeps under People and teams: there are none "
+                "yet.", icon=":material/badge:")
     small = [r.measure.name for r in rows if r.small_sample]
     if small:
         threshold = scorecard.small_sample_threshold(con, org_id)
