@@ -169,7 +169,7 @@ def test_a_refused_score_says_why_and_keeps_the_tab(forms_app: RunningApp,
                                                     browser: Any) -> None:
     page = new_page(browser, forms_app, "training")
     open_tab(page, "Record completions")
-    choose(page, "completion_0_people", "Ann Lee (H1)", several=True)
+    choose(page, "completion_0_people", "Ann Lee (H1, Front desk)", several=True)
     fill(page, "completion_0_score", "150")
     submit(page, "Record")
     page.get_by_text("A score is from 0 to 100 (you entered 150).").wait_for()

@@ -63,12 +63,12 @@ def test_find_people_by_typing_record_and_find_the_record_in_the_log(
     options = page.get_by_role("option")
     options.first.wait_for()
     assert [t for t in options.all_inner_texts() if t != "Select all"] == [
-        "Zadie Quill (Z1)", "Zeno Quillan (Z2)"]
-    options.filter(has_text="Zadie Quill (Z1)").click()
+        "Zadie Quill (Z1, Home visits)", "Zeno Quillan (Z2, Home visits)"]
+    options.filter(has_text="Zadie Quill (Z1, Home visits)").click()
     settle(page)
     page.keyboard.press("Escape")
     by_key(page, "rec_new_0_recipients").locator("input").first.click()
-    page.get_by_role("option", name="Zeno Quillan (Z2)").click()
+    page.get_by_role("option", name="Zeno Quillan (Z2, Home visits)").click()
     settle(page)
     page.keyboard.press("Escape")
     by_key(page, "rec_new_0_value").locator("input").first.click()
@@ -123,7 +123,7 @@ def test_a_record_renamed_by_a_save_can_be_saved_again(large_app: RunningApp,
     page.keyboard.press("Enter")
     settle(page)
     by_key(page, "person_choice").locator("input").first.click()
-    page.get_by_role("option", name="Carer 17 (N17)").click()
+    page.get_by_role("option", name="Carer 17 (N17, Home visits)").click()
     settle(page)
     for name in ("Carer Seventeen", "Carer Seventeen Jones"):
         field = page.locator("[class*='st-key-person_'][class*='_name'] input").first

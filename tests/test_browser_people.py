@@ -49,7 +49,7 @@ def test_record_a_recognition_and_find_it_in_the_hr_view(hr_app: RunningApp,
     page = browser.new_context(viewport={"width": 1400, "height": 1600}).new_page()
     open_page(page, f"{hr_app.url}/recognition", who="Hana")
     page.get_by_role("tab", name="Recognise someone").wait_for()
-    pick(page, "rec_new_0_recipients", "Bob Cho (H2)")
+    pick(page, "rec_new_0_recipients", "Bob Cho (H2, Front desk)")
     page.keyboard.press("Escape")
     pick(page, "rec_new_0_value", "Own it")
     fill(page, "rec_new_0_giver", "Guest in room 12")

@@ -283,7 +283,7 @@ def test_people_who_have_left_are_not_offered_as_owners(con: Connection, org: Or
                                             leave_kind="voluntary"))
     at = open_app(PAGE)
     offered = at.selectbox(key="feedback_new_0_owner").options
-    assert "Amara Okafor (E1)" in offered and not any("Lena" in o for o in offered)
+    assert "Amara Okafor (E1, Contact centre)" in offered and not any("Lena" in o for o in offered)
 
 
 def test_the_register_says_no_owner_only_of_a_complaint(con: Connection, org: Organisation,

@@ -52,7 +52,7 @@ def test_a_linked_person_sees_each_thing_linked_to_its_page(
     at = open_app("for_you")
     assert errors(at) == []
     assert [t.value for t in at.title] == ["For you"]
-    assert "You are **Ann Lee (1)** in the staff records." in text(at)
+    assert "You are **Ann Lee (1, Desk)** in the staff records." in text(at)
     mine = for_you.items_for(con, acme.org.id, acme.ann, "Annie", date.today())
     # Every thing, in the order of the kinds, opening the page where it is dealt with; a
     # complaint is a button, which opens its page on the open and overdue complaints.
@@ -173,12 +173,12 @@ def test_an_administrator_links_an_account_on_the_accounts_page(
     at.selectbox(key="account_chosen").set_value(annie.id).run()
     assert "Now: nobody" in text(at)
     # The staff record with the account's name is offered.
-    assert any("Ann Lee (1) in the staff records has the same name." in plain(i.value)
+    assert any("Ann Lee (1, Desk) in the staff records has the same name." in plain(i.value)
                for i in at.info)
     click(at, f"person_suggested_{annie.id}_{o}")
     assert accounts.linked_person(con, annie.id, o) == acme.ann
-    assert successes(at) == ["Ann Lee is Ann Lee (1)."]
-    assert "Now: Ann Lee (1)" in text(at)
+    assert successes(at) == ["Ann Lee is Ann Lee (1, Desk)."]
+    assert "Now: Ann Lee (1, Desk)" in text(at)
     # Choose someone else with the picker, then nobody.
     at.selectbox(key=f"person_{annie.id}_{o}_1_pick").set_value(acme.bob).run()
     click(at, f"person_save_{annie.id}_{o}")
@@ -213,7 +213,7 @@ def test_a_staff_name_is_shown_as_typed_on_the_link_button(
     at.selectbox(key="account_chosen").set_value(account.id).run()
     button = at.button(key=f"person_suggested_{account.id}_{o}")
     # A button's label is Markdown: a name typed by HR must not become a link or an image.
-    assert plain(button.label) == f"Link to {HOSTILE} (9)"
+    assert plain(button.label) == f"Link to {HOSTILE} (9, Desk)"
     assert "](http" not in button.label and "<b>" not in button.label
     click(at, f"person_suggested_{account.id}_{o}")
     assert accounts.linked_person(con, account.id, o) == hostile

@@ -59,12 +59,12 @@ def test_a_large_staff_is_searched_and_the_form_starts_empty_after_saving(
     assert any("Search among 6 people" in c.value for c in at.caption)
     at.text_input(key="rec_new_0_recipients_find").input("ann").run()
     # "ann" is in three names; two are shown, with a word on narrowing the search.
-    assert options(at, "rec_new_0_recipients") == ["Ann Lee (E0)", "Cy Annand (E2)"]
+    assert options(at, "rec_new_0_recipients") == ["Ann Lee (E0, Desk)", "Cy Annand (E2, Desk)"]
     assert any("type more to narrow" in c.value for c in at.caption)
     at.multiselect(key="rec_new_0_recipients").set_value([staff["Cy Annand"]]).run()
     # A second search keeps who is chosen and offers the new matches beside them.
     at.text_input(key="rec_new_0_recipients_find").input("E5").run()
-    assert options(at, "rec_new_0_recipients") == ["Cy Annand (E2)", "Fay Ng (E5)"]
+    assert options(at, "rec_new_0_recipients") == ["Cy Annand (E2, Desk)", "Fay Ng (E5, Desk)"]
     at.multiselect(key="rec_new_0_recipients").set_value(
         [staff["Cy Annand"], staff["Fay Ng"]]).run()
     at.selectbox(key="rec_new_0_value").set_value(value)

@@ -197,7 +197,7 @@ def test_a_contributor_observes_only_their_own_team(
                   "Record an observation")
     team = at.selectbox(key="obs_0_team")
     assert (team.options, team.value) == (["Desk"], staffed.desk)
-    assert at.selectbox(key="obs_0_employee").options == ["Ann Lee (1)"]
+    assert at.selectbox(key="obs_0_employee").options == ["Ann Lee (1, Desk)"]
     at.radio(key="obs_0_met").set_value("Not met")
     submit(at, "Record observation")
     assert errors(at) == []
@@ -217,7 +217,7 @@ def test_a_leader_observes_any_team(con: Connection, org: Organisation, staffed:
                   "Record an observation")
     team = at.selectbox(key="obs_0_team")
     assert (team.options, team.value) == (["Desk", "Field"], None)
-    assert at.selectbox(key="obs_0_employee").options == ["Ann Lee (1)", "Bob Roy (2)"]
+    assert at.selectbox(key="obs_0_employee").options == ["Ann Lee (1, Desk)", "Bob Roy (2, Field)"]
     at.selectbox(key="obs_0_employee").set_value(staffed.bob)
     submit(at, "Record observation")
     rows = con.execute("SELECT team_id, employee_id, observer FROM observation "
@@ -230,7 +230,7 @@ def test_a_contributor_records_training_only_for_their_own_team(
         monkeypatch: pytest.MonkeyPatch) -> None:
     sign_in_app(monkeypatch, member("Cara", org.id, "contributor", team_id=staffed.desk))
     at = open_tab(open_app("step07_training"), "training_tab", "Record completions")
-    assert at.multiselect(key="completion_0_people").options == ["Ann Lee (1)"]
+    assert at.multiselect(key="completion_0_people").options == ["Ann Lee (1, Desk)"]
     assert "You record training for your own team: Desk." in [c.value for c in at.caption]
     at.multiselect(key="completion_0_people").set_value([staffed.ann])
     submit(at, "Record")

@@ -49,7 +49,10 @@ class Employee:
 
     @property
     def label(self) -> str:
-        return f"{self.name} ({self.number})"
+        """How pickers and lists tell people apart: two Sam Lees differ by team at a
+        glance, and by number always."""
+        return f"{self.name} ({self.number}, {self.team})" if self.team else \
+            f"{self.name} ({self.number})"
 
 
 # --- Teams -----------------------------------------------------------------------

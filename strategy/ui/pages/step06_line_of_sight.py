@@ -192,10 +192,14 @@ def _model_result(saved: impact.Saved) -> None:
                    help=f"{saved.inputs.complaints:,} who complained and about "
                         f"{result.silent:,.0f} who did not")
     cols[1].metric("People hearing about it", f"{result.word_of_mouth:,.0f}")
-    cols[2].metric("Revenue at risk (a year)", f"{result.revenue_at_risk:,.0f}")
-    cols[3].metric("Won back by fast complaint handling", f"{result.win_back_revenue:,.0f}",
-                   help=f"About {result.win_back_customers:,.1f} customers who would stay if "
-                        "every complaint were resolved quickly")
+    cols[2].metric("Revenue at risk (a year)", f"{result.revenue_at_risk:,.0f}",
+                   help="Money, in the currency of the annual value per customer.")
+    cols[3].metric("Revenue won back (a year)",
+                   f"{result.win_back_revenue:,.0f}",
+                   help=f"Money, in the currency of the annual value per customer, kept by "
+                        f"resolving every complaint quickly: about "
+                        f"{result.win_back_customers:,.1f} customers who would stay, times "
+                        "what each is worth a year.")
     st.write(
         f"Replacing the customers at risk would cost about **{result.replace_cost:,.0f}**; "
         f"keeping them costs about **{result.keep_cost:,.0f}**. Of those who leave, about "
@@ -221,8 +225,8 @@ def _model_result(saved: impact.Saved) -> None:
             "all active customers.\n"
             "- People hearing about it = dissatisfied × people told per bad experience.\n"
             "- Revenue at risk = dissatisfied × annual value per customer.\n"
-            "- Won back = complaints not resolved quickly × share who stay when resolved "
-            "quickly × annual value.\n"
+            "- Revenue won back = complaints not resolved quickly × share who stay when "
+            "resolved quickly × annual value (money, a year).\n"
             "- Replacing = dissatisfied × cost of a new customer; keeping = that ÷ the "
             "replace-to-keep ratio.")
         widgets.table([{"Assumption": ASSUMPTION_NOTES[k][0], "Value": v, "Why": ASSUMPTION_NOTES[

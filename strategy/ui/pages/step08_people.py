@@ -54,8 +54,19 @@ def _workforce(con: Connection, org_id: int, period: Quarter) -> None:
             for q, f in zip(quarters, figures, strict=True)]
     now = mine[-1].figures
     cols = st.columns(4)
-    cols[0].metric(f"Headcount at the end of {period}", now.closing,
-                   delta=now.closing - now.opening, delta_color="off")
+    today = date.today()
+    if period.end < today:
+        cols[0].metric(f"Headcount at the end of {period}", now.closing,
+                       delta=now.closing - now.opening, delta_color="off")
+    else:
+        # A quarter still under way has no end-of-quarter headcount yet: today's.
+        present = personnel.count_employees(
+            con, org_id, active_on=today, team_ids=[team_id] if team_id is not None else None)
+        cols[0].metric(f"Headcount today ({today:%-d %b})", present,
+                       delta=present - now.opening, delta_color="off",
+                       help=f"{period} is still under way: the change is since it began, and "
+                            "its turnover and retention count the hires and leavers recorded "
+                            "so far.")
     cols[1].metric("Turnover", f"{now.turnover:.1f}%" if now.turnover is not None else "—",
                    help=f"{now.leavers} leavers ÷ average headcount {now.average_headcount:g}")
     cols[2].metric("Retention", now.retention.text(),
