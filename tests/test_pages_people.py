@@ -12,7 +12,7 @@ from strategy.core.periods import Quarter
 from strategy.measures import impact
 from strategy.people import personnel, recognition, training, workforce
 from strategy.people.personnel import EmployeeInput
-from strategy.people.recognition import LogFilter
+from strategy.people.recognition import REWARDS, LogFilter
 from strategy.service import accountability, standards, vision
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
@@ -190,6 +190,36 @@ def test_recognise_someone_then_edit_and_delete(con: Connection, org: Organisati
     assert recognition.list_recognitions(con, org.id, LogFilter(period.start, period.end)) == []
     actions = [h[2] for h in recognition.history(con, org.id, saved.id)]
     assert actions == ["deleted", "edited", "created"]
+
+
+def test_a_half_filled_recognition_survives_a_look_at_another_tab(
+        con: Connection, org: Organisation, ann: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    value = vision.add_value(con, org.id, "Own it")
+    sign_in_app(monkeypatch, member("Hana (HR)", org.id, "hr"))
+    at = open_app("step09_recognition")
+    at.multiselect(key="rec_new_0_recipients").set_value([ann])
+    at.selectbox(key="rec_new_0_value").set_value(value)
+    at.selectbox(key="rec_new_0_reward").set_value(REWARDS[1])
+    at.number_input(key="rec_new_0_amount").set_value(25)
+    at.text_area(key="rec_new_0_what").input("Stayed late to fix a booking").run()
+    open_tab(at, "recognition_tab", "HR views")
+    open_tab(at, "recognition_tab", "Log")
+    open_tab(at, "recognition_tab", "Recognise someone")
+    assert at.multiselect(key="rec_new_0_recipients").value == [ann]
+    assert at.selectbox(key="rec_new_0_value").value == value
+    assert at.selectbox(key="rec_new_0_reward").value == REWARDS[1]
+    assert at.number_input(key="rec_new_0_amount").value == 25
+    assert at.text_area(key="rec_new_0_what").value == "Stayed late to fix a booking"
+    submit(at, "Record recognition")
+    period = Quarter.current()
+    (saved,) = recognition.list_recognitions(con, org.id, LogFilter(period.start, period.end))
+    assert (saved.what, saved.value, saved.reward, saved.amount) == (
+        "Stayed late to fix a booking", "Own it", REWARDS[1], 25)
+    # Saved: the next one starts empty, and so does a later look at the tab.
+    assert at.text_area(key="rec_new_1_what").value == ""
+    open_tab(at, "recognition_tab", "HR views")
+    open_tab(at, "recognition_tab", "Recognise someone")
+    assert at.multiselect(key="rec_new_1_recipients").value == []
 
 
 def test_the_filled_staff_template_imports_on_the_people_page(con: Connection,

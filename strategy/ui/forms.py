@@ -9,7 +9,7 @@ beside its field or above the form, never as a traceback.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -58,6 +58,31 @@ class FormKeys:
     def renew(self) -> None:
         """Draw the form afresh from the next run on (after a successful add)."""
         st.session_state[self._counter] = st.session_state.get(self._counter, 0) + 1
+
+
+class Draft:
+    r"""What has been typed into a form drawn in a tab, kept while the person looks at
+    another tab.
+
+    Streamlit forgets a widget's value when a run does not draw it, and a tab's
+    widgets are drawn only while it is open: without this, a half-filled record is
+    lost by glancing at another tab. The fields read their starting values through
+    :meth:`get` and :meth:`keep` notes them after each run; a saved record
+    :meth:`clear`\ s it. (Fields inside ``st.form`` reach the server only when it is
+    submitted, so a form kept this way draws its fields outside one.)"""
+
+    def __init__(self, name: str) -> None:
+        self._store = f"_draft_{name}"
+
+    def get(self, key: str, default: Any) -> Any:
+        return st.session_state.get(self._store, {}).get(key, default)
+
+    def keep(self, keys: Iterable[str]) -> None:
+        st.session_state[self._store] = {k: st.session_state[k] for k in keys
+                                         if k in st.session_state}
+
+    def clear(self) -> None:
+        st.session_state.pop(self._store, None)
 
 
 def _own_versions() -> dict[str, int]:

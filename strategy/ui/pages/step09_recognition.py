@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -54,47 +55,68 @@ def render() -> None:
 
 
 def _recipients(con: Connection, org_id: int, prefix: str, current: Recognition | None,
-                on: date, errors: forms.FieldErrors) -> list[int]:
+                on: date, errors: forms.FieldErrors,
+                draft: forms.Draft | None = None) -> list[int]:
     """Who is recognised: chosen above the form, where a search can run (the people
     employed on the day, and an edited record's own recipients)."""
-    chosen = widgets.person_picker(con, org_id, "Who is being recognised", f"{prefix}_recipients",
+    key = f"{prefix}_recipients"
+    start = current.recipient_ids if current else ()
+    chosen = widgets.person_picker(con, org_id, "Who is being recognised", key,
                                    multiple=True, active_on=on,
-                                   default=current.recipient_ids if current else ())
+                                   default=draft.get(key, start) if draft else start)
     errors.slot("recipients")
     return chosen
 
 
+FIELDS = ("date", "giver", "kind", "value", "standard", "what", "reward", "amount")
+
+
 def _fields(con: Connection, org_id: int, prefix: str, current: Recognition | None,
-            recipients: list[int], errors: forms.FieldErrors) -> RecognitionInput:
+            recipients: list[int], errors: forms.FieldErrors,
+            draft: forms.Draft | None = None) -> RecognitionInput:
     c = current
+
+    def start(field: str, default: Any) -> Any:
+        """The value a field starts from: the record's, or what was typed before the
+        person looked at another tab."""
+        return draft.get(f"{prefix}_{field}", default) if draft else default
+
+    def position(options: list[Any], field: str, default: Any) -> int | None:
+        chosen = start(field, default)
+        return options.index(chosen) if chosen in options else None
+
     values = {v.id: v.name for v in vision.list_values(con, org_id)}
     titles = {s.id: s.title for s in standards.list_standards(con, org_id)}
     a, b, d = st.columns(3)
-    given_on = widgets.date_field(a, "When", c.given_on if c else date.today(), f"{prefix}_date")
-    giver = b.text_input("Given by", value=c.giver if c else session.me().name,
+    given_on = widgets.date_field(a, "When", start("date", c.given_on if c else date.today()),
+                                  f"{prefix}_date")
+    giver = b.text_input("Given by", value=start("giver", c.giver if c else session.me().name),
                          key=f"{prefix}_giver", max_chars=120)
     kinds = list(GIVER_KINDS)
     kind = d.selectbox("From", kinds, format_func=GIVER_KINDS.__getitem__,
-                       index=kinds.index(c.giver_kind) if c else 0, key=f"{prefix}_kind")
+                       index=position(kinds, "kind", c.giver_kind if c else kinds[0]) or 0,
+                       key=f"{prefix}_kind")
     errors.slot("given_on", "giver", "giver_kind")
     a, b = st.columns(2)
     value_id = a.selectbox("Value it reinforces", list(values), format_func=values.__getitem__,
-                           index=list(values).index(c.value_id) if c and c.value_id in values
-                           else None, key=f"{prefix}_value", placeholder="(optional)")
+                           index=position(list(values), "value", c.value_id if c else None),
+                           key=f"{prefix}_value", placeholder="(optional)")
     standard_id = b.selectbox("Standard it reinforces", list(titles),
                               format_func=titles.__getitem__,
-                              index=list(titles).index(c.standard_id)
-                              if c and c.standard_id in titles else None,
+                              index=position(list(titles), "standard",
+                                             c.standard_id if c else None),
                               key=f"{prefix}_standard", placeholder="(optional)")
     errors.slot("value", "standard")
-    what = st.text_area("What they did", value=c.what if c else "", key=f"{prefix}_what",
-                        height=80, max_chars=1000)
+    what = st.text_area("What they did", value=start("what", c.what if c else ""),
+                        key=f"{prefix}_what", height=80, max_chars=1000)
     errors.slot("what")
     a, b = st.columns(2)
-    reward = a.selectbox("Reward", REWARDS, index=REWARDS.index(c.reward) if c else 0,
-                         key=f"{prefix}_reward")
+    reward = a.selectbox("Reward", REWARDS,
+                         index=position(list(REWARDS), "reward", c.reward if c else REWARDS[0])
+                         or 0, key=f"{prefix}_reward")
     amount = b.number_input("Amount (money or points, optional)",
-                            value=c.amount if c else None, key=f"{prefix}_amount")
+                            value=start("amount", c.amount if c else None),
+                            key=f"{prefix}_amount")
     errors.slot("reward", "amount")
     return RecognitionInput(list(recipients), given_on, giver, kind, what, reward, amount,
                             value_id, standard_id)
@@ -107,14 +129,19 @@ def _record(con: Connection, org_id: int) -> None:
         with st.expander("Import records from a spreadsheet"):
             import_panel(con, org_id, "recognition")
     keys = forms.FormKeys("rec_new")
+    # Kept across a look at another tab; the fields are drawn outside st.form so that
+    # what is typed reaches the server before the tab changes.
+    draft = forms.Draft(keys.prefix)
     errors = forms.FieldErrors()
-    recipients = _recipients(con, org_id, keys.prefix, None, date.today(), errors)
-    with st.form("recognition_add"):
-        data = _fields(con, org_id, keys.prefix, None, recipients, errors)
+    recipients = _recipients(con, org_id, keys.prefix, None, date.today(), errors, draft)
+    with st.container(border=True, key="recognition_add"):
+        data = _fields(con, org_id, keys.prefix, None, recipients, errors, draft)
         reason = forms.reason_field(con, org_id, keys("reason"), errors)
-        if st.form_submit_button("Record recognition", type="primary"):
+        draft.keep([keys("recipients"), *(keys(f) for f in FIELDS)])
+        if st.button("Record recognition", type="primary", key=keys("save")):
             def add() -> None:
                 recognition.add_recognition(con, org_id, data, reason=reason)
+                draft.clear()
                 keys.renew()
             forms.attempt(add, errors, success="Recognition recorded.")
 
