@@ -157,3 +157,24 @@ def test_demo_only_loads_into_an_empty_database(con: Connection, org: Organisati
     con.execute("DELETE FROM organisation")
     loaded = load_demo_if_empty(con)
     assert loaded is not None and loaded.name == "Riverbend Water (demo)"
+
+
+def test_step_5_needs_the_teams_staff_to_acknowledge_not_one_of_them(
+        con: Connection, org: Organisation) -> None:
+    """One acknowledgement among 25 staff (4 %) used to make step 5 Done."""
+    today = date(2026, 11, 22)
+    team = personnel.add_team(con, org.id, "Desk")
+    staff = [personnel.add_employee(con, org.id, personnel.EmployeeInput(
+        str(n), f"Person {n}", team, date(2020, 1, 1)), today=today) for n in range(25)]
+    standard = standards.add_standard(con, org.id, standards.StandardInput(
+        "Reply fast", "Email", "Timeliness", measure="Hours", target=8, unit="hours",
+        direction="lower"))
+    accountability.assign(con, org.id, standard, staff[0], [team])
+    accountability.add_observation(con, org.id, accountability.ObservationInput(
+        standard, today, True, team), today=today)
+    accountability.acknowledge(con, org.id, standard, staff[:1], today, today=today)
+    assert statuses(con, org.id, today)[5] is Status.IN_PROGRESS
+    accountability.acknowledge(con, org.id, standard, staff[:22], today, today=today)  # 88 %
+    assert statuses(con, org.id, today)[5] is Status.IN_PROGRESS
+    accountability.acknowledge(con, org.id, standard, staff[:23], today, today=today)  # 92 %
+    assert statuses(con, org.id, today)[5] is Status.DONE

@@ -84,6 +84,11 @@ def _standards(con: Connection, org_id: int, today: date) -> Status:
     return Status.IN_PROGRESS
 
 
+# Step 5 is done when the staff a standard applies to have acknowledged it: this share
+# of them, so that a newcomer in their first days does not undo the step.
+ACKNOWLEDGED_SHARE = 90
+
+
 def _accountability(con: Connection, org_id: int, today: date) -> Status:
     from strategy.core.periods import Quarter
     from strategy.service.accountability import assignments
@@ -93,10 +98,28 @@ def _accountability(con: Connection, org_id: int, today: date) -> Status:
     observed = {row[0] for row in con.execute(
         "SELECT DISTINCT standard_id FROM observation WHERE org_id = ? AND observed_on "
         "BETWEEN ? AND ?", [org_id, quarter.start, quarter.end]).fetchall()}
-    acknowledged = {row[0] for row in con.execute(
-        "SELECT DISTINCT standard_id FROM acknowledgement WHERE org_id = ?", [org_id]).fetchall()}
-    if not any(a.owner_id or a.team_ids for a in owned) and not observed and not acknowledged:
+    any_acknowledged = _count(con, "SELECT count(*) FROM acknowledgement WHERE org_id = ?",
+                              org_id)
+    if not any(a.owner_id or a.team_ids for a in owned) and not observed \
+            and not any_acknowledged:
         return Status.NOT_STARTED
+    # Acknowledged by the staff it applies to, not by one of them: at least
+    # ACKNOWLEDGED_SHARE of the current staff of its teams.
+    acknowledged = {row[0] for row in con.execute(
+        """
+        WITH staff AS (
+            SELECT id, team_id FROM employee WHERE org_id = $org AND hire_date <= $today
+              AND (leave_date IS NULL OR leave_date >= $today)
+        ), required AS (
+            SELECT DISTINCT st.standard_id, s.id AS employee_id
+            FROM standard_team st JOIN staff s ON s.team_id = st.team_id
+            WHERE st.org_id = $org
+        )
+        SELECT r.standard_id FROM required r
+        LEFT JOIN acknowledgement a ON a.org_id = $org AND a.standard_id = r.standard_id
+             AND a.employee_id = r.employee_id AND a.acknowledged_on <= $today
+        GROUP BY r.standard_id HAVING count(a.id) >= $share / 100 * count(*)
+        """, {"org": org_id, "today": today, "share": ACKNOWLEDGED_SHARE}).fetchall()}
     complete = owned and all(a.owner_id and a.team_ids and a.standard_id in observed
                              and a.standard_id in acknowledged for a in owned)
     return Status.DONE if complete else Status.IN_PROGRESS
@@ -245,8 +268,8 @@ STEPS: tuple[Step, ...] = (
          "step04_standards", _standards),
     Step(5, "accountability", "Make people accountable",
          "Give every standard an owner and the teams it applies to, and check it is kept.",
-         "Every standard has an owner and teams, staff have acknowledged it, and it has been "
-         "observed this quarter.",
+         f"Every standard has an owner and teams, at least {ACKNOWLEDGED_SHARE}% of those "
+         "teams' staff have acknowledged it, and it has been observed this quarter.",
          "step05_accountability", _accountability),
     Step(6, "line-of-sight", "Show how service moves results",
          "Let every team see how its service affects the organisation's performance.",
