@@ -242,6 +242,44 @@ def test_a_contributor_records_training_only_for_their_own_team(
     assert seen.buttons == {"Record"} and seen.forms == {"completion_add"}
 
 
+def test_a_whole_team_is_recorded_at_once_and_only_a_team_one_may_record_for(
+        con: Connection, org: Organisation, staffed: Staffed,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Acknowledgements (a leader) and completions (a contributor, own team only) for
+    everyone on a team's staff today; a leaver is not recorded."""
+    for n in range(3, 6):
+        personnel.add_employee(con, org.id, EmployeeInput(str(n), f"Desk {n}", staffed.desk,
+                                                          date(2024, 1, 1)))
+    personnel.add_employee(con, org.id, EmployeeInput(
+        "9", "Gone", staffed.desk, date(2020, 1, 1), leave_date=date(2024, 6, 30),
+        leave_kind="voluntary"))
+    desk = {r[0] for r in con.execute("SELECT id FROM employee WHERE team_id = ? AND "
+                                      "leave_date IS NULL", [staffed.desk]).fetchall()}
+    sign_in_app(monkeypatch, member("Leo", org.id, "leader"))
+    at = open_tab(open_app("step05_accountability"), "accountability_tab", "Acknowledgements")
+    at.radio(key="ack_0_employees_mode").set_value("A whole team").run()
+    at.selectbox(key="ack_0_employees_team").set_value(staffed.desk).run()
+    assert "4 people on the staff of Desk today." in [c.value for c in at.caption]
+    submit(at, "Record acknowledgements")
+    assert errors(at) == []
+    acknowledged = {r[0] for r in con.execute(
+        "SELECT employee_id FROM acknowledgement WHERE standard_id = ?",
+        [staffed.standard]).fetchall()}
+    assert acknowledged == desk
+
+    training.seed_curriculum(con, org.id)
+    sign_in_app(monkeypatch, member("Cara", org.id, "contributor", team_id=staffed.desk))
+    at = open_tab(open_app("step07_training"), "training_tab", "Record completions")
+    at.radio(key="completion_0_people_mode").set_value("A whole team").run()
+    assert at.selectbox(key="completion_0_people_team").options == ["Desk"]  # not Field
+    at.selectbox(key="completion_0_people_team").set_value(staffed.desk).run()
+    submit(at, "Record")
+    assert errors(at) == []
+    completed = {r[0] for r in con.execute("SELECT employee_id FROM training_completion "
+                                           "WHERE org_id = ?", [org.id]).fetchall()}
+    assert completed == desk
+
+
 @pytest.mark.parametrize(("page", "tab_key", "tab", "what"), [
     ("step05_accountability", "accountability_tab", "Record an observation", "observations"),
     ("step07_training", "training_tab", "Record completions", "training completions"),

@@ -158,6 +158,13 @@ def count_employees(con: Connection, org_id: int, active_on: date | None = None,
     return int(row[0]) if row else 0
 
 
+def staff_ids(con: Connection, org_id: int, team_id: int, on: date) -> list[int]:
+    """The ids of a team's staff employed on ``on``: a whole team recorded at once."""
+    rows = con.execute("SELECT e.id FROM employee e " + _CHOOSABLE + " ORDER BY e.id",
+                       _choosable(org_id, on, [team_id], "")).fetchall()
+    return [int(r[0]) for r in rows]
+
+
 def find_employees(con: Connection, org_id: int, text: str = "", active_on: date | None = None,
                    team_ids: Sequence[int] | None = None, limit: int | None = None,
                    offset: int = 0) -> list[Employee]:

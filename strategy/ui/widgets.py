@@ -136,6 +136,30 @@ def person_picker(con: storage.Connection, org_id: int, label: str, key: str, *,
     return [] if one is None else [one]
 
 
+def people_or_team(con: storage.Connection, org_id: int, label: str, key: str, *,
+                   active_on: date, team_ids: Iterable[int] | None = None) -> list[int]:
+    """Choose people one by one, or a whole team's current staff at once (a team
+    briefed together, a course taken together). ``team_ids`` limits both to the teams
+    this person may record for."""
+    allowed = set(team_ids) if team_ids is not None else None
+    teams = {t.id: t.name for t in personnel.list_teams(con, org_id)
+             if allowed is None or t.id in allowed}
+    whole = st.radio(label, ["People", "A whole team"], horizontal=True, key=f"{key}_mode",
+                     help="A whole team records everyone in it who is on the staff today.")
+    if whole == "People":
+        return person_picker(con, org_id, "People", key, multiple=True, active_on=active_on,
+                             team_ids=list(allowed) if allowed is not None else None,
+                             select_all=True)
+    team_id = st.selectbox("Team", list(teams), format_func=teams.__getitem__,
+                           key=f"{key}_team", index=None, placeholder="Choose a team")
+    if team_id is None:
+        return []
+    ids = personnel.staff_ids(con, org_id, team_id, active_on)
+    st.caption(f"{len(ids):,} {'person' if len(ids) == 1 else 'people'} on the staff of "
+               f"{md(teams[team_id])} today.")
+    return ids
+
+
 def page_number(key: str, total: int, size: int, filters: object, place: Any = None) -> int:
     """The page box of a paged list (records, people, answers): back to the first
     page whenever ``filters`` change, and never past the last page."""

@@ -223,8 +223,8 @@ def _acknowledge(con: Connection, org_id: int, register: list[standards.Standard
     keys = forms.FormKeys("ack")
     errors = forms.FieldErrors()
     # Chosen above the form, where a search can run.
-    who = widgets.person_picker(con, org_id, "Who acknowledged it", keys("employees"),
-                                multiple=True, active_on=date.today(), select_all=True)
+    who = widgets.people_or_team(con, org_id, "Who acknowledged it", keys("employees"),
+                                 active_on=date.today())
     errors.slot("employees")
     with st.form("ack_add"):
         standard_id = st.selectbox("Standard", list(titles), format_func=titles.__getitem__,

@@ -114,9 +114,9 @@ def _completion_form(con: Connection, org_id: int, modules: list[training.Module
     errors = forms.FieldErrors()
     # Chosen above the form, where a search can run: current staff of the teams this
     # person may record for.
-    who = widgets.person_picker(con, org_id, "Who completed it", keys("people"), multiple=True,
-                                active_on=date.today(), team_ids=None if any_team else list(teams),
-                                select_all=True)
+    who = widgets.people_or_team(con, org_id, "Who completed it", keys("people"),
+                                 active_on=date.today(),
+                                 team_ids=None if any_team else list(teams))
     errors.slot("employees")
     with st.form("completion_add"):
         # The module stays chosen after a save: completions of one course come in batches.
