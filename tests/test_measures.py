@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from strategy.core import audit
 from strategy.core.db import Connection
 from strategy.core.errors import ValidationError
-from strategy.core.orgs import Organisation
+from strategy.core.orgs import Organisation, create_organisation
 from strategy.core.periods import Quarter
 from strategy.io.survey_import import guess_mapping, import_responses, preview_responses
 from strategy.io.tabular import read_table
@@ -245,3 +245,40 @@ def test_a_value_entered_starts_at_the_quarter_being_worked_on() -> None:
     assert entry_period("monthly", Quarter(2026, 3), date(2026, 11, 23)) == "2026-09"
     # ... or its first month, for a quarter still to come.
     assert entry_period("monthly", Quarter(2027, 1), date(2026, 11, 23)) == "2027-01"
+
+
+def _complaints_on(con: Connection, org: Organisation, days: list[date]) -> None:
+    con.executemany(
+        "INSERT INTO complaint (org_id, kind, received_on, what_happened, recorded_by) "
+        "VALUES (?, 'complaint', ?, 'Kept waiting', 'Test')", [[org.id, d] for d in days])
+
+
+def _complaints_measure(con: Connection, org: Organisation) -> scorecard.Measure:
+    scorecard.add_starting_set(con, org.id, today=TODAY)
+    return next(m for m in scorecard.list_measures(con, org.id) if m.formula == "complaints")
+
+
+def test_the_suggested_complaints_target_is_the_organisations_own(con: Connection,
+                                                                   org: Organisation) -> None:
+    """Not ≤ 400 a quarter whatever the size: a tenth below the organisation's own average
+    over the last four complete quarters, since its register began."""
+    # 2026-Q4 is under way on TODAY: 2025-Q4 to 2026-Q3 count. Began in 2026-Q2: 2 quarters.
+    _complaints_on(con, org, [date(2026, 5, 1)] * 12 + [date(2026, 8, 1)] * 8
+                   + [date(2026, 11, 1)] * 50 + [date(2024, 1, 1)] * 99)
+    measure = _complaints_measure(con, org)
+    assert (measure.target, measure.amber_band) == (9.0, 1.0)  # 10 a quarter, a tenth fewer
+    assert "a tenth below the 10 a quarter recorded over the last 2 quarters" in \
+        measure.description
+
+
+def test_a_big_organisation_gets_a_big_target_and_a_new_one_none(con: Connection,
+                                                                  org: Organisation) -> None:
+    _complaints_on(con, org, [date(2025, 10, 1) + timedelta(days=d % 360) for d in range(2_000)])
+    assert _complaints_measure(con, org).target == 450.0  # 500 a quarter over four
+    fresh = create_organisation(con, "Five-person trust")
+    scorecard.add_starting_set(con, fresh.id, today=TODAY)
+    (measure,) = [m for m in scorecard.list_measures(con, fresh.id) if m.formula == "complaints"]
+    assert (measure.target, measure.amber_band) == (None, None)
+    assert "No target yet" in measure.description
+    row = scorecard.scorecard(con, fresh.id, Quarter(2026, 3))
+    assert next(r for r in row if r.measure.id == measure.id).status == "no target"

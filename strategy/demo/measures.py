@@ -44,7 +44,7 @@ def _days(rng: random.Random, quarter: Quarter, today: date, n: int) -> list[dat
 
 def load_measures(con: Connection, org_id: int, today: date) -> None:
     rng = random.Random(11)
-    scorecard.add_starting_set(con, org_id)
+    scorecard.add_starting_set(con, org_id, today)
     defined = {m.name: m for m in scorecard.list_measures(con, org_id)}
     staff = {e.role: e.id for e in list_employees(con, org_id, active_on=today)}
     leader = staff.get("Team leader")

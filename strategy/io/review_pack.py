@@ -815,10 +815,11 @@ def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quart
     top += 3
     ordered = ([line for line in card.lines if line.side == "customer"]
                + [line for line in card.lines if line.side != "customer"])
-    # In a young plan most measures have no figure yet: one line names them all
+    # In a young plan most measures have no figure yet (with a target or without): one
+    # line names them all
     # rather than a screen of empty rows (one given a figure since the review keeps
     # its row, for its Now).
-    waiting = [line.name for line in ordered if line.status == "no data" and line.now is None]
+    waiting = [line.name for line in ordered if line.actual is None and line.now is None]
     figures = [[line.name, line.side, line.target, line.actual, line.change, line.status]
                + ([line.now] if card.differs else []) for line in ordered
                if line.name not in waiting]

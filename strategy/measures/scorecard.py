@@ -91,8 +91,11 @@ STARTING_SET = [
                  description="% promoters (9–10) − % detractors (0–6)."),
     MeasureInput("Customer effort", "customer", "score (1–5)", "lower", "quarterly", "survey",
                  "effort", 2.0, 0.3, description="Average answer; 1 = very easy."),
+    # Its target is the organisation's own (add_starting_set): no count suits every size.
     MeasureInput("Complaints", "customer", "count", "lower", "quarterly", "derived",
-                 "complaints", 400, 50, description="Complaints entered in the impact model."),
+                 "complaints", None, None,
+                 description="Complaints received a quarter, from the register (else the "
+                             "impact model)."),
     MeasureInput("Resolution time", "customer", "hours", "lower", "monthly", "manual", None, 24,
                  8, description="Average hours from first contact to resolution."),
     MeasureInput("Customer retention", "customer", "%", "higher", "quarterly", "manual", None,
@@ -242,13 +245,70 @@ def delete_measure(con: Connection, org_id: int, measure_id: int) -> None:
         audit.record(con, org_id, "Measures", "deleted", f"Measure “{gone.name}”")
 
 
-def add_starting_set(con: Connection, org_id: int) -> int:
+@dataclass(frozen=True)
+class ComplaintsBaseline:
+    """The organisation's own complaints a quarter, from the register, to suggest a
+    target from: a count that suits a trust of five would be green at once for a
+    company of twenty thousand, and one that suits the company red for ever at the
+    trust."""
+
+    complaints: int
+    quarters: int
+
+    @property
+    def per_quarter(self) -> float:
+        return self.complaints / self.quarters
+
+    @property
+    def target(self) -> float:
+        return float(math.floor(self.per_quarter * 0.9))  # a tenth fewer
+
+    @property
+    def band(self) -> float:
+        return float(max(1, round(self.per_quarter * 0.1)))
+
+
+def complaints_baseline(con: Connection, org_id: int,
+                        today: date | None = None) -> ComplaintsBaseline | None:
+    """Complaints recorded in the last four complete quarters, per quarter since the
+    first of them with any (a register begun last quarter is not averaged over four)."""
+    current = Quarter.containing(today or date.today())
+    first, last = current.shift(-4), current.shift(-1)
+    row = con.execute("SELECT count(*), min(received_on) FROM complaint WHERE org_id = ? AND "
+                      "kind = 'complaint' AND received_on BETWEEN ? AND ?",
+                      [org_id, first.start, last.end]).fetchone()
+    if row is None or not row[0]:
+        return None
+    began = Quarter.containing(row[1])
+    quarters = (last.year - began.year) * 4 + last.number - began.number + 1
+    return ComplaintsBaseline(int(row[0]), quarters)
+
+
+NO_COMPLAINTS_TARGET = (" No target yet: suggested from your own figures once the register "
+                        "holds a quarter of complaints (a tenth below your average).")
+
+
+def add_starting_set(con: Connection, org_id: int, today: date | None = None) -> int:
     access.require(Permission.EDIT_PLAN, org_id)
     have = {m.name.lower() for m in list_measures(con, org_id)}
     added = 0
     for data in STARTING_SET:
         if data.name.lower() not in have:
-            add_measure(con, org_id, MeasureInput(**data.__dict__))
+            fields = dict(data.__dict__)
+            if data.formula == "complaints":
+                # Scaled to the organisation: from its own register, or none yet.
+                baseline = complaints_baseline(con, org_id, today)
+                if baseline is None:
+                    fields.update(target=None, amber_band=None,
+                                  description=data.description + NO_COMPLAINTS_TARGET)
+                else:
+                    fields.update(target=baseline.target, amber_band=baseline.band,
+                                  description=data.description + (
+                                      f" Target: a tenth below the {baseline.per_quarter:,.0f} "
+                                      f"a quarter recorded over the last "
+                                      f"{baseline.quarters} quarter"
+                                      f"{'s' if baseline.quarters != 1 else ''}."))
+            add_measure(con, org_id, MeasureInput(**fields))
             added += 1
     return added
 
