@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from strategy.core.db import Connection
 from strategy.core.orgs import Organisation
 from strategy.core.periods import Quarter
@@ -178,3 +180,17 @@ def test_step_5_needs_the_teams_staff_to_acknowledge_not_one_of_them(
     assert statuses(con, org.id, today)[5] is Status.IN_PROGRESS
     accountability.acknowledge(con, org.id, standard, staff[:23], today, today=today)  # 92 %
     assert statuses(con, org.id, today)[5] is Status.DONE
+
+
+@pytest.mark.demo
+def test_the_demos_outstanding_training_is_recent(con: Connection, demo: Organisation) -> None:
+    """The demo once told people their training had been due since 2019: an organisation
+    that chases training has only recent hires' modules outstanding."""
+    from strategy.plan import for_you
+
+    today = date.today()
+    staff = [r[0] for r in con.execute("SELECT id FROM employee WHERE org_id = ? AND "
+                                       "leave_date IS NULL", [demo.id]).fetchall()]
+    lists = for_you.lists_for(con, demo.id, [for_you.Person(e, "") for e in staff], today)
+    outstanding = [t for items in lists for t in items.training]
+    assert all(t.due >= today - timedelta(days=60) for t in outstanding), outstanding

@@ -155,17 +155,29 @@ def load_people(con: Connection, org_id: int, today: date) -> None:
                               [], since=first_day)
     training.set_requirements(con, org_id, modules["The caring responses"],
                               [team_ids["Field operations"]], [], since=first_day)
+    listed = training.list_modules(con, org_id)
+    required_of = {m.id: (set(m.teams), {r.lower() for r in m.roles}) for m in listed}
+    due_within = {m.id: m.due_within_days for m in listed}
     for employee in personnel.list_employees(con, org_id):
         for module_id in modules.values():
-            if rng.random() < 0.55:
-                start = max(employee.hire_date, first_day)
-                end = min(employee.leave_date or today, today)
-                if start < end:
-                    day = start + timedelta(days=rng.randint(0, (end - start).days))
-                    passed = rng.random() < 0.9
-                    training.record_completion(con, org_id, module_id, [employee.id], day,
-                                               passed, rng.randint(70, 98) if passed else
-                                               rng.randint(35, 64), today=today)
+            start = max(employee.hire_date, first_day)
+            end = min(employee.leave_date or today, today)
+            required_teams, required_roles = required_of[module_id]
+            if employee.team in required_teams or employee.role.lower() in required_roles:
+                # As in an organisation that chases it: required training long due is
+                # done and passed; what is still outstanding is recent.
+                due = start + timedelta(days=due_within[module_id])
+                settled = due < today - timedelta(days=30)
+                taken, pass_rate = settled or rng.random() < 0.4, 1.0 if settled else 0.9
+                end = min(end, due)
+            else:
+                taken, pass_rate = rng.random() < 0.35, 0.9
+            if taken and start < end:
+                day = start + timedelta(days=rng.randint(0, (end - start).days))
+                passed = rng.random() < pass_rate
+                training.record_completion(con, org_id, module_id, [employee.id], day,
+                                           passed, rng.randint(70, 98) if passed else
+                                           rng.randint(35, 64), today=today)
 
     workforce.seed_criteria(con, org_id)
     criteria = workforce.list_criteria(con, org_id)
