@@ -35,7 +35,7 @@ def test_the_counts_scale_as_specified(built: tuple[Connection, LargeOrganisatio
     assert large.planned["staff"] == 200 and large.planned["recognitions"] == 10_000
     added = {key: large.after[key] - large.before[key] for key in large.after}
     for key in ("staff", "recognitions", "latest_quarter_recognitions", "observations",
-                "survey_answers", "brainstorm_entries", "complaints"):
+                "survey_answers", "brainstorm_entries", "complaints", "training_completions"):
         assert added[key] == round(SIZES[key] * SCALE), key
     # Teams and measures are totals, never fewer than the demo has.
     for key in ("teams", "measures"):
@@ -54,6 +54,13 @@ def problems(con: Connection, org_id: int, today: date) -> dict[str, int]:
             SELECT count(*) FROM recognition_recipient r LEFT JOIN employee e
                 ON e.id = r.employee_id AND e.org_id = r.org_id
             WHERE r.org_id = $org AND e.id IS NULL""",
+        "completion outside the person's employment": """
+            SELECT count(*) FROM training_completion c JOIN employee e ON e.id = c.employee_id
+            WHERE c.org_id = $org AND NOT (c.completed_on BETWEEN e.hire_date
+                                           AND coalesce(e.leave_date, $today))""",
+        "team requiring no training": """
+            SELECT count(*) FROM team t WHERE t.org_id = $org AND NOT EXISTS (
+                SELECT 1 FROM training_requirement r WHERE r.team_id = t.id)""",
         "recipient not employed that day": """
             SELECT count(*) FROM recognition_recipient r JOIN recognition g
                 ON g.id = r.recognition_id JOIN employee e ON e.id = r.employee_id

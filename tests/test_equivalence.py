@@ -105,10 +105,16 @@ def _generate(con: Connection, org_id: int, seed: int) -> None:
         modules = _ids(con, org_id, "training_module")
         _insert(con, "training_requirement", ["org_id", "module_id", "role"],
                 [(org_id, m, rng.choice(roles[:4])) for m in modules])
+        # Training as organisations keep it (issue 23): every team requires modules,
+        # some from a later date, and most people took theirs, some more than once.
+        _insert(con, "training_requirement", ["org_id", "module_id", "team_id",
+                                              "required_since"],
+                [(org_id, m, t, rng.choice([None, day()])) for t in teams
+                 for m in rng.sample(modules, 2)])
         _insert(con, "training_completion", ["org_id", "module_id", "employee_id",
                                              "completed_on", "passed"],
                 [(org_id, rng.choice(modules), rng.choice(staff), day(), rng.random() < 0.8)
-                 for _ in range(700)])
+                 for _ in range(2500)])
         # The register: complaints and compliments over the last four quarters (with
         # and without a segment, open and resolved), beside the demo's own.
         received = [day(CURRENT.shift(-3).start) for _ in range(400)]

@@ -51,6 +51,9 @@ SIZES = {
     "measures": 30,
     "brainstorm_entries": 500,
     "complaints": 30_000,  # complaints and compliments over the three years
+    # Training as organisations keep it: every team requires some modules, most staff
+    # took most of theirs (some twice), thousands are overdue.
+    "training_completions": 97_000,
 }
 YEARS = 3  # the span of hires, leavers, recognition, observations and surveys
 MEASURE_YEARS = 5  # the span of hand-entered measure values
@@ -142,6 +145,7 @@ def build_large(con: Connection, name: str = LARGE_NAME, scale: float = 1.0,
         _measures(con, p, planned["measures"], current, today)
         _brainstorm(con, p, planned["brainstorm_entries"])
         _complaints(con, p, planned["complaints"])
+        _training(con, p, planned["training_completions"])
         for table in ("large_rest", "large_quarter", "large_stalwart", "large_team_stalwart",
                       "large_recognition", "large_entry"):
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -173,13 +177,14 @@ def row_counts(con: Connection, org_id: int, today: date | None = None) -> dict[
                (SELECT count(*) FROM brainstorm_entry WHERE org_id = $org),
                (SELECT count(*) FROM brainstorm_vote v JOIN brainstorm_entry e
                     ON e.id = v.entry_id WHERE e.org_id = $org),
-               (SELECT count(*) FROM complaint WHERE org_id = $org)
+               (SELECT count(*) FROM complaint WHERE org_id = $org),
+               (SELECT count(*) FROM training_completion WHERE org_id = $org)
         """, {"org": org_id, "qs": latest.start, "qe": latest.end}).fetchone()
     assert row is not None
     names = ["teams", "staff", "leavers", "recognitions", "latest_quarter_recognitions",
              "recognition_recipients", "recognition_history", "observations",
              "survey_answers", "measures", "measure_values", "brainstorm_entries",
-             "brainstorm_votes", "complaints"]
+             "brainstorm_votes", "complaints", "training_completions"]
     return dict(zip(names, (int(v) for v in row), strict=True))
 
 
@@ -552,3 +557,42 @@ def _complaints(con: Connection, p: dict[str, Any], n: int) -> None:
          "INSERT INTO complaint_staff (complaint_id, org_id, employee_id) "
          "SELECT id, $org, employee_id FROM large_complaint WHERE NOT raised", p)
     con.execute("DROP TABLE large_complaint")
+
+
+def _training(con: Connection, p: dict[str, Any], n: int) -> None:
+    """Every team without requirements (the bulk's teams) requires two of the modules
+    from three years ago; then ``n`` completions over the staff and modules, about one
+    in ten a failed attempt, falling between hiring (or the three years' start) and
+    leaving (or today) — the pairs left untaken are the overdue training."""
+    _run(con,
+        """
+        INSERT INTO training_requirement (org_id, module_id, team_id, required_since)
+        WITH modules AS (SELECT list(id ORDER BY id) AS ids FROM training_module
+                         WHERE org_id = $org),
+        free AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k FROM team t
+                 WHERE org_id = $org AND NOT EXISTS (
+                     SELECT 1 FROM training_requirement r WHERE r.team_id = t.id))
+        SELECT $org, ids[1 + (k + j) % len(ids)], free.id, $ws
+        FROM free, modules, range(2) r(j)
+        """, p)
+    _run(con,
+        """
+        INSERT INTO training_completion (org_id, module_id, employee_id, completed_on, passed,
+                                         score)
+        WITH modules AS (SELECT list(id ORDER BY id) AS ids FROM training_module
+                         WHERE org_id = $org),
+        staff AS (SELECT id, greatest(hire_date, $ws) AS a,
+                         least(coalesce(leave_date, $today), $today) AS b,
+                         row_number() OVER (ORDER BY id) - 1 AS k
+                  FROM employee WHERE org_id = $org),
+        counted AS (SELECT count(*) AS people FROM staff),
+        picked AS (
+            SELECT s.id, s.a, s.b, ids[1 + (s.k + i // people) % len(ids)] AS module_id, i
+            FROM range($n) r(i), counted, modules
+            JOIN staff s ON s.k = i % people)
+        SELECT $org, module_id, id, a + CAST(large_pick(i, 41, b - a + 1) AS INTEGER),
+               large_u(i, 42) >= 0.1,
+               CASE WHEN large_u(i, 42) >= 0.1 THEN 70 + large_pick(i, 43, 29)
+                    ELSE 35 + large_pick(i, 43, 30) END
+        FROM picked WHERE b >= a
+        """, {**p, "n": n})
