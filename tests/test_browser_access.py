@@ -135,12 +135,12 @@ def test_hr_sees_the_recognition_log_and_a_leader_does_not(
     settle(hr)
     # The log is a canvas table: its caption and download say it is there.
     hr.get_by_text(re.compile(r"\d+ records? in 20\d\d-Q\d")).wait_for()
-    assert hr.get_by_role("button", name="Download as CSV").count() == 1
+    assert hr.get_by_role("link", name="Download as CSV").count() == 1
     leader = new_page(browser)
     open_page(leader, app.url + "/recognition", who="leo")
     tabs = leader.get_by_role("tab").all_inner_texts()
     assert "HR views" in tabs and "Log" not in tabs
-    assert leader.get_by_role("button", name="Download as CSV").count() == 0
+    assert leader.get_by_role("link", name="Download as CSV").count() == 0
     assert said not in leader.content()
     open_page(leader, app.url + "/staff")
     leader.get_by_text("You do not have access to this page").wait_for()

@@ -92,7 +92,7 @@ def test_find_people_by_typing_record_and_find_the_record_in_the_log(
     page.keyboard.press("Enter")
     settle(page)
     page.get_by_text(f"1 record in {quarter} match.").wait_for()
-    page.get_by_role("button", name="Download as CSV").wait_for()
+    page.get_by_role("link", name="Download as CSV").wait_for()
     # The record as stored: both people, the text as typed.
     by_key(page, "log_choice").locator("input").first.click()
     page.get_by_role("option", name=re.compile(

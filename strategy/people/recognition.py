@@ -7,7 +7,7 @@ every creation, edit and deletion is written to the history with who and when.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -405,13 +405,26 @@ def _text_cells(cells: str) -> str:
 def log_csv_for(con: Connection, org_id: int, filters: LogFilter) -> bytes:
     """The filtered log as CSV (UTF-8 with a byte-order mark), built in DuckDB: the
     same lines as ``log_csv`` of the listed records, without making them objects."""
+    return b"".join(log_csv_chunks(con, org_id, filters))
+
+
+CSV_LINES_PER_CHUNK = 5_000
+
+
+def log_csv_chunks(con: Connection, org_id: int, filters: LogFilter,
+                   lines: int = CSV_LINES_PER_CHUNK) -> Iterator[bytes]:
+    """``log_csv_for`` in pieces of ``lines`` lines, read from the cursor as they are
+    sent: a log of a million records is never held whole in the server's memory.
+
+    The permission is checked now, when the download is asked for, not when the
+    first piece is read."""
     access.require(Permission.HR_RECORDS, org_id)
     before = """[g.recipients, g.teams, r.giver,
                  CASE r.giver_kind WHEN 'peer' THEN $peer WHEN 'manager' THEN $manager
                                    ELSE $customer END,
                  coalesce(v.name, ''), coalesce(s.title, ''), r.what, r.reward]"""
     after = "[r.created_by, coalesce(r.updated_by, '')]"
-    row = con.execute(
+    con.execute(
         f"""
         WITH chosen AS (SELECT r.id FROM recognition r {_WHERE}),
         grouped AS (
@@ -421,22 +434,24 @@ def log_csv_for(con: Connection, org_id: int, filters: LogFilter) -> bytes:
                                                          lambda x: x <> '')), '; ') AS teams
             FROM chosen JOIN recognition_recipient rr ON rr.recognition_id = chosen.id
             JOIN employee e ON e.id = rr.employee_id LEFT JOIN team t ON t.id = e.team_id
-            GROUP BY rr.recognition_id),
-        lines AS (
-            SELECT r.given_on, r.id,
-                   array_to_string([strftime(r.given_on, '%Y-%m-%d')]
-                                   || {_text_cells(before)}
-                                   || [coalesce(CAST(r.amount AS VARCHAR), '')]
-                                   || {_text_cells(after)}, ',') AS line
-            FROM grouped g JOIN recognition r ON r.id = g.id
-            LEFT JOIN org_value v ON v.id = r.value_id
-            LEFT JOIN standard s ON s.id = r.standard_id)
-        SELECT coalesce(string_agg(line || chr(13) || chr(10), ''
-                                   ORDER BY given_on DESC, id DESC), '') FROM lines
+            GROUP BY rr.recognition_id)
+        SELECT array_to_string([strftime(r.given_on, '%Y-%m-%d')]
+                               || {_text_cells(before)}
+                               || [coalesce(CAST(r.amount AS VARCHAR), '')]
+                               || {_text_cells(after)}, ',') || chr(13) || chr(10)
+        FROM grouped g JOIN recognition r ON r.id = g.id
+        LEFT JOIN org_value v ON v.id = r.value_id
+        LEFT JOIN standard s ON s.id = r.standard_id
+        ORDER BY r.given_on DESC, r.id DESC
         """, {**_filter_params(org_id, filters), "peer": GIVER_KINDS["peer"],
-              "manager": GIVER_KINDS["manager"], "customer": GIVER_KINDS["customer"]}
-    ).fetchone()
-    return to_csv(LOG_HEADERS, []) + (row[0] if row else "").encode("utf-8")
+              "manager": GIVER_KINDS["manager"], "customer": GIVER_KINDS["customer"]})
+
+    def pieces() -> Iterator[bytes]:
+        yield to_csv(LOG_HEADERS, [])
+        while batch := con.fetchmany(lines):
+            yield "".join(row[0] for row in batch).encode("utf-8")
+
+    return pieces()
 
 
 # --- HR views ---------------------------------------------------------------------------

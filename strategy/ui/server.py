@@ -16,13 +16,14 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import streamlit as st
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import (
@@ -31,14 +32,16 @@ from starlette.responses import (
     PlainTextResponse,
     RedirectResponse,
     Response,
+    StreamingResponse,
 )
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from strategy.core import access
 from strategy.core import db as storage
 from strategy.core.errors import NotFoundError, StrategyError
 from strategy.identity import accounts, sessions, sso, workshops
-from strategy.io import remind_via_app
+from strategy.io import downloads, remind_via_app
 from strategy.plan.steps import STEPS
 
 log = logging.getLogger(__name__)
@@ -590,7 +593,57 @@ async def remind_request(request: Request) -> Response:
                         headers={"Cache-Control": "no-store"})
 
 
+async def download(request: Request) -> Response:
+    """A large download (:mod:`strategy.io.downloads`), streamed as it is read.
+
+    The middleware has checked the session; the person's permission is checked here,
+    as they are now, and the link's key must be this session's."""
+    what = request.path_params["what"]
+    raw = request.cookies.get(sessions.COOKIE_NAME)
+    token = sessions.unsign(secret(), raw, sessions.session_hours() * 3600) if raw else None
+    if token is None or not downloads.key_matches(secret(), token, what,
+                                                  request.query_params.get("key", "")):
+        return page("Download", _error("This download link belongs to another session. "
+                                       "Go back to the page and press the download again.")
+                    + "<p><a href='/'>Back to the planner</a></p>", 403)
+    query = dict(request.query_params.items())
+
+    def start() -> downloads.Download:
+        identity = identity_from_cookie(raw)
+        if identity is None:
+            raise access.AccessDenied("Sign in again.")
+        reader, writer = connection(), connection()
+        try:
+            with access.acting(identity):
+                opened = downloads.open_download(reader, writer, what, query)
+        except BaseException:
+            reader.close()
+            raise
+        finally:
+            writer.close()
+
+        def pieces() -> Iterator[bytes]:
+            try:
+                yield from opened.chunks
+            finally:
+                reader.close()
+
+        return downloads.Download(opened.file_name, pieces())
+
+    try:
+        started = await run_in_threadpool(start)
+    except StrategyError as exc:
+        status = 403 if isinstance(exc, access.AccessDenied) else 400
+        return page("Download", _error(exc.message)
+                    + "<p><a href='/'>Back to the planner</a></p>", status)
+    return StreamingResponse(
+        iterate_in_threadpool(started.chunks), media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{started.file_name}"',
+                 "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
 ROUTES = [
+    Route(downloads.PATH + "{what}", download, methods=["GET"]),
     Route("/signin", signin, methods=["GET", "POST"]),
     Route("/signout", signout, methods=["GET", "POST"]),
     Route("/signout/provider", provider_signout, methods=["GET"]),

@@ -14,7 +14,8 @@ from strategy.core.access import Permission
 from strategy.core.db import Connection
 from strategy.core.periods import Quarter
 from strategy.core.wording import counted
-from strategy.identity import access_log
+from strategy.identity import sessions
+from strategy.io import downloads
 from strategy.people import personnel, recognition
 from strategy.people.recognition import (
     GIVER_KINDS,
@@ -243,26 +244,17 @@ def _log(con: Connection, org_id: int, period: Quarter) -> None:
                     "Recorded by": r.created_by, "Edited by": r.updated_by or ""}
                    for r in records], hide_index=True, width="stretch", key="recognition_log")
 
-    # Every matching record, not just this page; written by DuckDB when pressed, on
-    # Streamlit's download thread: with a cursor of its own, not this run's.
-    def download() -> bytes:
-        cursor = storage.shared_connection().cursor()
-        try:
-            # Built first, with the permission checked as the person is now; then the
-            # access log says who took the personal data.
-            data = recognition.log_csv_for(cursor, org_id, filters)
-            access_log.log_download(cursor, org_id, f"recognition log {period}, "
-                                                  f"{counted(total, 'record')}")
-            return data
-        finally:
-            cursor.close()
-
     if not records:
         return
-    st.download_button(f"Download all {total:,} as CSV" if total > len(records)
-                       else "Download as CSV", session.as_me(download),
-                       file_name=f"recognition-{period}.csv", mime="text/csv",
-                       on_click="rerun", key="log_download", icon=":material/download:")
+    # Every matching record, not just this page: streamed by the app server from a
+    # cursor when the link is followed (its permission checked then, the download
+    # logged), never held whole in memory for as long as this page is open.
+    token = session.session_token()
+    if token is not None:
+        st.link_button(f"Download all {total:,} as CSV" if total > len(records)
+                       else "Download as CSV", downloads.recognition_log_link(
+                           sessions.signing_secret(storage.database_path()), token, org_id,
+                           filters), icon=":material/download:")
     labels = {r.id: f"{r.given_on} · {', '.join(r.recipients)} · {r.what[:50]}" for r in records}
     chosen = widgets.record_select(st, "Edit or delete a record on this page", list(labels),
                                    labels.__getitem__, "log_choice", index=None)
