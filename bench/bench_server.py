@@ -17,9 +17,11 @@ run works on copies: the files given are never changed). Then:
    browser's refresh finds them shared). Median of 20. bench/bench_workshop.py
    measures whole rooms of guests.
 3. A browser walk (Playwright, Debian's Chromium) of every page and every tab,
-   signed in as an administrator, the latest full quarter chosen: per page and tab
-   the time from navigation or click to idle, then the Streamlit server process's
-   peak (VmHWM) and current (VmRSS) memory from /proc. On the vision page it also
+   signed in as an administrator, the latest full quarter chosen, opening each page
+   by its sidebar link and each tab by a click, as a person does: per page and tab
+   the time from the click to idle; every download offered is pressed (the review
+   pack built first); then the Streamlit server process's peak (VmHWM) and current
+   (VmRSS) memory from /proc. On the vision page it also
    watches the wall's own refreshes in the browser for a few seconds.
 
 Screenshots of every page and tab go to /tmp/bench_server/<size>/; a page showing
@@ -28,6 +30,7 @@ an error or exception is named in the output. Prints figures; asserts nothing.
 
 from __future__ import annotations
 
+import re
 import shutil
 import statistics
 import subprocess
@@ -236,6 +239,31 @@ def wall_spans(page: Any) -> list[float]:
     return spans
 
 
+def press_downloads(page: Any, where: str, result: dict[str, Any]) -> None:
+    """Press every download the open page or tab offers (building the review pack
+    first), as a person taking everything home would; sizes go in the rows."""
+    build = page.get_by_role("button", name="Build the review pack")
+    if build.count() and build.first.is_visible():
+        since = int(page.evaluate("window.__runs.length"))
+        build.first.click()
+        wait_idle(page, since, need_run=True)
+    offered = [*page.get_by_test_id("stDownloadButton").locator("button").all(),
+               *page.get_by_test_id("stMain").get_by_role(
+                   "link", name=re.compile("^Download")).all()]
+    for control in offered:
+        if not control.is_visible():
+            continue
+        label = control.inner_text().strip()
+        try:
+            with page.expect_download(timeout=TIMEOUT_MS) as got:
+                control.click()
+            size = Path(got.value.path()).stat().st_size
+            result["rows"].append((f"{where} ⤓ {label}", f"{size / 1e6:.1f} MB"))
+        except PlaywrightTimeout:
+            result["problems"].append(f"{where}: the download “{label}” never came")
+        wait_idle(page, int(page.evaluate("window.__runs.length")), need_run=False)
+
+
 def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]:
     shots = SHOTS / kind
     shutil.rmtree(shots, ignore_errors=True)
@@ -244,7 +272,8 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
     app = start_app(db_path, log_path)
     pid = app.process.pid
     result: dict[str, Any] = {"rows": [], "problems": [], "wall": []}
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  accept_downloads=True)
     context.set_default_timeout(TIMEOUT_MS)
     context.add_init_script(WATCH_SCRIPT_STATE)
     page = context.new_page()
@@ -255,10 +284,23 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
         open_page(page, f"{app.url}/{query}", who="Ana")
         result["start"] = memory_kib(pid)
         for spec in page_specs():
-            address = f"{app.url}/{'' if spec.key == 'overview' else spec.key}{query}"
-            page.goto(address, wait_until="commit")
-            wait_idle(page, 0, need_run=False)
-            loaded = last_idle_at(page)
+            # Opened as a person does, by the sidebar's own link (a page without one is
+            # opened by its address).
+            link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title,
+                                                                  exact=True)
+            if link.count():
+                since = int(page.evaluate("window.__runs.length"))
+                clicked_at = float(page.evaluate("performance.now()"))
+                link.click()
+                page.wait_for_function(STARTED_SINCE, arg=since, timeout=TIMEOUT_MS,
+                                       polling=20)
+                wait_idle(page, since, need_run=True)
+                loaded = last_idle_at(page) - clicked_at
+            else:
+                address = f"{app.url}/{'' if spec.key == 'overview' else spec.key}{query}"
+                page.goto(address, wait_until="commit")
+                wait_idle(page, 0, need_run=False)
+                loaded = last_idle_at(page)
             where = spec.key
             page.screenshot(path=str(shots / f"{spec.key}.png"))
             result["problems"] += [f"{where}: {p}" for p in problems_on(page)]
@@ -283,7 +325,9 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
                 page.screenshot(path=str(shots / f"{spec.key}_tab{index}.png"))
                 result["problems"] += [f"{where}: {p}" for p in problems_on(page)]
                 result["rows"].append((where, took))
+                press_downloads(page, where, result)
                 index += 1
+            press_downloads(page, spec.key, result)
             memory = memory_kib(pid)
             result["rows"].append((f"  memory after {spec.key}", memory))
         result["end"] = memory_kib(pid)
@@ -307,6 +351,8 @@ def print_walk(kind: str, result: dict[str, Any]) -> None:
     for where, value in result["rows"]:
         if isinstance(value, dict):
             print(f"{where}: VmRSS {mib(value['VmRSS'])}, VmHWM {mib(value['VmHWM'])}")
+        elif isinstance(value, str):
+            print(f"{where:<52} {value:>8}")
         else:
             shown = "no run seen" if value != value else f"{value:.0f}"
             print(f"{where:<52} {shown:>8}")

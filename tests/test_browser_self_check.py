@@ -81,6 +81,7 @@ def test_a_leader_and_four_guests_answer_and_see_only_the_figures(
     # The facilitator opens a round for the workshop's guests.
     open_page(leader, app.url + "/self-check")
     leader.get_by_text("Open a self-check round").click()
+    settle(leader)  # on a busy machine the expander may still be opening
     leader.get_by_label("Title (optional)").fill("Harbour workshop")
     assert leader.get_by_label(re.compile(r"Let the guests of the open workshop")).is_checked()
     leader.get_by_role("button", name="Open the round").click()
@@ -192,6 +193,8 @@ def test_a_team_of_three_chooses_to_see_its_results(workshop_app: RunningApp,
     said = markdown_with(leo, "Start the discussion with")
     assert said == "Start the discussion with: 1. Identify your customers (spread 1.6)"
     assert leo.get_by_text("too few answers").count() == 0
+    # The table comes with the figures, but may be drawn a moment after them.
+    leo.get_by_test_id("stDataFrame").first.wait_for()
     assert leo.get_by_test_id("stDataFrame").count() == 1
     leo.screenshot(path=str(tmp_path / "self-check-three.png"), full_page=True)
     for page in (leo, lia, lou):
