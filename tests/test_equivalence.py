@@ -457,3 +457,42 @@ def test_an_organisation_without_staff_still_has_its_whole_row(con: Connection,
     got = [(r.quarter, r.team, r.figures)
            for r in workforce.team_quarter_figures(con, org.id, QUARTERS[:2])]
     assert got == expected and [t for _, t, _ in got] == ["All teams", "All teams"]
+
+
+def test_the_overdue_list_read_a_page_at_a_time_is_the_whole_list(
+        generated: tuple[Connection, Organisation]) -> None:
+    """The Overdue tab reads 200 at a time; the pages joined are the list, and the counts
+    per team and module add up to it."""
+    con, org = generated
+    whole = training.overdue(con, org.id, TODAY)
+    assert len(whole) > 7
+    paged = [o for start in range(0, len(whole), 7)
+             for o in training.overdue(con, org.id, TODAY, 7, start)]
+    assert paged == whole
+    by_team = training.overdue_by_team(con, org.id, TODAY)
+    assert sum(n for *_, n in by_team) == len(whole)
+    assert {(t, m): n for t, m, n in by_team} == {
+        key: sum(1 for o in whole if (o.team, o.module) == key)
+        for key in {(o.team, o.module) for o in whole}}
+
+
+def test_who_is_late_or_completed_what_is_hrs_and_a_teams_own(
+        generated: tuple[Connection, Organisation]) -> None:
+    from strategy.core.access import AccessDenied, Role
+    from tests.identities import member
+
+    con, org = generated
+    team = personnel.list_teams(con, org.id)[0].id
+    start, end = QUARTERS[0].start, TODAY
+    with access.acting(member("Cara", org.id, Role.CONTRIBUTOR, team_id=team)):
+        own = training.list_completions(con, org.id, start, end, team)
+        assert training.count_completions(con, org.id, start, end, team) == len(own)
+        assert training.overdue_by_team(con, org.id, TODAY)  # counts, no names
+        for names in (lambda: training.overdue(con, org.id, TODAY),
+                      lambda: training.list_completions(con, org.id, start, end),
+                      lambda: training.list_completions(con, org.id, start, end, team + 1)):
+            with pytest.raises(AccessDenied):
+                names()
+    everyone = training.list_completions(con, org.id, start, end)
+    assert {r[2] for r in own} <= {r[2] for r in everyone}
+    assert training.count_completions(con, org.id, start, end) == len(everyone)

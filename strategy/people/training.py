@@ -289,18 +289,36 @@ class Overdue:
     due: date
 
 
-def overdue(con: Connection, org_id: int, on: date) -> list[Overdue]:
-    rows = con.execute(
-        _REQUIRED + """
-        SELECT s.name, coalesce(t.name, ''), m.name,
-               CAST(q.starts + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
+_OVERDUE = """
         FROM required q JOIN staff s ON s.id = q.employee_id
         JOIN training_module m ON m.id = q.module_id LEFT JOIN team t ON t.id = s.team_id
         LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
         WHERE d.employee_id IS NULL AND q.starts + m.due_within_days * INTERVAL 1 DAY < ?
-        ORDER BY due, s.name
-        """, [org_id, on, on, org_id, on, on]).fetchall()
+"""
+
+
+def overdue(con: Connection, org_id: int, on: date, limit: int | None = None,
+            offset: int = 0) -> list[Overdue]:
+    """Who is late with which module, longest overdue first; ``limit`` and ``offset``
+    give one page (thousands are overdue in a large organisation). Names people: HR's."""
+    access.require(Permission.HR_RECORDS, org_id)
+    rows = con.execute(
+        _REQUIRED + """
+        SELECT s.name, coalesce(t.name, ''), m.name,
+               CAST(q.starts + m.due_within_days * INTERVAL 1 DAY AS DATE) AS due
+        """ + _OVERDUE + """
+        ORDER BY due, s.name, m.name LIMIT ? OFFSET ?
+        """, [org_id, on, on, org_id, on, on, limit, offset]).fetchall()
     return [Overdue(*r) for r in rows]
+
+
+def overdue_by_team(con: Connection, org_id: int, on: date) -> list[tuple[str, str, int]]:
+    """How many are overdue per team and module: (team, module, count), no names."""
+    access.require(Permission.READ_PLAN, org_id)
+    rows = con.execute(
+        _REQUIRED + "SELECT coalesce(t.name, ''), m.name, count(*)" + _OVERDUE
+        + "GROUP BY ALL ORDER BY 1, 2", [org_id, on, on, org_id, on, on]).fetchall()
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
 
 
 def count_overdue(con: Connection, org_id: int, on: date) -> int:
@@ -315,8 +333,12 @@ def count_overdue(con: Connection, org_id: int, on: date) -> int:
     return int(row[0]) if row else 0
 
 
-def list_completions(con: Connection, org_id: int, start: date,
-                     end: date) -> list[tuple[object, ...]]:
+def list_completions(con: Connection, org_id: int, start: date, end: date,
+                     team_id: int | None = None, limit: int | None = None,
+                     offset: int = 0) -> list[tuple[object, ...]]:
+    """Completions between ``start`` and ``end`` (one team's, or everyone's), newest
+    first; ``limit`` and ``offset`` give one page."""
+    _may_list_completions(org_id, team_id)
     return con.execute(
         """
         SELECT c.completed_on, e.name, coalesce(t.name, ''), m.name, c.passed, c.score,
@@ -324,5 +346,28 @@ def list_completions(con: Connection, org_id: int, start: date,
         FROM training_completion c JOIN employee e ON e.id = c.employee_id
         JOIN training_module m ON m.id = c.module_id LEFT JOIN team t ON t.id = e.team_id
         WHERE c.org_id = ? AND c.completed_on BETWEEN ? AND ?
-        ORDER BY c.completed_on DESC, e.name
-        """, [org_id, start, end]).fetchall()
+          AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)
+        ORDER BY c.completed_on DESC, e.name, c.id LIMIT ? OFFSET ?
+        """, [org_id, start, end, team_id, team_id, limit, offset]).fetchall()
+
+
+def _may_list_completions(org_id: int, team_id: int | None) -> None:
+    """Who completed what, by name, is HR's; a member of a team sees their own team's."""
+    identity = access.require(Permission.READ_PLAN, org_id)
+    if identity.may(Permission.HR_RECORDS, org_id):
+        return
+    if team_id is None or team_id != identity.team_in(org_id) \
+            or not identity.may(Permission.RECORD_OWN_TEAM, org_id):
+        raise access.AccessDenied("Who completed which training is a personal record: your "
+                                  "role does not allow you to see personal HR records.")
+
+
+def count_completions(con: Connection, org_id: int, start: date, end: date,
+                      team_id: int | None = None) -> int:
+    _may_list_completions(org_id, team_id)
+    row = con.execute(
+        "SELECT count(*) FROM training_completion c JOIN employee e ON e.id = c.employee_id "
+        "WHERE c.org_id = ? AND c.completed_on BETWEEN ? AND ? "
+        "AND (CAST(? AS BIGINT) IS NULL OR e.team_id = ?)",
+        [org_id, start, end, team_id, team_id]).fetchone()
+    return int(row[0]) if row else 0

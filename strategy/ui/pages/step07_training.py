@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
 import streamlit as st
@@ -10,6 +9,7 @@ import streamlit as st
 from strategy.core.access import Permission
 from strategy.core.db import Connection
 from strategy.core.safe_text import md
+from strategy.core.wording import counted
 from strategy.people import personnel, training
 from strategy.plan.steps import step
 from strategy.ui import forms, session, sidebar, widgets
@@ -24,18 +24,20 @@ def render() -> None:
     widgets.step_header(STEP, STEP.status(con, org.id))
     today = date.today()
     overall = training.overall_coverage(con, org.id, today)
-    late = training.overdue(con, org.id, today)
+    # Counted in SQL: the list itself (thousands in a large organisation) is read a
+    # page at a time on the Overdue tab.
+    late = training.count_overdue(con, org.id, today)
     modules = training.list_modules(con, org.id)
     cols = st.columns(3)
     cols[0].metric("Training coverage", overall.text(),
                    help="Passed, of all required (person, module) pairs for current staff")
-    cols[1].metric("Overdue", len(late))
+    cols[1].metric("Overdue", f"{late:,}")
     cols[2].metric("Modules", len(modules))
 
     teams = session.recordable_teams(con, org.id)
     sections = {
         "Coverage": lambda: _coverage(con, org.id, today),
-        "Overdue": lambda: _overdue(late),
+        "Overdue": lambda: _overdue(con, org.id, today, late),
     }
     if teams is None:
         sections["Completions"] = lambda: _completion_log(con, org.id)
@@ -62,18 +64,25 @@ def _coverage(con: Connection, org_id: int, today: date) -> None:
             ": say who takes each module." if session.allowed(Permission.EDIT_PLAN) else "."))
 
 
-def _overdue(late: list[training.Overdue]) -> None:
+OVERDUE_PAGE = 200  # people shown at a time
+COMPLETIONS_PAGE = 200
+
+
+def _overdue(con: Connection, org_id: int, today: date, late: int) -> None:
     if not late:
         st.success("No required training is overdue.", icon=":material/check:")
     elif session.allowed(Permission.HR_RECORDS):
+        page = widgets.page_number("overdue_page", late, OVERDUE_PAGE, today)
+        shown = training.overdue(con, org_id, today, OVERDUE_PAGE, (page - 1) * OVERDUE_PAGE)
+        st.caption(f"{late:,} overdue, longest overdue first"
+                   + widgets.showing(late, page, OVERDUE_PAGE, len(shown)))
         widgets.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
-                       "Was due": o.due} for o in late],
+                       "Was due": o.due} for o in shown],
                      hide_index=True, width="stretch", key="training_overdue")
     else:
         # Who is late is a personal record: other roles see how many, per team and module.
-        counts = Counter((o.team, o.module) for o in late)
         widgets.table([{"Team": team, "Module": module, "Overdue": n}
-                       for (team, module), n in sorted(counts.items())],
+                       for team, module, n in training.overdue_by_team(con, org_id, today)],
                       hide_index=True, width="stretch", key="training_overdue")
         st.caption("Counts per team and module; HR sees who.")
 
@@ -147,11 +156,13 @@ def _completion_log(con: Connection, org_id: int) -> None:
     else:
         own = None
     period = sidebar.period()
-    rows = training.list_completions(con, org_id, period.start, period.end)
-    if own is not None:
-        team = next((t.name for t in personnel.list_teams(con, org_id) if t.id == own), "")
-        rows = [r for r in rows if r[2] == team]
-    st.caption(f"{len(rows)} completions in {period}.")
+    # Counted, and read a page at a time: a large organisation records thousands a quarter.
+    total = training.count_completions(con, org_id, period.start, period.end, own)
+    page = widgets.page_number("completions_page", total, COMPLETIONS_PAGE, (period, own))
+    rows = training.list_completions(con, org_id, period.start, period.end, own,
+                                     COMPLETIONS_PAGE, (page - 1) * COMPLETIONS_PAGE)
+    st.caption(f"{counted(total, 'completion')} in {period}"
+               + widgets.showing(total, page, COMPLETIONS_PAGE, len(rows)))
     if rows:
         widgets.table([{"Date": r[0], "Person": r[1], "Team": r[2], "Module": r[3],
                        "Result": "passed" if r[4] else "not passed", "Score": r[5],
