@@ -660,10 +660,17 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-def card(con: Connection, org_id: int, quarter: Quarter, today: date) -> Card:
-    """The quarter's scorecard: as frozen when its review was closed, else as it stands."""
+TREND_QUARTERS = 8
+
+
+def card(con: Connection, org_id: int, quarter: Quarter, today: date,
+         live: list[scorecard.ScorecardRow] | None = None) -> Card:
+    """The quarter's scorecard: as frozen when its review was closed, else as it stands.
+
+    ``live`` is the scorecard as it stands, if the caller has it already."""
     review = reviews.find_review(con, org_id, quarter)
-    live = scorecard.scorecard(con, org_id, quarter, quarters=2, today=today)
+    if live is None:
+        live = scorecard.scorecard(con, org_id, quarter, quarters=2, today=today)
     if review is None or not review.closed or review.snapshot is None:
         return Card([Line(r.measure.name, r.measure.side, r.measure.unit, r.measure.direction,
                           r.measure.target, r.measure.amber_band, r.actual.value, r.previous,
@@ -736,12 +743,14 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
     report = progress or (lambda _share, _text: None)
     org = get_organisation(con, org_id)
     book = Book(org.name, quarter, today)
-    scores = card(con, org_id, quarter, today)
+    # Worked out once: the last two quarters make the scorecard, all eight the trends.
+    live = scorecard.scorecard(con, org_id, quarter, quarters=TREND_QUARTERS, today=today)
+    scores = card(con, org_id, quarter, today, live)
     logged: list[int] = []  # the log lines written and the quarter's total
     steps: list[tuple[str, Callable[[], None]]] = [
         ("Summary", lambda: _summary(book, con, org_id, org.name, quarter, today, scores)),
         ("Scorecard", lambda: _scorecard(book, quarter, scores)),
-        ("Trends", lambda: _trends(book, con, org_id, quarter, today, scores)),
+        ("Trends", lambda: _trends(book, quarter, live, scores)),
         ("Standards & owners", lambda: _standards(book, con, org_id, quarter)),
         ("People", lambda: _people(book, con, org_id, quarter)),
         ("Training", lambda: _training(book, con, org_id, quarter, today)),
@@ -906,13 +915,12 @@ def _scorecard(book: Book, quarter: Quarter, card: Card) -> None:
     book.line(ws, after, said, len(columns), ITALIC)
 
 
-def _trends(book: Book, con: Connection, org_id: int, quarter: Quarter, today: date,
+def _trends(book: Book, quarter: Quarter, live: list[scorecard.ScorecardRow],
             card: Card) -> None:
     ws = book.sheet("Trends", repeat_header=True)
-    span = [quarter.shift(-n) for n in range(7, -1, -1)]
-    defined = scorecard.list_measures(con, org_id)
-    actuals = scorecard.actual_series(con, org_id, defined, span, today=today)
-    series = {m.id: [a.value for a in actuals[m.id]] for m in defined}
+    span = [quarter.shift(-n) for n in range(TREND_QUARTERS - 1, -1, -1)]
+    defined = [r.measure for r in live]
+    series = {r.measure.id: r.trend for r in live}
     # Every measure with a value in these quarters, employees' first; one without is
     # named once below the table, never charted as an empty line.
     chosen = [m for side in ("employee", "customer") for m in defined
