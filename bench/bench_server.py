@@ -42,8 +42,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from strategy.identity import sessions
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -55,7 +53,7 @@ from strategy.core import access  # noqa: E402
 from strategy.core.db import open_database  # noqa: E402
 from strategy.core.orgs import list_organisations  # noqa: E402
 from strategy.core.periods import Quarter  # noqa: E402
-from strategy.identity import accounts, workshops  # noqa: E402
+from strategy.identity import accounts, sessions, workshops  # noqa: E402
 from strategy.measures import reviews  # noqa: E402
 from strategy.service import vision  # noqa: E402
 from strategy.ui.navigation import page_specs  # noqa: E402

@@ -457,12 +457,20 @@ def test_the_app_download_is_a_backup_and_is_logged(con: Connection, tmp_path: P
     assert not list(tmp_path.glob(".strategy-*"))
 
 
-def test_the_backup_tab_offers_the_download(con: Connection) -> None:
+def test_the_backup_tab_says_how_to_restore(con: Connection) -> None:
+    # Its download link needs a browser's session: tests/test_downloads.py follows it.
     at = open_tab(open_app("accounts"), "accounts_tab", "Backup")
     assert errors(at) == []
-    labels = [b.proto.label for b in at.get("download_button")]
-    assert "Download a backup of the whole database" in labels
     assert any("python -m strategy restore" in c.value for c in at.code)
+
+
+def test_a_backup_for_download_is_a_file_in_the_callers_folder_and_is_logged(
+        con: Connection, tmp_path: Path) -> None:
+    made = backup.backup_file(con.cursor(), tmp_path)
+    assert made.parent == tmp_path and made.suffix == ".zip"
+    assert backup.read_backup(made).schema_version == db.newest_version()
+    assert con.execute("SELECT who, event, detail FROM access_log").fetchall() == [
+        ("Test administrator", "download", "a backup of the whole database")]
 
 
 # --- The command line ----------------------------------------------------------------

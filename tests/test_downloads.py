@@ -166,3 +166,35 @@ def test_quarters_before_the_first_record_give_just_the_headings(app: RunningApp
     assert list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig")))) == [
         recognition.LOG_HEADERS]
     assert old.end < QUARTER.start - timedelta(days=1)
+
+
+def test_an_administrator_gets_a_backup_sent_from_a_file_and_others_do_not(
+        app: RunningApp, tmp_path: Any) -> None:
+    from strategy.io import backup
+
+    before = len(_logged(app))
+    secret = sessions.signing_secret(app.db_path)
+    hazel = _signed_in(app, "Hazel")  # HR, not an administrator
+    token = sessions.unsign(secret, hazel.cookies[sessions.COOKIE_NAME], 3600)
+    assert token is not None
+    refused = hazel.get(downloads.backup_link(secret, token))
+    assert refused.status_code == 403 and "manage accounts" in refused.text
+    assert len(_logged(app)) == before
+    ana = _signed_in(app, "Ana")  # the tests' administrators (conftest)
+    token = sessions.unsign(secret, ana.cookies[sessions.COOKIE_NAME], 3600)
+    assert token is not None
+    with ana.stream("GET", downloads.backup_link(secret, token)) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "application/zip"
+        name = answer.headers["content-disposition"].split('filename="')[1].rstrip('"')
+        out = tmp_path / name
+        with out.open("wb") as handle:
+            for piece in answer.iter_bytes():
+                handle.write(piece)
+    assert backup.read_backup(out).tables["recognition"] == RECORDS
+    assert _logged(app)[-1] == ("Ana", "download", "a backup of the whole database")
+    # The file it was sent from is gone once sent.
+    import tempfile
+    from pathlib import Path
+
+    assert not list(Path(tempfile.gettempdir()).glob("strategy-download-*"))

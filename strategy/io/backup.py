@@ -144,6 +144,18 @@ def _write_backup(con: Connection, tmp: Path, target: Path) -> BackupInfo:
     return info
 
 
+def backup_file(con: Connection, folder: Path) -> Path:
+    """A backup of the app's database written into ``folder`` (the caller's, and the
+    caller removes it), for a download streamed from the file; the download is
+    recorded in the access log."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    out = folder / backup_file_name()
+    create_backup(con, out)
+    with db.transaction(con):
+        access_log.log(con, "download", "a backup of the whole database")
+    return out
+
+
 def backup_bytes(con: Connection) -> bytes:
     """A backup of the app's database as bytes, for the administrator's download.
 

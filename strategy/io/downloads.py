@@ -13,9 +13,12 @@ cannot make a signed-in browser fetch (and so log) a download it never asked for
 from __future__ import annotations
 
 import hmac
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from urllib.parse import urlencode
 
 from itsdangerous import Signer
@@ -24,12 +27,15 @@ from strategy.core.db import Connection
 from strategy.core.errors import StrategyError, ValidationError
 from strategy.core.wording import counted
 from strategy.identity import access_log
+from strategy.io import backup
 from strategy.people import recognition
 from strategy.people.recognition import GIVER_KINDS, LogFilter
 
 PATH = "/download/"
 RECOGNITION_LOG = "recognition-log"
-KINDS = (RECOGNITION_LOG,)
+BACKUP = "backup"
+KINDS = (RECOGNITION_LOG, BACKUP)
+FILE_CHUNK = 1 << 20  # a file is sent a mebibyte at a time
 
 
 class DownloadRefused(StrategyError):
@@ -58,10 +64,16 @@ def recognition_log_link(secret: str, token: str, org_id: int, filters: LogFilte
     return PATH + RECOGNITION_LOG + "?" + urlencode(query)
 
 
+def backup_link(secret: str, token: str) -> str:
+    """The address of a backup of the whole database, for this session."""
+    return PATH + BACKUP + "?" + urlencode({"key": link_key(secret, token, BACKUP)})
+
+
 @dataclass(frozen=True)
 class Download:
     file_name: str
     chunks: Iterator[bytes]
+    media_type: str = "text/csv; charset=utf-8"
 
 
 def _int(query: Mapping[str, str], name: str, required: bool = False) -> int | None:
@@ -86,6 +98,8 @@ def open_download(con: Connection, log_con: Connection, what: str,
 
     ``con`` is read from as the file is sent; ``log_con`` (another cursor) records
     the download first, so that nothing is sent unless it is logged."""
+    if what == BACKUP:
+        return _backup(log_con)
     if what != RECOGNITION_LOG:
         raise DownloadRefused("There is no such download.")
     org_id = _int(query, "org", required=True)
@@ -100,3 +114,24 @@ def open_download(con: Connection, log_con: Connection, what: str,
     access_log.log_download(log_con, org_id, f"recognition log {filters.start} to "
                                              f"{filters.end}, {counted(total, 'record')}")
     return Download(f"recognition-{filters.start}-to-{filters.end}.csv", chunks)
+
+
+def _backup(con: Connection) -> Download:
+    """The whole database as a backup zip, written to a private temporary folder
+    (readable by this process's user only), sent from the file and then removed."""
+    folder = Path(tempfile.mkdtemp(prefix="strategy-download-"))
+    try:
+        made = backup.backup_file(con, folder)  # the permission, and the access log
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+    def pieces() -> Iterator[bytes]:
+        try:
+            with made.open("rb") as handle:
+                while chunk := handle.read(FILE_CHUNK):
+                    yield chunk
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return Download(made.name, pieces(), "application/zip")

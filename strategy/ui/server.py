@@ -628,7 +628,7 @@ async def download(request: Request) -> Response:
             finally:
                 reader.close()
 
-        return downloads.Download(opened.file_name, pieces())
+        return downloads.Download(opened.file_name, pieces(), opened.media_type)
 
     try:
         started = await run_in_threadpool(start)
@@ -637,7 +637,7 @@ async def download(request: Request) -> Response:
         return page("Download", _error(exc.message)
                     + "<p><a href='/'>Back to the planner</a></p>", status)
     return StreamingResponse(
-        iterate_in_threadpool(started.chunks), media_type="text/csv; charset=utf-8",
+        iterate_in_threadpool(started.chunks), media_type=started.media_type,
         headers={"Content-Disposition": f'attachment; filename="{started.file_name}"',
                  "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
 

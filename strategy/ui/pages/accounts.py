@@ -11,8 +11,8 @@ from strategy.core import orgs
 from strategy.core.access import ACCOUNT_ROLES, ROLE_PERMISSIONS, Permission, Role
 from strategy.core.db import Connection
 from strategy.core.safe_text import md
-from strategy.identity import access_log, accounts
-from strategy.io import backup
+from strategy.identity import access_log, accounts, sessions
+from strategy.io import backup, downloads
 from strategy.people import personnel
 from strategy.ui import forms, session, widgets
 
@@ -251,12 +251,13 @@ def _backup(con: Connection) -> None:
              f"`{path}` (schema version {backup.schema_version(con)}). A backup copies it "
              "into a zip file that records the schema version, the time and a checksum, "
              "while everyone keeps working.")
-    st.download_button(
-        "Download a backup of the whole database",
-        # A cursor of its own: Streamlit builds the file on another thread.
-        session.as_me(lambda: backup.backup_bytes(storage.shared_connection().cursor())),
-        file_name=backup.backup_file_name(), mime="application/zip", on_click="rerun",
-        key="backup_download", icon=":material/download:", type="primary")
+    # Made when the link is followed and sent from a file by the app server: a
+    # database of hundreds of megabytes is never held in the server's memory.
+    token = session.session_token()
+    if token is not None:
+        st.link_button("Download a backup of the whole database", downloads.backup_link(
+            sessions.signing_secret(storage.database_path()), token),
+            icon=":material/download:", type="primary")
     st.caption("The download is recorded in the access log. Keep backups somewhere other "
                "than this server.")
     st.subheader("Putting a backup back", anchor=False)
