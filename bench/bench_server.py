@@ -251,7 +251,8 @@ def press_downloads(page: Any, where: str, result: dict[str, Any]) -> None:
     for control in offered:
         if not control.is_visible():
             continue
-        label = control.inner_text().strip()
+        # The visible words, without the icon's name Material icons are written as.
+        label = control.inner_text().strip().splitlines()[-1].strip()
         try:
             with page.expect_download(timeout=TIMEOUT_MS) as got:
                 control.click()
@@ -284,8 +285,9 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
         for spec in page_specs():
             # Opened as a person does, by the sidebar's own link (a page without one is
             # opened by its address).
-            link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=spec.title,
-                                                                  exact=True)
+            # (The sidebar's links are page links; an icon's name precedes some titles.)
+            link = page.get_by_test_id("stSidebar").get_by_role(
+                "link", name=re.compile(rf"(^|\s){re.escape(spec.title)}$"))
             if link.count():
                 since = int(page.evaluate("window.__runs.length"))
                 clicked_at = float(page.evaluate("performance.now()"))
