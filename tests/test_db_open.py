@@ -359,3 +359,28 @@ def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     open_database(path).close()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_the_servers_duckdb_keeps_a_modest_share_of_memory(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB would keep up to 80 % of the machine's memory: a backup made in the app
+    lifted the server to 550 MiB at large. The app server's connection is limited."""
+    from strategy.core import db
+    from strategy.core.errors import StorageError
+
+    def limit_of(name: str) -> str:
+        con = db.shared_connection(tmp_path / name)
+        try:
+            row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+            assert row is not None
+            return str(row[0])
+        finally:
+            db.forget_shared(tmp_path / name)
+
+    monkeypatch.delenv("STRATEGY_DUCKDB_MEMORY", raising=False)
+    assert limit_of("a.duckdb") == "244.1 MiB"  # 256 MB, as DuckDB writes it
+    monkeypatch.setenv("STRATEGY_DUCKDB_MEMORY", "1GB")
+    assert limit_of("b.duckdb") == "953.6 MiB"
+    monkeypatch.setenv("STRATEGY_DUCKDB_MEMORY", "lots; DROP TABLE x")
+    with pytest.raises(StorageError, match="write an amount such as 256MB"):
+        db.shared_connection(tmp_path / "c.duckdb")

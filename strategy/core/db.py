@@ -406,8 +406,27 @@ def shared_connection(path: str | os.PathLike[str] | None = None) -> Connection:
     key = str(database_path(path))
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = open_database(key)
+            con = open_database(key)
+            # DuckDB keeps what it reads in memory up to 80 % of the machine's unless
+            # told otherwise; a server that also holds every browser's session keeps
+            # its own share modest (beyond it DuckDB works from disk).
+            con.execute(f"SET memory_limit = '{server_memory_limit()}'")
+            _shared[key] = con
         return _shared[key]
+
+
+SERVER_MEMORY_DEFAULT = "256MB"
+_MEMORY = re.compile(r"\d{1,6}(\.\d{1,3})?\s?(KB|MB|GB|KiB|MiB|GiB)", re.IGNORECASE)
+
+
+def server_memory_limit() -> str:
+    """``STRATEGY_DUCKDB_MEMORY`` (such as 512MB or 2GB), else 256MB: how much memory
+    the app server's DuckDB may keep."""
+    raw = os.environ.get("STRATEGY_DUCKDB_MEMORY", "").strip() or SERVER_MEMORY_DEFAULT
+    if not _MEMORY.fullmatch(raw):
+        raise StorageError(f"STRATEGY_DUCKDB_MEMORY is “{raw}”: write an amount such as "
+                           "256MB or 2GB.")
+    return raw
 
 
 def forget_shared(path: str | os.PathLike[str] | None = None) -> None:
