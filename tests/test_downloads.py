@@ -18,7 +18,7 @@ from strategy.core.access import Identity, Role
 from strategy.core.db import open_database
 from strategy.core.orgs import create_organisation
 from strategy.core.periods import Quarter
-from strategy.identity import accounts, sessions
+from strategy.identity import access_log, accounts, sessions
 from strategy.io import downloads
 from strategy.people import personnel, recognition
 from strategy.people.recognition import LogFilter, RecognitionInput
@@ -198,3 +198,25 @@ def test_an_administrator_gets_a_backup_sent_from_a_file_and_others_do_not(
     from pathlib import Path
 
     assert not list(Path(tempfile.gettempdir()).glob("strategy-download-*"))
+
+
+def test_the_access_log_is_streamed_to_an_administrator_only(app: RunningApp) -> None:
+    secret = sessions.signing_secret(app.db_path)
+    for who, allowed in (("Hazel", False), ("Ana", True)):
+        client = _signed_in(app, who)
+        token = sessions.unsign(secret, client.cookies[sessions.COOKIE_NAME], 3600)
+        assert token is not None
+        answer = client.get(downloads.link(secret, token, downloads.ACCESS_LOG))
+        assert (answer.status_code == 200) is allowed, who
+        if allowed:
+            lines = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+            assert lines[0] == ["When", "Who", "Organisation", "Event", "Detail", "Address"]
+            assert lines[-1][1:4] == ["Ana", "", "download"]  # itself, logged first
+            con = database_copy(app)
+            try:
+                with access.acting(Identity.shell("Check")):
+                    whole = b"".join(access_log.access_log_chunks(con, con.cursor()))
+            finally:
+                con.close()
+            assert whole.decode("utf-8-sig").splitlines()[:len(lines) - 1] == \
+                answer.content.decode("utf-8-sig").splitlines()[:len(lines) - 1]

@@ -6,13 +6,14 @@ administrators read the log.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from strategy.core import access
 from strategy.core.access import Permission
 from strategy.core.db import Connection, transaction
-from strategy.core.safe_text import to_csv
+from strategy.core.safe_text import csv_pieces
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,25 @@ def access_log(con: Connection, limit: int = 500, event: str | None = None) -> l
     return [AccessEntry(*r) for r in rows]
 
 
+ACCESS_LOG_HEADERS = ["When", "Who", "Organisation", "Event", "Detail", "Address"]
+
+
 def access_log_csv(con: Connection) -> bytes:
+    return b"".join(access_log_chunks(con, con.cursor()))
+
+
+def access_log_chunks(con: Connection, log_con: Connection,
+                      lines: int = 5_000) -> Iterator[bytes]:
+    """The whole access log as CSV, read from ``con`` as it is sent; the permission is
+    checked and the download recorded (with ``log_con``) now, before any of it."""
     access.require(Permission.READ_ACCESS_LOG)
-    rows = con.execute("SELECT logged_at, who, organisation_name, event, detail, address FROM "
-                       "access_log ORDER BY logged_at, id").fetchall()
-    with transaction(con):
-        log(con, "download", "the access log")
-    return to_csv(["When", "Who", "Organisation", "Event", "Detail", "Address"],
-                  [[str(r[0])[:19], *r[1:]] for r in rows])
+    with transaction(log_con):
+        log(log_con, "download", "the access log")
+    con.execute("SELECT strftime(logged_at, '%Y-%m-%d %H:%M:%S'), who, organisation_name, "
+                "event, detail, address FROM access_log ORDER BY logged_at, id")
+
+    def batches() -> Iterator[list[tuple[object, ...]]]:
+        while batch := con.fetchmany(lines):
+            yield batch
+
+    return csv_pieces(ACCESS_LOG_HEADERS, batches())

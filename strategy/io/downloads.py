@@ -34,7 +34,8 @@ from strategy.people.recognition import GIVER_KINDS, LogFilter
 PATH = "/download/"
 RECOGNITION_LOG = "recognition-log"
 BACKUP = "backup"
-KINDS = (RECOGNITION_LOG, BACKUP)
+ACCESS_LOG = "access-log"
+KINDS = (RECOGNITION_LOG, BACKUP, ACCESS_LOG)
 FILE_CHUNK = 1 << 20  # a file is sent a mebibyte at a time
 
 
@@ -64,9 +65,14 @@ def recognition_log_link(secret: str, token: str, org_id: int, filters: LogFilte
     return PATH + RECOGNITION_LOG + "?" + urlencode(query)
 
 
+def link(secret: str, token: str, what: str) -> str:
+    """The address of a download that takes no choices (a backup, the access log)."""
+    return PATH + what + "?" + urlencode({"key": link_key(secret, token, what)})
+
+
 def backup_link(secret: str, token: str) -> str:
     """The address of a backup of the whole database, for this session."""
-    return PATH + BACKUP + "?" + urlencode({"key": link_key(secret, token, BACKUP)})
+    return link(secret, token, BACKUP)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,8 @@ def open_download(con: Connection, log_con: Connection, what: str,
     the download first, so that nothing is sent unless it is logged."""
     if what == BACKUP:
         return _backup(log_con)
+    if what == ACCESS_LOG:
+        return Download("access-log.csv", access_log.access_log_chunks(con, log_con))
     if what != RECOGNITION_LOG:
         raise DownloadRefused("There is no such download.")
     org_id = _int(query, "org", required=True)

@@ -235,14 +235,13 @@ def _log(con: Connection) -> None:
                     "Address": e.address or ""} for e in entries],
                   key="access_log_table", width="stretch")
     st.caption(f"The latest {len(entries)} entries. The download holds all of them.")
-    # The press reruns the page: someone whose role was taken away meanwhile is refused
-    # the file (its builder checks again) and then sees the page say why.
-    st.download_button("Download the access log (CSV)",
-                       # A cursor of its own: Streamlit builds the file on another thread.
-                       session.as_me(lambda: access_log.access_log_csv(
-                           storage.shared_connection().cursor())),
-                       file_name="access-log.csv", mime="text/csv", on_click="rerun",
-                       key="access_log_download", icon=":material/download:")
+    # Sent by the app server as it is read, its permission checked when the link is
+    # followed: someone whose role was taken away meanwhile gets a refusal, not the file.
+    token = session.session_token()
+    if token is not None:
+        st.link_button("Download the access log (CSV)", downloads.link(
+            sessions.signing_secret(storage.database_path()), token, downloads.ACCESS_LOG),
+            icon=":material/download:")
 
 
 def _backup(con: Connection) -> None:
