@@ -73,8 +73,10 @@ def _link(app: RunningApp, client: httpx.Client, org_id: int = 1,
 def _logged(app: RunningApp) -> list[tuple[Any, ...]]:
     con = database_copy(app)
     try:
-        return con.execute("SELECT who, event, detail FROM access_log WHERE event = 'download' "
-                           "ORDER BY id").fetchall()
+        rows: list[tuple[Any, ...]] = con.execute(
+            "SELECT who, event, detail FROM access_log WHERE event = 'download' "
+            "ORDER BY id").fetchall()
+        return rows
     finally:
         con.close()
 

@@ -90,7 +90,8 @@ def test_a_contributor_is_asked_only_what_their_role_can_do(
         in shown
     assert ("Your role does not allow you to edit the plan, its measures and reviews. A leader "
             "or an administrator (here, Lena Leader) can: send them the figures.") in shown
-    for item in (*mine.updates, *mine.actions):
+    listed: list[for_you.Item] = [*mine.updates, *mine.actions]
+    for item in listed:
         assert item.text() in shown  # listed, not linked
     assert not [label for label, _ in links(at) if label == mine.updates[0].text()]
 
