@@ -282,3 +282,29 @@ def test_a_big_organisation_gets_a_big_target_and_a_new_one_none(con: Connection
     assert "No target yet" in measure.description
     row = scorecard.scorecard(con, fresh.id, Quarter(2026, 3))
     assert next(r for r in row if r.measure.id == measure.id).status == "no target"
+
+
+def test_the_default_side_by_side_pair_is_worked_out_once_for_a_while(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = [scorecard.add_measure(con, org.id, MeasureInput(name, side, "%", "higher",
+                                                           "quarterly"))
+           for name, side in (("Engagement", "employee"), ("Absence", "employee"),
+                              ("CSAT", "customer"))]
+    quarters = [Quarter(2026, 1), Quarter(2026, 2), Quarter(2026, 3)]
+    for quarter in quarters:
+        scorecard.set_value(con, org.id, ids[1], str(quarter), 3, today=TODAY)
+        scorecard.set_value(con, org.id, ids[2], str(quarter), 80, today=TODAY)
+    defined = scorecard.list_measures(con, org.id)
+    reads: list[int] = []
+    real = scorecard.actual_series
+
+    def counted_series(*args: object, **kwargs: object) -> object:
+        reads.append(len(args[2]))  # type: ignore[arg-type]
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scorecard, "actual_series", counted_series)
+    assert scorecard.default_pair(con, org.id, defined, quarters) == (ids[1], ids[2])
+    assert scorecard.default_pair(con, org.id, defined, quarters) == (ids[1], ids[2])
+    assert reads == [3]  # every measure once, then kept
+    scorecard.default_pair(con, org.id, defined, quarters, scope=f"team:{org.id}")
+    assert len(reads) == 2  # another scope is worked out afresh

@@ -19,9 +19,10 @@ from datetime import date, timedelta
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate, optional_text, raise_if, require_text
-from strategy.core.db import Connection, transaction, versioned_update
+from strategy.core.db import Connection, database_path, transaction, versioned_update
 from strategy.core.errors import NotFoundError, ValidationError
 from strategy.core.periods import QUARTER_TABLE, Quarter, quarter_table
+from strategy.core.shared import SharedReads
 from strategy.measures.surveys import KINDS as SURVEY_KINDS
 from strategy.measures.surveys import SurveyResult, from_counts
 
@@ -829,6 +830,32 @@ def most_paired(series: Mapping[int, Sequence[float | None]], employee: Sequence
     return max(pairs, key=lambda p: (paired(series[p[0]], series[p[1]]),
                                      sum(v is not None for v in [*series[p[0]], *series[p[1]]]),
                                      -pairs.index(p)))
+
+
+DEFAULT_PAIR_SECONDS = 300
+_default_pairs: SharedReads[tuple[str, int, str, str, tuple[int, ...]],
+                            tuple[int, int] | None] = SharedReads()
+
+
+def default_pair(con: Connection, org_id: int, defined: Sequence[Measure],
+                 quarters: Sequence[Quarter], scope: str = "all") -> tuple[int, int] | None:
+    """The employee and customer measure to open the side-by-side chart on: the pair
+    with the most quarters in common (:func:`most_paired`).
+
+    Finding it reads every measure's quarters, the costly part at large; as a starting
+    choice it is kept a few minutes (per database, organisation, quarters, scope and
+    set of measures), so that each later run reads the chosen pair only."""
+    employee = [m.id for m in defined if m.side == "employee"]
+    customer = [m.id for m in defined if m.side == "customer"]
+
+    def work_out() -> tuple[int, int] | None:
+        found = actual_series(con, org_id, defined, quarters, scope)
+        return most_paired({mid: [a.value for a in series] for mid, series in found.items()},
+                           employee, customer)
+
+    key = (str(database_path()), org_id, ",".join(str(q) for q in quarters), scope,
+           tuple(m.id for m in defined))
+    return _default_pairs.get(key, work_out, DEFAULT_PAIR_SECONDS)
 
 
 def correlations(quarters: Sequence[str], employee: Sequence[float | None],

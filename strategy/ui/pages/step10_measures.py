@@ -10,13 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from strategy.core import audit
-from strategy.core import db as storage
 from strategy.core.access import Permission
 from strategy.core.db import Connection
 from strategy.core.errors import ValidationError
 from strategy.core.periods import Quarter
 from strategy.core.safe_text import md
-from strategy.core.shared import SharedReads
 from strategy.core.wording import WHOLE_UNITS, counted, measure_value
 from strategy.customers import segments
 from strategy.io import imports, value_grid
@@ -161,11 +159,6 @@ def _scorecard(con: Connection, org_id: int, period: Quarter) -> None:
                "judged. A monthly measure shows its latest month in the quarter.")
 
 
-DEFAULT_PAIR_SECONDS = 300
-_DEFAULT_PAIRS: SharedReads[tuple[str, int, str, str, tuple[int, ...]],
-                             tuple[int, int] | None] = SharedReads()
-
-
 def _side_by_side(con: Connection, org_id: int, period: Quarter,
                   defined: list[Measure]) -> None:
     employee = {m.id: m.name for m in defined if m.side == "employee"}
@@ -178,20 +171,9 @@ def _side_by_side(con: Connection, org_id: int, period: Quarter,
     scope = c.selectbox("For", list(options), format_func=options.__getitem__, key="sbs_scope")
     quarters = [period.shift(-n) for n in range(7, -1, -1)]
     labels = [str(q) for q in quarters]
-
-    def default_pair() -> tuple[int, int] | None:
-        everything = scorecard.actual_series(con, org_id, defined, quarters, scope)
-        return scorecard.most_paired({mid: [a.value for a in found]
-                                      for mid, found in everything.items()},
-                                     list(employee), list(customer))
-
     # It opens on the pair with the most quarters in common, not on whichever was
-    # defined first (which may have no data yet); a choice made stays made. Finding
-    # that pair reads every measure's eight quarters, the costly part at large: as a
-    # starting choice it is kept a few minutes, and each run reads the chosen pair only.
-    best = _DEFAULT_PAIRS.get((str(storage.database_path()), org_id, str(period), scope,
-                               tuple(m.id for m in defined)),
-                              default_pair, DEFAULT_PAIR_SECONDS)
+    # defined first (which may have no data yet); a choice made stays made.
+    best = scorecard.default_pair(con, org_id, defined, quarters, scope)
     assert best is not None  # both sides have a measure
     pick_e = widgets.record_select(a, "Employee measure (left axis, solid line)",
                                    list(employee), employee.__getitem__, "sbs_employee",
