@@ -293,7 +293,7 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
                     # The projector shows the room nothing but its content, sidebar
                     # included; a person goes back to the planner in another tab. Untimed.
                     page.goto(f"{app.url}/{query}", wait_until="commit")
-                    wait_idle(page, 0, need_run=False)
+                    wait_idle(page, 0, need_run=True)  # its own first run, finished
                     link.first.wait_for()
                 since = int(page.evaluate("window.__runs.length"))
                 clicked_at = float(page.evaluate("performance.now()"))
