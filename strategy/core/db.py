@@ -410,7 +410,7 @@ def shared_connection(path: str | os.PathLike[str] | None = None) -> Connection:
             # DuckDB keeps what it reads in memory up to 80 % of the machine's unless
             # told otherwise; a server that also holds every browser's session keeps
             # its own share modest (beyond it DuckDB works from disk).
-            con.execute(f"SET memory_limit = '{server_memory_limit()}'")
+            con.execute("SET memory_limit = ?", [server_memory_limit()])
             _shared[key] = con
         return _shared[key]
 
