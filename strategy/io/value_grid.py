@@ -63,10 +63,7 @@ def read_cell(raw: object) -> float | None:
         # "3,5" is a decimal comma; read as 35 it would be stored wrong, so ask.
         raise ValueError(f"write “{raw.strip()}” with a decimal point "
                          f"({raw.strip().replace(',', '.')})")
-    try:
-        return parse_number(raw)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise ValueError(str(exc)) from exc
+    return parse_number(raw)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
