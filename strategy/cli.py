@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -17,20 +18,16 @@ from strategy.core.db import Connection, database_path, held_by_another_process,
 from strategy.core.errors import StorageError, StrategyError
 from strategy.core.orgs import find_organisation
 from strategy.core.periods import Quarter
-from strategy.identity import accounts, sessions
-from strategy.io import (
-    backup,
-    complaints_import,
-    remind,
-    remind_via_app,
-    sources,
-    staff_import,
-    survey_import,
-)
-from strategy.io.imports import KINDS, ImportRejected, import_file, template
-from strategy.io.mapping import parse_columns, parse_values
+from strategy.io.names import DEFAULT_APP_URL, IMPORT_KINDS
 from strategy.measures.surveys import KINDS as SURVEY_KINDS
-from strategy.people.recognition import compact_tally
+
+if TYPE_CHECKING:
+    from strategy.io.remind import Report
+
+# Each command imports what it uses when it runs, not here: the review pack must not
+# wait for the importers, the mail code or the password hasher to load (a command's
+# start-up counts in its time), and only the command being run has its arguments'
+# help worked out (the import's lists the fields of every importer).
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +36,9 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
         help="database file (default: $STRATEGY_DB, else data/strategy.duckdb)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(running: str | None = None) -> argparse.ArgumentParser:
+    """The parser; ``running``, if given, is the only command whose costly help is worked out
+    (the others are still listed, and still parse)."""
     parser = argparse.ArgumentParser(
         prog="python -m strategy",
         description="Customer-service strategy planner: manage the database from the shell.",
@@ -80,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="FILE",
                         help="the .xlsx file to write (default: 'Review pack - ORGANISATION - "
                              "QUARTER.xlsx' in the current folder)")
+    sources_said, fields_said = _import_lists() if running in (None, "import") else ("", "")
     importer = commands.add_parser(
         "import", help="import a spreadsheet: employees, measures, responses, recognition or "
                        "complaints",
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and import all rows or none. On any bad row nothing is written, the "
                     "problems are listed grouped, with their lines and what fixes them, and "
                     "the exit status is 1.")
-    importer.add_argument("kind", choices=KINDS, help="what the file holds")
+    importer.add_argument("kind", choices=IMPORT_KINDS, help="what the file holds")
     importer.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
     _add_db(importer)
     importer.add_argument("--org", required=True, metavar="NAME",
@@ -99,12 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="for employees: create teams named in the file that do not exist")
     importer.add_argument("--source", metavar="NAME",
                           help="the system that exported the file, where its headings do not "
-                               "say (complaints: " + ", ".join(
-                                   s.key for s in sources.for_kind("complaints"))
-                          + "; employees: " + ", ".join(
-                              s.key for s in sources.for_kind("employees"))
-                          + "; responses: " + ", ".join(
-                              s.key for s in sources.for_kind("responses")) + ")")
+                               "say" + sources_said)
     importer.add_argument("--date-order", choices=["dmy", "mdy"],
                           help="how to read dates like 03/04/2026 when no date in a column "
                                "says: dmy (3 April) or mdy (4 March); by default the file "
@@ -116,10 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--column", action="append", default=[], metavar="FIELD=HEADING",
                           help="the file's column holding a field, where it is not the one "
                                "guessed, e.g. --column received_on='Created at'; FIELD= leaves "
-                               "a guessed column unread (repeat for each; fields of "
-                               "complaints: " + ", ".join(complaints_import.FIELDS)
-                               + "; employees: " + ", ".join(staff_import.FIELDS)
-                               + "; responses: " + ", ".join(survey_import.FIELDS) + ")")
+                               "a guessed column unread (repeat for each" + fields_said + ")")
     importer.add_argument("--value", action="append", default=[], metavar="FIELD:FROM=TO",
                           help="what a value of the file means, e.g. --value "
                                "'kind:Incident=complaint', --value 'channel:Fax=Letter', "
@@ -206,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "and the other STRATEGY_SMTP_* settings; STRATEGY_BASE_URL, if set, adds "
                     "a link to the app. Without a mail server it stops with exit status 1. "
                     "While the app has the database open, the app at STRATEGY_APP_URL "
-                    f"(default {remind_via_app.DEFAULT_APP_URL}) sends them, with its own "
+                    f"(default {DEFAULT_APP_URL}) sends them, with its own "
                     "settings.")
     _add_db(reminders)
     reminders.add_argument("--org", metavar="NAME",
@@ -221,12 +213,27 @@ def build_parser() -> argparse.ArgumentParser:
         "template", help="write an import template (Excel)",
         description="Write the Excel template for an import: headings with notes, an example "
                     "row and lists for the columns that take fixed values.")
-    templates.add_argument("kind", choices=KINDS, help="which import")
+    templates.add_argument("kind", choices=IMPORT_KINDS, help="which import")
     templates.add_argument("--out", required=True, metavar="FILE", help="the .xlsx to write")
     return parser
 
 
+def _import_lists() -> tuple[str, str]:
+    """The import's help: the systems it reads, and each importer's fields."""
+    from strategy.io import complaints_import, sources, staff_import, survey_import
+
+    systems = "; ".join(f"{kind}: " + ", ".join(s.key for s in sources.for_kind(kind))
+                        for kind in ("complaints", "employees", "responses"))
+    fields = "; ".join(f"{kind}: " + ", ".join(module.FIELDS) for kind, module in (
+        ("complaints", complaints_import), ("employees", staff_import),
+        ("responses", survey_import)))
+    return f" ({systems})", f"; fields of {fields}"
+
+
 def _import(con: Connection, args: argparse.Namespace) -> int:
+    from strategy.io.imports import ImportRejected, import_file
+    from strategy.io.mapping import parse_columns, parse_values
+
     path = Path(args.file)
     try:
         data = path.read_bytes()
@@ -261,6 +268,8 @@ def _read_password(prompt: str) -> str:
 
 
 def _user(con: Connection, args: argparse.Namespace) -> None:
+    from strategy.identity import accounts
+
     action = args.user_command
     if action == "list":
         member_of: dict[int, list[str]] = {}
@@ -339,6 +348,8 @@ def _find_employee(con: Connection, org_id: int, text: str) -> int:
 
 
 def _remind(con: Connection, args: argparse.Namespace) -> int:
+    from strategy.io import remind
+
     return _print_report(remind.run(con, args.org, args.today or date.today(),
                                     dry_run=args.dry_run))
 
@@ -346,6 +357,9 @@ def _remind(con: Connection, args: argparse.Namespace) -> int:
 def _remind_through_app(path: Path, args: argparse.Namespace) -> int:
     """The app holds the database file: it runs the reminders instead, on its own
     connection, and sends back what to print."""
+    from strategy.identity import sessions
+    from strategy.io import remind_via_app
+
     url = remind_via_app.app_url(database=path)
     try:
         key = sessions.signing_secret(path)
@@ -366,7 +380,7 @@ def _remind_through_app(path: Path, args: argparse.Namespace) -> int:
     return _print_report(report)
 
 
-def _print_report(report: remind.Report) -> int:
+def _print_report(report: Report) -> int:
     out, errors, status = report.output()
     for line in out:
         print(line)
@@ -379,8 +393,6 @@ def _export(con: Connection, org_name: str, period: str, out: Path | None,
             role: str = Role.ADMINISTRATOR.value) -> None:
     org = find_organisation(con, org_name)
     quarter = Quarter.parse(period)
-    # The pack's writer and the demos are imported by the commands that use them: a
-    # command starts without loading what it does not need.
     from strategy.io.review_pack import build_pack, pack_file_name
 
     out = out or Path(pack_file_name(org.name, quarter))
@@ -399,11 +411,16 @@ def _export(con: Connection, org_name: str, period: str, out: Path | None,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else list(argv)
+    # The command is the first word that is not an option (none of the top level's take a
+    # value), and only its help is worked out.
+    args = build_parser(next((a for a in given if not a.startswith("-")), "")).parse_args(given)
     if args.command == "template":
         # Needs no database: the template is the same for everyone.
         out = Path(args.out)
         try:
+            from strategy.io.imports import template
+
             out.write_bytes(template(args.kind))
         except OSError as exc:
             print(f"Error: cannot write {out}: {exc.strerror}.", file=sys.stderr)
@@ -436,6 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "migrate":
                 # Before the server starts (make run): fold the recognition tally's
                 # +1/-1 rows so its readers stay quick however long it has run.
+                from strategy.people.recognition import compact_tally
+
                 compact_tally(con)
                 print(f"Database {path} is up to date.")
                 from strategy.demo.riverbend import load_demo_if_empty
@@ -480,6 +499,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _backup(path: Path, out: str | None) -> None:
+    from strategy.io import backup
+
     target = Path(out) if out else Path(backup.backup_file_name())
     if target.is_dir():
         target = target / backup.backup_file_name()
@@ -489,6 +510,8 @@ def _backup(path: Path, out: str | None) -> None:
 
 
 def _restore(file: str, path: Path) -> None:
+    from strategy.io import backup
+
     done = backup.restore(file, path)
     info = done.info
     print(f"Restored {path} from {file}: the backup made {info.created_at} by "
@@ -506,6 +529,8 @@ def _system_user() -> str:
 
 
 def _print_setup_link(con: Connection, base: str) -> None:
+    from strategy.identity import accounts
+
     token = accounts.setup_link_token(con)
     if token is None:
         print(f"Sign in at {base.rstrip('/')}/signin with your account.")

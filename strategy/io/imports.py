@@ -24,6 +24,7 @@ from strategy.core.db import Connection, transaction
 from strategy.core.errors import StrategyError, ValidationError
 from strategy.io import complaints_import, sources, staff_import, survey_import
 from strategy.io import mapping as mapping_
+from strategy.io.names import IMPORT_KINDS
 from strategy.io.tabular import (
     DateError,
     Table,
@@ -40,7 +41,7 @@ from strategy.measures.surveys import KINDS as SURVEY_KINDS
 from strategy.people import recognition
 from strategy.people.recognition import GIVER_KINDS, REWARDS, RecognitionInput
 
-KINDS = ["employees", "measures", "responses", "recognition", "complaints"]
+KINDS = IMPORT_KINDS
 # Staff and recognition records are personal data (HR's); measures and survey
 # answers are the plan's.
 IMPORT_PERMISSION = {"employees": Permission.MANAGE_PEOPLE, "measures": Permission.EDIT_PLAN,

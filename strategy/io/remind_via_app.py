@@ -51,9 +51,9 @@ from strategy.core.access import Identity
 from strategy.core.db import Connection, forget_shared, shared_connection, transaction
 from strategy.core.errors import ConflictError, StrategyError
 from strategy.io import remind
+from strategy.io.names import DEFAULT_APP_URL
 
 PATH = "/_strategy/remind"
-DEFAULT_APP_URL = "http://127.0.0.1:8501"
 TIMESTAMP_HEADER = "X-Strategy-Timestamp"
 SIGNATURE_HEADER = "X-Strategy-Signature"
 MAX_AGE_SECONDS = 300
