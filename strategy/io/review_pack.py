@@ -22,17 +22,19 @@ So each sheet is built as plain data first (``Sheet``), sized, then written.
 
 from __future__ import annotations
 
+import contextvars
 import io
 import math
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import xlsxwriter  # type: ignore[import-untyped]
 
@@ -476,7 +478,6 @@ class Book:
         self.org_name = clean_text(org_name)
         self.quarter = quarter
         self.today = today
-        self._names: set[str] = set()
         self.sheets: list[Sheet] = []
 
     def sheet(self, title: str, repeat_header: bool = False) -> Sheet:
@@ -512,11 +513,8 @@ class Book:
         last_row = top + max(len(rows), 1)
         if not rows:  # an Excel table needs a body row; say plainly there is nothing
             put(ws, top + 1, left, "(none)")
-        display = name
-        while display in self._names:
-            display += "_"
-        self._names.add(display)
-        ws.tables.append((display, top, left, last_row, left + len(columns) - 1))
+        # Made unique across the book when it is saved, in the sheets' order.
+        ws.tables.append((name, top, left, last_row, left + len(columns) - 1))
         if freeze and ws.freeze_row is None:
             ws.freeze_row = top + 1
         return last_row + 2
@@ -551,26 +549,18 @@ class Book:
         return header, footer
 
     def save(self) -> bytes:
-        buffer = io.BytesIO()
-        workbook = xlsxwriter.Workbook(buffer, {
-            "in_memory": True,
-            # Text is written as text: never turned into a formula, number or link.
-            "strings_to_formulas": False, "strings_to_numbers": False,
-            "strings_to_urls": False,
-            # Arial 10 as the default font (column widths are counted in its digits, see
-            # FONT_NAME), with its row height of 12.75 points (17 pixels).
-            "default_format_properties": {"font_name": FONT_NAME, "font_size": 10},
-            "default_row_height": 17})
-        # A fixed creation time: the same quarter built twice gives the same workbook.
-        workbook.set_properties({"created": datetime(2000, 1, 1)})
-        formats = _Formats(workbook)
+        """The workbook of every sheet, in the order they were made."""
+        writer = self.writer()
         for sheet in self.sheets:
-            self._write_sheet(workbook, formats, sheet)
-        workbook.close()
-        return buffer.getvalue()
+            writer.write(sheet)
+        return writer.close()
 
-    def _write_sheet(self, workbook: Any, formats: _Formats, sheet: Sheet) -> None:
-        sizes = _fit(sheet)
+    def writer(self) -> _Writer:
+        """A workbook to write finished sheets into one at a time (see :func:`build_pack`)."""
+        return _Writer(self)
+
+    def _write_sheet(self, workbook: Any, formats: _Formats, sheet: Sheet,
+                     sizes: _Sizes) -> None:
         ws = workbook.add_worksheet(sheet.title)
         for col, width in sizes.widths.items():
             # Whole pixels, rounded up: Excel and LibreOffice draw columns in pixels.
@@ -617,6 +607,43 @@ class Book:
         if sheet.repeat_row is not None:
             ws.repeat_rows(sheet.repeat_row - 1)
         ws.print_area(0, 0, sizes.last_row - 1, sizes.last_col - 1)
+
+
+class _Writer:
+    """The workbook being written: sheets go in as they are finished, in order."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.buffer = io.BytesIO()
+        self.workbook = xlsxwriter.Workbook(self.buffer, {
+            "in_memory": True,
+            # Text is written as text: never turned into a formula, number or link.
+            "strings_to_formulas": False, "strings_to_numbers": False,
+            "strings_to_urls": False,
+            # Arial 10 as the default font (column widths are counted in its digits, see
+            # FONT_NAME), with its row height of 12.75 points (17 pixels).
+            "default_format_properties": {"font_name": FONT_NAME, "font_size": 10},
+            "default_row_height": 17})
+        # A fixed creation time: the same quarter built twice gives the same workbook.
+        self.workbook.set_properties({"created": datetime(2000, 1, 1)})
+        self.formats = _Formats(self.workbook)
+        self.names: set[str] = set()
+
+    def write(self, sheet: Sheet, sizes: _Sizes | None = None) -> None:
+        """Write ``sheet`` after those written before (``sizes``: its :func:`_fit`, if
+        worked out already). In the same order, the same workbook to the byte: text
+        is numbered as it is written."""
+        # Excel needs every table's name to differ across the workbook.
+        for index, (name, top, left, bottom, right) in enumerate(sheet.tables):
+            while name in self.names:
+                name += "_"
+            self.names.add(name)
+            sheet.tables[index] = (name, top, left, bottom, right)
+        self.book._write_sheet(self.workbook, self.formats, sheet, sizes or _fit(sheet))
+
+    def close(self) -> bytes:
+        self.workbook.close()
+        return self.buffer.getvalue()
 
 
 # --- The scorecard the pack shows: frozen at the review's close, or live ---------------------
@@ -729,6 +756,21 @@ def _corrections_text(card: Card, quarter: Quarter) -> str:
 # --- The sheets ------------------------------------------------------------------------------
 
 
+_T = TypeVar("_T")
+SCORED = ("Summary", "Scorecard", "Trends", "Review")  # the sheets that show the scorecard
+# Sheets built at once: two cores here; a third task keeps one ready while another waits.
+PACK_THREADS = 4
+
+
+def _on_cursor(con: Connection, work: Callable[[Connection], _T]) -> _T:
+    """``work`` on a cursor of its own (a DuckDB connection is one thread's at a time)."""
+    cursor = con.cursor()
+    try:
+        return work(cursor)
+    finally:
+        cursor.close()
+
+
 def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None = None,
                progress: Progress | None = None, today: date | None = None,
                log_limit: int | None = LOG_LIMIT) -> bytes:
@@ -743,32 +785,67 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
     report = progress or (lambda _share, _text: None)
     org = get_organisation(con, org_id)
     book = Book(org.name, quarter, today)
-    # Worked out once: the last two quarters make the scorecard, all eight the trends.
-    live = scorecard.scorecard(con, org_id, quarter, quarters=TREND_QUARTERS, today=today)
-    scores = card(con, org_id, quarter, today, live)
     logged: list[int] = []  # the log lines written and the quarter's total
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("Summary", lambda: _summary(book, con, org_id, org.name, quarter, today, scores)),
-        ("Scorecard", lambda: _scorecard(book, quarter, scores)),
-        ("Trends", lambda: _trends(book, quarter, live, scores)),
-        ("Standards & owners", lambda: _standards(book, con, org_id, quarter)),
-        ("People", lambda: _people(book, con, org_id, quarter)),
-        ("Training", lambda: _training(book, con, org_id, quarter, today)),
-        ("Recognition", lambda: logged.extend(
-            _recognition(book, con, org_id, quarter, personal, log_limit))),
-        ("Complaints", lambda: _complaints(book, con, org_id, quarter, today)),
-        ("Open complaints", lambda: _open_complaints(book, con, org_id, today)),
-        ("Review", lambda: _review(book, con, org_id, quarter, scores)),
-        ("Self-check", lambda: _self_check(book, con, org_id, quarter)),
-        ("Customers", lambda: _customers(book, con, org_id, today)),
-        ("Vision", lambda: _vision(book, con, org_id)),
-    ]
-    steps = [(name, write) for name, write in steps if name in included]
-    for index, (name, write) in enumerate(steps):
-        report(index / (len(steps) + 1), f"Writing {name}")
-        write()
-    report(len(steps) / (len(steps) + 1), "Saving the workbook")
-    data = book.save()
+
+    def scored(db: Connection) -> tuple[list[scorecard.ScorecardRow], Card]:
+        # Worked out once: the last two quarters make the scorecard, all eight the trends.
+        live = scorecard.scorecard(db, org_id, quarter, quarters=TREND_QUARTERS, today=today)
+        return live, card(db, org_id, quarter, today, live)
+
+    def scores() -> Card:
+        return scoring.result()[1]
+
+    steps: dict[str, Callable[[Connection], None]] = {
+        "Summary": lambda db: _summary(book, db, org_id, org.name, quarter, today, scores(),
+                                       stepping.result()),
+        "Scorecard": lambda db: _scorecard(book, quarter, scores()),
+        "Trends": lambda db: _trends(book, quarter, scoring.result()[0], scores()),
+        "Standards & owners": lambda db: _standards(book, db, org_id, quarter),
+        "People": lambda db: _people(book, db, org_id, quarter),
+        "Training": lambda db: _training(book, db, org_id, quarter, today),
+        "Recognition": lambda db: logged.extend(
+            _recognition(book, db, org_id, quarter, personal, log_limit)),
+        "Complaints": lambda db: _complaints(book, db, org_id, quarter, today),
+        "Open complaints": lambda db: _open_complaints(book, db, org_id, today),
+        "Review": lambda db: _review(book, db, org_id, quarter, scores()),
+        "Self-check": lambda db: _self_check(book, db, org_id, quarter),
+        "Customers": lambda db: _customers(book, db, org_id, today),
+        "Vision": lambda db: _vision(book, db, org_id),
+    }
+    chosen = [name for name in steps if name in included]
+
+    def sized(name: str) -> Callable[[Connection], tuple[Sheet, _Sizes]]:
+        def build(db: Connection) -> tuple[Sheet, _Sizes]:
+            steps[name](db)
+            sheet = next(sheet for sheet in book.sheets if sheet.title == name)
+            return sheet, _fit(sheet)  # sized here too, beside the other sheets' queries
+        return build
+
+    # The sheets read the database side by side, each through a cursor of its own: the
+    # database works out one sheet's figures while Python lays out another's (a query
+    # lets go of Python's lock while it runs), which on two cores takes a third off the
+    # pack. Each task acts as the person who asked for the pack.
+    with ThreadPoolExecutor(max_workers=PACK_THREADS) as pool:
+        def start(work: Callable[[Connection], _T]) -> Future[_T]:
+            return pool.submit(contextvars.copy_context().run, _on_cursor, con, work)
+
+        # The figures several sheets need go first, then the sheets without them (the
+        # longest first), then those that wait on them: a task only ever waits on one
+        # already running.
+        scoring = start(scored)
+        stepping = start(lambda db: statuses(db, org_id, min(quarter.end, today)))
+        started = {name: start(sized(name)) for name in sorted(
+            (name for name in chosen if name not in SCORED),
+            key=lambda name: name != "Recognition")}
+        started |= {name: start(sized(name)) for name in chosen if name in SCORED}
+        # Each sheet goes into the workbook, in the pack's order, as soon as it and those
+        # before it are ready, while the rest are still being worked out.
+        writer = book.writer()
+        for done, name in enumerate(chosen):
+            report(done / (len(chosen) + 1), f"Writing {name}")
+            writer.write(*started[name].result())  # a sheet's error stops the pack
+    report(len(chosen) / (len(chosen) + 1), "Saving the workbook")
+    data = writer.close()
     if personal and "Recognition" in included:
         # The recognition log names people: its leaving the app is on the record.
         shown, total = logged
@@ -786,7 +863,7 @@ def _status_colours(ws: Sheet, cells: str, first: str) -> None:
 
 
 def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quarter,
-             today: date, card: Card) -> None:
+             today: date, card: Card, current: dict[int, Status]) -> None:
     """The page a leader reads in a minute: the scorecard's colours, the headline figures
     of customers and employees, where each step stands, and who owes which action."""
     ws = book.sheet("Summary")
@@ -842,7 +919,6 @@ def _summary(book: Book, con: Connection, org_id: int, name: str, quarter: Quart
     _status_colours(ws, f"{status_col}{top + 1}:{status_col}{top + max(len(figures), 1)}",
                     f"${status_col}{top + 1}")
 
-    current = statuses(con, org_id, min(quarter.end, today))
     below_steps = book.table(ws, "Steps", top, [Column("Step", 5), Column("Title", 34),
                                                 Column("Status", 17)],
                              [[s.number, s.title, current[s.number].value] for s in STEPS],
@@ -1157,7 +1233,7 @@ def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Ca
         book.text(ws, index, label, value, 2, "yyyy-mm-dd")
     book.layout(ws).caps.update({1: 24, 2: 70})
     actions = reviews.list_actions(con, org_id, only_open=True)
-    row = book.table(ws, "OpenActions", len(lines) + 2, [
+    row = book.table(ws, "ReviewActions", len(lines) + 2, [
         Column("Raised in", 12), Column("Open action", 70), Column("Owner", 24),
         Column("Due", 11, "yyyy-mm-dd"), Column("Status", 12)],
         [[a.raised_in, a.description, a.owner, a.due, a.status] for a in actions],
