@@ -25,9 +25,9 @@ if TYPE_CHECKING:
     from strategy.io.remind import Report
 
 # Each command imports what it uses when it runs, not here: the review pack must not
-# wait for the importers, the mail code or the password hasher to load (a command's
-# start-up counts in its time), and only the command being run has its arguments'
-# help worked out (the import's lists the fields of every importer).
+# wait for the importers or the mail code to load (a command's start-up counts in its
+# time), and only the command being run has its arguments' help worked out (the
+# import's lists the fields of every importer).
 
 
 def _add_db(parser: argparse.ArgumentParser) -> None:

@@ -135,3 +135,25 @@ def test_export_as_a_leader_leaves_out_the_recognition_log(tmp_path: Path) -> No
     con.close()
     assert len(downloads) == 1 and "recognition log" in downloads[0][1]
     assert downloads[0][0].endswith("(command line)")
+
+
+def test_export_loads_only_what_the_pack_needs(tmp_path: Path) -> None:
+    """A command's start-up counts in its time: the pack must not wait for the importers,
+    the mail code or the backup (issue: the pack as quick as a bare writer)."""
+    db = str(tmp_path / "lean.duckdb")
+    assert run("demo", "--db", db).returncode == 0
+    script = (
+        "import sys\nfrom strategy.cli import main\n"
+        f"status = main(['export', '--org', 'Riverbend Water (demo)', '--period', '2026-Q3', "
+        f"'--out', {str(tmp_path / 'lean.xlsx')!r}, '--db', {db!r}])\n"
+        "print(status, ' '.join(sorted(sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, check=False)
+    status, loaded = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "0", result.stderr
+    modules = set(loaded.split())
+    assert "strategy.io.review_pack" in modules
+    for heavy in ("strategy.io.imports", "strategy.io.staff_import", "strategy.io.remind",
+                  "strategy.io.remind_via_app", "strategy.io.backup", "smtplib",
+                  "pandas", "openpyxl"):
+        assert heavy not in modules, heavy
