@@ -331,6 +331,31 @@ def test_the_app_works_in_the_browser_under_its_policy(running: RunningApp,
     page.context.close()
 
 
+def test_the_page_shell_fetches_the_element_scripts_ahead(running: RunningApp,
+                                                          browser: Any) -> None:
+    """A signed-in page fetches the scripts of tables, charts and inputs once it is idle,
+    so the first table or chart a person opens does not wait for them (issue: every
+    click idle within 0.5 s)."""
+    shell = _signed_in(running, "Ana").get("/")
+    assert shell.status_code == 200
+    named = re.findall(r'"([A-Za-z-]+\.[A-Za-z0-9_-]+\.js)"', shell.text)
+    assert any(n.startswith("DataFrame.") for n in named)
+    assert any(n.startswith("ArrowVegaLiteChart.") for n in named)
+    for name in named:  # files of this install, served as any front-end file
+        assert httpx.get(f"{running.url}/static/js/{name}", timeout=30).status_code == 200
+    assert "import(" not in httpx.get(running.url + "/", timeout=30).text  # no shell unsigned
+    page = browser.new_context(viewport={"width": 1300, "height": 1000}).new_page()
+    open_page(page, f"{running.url}/for-you", who="Ana")
+    fetched = ("performance.getEntriesByType('resource').map(e => e.name)"
+               ".filter(n => n.includes('/static/js/DataFrame.')).length")
+    page.wait_for_function(f"{fetched} > 0", timeout=20_000)
+    # The first table then needs nothing more than what was fetched.
+    page.get_by_test_id("stSidebar").get_by_role("link", name="Accounts and access").click()
+    page.get_by_test_id("stDataFrame").first.wait_for()
+    assert page.evaluate(fetched) == 1
+    page.context.close()
+
+
 # 6. A captured remind request replayed after a restart --------------------------------
 
 
