@@ -83,6 +83,7 @@ bench: install-test
 	$(PY) bench/bench_pack.py $(BENCH_DB)
 	$(PY) bench/bench_import.py
 	$(PY) bench/bench_server.py $(BENCH_DB)
+	$(PY) bench/bench_people.py $(BENCH_DB)
 	$(PY) bench/bench_plan.py
 	$(PY) bench/bench_workshop.py
 
