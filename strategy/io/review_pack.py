@@ -39,7 +39,7 @@ from typing import Any, TypeVar
 import xlsxwriter  # type: ignore[import-untyped]
 
 from strategy.core import access, audit
-from strategy.core.db import Connection
+from strategy.core.db import SIDE_BY_SIDE, Connection, on_cursor
 from strategy.core.orgs import get_organisation
 from strategy.core.periods import Quarter
 from strategy.core.safe_text import looks_like_formula
@@ -53,6 +53,7 @@ from strategy.plan.steps import STEPS, Status, statuses
 from strategy.service import accountability, standards, vision
 
 Progress = Callable[[float, str], None]
+_T = TypeVar("_T")
 SHEETS = ["Summary", "Scorecard", "Trends", "Standards & owners", "People", "Training",
           "Recognition", "Complaints", "Open complaints", "Review", "Self-check", "Customers",
           "Vision"]
@@ -756,21 +757,7 @@ def _corrections_text(card: Card, quarter: Quarter) -> str:
 # --- The sheets ------------------------------------------------------------------------------
 
 
-_T = TypeVar("_T")
 SCORED = ("Summary", "Scorecard", "Trends", "Review")  # the sheets that show the scorecard
-# Sheets built at once: two cores here; a third task keeps one ready while another waits.
-PACK_THREADS = 4
-
-
-def _on_cursor(con: Connection, work: Callable[[Connection], _T]) -> _T:
-    """``work`` on a cursor of its own (a DuckDB connection is one thread's at a time)."""
-    cursor = con.cursor()
-    try:
-        return work(cursor)
-    finally:
-        cursor.close()
-
-
 def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None = None,
                progress: Progress | None = None, today: date | None = None,
                log_limit: int | None = LOG_LIMIT) -> bytes:
@@ -825,9 +812,9 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
     # database works out one sheet's figures while Python lays out another's (a query
     # lets go of Python's lock while it runs), which on two cores takes a third off the
     # pack. Each task acts as the person who asked for the pack.
-    with ThreadPoolExecutor(max_workers=PACK_THREADS) as pool:
+    with ThreadPoolExecutor(max_workers=SIDE_BY_SIDE) as pool:
         def start(work: Callable[[Connection], _T]) -> Future[_T]:
-            return pool.submit(contextvars.copy_context().run, _on_cursor, con, work)
+            return pool.submit(contextvars.copy_context().run, on_cursor, con, work)
 
         # The figures several sheets need go first, then the sheets without them (the
         # longest first), then those that wait on them: a task only ever waits on one

@@ -6,14 +6,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from strategy.core.access import Permission
-from strategy.core.db import Connection
+from strategy.core.db import Connection, side_by_side
+from strategy.core.periods import Quarter
 from strategy.core.safe_text import md
 from strategy.core.wording import measure_value
 from strategy.customers import needs, segments
 from strategy.measures import scorecard
 from strategy.people import personnel
 from strategy.plan import for_you
-from strategy.plan.steps import STEPS, Status, next_step, statuses
+from strategy.plan.steps import STEPS, Status, next_step
 from strategy.service import standards
 from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.pages.organisations import create_form, demo_form
@@ -29,7 +30,20 @@ def render() -> None:
     st.caption(f"Customer-service strategy · period {sidebar.period()}")
     forms.show_flash()
 
-    current = statuses(con, org.id)
+    period = sidebar.period()
+    # The page's figures need nothing of each other: read at once (each step's status
+    # on its own, the heaviest being a few of them), then drawn in order.
+    found = side_by_side(con, [
+        *[lambda db, step=step: step.status(db, org.id) for step in STEPS],
+        lambda db: for_you.org_totals(db, org.id),
+        lambda db: scorecard.scorecard(db, org.id, period, quarters=2),
+        lambda db: segments.segment_counts(db, org.id),
+        lambda db: standards.list_standards(db, org.id),
+        lambda db: personnel.count_employees(db, org.id),
+        lambda db: needs.priorities(db, org.id)])
+    current = {step.number: status for step, status in zip(STEPS, found[:len(STEPS)],
+                                                           strict=True)}
+    totals, rows, counts, listed, employees, priorities = found[len(STEPS):]
     available = [s for s in STEPS if s.available]
     done = sum(current[s.number] is Status.DONE for s in available)
     upcoming = next_step(con, org.id, current=current)
@@ -37,10 +51,9 @@ def render() -> None:
     left, middle, right = st.columns(3)
     left.metric("Steps done", f"{done} of {len(available)}",
                 help="Of the steps available so far.")
-    counts = segments.segment_counts(con, org.id)
     middle.metric("Customer segments", counts["external"] + counts["internal"],
                   help=f"{counts['external']} external, {counts['internal']} internal")
-    flagged = [s for s in standards.list_standards(con, org.id) if s.flags()]
+    flagged = [s for s in listed if s.flags()]
     # How the standards are written (step 4), not whether they are met: that is
     # "Standards below target" further down. The two used to read alike.
     right.metric("Standards to finish writing", len(flagged),
@@ -57,15 +70,15 @@ def render() -> None:
     else:
         st.success("Every available step is done.", icon=":material/celebration:")
 
-    if not personnel.count_employees(con, org.id):
+    if not employees:
         # A new organisation: say once, up front, which steps wait for the staff records
         # and who keeps them, before a leader meets the same wall on each step.
         st.info("Steps 5, 7, 8 and 9, and a complaint's owner, need your staff records, "
                 "which HR or an administrator adds under People and teams (or imports from "
                 "your HR system). Steps 1 to 4 and 11 need nobody else: a leader adds the "
                 "teams that serve each segment in step 1.", icon=":material/badge:")
-    totals = _to_do(con, org.id)
-    _headline(con, org.id, list(totals.due))
+    _to_do(totals)
+    _headline(period, rows, list(totals.due))
 
     st.subheader("The eleven steps", anchor=False)
     for step in STEPS:
@@ -81,7 +94,7 @@ def render() -> None:
             badge_col.badge(label, color=colour, icon=icon)  # type: ignore[arg-type]
             title_col.caption(f"{step.purpose} Done when: {step.done_when}")
 
-    top = needs.priorities(con, org.id)[:5]
+    top = priorities[:5]
     if top:
         st.subheader("Top service priorities", anchor=False)
         st.caption("Largest gaps between how much a quality matters and how well it is "
@@ -91,9 +104,8 @@ def render() -> None:
                         f"(importance {a.importance}, performance {a.performance})")
 
 
-def _to_do(con: Connection, org_id: int) -> for_you.OrgTotals:
+def _to_do(totals: for_you.OrgTotals) -> None:
     """Everyone's For you lists added up: what the organisation has to do today."""
-    totals = for_you.org_totals(con, org_id)
     st.subheader("To do across the organisation", anchor=False)
     st.caption(f"Today, owned or not; standards as observed so far in {totals.quarter}. Each "
                "person's own share is on their For you page.")
@@ -116,7 +128,6 @@ def _to_do(con: Connection, org_id: int) -> for_you.OrgTotals:
            "the days allowed after hiring (step 7).")
     st.page_link(sidebar.PAGES["for-you"], label="What is yours: For you",
                  icon=":material/person_check:")
-    return totals
 
 
 def _count(column: DeltaGenerator, label: str, count: int, late: int, late_word: str,
@@ -126,10 +137,9 @@ def _count(column: DeltaGenerator, label: str, count: int, late: int, late_word:
                   delta_color="red" if late else "gray", help=why)
 
 
-def _headline(con: Connection, org_id: int, due: list[scorecard.DueUpdate]) -> None:
+def _headline(period: Quarter, rows: list[scorecard.ScorecardRow],
+              due: list[scorecard.DueUpdate]) -> None:
     """The headline scorecard for the chosen quarter, and the updates still due."""
-    period = sidebar.period()
-    rows = scorecard.scorecard(con, org_id, period, quarters=2)
     if not rows:
         return
     st.subheader(f"Headline scorecard, {period}", anchor=False)
