@@ -82,8 +82,8 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff"),
 
 # Streamlit fetches the script of each kind of element the first time a page draws
 # one: the first table (about 0.25 s) or chart (about 0.5 s) a person opens waited for
-# them. Once the first page is drawn and the browser is idle, the page shell fetches
-# these in the background, so a click finds them ready. Only files of this install.
+# them. As soon as the page shell has loaded and the browser is idle, it fetches these
+# in the background, so a click finds them ready. Only files of this install.
 PREFETCHED = ("DataFrame", "ArrowVegaLiteChart", "vega-interpreter", "TextInput",
               "TextArea", "NumberInput", "Multiselect", "Radio", "DateInput", "Checkbox",
               "ButtonGroup", "DownloadButton", "LinkButton", "FileUploader", "Slider")
@@ -97,9 +97,10 @@ def _prefetch_script() -> bytes:
         return b""
     names = ",".join(f'"{name}"' for name in found)  # file names: letters, digits, -_.
     return (
-        "<script>addEventListener('load',()=>setTimeout(()=>{const go=()=>{for(const f of ["
-        + names + "])import('./static/js/'+f).catch(()=>{})};window.requestIdleCallback?"
-        "requestIdleCallback(go,{timeout:3000}):go()},1500))</script>").encode("ascii")
+        "<script>addEventListener('load',()=>{const go=()=>{for(const f of [" + names
+        + "])import('./static/js/'+f).catch(()=>{})};window.requestIdleCallback?"
+        "requestIdleCallback(go,{timeout:1000}):setTimeout(go,500)})</script>"
+    ).encode("ascii")
 
 
 PREFETCH = _prefetch_script()
