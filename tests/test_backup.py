@@ -151,6 +151,24 @@ def test_a_backup_made_while_others_write_is_one_moment(tmp_path: Path, con: Con
         check.close()
 
 
+def test_a_backup_is_made_whatever_the_servers_memory_limit(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app server keeps DuckDB to a modest memory limit; the copy, one transaction,
+    needs more for a database with large indexes. It gets DuckDB's own limit for the
+    copy, and the server's is set back afterwards."""
+    path = tmp_path / "indexed.duckdb"
+    con = open_database(path)
+    con.execute("CREATE TABLE filler (id BIGINT PRIMARY KEY, t VARCHAR)")
+    con.execute("INSERT INTO filler SELECT range, md5(range::varchar) FROM range(3000000)")
+    monkeypatch.setenv("STRATEGY_DUCKDB_MEMORY", "48MB")
+    con.execute("SET memory_limit = ?", [db.server_memory_limit()])  # as the server does
+    with access.acting(Identity.shell("Test")):
+        info = backup.create_backup(con, tmp_path / "indexed.zip")
+    assert info.tables["filler"] == 3_000_000
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone() == ("45.7 MiB",)
+    con.close()
+
+
 def test_the_live_database_is_kept_aside(tmp_path: Path, demo_file: Path,
                                          demo_backup: Path) -> None:
     con = open_database(demo_file)

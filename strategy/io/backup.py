@@ -25,6 +25,7 @@ import os
 import secrets
 import stat
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -200,11 +201,46 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# One copy at a time: each lifts DuckDB's memory limit and sets it back (see below).
+_copying = threading.Lock()
+
+
+@contextmanager
+def _memory_for_copy(con: Connection) -> Iterator[None]:
+    """DuckDB's own memory limit (80% of the machine's) while the copy runs.
+
+    The copy is one transaction, and DuckDB holds much of what it writes until the
+    commit: under the app server's modest limit (STRATEGY_DUCKDB_MEMORY, 256MB) a
+    database of 570 MB could not be backed up in the app ("could not allocate block").
+    Set back afterwards: to the server's limit if one was set, else left as DuckDB's.
+    (Not to the figure read before: DuckDB shows it rounded, and setting that figure
+    again would lower the limit a little at every backup.)"""
+    def limit() -> str:
+        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+        return str(row[0]) if row else ""
+
+    with _copying:
+        before = limit()
+        con.execute("RESET memory_limit")
+        limited = before != limit()
+        try:
+            yield
+        finally:
+            if limited:
+                with suppress(duckdb.Error):
+                    con.execute("SET memory_limit = ?", [db.server_memory_limit()])
+
+
 def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
     """Copy every object of ``con``'s database into the new file ``copy``.
 
     Returns the row count of each table and the migrations applied, read in the
     same transaction as the copy and checked against the copy."""
+    with _memory_for_copy(con):
+        return _copy_database_now(con, copy)
+
+
+def _copy_database_now(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
     alias = f"backup_{secrets.token_hex(8)}"
     source = _database_name(con)
     try:
