@@ -17,8 +17,6 @@ from strategy.service import accountability, standards, vision
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
-TODAY = date.today()
-
 
 @pytest.fixture
 def team(con: Connection, org: Organisation) -> int:
@@ -98,12 +96,12 @@ def test_assign_owner_and_record_an_observation(con: Connection, org: Organisati
     at.selectbox(key="obs_0_team").set_value(team)
     at.radio(key="obs_0_met").set_value("Not met")
     submit(at, "Record observation")
-    rates = accountability.compliance(con, org.id, Quarter.containing(TODAY), "standard")
+    rates = accountability.compliance(con, org.id, Quarter.containing(date.today()), "standard")
     assert [r.rate.text() for r in rates] == ["0% (n=1)"]
     open_tab(at, "accountability_tab", "Acknowledgements")
     at.multiselect(key="ack_0_employees").set_value([ann])
     submit(at, "Record acknowledgements")
-    coverage = accountability.acknowledgement_coverage(con, org.id, TODAY)
+    coverage = accountability.acknowledgement_coverage(con, org.id, date.today())
     assert [c.acknowledged.text() for c in coverage] == ["100% (n=1)"]
 
 
@@ -141,7 +139,7 @@ def test_record_training_and_check_language(con: Connection, org: Organisation,
     at.multiselect(key="completion_0_people").set_value([ann])
     at.number_input(key="completion_0_score").set_value(91.0)
     submit(at, "Record")
-    rows = training.list_completions(con, org.id, date(2000, 1, 1), TODAY)
+    rows = training.list_completions(con, org.id, date(2000, 1, 1), date.today())
     assert [(r[1], r[3], r[4], r[5]) for r in rows] == [("Ann Lee", module.name, True, 91.0)]
     open_tab(at, "training_tab", "Language check")
     at.text_area(key="language_text").input("No problem, just a second").run()
