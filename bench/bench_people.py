@@ -31,7 +31,6 @@ asserts nothing (tests/test_people_load.py runs a short round with a few people)
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import re
 import shutil
@@ -46,10 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import websockets  # noqa: E402
 from streamlit.proto import BackMsg_pb2, ForwardMsg_pb2  # noqa: E402
 from streamlit.proto.Alert_pb2 import Alert  # noqa: E402
 
+from bench.streamlit_client import cpu_seconds, peak_rss_mib, stream  # noqa: E402
 from strategy.core.access import Identity, Role, acting  # noqa: E402
 from strategy.core.db import open_database  # noqa: E402
 from strategy.identity import accounts  # noqa: E402
@@ -181,19 +180,12 @@ class Person:
 async def _person(person: Person, start: float, end: float, rng: random.Random) -> None:
     try:
         await person.sign_in()
-        url = person.url.replace("http", "ws", 1) + "/_stcore/stream"
-        async with websockets.connect(url, subprotocols=["streamlit"],  # type: ignore[list-item]
-                                      additional_headers={"Cookie": person.cookie},
-                                      max_size=None, ping_interval=None) as ws:
-            async def listen() -> None:
-                try:
-                    async for raw in ws:
-                        person.read(raw if isinstance(raw, bytes) else raw.encode())
-                except websockets.ConnectionClosed as closed:
-                    if time.monotonic() < end:
-                        person.errors.append(f"websocket closed: {closed}"[:160])
 
-            reader = asyncio.create_task(listen())
+        def dropped(why: str) -> None:
+            if time.monotonic() < end:  # dropped by the server mid-session: an error
+                person.errors.append(why)
+
+        async with stream(person.url, person.cookie, person.read, dropped) as ws:
             person.finished.clear()
             await ws.send(person.rerun())
             await asyncio.wait_for(person.finished.wait(), 120)
@@ -233,21 +225,8 @@ async def _person(person: Person, start: float, end: float, rng: random.Random) 
                     continue
                 person.clicks.append(Click(what, time.monotonic() - sent))
             timer.cancel()
-            reader.cancel()
     except Exception as exc:  # a refused sign-in or a dropped socket: an error, counted
         person.errors.append(f"{type(exc).__name__}: {exc}"[:160])
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def add_people(db: Path, count: int) -> list[Role]:
@@ -295,8 +274,8 @@ def run_round(db: Path, people: int = PEOPLE, seconds: float = SECONDS,
             persons, cpu_started, elapsed = asyncio.run(
                 _drive(app, roles, seconds, seed))
             client = time.process_time() - client_started
-            cpu = _cpu_seconds(app.process.pid) - cpu_started
-            peak = _peak_rss_mib(app.process.pid)
+            cpu = cpu_seconds(app.process.pid) - cpu_started
+            peak = peak_rss_mib(app.process.pid)
         finally:
             app.process.terminate()
             app.process.wait(timeout=30)
@@ -321,7 +300,7 @@ async def _drive(app: RunningApp, roles: list[Role], seconds: float,
             person, start + rng.uniform(0, EVERY), end, random.Random(rng.random()))))
         await asyncio.sleep(0.25)
     await asyncio.sleep(max(0.0, start - time.monotonic()))
-    cpu_started = _cpu_seconds(app.process.pid)
+    cpu_started = cpu_seconds(app.process.pid)
     await asyncio.gather(*tasks, return_exceptions=True)
     return persons, cpu_started, time.monotonic() - start
 

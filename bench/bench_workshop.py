@@ -45,10 +45,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-import websockets  # noqa: E402
 from streamlit.proto import BackMsg_pb2, ForwardMsg_pb2  # noqa: E402
 from streamlit.proto.Alert_pb2 import Alert  # noqa: E402
 
+from bench.streamlit_client import cpu_seconds, peak_rss_mib, stream  # noqa: E402
 from strategy.core.access import Identity, acting  # noqa: E402
 from strategy.core.db import open_database  # noqa: E402
 from strategy.core.orgs import create_organisation  # noqa: E402
@@ -197,19 +197,12 @@ async def _guest(guest: Guest, start: float, plan: Timeline,
                  stop: asyncio.Event, rng: random.Random) -> None:
     try:
         await guest.join()
-        url = guest.url.replace("http", "ws", 1) + "/_stcore/stream"
-        async with websockets.connect(url, subprotocols=["streamlit"],  # type: ignore[list-item]
-                                      additional_headers={"Cookie": guest.cookie},
-                                      max_size=None, ping_interval=None) as ws:
-            async def listen() -> None:
-                try:
-                    async for raw in ws:
-                        guest.read(raw if isinstance(raw, bytes) else raw.encode())
-                except websockets.ConnectionClosed as closed:
-                    if not stop.is_set():  # dropped by the server mid-session: an error
-                        guest.errors.append(f"websocket closed: {closed}"[:160])
 
-            reader = asyncio.create_task(listen())
+        def dropped(why: str) -> None:
+            if not stop.is_set():  # dropped by the server mid-session: an error
+                guest.errors.append(why)
+
+        async with stream(guest.url, guest.cookie, guest.read, dropped) as ws:
             await ws.send(guest.rerun(whole_page=True))
             await asyncio.wait_for(guest.finished.wait(), 60)
             guest.connected = True
@@ -252,7 +245,6 @@ async def _guest(guest: Guest, start: float, plan: Timeline,
                         guest.votes += 1
             await stop.wait()
             timer.cancel()
-            reader.cancel()
     except Exception as exc:  # a dropped socket or a refused join is an error, counted
         guest.errors.append(f"{type(exc).__name__}: {exc}"[:160])
 
@@ -272,20 +264,6 @@ class Room:
     errors: int
     first_errors: list[str]
     votes: int
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    import os
-
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def prepare(folder: Path) -> tuple[Path, str]:
@@ -309,8 +287,8 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
         client_started = time.process_time()
         guests, started_cpu, elapsed = asyncio.run(_drive(app, code, k, plan, seed))
         client_cpu = time.process_time() - client_started
-        cpu = _cpu_seconds(app.process.pid) - started_cpu
-        peak = _peak_rss_mib(app.process.pid)
+        cpu = cpu_seconds(app.process.pid) - started_cpu
+        peak = peak_rss_mib(app.process.pid)
     finally:
         app.process.terminate()
         app.process.wait(timeout=30)
@@ -359,7 +337,7 @@ async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
         tasks.append(asyncio.create_task(_guest(guest, start, plan, stop,
                                                 random.Random(rng.random()))))
     await asyncio.sleep(max(0.0, start - time.monotonic()))
-    started_cpu = _cpu_seconds(app.process.pid)
+    started_cpu = cpu_seconds(app.process.pid)
     t0 = time.monotonic()
     await asyncio.sleep(plan.end + plan.settle)
     elapsed = time.monotonic() - t0
