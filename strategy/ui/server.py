@@ -226,7 +226,7 @@ class RequireSignIn:
             if scope["type"] == "http" and scope.get("method") == "GET" and PREFETCH \
                     and not path.startswith(("/_stcore", "/media", "/component", "/download")):
                 send = _with_prefetch(send)
-                # The shell is small: sent plain, so that the script can be added to it.
+                # The shell is small: sent plain, so that the links can be added to it.
                 scope = {**scope, "headers": [(k, v) for k, v in scope.get("headers", [])
                                               if k.lower() != b"accept-encoding"]}
             await self.app(scope, receive, send)
