@@ -93,6 +93,7 @@ class Guest:
     # when Streamlit folds the two requests together).
     values: dict[str, str] = field(default_factory=dict)
     order_control: str = ""  # the wall's Order control: each guest picks "Newest"
+    page_hash: str = ""  # the page's script hash, sent with every rerun as the browser does
     connected: bool = False
     own_entries: set[int] = field(default_factory=set)
     seen: dict[str, float] = field(default_factory=dict)  # token -> first drawn
@@ -127,6 +128,8 @@ class Guest:
             self.interval = message.auto_rerun.interval or self.interval
         elif kind == "page_info_changed":
             self.query = message.page_info_changed.query_string
+        elif kind == "navigation":
+            self.page_hash = message.navigation.page_script_hash or self.page_hash
         elif kind == "script_finished":
             self.finished.set()
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
@@ -144,6 +147,8 @@ class Guest:
                 self.order_control = element.button_group.id
             elif what == "button":
                 button = element.button
+                for token in TOKEN.finditer(button.label):  # a card is its vote button
+                    self.seen.setdefault(token[0], now)
                 if button.is_form_submitter and "brainstorm_add" in button.id:
                     self.submit = button.id
                 elif (vote := VOTE_KEY.search(button.id)) is not None:
@@ -163,6 +168,7 @@ class Guest:
         client = back.rerun_script
         client.query_string = self.query
         client.page_name = "vision"
+        client.page_script_hash = self.page_hash
         if not whole_page:
             client.fragment_id = self.fragment
             client.is_auto_rerun = auto

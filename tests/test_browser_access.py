@@ -179,7 +179,7 @@ def test_a_workshop_with_two_guests(secured: tuple[RunningApp, str, str], browse
         assert staff not in html and said not in html
     gwen, gary = guests
     gary.get_by_text("Gwen: being kept informed").wait_for(timeout=15_000)
-    card = gary.locator("[class*='st-key-brainstorm_entry_']", has_text="Gwen: being kept")
+    card = gary.locator("[class*='st-key-vote_']", has_text="Gwen: being kept")
     card.get_by_role("button", name="Vote").click()
     settle(gary)
     card.get_by_text("1 vote").wait_for()
@@ -213,8 +213,9 @@ def test_addresses_in_what_people_typed_are_not_links(secured: tuple[RunningApp,
     app, _, _ = secured
     page = new_page(browser)
     open_page(page, app.url + "/vision", who="leo")
-    entry = page.locator("[class*='st-key-brainstorm_entry_']", has_text="mail boss")
-    assert entry.inner_text().replace("\u2060", "").startswith(LINKY)
+    entry = page.locator("[class*='st-key-vote_']", has_text="mail boss")
+    # The card is the vote button: its icon, then the answer as it was typed.
+    assert LINKY in entry.inner_text().replace("\u2060", "")
     assert page.locator("a[href*='evil']").count() == 0
 
 

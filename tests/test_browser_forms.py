@@ -246,7 +246,7 @@ def test_the_facilitator_merges_a_likely_duplicate_with_one_click(forms_app: Run
                     ("Someone who owns my problem!", True), ("Bills I can read", False)]
     # The guest's wall shows one card where there were two, without reloading.
     guest.wait_for_timeout(4_000)
-    assert guest.locator("[class*='st-key-brainstorm_entry_']",
+    assert guest.locator("[class*='st-key-vote_']",
                          has_text="Someone who owns my problem").count() == 1
     for page in (facilitator, guest):
         page.context.close()

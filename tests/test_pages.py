@@ -14,6 +14,7 @@ from strategy.core import orgs
 from strategy.core.db import Connection
 from strategy.core.orgs import Organisation
 from strategy.customers import needs, segments
+from strategy.identity import workshops
 from strategy.people import personnel
 from strategy.plan.steps import STEPS
 from strategy.service import standards, vision
@@ -254,7 +255,24 @@ def test_brainstorm_entry_is_the_signed_in_persons(con: Connection, org: Organis
     click(at, f"vote_{entry.id}")
     assert not at.exception
     assert vision.list_entries(con, org.id)[0].voters == ("Priya",)
-    assert at.button(key=f"vote_{entry.id}").label == "Unvote"
+    # The card is its vote button: the answer, who gave it, the votes, and that this
+    # person has voted.
+    assert at.button(key=f"vote_{entry.id}").label == \
+        "Being listened to  \nPriya · 1 vote · Voted"
+
+
+def test_the_wall_refreshes_less_often_in_a_larger_room(con: Connection,
+                                                       org: Organisation) -> None:
+    from strategy.ui.pages.step03_vision import refresh_seconds
+
+    assert [refresh_seconds(n) for n in (0, 100, 101, 150, 151, 200, 260)] == \
+        [2, 2, 3, 3, 4, 4, 6]
+    workshop = workshops.open_workshop(con, org.id)
+    con.execute("INSERT INTO workshop_guest (workshop_id, name) SELECT ?, 'Guest ' || range "
+                "FROM range(120)", [workshop.id])
+    vision.add_entry(con, org.id, "Being listened to")
+    at = open_app("step03_vision")
+    assert any("refreshed every 3 s" in c.value for c in at.caption)
 
 
 def test_add_a_standard_and_flag_over_promising(con: Connection, org: Organisation) -> None:

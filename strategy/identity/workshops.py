@@ -164,6 +164,19 @@ def join(con: Connection, code: str, name: str, address: str) -> tuple[Workshop,
     return workshop, token
 
 
+_counted: SharedReads[int, int] = SharedReads()
+
+
+def shared_guest_count(con: Connection, workshop_id: int) -> int:
+    """How many have joined the workshop, read at most every few seconds: every guest's
+    wall asks, to refresh less often in a larger room."""
+    def count() -> int:
+        row = con.execute("SELECT count(*) FROM workshop_guest WHERE workshop_id = ?",
+                          [workshop_id]).fetchone()
+        return int(row[0]) if row else 0
+    return _counted.get(workshop_id, count, 5.0)
+
+
 def guests(con: Connection, workshop_id: int) -> list[Guest]:
     rows = con.execute(
         "SELECT g.id, g.name, g.joined_at, EXISTS (SELECT 1 FROM sign_in_session s WHERE "

@@ -18,11 +18,24 @@ from strategy.ui import forms, session, sidebar, widgets
 
 STEP = step("vision")
 # Cards per page of the wall: every card is redrawn at every refresh in every
-# browser (three messages each), so a page is what a phone shows in a few swipes,
-# not the whole wall: in a room of a hundred, the refreshes are most of the
-# server's work (bench/bench_workshop.py).
+# browser, so a page is what a phone shows in a few swipes, not the whole wall: in a
+# room of a hundred, the refreshes are most of the server's work
+# (bench/bench_workshop.py). A card is one element, its vote button.
 WALL_PAGE = 15
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 2  # how often the wall refreshes, in a room of up to ROOM guests
+ROOM = 100  # and a second less often for each ROOM_STEP guests more
+ROOM_STEP = 50
+# A card is its vote button: the whole answer wraps on it, left-aligned, rather than
+# being cut to one line as a button's label is. Our own fixed style (no one's text).
+WALL_STYLE = """<style>
+[class*="st-key-vote_"] button { height: auto; justify-content: flex-start;
+  text-align: left; padding: 0.55rem 0.8rem; }
+[class*="st-key-vote_"] button [data-testid="stMarkdownContainer"],
+[class*="st-key-vote_"] button [data-testid="stMarkdownContainer"] p {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; -webkit-line-clamp: unset !important;
+  display: block !important; text-align: left; }
+</style>"""
 SUGGESTIONS_SHOWN = 8  # groups of likely duplicates offered at a time
 
 
@@ -33,16 +46,34 @@ def render() -> None:
     if session.me().kind == "guest":
         # Guests of a workshop see the wall and the vision it feeds, nothing else.
         st.markdown(f"**Our vision:** {md(vision.get_vision(con, org.id).statement or '—')}")
-        _wall(org.id)
+        _live_wall(con, org.id)
         return
     widgets.show_tabs("vision_tab", {
-        "Brainstorm: “Customer service means …”": lambda: _wall(org.id),
+        "Brainstorm: “Customer service means …”": lambda: _live_wall(con, org.id),
         "Vision and customer story": lambda: _vision(con, org.id),
         "Values and behaviours": lambda: _values(con, org.id),
     })
 
 
-@session.live_fragment(REFRESH_SECONDS)
+def refresh_seconds(guests: int) -> int:
+    """The wall's refresh: every REFRESH_SECONDS in a room of up to ROOM guests, a second
+    less often for each ROOM_STEP more. Every guest's wall redraws at each refresh; this
+    keeps a room of 200 within what one server does (bench/bench_workshop.py) while a
+    room of 100 sees a new answer within REFRESH_SECONDS or so."""
+    return REFRESH_SECONDS + max(0, -(-(guests - ROOM) // ROOM_STEP))
+
+
+def _room_refresh(con: Connection, org_id: int) -> int:
+    workshop = workshops.shared_current_workshop(con, org_id)
+    return refresh_seconds(workshops.shared_guest_count(con, workshop.id) if workshop else 0)
+
+
+def _live_wall(con: Connection, org_id: int) -> None:
+    st.html(WALL_STYLE)  # drawn by the page, not at each of the wall's refreshes
+    seconds = st.session_state["_wall_refresh"] = _room_refresh(con, org_id)
+    session.live_fragment(seconds)(_wall)(org_id)
+
+
 def _wall(org_id: int) -> None:
     """The workshop panel, the wall and the facilitator's tools, as one fragment that
     re-reads them every few seconds on its own thread (so it takes its own cursor).
@@ -51,6 +82,8 @@ def _wall(org_id: int) -> None:
     the wall at once, and no action needs a full rerun, which would race the other
     fragments' refreshes ("fragment does not exist anymore")."""
     con = session.db()
+    if _room_refresh(con, org_id) != st.session_state.get("_wall_refresh"):
+        st.rerun()  # the room has grown: the page again, with the wall's new refresh
     if session.allowed(Permission.FACILITATE):
         _workshop(con, org_id)
     _brainstorm(con, org_id)
@@ -256,23 +289,23 @@ def _brainstorm(con: Connection, org_id: int) -> None:
                + (f" · {_matching(len(shown))}" if text else "")
                + (f" · showing {first + 1}–{first + len(on_page)}" if len(shown) > WALL_PAGE
                   else "")
-               + f" · refreshed every {REFRESH_SECONDS} s")
+               + f" · refreshed every {st.session_state.get('_wall_refresh')} s")
     # Cards in three columns read well on a projector and on a laptop alike.
     columns = st.columns(3)
     for index, entry in enumerate(on_page):
-        with columns[index % 3].container(border=True, key=f"brainstorm_entry_{entry.id}"):
-            badge = " :green-badge[:material/check: Adopted]" if entry.adopted else ""
-            # One element for the answer and who gave it: each element is a message to
-            # every browser at every refresh.
-            st.markdown(f"{md(entry.text)}{badge}  \n:gray[{md(entry.author)} · "
-                        f"{entry.votes} vote{'s' if entry.votes != 1 else ''}]")
-            mine = me in entry.voters
-            clicked = st.button(
-                "Unvote" if mine else "Vote", key=f"vote_{entry.id}", icon=":material/thumb_up:",
-                type="primary" if mine else "secondary", disabled=not me)
-            if clicked and forms.attempt(
-                    partial(vision.toggle_vote, con, org_id, entry.id), rerun=False):
-                forms.rerun_fragment()
+        # The card is its vote button, answer and author on it: each element is a
+        # message to every browser at every refresh, and a card of three (frame, text,
+        # button) made the wall the server's heaviest work in a full room.
+        mine = me in entry.voters
+        badge = " · **Adopted**" if entry.adopted else ""
+        clicked = columns[index % 3].button(
+            f"{md(entry.text)}{badge}  \n{md(entry.author)} · {entry.votes} "
+            f"vote{'s' if entry.votes != 1 else ''} · {'Voted' if mine else 'Vote'}",
+            key=f"vote_{entry.id}", icon=":material/thumb_up:", width="stretch",
+            type="primary" if mine else "secondary", disabled=not me)
+        if clicked and forms.attempt(
+                partial(vision.toggle_vote, con, org_id, entry.id), rerun=False):
+            forms.rerun_fragment()
 
 
 def _matching(n: int) -> str:

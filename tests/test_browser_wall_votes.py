@@ -1,0 +1,111 @@
+"""Votes on the workshop wall, cast in Chromium card after card while the wall
+refreshes itself and others vote too: every one must count, on the card clicked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.browser import by_key, open_page, settle
+from tests.conftest import RunningApp, database_copy
+
+CARDS = 8
+
+
+def stored_votes(app: RunningApp, voter: str) -> set[int]:
+    con = database_copy(app)
+    try:
+        return {row[0] for row in con.execute(
+            "SELECT entry_id FROM brainstorm_vote WHERE voter = ?", [voter]).fetchall()}
+    finally:
+        con.close()
+
+
+def card_ids(page: Any) -> list[int]:
+    """The wall's cards as the page shows them, by their vote buttons' keys."""
+    keys = page.locator("[class*='st-key-vote_']").evaluate_all(
+        "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-vote_')))")
+    return [int(key.removeprefix("st-key-vote_").removesuffix("_withdraw")) for key in keys]
+
+
+def vote(page: Any, entry_id: int) -> None:
+    """Press the card's button, whichever it says (vote, or take the vote back). By
+    the card's key, not its place: the wall is ordered by votes and moves."""
+    page.locator(f".st-key-vote_{entry_id}, .st-key-vote_{entry_id}_withdraw") \
+        .locator("button").click()
+
+
+@pytest.mark.parametrize("pause", [0, 300, 1000, 2500, -1])
+def test_every_vote_cast_card_after_card_is_stored(demo_app: RunningApp, browser: Any,
+                                                   pause: int) -> None:
+    """One person votes on eight cards in turn: at once, a little apart, across the
+    wall's refreshes (every few seconds), or waiting for each to be shown."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    open_page(page, demo_app.url + "/vision", who="Ana")
+    ids = card_ids(page)[:CARDS]
+    assert len(ids) == CARDS
+    before = stored_votes(demo_app, "Ana")
+    for entry_id in ids:
+        vote(page, entry_id)
+        if pause < 0:
+            settle(page)
+        else:
+            page.wait_for_timeout(pause)
+    page.wait_for_timeout(4000)
+    settle(page)
+    # Each click toggles that card's vote: the ones Ana had are taken back, the
+    # others are added, and no card she did not click changes.
+    assert stored_votes(demo_app, "Ana") == before ^ set(ids)
+    context.close()
+
+
+def test_two_people_voting_on_the_same_cards_at_once_both_count(
+        demo_app: RunningApp, browser: Any) -> None:
+    """Two participants vote on the same cards turn about, each card's count
+    changing under the other's eyes: every vote of each is stored."""
+    pages = []
+    for who in ("Ben", "Priya"):
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        open_page(page, demo_app.url + "/vision", who=who)
+        pages.append(page)
+    ids = card_ids(pages[0])[:CARDS]
+    before = {who: stored_votes(demo_app, who) for who in ("Ben", "Priya")}
+    for entry_id in ids:
+        for page in pages:
+            vote(page, entry_id)
+            page.wait_for_timeout(150)
+    for page in pages:
+        page.wait_for_timeout(2000)
+        settle(page)
+    for who in ("Ben", "Priya"):
+        assert stored_votes(demo_app, who) == before[who] ^ set(ids), who
+    for page in pages:
+        page.context.close()
+
+
+def test_a_double_tap_on_vote_counts_once(demo_app: RunningApp, browser: Any) -> None:
+    """Phones double-tap: two clicks in quick succession on Vote are one vote, not a
+    vote and its withdrawal."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    open_page(page, demo_app.url + "/vision", who="Tom")
+    # Newest first, so that a card does not move up the wall as its votes grow.
+    page.locator(".st-key-wall_order").get_by_text("Newest").click()
+    settle(page)
+    before = stored_votes(demo_app, "Tom")
+    ids = [i for i in card_ids(page) if i not in before][:3]
+    for entry_id, gap in zip(ids, (0, 120, 350), strict=True):
+        # Two taps on the same spot of the screen, as a thumb does.
+        box = by_key(page, f"vote_{entry_id}").locator("button").bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.click(x, y)
+        page.wait_for_timeout(gap)
+        page.mouse.click(x, y)
+        settle(page)
+    page.wait_for_timeout(3000)
+    settle(page)
+    assert stored_votes(demo_app, "Tom") == before | set(ids)
+    context.close()
