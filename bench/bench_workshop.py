@@ -38,6 +38,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,8 @@ ANSWERS = 3
 VOTES = 3
 TOKEN = re.compile(r"Q(\d+)A(\d+)Z")
 ANSWER_KEY = re.compile(r"-brainstorm_\d+_text$")
-VOTE_KEY = re.compile(r"-vote_(\d+)$")
+VOTE_KEY = re.compile(r"-vote_(\d+)$")  # a card not voted for yet (not "_withdraw")
+ACK_WAIT = 30.0  # how long a guest waits for an answer to be taken, as a person would
 
 
 @dataclass
@@ -193,6 +195,16 @@ class Guest:
         return bytes(back.SerializeToString())
 
 
+async def _until(ready: Callable[[], object], seconds: float) -> bool:
+    """Wait until ``ready()`` holds, for at most ``seconds``; whether it did."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.1)
+    return True
+
+
 async def _guest(guest: Guest, start: float, plan: Timeline,
                  stop: asyncio.Event, rng: random.Random) -> None:
     try:
@@ -221,15 +233,20 @@ async def _guest(guest: Guest, start: float, plan: Timeline,
             actions = [(rng.uniform(0, plan.first_add), "add")]
             actions += [(rng.uniform(*plan.later), "add") for _ in range(ANSWERS - 1)]
             actions += [(rng.uniform(*plan.later), "vote") for _ in range(VOTES)]
-            added = 0
+            added, used_box = 0, ""
             for at, action in sorted(actions):
                 await asyncio.sleep(max(0.0, start + at - time.monotonic()))
                 if action == "add":
-                    # As a person does: the next answer once the last one is in.
-                    for _ in range(100):
-                        if not guest.pending and guest.answer_box:
-                            break
-                        await asyncio.sleep(0.1)
+                    # As a person does: the next answer once the last one is in, in the
+                    # empty box the page then shows (a box already used would submit
+                    # nothing). A page that never gets there is an error.
+                    def box_ready(used: str = used_box) -> bool:
+                        return not guest.pending and guest.answer_box not in ("", used)
+                    ready = await _until(box_ready, ACK_WAIT)
+                    if not ready:
+                        guest.errors.append(f"no empty answer box within {ACK_WAIT:.0f} s")
+                        continue
+                    used_box = guest.answer_box
                     added += 1
                     token = f"Q{guest.number}A{added}Z"
                     guest.sent[token] = time.monotonic()
@@ -340,6 +357,8 @@ async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
     started_cpu = cpu_seconds(app.process.pid)
     t0 = time.monotonic()
     await asyncio.sleep(plan.end + plan.settle)
+    # Answers still on their way are waited for, as their authors would.
+    await _until(lambda: not any(g.pending for g in guests), ACK_WAIT)
     elapsed = time.monotonic() - t0
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)

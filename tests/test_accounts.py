@@ -308,7 +308,7 @@ def test_a_workshop_guest_posts_and_is_out_when_it_closes(con: Connection,
     assert not guest.may(Permission.HR_RECORDS, org.id)
     with access.acting(guest):
         entry = vision.add_entry(con, org.id, "Being told before it happens")
-        assert vision.toggle_vote(con, org.id, entry)
+        assert vision.set_vote(con, org.id, entry)
         with pytest.raises(AccessDenied):
             vision.add_value(con, org.id, "Sneaky")
     assert vision.list_entries(con, org.id)[0].author == guest.name

@@ -24,7 +24,7 @@ def stored_votes(app: RunningApp, voter: str) -> set[int]:
 
 def card_ids(page: Any) -> list[int]:
     """The wall's cards as the page shows them, by their vote buttons' keys."""
-    keys = page.locator("[class*='st-key-vote_']").evaluate_all(
+    keys = page.locator("[class*='st-key-vote_']:not([data-stale='true'])").evaluate_all(
         "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-vote_')))")
     return [int(key.removeprefix("st-key-vote_").removesuffix("_withdraw")) for key in keys]
 
@@ -32,8 +32,11 @@ def card_ids(page: Any) -> list[int]:
 def vote(page: Any, entry_id: int) -> None:
     """Press the card's button, whichever it says (vote, or take the vote back). By
     the card's key, not its place: the wall is ordered by votes and moves."""
-    page.locator(f".st-key-vote_{entry_id}, .st-key-vote_{entry_id}_withdraw") \
-        .locator("button").click()
+    # While the wall re-sorts, a card can show at its old place and its new one until
+    # the refresh ends; both are the same button. A card's old self, faded, is not.
+    fresh = ":not([data-stale='true'])"
+    page.locator(f".st-key-vote_{entry_id}{fresh}, .st-key-vote_{entry_id}_withdraw{fresh}") \
+        .locator("button").first.click()
 
 
 @pytest.mark.parametrize("pause", [0, 300, 1000, 2500, -1])

@@ -51,7 +51,7 @@ def test_delete_removes_everything_of_that_organisation_only(con: Connection,
     for owner in (org, other):
         segments.add_segment(con, owner.id, segments.SegmentInput("Shoppers", "external"))
         entry = vision.add_entry(con, owner.id, "Being listened to")
-        vision.toggle_vote(con, owner.id, entry)
+        vision.set_vote(con, owner.id, entry)
     summary = orgs.deletion_summary(con, org.id)
     assert summary == {"customer segments": 1, "brainstorm entries": 1,
                        "change history entries": 1}

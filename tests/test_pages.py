@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -252,13 +253,23 @@ def test_brainstorm_entry_is_the_signed_in_persons(con: Connection, org: Organis
     submit(at, "Add to the wall")
     (entry,) = vision.list_entries(con, org.id)
     assert (entry.author, entry.text) == ("Priya", "Being listened to")
+    cast = at.button(key=f"vote_{entry.id}")
     click(at, f"vote_{entry.id}")
     assert not at.exception
     assert vision.list_entries(con, org.id)[0].voters == ("Priya",)
+    # The same click arriving again (a double tap, on the button as it was drawn)
+    # meets a button that now takes the vote back: it does not undo the vote.
+    cast.click().run()
+    assert vision.list_entries(con, org.id)[0].voters == ("Priya",)
     # The card is its vote button: the answer, who gave it, the votes, and that this
     # person has voted.
-    assert at.button(key=f"vote_{entry.id}").label == \
+    assert at.button(key=f"vote_{entry.id}_withdraw").label == \
         "Being listened to  \nPriya · 1 vote · Voted"
+    time.sleep(0.5)  # a change of mind, a moment later, takes the vote back
+    at.button(key=f"vote_{entry.id}_withdraw").click().run()
+    assert vision.list_entries(con, org.id)[0].voters == ()
+    assert at.button(key=f"vote_{entry.id}").label == \
+        "Being listened to  \nPriya · 0 votes · Vote"
 
 
 def test_the_wall_refreshes_less_often_in_a_larger_room(con: Connection,

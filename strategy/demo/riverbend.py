@@ -32,7 +32,7 @@ from strategy.service.vision import (
     add_value,
     save_vision,
     set_adopted,
-    toggle_vote,
+    set_vote,
 )
 
 DEMO_NAME = "Riverbend Water (demo)"
@@ -200,7 +200,7 @@ def _load_demo(con: Connection, name: str, today: date) -> Organisation:
             entry_id = add_entry(con, org.id, text)
         for voter in voters:
             with access.acting(access.Identity.shell(voter)):
-                toggle_vote(con, org.id, entry_id)
+                set_vote(con, org.id, entry_id)
         if text.startswith(("Being told before", "Someone who owns")):
             set_adopted(con, org.id, entry_id, True)
 

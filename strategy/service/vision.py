@@ -290,37 +290,29 @@ def _live_entry(con: Connection, org_id: int, entry_id: int) -> None:
         raise NotFoundError("That entry was merged or removed by the facilitator.")
 
 
-def toggle_vote(con: Connection, org_id: int, entry_id: int) -> bool:
-    """Vote for an entry, or take the vote back; returns whether the vote now stands.
+def set_vote(con: Connection, org_id: int, entry_id: int, stands: bool = True) -> bool:
+    """Vote for an entry (``stands``), or take the vote back; returns whether the vote
+    now stands. Votes are the signed-in person's (or guest's) own: one each per entry.
 
-    Votes are the signed-in person's (or guest's) own: one each per entry."""
+    Setting, not toggling: a vote that arrives twice (a double tap, a click sent again
+    by the browser) is still one vote, not a vote and its withdrawal."""
     voter = access.require(Permission.BRAINSTORM, org_id).name
     try:
-        return _toggle_vote(con, org_id, entry_id, voter)
+        with transaction(con):
+            _live_entry(con, org_id, entry_id)
+            if stands:
+                con.execute("INSERT INTO brainstorm_vote (entry_id, voter) VALUES (?, ?) "
+                            "ON CONFLICT DO NOTHING", [entry_id, voter])
+            else:
+                con.execute("DELETE FROM brainstorm_vote WHERE entry_id = ? AND voter = ?",
+                            [entry_id, voter])
     except duckdb.ConstraintException:
-        # The same person's vote arrived twice at once (a double click): it stands.
-        return True
-
-
-def _toggle_vote(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
-    try:
-        return _toggle_vote_stored(con, org_id, entry_id, voter)
+        # The same person's vote arrived twice at once, on two cursors: it stands.
+        if not stands:
+            raise
     finally:
         _wall_changed(org_id)
-
-
-def _toggle_vote_stored(con: Connection, org_id: int, entry_id: int, voter: str) -> bool:
-    with transaction(con):
-        _live_entry(con, org_id, entry_id)
-        removed = con.execute(
-            "DELETE FROM brainstorm_vote WHERE entry_id = ? AND voter = ? RETURNING entry_id",
-            [entry_id, voter],
-        ).fetchone()
-        if removed:
-            return False
-        con.execute("INSERT INTO brainstorm_vote (entry_id, voter) VALUES (?, ?)",
-                    [entry_id, voter])
-        return True
+    return stands
 
 
 def merge_entries(con: Connection, org_id: int, keep_id: int, duplicate_ids: list[int]) -> None:

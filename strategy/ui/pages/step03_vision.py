@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -36,6 +37,10 @@ WALL_STYLE = """<style>
   text-overflow: clip !important; -webkit-line-clamp: unset !important;
   display: block !important; text-align: left; }
 </style>"""
+# A second press on the same card within this is the same tap twice over (a double
+# tap, a bouncing finger), not a change of mind: operating systems take half a second
+# as a double click. It lands on the redrawn card, which now means the opposite.
+DOUBLE_TAP_SECONDS = 0.5
 SUGGESTIONS_SHOWN = 8  # groups of likely duplicates offered at a time
 
 
@@ -298,14 +303,30 @@ def _brainstorm(con: Connection, org_id: int) -> None:
         # button) made the wall the server's heaviest work in a full room.
         mine = me in entry.voters
         badge = " · **Adopted**" if entry.adopted else ""
+        # The key says what a click means (cast, or take back): a click that arrives
+        # twice (a double tap) meets a button that now means the other, and is not
+        # taken as a second, undoing click.
         clicked = columns[index % 3].button(
             f"{md(entry.text)}{badge}  \n{md(entry.author)} · {entry.votes} "
             f"vote{'s' if entry.votes != 1 else ''} · {'Voted' if mine else 'Vote'}",
-            key=f"vote_{entry.id}", icon=":material/thumb_up:", width="stretch",
+            key=f"vote_{entry.id}_withdraw" if mine else f"vote_{entry.id}",
+            icon=":material/thumb_up:", width="stretch",
+            help="Your vote counts: press to take it back" if mine else None,
             type="primary" if mine else "secondary", disabled=not me)
-        if clicked and forms.attempt(
-                partial(vision.toggle_vote, con, org_id, entry.id), rerun=False):
+        if clicked and not _second_tap(entry.id) and forms.attempt(
+                partial(vision.set_vote, con, org_id, entry.id, not mine), rerun=False):
             forms.rerun_fragment()
+
+
+def _second_tap(entry_id: int) -> bool:
+    """Whether this press follows this person's last one on the card too closely to be
+    meant (see DOUBLE_TAP_SECONDS); a press that is meant is remembered."""
+    pressed = st.session_state.setdefault("_wall_pressed", {})
+    now = time.monotonic()
+    if now - pressed.get(entry_id, -DOUBLE_TAP_SECONDS) < DOUBLE_TAP_SECONDS:
+        return True
+    pressed[entry_id] = now
+    return False
 
 
 def _matching(n: int) -> str:
