@@ -11,8 +11,8 @@ tabs proved only that). A guest does what the page does, over the same wire:
 * opens Streamlit's websocket with that cookie and speaks Streamlit's own protocol,
   the protobuf messages that ship with Streamlit (``BackMsg``/``ForwardMsg``): it
   asks for the vision page, reads every element the server draws, and re-runs the
-  wall's fragment every time the server's ``auto_rerun`` message says (3 s), as the
-  browser's timer does;
+  wall's fragment every time the server's ``auto_rerun`` message says (every 2 s in a
+  room of up to 100), as the browser's timer does;
 * adds three answers (the form's text box and its submit button, by the widget ids
   the server sent) and votes three times (others' Vote buttons), spread over a minute.
 
@@ -22,10 +22,12 @@ they must be equal); p50/p95 of the time from pressing Add to the answer being o
 every other guest's wall (the first refresh that draws it, per guest; an answer a
 guest never saw counts as missed); the server's CPU seconds per guest per minute and
 its peak RSS, from /proc; and errors (error messages drawn, exceptions, dropped
-websockets). The last column is the cores the guests' own process used, on the same
-two cores: beyond about 1, the guests compete with the server. Prints figures;
-asserts nothing (tests/test_workshop_load.py runs K=10 and checks acknowledged ==
-stored).
+websockets); and the votes pressed (on cards the guest's wall last drew, as a person
+presses what they see) against the votes stored (they must be equal). The "guests"
+column is the cores the guests' own process used, on the same two cores: beyond about
+1, the guests compete with the server. Prints figures; asserts nothing
+(tests/test_workshop_load.py runs K=10 and checks acknowledged == stored, for answers
+and for votes).
 """
 
 from __future__ import annotations
@@ -62,6 +64,8 @@ VOTES = 3
 TOKEN = re.compile(r"Q(\d+)A(\d+)Z")
 ANSWER_KEY = re.compile(r"-brainstorm_\d+_text$")
 VOTE_KEY = re.compile(r"-vote_(\d+)$")  # a card not voted for yet (not "_withdraw")
+DREW_THE_WALL = (ForwardMsg_pb2.ForwardMsg.FINISHED_SUCCESSFULLY,
+                 ForwardMsg_pb2.ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
 ACK_WAIT = 30.0  # how long a guest waits for an answer to be taken, as a person would
 
 
@@ -89,7 +93,10 @@ class Guest:
     query: str = ""
     answer_box: str = ""
     submit: str = ""
-    vote_buttons: dict[int, str] = field(default_factory=dict)  # entry id -> widget id
+    # Entry id -> widget id of the Vote buttons on the wall as last drawn (a person
+    # presses a card they can see), and of those the run in progress is drawing.
+    vote_buttons: dict[int, str] = field(default_factory=dict)
+    drawing: dict[int, str] = field(default_factory=dict)
     # Values this client has sent, sent again with every rerun as the browser's widget
     # manager does (a refresh that came without them would lose a submitted answer
     # when Streamlit folds the two requests together).
@@ -133,6 +140,9 @@ class Guest:
         elif kind == "navigation":
             self.page_hash = message.navigation.page_script_hash or self.page_hash
         elif kind == "script_finished":
+            if message.script_finished in DREW_THE_WALL:
+                self.vote_buttons = self.drawing
+            self.drawing = {}
             self.finished.set()
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             element = message.delta.new_element
@@ -154,7 +164,7 @@ class Guest:
                 if button.is_form_submitter and "brainstorm_add" in button.id:
                     self.submit = button.id
                 elif (vote := VOTE_KEY.search(button.id)) is not None:
-                    self.vote_buttons[int(vote[1])] = button.id
+                    self.drawing[int(vote[1])] = button.id
             elif what == "toast" and "Added to the wall" in element.toast.body:
                 if self.pending:
                     self.pending.pop(0)
@@ -281,6 +291,7 @@ class Room:
     errors: int
     first_errors: list[str]
     votes: int
+    votes_stored: int
 
 
 def prepare(folder: Path) -> tuple[Path, str]:
@@ -312,6 +323,8 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
     con = open_database(db)
     stored = int(con.execute("SELECT count(*) FROM brainstorm_entry WHERE regexp_matches("
                              "text, '^Q[0-9]+A[0-9]+Z ')").fetchone()[0])  # type: ignore[index]
+    votes_stored = int(con.execute(  # type: ignore[index]
+        "SELECT count(*) FROM brainstorm_vote").fetchone()[0])
     con.close()
     if own:
         shutil.rmtree(folder, ignore_errors=True)
@@ -334,7 +347,8 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
         missed=missed, cpu_per_guest_minute=cpu / k / (elapsed / 60),
         server_cpu_share=cpu / elapsed, peak_rss_mib=peak,
         client_cpu_share=client_cpu / (elapsed + 15), errors=len(errors),
-        first_errors=errors[:3], votes=sum(g.votes for g in guests))
+        first_errors=sorted(set(e[:100] for e in errors))[:3], votes=sum(g.votes for g in guests),
+        votes_stored=votes_stored)
 
 
 async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
@@ -374,14 +388,14 @@ def main(sizes: list[int]) -> None:
           f"{ANSWERS} answers and {VOTES} votes per guest over {FULL.end:.0f} s")
     print(f"{'K':>4} {'acked':>6} {'stored':>6} {'p50 reach':>10} {'p95 reach':>10} "
           f"{'missed':>6} {'CPU s/guest/min':>15} {'cores':>6} {'peak RSS':>9} {'errors':>6} "
-          f"{'guests':>7}")
+          f"{'guests':>7} {'votes':>6} {'stored':>6}")
     for k in sizes:
         room = run_room(k)
         print(f"{room.guests:>4} {room.acknowledged:>6} {room.stored:>6} "
               f"{_seconds(room.reached_p50):>10} {_seconds(room.reached_p95):>10} "
               f"{room.missed:>6} {room.cpu_per_guest_minute:>15.2f} "
               f"{room.server_cpu_share:>6.2f} {room.peak_rss_mib:>6.0f} MiB {room.errors:>6} "
-              f"{room.client_cpu_share:>7.2f}", flush=True)
+              f"{room.client_cpu_share:>7.2f} {room.votes:>6} {room.votes_stored:>6}", flush=True)
         for error in room.first_errors:
             print(f"       error: {error}")
 

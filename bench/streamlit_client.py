@@ -28,8 +28,12 @@ async def stream(url: str, cookie: str, read: Callable[[bytes], None],
             try:
                 async for raw in ws:
                     read(raw if isinstance(raw, bytes) else raw.encode())
+                dropped(f"websocket closed by the server ({ws.close_code} {ws.close_reason})")
             except websockets.ConnectionClosed as closed:
                 dropped(f"websocket closed: {closed}"[:160])
+            except Exception as exc:  # the client's own failure: said, never silent
+                dropped(f"reading a message failed: {type(exc).__name__}: {exc}"[:160])
+                raise
 
         reader = asyncio.create_task(listen())
         try:

@@ -178,36 +178,62 @@ def reason_field(con: storage.Connection, org_id: int, key: str,
 before_action: list[Callable[[], None]] = []
 
 
-def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
-            success: str | None = None, rerun: bool = True) -> bool:
-    """Run a user action; show any problem in words, never as a traceback."""
+def _outcome(action: Callable[[], object]) -> StrategyError | None:
+    """Run a user action after the checks every action gets; its failure, in words."""
     try:
         for check in before_action:
             check()
         action()
-    except ValidationError as exc:
-        if errors is not None:
-            errors.show(exc)
-        else:
-            st.error(md(exc.message))
-        return False
     except StrategyError as exc:
-        st.error(md(exc.message))
-        return False
+        return exc
     except (duckdb.OutOfRangeException, duckdb.ConversionException):
         log.exception("a value the database cannot hold")
-        st.error("One of the numbers is too large (or too small) to store. Nothing was "
-                 "changed: check the numbers and try again.")
-        return False
+        return StrategyError("One of the numbers is too large (or too small) to store. "
+                             "Nothing was changed: check the numbers and try again.")
     except duckdb.Error:
         log.exception("database error during a user action")
-        st.error("The database could not save that. Nothing was changed; please try again.")
+        return StrategyError("The database could not save that. Nothing was changed; "
+                             "please try again.")
+    return None
+
+
+def attempt(action: Callable[[], object], errors: FieldErrors | None = None,
+            success: str | None = None, rerun: bool = True) -> bool:
+    """Run a user action; show any problem in words, never as a traceback."""
+    problem = _outcome(action)
+    if isinstance(problem, ValidationError) and errors is not None:
+        errors.show(problem)
+        return False
+    if problem is not None:
+        st.error(md(problem.message))
         return False
     if success:
         flash(success)
     if rerun:
         st.rerun()
     return True
+
+
+def on_press(action: Callable[[], object], slot: str) -> Callable[[], None]:
+    """A button's ``on_click`` that runs ``action`` as :func:`attempt` does.
+
+    A callback runs for every button pressed since the page was last drawn, before
+    the page is drawn again: a press on a button that the same refresh moves or
+    takes away (a card on a live wall), or one that arrives with another press, is
+    not lost, as a press read from the button's return value can be. A problem is
+    kept for :func:`show_problem` to show where the page draws ``slot``."""
+    def run() -> None:
+        problem = _outcome(action)
+        if problem is not None:
+            st.session_state[f"_problem_{slot}"] = problem.message
+    return run
+
+
+def show_problem(slot: str) -> None:
+    """The problem a pressed button's action met (see :func:`on_press`), once."""
+    message = st.session_state.pop(f"_problem_{slot}", None)
+    if message:
+        st.error(md(message))
 
 
 @contextmanager

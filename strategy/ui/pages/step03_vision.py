@@ -295,6 +295,7 @@ def _brainstorm(con: Connection, org_id: int) -> None:
                + (f" · showing {first + 1}–{first + len(on_page)}" if len(shown) > WALL_PAGE
                   else "")
                + f" · refreshed every {st.session_state.get('_wall_refresh')} s")
+    forms.show_problem("wall")  # a vote that could not be cast (the answer was merged)
     # Cards in three columns read well on a projector and on a laptop alike.
     columns = st.columns(3)
     for index, entry in enumerate(on_page):
@@ -303,19 +304,22 @@ def _brainstorm(con: Connection, org_id: int) -> None:
         # button) made the wall the server's heaviest work in a full room.
         mine = me in entry.voters
         badge = " · **Adopted**" if entry.adopted else ""
-        # The key says what a click means (cast, or take back): a click that arrives
+        # The key says what a press means (cast, or take back): a press that arrives
         # twice (a double tap) meets a button that now means the other, and is not
-        # taken as a second, undoing click.
-        clicked = columns[index % 3].button(
+        # taken as a second, undoing press. The vote is cast in the button's callback,
+        # which runs even when the refresh that follows moves the card off this page.
+        columns[index % 3].button(
             f"{md(entry.text)}{badge}  \n{md(entry.author)} · {entry.votes} "
             f"vote{'s' if entry.votes != 1 else ''} · {'Voted' if mine else 'Vote'}",
             key=f"vote_{entry.id}_withdraw" if mine else f"vote_{entry.id}",
             icon=":material/thumb_up:", width="stretch",
-            help="Your vote counts: press to take it back" if mine else None,
-            type="primary" if mine else "secondary", disabled=not me)
-        if clicked and not _second_tap(entry.id) and forms.attempt(
-                partial(vision.set_vote, con, org_id, entry.id, not mine), rerun=False):
-            forms.rerun_fragment()
+            type="primary" if mine else "secondary", disabled=not me,
+            on_click=forms.on_press(partial(_vote, org_id, entry.id, not mine), "wall"))
+
+
+def _vote(org_id: int, entry_id: int, stands: bool) -> None:
+    if not _second_tap(entry_id):
+        vision.set_vote(session.db(), org_id, entry_id, stands)
 
 
 def _second_tap(entry_id: int) -> bool:
