@@ -32,3 +32,39 @@ def test_every_action_reads_who_is_signed_in_afresh(
                              rerun=False)
     assert not done and added == [] and vision.list_entries(con, org.id) == []
     assert reads == [False]  # read afresh, not shared
+
+
+def test_a_vote_is_checked_against_who_is_signed_in_when_it_is_cast(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A vote is cast in its button's callback, after the wall was drawn: the session
+    and the permission are read when it runs, not when the card was drawn."""
+    from tests.test_pages import open_app
+
+    with acting(member("Ann", org.id, "leader")):
+        entry = vision.add_entry(con, org.id, "Being kept informed")
+    priya = member("Priya", org.id, "contributor")
+    identity: list[Identity | None] = [priya]
+    monkeypatch.setattr("strategy.ui.session.request_identity",
+                        lambda shared=False: identity[0])
+    at = open_app("step03_vision")
+    vote = at.button(key=f"vote_{entry}")
+    assert not vote.disabled
+    # Her role changes to viewer while the card is on her screen; then she presses it.
+    identity[0] = member("Priya", org.id, "viewer")
+    vote.click().run()
+    assert vision.list_entries(con, org.id)[0].voters == ()
+    assert [e.value for e in at.error] == [
+        "Your role in this organisation \\(Viewer\\) does not allow you to take part in the "
+        "brainstorm wall\\. Ask an administrator if you need it\\."]
+    # Her session ends (signed out elsewhere) while the card is on her screen: nothing.
+    identity[0] = priya
+    at.run()
+    vote = at.button(key=f"vote_{entry}")
+    identity[0] = None
+    vote.click().run()
+    assert vision.list_entries(con, org.id)[0].voters == ()
+    # Signed in again with her role: the same press counts.
+    identity[0] = priya
+    at.run()
+    at.button(key=f"vote_{entry}").click().run()
+    assert vision.list_entries(con, org.id)[0].voters == ("Priya",)

@@ -318,19 +318,15 @@ def _brainstorm(con: Connection, org_id: int) -> None:
 
 
 def _vote(org_id: int, entry_id: int, stands: bool) -> None:
-    if not _second_tap(entry_id):
-        vision.set_vote(session.db(), org_id, entry_id, stands)
-
-
-def _second_tap(entry_id: int) -> bool:
-    """Whether this press follows this person's last one on the card too closely to be
-    meant (see DOUBLE_TAP_SECONDS); a press that is meant is remembered."""
+    """Cast or take back this person's vote, unless the press follows their last one on
+    the card too closely to be meant (see DOUBLE_TAP_SECONDS). Only a vote that was
+    stored counts as a press: one refused (a role changed meanwhile) holds nothing up."""
     pressed = st.session_state.setdefault("_wall_pressed", {})
     now = time.monotonic()
     if now - pressed.get(entry_id, -DOUBLE_TAP_SECONDS) < DOUBLE_TAP_SECONDS:
-        return True
+        return
+    vision.set_vote(session.db(), org_id, entry_id, stands)
     pressed[entry_id] = now
-    return False
 
 
 def _matching(n: int) -> str:
