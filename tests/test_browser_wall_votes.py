@@ -112,3 +112,20 @@ def test_a_double_tap_on_vote_counts_once(demo_app: RunningApp, browser: Any) ->
     settle(page)
     assert stored_votes(demo_app, "Tom") == before | set(ids)
     context.close()
+
+
+def test_a_card_reads_from_the_left_and_wraps(demo_app: RunningApp, browser: Any) -> None:
+    """A card is its vote button, but reads as a card: the answer starts at its left
+    edge, after the thumb, and a long answer wraps rather than being cut."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    open_page(page, demo_app.url + "/vision", who="Fay")
+    for answer in ("Bills I can understand", "Being told before the water goes off"):
+        card = page.locator("[class*='st-key-vote_']", has_text=answer).locator("button")
+        button = card.bounding_box()
+        thumb = card.get_by_test_id("stIconMaterial").bounding_box()
+        assert thumb["x"] - button["x"] < 25, answer  # the padding only, not centred
+    text = card.locator("p").bounding_box()
+    assert text["height"] > 60  # the long answer wraps, with its author and votes below
+    assert "not after" in card.inner_text()  # nothing cut off
+    context.close()

@@ -31,6 +31,8 @@ ROOM_STEP = 50
 WALL_STYLE = """<style>
 [class*="st-key-vote_"] button { height: auto; justify-content: flex-start;
   text-align: left; padding: 0.55rem 0.8rem; }
+[class*="st-key-vote_"] button > div, [class*="st-key-vote_"] button > div > span {
+  justify-content: flex-start; align-items: flex-start; width: 100%; }
 [class*="st-key-vote_"] button [data-testid="stMarkdownContainer"],
 [class*="st-key-vote_"] button [data-testid="stMarkdownContainer"] p {
   white-space: normal !important; overflow: visible !important;
