@@ -23,7 +23,11 @@ every other guest's wall (the first refresh that draws it, per guest; an answer 
 guest never saw counts as missed); the server's CPU seconds per guest per minute and
 its peak RSS, from /proc; and errors (error messages drawn, exceptions, dropped
 websockets); and the votes pressed (on cards the guest's wall last drew, as a person
-presses what they see) against the votes stored (they must be equal). The "guests"
+presses what they see) against the votes stored (they must be equal); and "quiet",
+each guest's longest wait between two redraws of its wall while the room was under way
+(median over the guests, and the longest): a wall the server drew but could not get
+to its browser shows here, even when the answers it held had scrolled off the first
+page before anyone saw them (those count as missed, not in p50/p95). The "guests"
 column is the cores the guests' own process used, on the same two cores: beyond about
 1, the guests compete with the server. Prints figures; asserts nothing
 (tests/test_workshop_load.py runs K=10 and checks acknowledged == stored, for answers
@@ -112,6 +116,12 @@ class Guest:
     votes: int = 0
     errors: list[str] = field(default_factory=list)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    # The longest this guest's wall went without a redraw once the room was under
+    # way: a refresh the server ran but could not deliver (or never ran) shows here,
+    # even for answers that scrolled off the first page before anyone could see them.
+    last_drawn: float = 0.0
+    longest_quiet: float = 0.0
+    watching: bool = False
 
     async def join(self) -> None:
         # A client of its own, as each phone is: its cookies are nobody else's.
@@ -142,6 +152,9 @@ class Guest:
         elif kind == "script_finished":
             if message.script_finished in DREW_THE_WALL:
                 self.vote_buttons = self.drawing
+                if self.watching:
+                    self.longest_quiet = max(self.longest_quiet, now - self.last_drawn)
+                self.last_drawn = now
             self.drawing = {}
             self.finished.set()
         elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
@@ -292,6 +305,8 @@ class Room:
     first_errors: list[str]
     votes: int
     votes_stored: int
+    quiet_p50: float | None  # of each guest's longest wait for a redraw of the wall
+    quiet_max: float | None
 
 
 def prepare(folder: Path) -> tuple[Path, str]:
@@ -339,6 +354,7 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
             elif others:
                 reached.append(max(t for t in others if t is not None) - pressed)
     errors = [e for g in guests for e in g.errors]
+    quiet = [g.longest_quiet for g in present]
     return Room(
         guests=k, acknowledged=sum(g.acknowledged for g in guests), stored=stored,
         reached_p50=statistics.median(reached) if reached else None,
@@ -348,7 +364,9 @@ def run_room(k: int, plan: Timeline = FULL, folder: Path | None = None,
         server_cpu_share=cpu / elapsed, peak_rss_mib=peak,
         client_cpu_share=client_cpu / (elapsed + 15), errors=len(errors),
         first_errors=sorted(set(e[:100] for e in errors))[:3], votes=sum(g.votes for g in guests),
-        votes_stored=votes_stored)
+        votes_stored=votes_stored,
+        quiet_p50=statistics.median(quiet) if quiet else None,
+        quiet_max=max(quiet) if quiet else None)
 
 
 async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
@@ -370,10 +388,15 @@ async def _drive(app: RunningApp, code: str, k: int, plan: Timeline,
     await asyncio.sleep(max(0.0, start - time.monotonic()))
     started_cpu = cpu_seconds(app.process.pid)
     t0 = time.monotonic()
+    for guest in guests:
+        guest.watching, guest.last_drawn = True, t0
     await asyncio.sleep(plan.end + plan.settle)
     # Answers still on their way are waited for, as their authors would.
     await _until(lambda: not any(g.pending for g in guests), ACK_WAIT)
     elapsed = time.monotonic() - t0
+    for guest in guests:
+        guest.watching = False
+        guest.longest_quiet = max(guest.longest_quiet, t0 + elapsed - guest.last_drawn)
     stop.set()
     await asyncio.gather(*tasks, return_exceptions=True)
     return guests, started_cpu, elapsed
@@ -388,14 +411,15 @@ def main(sizes: list[int]) -> None:
           f"{ANSWERS} answers and {VOTES} votes per guest over {FULL.end:.0f} s")
     print(f"{'K':>4} {'acked':>6} {'stored':>6} {'p50 reach':>10} {'p95 reach':>10} "
           f"{'missed':>6} {'CPU s/guest/min':>15} {'cores':>6} {'peak RSS':>9} {'errors':>6} "
-          f"{'guests':>7} {'votes':>6} {'stored':>6}")
+          f"{'guests':>7} {'votes':>6} {'stored':>6} {'quiet p50':>10} {'quiet max':>10}")
     for k in sizes:
         room = run_room(k)
         print(f"{room.guests:>4} {room.acknowledged:>6} {room.stored:>6} "
               f"{_seconds(room.reached_p50):>10} {_seconds(room.reached_p95):>10} "
               f"{room.missed:>6} {room.cpu_per_guest_minute:>15.2f} "
               f"{room.server_cpu_share:>6.2f} {room.peak_rss_mib:>6.0f} MiB {room.errors:>6} "
-              f"{room.client_cpu_share:>7.2f} {room.votes:>6} {room.votes_stored:>6}", flush=True)
+              f"{room.client_cpu_share:>7.2f} {room.votes:>6} {room.votes_stored:>6} "
+              f"{_seconds(room.quiet_p50):>10} {_seconds(room.quiet_max):>10}", flush=True)
         for error in room.first_errors:
             print(f"       error: {error}")
 
