@@ -129,3 +129,29 @@ def test_a_card_reads_from_the_left_and_wraps(demo_app: RunningApp, browser: Any
     assert text["height"] > 60  # the long answer wraps, with its author and votes below
     assert "not after" in card.inner_text()  # nothing cut off
     context.close()
+
+
+def test_cards_fill_the_row_on_a_laptop_and_stack_on_a_phone(demo_app: RunningApp,
+                                                           browser: Any) -> None:
+    """The wall's cards sit side by side as the screen allows, cards of a row as tall
+    as each other; on a phone, one card to a row, the width of the screen."""
+    def boxes(page: Any) -> list[dict[str, float]]:
+        return [b.bounding_box() for b in page.locator(
+            ".st-key-wall_cards [class*='st-key-vote_']:not([data-stale='true']) button").all()]
+
+    laptop = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = laptop.new_page()
+    open_page(page, demo_app.url + "/vision", who="Fay")
+    cards = boxes(page)
+    first_row = [c for c in cards if abs(c["y"] - cards[0]["y"]) < 2]
+    assert len(first_row) == 3, cards[:4]
+    assert max(c["height"] for c in first_row) - min(c["height"] for c in first_row) < 2
+    laptop.close()
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
+                                has_touch=True)
+    page = phone.new_page()
+    open_page(page, demo_app.url + "/vision", who="Tom")
+    cards = boxes(page)
+    assert len({round(c["y"]) for c in cards}) == len(cards) > 3  # one to a row
+    assert all(c["width"] > 320 for c in cards)
+    phone.close()

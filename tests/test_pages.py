@@ -277,7 +277,7 @@ def test_the_wall_refreshes_less_often_in_a_larger_room(con: Connection,
     from strategy.ui.pages.step03_vision import refresh_seconds
 
     assert [refresh_seconds(n) for n in (0, 100, 101, 150, 151, 200, 260)] == \
-        [2, 2, 3, 3, 4, 4, 6]
+        [2, 2, 3, 4, 5, 6, 9]
     workshop = workshops.open_workshop(con, org.id)
     con.execute("INSERT INTO workshop_guest (workshop_id, name) SELECT ?, 'Guest ' || range "
                 "FROM range(120)", [workshop.id])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from strategy.core.access import Identity, acting
@@ -68,3 +70,68 @@ def test_a_vote_is_checked_against_who_is_signed_in_when_it_is_cast(
     at.run()
     at.button(key=f"vote_{entry}").click().run()
     assert vision.list_entries(con, org.id)[0].voters == ("Priya",)
+
+
+def test_a_room_draws_its_walls_a_few_at_a_time(con: Connection, org: Organisation) -> None:
+    """A refresh waits while LIVE_DRAWING others draw, then draws: the thread that
+    sends every browser its wall keeps its share of the server (issue 21)."""
+    import threading
+
+    from strategy.ui import session
+    from tests.test_pages import open_app
+
+    with acting(member("Ann", org.id, "leader")):
+        vision.add_entry(con, org.id, "Being kept informed")
+    at = open_app("step03_vision")
+    taken = [session._drawing.acquire(timeout=5) for _ in range(session.LIVE_DRAWING)]
+    assert all(taken)  # as many walls as may draw at once are drawing elsewhere
+    drawn = threading.Event()
+
+    def refresh() -> None:
+        at.run()
+        drawn.set()
+
+    waiting = threading.Thread(target=refresh)
+    waiting.start()
+    try:
+        assert not drawn.wait(1.5)  # this one waits its turn
+    finally:
+        for _ in taken:
+            session._drawing.release()
+    assert drawn.wait(60)
+    waiting.join()
+    assert not at.exception, at.exception
+    assert any("Being kept informed" in b.label for b in at.button)
+
+
+def test_added_to_the_wall_is_said_even_when_a_refresh_interrupts_it(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh asked for while the run after an add is drawing stops that run at its
+    first element, which may be the toast: the run that follows still says it."""
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+    from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    from tests.test_pages import open_app
+
+    with acting(member("Ann", org.id, "leader")):
+        vision.add_entry(con, org.id, "Being kept informed")
+    at = open_app("step03_vision")
+    real_toast = st.toast
+    interrupted: list[str] = []
+
+    def toast(body: str, **kwargs: Any) -> object:
+        if not interrupted:  # the refresh's request arrives as the toast is sent
+            interrupted.append(body)
+            page = get_script_run_ctx().page_script_hash  # type: ignore[union-attr]
+            raise RerunException(RerunData(page_script_hash=page))
+        return real_toast(body, **kwargs)
+
+    monkeypatch.setattr(st, "toast", toast)
+    next(t for t in at.text_input if "brainstorm" in str(t.key)) \
+        .input("Calls returned the same day")
+    next(b for b in at.button if b.label == "Add to the wall").click().run()
+    assert not at.exception, at.exception
+    assert interrupted == ["Added to the wall."]
+    assert [t.value for t in at.toast] == ["Added to the wall."]

@@ -131,3 +131,23 @@ def test_an_adopted_answer_is_the_one_kept(con: Connection, org: Organisation) -
     vision.set_adopted(con, org.id, adopted, True)
     (group,) = vision.likely_duplicates(vision.list_entries(con, org.id))
     assert group.keep.id == adopted and [d.id for d in group.duplicates] == [first]
+
+
+def test_the_shared_wall_holds_both_orders_and_shows_a_change_at_once(
+        con: Connection, org: Organisation) -> None:
+    ids = []
+    for author, text in (("Ann", "Being listened to"), ("Bob", "Bills I can read"),
+                         ("Cy", "Calls returned")):
+        with as_person(author):
+            ids.append(vision.add_entry(con, org.id, text))
+    with as_person("Dee", org.id, "contributor"):
+        vision.set_vote(con, org.id, ids[1])
+    wall = vision.shared_wall(con, org.id)
+    assert [e.id for e in wall.by_votes] == [e.id for e in vision.list_entries(con, org.id)] \
+        == [ids[1], ids[0], ids[2]]
+    assert [e.id for e in wall.newest] == ids[::-1] and wall.votes == 1
+    with as_person("Eve", org.id, "contributor"):
+        vision.set_vote(con, org.id, ids[2])
+        added = vision.add_entry(con, org.id, "Someone who owns it")
+    wall = vision.shared_wall(con, org.id)  # this process's change: read afresh
+    assert wall.newest[0].id == added and wall.votes == 2

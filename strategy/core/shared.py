@@ -23,23 +23,45 @@ class SharedReads(Generic[K, V]):
         self._lock = threading.Lock()
         self._held: dict[K, tuple[float, V]] = {}
         self._changes = 0  # a read that overlapped a forget is not kept
+        # key -> (changes when its read began, set when it ends): the read under way
+        self._reading: dict[K, tuple[int, threading.Event]] = {}
         self._limit = limit
 
     def get(self, key: K, load: Callable[[], V], seconds: float) -> V:
-        """The copy of ``key`` if at most ``seconds`` old, else ``load()``, kept."""
-        now = time.monotonic()
-        with self._lock:
-            held = self._held.get(key)
-            if held is not None and now - held[0] < seconds:
-                return held[1]
-            changes = self._changes
-        found = load()
-        with self._lock:
-            if self._changes == changes:
-                if len(self._held) >= self._limit:
-                    self._held.clear()
-                self._held[key] = (now, found)
-        return found
+        """The copy of ``key`` if at most ``seconds`` old, else ``load()``, kept.
+
+        One read at a time per key: a caller that finds the same read under way (begun
+        since the last change) waits for it rather than asking the same question again.
+        A room changes the wall every second or so; without this, every browser
+        refreshing in that second read it afresh, all at once."""
+        while True:
+            now = time.monotonic()
+            with self._lock:
+                held = self._held.get(key)
+                if held is not None and now - held[0] < seconds:
+                    return held[1]
+                reading = self._reading.get(key)
+                if reading is None or reading[0] != self._changes:
+                    reading = (self._changes, threading.Event())
+                    self._reading[key] = reading
+                    break
+            # Someone else's read answers ours: wait for it, then take its copy (or,
+            # had it failed or been overtaken by a change, read for ourselves).
+            reading[1].wait()
+        changes, done = reading
+        try:
+            found = load()
+            with self._lock:
+                if self._changes == changes:
+                    if len(self._held) >= self._limit:
+                        self._held.clear()
+                    self._held[key] = (now, found)
+            return found
+        finally:
+            with self._lock:
+                if self._reading.get(key) is reading:
+                    del self._reading[key]
+            done.set()
 
     def forget(self, key: K | None = None) -> None:
         """This process changed ``key`` (or, with None, anything): read it afresh."""

@@ -194,13 +194,36 @@ def add_entry(con: Connection, org_id: int, text: str) -> int:
 # once (it drops the shared copy); a change made elsewhere (another app server, an
 # import) within WALL_FRESH_SECONDS.
 WALL_FRESH_SECONDS = 1.0
-_wall: SharedReads[int, tuple[Entry, ...]] = SharedReads()
+
+
+@dataclass(frozen=True)
+class Wall:
+    """The live entries in both of the wall's orders, and its total of votes: worked
+    out once per change for every browser in the room, not once per refresh each."""
+
+    by_votes: tuple[Entry, ...]  # most votes first, then the first written
+    newest: tuple[Entry, ...]
+    votes: int
+
+    @classmethod
+    def of(cls, entries: list[Entry]) -> Wall:
+        return cls(tuple(entries),
+                   tuple(sorted(entries, key=lambda e: (e.created_at, e.id), reverse=True)),
+                   sum(e.votes for e in entries))
+
+
+_wall: SharedReads[int, Wall] = SharedReads()
+
+
+def shared_wall(con: Connection, org_id: int) -> Wall:
+    """:func:`list_entries` as a :class:`Wall`, shared between the browsers that
+    refresh it."""
+    return _wall.get(org_id, lambda: Wall.of(list_entries(con, org_id)), WALL_FRESH_SECONDS)
 
 
 def wall_entries(con: Connection, org_id: int) -> list[Entry]:
     """:func:`list_entries`, shared between the browsers that refresh the wall."""
-    return list(_wall.get(org_id, lambda: tuple(list_entries(con, org_id)),
-                          WALL_FRESH_SECONDS))
+    return list(shared_wall(con, org_id).by_votes)
 
 
 def _wall_changed(org_id: int) -> None:

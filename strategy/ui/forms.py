@@ -34,9 +34,12 @@ def flash(message: str) -> None:
 
 
 def show_flash() -> None:
-    message = st.session_state.pop("_flash", None)
+    # Forgotten once shown, not before: a rerun asked for meanwhile (a refresh, another
+    # press) stops this run at the message, and the run that follows must still say it.
+    message = st.session_state.get("_flash")
     if message:
         st.success(md(message), icon=":material/check:")
+    st.session_state.pop("_flash", None)
 
 
 class FormKeys:
@@ -231,9 +234,10 @@ def on_press(action: Callable[[], object], slot: str) -> Callable[[], None]:
 
 def show_problem(slot: str) -> None:
     """The problem a pressed button's action met (see :func:`on_press`), once."""
-    message = st.session_state.pop(f"_problem_{slot}", None)
+    message = st.session_state.get(f"_problem_{slot}")
     if message:
-        st.error(md(message))
+        st.error(md(message))  # as show_flash: forgotten once shown
+    st.session_state.pop(f"_problem_{slot}", None)
 
 
 @contextmanager

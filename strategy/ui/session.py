@@ -9,6 +9,7 @@ when they run.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -104,16 +105,27 @@ def sign_in_gate(shared: bool = False) -> Identity:
     return identity
 
 
+# How many live refreshes draw at once in this process; the others wait their turn.
+# Streamlit sends what every session draws from one thread, which needs Python's lock
+# like the threads that draw. A room of 200 guests had a hundred refreshes drawing at
+# once, so that thread got a sliver of the lock: walls went 20-40 s without reaching
+# their browsers while their next refreshes were drawn and thrown away
+# (bench/bench_workshop.py, "quiet"). Two at a time keeps both cores busy (a query lets
+# go of the lock) and leaves the sending thread its share.
+LIVE_DRAWING = 2
+_drawing = threading.BoundedSemaphore(LIVE_DRAWING)
+
+
 def live_fragment(run_every: float) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """A fragment that refreshes on its own, every ``run_every`` seconds.
 
     Its reruns happen without the rest of the page: each checks again who is signed
     in (a workshop closed meanwhile ends here), and a failure is a message, never
-    a traceback."""
+    a traceback. At most LIVE_DRAWING of them draw at once."""
     def wrap(draw: Callable[..., None]) -> Callable[..., None]:
         @functools.wraps(draw)
         def body(*args: Any, **kwargs: Any) -> None:
-            with guard():
+            with _drawing, guard():
                 sign_in_gate(shared=True)
                 draw(*args, **kwargs)
         return st.fragment(run_every=run_every)(body)

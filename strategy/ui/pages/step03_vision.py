@@ -25,11 +25,16 @@ STEP = step("vision")
 WALL_PAGE = 15
 REFRESH_SECONDS = 2  # how often the wall refreshes, in a room of up to ROOM guests
 ROOM = 100  # and a second less often for each ROOM_STEP guests more
-ROOM_STEP = 50
+ROOM_STEP = 25
 # A card is its vote button: the whole answer wraps on it, left-aligned, rather than
 # being cut to one line as a button's label is. Our own fixed style (no one's text).
 WALL_STYLE = """<style>
-[class*="st-key-vote_"] button { height: auto; justify-content: flex-start;
+.st-key-wall_cards { align-items: stretch; }
+.st-key-wall_cards > [class*="st-key-vote_"] { flex: 1 1 17rem; min-width: min(17rem, 100%); }
+.st-key-wall_cards > [class*="st-key-vote_"] .stButton,
+.st-key-wall_cards > [class*="st-key-vote_"] button { height: 100%; }
+.st-key-wall_controls .st-key-wall_page { flex: 0 0 8.5rem; }
+[class*="st-key-vote_"] button { height: auto; justify-content: flex-start; align-items: flex-start;
   text-align: left; padding: 0.55rem 0.8rem; }
 [class*="st-key-vote_"] button > div, [class*="st-key-vote_"] button > div > span {
   justify-content: flex-start; align-items: flex-start; width: 100%; }
@@ -270,37 +275,42 @@ def _brainstorm(con: Connection, org_id: int) -> None:
             st.session_state["wall_text"] = ""
             st.session_state["_wall_added"] = True
             forms.rerun_fragment()
-    if st.session_state.pop("_wall_added", False):
+    if st.session_state.get("_wall_added"):
+        # Forgotten once shown, not before: a refresh asked for meanwhile stops this
+        # run at the toast, and the run that follows must still say it.
         st.toast("Added to the wall.", icon=":material/check:")
-    entries = vision.wall_entries(con, org_id)
-    if not entries:
+        del st.session_state["_wall_added"]
+    wall = vision.shared_wall(con, org_id)
+    if not wall.by_votes:
         st.info("The wall is empty. Be the first to add an answer.")
         return
-    a, b, c = st.columns([2, 2, 1])
+    # The wall's controls in one row: one box, where columns were four.
+    controls = st.container(horizontal=True, vertical_alignment="bottom", key="wall_controls")
     # The order starts at "Most votes" through the session state, not a default: an add
     # sets it to "Newest" the same way, and a widget may take its value from one only.
     st.session_state.setdefault("wall_order", "Most votes")
-    order = a.segmented_control("Order", ["Most votes", "Newest"],
+    order = controls.segmented_control("Order", ["Most votes", "Newest"],
                                 key="wall_order") or "Most votes"
-    text = b.text_input("Search the answers", key="wall_text", max_chars=80).strip().lower()
-    shown = [e for e in entries if not text or text in e.text.lower()
-             or text in e.author.lower()]
-    if order == "Newest":
-        shown.sort(key=lambda e: (e.created_at, e.id), reverse=True)
+    text = controls.text_input("Search the answers", key="wall_text", max_chars=80).strip().lower()
+    ordered = wall.newest if order == "Newest" else wall.by_votes
+    shown = [e for e in ordered if text in e.text.lower() or text in e.author.lower()] \
+        if text else ordered
     # Hundreds of cards redrawn every few seconds would keep every browser busy: the
     # wall shows a page of them at a time.
-    page = widgets.page_number("wall_page", len(shown), WALL_PAGE, (order, text), c)
+    page = widgets.page_number("wall_page", len(shown), WALL_PAGE, (order, text), controls)
     first = (page - 1) * WALL_PAGE
     on_page = shown[first:first + WALL_PAGE]
-    st.caption(f"{len(entries)} answers · {sum(e.votes for e in entries)} votes"
+    st.caption(f"{len(wall.by_votes)} answers · {wall.votes} votes"
                + (f" · {_matching(len(shown))}" if text else "")
                + (f" · showing {first + 1}–{first + len(on_page)}" if len(shown) > WALL_PAGE
                   else "")
                + f" · refreshed every {st.session_state.get('_wall_refresh')} s")
     forms.show_problem("wall")  # a vote that could not be cast (the answer was merged)
-    # Cards in three columns read well on a projector and on a laptop alike.
-    columns = st.columns(3)
-    for index, entry in enumerate(on_page):
+    # Cards side by side, as many to a row as the screen holds (three on a laptop, one
+    # on a phone): one box that wraps them, where three columns were four boxes to
+    # redraw at every refresh in every browser.
+    cards = st.container(horizontal=True, gap="small", key="wall_cards")
+    for entry in on_page:
         # The card is its vote button, answer and author on it: each element is a
         # message to every browser at every refresh, and a card of three (frame, text,
         # button) made the wall the server's heaviest work in a full room.
@@ -310,7 +320,7 @@ def _brainstorm(con: Connection, org_id: int) -> None:
         # twice (a double tap) meets a button that now means the other, and is not
         # taken as a second, undoing press. The vote is cast in the button's callback,
         # which runs even when the refresh that follows moves the card off this page.
-        columns[index % 3].button(
+        cards.button(
             f"{md(entry.text)}{badge}  \n{md(entry.author)} · {entry.votes} "
             f"vote{'s' if entry.votes != 1 else ''} · {'Voted' if mine else 'Vote'}",
             key=f"vote_{entry.id}_withdraw" if mine else f"vote_{entry.id}",
