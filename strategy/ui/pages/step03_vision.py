@@ -94,13 +94,17 @@ def _wall(org_id: int) -> None:
     the wall at once, and no action needs a full rerun, which would race the other
     fragments' refreshes ("fragment does not exist anymore")."""
     con = session.db()
-    if _room_refresh(con, org_id) != st.session_state.get("_wall_refresh"):
-        st.rerun()  # the room has grown: the page again, with the wall's new refresh
     if session.allowed(Permission.FACILITATE):
         _workshop(con, org_id)
     _brainstorm(con, org_id)
     if session.allowed(Permission.FACILITATE):
         _facilitator(con, org_id)
+    # The room has grown: the page again, with the wall's new refresh. Last, once this
+    # run has done what was pressed: a rerun asked for before the answer form is drawn
+    # drops the press of its Add button, and in a room that is still joining, every
+    # wall's refresh crosses such a step (20 of 200 first answers lost in one run).
+    if _room_refresh(con, org_id) != st.session_state.get("_wall_refresh"):
+        st.rerun()
 
 
 def _workshop(con: Connection, org_id: int) -> None:
