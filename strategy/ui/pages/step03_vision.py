@@ -277,13 +277,10 @@ def _brainstorm(con: Connection, org_id: int) -> None:
             # Show the new answer where its author can see it: newest first, page 1.
             st.session_state["wall_order"] = "Newest"
             st.session_state["wall_text"] = ""
-            st.session_state["_wall_added"] = True
+            _say_added()  # now, before the refresh that shows the new answer
             forms.rerun_fragment()
     if st.session_state.get("_wall_added"):
-        # Forgotten once shown, not before: a refresh asked for meanwhile stops this
-        # run at the toast, and the run that follows must still say it.
-        st.toast("Added to the wall.", icon=":material/check:")
-        del st.session_state["_wall_added"]
+        _say_added()  # this run's predecessor was stopped before it could
     wall = vision.shared_wall(con, org_id)
     if not wall.by_votes:
         st.info("The wall is empty. Be the first to add an answer.")
@@ -331,6 +328,17 @@ def _brainstorm(con: Connection, org_id: int) -> None:
             icon=":material/thumb_up:", width="stretch",
             type="primary" if mine else "secondary", disabled=not me,
             on_click=forms.on_press(partial(_vote, org_id, entry.id, not mine), "wall"))
+
+
+def _say_added() -> None:
+    """"Added to the wall." Said in the run that adds, so that it is on its way while
+    the refresh that follows is drawn: Streamlit drops what a finished run sent but
+    its server had not yet handled when the next refresh starts, and a toast is sent
+    once. Forgotten once said, not before: a rerun asked for meanwhile stops the run
+    at the toast, and the next run says it."""
+    st.session_state["_wall_added"] = True
+    st.toast("Added to the wall.", icon=":material/check:")
+    del st.session_state["_wall_added"]
 
 
 def _vote(org_id: int, entry_id: int, stands: bool) -> None:
