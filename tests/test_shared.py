@@ -39,64 +39,62 @@ def test_a_read_that_a_change_overtook_is_not_kept() -> None:
     assert reads.get("wall", lambda: "new wall", 60) == "new wall"
 
 
+class HeldRead:
+    """A read of the database that takes as long as the test says: it starts, then
+    waits for ``release`` before answering (or failing)."""
+
+    def __init__(self, answer: str | Exception) -> None:
+        self.answer = answer
+        self.started, self.release = threading.Event(), threading.Event()
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        self.started.set()
+        self.release.wait(5)
+        if isinstance(self.answer, Exception):
+            raise self.answer
+        return self.answer
+
+
 def test_browsers_refreshing_at_once_share_one_read() -> None:
     """A room refreshes the wall all at once after a change: one read answers them all."""
     reads: SharedReads[str, str] = SharedReads()
-    started, release = threading.Event(), threading.Event()
-    calls: list[int] = []
-
-    def slow_load() -> str:
-        calls.append(1)
-        started.set()
-        release.wait(5)
-        return "wall"
-
+    slow_load = HeldRead("wall")
     with ThreadPoolExecutor(max_workers=8) as pool:
         first = pool.submit(reads.get, "wall", slow_load, 60)
-        assert started.wait(5)
+        assert slow_load.started.wait(5)
         others = [pool.submit(reads.get, "wall", slow_load, 60) for _ in range(7)]
         time.sleep(0.2)
         assert not any(o.done() for o in others)  # they wait for the read under way
-        release.set()
+        slow_load.release.set()
         assert {f.result(5) for f in [first, *others]} == {"wall"}
-    assert len(calls) == 1
+    assert slow_load.calls == 1
 
 
 def test_a_read_begun_before_a_change_does_not_answer_a_caller_after_it() -> None:
     reads: SharedReads[str, str] = SharedReads()
-    started, release = threading.Event(), threading.Event()
-
-    def old_load() -> str:
-        started.set()
-        release.wait(5)
-        return "old wall"
-
+    old_load = HeldRead("old wall")
     with ThreadPoolExecutor(max_workers=2) as pool:
         before = pool.submit(reads.get, "wall", old_load, 60)
-        assert started.wait(5)
+        assert old_load.started.wait(5)
         reads.forget("wall")  # an answer is added while the old wall is being read
         after = pool.submit(reads.get, "wall", lambda: "new wall", 60)
         assert after.result(5) == "new wall"  # read afresh, without waiting for the old
-        release.set()
+        old_load.release.set()
         assert before.result(5) == "old wall"
     assert reads.get("wall", lambda: "third", 60) == "new wall"
 
 
 def test_a_failed_read_lets_the_waiting_callers_read_for_themselves() -> None:
     reads: SharedReads[str, str] = SharedReads()
-    started, release = threading.Event(), threading.Event()
-
-    def failing_load() -> str:
-        started.set()
-        release.wait(5)
-        raise RuntimeError("the database went away")
-
+    failing_load = HeldRead(RuntimeError("the database went away"))
     with ThreadPoolExecutor(max_workers=2) as pool:
         failing = pool.submit(reads.get, "wall", failing_load, 60)
-        assert started.wait(5)
+        assert failing_load.started.wait(5)
         waiting = pool.submit(reads.get, "wall", lambda: "wall", 60)
         time.sleep(0.1)
-        release.set()
+        failing_load.release.set()
         assert waiting.result(5) == "wall"
         with pytest.raises(RuntimeError):
             failing.result(5)
