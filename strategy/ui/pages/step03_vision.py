@@ -291,7 +291,7 @@ def _brainstorm(con: Connection, org_id: int) -> None:
     # sets it to "Newest" the same way, and a widget may take its value from one only.
     st.session_state.setdefault("wall_order", "Most votes")
     order = controls.segmented_control("Order", ["Most votes", "Newest"],
-                                key="wall_order") or "Most votes"
+                                       key="wall_order") or "Most votes"
     text = controls.text_input("Search the answers", key="wall_text", max_chars=80).strip().lower()
     ordered = wall.newest if order == "Newest" else wall.by_votes
     shown = [e for e in ordered if text in e.text.lower() or text in e.author.lower()] \
