@@ -43,6 +43,7 @@ from strategy.core.errors import NotFoundError, StrategyError
 from strategy.identity import accounts, sessions, sso, workshops
 from strategy.io import downloads, remind_via_app
 from strategy.plan.steps import STEPS
+from strategy.ui import runner_handover
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,9 @@ log = logging.getLogger(__name__)
 # secret, temporary files of downloads): readable by the owner only. DuckDB makes its
 # files with the process's umask, so it is set before the database is opened.
 os.umask(0o077)
+
+# A run's last messages (a toast among them) reach the browser before its next run.
+runner_handover.install()
 
 APP_SCRIPT = Path(__file__).resolve().parents[2] / "app.py"
 CSRF_COOKIE = "strategy_form"
