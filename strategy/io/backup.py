@@ -6,11 +6,16 @@ migration applied), when and by whom it was made, the row count of every table
 and the SHA-256 of the database copy. A restore checks all of that before it
 touches anything, and keeps the database it replaces.
 
-The copy is made with ``COPY FROM DATABASE`` into a newly attached file, inside
-one read transaction: it is a consistent snapshot while other people keep
-working, and it carries every table, sequence (with its current value), index,
-default and constraint. Copying the file's bytes instead would miss the writes
-still in DuckDB's log (``.wal``) and could catch a checkpoint half-written.
+The copy is made in two steps. The app's connection exports the database
+(``EXPORT DATABASE``: its schema, with every sequence's current value, index,
+default and constraint, and each table's rows as Parquet) inside one read
+transaction: a consistent snapshot while other people keep working, streamed within
+the server's memory limit. Then ``backup_copy.py``, a process of its own, builds the
+backup's database file from that export, so that building the copy's indexes costs
+that process's memory, not the server's. Each table's rows are checked against the
+snapshot (count and a sum of the rows' hashes). Copying the file's bytes instead
+would miss the writes still in DuckDB's log (``.wal``) and could catch a checkpoint
+half-written.
 
 DuckDB lets one process at a time open a file, even to read it; so while the app
 runs, a backup is made by the app itself (Accounts and access → Backup), and the
@@ -22,8 +27,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import stat
+import subprocess
+import sys
 import tempfile
 import threading
 import zipfile
@@ -41,6 +47,7 @@ from strategy.core.access import Permission
 from strategy.core.db import Connection
 from strategy.core.errors import StorageError, StrategyError
 from strategy.identity import access_log
+from strategy.io.backup_copy import fingerprints, ident, literal
 
 APP = "service-strategy"
 KIND = "database backup"
@@ -197,82 +204,87 @@ def _source_connection(source: Connection | str | os.PathLike[str]) -> Iterator[
         con.close()
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-# One copy at a time: each lifts DuckDB's memory limit and sets it back (see below).
+# One backup at a time: each writes an export and a copy of the whole database.
 _copying = threading.Lock()
+
+# The script that builds the copy from the export, run as a process of its own.
+_COPY_SCRIPT = Path(__file__).with_name("backup_copy.py")
+
+
+# Rows per Parquet row group in the export. With one thread (below), the export of the
+# large organisation adds about 20 MiB to the process, against 120 MiB with DuckDB's
+# defaults (two threads, 122,880 rows a group): each thread holds a group as it
+# writes it. The backup is rare and small next to that (1 s at the large one).
+_ROW_GROUP = 16_384
 
 
 @contextmanager
-def _memory_for_copy(con: Connection) -> Iterator[None]:
-    """DuckDB's own memory limit (80% of the machine's) while the copy runs.
-
-    The copy is one transaction, and DuckDB holds much of what it writes until the
-    commit: under the app server's modest limit (STRATEGY_DUCKDB_MEMORY, 256MB) a
-    database of 570 MB could not be backed up in the app ("could not allocate block").
-    Set back afterwards: to the server's limit if one was set, else left as DuckDB's.
-    (Not to the figure read before: DuckDB shows it rounded, and setting that figure
-    again would lower the limit a little at every backup.)"""
-    def limit() -> str:
-        row = con.execute("SELECT current_setting('memory_limit')").fetchone()
-        return str(row[0]) if row else ""
-
-    with _copying:
-        before = limit()
-        con.execute("RESET memory_limit")
-        limited = before != limit()
-        try:
-            yield
-        finally:
-            if limited:
-                with suppress(duckdb.Error):
-                    con.execute("SET memory_limit = ?", [db.server_memory_limit()])
+def _one_thread(con: Connection) -> Iterator[None]:
+    """DuckDB works with one thread while the export runs, then with as many as
+    before. (The setting is the database's, not this cursor's: for that second,
+    other people's queries run on one thread too.)"""
+    row = con.execute("SELECT current_setting('threads')").fetchone()
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        if row is not None:
+            with suppress(duckdb.Error):
+                con.execute("SET threads = ?", [int(row[0])])
 
 
 def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
     """Copy every object of ``con``'s database into the new file ``copy``.
 
     Returns the row count of each table and the migrations applied, read in the
-    same transaction as the copy and checked against the copy."""
-    with _memory_for_copy(con):
-        return _copy_database_now(con, copy)
-
-
-def _copy_database_now(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
-    alias = f"backup_{secrets.token_hex(8)}"
-    source = _database_name(con)
-    try:
-        # The path is a parameter; the alias is an identifier made here, never user text.
-        con.execute(f"ATTACH ? AS {alias} (READ_WRITE)", [str(copy)])
-    except duckdb.Error as exc:
-        raise StorageError(f"Cannot make the backup: the copy cannot be created ({exc}).") \
-            from exc
-    try:
-        con.execute("BEGIN TRANSACTION")
+    same transaction as the export, and checks the copy against them, row for row
+    (each table's count and the sum of its rows' hashes)."""
+    with _copying, tempfile.TemporaryDirectory(prefix="export-", dir=copy.parent) as folder:
+        exported = Path(folder)
+        source = _database_name(con)
         try:
-            tables = _counts(con, source)
-            migrations = [f"{v:04d}_{n}" for v, n in con.execute(
-                f"SELECT version, name FROM {_ident(source)}.main.schema_migrations "
-                "ORDER BY version").fetchall()] if "schema_migrations" in tables else []
-            con.execute(f"COPY FROM DATABASE {_ident(source)} TO {alias}")
-            copied = _counts(con, alias)
-            con.execute("COMMIT")
-        except BaseException:
-            with suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
-    except duckdb.Error as exc:
-        raise StorageError(f"Cannot make the backup: {exc}. Nothing was written.") from exc
-    finally:
-        # Detaching closes the copy, folding its log into the file.
-        with suppress(duckdb.Error):
-            con.execute(f"DETACH {alias}")
-    if copied != tables:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                before = fingerprints(con, source)
+                migrations = [f"{v:04d}_{n}" for v, n in con.execute(
+                    f"SELECT version, name FROM {ident(source)}.main.schema_migrations "
+                    "ORDER BY version").fetchall()] if "schema_migrations" in before else []
+                # Streams each table to Parquet; the path is one this function made,
+                # never user text (EXPORT takes no parameter).
+                with _one_thread(con):
+                    con.execute(f"EXPORT DATABASE {literal(str(exported))} "
+                                f"(FORMAT parquet, ROW_GROUP_SIZE {_ROW_GROUP}, "
+                                "COMPRESSION uncompressed)")  # read once, then removed
+                con.execute("COMMIT")
+            except BaseException:
+                with suppress(duckdb.Error):
+                    con.execute("ROLLBACK")
+                raise
+        except duckdb.Error as exc:
+            raise StorageError(f"Cannot make the backup: {exc}. Nothing was written.") \
+                from exc
+        after = _build_copy(exported, copy)
+    if after != before:
         raise StorageError("Cannot make the backup: the copy does not hold the same rows as "
                            "the database. Nothing was written; please try again.")
-    return tables, migrations
+    return {table: rows for table, (rows, _) in before.items()}, migrations
+
+
+def _build_copy(exported: Path, copy: Path) -> dict[str, list[int]]:
+    """The copy, built from the export by ``backup_copy.py`` in a process of its own
+    (see there why); its tables' fingerprints."""
+    # -I: the script needs DuckDB only, and nothing from the environment or this folder.
+    done = subprocess.run([sys.executable, "-I", str(_COPY_SCRIPT), str(exported), str(copy)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        why = (done.stderr.strip().splitlines() or ["the copy could not be made"])[-1]
+        raise StorageError(f"Cannot make the backup: {why}. Nothing was written.")
+    try:
+        made: dict[str, list[int]] = json.loads(done.stdout)
+    except ValueError as exc:
+        raise StorageError("Cannot make the backup: the copy could not be checked. Nothing "
+                           "was written.") from exc
+    return made
 
 
 def _database_name(con: Connection) -> str:
@@ -281,16 +293,7 @@ def _database_name(con: Connection) -> str:
 
 
 def _counts(con: Connection, database: str) -> dict[str, int]:
-    names = [r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = "
-        "'main' ORDER BY table_name", [database]).fetchall()]
-    if not names:
-        return {}
-    # One query for every table; names come from the catalogue, never from people.
-    query = " UNION ALL ".join(
-        f"SELECT ? AS t, count(*) AS n FROM {_ident(database)}.main.{_ident(n)}"
-        for n in names)
-    return {str(t): int(n) for t, n in con.execute(query, names).fetchall()}
+    return {table: rows for table, (rows, _) in fingerprints(con, database).items()}
 
 
 def _manifest(info: BackupInfo) -> dict[str, Any]:
