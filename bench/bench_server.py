@@ -97,6 +97,7 @@ IDLE_AFTER = """
 """
 
 SIGN_IN_ROW = "first page after signing in"
+BY_ADDRESS = "(loaded by its address)"  # not a click: left out of the slowest click
 
 STARTED_SINCE = "since => window.__runs.slice(since).some(r => r[0] !== 'notRunning')"
 
@@ -333,7 +334,7 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
                 page.goto(address, wait_until="commit")
                 wait_idle(page, 0, need_run=False)
                 loaded = last_idle_at(page)
-            where = spec.key if clicked else f"{spec.key} (loaded by its address)"
+            where = spec.key if clicked else f"{spec.key} {BY_ADDRESS}"
             page.screenshot(path=str(shots / f"{spec.key}.png"))
             result["problems"] += [f"{where}: {p}" for p in problems_on(page)]
             result["rows"].append((where, loaded))
@@ -454,7 +455,8 @@ def main() -> None:
         print(f"{label:<44} {walls['demo'][1][name] * 1000:>10.1f} "
               f"{walls['large'][1][name] * 1000:>10.1f}")
     slowest = {k: max((v for where, v in w["rows"] if isinstance(v, float) and v == v
-                       and where != SIGN_IN_ROW), default=float("nan"))
+                       and where != SIGN_IN_ROW and BY_ADDRESS not in where),
+                      default=float("nan"))
                for k, w in walks.items()}
     print(f"{'slowest click on a page link or tab (ms)':<44} "
           f"{slowest['demo']:>10.0f} {slowest['large']:>10.0f}")

@@ -187,7 +187,7 @@ def test_the_copy_is_built_in_a_process_of_its_own(tmp_path: Path, con: Connecti
     monkeypatch.setattr(subprocess, "run", spy)
     with access.acting(Identity.shell("Test")):
         info = backup.create_backup(con, tmp_path / "b.zip")
-    assert [Path(r[2]).name for r in runs] == ["backup_copy.py"] and runs[0][1] == "-I"
+    assert [Path(r[2]).name for r in runs] == ["backup_copy.py"] and runs[0][1] == "-P"
     assert info.tables["schema_migrations"] == len(db.available_migrations())
     # Nothing is attached to the server's connection, and no export is left behind.
     assert con.execute("SELECT count(*) FROM duckdb_databases() WHERE NOT internal"
@@ -219,6 +219,20 @@ def test_the_export_runs_on_one_thread_and_gives_the_others_back(
     with access.acting(Identity.shell("Test")):
         backup.create_backup(con, tmp_path / "b.zip")
     assert seen == ["export on one thread", (3,)]
+
+
+def test_a_failed_export_writes_nothing_and_gives_the_threads_back(
+        tmp_path: Path, con: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failed export aborts its transaction, which takes no SET: the threads are
+    given back after it is rolled back, not inside it."""
+    con.execute("SET threads = 3")
+    monkeypatch.setattr(backup, "literal", lambda _path: "'/proc/no-export-here'")
+    with access.acting(Identity.shell("Test")), \
+            pytest.raises(StorageError, match=r"Cannot make the backup: .*Nothing was written"):
+        backup.create_backup(con, tmp_path / "b.zip")
+    assert con.execute("SELECT current_setting('threads')").fetchone() == (3,)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["strategy.duckdb"]
+    con.execute("INSERT INTO access_log (who, event) VALUES ('after', 'a write')")  # usable
 
 
 def test_a_copy_that_differs_from_the_database_is_not_a_backup(

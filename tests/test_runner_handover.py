@@ -60,6 +60,7 @@ def new_runners() -> Iterator[list[Any]]:
 
     def make(**kwargs: Any) -> Any:
         runner = MagicMock(name=f"runner {len(made) + 1}")
+        runner.made_for = kwargs["initial_rerun_data"]
         made.append(runner)
         return runner
     with patch("streamlit.runtime.app_session.ScriptRunner", side_effect=make):
@@ -141,6 +142,69 @@ def test_two_refreshes_in_the_gap_make_one_runner(new_runners: list[Any]) -> Non
     runner.request_rerun.assert_called_once()  # the second refresh joins the first's run
 
 
+def _click_on(page: str) -> ClientState:
+    state = ClientState()  # no fragment: the whole page, as a click or a page change
+    state.page_name = page
+    return state
+
+
+def test_a_click_after_a_waiting_refresh_is_taken_after_it(new_runners: list[Any]) -> None:
+    """Both come in one turn of the event loop: the refresh, which waits for the
+    finished runner's messages, and then a click. The click must not be overridden
+    by the older refresh: it is taken after it, as it came."""
+    async def both() -> Any:
+        session = _session()
+        finished = MagicMock(name="finished runner")
+        finished.request_rerun.return_value = False
+        session._scriptrunner = finished
+        session.request_rerun(_fragment_refresh())
+        session.request_rerun(_click_on("another page"))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return session._scriptrunner
+
+    runner = asyncio.run(both())
+    refresh, click = new_runners  # the refresh's runner first, then the click's
+    assert refresh.made_for.fragment_id == "wall"
+    refresh.request_stop.assert_called_once()  # a whole-page rerun stops the refresh
+    assert runner is click and click.made_for.page_name == "another page"
+
+
+def test_stop_pressed_while_a_refresh_waits_stops_it(new_runners: list[Any]) -> None:
+    async def stopped() -> None:
+        session = _session()
+        finished = MagicMock(name="finished runner")
+        finished.request_rerun.return_value = False
+        session._scriptrunner = finished
+        session.request_rerun(_fragment_refresh())
+        session.request_script_stop()
+        for _ in range(3):
+            await asyncio.sleep(0)
+
+    asyncio.run(stopped())
+    (refresh,) = new_runners
+    refresh.request_stop.assert_called_once()
+
+
+def test_a_runner_that_cannot_start_is_said_in_the_browser() -> None:
+    async def failing() -> list[BaseException]:
+        session = _session()
+        finished = MagicMock(name="finished runner")
+        finished.request_rerun.return_value = False
+        session._scriptrunner = finished
+        shown: list[BaseException] = []
+        session.handle_backmsg_exception = shown.append  # type: ignore[method-assign,assignment]
+        with patch("streamlit.runtime.app_session.ScriptRunner",
+                   side_effect=RuntimeError("cannot start a thread")):
+            session.request_rerun(_fragment_refresh())
+            for _ in range(3):
+                await asyncio.sleep(0)
+        return shown
+
+    (shown,) = asyncio.run(failing())
+    assert "cannot start a thread" in str(shown)
+
+
 def test_no_runner_is_made_for_a_session_that_has_gone(new_runners: list[Any]) -> None:
     async def gone() -> None:
         session = _session()
@@ -163,6 +227,8 @@ def test_what_the_fix_relies_on_is_still_there() -> None:
     for name in runner_handover.RELIES_ON:
         assert hasattr(session, name), name
     assert AppSession._create_scriptrunner is runner_handover.create_after_handover
+    assert AppSession.request_rerun is runner_handover.rerun_in_turn
+    assert AppSession.request_script_stop is runner_handover.stop_in_turn
 
 
 def test_the_server_installs_it() -> None:

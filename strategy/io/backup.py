@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import stat
 import subprocess
@@ -48,6 +49,8 @@ from strategy.core.db import Connection
 from strategy.core.errors import StorageError, StrategyError
 from strategy.identity import access_log
 from strategy.io.backup_copy import fingerprints, ident, literal
+
+log = logging.getLogger(__name__)
 
 APP = "service-strategy"
 KIND = "database backup"
@@ -222,15 +225,19 @@ _ROW_GROUP = 16_384
 def _one_thread(con: Connection) -> Iterator[None]:
     """DuckDB works with one thread while the export runs, then with as many as
     before. (The setting is the database's, not this cursor's: for that second,
-    other people's queries run on one thread too.)"""
+    other people's queries run on one thread too.) Outside the export's transaction:
+    a failed export aborts it, and an aborted transaction takes no SET."""
     row = con.execute("SELECT current_setting('threads')").fetchone()
     con.execute("SET threads = 1")
     try:
         yield
     finally:
         if row is not None:
-            with suppress(duckdb.Error):
+            try:
                 con.execute("SET threads = ?", [int(row[0])])
+            except duckdb.Error:
+                log.exception("Could not give DuckDB back its %s threads after a backup",
+                              row[0])
 
 
 def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[str]]:
@@ -243,23 +250,24 @@ def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[st
         exported = Path(folder)
         source = _database_name(con)
         try:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                before = fingerprints(con, source)
-                migrations = [f"{v:04d}_{n}" for v, n in con.execute(
-                    f"SELECT version, name FROM {ident(source)}.main.schema_migrations "
-                    "ORDER BY version").fetchall()] if "schema_migrations" in before else []
-                # Streams each table to Parquet; the path is one this function made,
-                # never user text (EXPORT takes no parameter).
-                with _one_thread(con):
+            with _one_thread(con):
+                con.execute("BEGIN TRANSACTION")
+                try:
+                    before = fingerprints(con, source)
+                    migrations = [f"{v:04d}_{n}" for v, n in con.execute(
+                        f"SELECT version, name FROM {ident(source)}.main.schema_migrations "
+                        "ORDER BY version").fetchall()] if "schema_migrations" in before \
+                        else []
+                    # Streams each table to Parquet; the path is one this function made,
+                    # never user text (EXPORT takes no parameter).
                     con.execute(f"EXPORT DATABASE {literal(str(exported))} "
                                 f"(FORMAT parquet, ROW_GROUP_SIZE {_ROW_GROUP}, "
                                 "COMPRESSION uncompressed)")  # read once, then removed
-                con.execute("COMMIT")
-            except BaseException:
-                with suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
+                    con.execute("COMMIT")
+                except BaseException:
+                    with suppress(duckdb.Error):
+                        con.execute("ROLLBACK")
+                    raise
         except duckdb.Error as exc:
             raise StorageError(f"Cannot make the backup: {exc}. Nothing was written.") \
                 from exc
@@ -273,9 +281,16 @@ def _copy_database(con: Connection, copy: Path) -> tuple[dict[str, int], list[st
 def _build_copy(exported: Path, copy: Path) -> dict[str, list[int]]:
     """The copy, built from the export by ``backup_copy.py`` in a process of its own
     (see there why); its tables' fingerprints."""
-    # -I: the script needs DuckDB only, and nothing from the environment or this folder.
-    done = subprocess.run([sys.executable, "-I", str(_COPY_SCRIPT), str(exported), str(copy)],
-                          capture_output=True, text=True, check=False)
+    # -P: the script's own folder is not put on the path (its modules are this app's,
+    # and the script needs DuckDB only); the environment is kept, which may be where
+    # a deployment finds DuckDB. It opens the copy as the app opens its database.
+    try:
+        done = subprocess.run(
+            [sys.executable, "-P", str(_COPY_SCRIPT), str(exported), str(copy),
+             json.dumps(db.CONNECT_CONFIG)], capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise StorageError(f"Cannot make the backup: the process that builds the copy "
+                           f"could not start ({exc.strerror}). Nothing was written.") from exc
     if done.returncode != 0:
         why = (done.stderr.strip().splitlines() or ["the copy could not be made"])[-1]
         raise StorageError(f"Cannot make the backup: {why}. Nothing was written.")

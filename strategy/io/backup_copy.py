@@ -11,7 +11,8 @@ organisation lifted the server from 388 to 531 MiB when it was copied in-process
 
 It prints each table's fingerprint (rows, and a sum of the rows' hashes) as JSON,
 for the caller to check against the database it exported. It imports nothing but
-DuckDB and the standard library, as it runs as a plain script (``python -I``).
+DuckDB and the standard library, as it runs as a plain script (``python -P``),
+and opens the copy with the settings the app opens its database with (given as JSON).
 """
 
 from __future__ import annotations
@@ -50,9 +51,9 @@ def fingerprints(con: Any, database: str) -> dict[str, list[int]]:
 def main(argv: list[str]) -> int:
     import duckdb
 
-    exported, copy = argv
+    exported, copy, config = argv
     try:
-        con = duckdb.connect(copy)
+        con = duckdb.connect(copy, config=json.loads(config))
         try:
             con.execute(f"IMPORT DATABASE {literal(exported)}")
             row = con.execute("SELECT current_database()").fetchone()
