@@ -41,6 +41,21 @@ def _session() -> AppSession:
     return session
 
 
+def _after_a_finished_run() -> tuple[AppSession, Any]:
+    """A session whose runner has finished its run: it refuses to rerun."""
+    session = _session()
+    finished = MagicMock(name="finished runner")
+    finished.request_rerun.return_value = False
+    session._scriptrunner = finished
+    return session, finished
+
+
+async def _next_turns() -> None:
+    """Let the event loop handle what is queued, and what that queues in turn."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
 def _toast(body: str) -> ForwardMsg:
     message = ForwardMsg()
     message.delta.new_element.toast.body = body
@@ -76,17 +91,13 @@ def _fragment_refresh() -> ClientState:
 
 def test_the_finished_runs_toast_reaches_the_browser(new_runners: list[Any]) -> None:
     async def race() -> tuple[list[str], Any]:
-        session = _session()
-        finished = MagicMock(name="finished runner")
-        finished.request_rerun.return_value = False  # it has finished: it cannot rerun
-        session._scriptrunner = finished
+        session, finished = _after_a_finished_run()
         # The finished runner's thread queued its last message, the toast ...
         session._on_scriptrunner_event(finished, ScriptRunnerEvent.ENQUEUE_FORWARD_MSG,
                                        forward_msg=_toast("Added to the wall."))
         # ... and the event loop, behind, handles the browser's refresh first.
         session.request_rerun(_fragment_refresh())
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await _next_turns()
         return _toasts(session), session._scriptrunner
 
     toasts, runner = asyncio.run(race())
@@ -127,14 +138,10 @@ def test_a_whole_page_rerun_stops_the_run_and_starts_at_once(
 
 def test_two_refreshes_in_the_gap_make_one_runner(new_runners: list[Any]) -> None:
     async def two() -> Any:
-        session = _session()
-        finished = MagicMock(name="finished runner")
-        finished.request_rerun.return_value = False
-        session._scriptrunner = finished
+        session, _ = _after_a_finished_run()
         session.request_rerun(_fragment_refresh())
         session.request_rerun(_fragment_refresh())
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await _next_turns()
         return session._scriptrunner
 
     runner = asyncio.run(two())
@@ -153,14 +160,10 @@ def test_a_click_after_a_waiting_refresh_is_taken_after_it(new_runners: list[Any
     finished runner's messages, and then a click. The click must not be overridden
     by the older refresh: it is taken after it, as it came."""
     async def both() -> Any:
-        session = _session()
-        finished = MagicMock(name="finished runner")
-        finished.request_rerun.return_value = False
-        session._scriptrunner = finished
+        session, _ = _after_a_finished_run()
         session.request_rerun(_fragment_refresh())
         session.request_rerun(_click_on("another page"))
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await _next_turns()
         return session._scriptrunner
 
     runner = asyncio.run(both())
@@ -172,14 +175,10 @@ def test_a_click_after_a_waiting_refresh_is_taken_after_it(new_runners: list[Any
 
 def test_stop_pressed_while_a_refresh_waits_stops_it(new_runners: list[Any]) -> None:
     async def stopped() -> None:
-        session = _session()
-        finished = MagicMock(name="finished runner")
-        finished.request_rerun.return_value = False
-        session._scriptrunner = finished
+        session, _ = _after_a_finished_run()
         session.request_rerun(_fragment_refresh())
         session.request_script_stop()
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await _next_turns()
 
     asyncio.run(stopped())
     (refresh,) = new_runners
@@ -188,17 +187,13 @@ def test_stop_pressed_while_a_refresh_waits_stops_it(new_runners: list[Any]) -> 
 
 def test_a_runner_that_cannot_start_is_said_in_the_browser() -> None:
     async def failing() -> list[BaseException]:
-        session = _session()
-        finished = MagicMock(name="finished runner")
-        finished.request_rerun.return_value = False
-        session._scriptrunner = finished
+        session, _ = _after_a_finished_run()
         shown: list[BaseException] = []
         session.handle_backmsg_exception = shown.append  # type: ignore[method-assign,assignment]
         with patch("streamlit.runtime.app_session.ScriptRunner",
                    side_effect=RuntimeError("cannot start a thread")):
             session.request_rerun(_fragment_refresh())
-            for _ in range(3):
-                await asyncio.sleep(0)
+            await _next_turns()
         return shown
 
     (shown,) = asyncio.run(failing())
@@ -207,14 +202,10 @@ def test_a_runner_that_cannot_start_is_said_in_the_browser() -> None:
 
 def test_no_runner_is_made_for_a_session_that_has_gone(new_runners: list[Any]) -> None:
     async def gone() -> None:
-        session = _session()
-        finished = MagicMock(name="finished runner")
-        finished.request_rerun.return_value = False
-        session._scriptrunner = finished
+        session, _ = _after_a_finished_run()
         session.request_rerun(_fragment_refresh())
         session.shutdown()
-        for _ in range(3):
-            await asyncio.sleep(0)
+        await _next_turns()
 
     asyncio.run(gone())
     assert new_runners == []
