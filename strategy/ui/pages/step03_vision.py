@@ -332,10 +332,10 @@ def _brainstorm(con: Connection, org_id: int) -> None:
 
 def _say_added() -> None:
     """"Added to the wall." Said in the run that adds, so that it is on its way while
-    the refresh that follows is drawn: Streamlit drops what a finished run sent but
-    its server had not yet handled when the next refresh starts, and a toast is sent
-    once. Forgotten once said, not before: a rerun asked for meanwhile stops the run
-    at the toast, and the next run says it."""
+    the refresh that follows is drawn (and a finished run's last messages are sent
+    before the next run starts: see strategy/ui/runner_handover.py). Forgotten once
+    said, not before: a rerun asked for meanwhile stops the run at the toast, and the
+    next run says it."""
     st.session_state["_wall_added"] = True
     st.toast("Added to the wall.", icon=":material/check:")
     del st.session_state["_wall_added"]
