@@ -264,13 +264,18 @@ def _check_length(con: Connection, path: Path) -> None:
         raise _damaged(path, size, _HEADERS_SIZE + used * block_size)
     if not part and whole >= total:
         return
-    highest = -1
-    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name "
-                                "= current_database() AND schema_name = 'main'").fetchall():
-        (top,) = con.execute(
-            "SELECT max(greatest(block_id, list_max(additional_block_ids))) "
-            "FROM pragma_storage_info(?) WHERE persistent", [table]).fetchone() or (None,)
-        highest = max(highest, -1 if top is None else int(top))
+    tables = [table for (table,) in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main'").fetchall()]
+    # One statement for every table: DuckDB reads their storage side by side, a third
+    # of the time of a statement per table. A file ends short of its last free block
+    # after every other checkpoint, so this runs at every other start of a command.
+    scans = " UNION ALL ".join(["SELECT block_id, additional_block_ids FROM "
+                                "pragma_storage_info(?) WHERE persistent"] * len(tables))
+    top = con.execute(
+        f"SELECT max(greatest(block_id, list_max(additional_block_ids))) FROM ({scans})",
+        tables).fetchone() if tables else None
+    highest = -1 if top is None or top[0] is None else int(top[0])
     (meta,) = con.execute("SELECT max(block_id) FROM pragma_metadata_info()").fetchone() \
         or (None,)
     highest = max(highest, -1 if meta is None else int(meta))
