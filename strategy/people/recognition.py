@@ -530,7 +530,7 @@ def per_head_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
         late AS MATERIALIZED (
             SELECT r.id, r.given_on FROM recognition r
             WHERE r.org_id = $org AND r.deleted_at IS NULL
-              AND r.given_on > (SELECT min(qe) FROM q WHERE list_contains($cut, label))),
+              AND r.given_on > CAST($after AS DATE)),
         late_received AS MATERIALIZED (
             SELECT rr.employee_id, r.given_on,
                    CAST(date_trunc('quarter', r.given_on) AS DATE) AS qs
@@ -543,7 +543,11 @@ def per_head_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
         SELECT h.label, coalesce(t.n, 0) - coalesce(l.n, 0), h.n
         FROM headcount h LEFT JOIN tallied t USING (label) LEFT JOIN later l USING (label)
         """, {**quarter_table(quarters, ends), "org": org_id, "team": team_id,
-         "cut": [str(q) for q, short in zip(quarters, cut_short, strict=True) if short]}
+         "cut": [str(q) for q, short in zip(quarters, cut_short, strict=True) if short],
+         # The earliest cut as a value, not a subquery: none (no quarter cut short)
+         # reads no record at all, and a date lets DuckDB skip the older row groups.
+         "after": min((e for e, short in zip(ends, cut_short, strict=True) if short),
+                      default=None)}
     ).fetchall()
     found = {r[0]: (int(r[1]), int(r[2])) for r in rows}
     return [found.get(str(q), (0, 0)) for q in quarters]

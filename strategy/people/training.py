@@ -262,7 +262,9 @@ def coverage_series(con: Connection, org_id: int, days: Sequence[date],
         ), first_pass AS (
             SELECT employee_id, module_id, min(completed_on) AS passed_on
             FROM training_completion WHERE org_id = $org AND passed GROUP BY ALL
-        ), counted AS (
+        ), counted AS MATERIALIZED (
+            -- Materialised, so that each pair meets its first pass once rather than
+            -- once per day (DuckDB would otherwise join after fanning out the days).
             SELECT p.hire_date, p.leave_date, f.passed_on FROM pairs p
             LEFT JOIN first_pass f ON f.employee_id = p.employee_id
                                   AND f.module_id = p.module_id
