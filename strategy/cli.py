@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import getpass
+import importlib
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -389,6 +393,21 @@ def _print_report(report: Report) -> int:
     return status
 
 
+@contextmanager
+def _not_collecting_what_is_loaded() -> Iterator[None]:
+    """Leave out of Python's collections of garbage what the command has loaded by now.
+
+    The modules and the database's objects live until the command ends, yet Python's
+    occasional full collection walks them all again while the pack makes its
+    hundreds of thousands of small objects: 30 ms of a 0.55 s pack at the large
+    organisation. Put back afterwards, so nothing is kept that would not be."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _export(con: Connection, org_name: str, period: str, out: Path | None,
             role: str = Role.ADMINISTRATOR.value) -> None:
     org = find_organisation(con, org_name)
@@ -403,11 +422,29 @@ def _export(con: Connection, org_name: str, period: str, out: Path | None,
         viewer = Identity(kind="shell", name=access.current().name,
                           roles={org.id: Role(role)}) if role != Role.ADMINISTRATOR.value \
             else access.current()
-        with access.acting(viewer):
+        with access.acting(viewer), _not_collecting_what_is_loaded():
             build_pack(con, org.id, quarter, out)
     except OSError as exc:
         raise StrategyError(f"Cannot write {out}: {exc.strerror}.") from exc
     print(f"Wrote the review pack of {org.name} for {quarter} to {out}.")
+
+
+def _load_meanwhile(module: str) -> None:
+    """Import ``module`` on a thread while this one opens the database.
+
+    Opening reads the file in DuckDB, which lets go of Python's lock, so the import
+    costs the pack nothing (about 50 ms of a 0.6 s command at the large organisation).
+    The command's own ``import`` of it then waits for this one; should it fail, that
+    import fails the same way and says why."""
+    threading.Thread(target=_import_quietly, args=(module,), name="load-" + module,
+                     daemon=True).start()
+
+
+def _import_quietly(module: str) -> None:
+    try:
+        importlib.import_module(module)
+    except Exception:  # the command's own import raises it again, in its turn
+        return
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -427,6 +464,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         print(f"Wrote the {args.kind} template to {out}.")
         return 0
+    if args.command == "export":
+        _load_meanwhile("strategy.io.review_pack")
     path = database_path(args.db)
     # Whoever can run this can open the database file itself: the shell acts as an
     # administrator, and the history names the system user who ran the command.

@@ -157,3 +157,54 @@ def test_export_loads_only_what_the_pack_needs(tmp_path: Path) -> None:
                   "strategy.io.remind_via_app", "strategy.io.backup", "smtplib",
                   "pandas", "openpyxl"):
         assert heavy not in modules, heavy
+
+
+def test_export_loads_the_pack_while_the_database_opens(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pack's modules are imported on a thread of their own, started before the
+    database is opened (opening lets go of Python's lock); the pack is built as usual."""
+    import threading
+
+    from strategy import cli
+
+    db = str(tmp_path / "meanwhile.duckdb")
+    assert run("demo", "--db", db).returncode == 0
+    seen: list[tuple[str, bool]] = []
+    real_open = cli.open_database  # type: ignore[attr-defined]
+
+    def open_database(*args: object, **kwargs: object) -> object:
+        seen.append(("open", any(t.name == "load-strategy.io.review_pack"
+                                 for t in threading.enumerate())
+                     or "strategy.io.review_pack" in sys.modules))
+        return real_open(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli, "open_database", open_database)
+    monkeypatch.delitem(sys.modules, "strategy.io.review_pack", raising=False)
+    out = tmp_path / "meanwhile.xlsx"
+    assert cli.main(["export", "--org", "Riverbend Water (demo)", "--period", "2026-Q3",
+                     "--out", str(out), "--db", db]) == 0
+    assert seen == [("open", True)]
+    assert out.stat().st_size > 0
+    import gc
+
+    assert gc.get_freeze_count() == 0  # what the build left out of collections is put back
+
+
+def test_a_module_that_fails_to_load_meanwhile_fails_where_it_is_used() -> None:
+    from strategy import cli
+
+    cli._load_meanwhile("strategy.no_such_module")  # no error on the thread
+    with pytest.raises(ModuleNotFoundError):
+        __import__("strategy.no_such_module")
+
+
+def test_output_and_status_survive_the_quick_exit(tmp_path: Path) -> None:
+    """A command that returned ends without Python's teardown (strategy.__main__): what
+    it printed still reaches a pipe, and its status is the one it returned."""
+    out = tmp_path / "employees.xlsx"
+    done = run("template", "employees", "--out", str(out))
+    assert done.returncode == 0 and done.stdout == f"Wrote the employees template to {out}.\n"
+    failed = run("export", "--org", "Nobody", "--period", "2026-Q3",
+                 "--db", str(tmp_path / "empty.duckdb"))
+    assert failed.returncode == 1
+    assert failed.stderr == "Error: There is no organisation called “Nobody”.\n"
