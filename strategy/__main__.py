@@ -1,3 +1,4 @@
+import atexit
 import os
 import sys
 
@@ -7,6 +8,31 @@ import sys
 # with the process's umask.
 os.umask(0o077)
 
+returned: list[int] = []
+
+
+def _leave_without_teardown() -> None:
+    """Once a command has returned, end the process without taking it apart.
+
+    Registered first, so it runs after every other exit function (they run last in,
+    first out). By then the command has closed the database and its files, and the
+    other exit functions have run; what is left is Python freeing its modules and
+    objects one by one, which the system does at once: 30–50 ms of a review pack's
+    0.6 s. A command that did not return (an error Python reports, Ctrl+C) ends as
+    Python ends it."""
+    if not returned:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # a closed pipe: Python reports it and sets the status, as usual
+    os._exit(returned[0])
+
+
+atexit.register(_leave_without_teardown)
+
 from strategy.cli import main  # noqa: E402
 
-sys.exit(main())
+returned.append(main())
+sys.exit(returned[0])
