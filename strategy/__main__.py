@@ -1,4 +1,5 @@
 import atexit
+import gc
 import os
 import sys
 
@@ -32,7 +33,12 @@ def _leave_without_teardown() -> None:
 
 atexit.register(_leave_without_teardown)
 
+# Loading the command line makes thousands of objects and no garbage: Python's
+# collections of garbage would only walk them, again and again, as they are made.
+gc.disable()
 from strategy.cli import main  # noqa: E402
+
+gc.enable()
 
 returned.append(main())
 sys.exit(returned[0])
