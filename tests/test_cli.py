@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from strategy.cli import build_parser
+from strategy.core import access
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,8 +182,9 @@ def test_export_loads_the_pack_while_the_database_opens(
     monkeypatch.setattr(cli, "open_database", open_database)
     monkeypatch.delitem(sys.modules, "strategy.io.review_pack", raising=False)
     out = tmp_path / "meanwhile.xlsx"
-    assert cli.main(["export", "--org", "Riverbend Water (demo)", "--period", "2026-Q3",
-                     "--out", str(out), "--db", db]) == 0
+    with access.acting(access.current_or_none()):  # main() acts as the shell: not after
+        assert cli.main(["export", "--org", "Riverbend Water (demo)", "--period", "2026-Q3",
+                         "--out", str(out), "--db", db]) == 0
     assert seen == [("open", True)]
     assert out.stat().st_size > 0
     import gc
