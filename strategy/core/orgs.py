@@ -145,7 +145,7 @@ def _org_tables(con: Connection) -> list[str]:
     # Table names come from the schema itself, never from user text.
     rows = con.execute(
         "SELECT table_name FROM information_schema.columns WHERE column_name = 'org_id' "
-        "AND table_catalog = current_database() AND table_schema = 'main' "
+        "AND table_catalog = current_database() AND table_schema = current_schema() "
         "ORDER BY table_name"
     ).fetchall()
     return [row[0] for row in rows]

@@ -139,7 +139,7 @@ def _team_ids(con: Connection, org_id: int, names: list[str],
         return []
     found = dict(con.execute(
         "SELECT lower(name), id FROM team WHERE org_id = ? AND lower(name) IN "
-        "(SELECT lower(unnest(?::VARCHAR[])))", [org_id, wanted]).fetchall())
+        "(SELECT lower(unnest(CAST(? AS VARCHAR[]))))", [org_id, wanted]).fetchall())
     unknown = [n for n in wanted if n.lower() not in found]
     if unknown:
         problems["serving_teams"] = (
@@ -152,7 +152,7 @@ def _link_teams(con: Connection, org_id: int, segment_id: int, team_ids: list[in
     con.execute("DELETE FROM segment_team WHERE segment_id = ?", [segment_id])
     if team_ids:
         con.execute("INSERT INTO segment_team (org_id, segment_id, team_id) "
-                    "SELECT ?, ?, unnest(?::BIGINT[])", [org_id, segment_id, team_ids])
+                    "SELECT ?, ?, unnest(CAST(? AS BIGINT[]))", [org_id, segment_id, team_ids])
 
 
 def add_segment(con: Connection, org_id: int, data: SegmentInput) -> int:

@@ -470,11 +470,11 @@ safe AS (
            CASE WHEN shown THEN highest END AS highest,
            CASE WHEN shown THEN distribution END AS distribution
     FROM figures)
-SELECT s.range AS step, coalesce(c.n, 0), c.average, c.spread, c.lowest, c.highest,
+SELECT s.step, coalesce(c.n, 0), c.average, c.spread, c.lowest, c.highest,
        p.average, c.average - p.average, c.distribution
-FROM range(1, 12) s
-LEFT JOIN safe c ON c.round_id = $this AND c.step = s.range
-LEFT JOIN safe p ON p.round_id = $previous AND p.step = s.range
+FROM range(1, 12) s(step)
+LEFT JOIN safe c ON c.round_id = $this AND c.step = s.step
+LEFT JOIN safe p ON p.round_id = $previous AND p.step = s.step
 ORDER BY step
 """
 

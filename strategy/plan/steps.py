@@ -34,7 +34,7 @@ def _count(con: Connection, sql: str, org_id: int) -> int:
 
 def _customers(con: Connection, org_id: int, today: date) -> Status:
     rows = con.execute(
-        "SELECT kind, len(channels) > 0 AND EXISTS (SELECT 1 FROM segment_team st "
+        "SELECT kind, channels <> [] AND EXISTS (SELECT 1 FROM segment_team st "
         "WHERE st.segment_id = s.id) FROM segment s WHERE s.org_id = ?",
         [org_id],
     ).fetchall()
