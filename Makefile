@@ -42,7 +42,16 @@ $(AXE): tests/axe/package-lock.json
 	command -v npm >/dev/null || (apt-get update -qq && apt-get install -y -qq nodejs npm)
 	cd tests/axe && npm ci --no-audit --no-fund --loglevel=error
 
-install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(OIDC_PROVIDER) $(AXE)
+# PostgreSQL's server from Debian: the tests start a throwaway cluster of their own
+# (tests/postgres_cluster.py) and run the domain's tests on it as well as on DuckDB.
+POSTGRES_SERVER := $(VENV)/.postgres-installed
+$(POSTGRES_SERVER): $(VENV)/.installed
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && \
+		apt-get install -y -qq --no-install-recommends postgresql)
+	touch $@
+
+install-test: $(VENV)/.test-installed $(CHROMIUM) $(SOFFICE) $(PDFTOTEXT) $(OIDC_PROVIDER) $(AXE) \
+	$(POSTGRES_SERVER)
 
 HOST ?= 127.0.0.1
 

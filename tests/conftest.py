@@ -71,9 +71,30 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # Tests marked both_databases run once on each database: the same domain code and
+    # figures on DuckDB (the default) and on PostgreSQL (the shared database).
+    if metafunc.definition.get_closest_marker("both_databases") \
+            and "con" in metafunc.fixturenames:
+        metafunc.parametrize("database", ["duckdb", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def con(_temporary_database: Path, request: pytest.FixtureRequest) -> Iterator[Connection]:
+def database(request: pytest.FixtureRequest) -> str:
+    """Which database the test's ``con`` is: "duckdb", unless parametrised."""
+    return str(getattr(request, "param", "duckdb"))
+
+
+@pytest.fixture
+def con(_temporary_database: Path, database: str,
+        request: pytest.FixtureRequest) -> Iterator[Connection]:
     """The test's database; tests marked ``demo`` start from a copy of the demo."""
+    if database == "postgres":
+        template = ("postgres_demo_template" if request.node.get_closest_marker("demo")
+                    else "postgres_template")
+        yield from _postgres_copy(request.getfixturevalue("postgres"),
+                                  request.getfixturevalue(template))
+        return
     if request.node.get_closest_marker("demo"):
         shutil.copyfile(request.getfixturevalue("demo_template"), _temporary_database)
     connection = open_database(_temporary_database)
@@ -210,3 +231,71 @@ def browser() -> Iterator[Any]:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+
+
+# --- PostgreSQL: one throwaway cluster per test run (issue 24) -------------------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Any]:
+    from tests.postgres_cluster import Cluster
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: Any) -> str:
+    """A database with every migration applied, copied for each test (CREATE DATABASE
+    ... TEMPLATE takes a few milliseconds; migrating takes a second)."""
+    import psycopg
+
+    from strategy.core.pg import open_postgres
+
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:
+        admin.execute("CREATE DATABASE strategy_template")
+    open_postgres(postgres.url("strategy_template")).close()
+    return "strategy_template"
+
+
+@pytest.fixture(scope="session")
+def postgres_demo_template(postgres: Any, postgres_template: str) -> str:
+    """The demo organisation in PostgreSQL, loaded once per run, copied per test."""
+    import psycopg
+
+    from strategy.core.pg import open_postgres
+
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE strategy_demo TEMPLATE {postgres_template}")
+    connection = open_postgres(postgres.url("strategy_demo"))
+    load_demo(connection)  # type: ignore[arg-type]
+    connection.close()
+    return "strategy_demo"
+
+
+def _postgres_copy(cluster: Any, template: str) -> Iterator[Any]:
+    """A database of the test's own, copied from ``template``, opened as the app opens
+    it; dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    from strategy.core.pg import open_postgres
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(cluster.url(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE {template}')
+    connection = open_postgres(cluster.url(name))
+    try:
+        yield connection
+    finally:
+        connection.close()
+        with psycopg.connect(cluster.url(), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_con(postgres: Any, postgres_template: str) -> Iterator[Any]:
+    """A PostgreSQL database of the test's own, migrated, as the app opens it."""
+    yield from _postgres_copy(postgres, postgres_template)

@@ -20,6 +20,9 @@ from strategy.identity import access_log, accounts, sessions, workshops
 from strategy.service import vision
 from tests.identities import as_person, member
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 PASSWORD = "a long enough secret"
 
 

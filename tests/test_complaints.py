@@ -22,6 +22,9 @@ from strategy.people import recognition
 from tests.complaints_data import staff_an_organisation
 from tests.identities import member
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 20)  # a Friday
 Q3, Q4 = Quarter(2026, 3), Quarter(2026, 4)
 

@@ -9,6 +9,9 @@ from strategy.customers import segments
 from strategy.customers.segments import SegmentInput
 from strategy.people import personnel
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def _households() -> SegmentInput:
     return SegmentInput("Households", "external", "Homes", 1000, "accounts", "critical", 5e6,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -204,23 +206,34 @@ def test_segment_team_names_become_linked_teams_on_upgrade(tmp_path: Path) -> No
     assert [s.serving_teams for s in list_segments(con, orgs["South"])] == [["Billing"]]
 
 
-def test_incoming_rows_keep_every_value_as_it_is(tmp_path: Path) -> None:
-    """Rows written for a set-based statement read back exactly: text with quotes, commas
-    and line breaks, an empty text apart from a missing one, dates, numbers, booleans."""
-    from datetime import date
-
-    from strategy.core.db import incoming_rows
-
-    rows = [(1, 'a "quoted", comma\nnew line\r\nand =SUM(1)', None, date(2026, 1, 2), True, 2.5),
+INCOMING = [(1, 'a "quoted", comma\nnew line\r\nand =SUM(1)', None, date(2026, 1, 2), True, 2.5),
             (2, "", "  spaced  ", None, None, 0.1 + 0.2),
             (3, "NULL", "\\N", date(1999, 12, 31), False, None),
             (4, "üñï ✓ " + "x" * 3000, '""', None, None, -1e-9)]
+INCOMING_COLUMNS = {"id": "BIGINT", "a": "VARCHAR", "b": "VARCHAR", "d": "DATE",
+                    "f": "BOOLEAN", "v": "DOUBLE"}
+
+
+def test_incoming_rows_keep_every_value_as_it_is(tmp_path: Path) -> None:
+    """Rows written for a set-based statement read back exactly: text with quotes, commas
+    and line breaks, an empty text apart from a missing one, dates, numbers, booleans."""
+    from strategy.core.db import incoming_rows
+
     con = open_database(tmp_path / "rows.duckdb")
-    columns = {"id": "BIGINT", "a": "VARCHAR", "b": "VARCHAR", "d": "DATE", "f": "BOOLEAN",
-               "v": "DOUBLE"}
-    with incoming_rows(columns, rows) as (source, params):
+    with incoming_rows(con, INCOMING_COLUMNS, INCOMING) as (source, params):
         assert con.execute(f"SELECT * FROM {source} AS i ORDER BY id", params).fetchall() == \
-            [tuple(r) for r in rows]
+            [tuple(r) for r in INCOMING]
         folder = Path(str(params[0])).parent
         assert folder.exists()
     assert not folder.exists()  # the file is gone once the statement has run
+
+
+def test_incoming_rows_on_postgres_keep_every_value_and_leave_nothing(pg_con: Any) -> None:
+    from strategy.core.db import incoming_rows
+
+    with incoming_rows(pg_con, INCOMING_COLUMNS, INCOMING) as (source, params):
+        assert params == []
+        assert pg_con.execute(f"SELECT * FROM {source} AS i ORDER BY id", params
+                              ).fetchall() == [tuple(r) for r in INCOMING]
+    assert pg_con.execute("SELECT count(*) FROM pg_tables WHERE tablename = ?",
+                          [source]).fetchone() == (0,)

@@ -21,7 +21,7 @@ import duckdb
 import pytest
 
 from strategy.core import db
-from strategy.core.db import available_migrations, open_database
+from strategy.core.db import Connection, available_migrations, open_database
 from strategy.core.errors import StorageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -223,7 +223,7 @@ def test_a_cut_through_a_block_in_use_is_found_among_free_blocks(tmp_path: Path)
 NEWER = len(available_migrations()) + 1
 
 
-def _newer(path: Path) -> duckdb.DuckDBPyConnection:
+def _newer(path: Path) -> Connection:
     """A database as a newer version of the app leaves it: an upgrade this one lacks."""
     con = open_database(path)
     con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, 'from_the_future')",

@@ -10,6 +10,9 @@ from strategy.core.orgs import Organisation
 from strategy.core.periods import Quarter
 from strategy.measures.impact import Assumptions, Inputs, calculate, latest_before, load, save
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def test_worked_example_with_the_published_figures() -> None:
     # 20 complaints, 26 silent each: 540 dissatisfied of 10,000 customers worth 500 a year.

@@ -17,6 +17,9 @@ from strategy.measures import scorecard
 from strategy.measures.scorecard import MeasureInput, correlations, status
 from tests.identities import act_as
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 22)
 
 

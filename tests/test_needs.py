@@ -11,6 +11,9 @@ from strategy.customers import needs, segments
 from strategy.customers.needs import AssessmentInput
 from strategy.customers.segments import SegmentInput
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 22)
 
 

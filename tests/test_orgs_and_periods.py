@@ -12,6 +12,9 @@ from strategy.core.periods import Quarter, quarter_choices
 from strategy.customers import segments
 from strategy.service import vision
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def test_create_rename_and_list(con: Connection) -> None:
     first = orgs.create_organisation(con, "  Beta Ltd ")

@@ -18,6 +18,9 @@ from strategy.measures.reviews import ReviewInput
 from strategy.measures.scorecard import MeasureInput
 from tests.identities import act_as, as_person
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 22)
 Q3 = Quarter(2026, 3)
 

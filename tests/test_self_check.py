@@ -25,6 +25,9 @@ from strategy.plan.self_check import MIN_ANSWERS, Round, RoundClosed
 from strategy.plan.steps import Status, statuses
 from tests.identities import member
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 LAST = Quarter.current().shift(-1)
 
 

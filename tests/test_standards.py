@@ -10,6 +10,9 @@ from strategy.core.orgs import Organisation
 from strategy.service import standards
 from strategy.service.standards import StandardInput
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 22)
 
 

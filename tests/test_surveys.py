@@ -6,6 +6,9 @@ import pytest
 
 from strategy.measures.surveys import score
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def test_nps_boundaries_6_7_and_8_9() -> None:
     # 6 is a detractor, 7 and 8 passives, 9 a promoter.

@@ -8,6 +8,9 @@ from strategy.core.orgs import Organisation
 from strategy.service import vision
 from tests.identities import as_person
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def test_vision_is_saved_and_versioned(con: Connection, org: Organisation) -> None:
     assert vision.get_vision(con, org.id).version == 0

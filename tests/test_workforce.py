@@ -11,6 +11,9 @@ from strategy.core.periods import Quarter
 from strategy.people.personnel import Employee
 from strategy.people.workforce import by_quarter_and_team, figures
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 Q = Quarter(2026, 1)  # 1 Jan – 31 Mar 2026
 
 

@@ -19,14 +19,37 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 import duckdb
 
 from strategy.core.errors import ConflictError, NotFoundError, StorageError
 
 DEFAULT_DB = Path("data") / "strategy.duckdb"
-Connection = duckdb.DuckDBPyConnection
+
+
+class Connection(Protocol):
+    """What the domain code asks of a database connection: DuckDB's connection, or
+    :class:`strategy.core.pg.PgConnection`, which answers the same way on PostgreSQL.
+    Statements are written in DuckDB's dialect with ``?`` or ``$name`` parameters."""
+
+    def execute(self, query: str, parameters: Any = None, /) -> Connection: ...
+
+    def executemany(self, query: str, parameters: Any = None, /) -> Connection: ...
+
+    def fetchone(self) -> tuple[Any, ...] | None: ...
+
+    def fetchall(self) -> list[tuple[Any, ...]]: ...
+
+    def fetchmany(self, size: int = 1, /) -> list[tuple[Any, ...]]: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def cursor(self) -> Connection: ...
+
+    def close(self) -> None: ...
+
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -93,8 +116,9 @@ def migrate(con: Connection) -> list[str]:
                 f"{migration.name}: {exc}. Nothing from that migration was kept."
             ) from exc
         applied.append(f"{migration.version:04d}_{migration.name}")
-    if applied:
-        # Fold the write-ahead log into the file so the upgraded schema is durable.
+    if applied and isinstance(con, duckdb.DuckDBPyConnection):
+        # Fold the write-ahead log into the file so the upgraded schema is durable
+        # (PostgreSQL's commit is durable as it is).
         con.execute("CHECKPOINT")
     return applied
 
@@ -458,7 +482,7 @@ def _csv_cell(value: object) -> str:
 
 
 @contextmanager
-def incoming_rows(columns: Mapping[str, str],
+def incoming_rows(con: Connection, columns: Mapping[str, str],
                   rows: Iterable[Sequence[object]]) -> Iterator[tuple[str, list[object]]]:
     """Many rows for one set-based statement: ``(source, params)`` to use as
     ``f"... FROM {source} AS i"`` with ``params``.
@@ -468,7 +492,12 @@ def incoming_rows(columns: Mapping[str, str],
     lists (``unnest(?)``) or as an Arrow table, 50,000 rows cost DuckDB and the Arrow
     pool a few hundred megabytes; read from a file, a few dozen. Every value keeps
     what it is: text is quoted (an empty text stays empty), NULL is an empty cell,
-    nothing in a value is ever SQL."""
+    nothing in a value is ever SQL. On PostgreSQL (``con`` of :mod:`strategy.core.pg`)
+    the rows are copied into a temporary table instead, with COPY."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        with cast(Any, con).incoming_rows(columns, rows) as incoming:
+            yield incoming
+        return
     with tempfile.TemporaryDirectory(prefix="strategy-rows-") as folder:
         path = os.path.join(folder, "rows.csv")
         with open(path, "w", encoding="utf-8", newline="") as out:

@@ -189,8 +189,8 @@ def schema_version(con: Connection) -> int:
 
 @contextmanager
 def _source_connection(source: Connection | str | os.PathLike[str]) -> Iterator[Connection]:
-    if isinstance(source, duckdb.DuckDBPyConnection):
-        yield source
+    if not isinstance(source, str | os.PathLike):
+        yield source  # the app's own connection
         return
     path = Path(source)
     if db.held_by_another_process(path):

@@ -328,7 +328,7 @@ def import_employees(con: Connection, org_id: int, preview: Preview,
                    "role": "VARCHAR", "manager_number": "VARCHAR", "hire_date": "DATE",
                    "leave_date": "DATE", "leave_kind": "VARCHAR", "leave_reason": "VARCHAR"}
         records = (_record(r, teams) for r in preview.rows)
-        with incoming_rows(columns, records) as (source, params):
+        with incoming_rows(con, columns, records) as (source, params):
             existing = con.execute(
                 f"SELECT count(*) FROM {source} AS i JOIN employee e "
                 "ON e.org_id = ? AND e.number = i.number", [*params, org_id]).fetchone()

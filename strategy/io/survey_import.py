@@ -219,7 +219,7 @@ def add_responses(con: Connection, org_id: int, kind: str,
     access.require(Permission.EDIT_PLAN, org_id)
     ids = response_ids or [None] * len(answers)
     rows = ([a[0], a[1], a[2], i] for a, i in zip(answers, ids, strict=True))
-    with incoming_rows({"answered_on": "DATE", "score": "SMALLINT", "scope": "VARCHAR",
+    with incoming_rows(con, {"answered_on": "DATE", "score": "SMALLINT", "scope": "VARCHAR",
                         "response_id": "VARCHAR"}, rows) as (source, params):
         con.execute(
             "INSERT INTO survey_response (org_id, kind, answered_on, score, scope, file_name, "

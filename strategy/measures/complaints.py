@@ -377,7 +377,7 @@ def write_many(con: Connection, org_id: int,
             for record_id, (values, staff) in zip(ids, added, strict=True):
                 written.append((record_id, staff))
                 yield [record_id, *(values[n] for n in COLUMN_TYPES)]
-        with incoming_rows({"id": "BIGINT", **COLUMN_TYPES}, rows()) as (source, params):
+        with incoming_rows(con, {"id": "BIGINT", **COLUMN_TYPES}, rows()) as (source, params):
             con.execute(
                 f"INSERT INTO complaint (id, org_id, recorded_by, recorded_by_account, "
                 f"{', '.join(COLUMN_TYPES)}) SELECT i.id, ?, ?, CAST(? AS INTEGER), "
@@ -385,7 +385,7 @@ def write_many(con: Connection, org_id: int,
                 [org_id, audit.actor(), access.current().account_id, *params])
     if changed:
         updates = ([c[0], c[1], *(c[2][n] for n in COLUMN_TYPES)] for c in changed)
-        with incoming_rows({"id": "BIGINT", "read_version": "INTEGER", **COLUMN_TYPES},
+        with incoming_rows(con, {"id": "BIGINT", "read_version": "INTEGER", **COLUMN_TYPES},
                            updates) as (source, params):
             row = con.execute(
                 "UPDATE complaint SET "

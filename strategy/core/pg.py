@@ -1,0 +1,250 @@
+"""PostgreSQL behind the same connection the domain code uses with DuckDB.
+
+A :class:`PgConnection` answers as a DuckDB connection does: ``execute`` takes a
+statement in DuckDB's dialect with ``?`` or ``$name`` parameters and returns the
+connection, whose ``fetchone``/``fetchall``/``fetchmany`` and ``description`` give
+the result; ``cursor()`` is another connection for another thread; ``BEGIN
+TRANSACTION``/``COMMIT``/``ROLLBACK`` are statements, as on DuckDB. Each statement is
+translated once (:mod:`strategy.core.dialect`), and a whole migration file runs
+statement by statement.
+
+Values come back as DuckDB gives them, so that figures are computed the same way on
+both: a whole NUMERIC (PostgreSQL's ``sum`` of integers) as an ``int``, a fractional
+one (its ``avg``) as a ``float``, JSON as its text. The database's refusals are
+raised as DuckDB's exception classes with DuckDB's words (a repeated key is a
+``ConstraintException`` saying "Duplicate key"; a write conflict a
+``TransactionException``), so the clean messages the app gives for them are the same
+on both databases and no driver exception reaches a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg.adapt import Loader
+from sqlglot import exp
+
+from strategy.core.db import available_migrations, migrate, newest_version
+from strategy.core.dialect import to_postgres, with_columns
+from strategy.core.errors import StorageError
+
+
+class _WholeOrFloat(Loader):
+    """NUMERIC as DuckDB's answer would be: an int when whole (a sum of integers is
+    a HUGEINT there), a float otherwise (an average of integers is a DOUBLE there)."""
+
+    def load(self, data: Any) -> int | float:
+        value = Decimal(bytes(data).decode("ascii"))
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= 0:
+            return int(value)
+        return float(value)
+
+
+class _Text(Loader):
+    """JSON as its text, as DuckDB returns it (the domain code parses it itself)."""
+
+    def load(self, data: Any) -> str:
+        return bytes(data).decode("utf-8")
+
+
+def _adapted(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    conn.adapters.register_loader("numeric", _WholeOrFloat)
+    for name in ("json", "jsonb"):
+        conn.adapters.register_loader(name, _Text)
+    return conn
+
+
+def _as_duckdb_error(exc: psycopg.Error) -> duckdb.Error:
+    """PostgreSQL's refusal in the words and class DuckDB would use for it."""
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, pg_errors.UniqueViolation):
+        return duckdb.ConstraintException(f"Constraint Error: Duplicate key: {first}")
+    if isinstance(exc, pg_errors.IntegrityError):
+        return duckdb.ConstraintException(f"Constraint Error: {first}")
+    if isinstance(exc, pg_errors.SerializationFailure | pg_errors.DeadlockDetected
+                  | pg_errors.LockNotAvailable):
+        return duckdb.TransactionException(f"TransactionContext Error: Conflict: {first}")
+    if isinstance(exc, pg_errors.InFailedSqlTransaction):
+        return duckdb.TransactionException(f"TransactionContext Error: {first}")
+    if isinstance(exc, pg_errors.UndefinedTable | pg_errors.UndefinedColumn
+                  | pg_errors.UndefinedFunction):
+        return duckdb.CatalogException(f"Catalog Error: {first}")
+    if isinstance(exc, pg_errors.DataError):
+        return duckdb.ConversionException(f"Conversion Error: {first}")
+    if isinstance(exc, pg_errors.SyntaxError):
+        return duckdb.ParserException(f"Parser Error: {first}")
+    if isinstance(exc, psycopg.OperationalError):
+        return duckdb.IOException(f"IO Error: {first}")
+    return duckdb.Error(first)
+
+
+class PgConnection:
+    """One PostgreSQL session that answers as a DuckDB connection does."""
+
+    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+        self.url = url
+        try:
+            self._conn = _adapted(psycopg.connect(url, autocommit=True,
+                                                  connect_timeout=connect_timeout))
+        except psycopg.Error as exc:
+            raise StorageError(f"Cannot connect to the PostgreSQL database "
+                               f"({_without_password(url)}): "
+                               f"{str(exc).splitlines()[0] if str(exc) else exc}.") from exc
+        self._cursor = self._conn.cursor()
+        self._loads = 0  # temporary tables made for incoming rows, for their names
+
+    # --- DuckDB's connection, as the domain code uses it ---------------------------------
+
+    def execute(self, sql: str, params: Any = None, /) -> PgConnection:
+        for statement in to_postgres(sql):
+            text = with_columns(statement, None if isinstance(statement, str)
+                                else self._columns())
+            try:
+                # Always with parameters (none is an empty list): psycopg then reads
+                # the translation's "%%" as "%".
+                self._cursor.execute(text, params if params is not None else ())
+            except psycopg.Error as exc:
+                raise _as_duckdb_error(exc) from exc
+        return self
+
+    def executemany(self, sql: str, rows: Any = None, /) -> PgConnection:
+        (statement,) = to_postgres(sql)
+        text = with_columns(statement, None if isinstance(statement, str) else self._columns())
+        try:
+            self._cursor.executemany(text, rows or [])
+        except psycopg.Error as exc:
+            raise _as_duckdb_error(exc) from exc
+        return self
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._cursor.fetchone() if self._cursor.description is not None else None
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return self._cursor.fetchall() if self._cursor.description is not None else []
+
+    def fetchmany(self, size: int = 1, /) -> list[tuple[Any, ...]]:
+        return (self._cursor.fetchmany(size) if self._cursor.description is not None
+                else [])
+
+    @property
+    def description(self) -> Any:
+        found = self._cursor.description
+        return None if found is None else [tuple(column) for column in found]
+
+    def cursor(self) -> PgConnection:
+        """Another session on the same database (DuckDB's cursor is one per thread)."""
+        return PgConnection(self.url)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    # --------------------------------------------------------------------------------------
+
+    @contextmanager
+    def incoming_rows(self, columns: Mapping[str, str],
+                      rows: Iterable[Sequence[object]]) -> Iterator[tuple[str, list[object]]]:
+        """:func:`strategy.core.db.incoming_rows` on PostgreSQL: the rows are copied
+        (COPY, values never SQL) into a temporary table of this session, dropped
+        after. Column names and types come from the code, never from user text."""
+        self._loads += 1
+        table = f"strategy_incoming_{self._loads}"
+        spec = ", ".join(f'"{name}" {exp.DataType.build(kind, dialect="duckdb").sql("postgres")}'
+                         for name, kind in columns.items())
+        names = ", ".join(f'"{name}"' for name in columns)
+        try:
+            self._raw(f"CREATE TEMPORARY TABLE {table} ({spec})")
+            with self._cursor.copy(f"COPY {table} ({names}) FROM STDIN".encode()) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise _as_duckdb_error(exc) from exc
+        try:
+            yield table, []
+        finally:
+            with suppress(duckdb.Error):
+                self._raw(f"DROP TABLE IF EXISTS {table}")
+
+    def _raw(self, sql: str) -> None:
+        """A statement in PostgreSQL's own words, not translated (setting up)."""
+        try:
+            self._conn.execute(sql.encode("utf-8"))
+        except psycopg.Error as exc:
+            raise _as_duckdb_error(exc) from exc
+
+    def _columns(self) -> dict[str, list[str]]:
+        columns: dict[str, list[str]] = {}
+        for table, column in self._conn.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"):
+            columns.setdefault(table, []).append(column)
+        return columns
+
+
+def _without_password(url: str) -> str:
+    """The address to show in a message: never the password."""
+    info = psycopg.conninfo.conninfo_to_dict(url)
+    info.pop("password", None)
+    return " ".join(f"{key}={value}" for key, value in info.items())
+
+
+# Held while a server checks and upgrades the schema: several app servers starting
+# at once against one database upgrade it once, one after another.
+_UPGRADE_LOCK = 7_301_412
+
+
+def open_postgres(url: str) -> PgConnection:
+    """Connect to the PostgreSQL database at ``url`` and bring its schema up to date
+    with the same numbered migrations as DuckDB's; one from a newer version of the app
+    is refused before anything is written."""
+    con = PgConnection(url)
+    try:
+        con.execute("SELECT pg_advisory_lock(?)", [_UPGRADE_LOCK])
+        try:
+            _refuse_newer(con, url)
+            _add_what_duckdb_has(con)
+            migrate(con)
+        finally:
+            con.execute("SELECT pg_advisory_unlock(?)", [_UPGRADE_LOCK])
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _add_what_duckdb_has(con: PgConnection) -> None:
+    """The few functions of DuckDB's that the app uses and PostgreSQL lacks, made in
+    the database once. ``any_value`` (PostgreSQL has it from version 16): any one of
+    the group's values that is not NULL; here the first met."""
+    (version,) = con.execute("SELECT current_setting('server_version_num')::INTEGER"
+                             ).fetchone() or (0,)
+    if int(version) >= 160000 or con.execute(
+            "SELECT 1 FROM pg_proc WHERE proname = 'any_value' AND prokind = 'a'"
+            ).fetchone() is not None:
+        return
+    con._raw("CREATE FUNCTION strategy_keep_first(anyelement, anyelement) "
+             "RETURNS anyelement LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1'")
+    con._raw("CREATE AGGREGATE any_value(anyelement) "
+             "(SFUNC = strategy_keep_first, STYPE = anyelement)")
+
+
+def _refuse_newer(con: PgConnection, url: str) -> None:
+    present = con.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                          "current_schema() AND table_name = 'schema_migrations'").fetchone()
+    if present is None:
+        return
+    versions = {int(row[0]) for row in
+                con.execute("SELECT version FROM schema_migrations").fetchall()}
+    unknown = sorted(versions - {m.version for m in available_migrations()})
+    if unknown:
+        raise StorageError(
+            f"The PostgreSQL database ({_without_password(url)}) was written by a newer "
+            f"version of this app (it has upgrade {unknown[-1]:04d}; this version knows "
+            f"upgrades up to {newest_version():04d}). Nothing was changed. Run the newer "
+            "version of the app.")

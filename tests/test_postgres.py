@@ -1,0 +1,193 @@
+"""PostgreSQL as the shared database (issue 24): the same migrations give the same
+schema, statements written for DuckDB translate and answer the same, values come back
+as DuckDB gives them, and refusals reach the app as DuckDB's.
+
+The domain's own tests run on both databases where marked ``both_databases``; these
+tests are about the layer between."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg
+import pytest
+
+from strategy.core.checks import on_duplicate
+from strategy.core.db import available_migrations, open_database, transaction
+from strategy.core.dialect import NeedsColumns, to_postgres, with_columns
+from strategy.core.errors import StorageError, ValidationError
+from strategy.core.pg import PgConnection, open_postgres
+
+DUCKDB_TO_POSTGRES = {"BIGINT": "bigint", "BOOLEAN": "boolean", "DATE": "date",
+                      "DOUBLE": "double precision", "INTEGER": "integer",
+                      "SMALLINT": "smallint", "TIMESTAMP": "timestamp without time zone",
+                      "VARCHAR": "text", "VARCHAR[]": "ARRAY"}
+
+
+def _columns(con: Any, schema: str) -> list[tuple[str, str, str, str]]:
+    return [tuple(row) for row in con.execute(
+        "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
+        "WHERE table_schema = ? ORDER BY table_name, ordinal_position", [schema]).fetchall()]
+
+
+def test_the_same_migrations_give_the_same_schema(tmp_path: Path, pg_con: Any) -> None:
+    duck = open_database(tmp_path / "schema.duckdb")
+    ours = _columns(duck, "main")
+    theirs = _columns(pg_con, "public")
+    assert len(ours) > 300
+    assert [(t, c, DUCKDB_TO_POSTGRES[k], n) for t, c, k, n in ours] == theirs
+    versions = [m.version for m in available_migrations()]
+    assert [r[0] for r in pg_con.execute("SELECT version FROM schema_migrations ORDER BY 1")
+            .fetchall()] == versions
+    # Every unique rule holds on both: the same names are refused.
+    unique = ("SELECT count(*) FROM information_schema.table_constraints WHERE "
+              "constraint_type IN ('UNIQUE', 'PRIMARY KEY') AND table_schema = ?")
+    assert duck.execute(unique, ["main"]).fetchone() == pg_con.execute(unique, ["public"]
+                                                                      ).fetchone()
+
+
+def test_opening_again_applies_nothing_and_a_newer_schema_is_refused(
+        postgres: Any, pg_con: Any) -> None:
+    url = pg_con.url
+    open_postgres(url).close()
+    assert pg_con.execute("SELECT count(*) FROM schema_migrations").fetchone() == (
+        len(available_migrations()),)
+    pg_con.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                   [len(available_migrations()) + 1, "from_the_future"])
+    with pytest.raises(StorageError, match="newer version of this app") as refused:
+        open_postgres(url)
+    assert "password" not in refused.value.message
+
+
+def test_a_database_that_cannot_be_reached_is_a_clear_error(postgres: Any) -> None:
+    url = postgres.url("no_such_database").replace("postgres@", "postgres:secret@")
+    with pytest.raises(StorageError, match="Cannot connect to the PostgreSQL database") as e:
+        open_postgres(url)
+    assert "secret" not in e.value.message
+
+
+# --- Statements written for DuckDB, answered the same on both ---------------------------
+
+
+@pytest.fixture
+def both(tmp_path: Path, pg_con: Any) -> list[Any]:
+    duck = open_database(tmp_path / "both.duckdb")
+    for con in (duck, pg_con):
+        con.execute("CREATE TABLE sample (id INTEGER, team VARCHAR, score DOUBLE, "
+                    "tags VARCHAR[] NOT NULL DEFAULT [], note VARCHAR)")
+        con.executemany("INSERT INTO sample (id, team, score, note) VALUES (?, ?, ?, ?)",
+                        [[1, "North", 7.0, "100% sure"], [2, "North", 9.0, None],
+                         [3, "South", 4.0, "50%"], [4, None, 10.0, "a_b"],
+                         [5, "South", 2.0, "a\\_b"]])
+    return [duck, pg_con]
+
+
+SAME_ANSWERS = [
+    ("SELECT team, count(*), sum(id), avg(id) FROM sample GROUP BY ALL ORDER BY team NULLS LAST",
+     None),
+    ("SELECT id FROM sample WHERE note LIKE '%\\%%' ESCAPE '\\' AND id > ? ORDER BY id", [0]),
+    # Without ESCAPE a backslash is itself (DuckDB's rule) on both.
+    ("SELECT id FROM sample WHERE note LIKE $pattern ORDER BY id", {"pattern": "%\\_%"}),
+    ("SELECT id FROM sample WHERE note NOT ILIKE '%\\%' ORDER BY id", None),
+    ("SELECT id, tags, tags = [] FROM sample WHERE tags = [] ORDER BY id", None),
+    ("SELECT count(*) FROM (SELECT team FROM sample WHERE team IS NOT NULL) "
+     "JOIN (SELECT 1 AS one) ON true", None),
+    ("SELECT team, any_value(team) = team FROM sample WHERE team IS NOT NULL GROUP BY team "
+     "ORDER BY team", None),
+    ("SELECT CAST(TIMESTAMP '2026-01-01 10:00' + to_hours(CAST(? AS INTEGER)) AS TIMESTAMP), "
+     "CAST(TIMESTAMP '2026-01-01' + to_minutes(90) AS TIMESTAMP), "
+     "CAST(DATE '2026-01-01' + to_days(3) AS DATE)", [5]),
+    ("SELECT list_contains(CAST(? AS BIGINT[]), id), id FROM sample ORDER BY id", [[1, 3]]),
+    ("SELECT 7 / 2, count(*) FILTER (WHERE score > 5) FROM sample", None),
+    ("SELECT unnest(CAST($teams AS VARCHAR[])) AS t ORDER BY t", {"teams": ["b", "a"]}),
+    ("SELECT s.step FROM range(1, 4) s(step) ORDER BY 1", None),
+]
+
+
+@pytest.mark.parametrize("sql, params", SAME_ANSWERS)
+def test_a_statement_answers_the_same_on_both(both: list[Any], sql: str, params: Any) -> None:
+    duck, pg = both
+    expected = duck.execute(sql, params).fetchall()
+    assert expected, "a statement whose answer is empty would show nothing"
+    assert pg.execute(sql, params).fetchall() == expected
+
+
+def test_group_by_all_groups_by_what_is_not_aggregated() -> None:
+    (text,) = to_postgres("SELECT a, count(*), (SELECT max(x) FROM u) AS m, "
+                          "sum(b) OVER () FROM t GROUP BY ALL")
+    assert isinstance(text, str) and text.endswith("GROUP BY 1, 3")
+
+
+def test_a_percent_sign_is_never_a_parameter() -> None:
+    (text,) = to_postgres("SELECT '%s', ? FROM t WHERE a LIKE '%(x)s'")
+    assert text == "SELECT '%%s', %s FROM t WHERE a LIKE '%%(x)s' ESCAPE ''"
+
+
+def test_select_star_replace_is_spelled_out_from_the_columns(pg_con: Any) -> None:
+    (statement,) = to_postgres("SELECT * REPLACE (upper(team) AS team) FROM sample")
+    with pytest.raises(NeedsColumns):
+        with_columns(statement, None)
+    assert with_columns(statement, {"sample": ["id", "team"]}) == \
+        "SELECT sample.id AS id, UPPER(sample.team) AS team FROM sample AS sample"
+
+
+def test_a_migration_selecting_star_replace_runs(both: list[Any]) -> None:
+    duck, pg = both
+    for con in (duck, pg):
+        con.execute("CREATE TABLE sample_copy AS SELECT * FROM sample WHERE false; "
+                    "INSERT INTO sample_copy SELECT * REPLACE (coalesce(team, '(none)') "
+                    "AS team) FROM sample")
+    ask = "SELECT id, team, score FROM sample_copy ORDER BY id"
+    assert pg.execute(ask).fetchall() == duck.execute(ask).fetchall()
+    assert ("(none)",) in pg.execute("SELECT team FROM sample_copy").fetchall()
+
+
+# --- Values and refusals as DuckDB's -------------------------------------------------------
+
+
+def test_values_come_back_as_duckdb_gives_them(both: list[Any]) -> None:
+    for con in both:
+        total, average, whole_avg, text = con.execute(
+            "SELECT sum(id), avg(id), avg(2), CAST('{\"a\": 1}' AS JSON) FROM sample"
+        ).fetchone()
+        assert (total, type(total)) == (15, int)
+        assert (average, type(average)) == (3.0, float)  # an average, even when whole
+        assert (whole_avg, type(whole_avg)) == (2.0, float)
+        assert text.replace(" ", "") == '{"a":1}'
+
+
+def test_a_repeated_name_is_the_same_clean_message(both: list[Any]) -> None:
+    for con in both:
+        con.execute("CREATE TABLE named (name VARCHAR UNIQUE)")
+        con.execute("INSERT INTO named VALUES ('North')")
+        with pytest.raises(ValidationError) as refused, \
+                on_duplicate("name", lambda: "There is a team called North already."):
+            con.execute("INSERT INTO named VALUES ('North')")
+        assert refused.value.fields == {"name": "There is a team called North already."}
+
+
+def test_a_refusal_inside_a_transaction_keeps_nothing(both: list[Any]) -> None:
+    for con in both:
+        with pytest.raises(duckdb.ConstraintException), transaction(con):
+            con.execute("INSERT INTO sample (id, team, score) VALUES (6, 'East', 1)")
+            con.execute("INSERT INTO sample (id, team, score, tags) VALUES (7, 'East', 1, "
+                        "NULL)")
+        assert con.execute("SELECT count(*) FROM sample WHERE team = 'East'").fetchone() == (0,)
+    # No driver exception class reaches the app.
+    with pytest.raises(duckdb.Error) as caught:
+        both[1].execute("SELECT * FROM no_such_table")
+    assert not isinstance(caught.value, psycopg.Error)
+
+
+def test_a_cursor_is_a_session_of_its_own(pg_con: PgConnection) -> None:
+    other = pg_con.cursor()
+    try:
+        pg_con.execute("BEGIN TRANSACTION")
+        pg_con.execute("INSERT INTO organisation (name) VALUES ('Seen after commit')")
+        assert other.execute("SELECT count(*) FROM organisation").fetchone() == (0,)
+        pg_con.execute("COMMIT")
+        assert other.execute("SELECT count(*) FROM organisation").fetchone() == (1,)
+    finally:
+        other.close()
