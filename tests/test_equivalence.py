@@ -32,6 +32,9 @@ from strategy.people import personnel, recognition, training, workforce
 from strategy.service import accountability
 from tests import reference
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 18)
 CURRENT = Quarter.containing(TODAY)
 QUARTERS = [CURRENT.shift(-n) for n in range(9, -2, -1)]  # ten past, this one, the next

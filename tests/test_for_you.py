@@ -32,6 +32,9 @@ from strategy.service import accountability, standards
 from strategy.service.accountability import ObservationInput
 from tests.identities import member
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 5, 20)  # in 2026-Q2; the latest complete month is 2026-04
 
 

@@ -26,6 +26,9 @@ from strategy.measures.scorecard import MeasureInput
 from strategy.people import personnel, recognition
 from strategy.service import vision
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = date(2026, 11, 22)
 Q3 = Quarter(2026, 3)

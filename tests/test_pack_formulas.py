@@ -23,6 +23,9 @@ from strategy.core.periods import Quarter
 from strategy.io.review_pack import SHEETS, build_pack
 from strategy.measures import scorecard
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 LAST = Quarter.current().shift(-1)
 # name, direction, target, amber band, previous, actual, then actual edited in the meeting
 MEASURES = [

@@ -27,6 +27,9 @@ from strategy.people import personnel, recognition
 from strategy.service import standards, vision
 from tests.identities import as_person
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 LAST = Quarter.current().shift(-1)
 GIVERS = list(recognition.GIVER_KINDS)
 

@@ -16,6 +16,9 @@ from strategy.io.staff_import import Preview, guess_mapping, import_employees, p
 from strategy.io.tabular import read_table
 from strategy.people import personnel
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 22)
 GOOD = (b"Employee ID,Full name,Department,Job title,Manager,Start date,Leaving date,"
         b"Leaver type,Reason\n"

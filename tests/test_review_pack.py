@@ -27,6 +27,9 @@ from strategy.people import personnel, recognition
 from strategy.service import standards, vision
 from tests.identities import act_as, as_person
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path(__file__).resolve().parent.parent
 LAST = Quarter.current().shift(-1)
 # (Leading tabs and line breaks cannot reach a pack: entries are trimmed when saved.)

@@ -37,6 +37,9 @@ from tests.exports import (
     to_csv,
 )
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

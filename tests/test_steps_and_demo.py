@@ -17,6 +17,9 @@ from strategy.plan.steps import STEPS, Status, next_step, statuses
 from strategy.service import accountability, line_of_sight, standards, vision
 from strategy.ui.navigation import page_file
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def test_registry_has_the_eleven_steps_in_order() -> None:
     assert [s.number for s in STEPS] == list(range(1, 12))

@@ -18,6 +18,9 @@ from strategy.measures import scorecard
 from strategy.measures.scorecard import Measure, MeasureInput
 from tests.identities import as_person
 
+# The same domain code on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 TODAY = date(2026, 11, 22)
 Q4 = Quarter(2026, 4)
 COLUMNS = ["2026-Q1", "2026-Q2", "2026-Q3"]

@@ -14,6 +14,9 @@ in DuckDB's words is rewritten here, on the parsed statement, never on its text:
   tables' columns when the statement runs (:func:`with_columns`; a migration uses it);
 - ``LIKE`` without ``ESCAPE`` gets ``ESCAPE ''``: DuckDB's has no escape character,
   PostgreSQL's has the backslash;
+- ``string_split`` becomes ``string_to_array``;
+- each ``?`` becomes a parameter of its own name (``%(_p1)s``...), since sqlglot may
+  write an argument twice; the connection names the values to match;
 - a ``%`` in the text (``LIKE 'a%'``) is doubled, because psycopg reads ``%`` as the
   start of a parameter.
 
@@ -32,6 +35,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.tokens import TokenType
 
 from strategy.core.errors import StorageError
 
@@ -62,7 +66,8 @@ def to_postgres(sql: str) -> tuple[Ready, ...]:
 @lru_cache(maxsize=4096)
 def _cached(sql: str) -> tuple[Ready, ...]:
     try:
-        trees = [tree for tree in sqlglot.parse(sql, read="duckdb") if tree is not None]
+        trees = [tree for tree in sqlglot.parse(_named(sql), read="duckdb")
+                 if tree is not None]
     except SqlglotError as exc:
         raise StorageError(f"This statement cannot be read for PostgreSQL "
                            f"({_start(sql)}): {exc}") from exc
@@ -94,6 +99,28 @@ def _modified_stars(tree: exp.Expr) -> bool:
                for star in tree.find_all(exp.Star))
 
 
+def positional_name(index: int) -> str:
+    """The name the ``index``-th ``?`` (from 0) of a statement takes on PostgreSQL."""
+    return f"_p{index + 1}"
+
+
+def _named(sql: str) -> str:
+    """Each ``?`` as a parameter of its own name, found by DuckDB's tokens (never one
+    inside a text, a name or a comment). sqlglot writes some functions with their
+    argument twice (``list_contains(l, ?)`` becomes ``CASE WHEN ? IS NULL ...``): a
+    name can stand twice in the statement where a bare ``?`` would take the next
+    value."""
+    tokens = [token for token in sqlglot.Dialect.get_or_raise("duckdb").tokenize(sql)
+              if token.token_type == TokenType.PLACEHOLDER and token.text == "?"]
+    if not tokens:
+        return sql
+    pieces, at = [], 0
+    for index, token in enumerate(tokens):
+        pieces += [sql[at:token.start], f"${positional_name(index)}"]
+        at = token.end + 1
+    return "".join([*pieces, sql[at:]])
+
+
 def _start(sql: str) -> str:
     return " ".join(sql.split())[:80]
 
@@ -117,6 +144,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         place = sum(1 for _ in node.root().find_all(exp.Subquery)
                     if _.alias and _.alias.startswith("_from"))
         node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_from{place + 1}")))
+    if isinstance(node, exp.ArrayContains):
+        return _contains(node.this, node.expression)
+    if isinstance(node, exp.Split):
+        # string_split(text, separator): PostgreSQL's string_to_array.
+        return exp.Anonymous(this="string_to_array",
+                             expressions=[node.this.copy(), node.expression.copy()])
     if isinstance(node, exp.Like | exp.ILike) and not isinstance(node.parent, exp.Escape):
         # DuckDB's LIKE without ESCAPE has no escape character; PostgreSQL's has "\\".
         return exp.Escape(this=node.copy(), expression=exp.Literal.string(""))
@@ -130,6 +163,22 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         return exp.Mul(this=exp.Paren(this=amount),
                        expression=exp.Interval(this=exp.Literal.string(unit)))
     return node
+
+
+_CONTAINS = sqlglot.parse_one("CASE WHEN CAST(__x AS TEXT) IS NULL THEN NULL "
+                               "ELSE COALESCE(__x = ANY(__l), FALSE) END", read="postgres")
+
+
+def _contains(values: exp.Expression, value: exp.Expression) -> exp.Expression:
+    """list_contains(values, value) as DuckDB answers it (NULL for a NULL value, else
+    true or false). sqlglot writes the same, but tests a bare parameter for NULL, whose
+    type PostgreSQL cannot tell; here it is tested as text."""
+    def put(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Column) and node.name in ("__x", "__l"):
+            # Rewritten here: the walk does not enter what it has just put in.
+            return (value if node.name == "__x" else values).copy().transform(_rewrite)
+        return node
+    return _CONTAINS.transform(put)
 
 
 def _group_by_positions(select: exp.Select) -> exp.Group | None:

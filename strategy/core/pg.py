@@ -31,7 +31,7 @@ from psycopg.adapt import Loader
 from sqlglot import exp
 
 from strategy.core.db import available_migrations, migrate, newest_version
-from strategy.core.dialect import to_postgres, with_columns
+from strategy.core.dialect import positional_name, to_postgres, with_columns
 from strategy.core.errors import StorageError
 
 
@@ -85,6 +85,16 @@ def _as_duckdb_error(exc: psycopg.Error) -> duckdb.Error:
     return duckdb.Error(first)
 
 
+def _named_values(params: Any) -> Mapping[str, Any]:
+    """The statement's values by name: ``?`` values by position as :mod:`dialect`
+    named them."""
+    if params is None:
+        return {}
+    if isinstance(params, Mapping):
+        return params
+    return {positional_name(index): value for index, value in enumerate(params)}
+
+
 class PgConnection:
     """One PostgreSQL session that answers as a DuckDB connection does."""
 
@@ -99,34 +109,45 @@ class PgConnection:
                                f"{str(exc).splitlines()[0] if str(exc) else exc}.") from exc
         self._cursor = self._conn.cursor()
         self._loads = 0  # temporary tables made for incoming rows, for their names
+        self._counted: list[tuple[Any, ...]] | None = None  # a write's count, as DuckDB's
 
     # --- DuckDB's connection, as the domain code uses it ---------------------------------
 
     def execute(self, sql: str, params: Any = None, /) -> PgConnection:
+        self._counted = None
         for statement in to_postgres(sql):
             text = with_columns(statement, None if isinstance(statement, str)
                                 else self._columns())
             try:
-                # Always with parameters (none is an empty list): psycopg then reads
+                # Always with parameters (none is an empty dict): psycopg then reads
                 # the translation's "%%" as "%".
-                self._cursor.execute(text, params if params is not None else ())
+                self._cursor.execute(text, _named_values(params))
             except psycopg.Error as exc:
                 raise _as_duckdb_error(exc) from exc
+        if self._cursor.description is None and (self._cursor.statusmessage or "").split(
+                " ")[0] in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+            # DuckDB answers a write without RETURNING with the count of rows written.
+            self._counted = [(self._cursor.rowcount,)]
         return self
 
     def executemany(self, sql: str, rows: Any = None, /) -> PgConnection:
         (statement,) = to_postgres(sql)
         text = with_columns(statement, None if isinstance(statement, str) else self._columns())
         try:
-            self._cursor.executemany(text, rows or [])
+            self._cursor.executemany(text, [_named_values(row) for row in rows or []])
         except psycopg.Error as exc:
             raise _as_duckdb_error(exc) from exc
         return self
 
     def fetchone(self) -> tuple[Any, ...] | None:
+        if self._counted is not None:
+            return self._counted.pop(0) if self._counted else None
         return self._cursor.fetchone() if self._cursor.description is not None else None
 
     def fetchall(self) -> list[tuple[Any, ...]]:
+        if self._counted is not None:
+            rows, self._counted = self._counted, []
+            return rows
         return self._cursor.fetchall() if self._cursor.description is not None else []
 
     def fetchmany(self, size: int = 1, /) -> list[tuple[Any, ...]]:
