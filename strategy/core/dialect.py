@@ -32,10 +32,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import TokenType, exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.tokens import TokenType
 
 from strategy.core.errors import StorageError
 
