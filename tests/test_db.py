@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from strategy.core import db
+from strategy.core import db, schema
 from strategy.core.db import available_migrations, migrate, open_database, transaction
 from strategy.core.errors import ConflictError, StorageError
 
@@ -69,7 +69,8 @@ def test_a_failing_migration_keeps_nothing(monkeypatch: pytest.MonkeyPatch,
     con = open_database(tmp_path / "failing.duckdb")
     broken = db.Migration(len(available_migrations()) + 1, "broken",
                           "CREATE TABLE half_done (x INTEGER); SELECT * FROM no_such_table;")
-    monkeypatch.setattr(db, "available_migrations", lambda: [*available_migrations(), broken])
+    monkeypatch.setattr(schema, "available_migrations",
+                        lambda: [*available_migrations(), broken])
     with pytest.raises(StorageError, match="broken"):
         migrate(con)
     tables = {row[0] for row in con.execute(

@@ -1,8 +1,8 @@
-"""Opening the database, applying migrations, and transactions.
+"""Opening the database, and transactions.
 
-Migrations are the numbered ``NNNN_name.sql`` files in ``strategy/core/migrations``.
-They form an append-only list: each is applied once, in its own transaction
-together with the row that records it, and a landed file is never edited.
+The migrations (:mod:`strategy.core.schema`) and the connection's shape
+(:mod:`strategy.core.connection`) are re-exported here, where the app has always found
+them.
 """
 
 from __future__ import annotations
@@ -15,43 +15,21 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import duckdb
 
+from strategy.core.connection import Connection as Connection
 from strategy.core.errors import ConflictError, NotFoundError, StorageError
+from strategy.core.schema import Migration as Migration
+from strategy.core.schema import applied_versions as applied_versions
+from strategy.core.schema import available_migrations as available_migrations
+from strategy.core.schema import migrate as migrate
+from strategy.core.schema import newest_version as newest_version
 
 DEFAULT_DB = Path("data") / "strategy.duckdb"
-
-
-class Connection(Protocol):
-    """What the domain code asks of a database connection: DuckDB's connection, or
-    :class:`strategy.core.pg.PgConnection`, which answers the same way on PostgreSQL.
-    Statements are written in DuckDB's dialect with ``?`` or ``$name`` parameters."""
-
-    def execute(self, query: str, parameters: Any = None, /) -> Connection: ...
-
-    def executemany(self, query: str, parameters: Any = None, /) -> Connection: ...
-
-    def fetchone(self) -> tuple[Any, ...] | None: ...
-
-    def fetchall(self) -> list[tuple[Any, ...]]: ...
-
-    def fetchmany(self, size: int = 1, /) -> list[tuple[Any, ...]]: ...
-
-    @property
-    def description(self) -> Any: ...
-
-    def cursor(self) -> Connection: ...
-
-    def close(self) -> None: ...
-
-
-_MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -59,68 +37,6 @@ def database_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     if explicit:
         return Path(explicit)
     return Path(os.environ.get("STRATEGY_DB") or DEFAULT_DB)
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def available_migrations() -> list[Migration]:
-    """All migration files, in order; refuses gaps so none is ever skipped."""
-    found: list[Migration] = []
-    for entry in resources.files("strategy.core.migrations").iterdir():
-        match = _MIGRATION_NAME.match(entry.name)
-        if match:
-            found.append(Migration(int(match.group(1)), match.group(2), entry.read_text("utf-8")))
-    found.sort(key=lambda m: m.version)
-    for expected, migration in enumerate(found, start=1):
-        if migration.version != expected:
-            raise StorageError(
-                f"Migration {expected:04d} is missing (found {migration.version:04d}_"
-                f"{migration.name}.sql); the installation is incomplete."
-            )
-    return found
-
-
-def applied_versions(con: Connection) -> set[int]:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
-    return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
-
-
-def migrate(con: Connection) -> list[str]:
-    """Apply the migrations not yet applied; return the names applied now."""
-    done = applied_versions(con)
-    applied: list[str] = []
-    for migration in available_migrations():
-        if migration.version in done:
-            continue
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.execute(migration.sql)
-            con.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                [migration.version, migration.name],
-            )
-            con.execute("COMMIT")
-        except duckdb.Error as exc:
-            con.execute("ROLLBACK")
-            raise StorageError(
-                f"Upgrading the database failed at migration {migration.version:04d}_"
-                f"{migration.name}: {exc}. Nothing from that migration was kept."
-            ) from exc
-        applied.append(f"{migration.version:04d}_{migration.name}")
-    if applied and isinstance(con, duckdb.DuckDBPyConnection):
-        # Fold the write-ahead log into the file so the upgraded schema is durable
-        # (PostgreSQL's commit is durable as it is).
-        con.execute("CHECKPOINT")
-    return applied
 
 
 # DuckDB must never fetch and run code because of a file it was given: with the
@@ -142,11 +58,6 @@ _HEADERS_SIZE = 3 * 4096
 
 def restore_hint(path: str | os.PathLike[str]) -> str:
     return f"restore a backup: python -m strategy restore FILE --db {path}"
-
-
-def newest_version() -> int:
-    """The schema version this code brings a database to."""
-    return available_migrations()[-1].version
 
 
 def wal_path(path: str | os.PathLike[str]) -> Path:

@@ -30,9 +30,9 @@ from psycopg import errors as pg_errors
 from psycopg.adapt import Loader
 from sqlglot import exp
 
-from strategy.core.db import available_migrations, migrate, newest_version
 from strategy.core.dialect import positional_name, to_postgres, with_columns
 from strategy.core.errors import StorageError
+from strategy.core.schema import available_migrations, migrate, newest_version
 
 
 class _WholeOrFloat(Loader):
