@@ -18,7 +18,13 @@ import duckdb
 
 from strategy.core import access
 from strategy.core.access import ACCOUNT_ROLES, Identity, Role
-from strategy.core.db import Connection, database_path, held_by_another_process, open_database
+from strategy.core.db import (
+    Connection,
+    database_path,
+    database_url,
+    held_by_another_process,
+    open_database,
+)
 from strategy.core.errors import StorageError, StrategyError
 from strategy.core.orgs import find_organisation
 from strategy.core.periods import Quarter
@@ -429,6 +435,12 @@ def _export(con: Connection, org_name: str, period: str, out: Path | None,
     print(f"Wrote the review pack of {org.name} for {quarter} to {out}.")
 
 
+def _shown_database(url: str) -> str:
+    from strategy.core.pg import shown_address
+
+    return shown_address(url)
+
+
 def _load_meanwhile(module: str) -> None:
     """Import ``module`` on a thread while this one opens the database.
 
@@ -470,6 +482,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Whoever can run this can open the database file itself: the shell acts as an
     # administrator, and the history names the system user who ran the command.
     access.set_current(Identity.shell(f"{_system_user()} (command line)"))
+    try:
+        url = None if args.db else database_url()
+    except StorageError as exc:
+        print(f"Error: {exc.message}", file=sys.stderr)
+        return 1
+    if url is not None and args.command in ("backup", "restore"):
+        print("Error: the app's database is PostgreSQL (STRATEGY_DATABASE_URL): back it up "
+              "and restore it with PostgreSQL's own tools (pg_dump and pg_restore, or your "
+              "provider's backups). These commands copy the DuckDB file.", file=sys.stderr)
+        return 1
     if args.command in ("backup", "restore"):
         # Neither opens the database as the other commands do: a backup must not
         # upgrade it, and a restore replaces it.
@@ -481,7 +503,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         try:
-            con = open_database(path)
+            con: Connection
+            if url is not None:
+                from strategy.core.pg import open_postgres
+
+                con = open_postgres(url)
+            else:
+                con = open_database(path)
         except StorageError:
             # DuckDB lets one process open the file, and the app keeps it open: the
             # reminders then go through the app (see strategy.io.remind_via_app).
@@ -495,7 +523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from strategy.people.recognition import compact_tally
 
                 compact_tally(con)
-                print(f"Database {path} is up to date.")
+                print(f"Database {_shown_database(url) if url else path} is up to date.")
                 from strategy.demo.riverbend import load_demo_if_empty
 
                 if args.demo_if_empty and (org := load_demo_if_empty(con)):

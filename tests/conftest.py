@@ -92,8 +92,18 @@ def con(_temporary_database: Path, database: str,
     if database == "postgres":
         template = ("postgres_demo_template" if request.node.get_closest_marker("demo")
                     else "postgres_template")
-        yield from _postgres_copy(request.getfixturevalue("postgres"),
-                                  request.getfixturevalue(template))
+        monkeypatch = request.getfixturevalue("monkeypatch")
+        for connection in _postgres_copy(request.getfixturevalue("postgres"),
+                                         request.getfixturevalue(template)):
+            # The app's own connection (pages drawn by AppTest) is this database too.
+            monkeypatch.setenv("STRATEGY_DATABASE_URL", connection.url)
+            monkeypatch.setenv("STRATEGY_SECRET", "a test secret shared by the app servers")
+            try:
+                yield connection
+            finally:
+                from strategy.core.db import forget_shared
+
+                forget_shared()
         return
     if request.node.get_closest_marker("demo"):
         shutil.copyfile(request.getfixturevalue("demo_template"), _temporary_database)

@@ -14,6 +14,9 @@ from strategy.customers import segments
 from strategy.service import standards
 from tests.test_pages import open_app, plain
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def add_segment(con: Connection, org: Organisation, name: str) -> int:
     return segments.add_segment(con, org.id, segments.SegmentInput(name, "external"))

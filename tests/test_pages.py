@@ -21,6 +21,9 @@ from strategy.plan.steps import STEPS
 from strategy.service import standards, vision
 from tests.identities import member, sign_in_app
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 HOSTILE = "<b>bold</b> **strong** [link](http://evil.example) :red[x] $x$"
 
@@ -279,8 +282,8 @@ def test_the_wall_refreshes_less_often_in_a_larger_room(con: Connection,
     assert [refresh_seconds(n) for n in (0, 100, 101, 150, 151, 200, 260)] == \
         [2, 2, 3, 4, 5, 6, 9]
     workshop = workshops.open_workshop(con, org.id)
-    con.execute("INSERT INTO workshop_guest (workshop_id, name) SELECT ?, 'Guest ' || range "
-                "FROM range(120)", [workshop.id])
+    con.execute("INSERT INTO workshop_guest (workshop_id, name) SELECT ?, 'Guest ' || n "
+                "FROM range(120) r(n)", [workshop.id])
     vision.add_entry(con, org.id, "Being listened to")
     at = open_app("step03_vision")
     assert any("refreshed every 3 s" in c.value for c in at.caption)

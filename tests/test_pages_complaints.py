@@ -19,6 +19,9 @@ from tests.complaints_data import staff_an_organisation
 from tests.identities import member, sign_in_app
 from tests.test_pages import errors, open_app, open_tab, plain, successes, table_with
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 PAGE = "complaints"
 TAB = "complaints_tab"
 

@@ -19,6 +19,9 @@ from tests.identities import member, sign_in_app
 from tests.test_for_you import Acme, build_acme
 from tests.test_pages import HOSTILE, click, errors, open_app, plain, successes
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def acme(con: Connection, org: Organisation) -> Acme:

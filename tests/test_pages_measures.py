@@ -19,6 +19,9 @@ from strategy.measures.scorecard import MeasureInput
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 LAST = Quarter.current().shift(-1)
 
 

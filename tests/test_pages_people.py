@@ -17,6 +17,9 @@ from strategy.service import accountability, standards, vision
 from tests.identities import member, sign_in_app
 from tests.test_pages import click, errors, open_app, open_tab, plain, submit, table_with
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 @pytest.fixture
 def team(con: Connection, org: Organisation) -> int:

@@ -24,6 +24,9 @@ from strategy.service import standards
 from tests.identities import as_person, member, sign_in_app
 from tests.test_pages import errors, open_app, open_tab, submit
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 # Buttons that change nothing: signing out, and building the review pack to download.
 READ_BUTTONS = {"sign_out", "pack_build"}
 

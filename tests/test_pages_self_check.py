@@ -17,6 +17,9 @@ from strategy.plan import self_check
 from tests.identities import member, sign_in_app
 from tests.test_pages import HOSTILE, click, errors, open_app, open_tab, plain, submit, successes
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 PAGE = "self_check"
 
 

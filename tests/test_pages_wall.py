@@ -12,6 +12,9 @@ from strategy.core.orgs import Organisation
 from strategy.service import vision
 from tests.identities import member
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 
 def test_every_action_reads_who_is_signed_in_afresh(
         con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -106,6 +106,12 @@ SAME_ANSWERS = [
     # sqlglot writes list_contains' second argument twice: the ? stays one value.
     ("SELECT id FROM sample WHERE list_contains(string_split(note, ' '), ?) AND id < ?",
      ["sure", 9]),
+    # A parameter tested for NULL, as optional filters are.
+    ("SELECT id FROM sample WHERE (? IS NULL OR team = ?) ORDER BY id", [None, None]),
+    ("SELECT id FROM sample WHERE (? IS NULL OR team = ?) ORDER BY id", ["North", "North"]),
+    # A named one is written with its type, as the app's code does.
+    ("SELECT id FROM sample WHERE (CAST($day AS DATE) IS NULL OR $day > DATE '2000-01-01') "
+     "ORDER BY id", {"day": None}),
     # A write without RETURNING answers with the count of rows written, as DuckDB's.
     ("UPDATE sample SET score = score + 1 WHERE team = ?", ["North"]),
     ("DELETE FROM sample WHERE id > ?", [3]),

@@ -21,6 +21,9 @@ from strategy.ui.navigation import page_specs
 from tests.identities import member, sign_in_app
 from tests.test_pages import open_app, open_tab
 
+# The same pages on DuckDB and on PostgreSQL (issue 24).
+pytestmark = pytest.mark.both_databases
+
 ROLES = [Role.ADMINISTRATOR, Role.LEADER, Role.HR, Role.CONTRIBUTOR, Role.VIEWER, Role.GUEST]
 # Recognition texts and leavers' reasons of the demo; one-word reasons such as
 # "Performance" are also ordinary words (a team is called that), so only phrases.

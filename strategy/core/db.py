@@ -338,14 +338,45 @@ def held_by_another_process(path: str | os.PathLike[str]) -> bool:
 
 
 _shared: dict[str, Connection] = {}
+_shared_postgres: dict[str, Any] = {}  # address: strategy.core.pg.SharedPostgres
 _shared_lock = threading.Lock()
 
 
+def database_url() -> str | None:
+    """``STRATEGY_DATABASE_URL``: a ``postgresql://`` address makes PostgreSQL the app's
+    database (several app servers can share it); unset, the DuckDB file."""
+    url = os.environ.get("STRATEGY_DATABASE_URL", "").strip()
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise StorageError("STRATEGY_DATABASE_URL should be a PostgreSQL address such as "
+                           "postgresql://user:password@host:5432/strategy (leave it unset "
+                           "to use the DuckDB file).")
+    return url
+
+
+def database_key() -> str:
+    """Which database this process works on, for what is kept per database: the
+    PostgreSQL address, or the DuckDB file's path."""
+    return database_url() or str(database_path())
+
+
 def shared_connection(path: str | os.PathLike[str] | None = None) -> Connection:
-    """The server's one connection to its database file (threads take cursors).
+    """The server's one connection to its database (threads take cursors).
 
     The web server's sign-in checks and the app's pages share it: DuckDB lets only
-    one process write a file, and one connection per process keeps it simple."""
+    one process write a file, and one connection per process keeps it simple. On
+    PostgreSQL (``STRATEGY_DATABASE_URL``) each cursor is a session borrowed from the
+    server's pool."""
+    url = database_url()
+    if url is not None:
+        from strategy.core.pg import SharedPostgres
+
+        with _shared_lock:
+            if url not in _shared_postgres:
+                _shared_postgres[url] = SharedPostgres(url)
+            found: Connection = _shared_postgres[url].connection()
+            return found
     key = str(database_path(path))
     with _shared_lock:
         if key not in _shared:
@@ -374,6 +405,13 @@ def server_memory_limit() -> str:
 
 def forget_shared(path: str | os.PathLike[str] | None = None) -> None:
     """Drop the shared connection (after a fatal error) so the next use reopens it."""
+    url = database_url()
+    if url is not None:
+        with _shared_lock:
+            pool = _shared_postgres.pop(url, None)
+        if pool is not None:
+            pool.close()
+        return
     key = str(database_path(path))
     with _shared_lock:
         con = _shared.pop(key, None)

@@ -14,7 +14,8 @@ in DuckDB's words is rewritten here, on the parsed statement, never on its text:
   tables' columns when the statement runs (:func:`with_columns`; a migration uses it);
 - ``LIKE`` without ``ESCAPE`` gets ``ESCAPE ''``: DuckDB's has no escape character,
   PostgreSQL's has the backslash;
-- ``string_split`` becomes ``string_to_array``;
+- ``string_split`` becomes ``string_to_array``; ``? IS NULL`` tests the value as text
+  (PostgreSQL cannot type a bare parameter there);
 - each ``?`` becomes a parameter of its own name (``%(_p1)s``...), since sqlglot may
   write an argument twice; the connection names the values to match;
 - a ``%`` in the text (``LIKE 'a%'``) is doubled, because psycopg reads ``%`` as the
@@ -98,9 +99,12 @@ def _modified_stars(tree: exp.Expr) -> bool:
                for star in tree.find_all(exp.Star))
 
 
+_POSITIONAL = "_p"
+
+
 def positional_name(index: int) -> str:
     """The name the ``index``-th ``?`` (from 0) of a statement takes on PostgreSQL."""
-    return f"_p{index + 1}"
+    return f"{_POSITIONAL}{index + 1}"
 
 
 def _named(sql: str) -> str:
@@ -143,6 +147,12 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         place = sum(1 for _ in node.root().find_all(exp.Subquery)
                     if _.alias and _.alias.startswith("_from"))
         node.set("alias", exp.TableAlias(this=exp.to_identifier(f"_from{place + 1}")))
+    if isinstance(node, exp.Is) and isinstance(node.this, exp.Placeholder) \
+            and str(node.this.this or "").startswith(_POSITIONAL):
+        # "? IS NULL": a ? is used once, so nothing else tells PostgreSQL its type; any
+        # value is NULL or not as text. (A $name used elsewhere takes its type there.)
+        node.set("this", exp.Cast(this=node.this.copy(), to=exp.DataType.build("TEXT")))
+        return node
     if isinstance(node, exp.ArrayContains):
         return _contains(node.this, node.expression)
     if isinstance(node, exp.Split):

@@ -19,6 +19,7 @@ on both databases and no driver exception reaches a person.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from decimal import Decimal
@@ -28,6 +29,8 @@ import duckdb
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg.adapt import Loader
+from psycopg.pq import TransactionStatus
+from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlglot import exp
 
 from strategy.core.dialect import positional_name, to_postgres, with_columns
@@ -54,10 +57,14 @@ class _Text(Loader):
         return bytes(data).decode("utf-8")
 
 
-def _adapted(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+def _adapt(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("numeric", _WholeOrFloat)
     for name in ("json", "jsonb"):
         conn.adapters.register_loader(name, _Text)
+
+
+def _adapted(conn: psycopg.Connection[Any]) -> psycopg.Connection[Any]:
+    _adapt(conn)
     return conn
 
 
@@ -96,17 +103,28 @@ def _named_values(params: Any) -> Mapping[str, Any]:
 
 
 class PgConnection:
-    """One PostgreSQL session that answers as a DuckDB connection does."""
+    """One PostgreSQL session that answers as a DuckDB connection does: a connection of
+    its own (the command line), or one borrowed from a server's pool and given back
+    when closed or no longer used (see :class:`SharedPostgres`)."""
 
-    def __init__(self, url: str, *, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, *, connect_timeout: int = 10,
+                 pool: ConnectionPool[Any] | None = None) -> None:
         self.url = url
+        self._pool = pool
         try:
-            self._conn = _adapted(psycopg.connect(url, autocommit=True,
-                                                  connect_timeout=connect_timeout))
-        except psycopg.Error as exc:
+            if pool is not None:
+                conn = pool.getconn()
+                # Given back to the pool when closed, or when nothing uses it any more
+                # (a page run's cursor simply goes out of use, as DuckDB's does).
+                self._returned = weakref.finalize(self, _give_back, pool, conn)
+            else:
+                conn = _adapted(psycopg.connect(url, autocommit=True,
+                                                connect_timeout=connect_timeout))
+        except (psycopg.Error, PoolTimeout) as exc:
             raise StorageError(f"Cannot connect to the PostgreSQL database "
-                               f"({_without_password(url)}): "
+                               f"({shown_address(url)}): "
                                f"{str(exc).splitlines()[0] if str(exc) else exc}.") from exc
+        self._conn: psycopg.Connection[Any] = conn
         self._cursor = self._conn.cursor()
         self._loads = 0  # temporary tables made for incoming rows, for their names
         self._counted: list[tuple[Any, ...]] | None = None  # a write's count, as DuckDB's
@@ -160,11 +178,15 @@ class PgConnection:
         return None if found is None else [tuple(column) for column in found]
 
     def cursor(self) -> PgConnection:
-        """Another session on the same database (DuckDB's cursor is one per thread)."""
-        return PgConnection(self.url)
+        """Another session on the same database (DuckDB's cursor is one per thread),
+        from the same pool if this one came from a pool."""
+        return PgConnection(self.url, pool=self._pool)
 
     def close(self) -> None:
-        self._conn.close()
+        if self._pool is not None:
+            self._returned()
+        else:
+            self._conn.close()
 
     # --------------------------------------------------------------------------------------
 
@@ -208,7 +230,35 @@ class PgConnection:
         return columns
 
 
-def _without_password(url: str) -> str:
+def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None:
+    if conn.info.transaction_status != TransactionStatus.IDLE:
+        # A run that stopped half-way (Streamlit stops scripts) leaves nothing behind.
+        with suppress(psycopg.Error):
+            conn.execute("ROLLBACK")
+    with suppress(Exception):  # a pool closed as the server stops
+        pool.putconn(conn)
+
+
+class SharedPostgres:
+    """A server's sessions to its PostgreSQL database: a pool (psycopg_pool, kept by
+    psycopg's authors) from which each page run's cursor borrows one. The schema is
+    brought up to date once, when the pool is made."""
+
+    def __init__(self, url: str, size: int = 20) -> None:
+        open_postgres(url).close()
+        self.url = url
+        self.pool: ConnectionPool[Any] = ConnectionPool(
+            url, min_size=2, max_size=size, open=True, configure=_adapt,
+            kwargs={"autocommit": True}, timeout=30, name="strategy")
+
+    def connection(self) -> PgConnection:
+        return PgConnection(self.url, pool=self.pool)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def shown_address(url: str) -> str:
     """The address to show in a message: never the password."""
     info = psycopg.conninfo.conninfo_to_dict(url)
     info.pop("password", None)
@@ -265,7 +315,7 @@ def _refuse_newer(con: PgConnection, url: str) -> None:
     unknown = sorted(versions - {m.version for m in available_migrations()})
     if unknown:
         raise StorageError(
-            f"The PostgreSQL database ({_without_password(url)}) was written by a newer "
+            f"The PostgreSQL database ({shown_address(url)}) was written by a newer "
             f"version of this app (it has upgrade {unknown[-1]:04d}; this version knows "
             f"upgrades up to {newest_version():04d}). Nothing was changed. Run the newer "
             "version of the app.")

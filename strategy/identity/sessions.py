@@ -19,7 +19,8 @@ from pathlib import Path
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from strategy.core.access import Identity, Role
-from strategy.core.db import Connection, database_now, transaction
+from strategy.core.db import Connection, database_now, database_url, transaction
+from strategy.core.errors import StorageError
 from strategy.core.shared import SharedReads
 from strategy.identity.access_log import log
 from strategy.identity.accounts import get_account, token_hash
@@ -39,6 +40,13 @@ def signing_secret(db_path: Path) -> str:
     configured = os.environ.get("STRATEGY_SECRET", "").strip()
     if configured:
         return configured
+    if database_url() is not None:
+        # Every app server must sign and check sign-ins with the same secret, and
+        # none of them has a file the others see.
+        raise StorageError("With PostgreSQL (STRATEGY_DATABASE_URL), set STRATEGY_SECRET to "
+                           "a long random text, the same on every app server (for example "
+                           "the output of: python -c \"import secrets; "
+                           "print(secrets.token_urlsafe(48))\").")
     if str(db_path) == ":memory:":
         return _process_secret
     path = secret_path(db_path)

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate, optional_text, raise_if, require_text
-from strategy.core.db import Connection, database_path, transaction, versioned_update
+from strategy.core.db import Connection, database_key, transaction, versioned_update
 from strategy.core.errors import NotFoundError, ValidationError
 from strategy.core.periods import QUARTER_TABLE, Quarter, quarter_table
 from strategy.core.shared import SharedReads
@@ -853,7 +853,7 @@ def default_pair(con: Connection, org_id: int, defined: Sequence[Measure],
         return most_paired({mid: [a.value for a in series] for mid, series in found.items()},
                            employee, customer)
 
-    key = (str(database_path()), org_id, ",".join(str(q) for q in quarters), scope,
+    key = (database_key(), org_id, ",".join(str(q) for q in quarters), scope,
            tuple(m.id for m in defined))
     return _default_pairs.get(key, work_out, DEFAULT_PAIR_SECONDS)
 

@@ -739,7 +739,10 @@ def _warm_up() -> None:
 
 def _announce() -> None:
     """Say where this server listens, beside its database, so that ``python -m
-    strategy remind`` finds it on any port (``PORT=8621 make run``)."""
+    strategy remind`` finds it on any port (``PORT=8621 make run``). On PostgreSQL
+    the command line opens the database itself: nothing to say."""
+    if storage.database_url() is not None:
+        return
     host = str(st.get_option("server.address") or "") or "127.0.0.1"
     if host in ("0.0.0.0", "::"):  # every interface: this machine reaches it on loopback
         host = "127.0.0.1"
