@@ -204,3 +204,50 @@ def test_a_cursor_is_a_session_of_its_own(pg_con: PgConnection) -> None:
         assert other.execute("SELECT count(*) FROM organisation").fetchone() == (1,)
     finally:
         other.close()
+
+
+# --- Several app servers: what one forgets of its shared reads, all forget ------------------
+
+
+def _wait_for(check: Any, seconds: float = 5.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_what_another_server_forgets_is_forgotten_here(pg_con: PgConnection) -> None:
+    from strategy.core.pg import SharedPostgres
+    from strategy.core.shared import SharedReads
+
+    server = SharedPostgres(pg_con.url)
+    try:
+        reads: SharedReads[int, str] = SharedReads("test reads")
+        loads = iter(["first", "second", "third"])
+        assert reads.get(7, lambda: next(loads), 60) == "first"
+        assert reads.get(7, lambda: next(loads), 60) == "first"  # kept for a minute
+        # Another server (here, a session of its own) says it changed key 7.
+        with psycopg.connect(pg_con.url, autocommit=True) as other:
+            other.execute("SELECT pg_notify('strategy_shared_reads', '[\"test reads\", 7]')")
+        assert _wait_for(lambda: reads.get(7, lambda: next(loads), 60) == "second")
+    finally:
+        server.close()
+
+
+def test_what_this_server_forgets_every_server_hears(pg_con: PgConnection) -> None:
+    from strategy.core.pg import SharedPostgres
+    from strategy.core.shared import SharedReads
+
+    server = SharedPostgres(pg_con.url)
+    try:
+        with psycopg.connect(pg_con.url, autocommit=True) as other:
+            other.execute("LISTEN strategy_shared_reads")
+            SharedReads[str, str]("walls of a test").forget("North")
+            heard = [n.payload for n in other.notifies(timeout=5, stop_after=1)]
+        assert heard == ['["walls of a test", "North"]']
+    finally:
+        server.close()

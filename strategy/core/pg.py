@@ -19,6 +19,9 @@ on both databases and no driver exception reaches a person.
 
 from __future__ import annotations
 
+import json
+import logging
+import threading
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -33,9 +36,12 @@ from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
 from sqlglot import exp
 
+from strategy.core import shared
 from strategy.core.dialect import positional_name, to_postgres, with_columns
 from strategy.core.errors import StorageError
 from strategy.core.schema import available_migrations, migrate, newest_version
+
+log = logging.getLogger(__name__)
 
 
 class _WholeOrFloat(Loader):
@@ -250,12 +256,67 @@ class SharedPostgres:
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=2, max_size=size, open=True, configure=_adapt,
             kwargs={"autocommit": True}, timeout=30, name="strategy")
+        # What one server forgets of its shared reads, every server forgets.
+        self._listening = _Listener(url)
+        shared.tell_others_with(self.tell_others)
 
     def connection(self) -> PgConnection:
         return PgConnection(self.url, pool=self.pool)
 
+    def tell_others(self, name: str, key: object) -> None:
+        """NOTIFY every app server on this database (this one too) that ``name``'s
+        ``key`` changed. A failure here must not undo the change that was made."""
+        try:
+            with self.pool.connection() as conn:
+                conn.execute("SELECT pg_notify(%s, %s)",
+                             [_CHANNEL, json.dumps([name, key])])
+        except (psycopg.Error, PoolTimeout):
+            log.warning("could not tell the other app servers that %s changed", name)
+
     def close(self) -> None:
+        shared.tell_others_with(None)
+        self._listening.stop()
         self.pool.close()
+
+
+_CHANNEL = "strategy_shared_reads"
+
+
+class _Listener:
+    """A thread with a session of its own that LISTENs for what other servers forgot
+    and forgets it here. Reconnects (after a restart of the database, say) and, as it
+    may have missed something meanwhile, forgets everything then."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._stopping = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="shared-reads-listener",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def _listen(self) -> None:
+        first = True
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self.url, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f"LISTEN {_CHANNEL}")
+                    if not first:
+                        shared.told_everything()
+                    first = False
+                    self._ready.set()
+                    while not self._stopping.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            name, key = json.loads(note.payload)
+                            shared.told(str(name), key)
+            except (psycopg.Error, ValueError):
+                log.warning("lost the shared-reads listener's session; reconnecting")
+                self._stopping.wait(1.0)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(5)
 
 
 def shown_address(url: str) -> str:

@@ -184,7 +184,7 @@ def identity_for(con: Connection, token: str) -> Identity | None:
 # or a workshop closed through this process is dropped at once; a role changed
 # shows in a refresh within SHARED_SECONDS (and in any action at once).
 SHARED_SECONDS = 10.0
-_shared: SharedReads[str, Identity | None] = SharedReads()
+_shared: SharedReads[str, Identity | None] = SharedReads("identities")
 
 
 def shared_identity_for(con: Connection, token: str) -> Identity | None:

@@ -113,7 +113,7 @@ def current_workshop(con: Connection, org_id: int) -> Workshop | None:
 # their refreshes like the wall itself (see vision.wall_entries): a change made here
 # shows at once, one made by another app server within a second.
 _SHARED_SECONDS = 1.0
-_shared: SharedReads[int, Workshop | None] = SharedReads()
+_shared: SharedReads[int, Workshop | None] = SharedReads("workshops")
 
 
 def shared_current_workshop(con: Connection, org_id: int) -> Workshop | None:
@@ -164,7 +164,7 @@ def join(con: Connection, code: str, name: str, address: str) -> tuple[Workshop,
     return workshop, token
 
 
-_counted: SharedReads[int, int] = SharedReads()
+_counted: SharedReads[int, int] = SharedReads("workshop guests")
 
 
 def shared_guest_count(con: Connection, workshop_id: int) -> int:

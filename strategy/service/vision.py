@@ -212,7 +212,7 @@ class Wall:
                    sum(e.votes for e in entries))
 
 
-_wall: SharedReads[int, Wall] = SharedReads()
+_wall: SharedReads[int, Wall] = SharedReads("walls")
 
 
 def shared_wall(con: Connection, org_id: int) -> Wall:

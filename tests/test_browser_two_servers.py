@@ -1,0 +1,154 @@
+"""Two app servers on one PostgreSQL database (issue 24), in Chromium: a person signed
+in on server A, a guest and a leader on server B. An answer added on one wall shows on
+the other; a role changed on A refuses that person's next action on B.
+
+As behind a reverse proxy with sticky sessions, each browser stays on its server; the
+sign-in cookie made by one server is good on the other (they share STRATEGY_SECRET)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from strategy.core import access
+from strategy.core.access import Identity, Role
+from strategy.core.pg import open_postgres
+from strategy.demo.riverbend import DEMO_NAME
+from strategy.identity import accounts
+from tests.browser import PASSWORD, open_page, settle
+from tests.conftest import ROOT, RunningApp, free_port
+
+pytestmark = pytest.mark.browser
+
+SECRET = "a secret both app servers share, long enough to sign with"
+
+
+def _start(url: str, log_path: Path) -> RunningApp:
+    port = free_port()
+    env = {**os.environ, "STRATEGY_DATABASE_URL": url, "STRATEGY_SECRET": SECRET}
+    env.pop("STRATEGY_DB", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "strategy" / "ui" / "server.py"),
+         "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    address = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited early: {log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{address}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return RunningApp(address, log_path, process)
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not become healthy within 60 s")
+
+
+@pytest.fixture(scope="module")
+def two_servers(postgres: Any, postgres_demo_template: str,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, ...]]:
+    with psycopg.connect(postgres.url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE two_servers TEMPLATE {postgres_demo_template}")
+    url = postgres.url("two_servers")
+    con = open_postgres(url)
+    with access.acting(Identity.shell("Test set-up")):
+        (org_id,) = con.execute("SELECT id FROM organisation WHERE name = ?",
+                                [DEMO_NAME]).fetchone() or (0,)
+        accounts.create_account(con, "ana", "Ana", PASSWORD, is_administrator=True)
+        ben = accounts.create_account(con, "ben", "Ben", PASSWORD)
+        accounts.set_role(con, ben.id, org_id, Role.LEADER)
+    con.close()
+    folder = tmp_path_factory.mktemp("two-servers")
+    (folder / "url").write_text(url)
+    servers = (_start(url, folder / "a.log"), _start(url, folder / "b.log"))
+    yield servers
+    for server in servers:
+        server.process.terminate()
+        server.process.wait(timeout=10)
+    for server in servers:
+        log = server.db_path.read_text("utf-8", "replace")
+        assert "Traceback" not in log, log
+
+
+def _page(browser: Any) -> Any:
+    return browser.new_context(viewport={"width": 1300, "height": 1300}).new_page()
+
+
+def _answer(page: Any, text: str) -> None:
+    """Complete the wall's sentence and add it, as a person does."""
+    page.get_by_role("textbox", name="Customer service means …").fill(text)
+    page.get_by_role("button", name="Add to the wall").click()
+    settle(page)
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label``, as a person does."""
+    box = page.get_by_test_id("stSelectbox").filter(
+        has=page.get_by_text(label, exact=True)).first
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+    settle(page)
+
+
+def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningApp, ...],
+                                                    browser: Any) -> None:
+    a, b = two_servers
+    ana = _page(browser)
+    open_page(ana, a.url + "/vision", who="Ana")
+    ana.get_by_text("Workshop: let participants join by code").click()
+    settle(ana)
+    ana.get_by_role("button", name="Open a workshop").click()
+    settle(ana)
+    code = ana.locator(".st-key-workshop_panel h2").inner_text().strip()
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{6}", code), code
+
+    # A guest joins on server B and answers there.
+    guest = _page(browser)
+    guest.goto(f"{b.url}/join/{code}")
+    guest.fill("#name", "Gwen")
+    guest.get_by_role("button", name="Join").click()
+    guest.wait_for_url(re.compile(r".*/vision.*"))
+    settle(guest)
+    _answer(guest, "Gwen: told before the water goes off")
+    # Ana's wall, on server A, shows it without her doing anything; and the other way.
+    ana.get_by_text("Gwen: told before the water goes off").wait_for(timeout=15_000)
+    ana.get_by_text("1 joined").wait_for(timeout=15_000)
+    _answer(ana, "Ana: one person owns my problem")
+    guest.get_by_text("Ana: one person owns my problem").wait_for(timeout=15_000)
+
+    # Ben, a leader, works on server B.
+    ben = _page(browser)
+    open_page(ben, b.url + "/vision", who="Ben")
+    _answer(ben, "Ben: first answer")
+    ben.get_by_text("Ben: first answer").wait_for(timeout=15_000)
+
+    # On server A, Ana makes Ben a viewer of the organisation.
+    open_page(ana, a.url + "/accounts")
+    _choose(ana, "Account to change", "Ben (ben)")
+    _choose(ana, "Role", "Viewer")
+    ana.get_by_role("button", name="Save the role").click()
+    settle(ana)
+    ana.get_by_text("Role of Ben saved.").wait_for()
+
+    # Ben's next action on server B is refused, and nothing is stored.
+    _answer(ben, "Ben: second answer")
+    ben.get_by_text(re.compile("does not allow you to take part in the brainstorm")).wait_for(
+        timeout=10_000)
+    with psycopg.connect(a.db_path.parent.joinpath("url").read_text(), autocommit=True) as con:
+        texts = [r[0] for r in con.execute("SELECT text FROM brainstorm_entry").fetchall()]
+    assert "Ben: first answer" in texts and "Ben: second answer" not in texts
+    for page in (ana, guest, ben):
+        page.context.close()
