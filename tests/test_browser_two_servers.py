@@ -152,3 +152,39 @@ def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningAp
     assert "Ben: first answer" in texts and "Ben: second answer" not in texts
     for page in (ana, guest, ben):
         page.context.close()
+
+
+def test_the_command_line_works_beside_the_running_servers(
+        two_servers: tuple[RunningApp, ...], browser: Any, tmp_path: Path) -> None:
+    """With PostgreSQL nothing holds the database to itself: an account added on the
+    command line while both servers run signs in on one of them, and the review pack is
+    exported from the command line, its download on the record."""
+    a, b = two_servers
+    url = a.db_path.parent.joinpath("url").read_text()
+    env = {**os.environ, "STRATEGY_DATABASE_URL": url, "STRATEGY_SECRET": SECRET}
+    env.pop("STRATEGY_DB", None)
+
+    def command(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "strategy", *args], cwd=ROOT, env=env,
+                              input=stdin, capture_output=True, text=True, timeout=120)
+
+    added = command("user", "add", "cara", "--role", "leader", "--org", DEMO_NAME,
+                    "--display-name", "Cara", stdin=PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    cara = _page(browser)
+    open_page(cara, b.url + "/vision", who="Cara")
+    cara.get_by_text("Signed in as").wait_for()
+    assert "Cara" in cara.get_by_test_id("stSidebar").inner_text()
+    cara.context.close()
+
+    out = tmp_path / "pack.xlsx"
+    exported = command("export", "--org", DEMO_NAME, "--period", "2026-Q3", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert out.stat().st_size > 10_000
+    with psycopg.connect(url, autocommit=True) as con:
+        logged = con.execute("SELECT who, detail FROM access_log WHERE event = 'download'"
+                             ).fetchall()
+    assert any("review pack 2026-Q3" in detail and who.endswith("(command line)")
+               for who, detail in logged)
+    refused = command("backup")
+    assert refused.returncode == 1 and "pg_dump" in refused.stderr
