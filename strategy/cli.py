@@ -488,10 +488,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
     if url is not None and args.command in ("backup", "restore"):
-        print("Error: the app's database is PostgreSQL (STRATEGY_DATABASE_URL): back it up "
-              "and restore it with PostgreSQL's own tools (pg_dump and pg_restore, or your "
-              "provider's backups). These commands copy the DuckDB file.", file=sys.stderr)
-        return 1
+        # PostgreSQL serves many at once: both run while the app does.
+        try:
+            _postgres_backup(url, args.out) if args.command == "backup" \
+                else _postgres_restore(args.file, url)
+        except StrategyError as exc:
+            print(f"Error: {exc.message}", file=sys.stderr)
+            return 1
+        return 0
     if args.command in ("backup", "restore"):
         # Neither opens the database as the other commands do: a backup must not
         # upgrade it, and a restore replaces it.
@@ -574,6 +578,37 @@ def _backup(path: Path, out: str | None) -> None:
     info = backup.create_backup(path, target)
     print(f"Wrote a backup of {path} to {target}: schema version {info.schema_version}, "
           f"{len(info.tables)} tables, {info.rows:,} rows, {target.stat().st_size:,} bytes.")
+
+
+def _postgres_backup(url: str, out: str | None) -> None:
+    from strategy.core.pg import open_postgres, shown_address
+    from strategy.io import backup
+
+    target = Path(out) if out else Path(backup.backup_file_name())
+    if target.is_dir():
+        target = target / backup.backup_file_name()
+    con = open_postgres(url)
+    try:
+        info = backup.create_backup(con, target)
+    finally:
+        con.close()
+    print(f"Wrote a backup of {shown_address(url)} to {target}: schema version "
+          f"{info.schema_version}, {len(info.tables)} tables, {info.rows:,} rows, "
+          f"{target.stat().st_size:,} bytes.")
+
+
+def _postgres_restore(file: str, url: str) -> None:
+    from strategy.core.pg import open_postgres, shown_address
+    from strategy.io import backup
+
+    con = open_postgres(url)
+    try:
+        info = backup.restore_into_postgres(file, con)
+    finally:
+        con.close()
+    print(f"Restored {shown_address(url)} from {file}: the backup made {info.created_at} by "
+          f"{info.created_by}, schema version {info.schema_version}, {info.rows:,} rows.")
+    print("Everyone signed in must sign in again.")
 
 
 def _restore(file: str, path: Path) -> None:

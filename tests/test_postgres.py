@@ -17,7 +17,7 @@ import pytest
 from strategy.core.checks import on_duplicate
 from strategy.core.db import available_migrations, open_database, transaction
 from strategy.core.dialect import NeedsColumns, to_postgres, with_columns
-from strategy.core.errors import StorageError, ValidationError
+from strategy.core.errors import StorageError, StrategyError, ValidationError
 from strategy.core.pg import PgConnection, open_postgres
 
 DUCKDB_TO_POSTGRES = {"BIGINT": "bigint", "BOOLEAN": "boolean", "DATE": "date",
@@ -325,3 +325,67 @@ def test_every_earlier_level_upgrades_the_same_on_both(tmp_path: Path, postgres:
                                              if r[0] != "schema_migrations"]
     for con in upgraded:
         con.close()
+
+
+# --- Backups: the same zip from either database, restored into either ------------------------
+
+
+def _everything(con: Any, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in a fixed order (sign-ins aside: a restore ends them)."""
+    return {t: sorted(con.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr)
+            for t in tables if t not in ("sign_in_session", "access_log", "schema_migrations")}
+
+
+@pytest.mark.demo
+def test_a_postgres_backup_restores_into_postgres_and_into_a_file(
+        tmp_path: Path, postgres: Any, postgres_demo_template: str) -> None:
+    from strategy.io import backup
+    from tests.conftest import _postgres_copy
+
+    for source in _postgres_copy(postgres, postgres_demo_template):
+        tables = list(source.tables())
+        before = _everything(source, tables)
+        (last,) = source.execute("SELECT max(id) FROM recognition").fetchone() or (0,)
+        info = backup.create_backup(source, tmp_path / "pg.zip")
+        assert info.tables["recognition"] == len(before["recognition"]) > 100
+        for target in _postgres_copy(postgres, "strategy_template"):
+            backup.restore_into_postgres(tmp_path / "pg.zip", target)
+            assert _everything(target, tables) == before
+            # Numbers go on from where the database had got to.
+            (made,) = target.execute("SELECT nextval('id_seq')").fetchone() or (0,)
+            assert made > last
+            assert target.execute("SELECT count(*) FROM sign_in_session WHERE ended_at IS "
+                                  "NULL").fetchone() == (0,)
+        restored = backup.restore(tmp_path / "pg.zip", tmp_path / "from-pg.duckdb")
+        duck = open_database(restored.database)
+        assert _everything(duck, tables) == before
+        duck.close()
+
+
+def test_a_duckdb_backup_moves_an_organisation_to_postgres(
+        tmp_path: Path, demo_template: Path, pg_con: PgConnection) -> None:
+    """The way an organisation that outgrows the file moves: a backup of it, restored
+    into PostgreSQL, every row as it was."""
+    from strategy.io import backup
+
+    duck = open_database(demo_template, read_only=True)
+    tables = [t for t in pg_con.tables()]
+    before = _everything(duck, tables)
+    duck.close()
+    backup.create_backup(demo_template, tmp_path / "file.zip")
+    backup.restore_into_postgres(tmp_path / "file.zip", pg_con)
+    assert _everything(pg_con, tables) == before
+
+
+def test_a_damaged_backup_changes_nothing_in_postgres(tmp_path: Path, pg_con: PgConnection,
+                                                      demo_template: Path) -> None:
+    from strategy.io import backup
+
+    pg_con.execute("INSERT INTO organisation (name) VALUES ('Still here')")
+    backup.create_backup(demo_template, tmp_path / "file.zip")
+    damaged = tmp_path / "damaged.zip"
+    data = (tmp_path / "file.zip").read_bytes()
+    damaged.write_bytes(data[:len(data) // 2])
+    with pytest.raises(StrategyError):
+        backup.restore_into_postgres(damaged, pg_con)
+    assert pg_con.execute("SELECT name FROM organisation").fetchall() == [("Still here",)]

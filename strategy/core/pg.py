@@ -220,6 +220,66 @@ class PgConnection:
             with suppress(duckdb.Error):
                 self._raw(f"DROP TABLE IF EXISTS {table}")
 
+    # --- Whole tables, for backups (strategy.io.backup) --------------------------------
+
+    def tables(self) -> dict[str, list[str]]:
+        """Every table of the app's schema and its columns, in order."""
+        return self._columns()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One consistent, read-only view of the whole database for the block."""
+        self._raw("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            with suppress(duckdb.Error):
+                self._raw("ROLLBACK")  # it only read
+
+    def read_rows(self, table: str, columns: Sequence[str],
+                  batch: int = 50_000) -> Iterator[list[tuple[Any, ...]]]:
+        """A table's rows in batches, through a cursor on the server (inside
+        :meth:`snapshot`): a million rows are never held at once. Names come from the
+        schema, never from user text."""
+        names = ", ".join(f'"{c}"' for c in columns)
+        try:
+            with self._conn.cursor(name=f"strategy_read_{table}") as cursor:
+                cursor.itersize = batch
+                cursor.execute(f'SELECT {names} FROM "{table}"'.encode())
+                while rows := cursor.fetchmany(batch):
+                    yield rows
+        except psycopg.Error as exc:
+            raise _as_duckdb_error(exc) from exc
+
+    def write_rows(self, table: str, columns: Sequence[str],
+                   rows: Iterable[Sequence[Any]]) -> None:
+        """Append rows to a table with COPY: values, never SQL."""
+        names = ", ".join(f'"{c}"' for c in columns)
+        try:
+            with self._cursor.copy(f'COPY "{table}" ({names}) FROM STDIN'.encode()) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        except psycopg.Error as exc:
+            raise _as_duckdb_error(exc) from exc
+
+    def sequences(self) -> dict[str, int]:
+        """Each sequence's last number given (0: none given yet)."""
+        found: dict[str, int] = {}
+        for (name,) in self._conn.execute(
+                "SELECT sequence_name FROM information_schema.sequences "
+                "WHERE sequence_schema = current_schema() ORDER BY 1").fetchall():
+            row = self._conn.execute(
+                f'SELECT last_value, is_called FROM "{name}"'.encode()).fetchone()
+            found[str(name)] = int(row[0]) if row and row[1] else 0
+        return found
+
+    def continue_sequence(self, name: str, last: int) -> None:
+        """The sequence ``name`` gives ``last + 1`` next."""
+        if last > 0:
+            self.execute("SELECT setval(?, ?, true)", [name, last])
+        else:
+            self.execute("SELECT setval(?, 1, false)", [name])
+
     def _raw(self, sql: str) -> None:
         """A statement in PostgreSQL's own words, not translated (setting up)."""
         try:

@@ -39,7 +39,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
@@ -47,6 +47,8 @@ from strategy.core import access, db
 from strategy.core.access import Permission
 from strategy.core.db import Connection
 from strategy.core.errors import StorageError, StrategyError
+from strategy.core.pg import PgConnection
+from strategy.core.schema import available_migrations
 from strategy.identity import access_log
 from strategy.io.backup_copy import fingerprints, ident, literal
 
@@ -134,7 +136,8 @@ def create_backup(source: Connection | str | os.PathLike[str], out: str | os.Pat
 
 def _write_backup(con: Connection, tmp: Path, target: Path) -> BackupInfo:
     copy = tmp / DATABASE_MEMBER
-    tables, migrations = _copy_database(con, copy)
+    tables, migrations = (_copy_from_postgres(con, copy) if isinstance(con, PgConnection)
+                          else _copy_database(con, copy))
     info = BackupInfo(
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         created_by=access.current().name,
@@ -529,3 +532,132 @@ def _swap(staged: Path, target: Path) -> Path | None:
     if kept is None:
         return None
     return kept if kept.exists() else db.wal_path(kept)
+
+
+# --- PostgreSQL: the same backup, made from it and put back into it ---------------------
+#
+# A backup of a PostgreSQL database is the same zip as DuckDB's: its tables copied into a
+# DuckDB file of the same schema, with the same manifest. So one backup restores into
+# either database, and an organisation that outgrows the DuckDB file moves to PostgreSQL
+# by restoring a backup of it there.
+
+_BATCH = 50_000
+
+
+def _copy_from_postgres(con: PgConnection, copy: Path) -> tuple[dict[str, int], list[str]]:
+    """Copy every table of PostgreSQL's database, as one snapshot, into the new DuckDB
+    file ``copy`` (made with the same migrations), and each sequence's place. Returns the
+    row counts (checked against the copy) and the migrations applied."""
+    import pyarrow as pa  # Streamlit's own dependency: rows reach DuckDB as columns
+
+    ours = [f"{m.version:04d}_{m.name}" for m in available_migrations()]
+    with _copying:
+        duck = cast(duckdb.DuckDBPyConnection, db.open_database(copy))
+        try:
+            with con.snapshot():
+                migrations = [f"{v:04d}_{n}" for v, n in con.execute(
+                    "SELECT version, name FROM schema_migrations ORDER BY version").fetchall()]
+                if migrations != ours:
+                    raise StorageError("Cannot make the backup: the database's schema is not "
+                                       "this version's (start the app once to upgrade it). "
+                                       "Nothing was written.")
+                counts: dict[str, int] = {}
+                for table, names in con.tables().items():
+                    if table == "schema_migrations":
+                        counts[table] = len(migrations)  # written by the copy's own upgrade
+                        continue
+                    counts[table] = 0
+                    listed = ", ".join(f'"{n}"' for n in names)
+                    for rows in con.read_rows(table, names, _BATCH):
+                        duck.register("incoming_batch", pa.table(
+                            {n: [row[i] for row in rows] for i, n in enumerate(names)}))
+                        try:
+                            duck.execute(f'INSERT INTO "{table}" ({listed}) '
+                                         f"SELECT {listed} FROM incoming_batch")
+                        finally:
+                            duck.unregister("incoming_batch")
+                        counts[table] += len(rows)
+                sequences = con.sequences()
+            for name, last in sequences.items():
+                if last:  # DuckDB's sequence is moved on by taking its numbers
+                    duck.execute("SELECT max(nextval(?)) FROM range(?)", [name, last])
+            copied = _counts(duck, _database_name(duck))
+            duck.execute("CHECKPOINT")
+        except duckdb.Error as exc:
+            raise StorageError(f"Cannot make the backup: {exc}. Nothing was written.") \
+                from exc
+        finally:
+            duck.close()
+    if copied != counts:
+        raise StorageError("Cannot make the backup: the copy does not hold the same rows as "
+                           "the database. Nothing was written; please try again.")
+    return counts, migrations
+
+
+def restore_into_postgres(file: str | os.PathLike[str], con: PgConnection) -> BackupInfo:
+    """Put the backup ``file`` (of either database) in place of everything in the
+    PostgreSQL database of ``con``, in one transaction: all of it or nothing.
+
+    Checked first as a restore into a file is (what the file is, its checksum, that
+    its database opens and holds what the manifest lists, brought up to this version's
+    schema, its sign-ins ended); then every table is emptied and filled with COPY, and
+    each sequence continues from the backup's place."""
+    access.require(Permission.MANAGE_ACCOUNTS)
+    source = Path(file)
+    info = read_backup(source)
+    with tempfile.TemporaryDirectory(prefix="strategy-restore-") as tmp:
+        staged = Path(tmp) / DATABASE_MEMBER
+        _extract(source, info, staged)
+        _verify(source, info, staged)
+        duck = db.open_database(staged, read_only=True)
+        try:
+            _fill_postgres(source, duck, con)
+        finally:
+            duck.close()
+    return info
+
+
+def _fill_postgres(source: Path, duck: Connection, con: PgConnection) -> None:
+    tables = {t: cols for t, cols in _duckdb_tables(duck).items() if t != "schema_migrations"}
+    theirs = {t: cols for t, cols in con.tables().items() if t != "schema_migrations"}
+    if tables != theirs:
+        raise StrategyError(f"{source} cannot be restored into this PostgreSQL database: its "
+                            "tables differ from the database's (start the app once to upgrade "
+                            "the database, then try again). Nothing was restored.")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        # Names from the schema, never from user text.
+        con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+        for table, names in tables.items():
+            listed = ", ".join(f'"{n}"' for n in names)
+            cursor = duck.execute(f'SELECT {listed} FROM "{table}"')
+
+            def rows(cursor: Connection = cursor) -> Iterator[tuple[Any, ...]]:
+                while batch := cursor.fetchmany(_BATCH):
+                    yield from batch
+            con.write_rows(table, names, rows())
+        for name, last in duck.execute(
+                "SELECT sequence_name, coalesce(last_value, 0) FROM duckdb_sequences() "
+                "WHERE database_name = current_database()").fetchall():
+            con.continue_sequence(str(name), int(last))
+        for table in tables:
+            (here,) = duck.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
+            (there,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
+            if here != there:
+                raise StrategyError(f"Restoring {source} did not copy every row of {table}. "
+                                    "Nothing was restored.")
+        con.execute("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con.execute("ROLLBACK")
+        raise
+
+
+def _duckdb_tables(duck: Connection) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for table, column in duck.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = "
+            "current_database() AND schema_name = 'main' ORDER BY table_name, column_index"
+            ).fetchall():
+        found.setdefault(str(table), []).append(str(column))
+    return found
