@@ -1,6 +1,6 @@
 """Every page and every tab, server-side, on the demo and on a large organisation.
 
-    .venv/bin/python bench/bench_pages.py [LARGE_DB]
+    .venv/bin/python bench/bench_pages.py [LARGE_DB] [--postgres URL]
 
 Builds the demo in a temporary file and, unless LARGE_DB names one already built
 with ``python -m strategy demo --size large``, the large organisation too. Then
@@ -8,7 +8,9 @@ runs each page as the app does (AppTest, signed in as an administrator, the
 latest full quarter chosen in the sidebar), opening each of its tabs in turn,
 three times each, and prints per page and tab the median script run on the demo
 and at large, the ratio, and the share of the large run spent inside DuckDB.
-Prints figures; asserts nothing.
+``--postgres URL`` (an empty PostgreSQL database) also restores a backup of the large
+organisation there and runs every page and tab again on it, printing each beside its
+DuckDB time (issue 24: at most 2x). Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -172,28 +174,58 @@ def page_times(db_path: Path) -> dict[str, list[float]]:
 
 
 
-def measure_in_process(path: Path) -> dict[str, list[float]]:
+def measure_in_process(path: Path, env: dict[str, str] | None = None
+                       ) -> dict[str, list[float]]:
     # Each database in its own process: one shared connection per process and path.
     result = subprocess.run(
         [sys.executable, "-c",
          "import sys, json; sys.path.insert(0, sys.argv[1]); "
          "from bench.bench_pages import page_times; from pathlib import Path; "
          "print(json.dumps(page_times(Path(sys.argv[2]))))", str(ROOT), str(path)],
-        check=True, capture_output=True, text=True, cwd=ROOT)
+        check=True, capture_output=True, text=True, cwd=ROOT,
+        env={**os.environ, **(env or {})})
     times: dict[str, list[float]] = json.loads(result.stdout.strip().splitlines()[-1])
     return times
 
 
+def on_postgres(large: Path, url: str, folder: Path) -> dict[str, list[float]]:
+    """The large organisation restored into PostgreSQL at ``url``, measured there."""
+    from strategy.core.pg import open_postgres
+    from strategy.io import backup
+
+    with access.acting(ADMIN):
+        start = time.perf_counter()
+        backup.create_backup(large, folder / "large.zip")
+        con = open_postgres(url)
+        try:
+            backup.restore_into_postgres(folder / "large.zip", con)
+        finally:
+            con.close()
+    print(f"Restored the large organisation into PostgreSQL in "
+          f"{time.perf_counter() - start:.1f} s (backup and restore).")
+    return measure_in_process(large, {"STRATEGY_DATABASE_URL": url,
+                                      "STRATEGY_SECRET": "benchmark secret"})
+
+
 def main() -> None:
+    args = sys.argv[1:]
+    url = None
+    if "--postgres" in args:
+        at = args.index("--postgres")
+        url = args[at + 1]
+        del args[at:at + 2]
+    pg: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         demo = build("demo", folder)
-        if len(sys.argv) > 1:
+        if args:
             large = folder / "large.duckdb"
-            shutil.copyfile(sys.argv[1], large)
+            shutil.copyfile(args[0], large)
         else:
             large = build("large", folder)
         small, big = measure_in_process(demo), measure_in_process(large)
+        if url:
+            pg = on_postgres(large, url, folder)
     print(f"\nQuarter chosen: {Quarter.current().shift(-1)}; median of {REPEAT} runs each.")
     print(f"{'page / tab':<44} {'demo ms':>8} {'large ms':>9} {'ratio':>6} {'SQL share':>10}")
     worst = 0.0
@@ -203,6 +235,17 @@ def main() -> None:
         print(f"{label:<44} {demo_seconds * 1000:8.0f} {seconds * 1000:9.0f} "
               f"{seconds / demo_seconds:6.1f} {sql / seconds:9.0%}")
     print(f"slowest at large: {worst * 1000:.0f} ms")
+    if pg:
+        print(f"\nThe large organisation on PostgreSQL, median of {REPEAT} runs each.")
+        print(f"{'page / tab':<44} {'DuckDB ms':>10} {'Postgres ms':>12} {'ratio':>6}")
+        slowest = ("", 0.0)
+        for label, (seconds, _) in pg.items():
+            duck = big.get(label, [float("nan")])[0]
+            slowest = max(slowest, (label, seconds / duck), key=lambda x: x[1])
+            print(f"{label:<44} {duck * 1000:10.0f} {seconds * 1000:12.0f} "
+                  f"{seconds / duck:6.1f}")
+        print(f"largest ratio: {slowest[1]:.1f} ({slowest[0]}); slowest on PostgreSQL: "
+              f"{max(s for s, _ in pg.values()) * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

@@ -389,3 +389,10 @@ def test_a_damaged_backup_changes_nothing_in_postgres(tmp_path: Path, pg_con: Pg
     with pytest.raises(StrategyError):
         backup.restore_into_postgres(damaged, pg_con)
     assert pg_con.execute("SELECT name FROM organisation").fetchall() == [("Still here",)]
+
+
+def test_postgres_gets_the_indexes_its_planner_needs(pg_con: PgConnection) -> None:
+    names = {r[0] for r in pg_con.execute(
+        "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()").fetchall()}
+    assert {"recognition_given", "recognition_recipient_employee", "employee_team",
+            "training_completion_person", "recognition_history_org"} <= names

@@ -402,12 +402,34 @@ def open_postgres(url: str) -> PgConnection:
             _refuse_newer(con, url)
             _add_what_duckdb_has(con)
             migrate(con)
+            _add_indexes(con)
         finally:
             con.execute("SELECT pg_advisory_unlock(?)", [_UPGRADE_LOCK])
     except BaseException:
         con.close()
         raise
     return con
+
+
+# Indexes PostgreSQL's planner needs and DuckDB does not (it scans columns, and an index
+# would cost the DuckDB server memory): the schema, column for column, stays the same.
+# Measured at the large organisation (bench_pages --postgres): recognition / HR views
+# 1,012 -> 733 ms, Log 463 -> 245 ms, finding someone to recognise 365 -> 255 ms.
+_POSTGRES_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS recognition_given ON recognition (org_id, given_on) "
+    "WHERE deleted_at IS NULL",
+    "CREATE INDEX IF NOT EXISTS recognition_recipient_employee "
+    "ON recognition_recipient (employee_id)",
+    "CREATE INDEX IF NOT EXISTS training_completion_person "
+    "ON training_completion (org_id, employee_id, module_id)",
+    "CREATE INDEX IF NOT EXISTS employee_team ON employee (org_id, team_id)",
+    "CREATE INDEX IF NOT EXISTS recognition_history_org ON recognition_history (org_id)",
+)
+
+
+def _add_indexes(con: PgConnection) -> None:
+    for statement in _POSTGRES_INDEXES:
+        con._raw(statement)
 
 
 def _add_what_duckdb_has(con: PgConnection) -> None:

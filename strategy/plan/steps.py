@@ -171,8 +171,9 @@ def _recognition(con: Connection, org_id: int, today: date) -> Status:
     from strategy.core.periods import Quarter
     from strategy.people.recognition import count_not_recognised
 
-    if not _count(con, "SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS NULL",
-                  org_id):
+    # Whether there is any, not how many: the first record found answers.
+    if not _count(con, "SELECT count(*) FROM (SELECT 1 FROM recognition WHERE org_id = ? "
+                       "AND deleted_at IS NULL LIMIT 1)", org_id):
         return Status.NOT_STARTED
     quarter = Quarter.containing(today)
     recent = con.execute("SELECT count(*) FROM recognition WHERE org_id = ? AND deleted_at IS "
