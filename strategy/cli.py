@@ -10,7 +10,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -495,6 +495,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except StrategyError as exc:
             print(f"Error: {exc.message}", file=sys.stderr)
             return 1
+        except duckdb.Error as exc:
+            print(f"Error: the database refused this ({str(exc).splitlines()[0][:200]}). "
+                  "Nothing was changed.", file=sys.stderr)
+            return 1
         return 0
     if args.command in ("backup", "restore"):
         # Neither opens the database as the other commands do: a backup must not
@@ -581,13 +585,15 @@ def _backup(path: Path, out: str | None) -> None:
 
 
 def _postgres_backup(url: str, out: str | None) -> None:
-    from strategy.core.pg import open_postgres, shown_address
+    from strategy.core.pg import PgConnection, shown_address
     from strategy.io import backup
 
     target = Path(out) if out else Path(backup.backup_file_name())
     if target.is_dir():
         target = target / backup.backup_file_name()
-    con = open_postgres(url)
+    # As it is: a backup never upgrades the database (the copy says if it is not this
+    # version's).
+    con = PgConnection(url)
     try:
         info = backup.create_backup(con, target)
     finally:
@@ -603,11 +609,15 @@ def _postgres_restore(file: str, url: str) -> None:
 
     con = open_postgres(url)
     try:
+        # What is there now is kept, as a restore into a file keeps the file it replaces.
+        kept = Path(f"strategy-before-restore-{datetime.now():%Y%m%d-%H%M%S}.zip")
+        backup.create_backup(con, kept)
         info = backup.restore_into_postgres(file, con)
     finally:
         con.close()
     print(f"Restored {shown_address(url)} from {file}: the backup made {info.created_at} by "
           f"{info.created_by}, schema version {info.schema_version}, {info.rows:,} rows.")
+    print(f"What the database held before is kept as the backup {kept}.")
     print("Everyone signed in must sign in again.")
 
 

@@ -396,3 +396,64 @@ def test_postgres_gets_the_indexes_its_planner_needs(pg_con: PgConnection) -> No
         "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()").fetchall()}
     assert {"recognition_given", "recognition_recipient_employee", "employee_team",
             "training_completion_person", "recognition_history_org"} <= names
+
+
+def test_a_restore_that_fails_at_the_end_leaves_the_numbering_as_it_was(
+        tmp_path: Path, pg_con: PgConnection, demo_template: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL does not roll a sequence back with the transaction: it is put back."""
+    from strategy.io import backup
+
+    pg_con.execute("INSERT INTO organisation (name) VALUES ('Still here')")
+    (before,) = pg_con.execute("SELECT last_value FROM id_seq").fetchone() or (0,)
+    backup.create_backup(demo_template, tmp_path / "file.zip")
+    real = pg_con.execute
+
+    def failing_commit(sql: str, params: Any = None, /) -> PgConnection:
+        if sql == "COMMIT":
+            raise duckdb.TransactionException("the commit failed")
+        return real(sql, params)
+
+    monkeypatch.setattr(pg_con, "execute", failing_commit)
+    with pytest.raises(duckdb.TransactionException):
+        backup.restore_into_postgres(tmp_path / "file.zip", pg_con)
+    monkeypatch.undo()
+    assert pg_con.execute("SELECT name FROM organisation").fetchall() == [("Still here",)]
+    assert pg_con.execute("SELECT last_value FROM id_seq").fetchone() == (before,)
+
+
+def test_a_write_conflict_is_the_same_clean_message_on_postgres(pg_con: PgConnection) -> None:
+    """Two sessions changing one row at once: as on DuckDB, the second is refused with a
+    ConflictError and does not overwrite the first."""
+    import threading
+
+    from strategy.core.errors import ConflictError
+
+    pg_con.execute("INSERT INTO organisation (name) VALUES ('Acme')")
+    other = pg_con.cursor()
+    outcome: list[BaseException | None] = []
+    began = threading.Event()
+
+    def second() -> None:
+        try:
+            with transaction(other):
+                other.execute("SELECT count(*) FROM organisation").fetchone()  # its snapshot
+                began.set()
+                # Waits for the first to commit, then PostgreSQL refuses it.
+                other.execute("UPDATE organisation SET reassess_days = 200")
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    try:
+        with transaction(pg_con):
+            pg_con.execute("UPDATE organisation SET reassess_days = 100")
+            worker = threading.Thread(target=second)
+            worker.start()
+            assert began.wait(10)
+            worker.join(0.5)  # it is waiting for this transaction's row
+        worker.join(10)
+    finally:
+        other.close()
+    assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
+    assert pg_con.execute("SELECT reassess_days FROM organisation").fetchone() == (100,)

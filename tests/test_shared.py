@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -98,3 +99,27 @@ def test_a_failed_read_lets_the_waiting_callers_read_for_themselves() -> None:
         assert waiting.result(5) == "wall"
         with pytest.raises(RuntimeError):
             failing.result(5)
+
+
+def test_other_servers_are_told_only_once_the_change_is_committed(tmp_path: Any) -> None:
+    """Told before the commit, another server would read the old rows again and keep them."""
+    from strategy.core import shared
+    from strategy.core.db import open_database, transaction
+
+    told: list[tuple[str, object]] = []
+    reads: SharedReads[int, str] = SharedReads("committed walls")
+    shared.tell_others_with(lambda name, key: told.append((name, key)))
+    try:
+        con = open_database(tmp_path / "told.duckdb")
+        with transaction(con):
+            reads.forget(3)
+            assert told == []
+        assert told == [("committed walls", 3)]
+        with pytest.raises(RuntimeError), transaction(con):
+            reads.forget(4)
+            raise RuntimeError("the change fails")
+        assert told == [("committed walls", 3)]  # nothing changed: nobody is told
+        reads.forget(5)  # outside a transaction: at once
+        assert told[-1] == ("committed walls", 5)
+    finally:
+        shared.tell_others_with(None)

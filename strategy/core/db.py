@@ -21,6 +21,7 @@ from typing import Any, TypeVar, cast
 
 import duckdb
 
+from strategy.core.commits import collecting
 from strategy.core.connection import Connection as Connection
 from strategy.core.errors import ConflictError, NotFoundError, StorageError
 from strategy.core.schema import Migration as Migration
@@ -501,6 +502,13 @@ def transaction(con: Connection) -> Iterator[Connection]:
     Two sessions updating the same row make DuckDB raise a conflict; nothing is
     lost then, and the person is asked to try again.
     """
+    with collecting() as committed:
+        yield from _transaction(con)
+    for action in committed:
+        action()
+
+
+def _transaction(con: Connection) -> Iterator[Connection]:
     con.execute("BEGIN TRANSACTION")
     try:
         yield con

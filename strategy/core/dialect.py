@@ -179,9 +179,10 @@ _CONTAINS = sqlglot.parse_one("CASE WHEN CAST(__x AS TEXT) IS NULL THEN NULL "
 
 
 def _contains(values: exp.Expression, value: exp.Expression) -> exp.Expression:
-    """list_contains(values, value) as DuckDB answers it (NULL for a NULL value, else
-    true or false). sqlglot writes the same, but tests a bare parameter for NULL, whose
-    type PostgreSQL cannot tell; here it is tested as text."""
+    """list_contains(values, value) as DuckDB answers it: NULL for a NULL value, else
+    true or false (the app never passes a NULL list). sqlglot writes the same, but
+    tests a bare parameter for NULL, whose type PostgreSQL cannot tell; here it is
+    tested as text."""
     def put(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and node.name in ("__x", "__l"):
             # Rewritten here: the walk does not enter what it has just put in.

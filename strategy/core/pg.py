@@ -126,6 +126,11 @@ class PgConnection:
             else:
                 conn = _adapted(psycopg.connect(url, autocommit=True,
                                                 connect_timeout=connect_timeout))
+        except psycopg.ProgrammingError as exc:
+            # An address libpq cannot read: its words may repeat a piece of it.
+            raise StorageError("Cannot connect to the PostgreSQL database: "
+                               "STRATEGY_DATABASE_URL is not an address PostgreSQL can read "
+                               "(postgresql://user:password@host:5432/database).") from exc
         except (psycopg.Error, PoolTimeout) as exc:
             raise StorageError(f"Cannot connect to the PostgreSQL database "
                                f"({shown_address(url)}): "
@@ -139,6 +144,12 @@ class PgConnection:
 
     def execute(self, sql: str, params: Any = None, /) -> PgConnection:
         self._counted = None
+        if sql == "BEGIN TRANSACTION":
+            # DuckDB's transactions see one snapshot and refuse a write that conflicts
+            # with another's; PostgreSQL's do the same at this level (a conflict is a
+            # serialization failure, raised as DuckDB's TransactionException).
+            self._raw("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            return self
         for statement in to_postgres(sql):
             text = with_columns(statement, None if isinstance(statement, str)
                                 else self._columns())
@@ -155,6 +166,7 @@ class PgConnection:
         return self
 
     def executemany(self, sql: str, rows: Any = None, /) -> PgConnection:
+        self._counted = None
         (statement,) = to_postgres(sql)
         text = with_columns(statement, None if isinstance(statement, str) else self._columns())
         try:
@@ -315,7 +327,9 @@ class SharedPostgres:
         self.url = url
         self.pool: ConnectionPool[Any] = ConnectionPool(
             url, min_size=2, max_size=size, open=True, configure=_adapt,
-            kwargs={"autocommit": True}, timeout=30, name="strategy")
+            kwargs={"autocommit": True}, timeout=30, name="strategy",
+            # A session lost (the database restarted) is replaced before it is lent.
+            check=ConnectionPool.check_connection)
         # What one server forgets of its shared reads, every server forgets.
         self._listening = _Listener(url)
         shared.tell_others_with(self.tell_others)
@@ -327,7 +341,9 @@ class SharedPostgres:
         """NOTIFY every app server on this database (this one too) that ``name``'s
         ``key`` changed. A failure here must not undo the change that was made."""
         try:
-            with self.pool.connection() as conn:
+            # Not waiting long for a session: the change is made; the others' copies
+            # are seconds old at most.
+            with self.pool.connection(timeout=2.0) as conn:
                 conn.execute("SELECT pg_notify(%s, %s)",
                              [_CHANNEL, json.dumps([name, key])])
         except (psycopg.Error, PoolTimeout):
@@ -368,7 +384,11 @@ class _Listener:
                     self._ready.set()
                     while not self._stopping.is_set():
                         for note in conn.notifies(timeout=1.0):
-                            name, key = json.loads(note.payload)
+                            try:
+                                name, key = json.loads(note.payload)
+                            except (ValueError, TypeError):
+                                log.warning("ignored a malformed note on %s", _CHANNEL)
+                                continue
                             shared.told(str(name), key)
             except (psycopg.Error, ValueError):
                 log.warning("lost the shared-reads listener's session; reconnecting")
@@ -380,9 +400,13 @@ class _Listener:
 
 
 def shown_address(url: str) -> str:
-    """The address to show in a message: never the password."""
-    info = psycopg.conninfo.conninfo_to_dict(url)
-    info.pop("password", None)
+    """The address to show in a message: never a password."""
+    try:
+        info = psycopg.conninfo.conninfo_to_dict(url)
+    except psycopg.Error:
+        return "the address in STRATEGY_DATABASE_URL, which cannot be read"
+    for secret in ("password", "sslpassword", "passfile", "sslkey"):
+        info.pop(secret, None)
     return " ".join(f"{key}={value}" for key, value in info.items())
 
 
@@ -428,8 +452,12 @@ _POSTGRES_INDEXES = (
 
 
 def _add_indexes(con: PgConnection) -> None:
+    """Made once. Looked for first: CREATE INDEX takes a lock on the table even when the
+    index exists, which would make every start wait for the writes under way."""
     for statement in _POSTGRES_INDEXES:
-        con._raw(statement)
+        name = statement.split(" IF NOT EXISTS ")[1].split(" ")[0]
+        if con.execute("SELECT to_regclass(?)", [name]).fetchone() in (None, (None,)):
+            con._raw(statement)
 
 
 def _add_what_duckdb_has(con: PgConnection) -> None:
@@ -442,10 +470,17 @@ def _add_what_duckdb_has(con: PgConnection) -> None:
             "SELECT 1 FROM pg_proc WHERE proname = 'any_value' AND prokind = 'a'"
             ).fetchone() is not None:
         return
-    con._raw("CREATE FUNCTION strategy_keep_first(anyelement, anyelement) "
-             "RETURNS anyelement LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1'")
-    con._raw("CREATE AGGREGATE any_value(anyelement) "
-             "(SFUNC = strategy_keep_first, STYPE = anyelement)")
+    con._raw("BEGIN")
+    try:
+        con._raw("CREATE OR REPLACE FUNCTION strategy_keep_first(anyelement, anyelement) "
+                 "RETURNS anyelement LANGUAGE sql IMMUTABLE STRICT AS 'SELECT $1'")
+        con._raw("CREATE AGGREGATE any_value(anyelement) "
+                 "(SFUNC = strategy_keep_first, STYPE = anyelement)")
+        con._raw("COMMIT")
+    except BaseException:
+        with suppress(duckdb.Error):
+            con._raw("ROLLBACK")
+        raise
 
 
 def _refuse_newer(con: PgConnection, url: str) -> None:

@@ -20,6 +20,8 @@ import weakref
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
+from strategy.core.commits import after_commit
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -103,9 +105,11 @@ class SharedReads(Generic[K, V]):
         """This process changed ``key`` (or, with None, anything): read it afresh, here
         and on the other app servers."""
         self.forget_here(key)
-        send = _tell_others
-        if send is not None and self.name is not None:
-            send(self.name, key)
+        send, name = _tell_others, self.name
+        if send is not None and name is not None:
+            # Once the change is committed: told before, another server could read
+            # the old rows again and keep them.
+            after_commit(lambda: send(name, key))
 
     def forget_here(self, key: object = None) -> None:
         """Read ``key`` (None: anything) afresh in this process."""

@@ -624,6 +624,9 @@ def _fill_postgres(source: Path, duck: Connection, con: PgConnection) -> None:
         raise StrategyError(f"{source} cannot be restored into this PostgreSQL database: its "
                             "tables differ from the database's (start the app once to upgrade "
                             "the database, then try again). Nothing was restored.")
+    # PostgreSQL does not roll a sequence back with the transaction: its place now, to
+    # put back if the restore fails after moving it.
+    before = con.sequences()
     con.execute("BEGIN TRANSACTION")
     try:
         # Names from the schema, never from user text.
@@ -636,24 +639,31 @@ def _fill_postgres(source: Path, duck: Connection, con: PgConnection) -> None:
                 while batch := cursor.fetchmany(_BATCH):
                     yield from batch
             con.write_rows(table, names, rows())
-        for name, last in duck.execute(
-                "SELECT sequence_name, coalesce(last_value, 0) FROM duckdb_sequences() "
-                "WHERE database_name = current_database()").fetchall():
-            con.continue_sequence(str(name), int(last))
         for table in tables:
             (here,) = duck.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
             (there,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
             if here != there:
                 raise StrategyError(f"Restoring {source} did not copy every row of {table}. "
                                     "Nothing was restored.")
+        # Last, just before the commit: numbers go on from the backup's place.
+        for name, last in duck.execute(
+                "SELECT sequence_name, coalesce(last_value, 0) FROM duckdb_sequences() "
+                "WHERE database_name = current_database()").fetchall():
+            con.continue_sequence(str(name), int(last))
         con.execute("COMMIT")
     except BaseException:
         with suppress(duckdb.Error):
             con.execute("ROLLBACK")
+            for name, last in before.items():
+                con.continue_sequence(name, last)
         raise
     # PostgreSQL plans its queries from statistics of each table: gathered now, so the
-    # first pages after a restore are as quick as later ones.
-    con.execute("ANALYZE")
+    # first pages after a restore are as quick as later ones (the restore is done
+    # whether or not this works).
+    try:
+        con.execute("ANALYZE")
+    except duckdb.Error:
+        log.warning("could not gather PostgreSQL's statistics after a restore")
 
 
 def _duckdb_tables(duck: Connection) -> dict[str, list[str]]:
