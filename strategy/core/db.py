@@ -376,8 +376,10 @@ def shared_connection(path: str | os.PathLike[str] | None = None) -> Connection:
         with _shared_lock:
             if url not in _shared_postgres:
                 _shared_postgres[url] = SharedPostgres(url)
-            found: Connection = _shared_postgres[url].connection()
-            return found
+            pool = _shared_postgres[url]
+        # Borrowed outside the lock: a wait for a free session holds up nobody else.
+        found: Connection = pool.connection()
+        return found
     key = str(database_path(path))
     with _shared_lock:
         if key not in _shared:
