@@ -487,27 +487,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StorageError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
-    if url is not None and args.command in ("backup", "restore"):
-        # PostgreSQL serves many at once: both run while the app does.
+    if args.command in ("backup", "restore"):
+        # Neither opens the database as the other commands do: a backup must not
+        # upgrade it, and a restore replaces it. (On PostgreSQL both run while the app
+        # serves.)
         try:
-            _postgres_backup(url, args.out) if args.command == "backup" \
-                else _postgres_restore(args.file, url)
+            if url is not None:
+                _postgres_backup(url, args.out) if args.command == "backup" \
+                    else _postgres_restore(args.file, url)
+            else:
+                _backup(path, args.out) if args.command == "backup" \
+                    else _restore(args.file, path)
         except StrategyError as exc:
             print(f"Error: {exc.message}", file=sys.stderr)
             return 1
         except duckdb.Error as exc:
-            print(f"Error: the database refused this ({str(exc).splitlines()[0][:200]}). "
-                  "Nothing was changed.", file=sys.stderr)
-            return 1
-        return 0
-    if args.command in ("backup", "restore"):
-        # Neither opens the database as the other commands do: a backup must not
-        # upgrade it, and a restore replaces it.
-        try:
-            _backup(path, args.out) if args.command == "backup" else _restore(args.file, path)
-        except StrategyError as exc:
-            print(f"Error: {exc.message}", file=sys.stderr)
-            return 1
+            return _refused(exc)
         return 0
     try:
         try:
@@ -566,11 +561,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1
     except duckdb.Error as exc:
-        # Never a traceback: say what the database refused, and that nothing changed.
-        print(f"Error: the database refused this ({str(exc).splitlines()[0][:200]}). Nothing "
-              "was changed.", file=sys.stderr)
-        return 1
+        return _refused(exc)
     return 0
+
+
+def _refused(exc: duckdb.Error) -> int:
+    """Never a traceback: say what the database refused, and that nothing changed."""
+    print(f"Error: the database refused this ({str(exc).splitlines()[0][:200]}). Nothing "
+          "was changed.", file=sys.stderr)
+    return 1
 
 
 def _backup(path: Path, out: str | None) -> None:
