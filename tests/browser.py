@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -58,4 +59,14 @@ def click_button(page: Any, key: str) -> None:
 
 def submit(page: Any, label: str) -> None:
     page.get_by_role("button", name=label).click()
+    settle(page)
+
+
+def join_workshop(page: Any, app_url: str, code: str, name: str) -> None:
+    """Join the workshop ``code`` as the guest ``name``, as a participant does with the
+    link: the wall opens."""
+    page.goto(f"{app_url}/join/{code}")
+    page.fill("#name", name)
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url(re.compile(r".*/vision.*"))
     settle(page)

@@ -177,14 +177,22 @@ def add_test_accounts(db_path: Path) -> None:
 def start_app(db_path: Path, log_path: Path, extra_env: dict[str, str] | None = None,
               port: int | None = None) -> RunningApp:
     add_test_accounts(db_path)
+    url, process = launch_app(log_path, {"STRATEGY_DB": str(db_path), **(extra_env or {})},
+                              port)
+    return RunningApp(url, db_path, process)
+
+
+def launch_app(log_path: Path, env: dict[str, str],
+               port: int | None = None) -> tuple[str, subprocess.Popen[bytes]]:
+    """A real ``streamlit run`` of the app with ``env`` added to this one's, once it
+    answers its health check: its address and its process (its output in ``log_path``)."""
     port = port or free_port()
-    env = {**os.environ, "STRATEGY_DB": str(db_path), **(extra_env or {})}
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "strategy" / "ui" / "server.py"),
          "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -194,7 +202,7 @@ def start_app(db_path: Path, log_path: Path, extra_env: dict[str, str] | None = 
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
-                    return RunningApp(url, db_path, process)
+                    return url, process
         except OSError:
             time.sleep(0.3)
     process.kill()

@@ -19,7 +19,7 @@ from strategy.core.periods import Quarter
 from strategy.demo.riverbend import DEMO_NAME, load_demo
 from strategy.identity import accounts, sessions
 from strategy.service import vision
-from tests.browser import PASSWORD, open_page, settle, sign_in
+from tests.browser import PASSWORD, join_workshop, open_page, settle, sign_in
 from tests.conftest import RunningApp, free_port, serve
 from tests.oidc_provider import OidcProvider
 
@@ -166,11 +166,7 @@ def test_a_workshop_with_two_guests(secured: tuple[RunningApp, str, str], browse
     guests = []
     for name in ("Gwen", "Gary"):
         page = new_page(browser)
-        page.goto(f"{app.url}/join/{code}")
-        page.fill("#name", name)
-        page.get_by_role("button", name="Join").click()
-        page.wait_for_url(re.compile(r".*/vision.*"))
-        settle(page)
+        join_workshop(page, app.url, code, name)
         guests.append(page)
         page.get_by_label("Customer service means …").fill(f"{name}: being kept informed")
         page.get_by_role("button", name="Add to the wall").click()
@@ -236,11 +232,7 @@ def test_the_projector_shows_the_room_the_wall_the_code_and_the_countdown(
     leo.get_by_text(re.compile(r"^[45]:\d\d left$")).wait_for()
 
     guest = new_page(browser)
-    guest.goto(f"{app.url}/join/{code}")
-    guest.fill("#name", "Pia")
-    guest.get_by_role("button", name="Join").click()
-    guest.wait_for_url(re.compile(r".*/vision.*"))
-    settle(guest)
+    join_workshop(guest, app.url, code, "Pia")
     guest.get_by_text(re.compile(r"[45]:\d\d left to add answers")).wait_for()
     guest.get_by_role("textbox", name="Customer service means …").fill("Pia: a call back")
     guest.get_by_role("button", name="Add to the wall").click()

@@ -14,7 +14,7 @@ from strategy.core.access import Identity, Role, acting
 from strategy.core.db import open_database
 from strategy.core.orgs import create_organisation
 from strategy.identity import accounts
-from tests.browser import PASSWORD, open_page, settle
+from tests.browser import PASSWORD, join_workshop, open_page, settle
 from tests.conftest import RunningApp, serve
 
 pytestmark = pytest.mark.browser
@@ -92,11 +92,7 @@ def test_a_leader_and_four_guests_answer_and_see_only_the_figures(
     guests = []
     for name in ("Gwen", "Gary", "Gill", "Greg"):
         page = new_page(browser)
-        page.goto(f"{app.url}/join/{code}")
-        page.fill("#name", name)
-        page.get_by_role("button", name="Join").click()
-        page.wait_for_url(re.compile(r".*/vision.*"))
-        settle(page)
+        join_workshop(page, app.url, code, name)
         # The sidebar offers a guest the self-check beside the brainstorm wall.
         page.get_by_test_id("stSidebar").get_by_role(
             "link", name="Eleven-step self-check").click()

@@ -12,9 +12,8 @@ import os
 import re
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,41 +26,24 @@ from strategy.core.access import Identity, Role
 from strategy.core.pg import open_postgres
 from strategy.demo.riverbend import DEMO_NAME
 from strategy.identity import accounts
-from tests.browser import PASSWORD, open_page, settle
-from tests.conftest import ROOT, RunningApp, free_port
+from tests.browser import PASSWORD, join_workshop, open_page, settle
+from tests.conftest import ROOT, launch_app
 
 pytestmark = pytest.mark.browser
 
 SECRET = "a secret both app servers share, long enough to sign with"
 
 
-def _start(url: str, log_path: Path) -> RunningApp:
-    port = free_port()
-    env = {**os.environ, "STRATEGY_DATABASE_URL": url, "STRATEGY_SECRET": SECRET}
-    env.pop("STRATEGY_DB", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "strategy" / "ui" / "server.py"),
-         "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
-    address = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early: {log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{address}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return RunningApp(address, log_path, process)
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise RuntimeError("streamlit did not become healthy within 60 s")
+@dataclass(frozen=True)
+class TwoServers:
+    a: str  # server A's address
+    b: str  # server B's address
+    database: str  # the PostgreSQL database both serve
 
 
 @pytest.fixture(scope="module")
 def two_servers(postgres: Any, postgres_demo_template: str,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningApp, ...]]:
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwoServers]:
     with psycopg.connect(postgres.url(), autocommit=True) as admin:
         admin.execute(f"CREATE DATABASE two_servers TEMPLATE {postgres_demo_template}")
     url = postgres.url("two_servers")
@@ -74,15 +56,16 @@ def two_servers(postgres: Any, postgres_demo_template: str,
         accounts.set_role(con, ben.id, org_id, Role.LEADER)
     con.close()
     folder = tmp_path_factory.mktemp("two-servers")
-    (folder / "url").write_text(url)
-    servers = (_start(url, folder / "a.log"), _start(url, folder / "b.log"))
-    yield servers
-    for server in servers:
-        server.process.terminate()
-        server.process.wait(timeout=10)
-    for server in servers:
-        log = server.db_path.read_text("utf-8", "replace")
-        assert "Traceback" not in log, log
+    env = {"STRATEGY_DATABASE_URL": url, "STRATEGY_SECRET": SECRET}
+    logs = [folder / "a.log", folder / "b.log"]
+    started = [launch_app(log, env) for log in logs]
+    yield TwoServers(started[0][0], started[1][0], url)
+    for _, process in started:
+        process.terminate()
+        process.wait(timeout=10)
+    for log in logs:
+        text = log.read_text("utf-8", "replace")
+        assert "Traceback" not in text, text
 
 
 def _page(browser: Any) -> Any:
@@ -105,11 +88,11 @@ def _choose(page: Any, label: str, option: str) -> None:
     settle(page)
 
 
-def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningApp, ...],
+def test_two_servers_one_room_and_one_set_of_rights(two_servers: TwoServers,
                                                     browser: Any) -> None:
-    a, b = two_servers
+    a, b = two_servers.a, two_servers.b
     ana = _page(browser)
-    open_page(ana, a.url + "/vision", who="Ana")
+    open_page(ana, a + "/vision", who="Ana")
     ana.get_by_text("Workshop: let participants join by code").click()
     settle(ana)
     ana.get_by_role("button", name="Open a workshop").click()
@@ -119,11 +102,7 @@ def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningAp
 
     # A guest joins on server B and answers there.
     guest = _page(browser)
-    guest.goto(f"{b.url}/join/{code}")
-    guest.fill("#name", "Gwen")
-    guest.get_by_role("button", name="Join").click()
-    guest.wait_for_url(re.compile(r".*/vision.*"))
-    settle(guest)
+    join_workshop(guest, b, code, "Gwen")
     _answer(guest, "Gwen: told before the water goes off")
     # Ana's wall, on server A, shows it without her doing anything; and the other way.
     ana.get_by_text("Gwen: told before the water goes off").wait_for(timeout=15_000)
@@ -133,12 +112,12 @@ def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningAp
 
     # Ben, a leader, works on server B.
     ben = _page(browser)
-    open_page(ben, b.url + "/vision", who="Ben")
+    open_page(ben, b + "/vision", who="Ben")
     _answer(ben, "Ben: first answer")
     ben.get_by_text("Ben: first answer").wait_for(timeout=15_000)
 
     # On server A, Ana makes Ben a viewer of the organisation.
-    open_page(ana, a.url + "/accounts")
+    open_page(ana, a + "/accounts")
     _choose(ana, "Account to change", "Ben (ben)")
     _choose(ana, "Role", "Viewer")
     ana.get_by_role("button", name="Save the role").click()
@@ -157,7 +136,7 @@ def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningAp
     ben.get_by_text(re.compile("does not allow you to take part in the brainstorm|"
                                "Your role lets you read the wall, not add to it")
                     ).first.wait_for(timeout=15_000)
-    with psycopg.connect(a.db_path.parent.joinpath("url").read_text(), autocommit=True) as con:
+    with psycopg.connect(two_servers.database, autocommit=True) as con:
         texts = [r[0] for r in con.execute("SELECT text FROM brainstorm_entry").fetchall()]
     assert "Ben: first answer" in texts and "Ben: second answer" not in texts
     for page in (ana, guest, ben):
@@ -165,12 +144,11 @@ def test_two_servers_one_room_and_one_set_of_rights(two_servers: tuple[RunningAp
 
 
 def test_the_command_line_works_beside_the_running_servers(
-        two_servers: tuple[RunningApp, ...], browser: Any, tmp_path: Path) -> None:
+        two_servers: TwoServers, browser: Any, tmp_path: Path) -> None:
     """With PostgreSQL nothing holds the database to itself: an account added on the
     command line while both servers run signs in on one of them, the review pack is
     exported from the command line, its download on the record, and a backup is made."""
-    a, b = two_servers
-    url = a.db_path.parent.joinpath("url").read_text()
+    b, url = two_servers.b, two_servers.database
     env = {**os.environ, "STRATEGY_DATABASE_URL": url, "STRATEGY_SECRET": SECRET}
     env.pop("STRATEGY_DB", None)
 
@@ -182,7 +160,7 @@ def test_the_command_line_works_beside_the_running_servers(
                     "--display-name", "Cara", stdin=PASSWORD + "\n")
     assert added.returncode == 0, added.stderr
     cara = _page(browser)
-    open_page(cara, b.url + "/vision", who="Cara")
+    open_page(cara, b + "/vision", who="Cara")
     cara.get_by_text("Signed in as").wait_for()
     assert "Cara" in cara.get_by_test_id("stSidebar").inner_text()
     cara.context.close()
