@@ -566,11 +566,19 @@ def test_the_app_download_is_a_backup_and_is_logged(con: Connection, tmp_path: P
     assert not list(tmp_path.glob(".strategy-*"))
 
 
-def test_the_backup_tab_says_how_to_restore(con: Connection) -> None:
+@pytest.mark.both_databases
+def test_the_backup_tab_says_how_to_restore(con: Connection, database: str) -> None:
     # Its download link needs a browser's session: tests/test_downloads.py follows it.
     at = open_tab(open_app("accounts"), "accounts_tab", "Backup")
     assert errors(at) == []
-    assert any("python -m strategy restore" in c.value for c in at.code)
+    (restore,) = [c.value for c in at.code if "python -m strategy restore" in c.value]
+    said = " ".join(m.value for m in at.markdown)
+    if database == "postgres":
+        # Where the database is, and a restore that needs no file path nor a stop.
+        assert "--db" not in restore and "in PostgreSQL" in said and "may keep running" in said
+        assert "password" not in said
+    else:
+        assert "--db" in restore and "is one file" in said and "Stop the app" in said
 
 
 def test_a_backup_for_download_is_a_file_in_the_callers_folder_and_is_logged(

@@ -10,6 +10,7 @@ from strategy.core import db as storage
 from strategy.core import orgs
 from strategy.core.access import ACCOUNT_ROLES, ROLE_PERMISSIONS, Permission, Role
 from strategy.core.db import Connection
+from strategy.core.pg import shown_address
 from strategy.core.safe_text import md
 from strategy.identity import access_log, accounts, sessions
 from strategy.io import backup, downloads
@@ -246,10 +247,13 @@ def _log(con: Connection) -> None:
 
 def _backup(con: Connection) -> None:
     path = storage.database_path()
-    st.write(f"The whole database — every organisation, account and record — is one file, "
-             f"`{path}` (schema version {backup.schema_version(con)}). A backup copies it "
-             "into a zip file that records the schema version, the time and a checksum, "
-             "while everyone keeps working.")
+    url = storage.database_url()
+    where = (f"in PostgreSQL, `{shown_address(url)}`" if url
+             else f"one file, `{path}`")
+    st.write(f"The whole database — every organisation, account and record — is {where} "
+             f"(schema version {backup.schema_version(con)}). A backup copies it into a zip "
+             "file that records the schema version, the time and a checksum, while everyone "
+             "keeps working.")
     # Made when the link is followed and sent from a file by the app server: a
     # database of hundreds of megabytes is never held in the server's memory.
     token = session.session_token()
@@ -260,6 +264,17 @@ def _backup(con: Connection) -> None:
     st.caption("The download is recorded in the access log. Keep backups somewhere other "
                "than this server.")
     st.subheader("Putting a backup back", anchor=False)
+    if url:
+        st.write("On a server with the same STRATEGY_DATABASE_URL, run (the app may keep "
+                 "running):")
+        st.code("python -m strategy restore strategy-backup-YYYYMMDD-HHMMSS.zip",
+                language="sh")
+        st.caption("The restore checks the file first: that it is a backup of this app, is "
+                   "not damaged and is not newer than this version. What the database holds "
+                   "now is kept as a backup first (strategy-before-restore-YYYYMMDD-HHMMSS."
+                   "zip); then every table is replaced in one step, and everyone signs in "
+                   "again. A backup of the DuckDB file restores here too.")
+        return
     st.write("Stop the app, then on the server run:")
     st.code(f"python -m strategy restore strategy-backup-YYYYMMDD-HHMMSS.zip --db {path}",
             language="sh")
