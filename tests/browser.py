@@ -15,6 +15,24 @@ def settle(page: Any, timeout: float = 30_000) -> None:
     page.wait_for_timeout(150)
 
 
+def steady_boxes(locator: Any, timeout: float = 10.0) -> list[dict[str, float]]:
+    """Where the elements ``locator`` finds sit, once two readings a fifth of a second
+    apart agree: the wall's live refresh redraws its cards, and a reading taken while
+    one is being laid out puts it where it only passes through."""
+    page = locator.page
+    waited = 0.0
+    before: list[dict[str, float]] = []
+    while True:
+        now = [b for b in (e.bounding_box() for e in locator.all()) if b is not None]
+        if now and now == before:
+            return now
+        if waited >= timeout:
+            raise AssertionError(f"the elements kept moving for {timeout:.0f} s: {now[:4]}")
+        before = now
+        page.wait_for_timeout(200)
+        waited += 0.2
+
+
 # Every browser test's server has these people as administrators (see conftest):
 # user name = the name in lower case.
 ROSTER = ("Ana", "Ben", "Priya", "Tom", "Chair", "Fay", "Gus", "Hana", "Newcomer")

@@ -71,6 +71,34 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+# The suite runs in two processes (pytest-xdist), one module each at a time. Modules
+# that run the app in a real server take most of its time, then those that run the
+# pages or the command line: they go first, so that the two processes end together
+# on the many quick modules rather than one waiting on the other's last slow one.
+_SERVED = {"browser", "demo_app", "app_server"}
+_STARTS_A_SERVER = ("start_app(", "serve(", "launch_app(", "Popen(")
+_RUNS_PAGES_OR_COMMANDS = ("AppTest", "subprocess")
+
+
+def _weight(item: pytest.Item, texts: dict[Path, str]) -> int:
+    if _SERVED & set(getattr(item, "fixturenames", ())) or item.get_closest_marker("browser"):
+        return 0
+    if item.path not in texts:
+        texts[item.path] = item.path.read_text("utf-8")
+    text = texts[item.path]
+    if any(word in text for word in _STARTS_A_SERVER) or item.path.stem.endswith("_load"):
+        return 0
+    return 1 if any(word in text for word in _RUNS_PAGES_OR_COMMANDS) else 2
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    texts: dict[Path, str] = {}
+    weights: dict[Path, int] = {}
+    for item in items:
+        weights[item.path] = min(weights.get(item.path, 2), _weight(item, texts))
+    items.sort(key=lambda item: weights[item.path])  # stable: file order kept within
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # Tests marked both_databases run once on each database: the same domain code and
     # figures on DuckDB (the default) and on PostgreSQL (the shared database).

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import by_key, open_page, settle
+from tests.browser import by_key, open_page, settle, steady_boxes
 from tests.conftest import RunningApp, database_copy
 
 CARDS = 8
@@ -136,8 +136,8 @@ def test_cards_fill_the_row_on_a_laptop_and_stack_on_a_phone(demo_app: RunningAp
     """The wall's cards sit side by side as the screen allows, cards of a row as tall
     as each other; on a phone, one card to a row, the width of the screen."""
     def boxes(page: Any) -> list[dict[str, float]]:
-        return [b.bounding_box() for b in page.locator(
-            ".st-key-wall_cards [class*='st-key-vote_']:not([data-stale='true']) button").all()]
+        return steady_boxes(page.locator(
+            ".st-key-wall_cards [class*='st-key-vote_']:not([data-stale='true']) button"))
 
     laptop = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = laptop.new_page()
