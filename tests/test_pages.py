@@ -133,6 +133,8 @@ def test_duplicate_organisation_name_shows_message_and_writes_nothing(
 @pytest.mark.demo
 def test_delete_needs_the_typed_name(con: Connection, demo: Organisation) -> None:
     at = open_app("organisations")
+    assert not any("customer segments" in w.value for w in at.warning)  # asked for first
+    at.toggle(key=f"org_delete_open_{demo.id}").set_value(True).run()
     assert any("12 customer segments" in w.value for w in at.warning)
     at.text_input(key=f"org_delete_confirm_{demo.id}").input("wrong")
     submit(at, "Delete organisation")
