@@ -292,6 +292,12 @@ class PgConnection:
         else:
             self.execute("SELECT setval(?, 1, false)", [name])
 
+    def settle_after_load(self) -> None:
+        """After a bulk load (a restore): PostgreSQL's statistics, which its plans are
+        made from, and its map of pages every session can see, without which it reads
+        the table as well as an index that holds all a query needs."""
+        self._raw("VACUUM (ANALYZE)")
+
     def _raw(self, sql: str) -> None:
         """A statement in PostgreSQL's own words, not translated (setting up)."""
         try:
@@ -440,8 +446,10 @@ def open_postgres(url: str) -> PgConnection:
 # Measured at the large organisation (bench_pages --postgres): recognition / HR views
 # 1,012 -> 733 ms, Log 463 -> 245 ms, finding someone to recognise 365 -> 255 ms.
 _POSTGRES_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS recognition_given ON recognition (org_id, given_on) "
-    "WHERE deleted_at IS NULL",
+    # With the records' ids in the index, a window's recipients are found without
+    # reading the records themselves (staff not recognised lately: 310 -> 260 ms).
+    "CREATE INDEX IF NOT EXISTS recognition_given_ids ON recognition (org_id, given_on) "
+    "INCLUDE (id) WHERE deleted_at IS NULL",
     "CREATE INDEX IF NOT EXISTS recognition_recipient_employee "
     "ON recognition_recipient (employee_id)",
     "CREATE INDEX IF NOT EXISTS training_completion_person "
@@ -451,6 +459,10 @@ _POSTGRES_INDEXES = (
 )
 
 
+# Replaced by one above, dropped once the replacement is made.
+_REPLACED_INDEXES = ("recognition_given",)
+
+
 def _add_indexes(con: PgConnection) -> None:
     """Made once. Looked for first: CREATE INDEX takes a lock on the table even when the
     index exists, which would make every start wait for the writes under way."""
@@ -458,6 +470,9 @@ def _add_indexes(con: PgConnection) -> None:
         name = statement.split(" IF NOT EXISTS ")[1].split(" ")[0]
         if con.execute("SELECT to_regclass(?)", [name]).fetchone() in (None, (None,)):
             con._raw(statement)
+    for name in _REPLACED_INDEXES:
+        if con.execute("SELECT to_regclass(?)", [name]).fetchone() not in (None, (None,)):
+            con._raw(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def _add_what_duckdb_has(con: PgConnection) -> None:

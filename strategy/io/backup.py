@@ -657,11 +657,10 @@ def _fill_postgres(source: Path, duck: Connection, con: PgConnection) -> None:
             for name, last in before.items():
                 con.continue_sequence(name, last)
         raise
-    # PostgreSQL plans its queries from statistics of each table: gathered now, so the
-    # first pages after a restore are as quick as later ones (the restore is done
-    # whether or not this works).
+    # Gathered now, so the first pages after a restore are as quick as later ones
+    # (the restore is done whether or not this works).
     try:
-        con.execute("ANALYZE")
+        con.settle_after_load()
     except duckdb.Error:
         log.warning("could not gather PostgreSQL's statistics after a restore")
 
