@@ -224,17 +224,53 @@ class TrainingCoverage:
     covered: Rate
 
 
-def coverage(con: Connection, org_id: int, on: date) -> list[TrainingCoverage]:
-    """Per team and required module: of the staff who must take it, how many passed."""
+@dataclass(frozen=True)
+class TrainingFigures:
+    """Per team and required module, of the staff who must take it: how many passed
+    and how many are late. Everything the training step counts comes from this one
+    reading, so a page that shows coverage, lateness and the step's status reads the
+    requirements once rather than once for each figure."""
+    # (team, or None for people in no team; module; passed; required; overdue)
+    rows: list[tuple[str | None, str, int, int, int]]
+
+    @property
+    def coverage(self) -> list[TrainingCoverage]:
+        return [TrainingCoverage(team if team is not None else "(no team)", module,
+                                 Rate(passed, required))
+                for team, module, passed, required, _ in self.rows]
+
+    @property
+    def overall(self) -> Rate:
+        return Rate(sum(r[2] for r in self.rows), sum(r[3] for r in self.rows))
+
+    @property
+    def overdue(self) -> int:
+        return sum(r[4] for r in self.rows)
+
+    @property
+    def overdue_by_team(self) -> list[tuple[str, str, int]]:
+        """(team, module, how many are overdue): counts, no names."""
+        late = [(team or "", module, n) for team, module, _, _, n in self.rows if n]
+        return sorted(late, key=lambda r: (r[0], r[1]))
+
+
+def figures(con: Connection, org_id: int, on: date) -> TrainingFigures:
     rows = con.execute(
         _REQUIRED + """
-        SELECT coalesce(t.name, '(no team)'), m.name, count(d.employee_id), count(*)
+        SELECT t.name, m.name, count(d.employee_id), count(*),
+               count(*) FILTER (WHERE d.employee_id IS NULL
+                                  AND q.starts + m.due_within_days * INTERVAL 1 DAY < ?)
         FROM required q JOIN staff s ON s.id = q.employee_id
         JOIN training_module m ON m.id = q.module_id LEFT JOIN team t ON t.id = s.team_id
         LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
-        GROUP BY ALL ORDER BY 1, 2
-        """, [org_id, on, on, org_id, on]).fetchall()
-    return [TrainingCoverage(r[0], r[1], Rate(int(r[2]), int(r[3]))) for r in rows]
+        GROUP BY t.name, m.name ORDER BY coalesce(t.name, '(no team)'), m.name
+        """, [org_id, on, on, org_id, on, on]).fetchall()
+    return TrainingFigures([(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows])
+
+
+def coverage(con: Connection, org_id: int, on: date) -> list[TrainingCoverage]:
+    """Per team and required module: of the staff who must take it, how many passed."""
+    return figures(con, org_id, on).coverage
 
 
 def coverage_series(con: Connection, org_id: int, days: Sequence[date],
@@ -279,8 +315,7 @@ def coverage_series(con: Connection, org_id: int, days: Sequence[date],
 
 
 def overall_coverage(con: Connection, org_id: int, on: date) -> Rate:
-    rows = coverage(con, org_id, on)
-    return Rate(sum(r.covered.part for r in rows), sum(r.covered.whole for r in rows))
+    return figures(con, org_id, on).overall
 
 
 @dataclass(frozen=True)
@@ -317,22 +352,12 @@ def overdue(con: Connection, org_id: int, on: date, limit: int | None = None,
 def overdue_by_team(con: Connection, org_id: int, on: date) -> list[tuple[str, str, int]]:
     """How many are overdue per team and module: (team, module, count), no names."""
     access.require(Permission.READ_PLAN, org_id)
-    rows = con.execute(
-        _REQUIRED + "SELECT coalesce(t.name, ''), m.name, count(*)" + _OVERDUE
-        + "GROUP BY ALL ORDER BY 1, 2", [org_id, on, on, org_id, on, on]).fetchall()
-    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+    return figures(con, org_id, on).overdue_by_team
 
 
 def count_overdue(con: Connection, org_id: int, on: date) -> int:
     """How many required trainings are overdue on ``on``: ``overdue``, counted in SQL."""
-    row = con.execute(
-        _REQUIRED + """
-        SELECT count(*) FROM required q JOIN staff s ON s.id = q.employee_id
-        JOIN training_module m ON m.id = q.module_id
-        LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
-        WHERE d.employee_id IS NULL AND q.starts + m.due_within_days * INTERVAL 1 DAY < ?
-        """, [org_id, on, on, org_id, on, on]).fetchone()
-    return int(row[0]) if row else 0
+    return figures(con, org_id, on).overdue
 
 
 def list_completions(con: Connection, org_id: int, start: date, end: date,

@@ -23,10 +23,11 @@ def render() -> None:
     org = sidebar.require_org()
     widgets.step_header(STEP, STEP.status(con, org.id))
     today = date.today()
-    overall = training.overall_coverage(con, org.id, today)
-    # Counted in SQL: the list itself (thousands in a large organisation) is read a
-    # page at a time on the Overdue tab.
-    late = training.count_overdue(con, org.id, today)
+    # Coverage and lateness per team and module, read once for the figures and both
+    # tabs; the list of who is late (thousands in a large organisation) is read a page
+    # at a time on the Overdue tab.
+    figures = training.figures(con, org.id, today)
+    overall, late = figures.overall, figures.overdue
     modules = training.list_modules(con, org.id)
     cols = st.columns(3)
     cols[0].metric("Training coverage", overall.text(),
@@ -36,8 +37,8 @@ def render() -> None:
 
     teams = session.recordable_teams(con, org.id)
     sections = {
-        "Coverage": lambda: _coverage(con, org.id, today),
-        "Overdue": lambda: _overdue(con, org.id, today, late),
+        "Coverage": lambda: _coverage(figures),
+        "Overdue": lambda: _overdue(con, org.id, today, figures),
     }
     if teams is None:
         sections["Completions"] = lambda: _completion_log(con, org.id)
@@ -50,8 +51,8 @@ def render() -> None:
     widgets.show_tabs("training_tab", sections)
 
 
-def _coverage(con: Connection, org_id: int, today: date) -> None:
-    rows = training.coverage(con, org_id, today)
+def _coverage(figures: training.TrainingFigures) -> None:
+    rows = figures.coverage
     if rows:
         widgets.table(
             [{"Team": r.team, "Module": r.module, "Passed": r.covered.part,
@@ -68,7 +69,9 @@ OVERDUE_PAGE = 200  # people shown at a time
 COMPLETIONS_PAGE = 200
 
 
-def _overdue(con: Connection, org_id: int, today: date, late: int) -> None:
+def _overdue(con: Connection, org_id: int, today: date,
+             figures: training.TrainingFigures) -> None:
+    late = figures.overdue
     if not late:
         st.success("No required training is overdue.", icon=":material/check:")
     elif session.allowed(Permission.HR_RECORDS):
@@ -82,7 +85,7 @@ def _overdue(con: Connection, org_id: int, today: date, late: int) -> None:
     else:
         # Who is late is a personal record: other roles see how many, per team and module.
         widgets.table([{"Team": team, "Module": module, "Overdue": n}
-                       for team, module, n in training.overdue_by_team(con, org_id, today)],
+                       for team, module, n in figures.overdue_by_team],
                       hide_index=True, width="stretch", key="training_overdue")
         st.caption("Counts per team and module; HR sees who.")
 
