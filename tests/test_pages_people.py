@@ -251,3 +251,28 @@ def test_a_team_required_on_the_page_is_due_from_today(con: Connection, org: Org
     assert con.execute("SELECT required_since FROM training_requirement WHERE team_id = ?",
                        [team]).fetchall() == [(date.today(),)]
     assert training.overdue(con, org.id, date.today()) == []
+
+
+def test_the_training_pages_status_is_the_overviews(con: Connection, org: Organisation,
+                                                   team: int, ann: int) -> None:
+    """The page counts lateness once for its figures and its status: the badge still
+    says what the overview's step list says, as the training moves on."""
+    from strategy.plan.steps import Status, statuses
+    from strategy.ui.widgets import STATUS_BADGE
+
+    def badge() -> str:
+        labels = {label for label, _, _ in STATUS_BADGE.values()}
+        shown = [label for label in labels
+                 for m in open_app("step07_training").markdown if label in m.value]
+        assert len(shown) == 1, shown
+        return shown[0]
+
+    assert badge() == STATUS_BADGE[statuses(con, org.id)[7]][0] == "Not started"
+    training.seed_curriculum(con, org.id)
+    module = training.list_modules(con, org.id)[0]
+    training.set_requirements(con, org.id, module.id, [team], [])
+    assert training.count_overdue(con, org.id, date.today()) == 1  # Ann, hired in 2020
+    assert badge() == STATUS_BADGE[statuses(con, org.id)[7]][0] == "In progress"
+    training.record_completion(con, org.id, module.id, [ann], date.today(), True, 90.0)
+    assert statuses(con, org.id)[7] is Status.DONE
+    assert badge() == "Done"

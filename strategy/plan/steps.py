@@ -141,6 +141,13 @@ def _line_of_sight(con: Connection, org_id: int, today: date) -> Status:
 
 
 def _training(con: Connection, org_id: int, today: date) -> Status:
+    return training_status(con, org_id, today)
+
+
+def training_status(con: Connection, org_id: int, today: date,
+                    overdue: int | None = None) -> Status:
+    """Step 7's status; ``overdue``: the count of overdue trainings on ``today`` when the
+    caller has read it already (the training page has), so it is not counted twice."""
     from strategy.people.training import count_overdue
 
     if not _count(con, "SELECT count(*) FROM training_module WHERE org_id = ?", org_id):
@@ -152,8 +159,9 @@ def _training(con: Connection, org_id: int, today: date) -> Status:
                            "AND EXISTS (SELECT 1 FROM training_requirement r "
                            "WHERE r.org_id = e.org_id AND (r.team_id = e.team_id "
                            "OR lower(r.role) = lower(e.role)))", org_id)
-    return Status.DONE if required and not count_overdue(con, org_id, today) \
-        else Status.IN_PROGRESS
+    if overdue is None:
+        overdue = count_overdue(con, org_id, today)
+    return Status.DONE if required and not overdue else Status.IN_PROGRESS
 
 
 def _people(con: Connection, org_id: int, today: date) -> Status:

@@ -11,7 +11,7 @@ from strategy.core.db import Connection
 from strategy.core.safe_text import md
 from strategy.core.wording import counted
 from strategy.people import personnel, training
-from strategy.plan.steps import step
+from strategy.plan.steps import step, training_status
 from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.phrase_check import show_phrase_check
 
@@ -21,13 +21,13 @@ STEP = step("training")
 def render() -> None:
     con = session.db()
     org = sidebar.require_org()
-    widgets.step_header(STEP, STEP.status(con, org.id))
     today = date.today()
-    # Coverage and lateness per team and module, read once for the figures and both
-    # tabs; the list of who is late (thousands in a large organisation) is read a page
-    # at a time on the Overdue tab.
+    # Coverage and lateness per team and module, read once for the step's status, the
+    # figures and both tabs; the list of who is late (thousands in a large
+    # organisation) is read a page at a time on the Overdue tab.
     figures = training.figures(con, org.id, today)
     overall, late = figures.overall, figures.overdue
+    widgets.step_header(STEP, training_status(con, org.id, today, overdue=late))
     modules = training.list_modules(con, org.id)
     cols = st.columns(3)
     cols[0].metric("Training coverage", overall.text(),
