@@ -472,3 +472,19 @@ def test_a_write_conflict_is_the_same_clean_message_on_postgres(pg_con: PgConnec
         other.close()
     assert len(outcome) == 1 and isinstance(outcome[0], ConflictError)
     assert pg_con.execute("SELECT reassess_days FROM organisation").fetchone() == (100,)
+
+
+def test_sessions_do_without_jit_compilation(pg_con: PgConnection) -> None:
+    """The app's queries take milliseconds; compiling them took longer than running
+    them. Off in a session of its own and in every session a server's pool lends."""
+    from strategy.core.pg import SharedPostgres
+
+    assert pg_con.execute("SHOW jit").fetchone() == ("off",)
+    shared = SharedPostgres(pg_con.url, size=2)
+    try:
+        lent = [shared.connection() for _ in range(2)]
+        assert [c.execute("SHOW jit").fetchone() for c in lent] == [("off",), ("off",)]
+        for c in lent:
+            c.close()
+    finally:
+        shared.close()

@@ -582,20 +582,16 @@ def not_recognised(con: Connection, org_id: int, on: date, days: int = 90) -> li
     if not 1 <= days <= 3650:
         raise ValidationError({"days": "Choose between 1 and 3650 days."})
     since = on - timedelta(days=days - 1)
-    rows = con.execute(_OVERLOOKED + """,
-        -- Their own records first (few), then the dates of just those.
-        theirs AS MATERIALIZED (SELECT rr.employee_id, rr.recognition_id
-                                FROM recognition_recipient rr
-                                WHERE rr.org_id = $org
-                                  AND rr.employee_id IN (SELECT id FROM overlooked)),
-        last AS (SELECT t.employee_id, max(r.given_on) AS given_on
-                 FROM theirs t JOIN recognition r ON r.id = t.recognition_id
-                 WHERE r.deleted_at IS NULL AND r.given_on < $since
-                 GROUP BY t.employee_id)
-        SELECT o.id, o.name, coalesce(t.name, ''), l.given_on
+    rows = con.execute(_OVERLOOKED + """
+        -- When each was last recognised, looked up for just them (few), by their own
+        -- records: never by reading every record of the organisation.
+        SELECT o.id, o.name, coalesce(t.name, ''),
+               (SELECT max(r.given_on) FROM recognition_recipient rr
+                JOIN recognition r ON r.id = rr.recognition_id
+                WHERE rr.org_id = $org AND rr.employee_id = o.id
+                  AND r.deleted_at IS NULL AND r.given_on < $since) AS last_on
         FROM overlooked o LEFT JOIN team t ON t.id = o.team_id
-        LEFT JOIN last l ON l.employee_id = o.id
-        ORDER BY l.given_on NULLS FIRST, o.name
+        ORDER BY last_on NULLS FIRST, o.name
         """, {"org": org_id, "on": on, "since": since}).fetchall()
     return [Unrecognised(*r) for r in rows]
 
