@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from strategy.core import access, audit
 from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate, optional_text, raise_if, require_text
-from strategy.core.db import Connection, database_key, transaction, versioned_update
+from strategy.core.db import (
+    Connection,
+    database_key,
+    side_by_side,
+    transaction,
+    versioned_update,
+)
 from strategy.core.errors import NotFoundError, ValidationError
 from strategy.core.periods import QUARTER_TABLE, Quarter, quarter_table
 from strategy.core.shared import SharedReads
@@ -542,60 +549,70 @@ def _manual_series(con: Connection, org_id: int, measures: Sequence[Measure],
     return result
 
 
-def _derived_series(con: Connection, org_id: int, formulas: set[str],
-                    quarters: Sequence[Quarter], scope: str,
-                    today: date) -> dict[str, list[Actual]]:
+Series = dict[str, list["Actual"]]
+
+
+def _derived_works(org_id: int, formulas: set[str], quarters: Sequence[Quarter], scope: str,
+                   today: date) -> list[Callable[[Connection], Series]]:
+    """The reads that work out the derived measures, each on its own: they need nothing
+    of each other, so ``actual_series`` runs them side by side."""
     from strategy.measures import impact
     from strategy.people import recognition, training, workforce
     from strategy.service import accountability
 
     if scope.startswith("segment:"):
-        per_segment = {f: [Actual(None, detail="not kept per segment") for _ in quarters]
-                       for f in formulas}
-        if formulas & PER_SEGMENT:
-            per_segment.update(_register_series(con, org_id, formulas & PER_SEGMENT, quarters,
-                                                int(scope.split(":", 1)[1]), today))
-        return per_segment
+        def per_segment(con: Connection) -> Series:
+            found: Series = {f: [Actual(None, detail="not kept per segment") for _ in quarters]
+                             for f in formulas}
+            if formulas & PER_SEGMENT:
+                found.update(_register_series(con, org_id, formulas & PER_SEGMENT, quarters,
+                                              int(scope.split(":", 1)[1]), today))
+            return found
+        return [per_segment]
     team = _team(scope)
     ends = [min(q.end, today) for q in quarters]
-    result: dict[str, list[Actual]] = {f: [Actual(None) for _ in quarters] for f in formulas}
+    works: list[Callable[[Connection], Series]] = []
     if formulas & {"turnover", "retention"}:
-        figures = workforce.quarter_figures(con, org_id, quarters, team)
-        result["turnover"] = [
-            Actual(f.turnover, None, f"{f.leavers} leavers, average headcount "
-                                     f"{f.average_headcount:g}") for f in figures]
-        result["retention"] = [
-            Actual(f.retention.value, f.retention.whole, f"{f.retained} of {f.opening} retained")
-            for f in figures]
+        def people(con: Connection) -> Series:
+            figures = workforce.quarter_figures(con, org_id, quarters, team)
+            return {
+                "turnover": [Actual(f.turnover, None, f"{f.leavers} leavers, average headcount "
+                                                      f"{f.average_headcount:g}")
+                             for f in figures],
+                "retention": [Actual(f.retention.value, f.retention.whole,
+                                     f"{f.retained} of {f.opening} retained")
+                              for f in figures]}
+        works.append(people)
     if "training_coverage" in formulas:
-        result["training_coverage"] = [
+        works.append(lambda con: {"training_coverage": [
             Actual(100 * r.part / r.whole if r.whole else None, r.whole,
                    f"{r.part} of {r.whole} passed")
-            for r in training.coverage_series(con, org_id, ends, team)]
+            for r in training.coverage_series(con, org_id, ends, team)]})
     if "recognition_per_head" in formulas:
-        result["recognition_per_head"] = [
+        works.append(lambda con: {"recognition_per_head": [
             Actual(received / headcount if headcount else None, headcount,
                    f"{received} recognitions, {headcount} staff")
             for received, headcount in recognition.per_head_series(con, org_id, quarters, ends,
-                                                                   team)]
+                                                                   team)]})
     if "compliance_rate" in formulas:
-        result["compliance_rate"] = [
+        works.append(lambda con: {"compliance_rate": [
             Actual(100 * r.part / r.whole if r.whole else None, r.whole,
                    f"{r.part} of {r.whole} observations met")
-            for r in accountability.compliance_series(con, org_id, quarters, team)]
+            for r in accountability.compliance_series(con, org_id, quarters, team)]})
     register = formulas & (PER_SEGMENT - {"complaints"})
     if register:
         if team is None:
-            result.update(_register_series(con, org_id, register, quarters, None, today))
+            works.append(lambda con: _register_series(con, org_id, register, quarters, None,
+                                                      today))
         else:
-            result.update({f: [Actual(None, detail="not kept per team") for _ in quarters]
-                           for f in register})
+            works.append(lambda con: {f: [Actual(None, detail="not kept per team")
+                                          for _ in quarters] for f in register})
     if "complaints" in formulas:
-        result["complaints"] = [
+        works.append(lambda con: {"complaints": [
             Actual(float(found[0]), detail=found[1]) if found is not None and team is None
             else Actual(None) for found in impact.complaints_series(con, org_id, list(quarters),
-                                                                    today)]
-    return {f: result[f] for f in formulas}
+                                                                    today)]})
+    return works
 
 
 def _register_series(con: Connection, org_id: int, formulas: set[str],
@@ -636,13 +653,27 @@ def actual_series(con: Connection, org_id: int, measures: Sequence[Measure],
     today = today or date.today()
     begun = [q for q in quarters if q.start <= today]  # a quarter not yet begun has no data
     manual = [m for m in measures if m.source == "manual"]
-    found: dict[int, list[Actual]] = _manual_series(con, org_id, manual, begun, scope) \
-        if manual and begun else {m.id: [] for m in manual}
     kinds = sorted({m.formula for m in measures if m.source == "survey" and m.formula})
-    surveys = survey_series(con, org_id, kinds, begun, scope) if kinds and begun else {}
     formulas = {m.formula or "" for m in measures if m.source == "derived"}
-    derived = _derived_series(con, org_id, formulas, begun, scope, today) \
-        if formulas and begun else {f: [] for f in formulas}
+    found: dict[int, list[Actual]] = {m.id: [] for m in manual}
+    surveys: dict[tuple[str, str], SurveyResult] = {}
+    derived: Series = {f: [] for f in formulas}
+    if begun:
+        # The sources need nothing of each other: read at once, on cursors of their own
+        # (on PostgreSQL, sessions of their own), rather than one after another.
+        works: list[Callable[[Connection], Any]] = []
+        if manual:
+            works.append(lambda db: found.update(_manual_series(db, org_id, manual, begun,
+                                                                scope)))
+        if kinds:
+            works.append(lambda db: surveys.update(survey_series(db, org_id, kinds, begun,
+                                                                 scope)))
+        def into_derived(work: Callable[[Connection], Series]) -> Callable[[Connection], None]:
+            return lambda db: derived.update(work(db))
+        if formulas:
+            works.extend(into_derived(work)
+                         for work in _derived_works(org_id, formulas, begun, scope, today))
+        side_by_side(con, works)
     result = {}
     for measure in measures:
         if measure.source == "manual":
