@@ -90,12 +90,11 @@ def render() -> None:
         # What deleting would remove is counted when someone means to delete: counting
         # every table of a large organisation on each visit would slow the page for
         # everyone who comes here to change a setting.
-        if not st.toggle("Delete this organisation…", key=f"org_delete_open_{org.id}",
-                         help="Shows what deleting it would remove, and asks you to type "
-                              "its name to confirm."):
+        if not st.toggle("Show what deleting it would remove", key=f"org_delete_open_{org.id}",
+                         help="Then type its name to confirm the deletion."):
             return
         summary = orgs.deletion_summary(con, org.id)
-        listed = ", ".join(f"{n} {noun}" for noun, n in summary.items()) or "no recorded work"
+        listed = ", ".join(f"{n:,} {noun}" for noun, n in summary.items()) or "no recorded work"
         st.warning(f"Deleting {md(org.name)} removes it with everything recorded for it: "
                    f"{listed}. This cannot be undone.", icon=":material/warning:")
         with st.form("org_delete"):
