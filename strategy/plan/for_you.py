@@ -40,6 +40,7 @@ from strategy.core.rates import Rate
 from strategy.identity.accounts import linked_person
 from strategy.measures.reviews import OPEN_STATUSES
 from strategy.measures.scorecard import DueUpdate, due_updates
+from strategy.people import training
 from strategy.service.accountability import compliance_target
 
 # The kinds, in the order lists show them, with the page (its key in the app's
@@ -455,39 +456,18 @@ def org_totals(con: Connection, org_id: int, today: date | None = None) -> OrgTo
                        AS red,
                    count(*) FILTER (WHERE s.made IS NULL) AS unobserved
             FROM standard d LEFT JOIN seen s ON s.standard_id = d.id WHERE d.org_id = $org
-        ), staff AS (
-            SELECT id, team_id, role, hire_date FROM employee
-            WHERE org_id = $org AND hire_date <= $today
-              AND (leave_date IS NULL OR leave_date >= $today)
-        ), required AS (
-            SELECT employee_id, module_id, min(starts) AS starts FROM (
-                SELECT s.id AS employee_id, r.module_id, greatest(
-                    s.hire_date, coalesce(r.required_since, s.hire_date)) AS starts
-                FROM staff s
-                JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
-                UNION ALL
-                SELECT s.id, r.module_id, greatest(
-                    s.hire_date, coalesce(r.required_since, s.hire_date))
-                FROM staff s JOIN training_requirement r
-                     ON r.org_id = $org AND lower(r.role) = lower(s.role)) GROUP BY ALL
-        ), passed AS (
-            SELECT DISTINCT employee_id, module_id FROM training_completion
-            WHERE org_id = $org AND passed AND completed_on <= $today
-        ), training AS (
-            SELECT count(*) AS missing,
-                   count(*) FILTER (WHERE q.starts + m.due_within_days * INTERVAL 1 DAY
-                                    < $today) AS overdue
-            FROM required q JOIN training_module m ON m.id = q.module_id
-            LEFT JOIN passed d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
-            WHERE d.employee_id IS NULL
         )
-        SELECT a.open, a.overdue, c.open, c.overdue, s.red, s.unobserved, t.missing, t.overdue
-        FROM actions a, complaints c, standards s, training t
+        SELECT a.open, a.overdue, c.open, c.overdue, s.red, s.unobserved
+        FROM actions a, complaints c, standards s
         """, {"org": org_id, "today": today, "open": list(OPEN_STATUSES), "qs": quarter.start,
               "qe": quarter.end, "target": compliance_target(con, org_id)}).fetchone()
     assert row is not None
-    (actions_open, actions_overdue, complaints_open, complaints_overdue, red, unobserved,
-     missing, training_overdue) = (int(v) for v in row)
+    (actions_open, actions_overdue, complaints_open, complaints_overdue, red,
+     unobserved) = (int(v) for v in row)
+    # Required trainings not yet passed, and of those the overdue: step 7's own figures.
+    figures = training.figures(con, org_id, today)
+    missing = figures.overall.whole - figures.overall.part
+    training_overdue = figures.overdue
     due = tuple(due_updates(con, org_id, today))
     return OrgTotals(str(quarter), len(due), actions_open, actions_overdue, red, unobserved,
                      complaints_open, complaints_overdue, missing, training_overdue, due)
