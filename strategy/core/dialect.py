@@ -153,6 +153,10 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         # value is NULL or not as text. (A $name used elsewhere takes its type there.)
         node.set("this", exp.Cast(this=node.this.copy(), to=exp.DataType.build("TEXT")))
         return node
+    if isinstance(node, exp.IgnoreNulls) and isinstance(node.this, exp.AnyValue):
+        # DuckDB's any_value skips NULLs, which sqlglot spells IGNORE NULLS; PostgreSQL's
+        # (version 16, and the one made for 15 in pg.py) skips them too, without the words.
+        return node.this.copy()
     if isinstance(node, exp.ArrayContains):
         return _contains(node.this, node.expression)
     if isinstance(node, exp.Split):
