@@ -238,3 +238,64 @@ def test_incoming_rows_on_postgres_keep_every_value_and_leave_nothing(pg_con: An
                               ).fetchall() == [tuple(r) for r in INCOMING]
     assert pg_con.execute("SELECT count(*) FROM pg_tables WHERE tablename = ?",
                           [source]).fetchone() == (0,)
+
+
+# --- Reads side by side ----------------------------------------------------------------
+
+
+class _Counting:
+    """A connection that counts the cursors taken from it and can run out of them."""
+
+    def __init__(self, spare: int) -> None:
+        self.spare, self.lent, self.closed = spare, 0, 0
+
+    def spare_cursor(self) -> _Counting | None:
+        if self.lent >= self.spare:
+            return None
+        self.lent += 1
+        return self
+
+    def cursor(self) -> _Counting:
+        self.lent += 1
+        return self
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+def test_reads_side_by_side_use_at_most_four_sessions_and_none_more_inside() -> None:
+    """A page's reads at once take at most SIDE_BY_SIDE cursors; a read that is itself
+    made of reads side by side (the scorecard within the overview) runs them in turn on
+    its own cursor: a server's sessions are shared by everyone's pages."""
+    from strategy.core.db import SIDE_BY_SIDE, side_by_side
+
+    con = _Counting(spare=100)
+    inner = [lambda c, n=n: n for n in range(5)]
+    found = side_by_side(con, [lambda c: side_by_side(c, inner)] * 6)  # type: ignore[arg-type]
+    assert found == [[0, 1, 2, 3, 4]] * 6
+    assert con.lent == con.closed == SIDE_BY_SIDE
+
+
+def test_reads_side_by_side_wait_their_turn_when_no_session_is_spare() -> None:
+    from strategy.core.db import side_by_side
+
+    for spare, lent in ((0, 0), (1, 1)):
+        con = _Counting(spare=spare)
+        order: list[int] = []
+        works = [lambda c, n=n, order=order: order.append(n) or n  # type: ignore[misc]
+                 for n in range(3)]
+        assert side_by_side(con, works) == [0, 1, 2]  # type: ignore[arg-type]
+        assert order == [0, 1, 2] and con.lent == con.closed == lent
+
+
+def test_the_first_error_of_reads_side_by_side_is_raised() -> None:
+    from strategy.core.db import side_by_side
+
+    def fails(message: str) -> Any:
+        def work(con: Any) -> Any:
+            raise ValueError(message)
+        return work
+
+    with pytest.raises(ValueError, match="second"):
+        side_by_side(_Counting(spare=4),  # type: ignore[arg-type]
+                     [lambda c: 1, fails("second"), fails("third")])

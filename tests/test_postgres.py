@@ -504,3 +504,37 @@ def test_sessions_do_without_jit_compilation(pg_con: PgConnection) -> None:
             c.close()
     finally:
         shared.close()
+
+
+def test_a_read_beside_waits_its_turn_when_the_pool_is_all_lent(pg_con: PgConnection) -> None:
+    """With every session of a server's pool lent, a page's reads side by side run in
+    turn on its own session instead of waiting for another (which, with every page
+    doing the same, could wait for ever); the command line lends its own few."""
+    import time
+
+    from strategy.core.db import side_by_side
+    from strategy.core.pg import SharedPostgres
+
+    shared = SharedPostgres(pg_con.url, size=2)
+    try:
+        page = shared.connection()
+        other = shared.connection()  # someone else's page holds the last one
+        start = time.monotonic()
+        assert page.spare_cursor() is None
+        assert time.monotonic() - start < 5
+        assert side_by_side(page, [lambda c: c.execute("SELECT 1").fetchone(),
+                                   lambda c: c.execute("SELECT 2").fetchone()]) == [(1,), (2,)]
+        other.close()
+        spare = page.spare_cursor()
+        assert spare is not None and spare.execute("SELECT 3").fetchone() == (3,)
+        spare.close()
+        page.close()
+    finally:
+        shared.close()
+    # A session of its own (the command line): cursors come from a few sessions reused.
+    pids = set()
+    for _ in range(3):
+        cursor = pg_con.cursor()
+        pids.add(cursor.execute("SELECT pg_backend_pid()").fetchone())
+        cursor.close()
+    assert len(pids) == 1

@@ -482,19 +482,67 @@ def on_cursor(con: Connection, work: Callable[[Connection], _T]) -> _T:
         cursor.close()
 
 
+# Set in side_by_side's threads: a read they make side by side again runs in turn on
+# the thread's own cursor, so one page never holds more than SIDE_BY_SIDE sessions.
+_beside = contextvars.ContextVar("strategy_side_by_side", default=False)
+
+
+def _spare_cursor(con: Connection) -> Connection | None:
+    """Another cursor for a read beside this one, or None when none is to be had at once
+    (a PostgreSQL server's pool, all lent to other people's pages: waiting for one while
+    holding one could leave every page waiting on every other)."""
+    spare = getattr(con, "spare_cursor", None)
+    return spare() if spare is not None else con.cursor()  # type: ignore[no-any-return]
+
+
 def side_by_side(con: Connection, works: Sequence[Callable[[Connection], Any]]) -> list[Any]:
     """The results of ``works``, reads that need nothing of each other, worked out at once.
 
     Each runs on a cursor of its own in a thread of its own, acting as the caller (the
     person is carried in a context variable). A DuckDB query lets go of Python's lock, so
-    the figures one page needs are read on both cores instead of one after another. The
+    the figures one page needs are read on both cores instead of one after another; on
+    PostgreSQL each cursor is a session of its own. As many cursors are used as can be
+    had at once, up to SIDE_BY_SIDE; with fewer than two, the works run in turn. The
     first error is raised, as if they had run in turn."""
-    if len(works) < 2:
-        return [on_cursor(con, work) for work in works]
-    with ThreadPoolExecutor(max_workers=min(SIDE_BY_SIDE, len(works))) as pool:
-        running = [pool.submit(contextvars.copy_context().run, on_cursor, con, work)
-                   for work in works]
-        return [future.result() for future in running]
+    if len(works) < 2 or _beside.get():
+        return [on_cursor(con, work) for work in works] if not _beside.get() \
+            else [work(con) for work in works]
+    cursors: list[Connection] = []
+    try:
+        while len(cursors) < min(SIDE_BY_SIDE, len(works)):
+            cursor = _spare_cursor(con)
+            if cursor is None:
+                break
+            cursors.append(cursor)
+        if len(cursors) < 2:
+            return [work(cursors[0] if cursors else con) for work in works]
+        results: list[Any] = [None] * len(works)
+        errors: dict[int, BaseException] = {}
+        upcoming = iter(range(len(works)))
+        taking = threading.Lock()
+
+        def worker(cursor: Connection) -> None:
+            _beside.set(True)
+            while True:
+                with taking:
+                    index = next(upcoming, None)
+                if index is None:
+                    return
+                try:
+                    results[index] = works[index](cursor)
+                except BaseException as exc:  # raised below, in the caller's thread
+                    errors[index] = exc
+
+        with ThreadPoolExecutor(max_workers=len(cursors)) as pool:
+            for running in [pool.submit(contextvars.copy_context().run, worker, cursor)
+                            for cursor in cursors]:
+                running.result()
+        if errors:
+            raise errors[min(errors)]
+        return results
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 @contextmanager
