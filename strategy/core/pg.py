@@ -227,8 +227,10 @@ class PgConnection:
         if self._pool is not None:
             return self._pool
         if self._lending is None:
+            # As many as are asked for at once (a cursor is a session of its own, as
+            # each was before), kept for reuse.
             self._lending = ConnectionPool(
-                self.url, min_size=0, max_size=8, open=True, configure=_adapt,
+                self.url, min_size=0, max_size=64, open=True, configure=_adapt,
                 kwargs={"autocommit": True}, timeout=30, name="strategy-command")
         return self._lending
 
