@@ -77,3 +77,14 @@ def test_quarters() -> None:
         Quarter.parse("2026-Q5")
     choices = quarter_choices(Quarter(2026, 4), back=2, ahead=1)
     assert choices == ["2027-Q1", "2026-Q4", "2026-Q3", "2026-Q2"]
+
+
+def test_counts_of_what_deleting_removes_read_as_words() -> None:
+    assert orgs.counted(1, "reviews") == "1 review"
+    assert orgs.counted(1, "hiring criteria") == "1 hiring criterion"
+    assert orgs.counted(1, "links to company results") == "1 link to company results"
+    assert orgs.counted(1, "vision statement") == "1 vision statement"
+    assert orgs.counted(2336, "survey responses") == "2,336 survey responses"
+    # Every noun the summary can say ends in "s" or has its own singular.
+    assert all(noun.endswith("s") or noun in orgs._ONE_OF or noun == "vision statement"
+               for noun in orgs.TABLE_NOUNS.values())

@@ -135,7 +135,9 @@ def test_delete_needs_the_typed_name(con: Connection, demo: Organisation) -> Non
     at = open_app("organisations")
     assert not any("customer segments" in w.value for w in at.warning)  # asked for first
     at.toggle(key=f"org_delete_open_{demo.id}").set_value(True).run()
-    assert any("12 customer segments" in w.value for w in at.warning)
+    warning = next(w.value for w in at.warning if "customer segments" in w.value)
+    assert "12 customer segments" in warning and "1 vision statement," in warning
+    assert "1 review," in warning and "survey responses" in warning  # one of each, or many
     at.text_input(key=f"org_delete_confirm_{demo.id}").input("wrong")
     submit(at, "Delete organisation")
     assert any("does not match" in e for e in errors(at))

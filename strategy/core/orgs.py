@@ -57,6 +57,29 @@ TABLE_NOUNS = {
     "import_file": "records of files imported",
 }
 
+# How one of each is said, where dropping the last "s" would not say it.
+_ONE_OF = {
+    "custom service qualities": "custom service quality",
+    "brainstorm entries": "brainstorm entry",
+    "links to company results": "link to company results",
+    "hiring criteria": "hiring criterion",
+    "roles of accounts in it": "role of an account in it",
+    "recognition history entries": "recognition history entry",
+    "recognition counts per person and quarter": "recognition count per person and quarter",
+    "complaints and compliments": "complaint or compliment",
+    "staff named in compliments": "staff member named in a compliment",
+    "change history entries": "change history entry",
+    "records of files imported": "record of a file imported",
+}
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` of ``noun`` (one of TABLE_NOUNS, or a table's name), in words: "1 review",
+    "2,336 survey responses"."""
+    if n == 1:
+        noun = _ONE_OF.get(noun, noun[:-1] if noun.endswith("s") else noun)
+    return f"{n:,} {noun}"
+
 
 @dataclass(frozen=True)
 class Organisation:

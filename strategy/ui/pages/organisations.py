@@ -94,7 +94,8 @@ def render() -> None:
                          help="Then type its name to confirm the deletion."):
             return
         summary = orgs.deletion_summary(con, org.id)
-        listed = ", ".join(f"{n:,} {noun}" for noun, n in summary.items()) or "no recorded work"
+        listed = ", ".join(orgs.counted(n, noun) for noun, n in summary.items()) \
+            or "no recorded work"
         st.warning(f"Deleting {md(org.name)} removes it with everything recorded for it: "
                    f"{listed}. This cannot be undone.", icon=":material/warning:")
         with st.form("org_delete"):
