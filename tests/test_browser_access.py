@@ -281,13 +281,19 @@ def test_wrong_passwords_are_refused_then_slowed(secured: tuple[RunningApp, str,
     app, _, _ = secured
     page = new_page(browser)
     page.goto(app.url + "/signin")
-    for attempt in range(5):
+    for attempt in range(8):
+        if attempt >= 5:
+            # Past the free five, each attempt waits 1, 2, 4 s after the last failure:
+            # waited here, so that the next wait is 8 s, well beyond the time the
+            # browser takes to send the next attempt on a busy machine (after the
+            # fifth, 1 s was not always enough).
+            page.wait_for_timeout(2 ** (attempt - 5) * 1000 + 400)
         page.fill("#username", "vic")
         page.fill("#password", f"not the password {attempt}")
         page.get_by_role("button", name="Sign in", exact=True).click()
         page.get_by_role("alert").wait_for()
         assert "do not match an account" in page.get_by_role("alert").inner_text()
-    # The sixth attempt waits, even with the right password.
+    # The next attempt waits, even with the right password.
     page.fill("#username", "vic")
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
