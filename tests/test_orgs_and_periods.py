@@ -80,11 +80,16 @@ def test_quarters() -> None:
 
 
 def test_counts_of_what_deleting_removes_read_as_words() -> None:
-    assert orgs.counted(1, "reviews") == "1 review"
-    assert orgs.counted(1, "hiring criteria") == "1 hiring criterion"
-    assert orgs.counted(1, "links to company results") == "1 link to company results"
-    assert orgs.counted(1, "vision statement") == "1 vision statement"
-    assert orgs.counted(2336, "survey responses") == "2,336 survey responses"
+    from strategy.core.wording import counted
+
+    def said(n: int, noun: str) -> str:
+        return counted(n, orgs.one_of(noun), noun)
+
+    assert said(1, "reviews") == "1 review"
+    assert said(1, "hiring criteria") == "1 hiring criterion"
+    assert said(1, "links to company results") == "1 link to company results"
+    assert said(1, "vision statement") == "1 vision statement"
+    assert said(2336, "survey responses") == "2,336 survey responses"
     # Every noun the summary can say ends in "s" or has its own singular.
     assert all(noun.endswith("s") or noun in orgs._ONE_OF or noun == "vision statement"
                for noun in orgs.TABLE_NOUNS.values())

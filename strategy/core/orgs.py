@@ -73,12 +73,9 @@ _ONE_OF = {
 }
 
 
-def counted(n: int, noun: str) -> str:
-    """``n`` of ``noun`` (one of TABLE_NOUNS, or a table's name), in words: "1 review",
-    "2,336 survey responses"."""
-    if n == 1:
-        noun = _ONE_OF.get(noun, noun[:-1] if noun.endswith("s") else noun)
-    return f"{n:,} {noun}"
+def one_of(noun: str) -> str:
+    """How one of ``noun`` (one of TABLE_NOUNS) is said: "review", "hiring criterion"."""
+    return _ONE_OF.get(noun, noun[:-1] if noun.endswith("s") else noun)
 
 
 @dataclass(frozen=True)

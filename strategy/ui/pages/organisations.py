@@ -8,6 +8,7 @@ from strategy.core import orgs
 from strategy.core.db import Connection
 from strategy.core.errors import ValidationError
 from strategy.core.safe_text import md
+from strategy.core.wording import counted
 from strategy.demo.riverbend import DEMO_NAME, load_demo
 from strategy.io import dates, mapping
 from strategy.ui import forms, session, sidebar
@@ -94,8 +95,8 @@ def render() -> None:
                          help="Then type its name to confirm the deletion."):
             return
         summary = orgs.deletion_summary(con, org.id)
-        listed = ", ".join(orgs.counted(n, noun) for noun, n in summary.items()) \
-            or "no recorded work"
+        listed = ", ".join(counted(n, orgs.one_of(noun), noun)
+                           for noun, n in summary.items()) or "no recorded work"
         st.warning(f"Deleting {md(org.name)} removes it with everything recorded for it: "
                    f"{listed}. This cannot be undone.", icon=":material/warning:")
         with st.form("org_delete"):
