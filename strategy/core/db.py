@@ -504,9 +504,10 @@ def side_by_side(con: Connection, works: Sequence[Callable[[Connection], Any]]) 
     PostgreSQL each cursor is a session of its own. As many cursors are used as can be
     had at once, up to SIDE_BY_SIDE; with fewer than two, the works run in turn. The
     first error is raised, as if they had run in turn."""
-    if len(works) < 2 or _beside.get():
-        return [on_cursor(con, work) for work in works] if not _beside.get() \
-            else [work(con) for work in works]
+    if _beside.get():
+        return [work(con) for work in works]  # ``con`` is this thread's own cursor
+    if len(works) < 2:
+        return [on_cursor(con, work) for work in works]
     cursors: list[Connection] = []
     try:
         while len(cursors) < min(SIDE_BY_SIDE, len(works)):

@@ -356,7 +356,8 @@ def overdue_by_team(con: Connection, org_id: int, on: date) -> list[tuple[str, s
 
 
 def count_overdue(con: Connection, org_id: int, on: date) -> int:
-    """How many required trainings are overdue on ``on``: ``overdue``, counted in SQL."""
+    """How many required trainings are overdue on ``on``: ``overdue``, counted in SQL
+    per team and module (``figures``) and added up."""
     return figures(con, org_id, on).overdue
 
 
