@@ -223,10 +223,15 @@ def test_the_projector_shows_the_room_the_wall_the_code_and_the_countdown(
     open_page(leo, app.url + "/vision", who="leo")
     leo.get_by_text("Workshop: let participants join by code").click()
     settle(leo)
-    if leo.get_by_role("button", name="Open a workshop").count():
-        leo.get_by_role("button", name="Open a workshop").click()
+    # The expander shows either the button (no workshop yet) or the open workshop's
+    # code: waited for, not counted at once, which on a busy machine found neither.
+    opening = leo.get_by_role("button", name="Open a workshop")
+    panel_code = leo.locator(".st-key-workshop_panel h2")
+    opening.or_(panel_code).first.wait_for()
+    if opening.count():
+        opening.click()
         settle(leo)
-    code = leo.locator(".st-key-workshop_panel h2").inner_text().strip()
+    code = panel_code.inner_text().strip()
     leo.get_by_role("button", name="Start the countdown").click()
     settle(leo)
     leo.get_by_text(re.compile(r"^[45]:\d\d left$")).wait_for()
