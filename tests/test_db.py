@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -299,3 +300,34 @@ def test_the_first_error_of_reads_side_by_side_is_raised() -> None:
     with pytest.raises(ValueError, match="second"):
         side_by_side(_Counting(spare=4),  # type: ignore[arg-type]
                      [lambda c: 1, fails("second"), fails("third")])
+
+
+def test_a_reading_several_works_need_is_made_once_and_shared() -> None:
+    """The overview's training figures: step 7's status and the to-do counts both need
+    them. Read once, whichever work asks first, side by side or in turn; an error of
+    that one reading reaches every work that needed it."""
+    from strategy.core.db import ReadOnce, side_by_side
+
+    for spare in (4, 0):
+        reads: list[object] = []
+
+        def read(con: Any, reads: list[object] = reads) -> int:
+            time.sleep(0.05)  # long enough for the other works to ask meanwhile
+            reads.append(con)
+            return 7
+
+        figures = ReadOnce(read)
+        found = side_by_side(_Counting(spare=spare),  # type: ignore[arg-type]
+                             [lambda c, n=n, f=figures: f(c) + n  # type: ignore[misc]
+                              for n in range(4)])
+        assert found == [7, 8, 9, 10] and len(reads) == 1
+
+    def broken(con: Any) -> int:
+        raise ValueError("the figures could not be read")
+
+    failing = ReadOnce(broken)
+    with pytest.raises(ValueError, match="could not be read"):
+        side_by_side(_Counting(spare=4),  # type: ignore[arg-type]
+                     [lambda c: failing(c), lambda c: failing(c) + 1])
+    with pytest.raises(ValueError, match="could not be read"):
+        failing(None)  # type: ignore[arg-type]

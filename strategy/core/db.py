@@ -13,11 +13,11 @@ import re
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import duckdb
 
@@ -544,6 +544,31 @@ def side_by_side(con: Connection, works: Sequence[Callable[[Connection], Any]]) 
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+class ReadOnce(Generic[_T]):
+    """A reading that several works of one ``side_by_side`` need (the overview's training
+    figures: the step's status and the to-do counts both use them). The first work to
+    ask reads it on its own cursor; the others wait for that reading rather than make
+    it again, and see its error if it failed. Works that run in turn reuse it."""
+
+    def __init__(self, read: Callable[[Connection], _T]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self._reading: Future[_T] | None = None
+
+    def __call__(self, con: Connection) -> _T:
+        with self._lock:
+            first = self._reading is None
+            if self._reading is None:
+                self._reading = Future()
+            reading = self._reading
+        if first:
+            try:
+                reading.set_result(self._read(con))
+            except BaseException as exc:
+                reading.set_exception(exc)
+        return reading.result()
 
 
 @contextmanager

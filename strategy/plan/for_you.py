@@ -435,7 +435,10 @@ class OrgTotals:
     due: tuple[DueUpdate, ...] = field(default=(), compare=False, repr=False)
 
 
-def org_totals(con: Connection, org_id: int, today: date | None = None) -> OrgTotals:
+def org_totals(con: Connection, org_id: int, today: date | None = None,
+               training_figures: training.TrainingFigures | None = None) -> OrgTotals:
+    """What the organisation has to do on ``today``, owned or not; ``training_figures``:
+    step 7's figures on ``today`` when the caller has read them already."""
     access.require(Permission.READ_PLAN, org_id)
     today = today or date.today()
     quarter = Quarter.containing(today)
@@ -465,7 +468,7 @@ def org_totals(con: Connection, org_id: int, today: date | None = None) -> OrgTo
     (actions_open, actions_overdue, complaints_open, complaints_overdue, red,
      unobserved) = (int(v) for v in row)
     # Required trainings not yet passed, and of those the overdue: step 7's own figures.
-    figures = training.figures(con, org_id, today)
+    figures = training_figures or training.figures(con, org_id, today)
     missing = figures.overall.whole - figures.overall.part
     training_overdue = figures.overdue
     due = tuple(due_updates(con, org_id, today))

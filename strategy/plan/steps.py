@@ -12,9 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from strategy.core.db import Connection
 from strategy.customers.needs import list_assessments
+
+if TYPE_CHECKING:
+    from strategy.people.training import TrainingFigures
 
 
 class Status(Enum):
@@ -145,23 +149,21 @@ def _training(con: Connection, org_id: int, today: date) -> Status:
 
 
 def training_status(con: Connection, org_id: int, today: date,
-                    overdue: int | None = None) -> Status:
-    """Step 7's status; ``overdue``: the count of overdue trainings on ``today`` when the
-    caller has read it already (the training page has), so it is not counted twice."""
-    from strategy.people.training import count_overdue
+                    figures: TrainingFigures | None = None) -> Status:
+    """Step 7's status; ``figures``: the training figures on ``today`` when the caller
+    has read them already (the training page and the overview have), so they are not
+    read twice."""
+    from strategy.people.training import figures as read_figures
 
     if not _count(con, "SELECT count(*) FROM training_module WHERE org_id = ?", org_id):
         return Status.NOT_STARTED
-    # Done once the modules reach someone: a requirement of a team or role nobody on the
-    # staff is in (or of a new organisation with no staff yet) trains nobody.
-    required = _count(con, "SELECT count(*) FROM employee e WHERE e.org_id = ? "
-                           "AND (e.leave_date IS NULL OR e.leave_date >= current_date) "
-                           "AND EXISTS (SELECT 1 FROM training_requirement r "
-                           "WHERE r.org_id = e.org_id AND (r.team_id = e.team_id "
-                           "OR lower(r.role) = lower(e.role)))", org_id)
-    if overdue is None:
-        overdue = count_overdue(con, org_id, today)
-    return Status.DONE if required and not overdue else Status.IN_PROGRESS
+    if figures is None:
+        figures = read_figures(con, org_id, today)
+    # Done once the modules reach someone on the staff today (a requirement of a team or
+    # role nobody is in, or of a new organisation with no staff yet, trains nobody) and
+    # nobody is late.
+    required = figures.overall.whole
+    return Status.DONE if required and not figures.overdue else Status.IN_PROGRESS
 
 
 def _people(con: Connection, org_id: int, today: date) -> Status:

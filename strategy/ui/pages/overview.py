@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from strategy.core.access import Permission
-from strategy.core.db import Connection, side_by_side
+from strategy.core.db import Connection, ReadOnce, side_by_side
 from strategy.core.periods import Quarter
 from strategy.core.safe_text import md
 from strategy.core.wording import measure_value
 from strategy.customers import needs, segments
 from strategy.measures import scorecard
-from strategy.people import personnel
+from strategy.people import personnel, training
 from strategy.plan import for_you
-from strategy.plan.steps import STEPS, Status, next_step
+from strategy.plan.steps import STEPS, Status, Step, next_step, training_status
 from strategy.service import standards
 from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.pages.organisations import create_form, demo_form
@@ -31,19 +34,27 @@ def render() -> None:
     forms.show_flash()
 
     period = sidebar.period()
-    # The page's figures need nothing of each other: read at once (each step's status
-    # on its own, the heaviest being a few of them), then drawn in order.
-    found = side_by_side(con, [
-        *[lambda db, step=step: step.status(db, org.id) for step in STEPS],
-        lambda db: for_you.org_totals(db, org.id),
+    today = date.today()
+    # The page's figures need nothing of each other: read at once, then drawn in order.
+    # The scorecard, the longest, is asked for first so that it starts at once while
+    # the other readers share out the steps' statuses. The training figures are read
+    # once for step 7's status and the to-do counts.
+    training_figures = ReadOnce(lambda db: training.figures(db, org.id, today))
+
+    def read_status(step: Step) -> Callable[[Connection], Status]:
+        if step.slug == "training":
+            return lambda db: training_status(db, org.id, today, training_figures(db))
+        return lambda db: step.status(db, org.id, today)
+
+    rows, totals, counts, listed, employees, priorities, *statuses = side_by_side(con, [
         lambda db: scorecard.scorecard(db, org.id, period, quarters=2),
+        lambda db: for_you.org_totals(db, org.id, today, training_figures(db)),
         lambda db: segments.segment_counts(db, org.id),
         lambda db: standards.list_standards(db, org.id),
         lambda db: personnel.count_employees(db, org.id),
-        lambda db: needs.priorities(db, org.id)])
-    current = {step.number: status for step, status in zip(STEPS, found[:len(STEPS)],
-                                                           strict=True)}
-    totals, rows, counts, listed, employees, priorities = found[len(STEPS):]
+        lambda db: needs.priorities(db, org.id),
+        *[read_status(step) for step in STEPS]])
+    current = {step.number: status for step, status in zip(STEPS, statuses, strict=True)}
     available = [s for s in STEPS if s.available]
     done = sum(current[s.number] is Status.DONE for s in available)
     upcoming = next_step(con, org.id, current=current)

@@ -27,7 +27,7 @@ def render() -> None:
     # organisation) is read a page at a time on the Overdue tab.
     figures = training.figures(con, org.id, today)
     overall, late = figures.overall, figures.overdue
-    widgets.step_header(STEP, training_status(con, org.id, today, overdue=late))
+    widgets.step_header(STEP, training_status(con, org.id, today, figures))
     modules = training.list_modules(con, org.id)
     cols = st.columns(3)
     cols[0].metric("Training coverage", overall.text(),
