@@ -50,8 +50,9 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
             "created_by) SELECT ?, ? + CAST(i % 20 AS INTEGER), 'Mo', 'peer', "
             "'Deed ' || i, 'thanks', 'Import' FROM range(?) t(i)",
             [org.id, QUARTER.start, RECORDS - 1])
-        con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
-                    "SELECT id, org_id, ? FROM recognition WHERE created_by = 'Import'", [ann])
+        con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id, "
+                    "given_on) SELECT id, org_id, ?, given_on FROM recognition "
+                    "WHERE created_by = 'Import'", [ann])
         for name, role in (("Hazel", Role.HR), ("Leo", Role.LEADER)):
             account = accounts.create_account(con, username(name), name, PASSWORD)
             accounts.set_role(con, account.id, org.id, role)

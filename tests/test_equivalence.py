@@ -85,8 +85,9 @@ def _generate(con: Connection, org_id: int, seed: int) -> None:
         _insert(con, "recognition", ["id", "org_id", "given_on", "giver", "giver_kind", "what",
                                      "reward", "created_by", "deleted_at"], given)
         # Some recipients were not employed that day (older imports allowed it).
-        _insert(con, "recognition_recipient", ["recognition_id", "org_id", "employee_id"],
-                [(g[0], org_id, e) for g in given
+        _insert(con, "recognition_recipient", ["recognition_id", "org_id", "employee_id",
+                                               "given_on", "live"],
+                [(g[0], org_id, e, g[2], g[8] is None) for g in given
                  for e in rng.sample(staff, rng.choice([1, 1, 1, 2, 3]))])
         standards = _ids(con, org_id, "standard")
         _insert(con, "observation", ["org_id", "standard_id", "observed_on", "observer",
@@ -358,11 +359,24 @@ def _recounted(con: Connection, org_id: int) -> set[tuple[object, ...]]:
     return set(rows)
 
 
+def _recipients_astray(con: Connection, org_id: int) -> int:
+    """Recipient rows whose day or standing (migration 21) differ from their record's."""
+    row = con.execute(
+        "SELECT count(*) FROM recognition_recipient rr "
+        "JOIN recognition r ON r.id = rr.recognition_id WHERE rr.org_id = ? "
+        "AND (rr.given_on IS DISTINCT FROM r.given_on OR rr.live <> (r.deleted_at IS NULL))",
+        [org_id]).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 @pytest.mark.demo
 def test_the_tally_follows_every_kind_of_write(con: Connection, demo: Organisation) -> None:
     """Recording, correcting (new date, other people), deleting and importing each
-    leave the per-person, per-quarter tally equal to a recount of the records."""
+    leave the per-person, per-quarter tally equal to a recount of the records, and
+    each recipient row with its record's day and standing."""
     assert _tally(con, demo.id) == _recounted(con, demo.id) != set()
+    assert _recipients_astray(con, demo.id) == 0
     staff = [e.id for e in personnel.list_employees(con, demo.id, active_on=date.today())]
     value = con.execute("SELECT min(id) FROM org_value WHERE org_id = ?", [demo.id]).fetchone()
     assert value is not None
@@ -376,15 +390,19 @@ def test_the_tally_follows_every_kind_of_write(con: Connection, demo: Organisati
     made = recognition.add_recognition(con, demo.id, entry(staff[:2], today),
                                        reason="tally test")
     assert _tally(con, demo.id) == _recounted(con, demo.id)
+    assert _recipients_astray(con, demo.id) == 0
     record = recognition.get_recognition(con, demo.id, made)
     recognition.update_recognition(con, demo.id, made, record.version,
                                    entry(staff[2:4], last_quarter), reason="tally test")
     assert _tally(con, demo.id) == _recounted(con, demo.id)
+    assert _recipients_astray(con, demo.id) == 0
     recognition.delete_recognition(con, demo.id, made, reason="tally test")
     assert _tally(con, demo.id) == _recounted(con, demo.id)
+    assert _recipients_astray(con, demo.id) == 0
     recognition.add_many(con, demo.id, [entry(staff[:1], today), entry(staff[:3], today)],
                          reason="tally test")
     assert _tally(con, demo.id) == _recounted(con, demo.id)
+    assert _recipients_astray(con, demo.id) == 0
     # Rows written past recognition.py (a bulk load) are counted in on request.
     con.execute("DELETE FROM recognition_tally WHERE org_id = ?", [demo.id])
     recognition.rebuild_tally(con, demo.id)

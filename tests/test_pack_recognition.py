@@ -133,8 +133,8 @@ def _bulk(con: Connection, org: Organisation, count: int) -> None:
             """, [org.id, LAST.start, value, count])
         con.execute(
             """
-            INSERT INTO recognition_recipient (recognition_id, org_id, employee_id)
-            SELECT r.id, r.org_id, ? FROM recognition r WHERE r.org_id = ?
+            INSERT INTO recognition_recipient (recognition_id, org_id, employee_id, given_on)
+            SELECT r.id, r.org_id, ?, r.given_on FROM recognition r WHERE r.org_id = ?
             """, [staff[0], org.id])
 
 

@@ -138,6 +138,12 @@ def test_every_row_survives_the_upgrade_from_level(tmp_path: Path, demo_template
                  "GROUP BY ALL ORDER BY ALL")
         assert check.execute(tally.format(db="new")).fetchall() == \
             check.execute(tally.format(db="demo")).fetchall() != []
+    # Each recipient row took its record's day and standing (migration 21).
+    if 2 <= level < 21:
+        days = ("SELECT rr.recognition_id, rr.employee_id, rr.given_on, rr.live "
+                "FROM {db}.recognition_recipient rr ORDER BY ALL")
+        assert check.execute(days.format(db="new")).fetchall() == \
+            check.execute(days.format(db="demo")).fetchall() != []
     if 9 <= level < 12:  # "no reference" is NULL now, and the demo's complaints are there
         assert check.execute("SELECT count(*), count(reference) FROM new.complaint"
                              ).fetchone() == (counts["complaint"], 0) != (0, 0)

@@ -348,11 +348,11 @@ def _recognition(con: Connection, p: dict[str, Any], n: int, in_quarter: int) ->
     # 15 % thank two or three people: the others are long-serving staff, employed on any day.
     _run(con,
         """
-        INSERT INTO recognition_recipient (recognition_id, org_id, employee_id)
-        SELECT id, $org, employee_id FROM large_recognition
+        INSERT INTO recognition_recipient (recognition_id, org_id, employee_id, given_on)
+        SELECT id, $org, employee_id, given_on FROM large_recognition
         UNION
-        SELECT extra.id, $org, s.id
-        FROM (SELECT r.id, large_pick(r.i * 2 + x.j, 36, c.n) AS k
+        SELECT extra.id, $org, s.id, extra.given_on
+        FROM (SELECT r.id, r.given_on, large_pick(r.i * 2 + x.j, 36, c.n) AS k
               FROM large_recognition r, range(2) x(j),
                    (SELECT count(*) AS n FROM large_stalwart) c
               WHERE large_u(r.i, 37) < 0.15 AND (x.j = 0 OR large_u(r.i, 38) < 0.4)) extra

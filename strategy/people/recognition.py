@@ -181,12 +181,20 @@ def _insert(con: Connection, org_id: int, data: RecognitionInput, who: str,
         f"VALUES (?, {', '.join('?' for _ in values)}, ?) RETURNING id",
         [org_id, *values.values(), who]).fetchone()
     assert row is not None
-    for employee_id in sorted(set(data.recipients)):
-        con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
-                    "VALUES (?, ?, ?)", [row[0], org_id, employee_id])
+    _add_recipients(con, org_id, int(row[0]), values["given_on"], data.recipients)
     con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
                 "VALUES (?, ?, 'created', ?)", [org_id, row[0], who])
     return int(row[0])
+
+
+def _add_recipients(con: Connection, org_id: int, recognition_id: int, given_on: object,
+                    recipients: Iterable[int]) -> None:
+    # Each row carries the record's day (migration 0021): who was recognised lately is
+    # read from the recipients alone.
+    for employee_id in sorted(set(recipients)):
+        con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id, "
+                    "given_on) VALUES (?, ?, ?, ?)",
+                    [recognition_id, org_id, employee_id, given_on])
 
 
 def _created(con: Connection, org_id: int, records: list[RecognitionInput]) -> None:
@@ -249,9 +257,7 @@ def update_recognition(con: Connection, org_id: int, recognition_id: int, versio
                                 "it; nothing was overwritten. Reload it and edit again.")
         con.execute("DELETE FROM recognition_recipient WHERE recognition_id = ?",
                     [recognition_id])
-        for employee_id in sorted(set(data.recipients)):
-            con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id) "
-                        "VALUES (?, ?, ?)", [recognition_id, org_id, employee_id])
+        _add_recipients(con, org_id, recognition_id, values["given_on"], data.recipients)
         con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by, "
                     "details) VALUES (?, ?, 'edited', ?, ?)",
                     [org_id, recognition_id, who, "changed " + ", ".join(changed)
@@ -274,6 +280,8 @@ def delete_recognition(con: Connection, org_id: int, recognition_id: int,
             [who, org_id, recognition_id]).fetchone()
         if row is None:
             raise NotFoundError("That recognition was already deleted.")
+        con.execute("UPDATE recognition_recipient SET live = false WHERE recognition_id = ?",
+                    [recognition_id])
         con.execute("INSERT INTO recognition_history (org_id, recognition_id, action, done_by) "
                     "VALUES (?, ?, 'deleted', ?)", [org_id, recognition_id, who])
         _count_in(con, org_id, ((e, before.given_on, -1) for e in before.recipient_ids))
@@ -574,10 +582,8 @@ _OVERLOOKED = """
     WITH staff AS (SELECT e.id, e.name, e.team_id FROM employee e
                    WHERE e.org_id = $org AND e.hire_date <= $on
                      AND (e.leave_date IS NULL OR e.leave_date >= $on)),
-    recent AS (SELECT DISTINCT rr.employee_id FROM recognition r
-               JOIN recognition_recipient rr ON rr.recognition_id = r.id
-               WHERE r.org_id = $org AND r.deleted_at IS NULL
-                 AND r.given_on BETWEEN $since AND $on),
+    recent AS (SELECT DISTINCT employee_id FROM recognition_recipient
+               WHERE org_id = $org AND live AND given_on BETWEEN $since AND $on),
     overlooked AS (SELECT * FROM staff WHERE id NOT IN (SELECT employee_id FROM recent))
 """
 
