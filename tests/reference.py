@@ -227,3 +227,30 @@ def spread_counts(con: Connection, org_id: int, start: date, end: date) -> list[
         ORDER BY 1 DESC
         """, [org_id, end, start, org_id, start, end]).fetchall()
     return [int(r[0]) for r in rows]
+
+
+def log_ids(con: Connection, org_id: int, start: date, end: date, team_id: int | None = None,
+            text: str | None = None) -> list[int]:
+    """The recognition log's records between two days, newest first, filtered in Python
+    from the records and their recipients' staff records (not the recipients' own days)."""
+    records = con.execute(
+        "SELECT id, given_on, giver, what FROM recognition WHERE org_id = ? "
+        "AND deleted_at IS NULL AND given_on BETWEEN ? AND ?", [org_id, start, end]).fetchall()
+    people: dict[int, list[tuple[int | None, str]]] = {}
+    for record_id, team, name in con.execute(
+            "SELECT rr.recognition_id, e.team_id, e.name FROM recognition_recipient rr "
+            "JOIN employee e ON e.id = rr.employee_id WHERE e.org_id = ?", [org_id]).fetchall():
+        people.setdefault(record_id, []).append((team, name))
+
+    def found(record: tuple[object, ...]) -> bool:
+        record_id, _, giver, what = record
+        mine = people.get(int(str(record_id)), [])
+        if team_id is not None and all(team != team_id for team, _ in mine):
+            return False
+        if text is None:
+            return True
+        wanted = text.lower()
+        return any(wanted in str(v).lower() for v in (giver, what, *(n for _, n in mine)))
+
+    chosen = [r for r in records if found(r)]
+    return [int(str(r[0])) for r in sorted(chosen, key=lambda r: (r[1], r[0]), reverse=True)]

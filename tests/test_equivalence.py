@@ -332,6 +332,29 @@ def test_not_recognised_equals_the_reference(generated: tuple[Connection, Organi
         assert any(u.last_recognised is not None for u in expected)
 
 
+def test_the_recognition_logs_filters_equal_the_reference(
+        generated: tuple[Connection, Organisation]) -> None:
+    """A team's or a searched name's recognitions come from the recipients' own days
+    (migration 21): the same records as a look through every record and its people,
+    deleted ones and other dates left out."""
+    con, org = generated
+    teams = _ids(con, org.id, "team")
+    with access.acting(access.Identity.shell("HR")):
+        for quarter in (QUARTERS[2], QUARTERS[8]):
+            for team, text in ((None, None), (teams[0], None), (teams[1], None),
+                               (None, "generated b"), (teams[0], "Generated C"),
+                               (None, "thing 1"), (None, "nobody has this")):
+                expected = reference.log_ids(con, org.id, quarter.start, quarter.end,
+                                             team, text)
+                filters = recognition.LogFilter(quarter.start, quarter.end, team_id=team,
+                                                text=text)
+                assert [r.id for r in recognition.list_recognitions(
+                    con, org.id, filters)] == expected, (quarter, team, text)
+                assert recognition.count_recognitions(con, org.id, filters) == len(expected)
+                if team is not None or text == "generated b":
+                    assert expected, (quarter, team, text)
+
+
 def test_due_updates_equal_the_reference(generated: tuple[Connection, Organisation]) -> None:
     con, org = generated
     sources: Counter[str] = Counter()

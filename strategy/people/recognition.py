@@ -329,19 +329,25 @@ def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recogn
     return _row(row)
 
 
+# The recipients' own days (migration 21) keep the team's and the text's recipients to
+# the dates asked for, not every recipient the organisation ever had.
 _WHERE = r"""
     WHERE r.org_id = $org AND r.deleted_at IS NULL AND r.given_on BETWEEN $start AND $end
       AND (CAST($kind AS VARCHAR) IS NULL OR r.giver_kind = $kind)
       AND (CAST($team AS BIGINT) IS NULL OR r.id IN (
             SELECT rr2.recognition_id FROM recognition_recipient rr2
-            JOIN employee e2 ON e2.id = rr2.employee_id WHERE e2.team_id = $team))
+            JOIN employee e2 ON e2.id = rr2.employee_id
+            WHERE rr2.org_id = $org AND rr2.live AND rr2.given_on BETWEEN $start AND $end
+              AND e2.team_id = $team))
       AND (CAST($employee AS BIGINT) IS NULL OR r.id IN (
             SELECT recognition_id FROM recognition_recipient WHERE employee_id = $employee))
       AND (CAST($text AS VARCHAR) IS NULL
            OR r.giver ILIKE $text ESCAPE '\' OR r.what ILIKE $text ESCAPE '\'
            OR r.id IN (SELECT rr3.recognition_id FROM recognition_recipient rr3
                        JOIN employee e3 ON e3.id = rr3.employee_id
-                       WHERE e3.org_id = $org AND e3.name ILIKE $text ESCAPE '\'))
+                       WHERE rr3.org_id = $org AND rr3.live
+                         AND rr3.given_on BETWEEN $start AND $end
+                         AND e3.org_id = $org AND e3.name ILIKE $text ESCAPE '\'))
 """
 
 
