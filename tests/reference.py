@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from strategy.core import audit
 from strategy.core.db import Connection
 from strategy.core.periods import Quarter
+from strategy.core.rates import Rate
 from strategy.measures import complaints, impact
 from strategy.measures.scorecard import (
     SOURCES,
@@ -254,3 +255,50 @@ def log_ids(con: Connection, org_id: int, start: date, end: date, team_id: int |
 
     chosen = [r for r in records if found(r)]
     return [int(str(r[0])) for r in sorted(chosen, key=lambda r: (r[1], r[0]), reverse=True)]
+
+
+def acknowledgement_coverage(con: Connection, org_id: int,
+                             on: date) -> list[accountability.Coverage]:
+    """Per team, every (person, standard) pair listed, then counted."""
+    rows = con.execute(
+        """
+        WITH staff AS (
+            SELECT id, team_id FROM employee
+            WHERE org_id = ? AND hire_date <= ? AND (leave_date IS NULL OR leave_date >= ?)
+        ), required AS (
+            SELECT s.id AS employee_id, s.team_id, st.standard_id
+            FROM staff s JOIN standard_team st ON st.team_id = s.team_id
+        )
+        SELECT t.name,
+               (SELECT count(*) FROM staff WHERE staff.team_id = t.id),
+               (SELECT count(*) FROM standard_team st WHERE st.team_id = t.id),
+               count(a.id), count(r.standard_id)
+        FROM team t
+        LEFT JOIN required r ON r.team_id = t.id
+        LEFT JOIN acknowledgement a ON a.standard_id = r.standard_id
+             AND a.employee_id = r.employee_id AND a.acknowledged_on <= ?
+        WHERE t.org_id = ?
+        GROUP BY t.id, t.name ORDER BY lower(t.name)
+        """, [org_id, on, on, on, org_id]).fetchall()
+    return [accountability.Coverage(r[0], int(r[1]), int(r[2]), Rate(int(r[3]), int(r[4])))
+            for r in rows]
+
+
+def acknowledged_standards(con: Connection, org_id: int, on: date, share: float) -> set[int]:
+    """Standards acknowledged by at least ``share`` % of the current staff of their
+    teams, every (standard, person) pair listed."""
+    return {int(r[0]) for r in con.execute(
+        """
+        WITH staff AS (
+            SELECT id, team_id FROM employee WHERE org_id = $org AND hire_date <= $today
+              AND (leave_date IS NULL OR leave_date >= $today)
+        ), required AS (
+            SELECT DISTINCT st.standard_id, s.id AS employee_id
+            FROM standard_team st JOIN staff s ON s.team_id = st.team_id
+            WHERE st.org_id = $org
+        )
+        SELECT r.standard_id FROM required r
+        LEFT JOIN acknowledgement a ON a.org_id = $org AND a.standard_id = r.standard_id
+             AND a.employee_id = r.employee_id AND a.acknowledged_on <= $today
+        GROUP BY r.standard_id HAVING count(a.id) >= $share / 100 * count(*)
+        """, {"org": org_id, "today": on, "share": share}).fetchall()}

@@ -146,6 +146,23 @@ def _generate(con: Connection, org_id: int, seed: int) -> None:
         con.execute("DELETE FROM measure_value WHERE org_id = ?", [org_id])
         _insert(con, "measure_value", ["org_id", "measure_id", "period", "scope", "value"],
                 [(org_id, *key, value) for key, value in values.items()])
+        # Acknowledgements by the generated staff, from almost none of a standard's
+        # teams to all of them, and some of standards not their team's (which do not
+        # count). A generator of its own, so the data above stays as it was.
+        ack = random.Random(seed + 1000)
+        team_of = dict(con.execute("SELECT id, team_id FROM employee WHERE org_id = ? "
+                                   "AND number LIKE 'G%'", [org_id]).fetchall())
+        applies = con.execute("SELECT standard_id, team_id FROM standard_team WHERE org_id = ?",
+                              [org_id]).fetchall()
+        keen = {standard: ack.choice([0.2, 0.9, 0.97, 1.0]) for standard, _ in applies}
+        acknowledged = {(standard, person) for standard, team in applies
+                        for person, theirs in team_of.items()
+                        if theirs == team and ack.random() < keen[standard]}
+        acknowledged |= {(ack.choice(applies)[0], person)
+                         for person in ack.sample(sorted(team_of), 40)}
+        _insert(con, "acknowledgement", ["org_id", "standard_id", "employee_id",
+                                         "acknowledged_on"],
+                [(org_id, standard, person, day()) for standard, person in sorted(acknowledged)])
 
 
 @pytest.fixture(scope="module")
@@ -353,6 +370,25 @@ def test_the_recognition_logs_filters_equal_the_reference(
                 assert recognition.count_recognitions(con, org.id, filters) == len(expected)
                 if team is not None or text == "generated b":
                     assert expected, (quarter, team, text)
+
+
+def test_acknowledgements_counted_per_team_equal_the_pairs_listed(
+        generated: tuple[Connection, Organisation]) -> None:
+    """Step 5's acknowledged standards and the coverage per team, counted as staff
+    times standards, equal the (person, standard) pairs listed and counted."""
+    con, org = generated
+    seen: set[int] = set()
+    for on in (TODAY, TODAY - timedelta(days=200), TODAY - timedelta(days=900)):
+        assert accountability.acknowledgement_coverage(con, org.id, on) == \
+            reference.acknowledgement_coverage(con, org.id, on)
+        for share in (0, 1, 5, 50, 90, 100):
+            found = accountability.acknowledged_standards(con, org.id, on, share)
+            assert found == reference.acknowledged_standards(con, org.id, on, share), \
+                (on, share)
+            seen.add(len(found))
+    assert len(seen) > 2  # the shares made a difference
+    assert any(c.acknowledged.part for c in accountability.acknowledgement_coverage(
+        con, org.id, TODAY))
 
 
 def test_due_updates_equal_the_reference(generated: tuple[Connection, Organisation]) -> None:

@@ -95,7 +95,7 @@ ACKNOWLEDGED_SHARE = 90
 
 def _accountability(con: Connection, org_id: int, today: date) -> Status:
     from strategy.core.periods import Quarter
-    from strategy.service.accountability import assignments
+    from strategy.service.accountability import acknowledged_standards, assignments
 
     quarter = Quarter.containing(today)
     owned = assignments(con, org_id)
@@ -109,21 +109,7 @@ def _accountability(con: Connection, org_id: int, today: date) -> Status:
         return Status.NOT_STARTED
     # Acknowledged by the staff it applies to, not by one of them: at least
     # ACKNOWLEDGED_SHARE of the current staff of its teams.
-    acknowledged = {row[0] for row in con.execute(
-        """
-        WITH staff AS (
-            SELECT id, team_id FROM employee WHERE org_id = $org AND hire_date <= $today
-              AND (leave_date IS NULL OR leave_date >= $today)
-        ), required AS (
-            SELECT DISTINCT st.standard_id, s.id AS employee_id
-            FROM standard_team st JOIN staff s ON s.team_id = st.team_id
-            WHERE st.org_id = $org
-        )
-        SELECT r.standard_id FROM required r
-        LEFT JOIN acknowledgement a ON a.org_id = $org AND a.standard_id = r.standard_id
-             AND a.employee_id = r.employee_id AND a.acknowledged_on <= $today
-        GROUP BY r.standard_id HAVING count(a.id) >= $share / 100 * count(*)
-        """, {"org": org_id, "today": today, "share": ACKNOWLEDGED_SHARE}).fetchall()}
+    acknowledged = acknowledged_standards(con, org_id, today, ACKNOWLEDGED_SHARE)
     complete = owned and all(a.owner_id and a.team_ids and a.standard_id in observed
                              and a.standard_id in acknowledged for a in owned)
     return Status.DONE if complete else Status.IN_PROGRESS

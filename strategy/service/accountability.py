@@ -127,29 +127,63 @@ class Coverage:
 def acknowledgement_coverage(con: Connection, org_id: int, on: date) -> list[Coverage]:
     """Per team: of its current staff × the standards that apply to it, how many are
     acknowledged."""
+    # Everyone in a team must acknowledge each of its standards: what is required is
+    # its staff times its standards, counted, not listed pair by pair (a hundred
+    # thousand pairs at the large organisation). One acknowledgement per person and
+    # standard (a unique key), so the acknowledgements are counted as they are.
     rows = con.execute(
         """
         WITH staff AS (
             SELECT id, team_id FROM employee
-            WHERE org_id = ? AND hire_date <= ? AND (leave_date IS NULL OR leave_date >= ?)
-        ), required AS (
-            SELECT s.id AS employee_id, s.team_id, st.standard_id
-            FROM staff s JOIN standard_team st ON st.team_id = s.team_id
+            WHERE org_id = $org AND hire_date <= $on AND (leave_date IS NULL OR leave_date >= $on)
+        ), people AS (
+            SELECT team_id, count(*) AS n FROM staff GROUP BY team_id
+        ), applies AS (
+            SELECT team_id, count(*) AS n FROM standard_team WHERE org_id = $org GROUP BY team_id
+        ), acknowledged AS (
+            SELECT s.team_id, count(*) AS n FROM acknowledgement a
+            JOIN staff s ON s.id = a.employee_id
+            JOIN standard_team st ON st.standard_id = a.standard_id AND st.team_id = s.team_id
+            WHERE a.org_id = $org AND a.acknowledged_on <= $on
+            GROUP BY s.team_id
         )
-        SELECT t.name,
-               (SELECT count(*) FROM staff WHERE staff.team_id = t.id),
-               (SELECT count(*) FROM standard_team st WHERE st.team_id = t.id),
-               count(a.id), count(r.standard_id)
-        FROM team t
-        LEFT JOIN required r ON r.team_id = t.id
-        LEFT JOIN acknowledgement a ON a.standard_id = r.standard_id
-             AND a.employee_id = r.employee_id AND a.acknowledged_on <= ?
-        WHERE t.org_id = ?
-        GROUP BY t.id, t.name ORDER BY lower(t.name)
+        SELECT t.name, coalesce(p.n, 0), coalesce(x.n, 0), coalesce(k.n, 0),
+               coalesce(p.n, 0) * coalesce(x.n, 0)
+        FROM team t LEFT JOIN people p ON p.team_id = t.id
+        LEFT JOIN applies x ON x.team_id = t.id LEFT JOIN acknowledged k ON k.team_id = t.id
+        WHERE t.org_id = $org ORDER BY lower(t.name)
         """,
-        [org_id, on, on, on, org_id],
+        {"org": org_id, "on": on},
     ).fetchall()
     return [Coverage(r[0], int(r[1]), int(r[2]), Rate(int(r[3]), int(r[4]))) for r in rows]
+
+
+def acknowledged_standards(con: Connection, org_id: int, on: date, share: float) -> set[int]:
+    """The standards acknowledged by at least ``share`` % of the current staff of their
+    teams on ``on`` (step 5's "done"). Counted per team, not listed per person: one
+    acknowledgement per person and standard (a unique key)."""
+    return {int(row[0]) for row in con.execute(
+        """
+        WITH staff AS (
+            SELECT id, team_id FROM employee WHERE org_id = $org AND hire_date <= $today
+              AND (leave_date IS NULL OR leave_date >= $today)
+        ), required AS (
+            SELECT st.standard_id, sum(p.n) AS n
+            FROM standard_team st
+            JOIN (SELECT team_id, count(*) AS n FROM staff GROUP BY team_id) p
+                 ON p.team_id = st.team_id
+            WHERE st.org_id = $org GROUP BY st.standard_id
+        ), acknowledged AS (
+            SELECT a.standard_id, count(*) AS n FROM acknowledgement a
+            JOIN staff s ON s.id = a.employee_id
+            JOIN standard_team st ON st.standard_id = a.standard_id AND st.team_id = s.team_id
+            WHERE a.org_id = $org AND a.acknowledged_on <= $today
+            GROUP BY a.standard_id
+        )
+        SELECT r.standard_id FROM required r
+        LEFT JOIN acknowledged k ON k.standard_id = r.standard_id
+        WHERE coalesce(k.n, 0) >= $share / 100 * r.n
+        """, {"org": org_id, "today": on, "share": share}).fetchall()}
 
 
 @dataclass
@@ -266,9 +300,14 @@ class OwnedStandard:
     unobserved: bool
 
 
-def owners_view(con: Connection, org_id: int, period: Quarter) -> list[OwnedStandard]:
+def owners_view(con: Connection, org_id: int, period: Quarter,
+                rates: list[Compliance] | None = None) -> list[OwnedStandard]:
+    """Each owner's standards and their compliance in ``period``; ``rates``: the
+    compliance per standard in ``period`` when the caller has read it already."""
     target = compliance_target(con, org_id)
-    by_standard = {c.key: c.rate for c in compliance(con, org_id, period, "standard")}
+    if rates is None:
+        rates = compliance(con, org_id, period, "standard")
+    by_standard = {c.key: c.rate for c in rates}
     rows = con.execute(
         """
         SELECT e.id, e.name, s.id, s.title FROM standard_owner so

@@ -37,14 +37,14 @@ def render() -> None:
         return
     period = sidebar.period()
     target = accountability.compliance_target(con, org.id)
-    owned = accountability.owners_view(con, org.id, period)
+    rates = accountability.compliance(con, org.id, period, "standard")
+    owned = accountability.owners_view(con, org.id, period, rates)
     assigned = accountability.assignments(con, org.id)
     cols = st.columns(4)
     cols[0].metric("Standards with an owner", f"{sum(bool(a.owner_id) for a in assigned)} of "
                                               f"{len(assigned)}")
     cols[1].metric(f"Below {target:g}% in {period}", sum(o.below_target for o in owned))
     cols[2].metric(f"Not observed in {period}", sum(o.unobserved for o in owned))
-    rates = accountability.compliance(con, org.id, period, "standard")
     total = sum(r.rate.whole for r in rates)
     met = sum(r.rate.part for r in rates)
     cols[3].metric(f"Compliance in {period}", f"{100 * met / total:.0f}%" if total else "no data",
