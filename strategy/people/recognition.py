@@ -560,7 +560,14 @@ def per_head_series(con: Connection, org_id: int, quarters: Sequence[Quarter],
                   FROM late_received l JOIN staff s ON s.id = l.employee_id AND s.qs = l.qs
                   WHERE list_contains($cut, s.label) AND l.given_on > s.qe
                   GROUP BY s.label),
-        headcount AS (SELECT label, count(*) AS n FROM staff GROUP BY label)
+        -- Counted from the staff records, not from ``staff`` above: a CTE read twice
+        -- is written out whole by PostgreSQL (131,000 rows at the large organisation).
+        headcount AS (SELECT q.label, count(*) AS n FROM q JOIN employee e
+                          ON e.hire_date <= q.qe
+                         AND (e.leave_date IS NULL OR e.leave_date >= q.qs)
+                      WHERE e.org_id = $org
+                        AND (CAST($team AS BIGINT) IS NULL OR e.team_id = $team)
+                      GROUP BY q.label)
         SELECT h.label, coalesce(t.n, 0) - coalesce(l.n, 0), h.n
         FROM headcount h LEFT JOIN tallied t USING (label) LEFT JOIN later l USING (label)
         """, {**quarter_table(quarters, ends), "org": org_id, "team": team_id,
