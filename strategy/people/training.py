@@ -299,20 +299,25 @@ def coverage_series(con: Connection, org_id: int, days: Sequence[date],
               AND e.hire_date <= (SELECT max(on_day) FROM d)
               AND (e.leave_date IS NULL OR e.leave_date >= (SELECT min(on_day) FROM d))
         ), pairs AS (
+            -- A pair required of both the team and the role comes twice; grouping
+            -- below makes it one, with the same first pass.
             SELECT s.id AS employee_id, r.module_id, s.hire_date, s.leave_date FROM staff s
             JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
-            UNION
+            UNION ALL
             SELECT s.id, r.module_id, s.hire_date, s.leave_date FROM staff s
             JOIN training_requirement r ON r.org_id = $org AND lower(r.role) = s.role
-        ), first_pass AS (
-            SELECT employee_id, module_id, min(completed_on) AS passed_on
-            FROM training_completion WHERE org_id = $org AND passed GROUP BY ALL
         ), counted AS MATERIALIZED (
-            -- Materialised, so that each pair meets its first pass once rather than
-            -- once per day (DuckDB would otherwise join after fanning out the days).
-            SELECT p.hire_date, p.leave_date, f.passed_on FROM pairs p
-            LEFT JOIN first_pass f ON f.employee_id = p.employee_id
-                                  AND f.module_id = p.module_id
+            -- Each pair with the day it was first passed: the passed completions are
+            -- matched to the pairs and grouped once, rather than grouped per person and
+            -- module first (every completion of the organisation, most of them no
+            -- requirement's). Materialised, so that each pair meets its completions
+            -- once rather than once per day (DuckDB would otherwise join after fanning
+            -- out the days).
+            SELECT p.hire_date, p.leave_date, min(c.completed_on) AS passed_on FROM pairs p
+            LEFT JOIN training_completion c
+                   ON c.org_id = $org AND c.passed AND c.employee_id = p.employee_id
+                  AND c.module_id = p.module_id
+            GROUP BY p.employee_id, p.module_id, p.hire_date, p.leave_date
         )
         SELECT d.on_day, count(*) FILTER (WHERE c.passed_on <= d.on_day), count(*)
         FROM d JOIN counted c
