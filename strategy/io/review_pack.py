@@ -1096,13 +1096,19 @@ LOG_COLUMNS = [
 # first and their recipients twice more read every recipient of every record three
 # times on PostgreSQL (the pack's recognition sheet 760 -> 320 ms there, 36 -> 26 ms on
 # DuckDB).
+# Who received recognition, from the recipients' own days (migration 21), and the
+# records, as the log counts them: every record has recipients (recognition.py refuses
+# one without), so the records need not be found through them. Joining the two and
+# taking the records back out of the join cost PostgreSQL 380 ms at the large
+# organisation; now 140 (DuckDB 22 -> 14 ms).
 _RECEIVED_AND_LOGGED = """
     received AS MATERIALIZED (
-        SELECT r.id, r.given_on, r.amount, rr.employee_id
-        FROM recognition r JOIN recognition_recipient rr ON rr.recognition_id = r.id
-        JOIN employee e ON e.id = rr.employee_id
-        WHERE r.org_id = ? AND r.deleted_at IS NULL AND r.given_on BETWEEN ? AND ?),
-    logged AS MATERIALIZED (SELECT DISTINCT id, given_on, amount FROM received)
+        SELECT rr.recognition_id AS id, rr.given_on, rr.employee_id
+        FROM recognition_recipient rr JOIN employee e ON e.id = rr.employee_id
+        WHERE rr.org_id = $org AND rr.live AND rr.given_on BETWEEN $start AND $end),
+    logged AS MATERIALIZED (
+        SELECT id, given_on, amount FROM recognition
+        WHERE org_id = $org AND deleted_at IS NULL AND given_on BETWEEN $start AND $end)
 """
 
 
@@ -1133,7 +1139,7 @@ def recognition_by_month(con: Connection, org_id: int, quarter: Quarter) -> list
                (SELECT count(DISTINCT employee_id) FROM received),
                (SELECT sum(amount) FROM logged)
         ORDER BY 1 NULLS LAST
-        """, [org_id, quarter.start, quarter.end]).fetchall()
+        """, {"org": org_id, "start": quarter.start, "end": quarter.end}).fetchall()
     return [Month(m.date() if isinstance(m, datetime) else m, int(n), int(p or 0),
                   None if amount is None else float(amount)) for m, n, p, amount in rows]
 
