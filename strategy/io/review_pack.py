@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from strategy.core import access, audit
-from strategy.core.db import SIDE_BY_SIDE, Connection, on_cursor
+from strategy.core.db import SIDE_BY_SIDE, Connection, ReadOnce, on_cursor
 from strategy.core.orgs import get_organisation
 from strategy.core.periods import Quarter
 from strategy.core.safe_text import looks_like_formula
@@ -775,6 +775,9 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
     org = get_organisation(con, org_id)
     book = Book(org.name, quarter, today)
     logged: list[int] = []  # the log lines written and the quarter's total
+    # Step 7's status and the Training sheet count the same figures on the same day.
+    on = min(quarter.end, today)
+    training_figures = ReadOnce(lambda db: training.figures(db, org_id, on))
 
     def scored(db: Connection) -> tuple[list[scorecard.ScorecardRow], Card]:
         # Worked out once: the last two quarters make the scorecard, all eight the trends.
@@ -791,7 +794,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         "Trends": lambda db: _trends(book, quarter, scoring.result()[0], scores()),
         "Standards & owners": lambda db: _standards(book, db, org_id, quarter),
         "People": lambda db: _people(book, db, org_id, quarter),
-        "Training": lambda db: _training(book, db, org_id, quarter, today),
+        "Training": lambda db: _training(book, training_figures(db)),
         "Recognition": lambda db: logged.extend(
             _recognition(book, db, org_id, quarter, personal, log_limit)),
         "Complaints": lambda db: _complaints(book, db, org_id, quarter, today),
@@ -822,7 +825,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         # longest first), then those that wait on them: a task only ever waits on one
         # already running.
         scoring = start(scored)
-        stepping = start(lambda db: statuses(db, org_id, min(quarter.end, today)))
+        stepping = start(lambda db: statuses(db, org_id, on, training_figures(db)))
         started = {name: start(sized(name)) for name in sorted(
             (name for name in chosen if name not in SCORED),
             key=lambda name: name != "Recognition")}
@@ -1073,10 +1076,9 @@ def _people(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
         freeze=False)
 
 
-def _training(book: Book, con: Connection, org_id: int, quarter: Quarter,
-              today: date) -> None:
+def _training(book: Book, figures: training.TrainingFigures) -> None:
     ws = book.sheet("Training", repeat_header=True)
-    coverage = training.coverage(con, org_id, min(quarter.end, today))
+    coverage = figures.coverage
     book.table(ws, "Training", 1, [
         Column("Team", 22), Column("Module", 34), Column("Passed", 8, "0"),
         Column("Required", 8, "0"), Column("Coverage", 9, "0%")],

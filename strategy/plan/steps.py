@@ -318,8 +318,14 @@ def step(slug: str) -> Step:
     raise KeyError(slug)
 
 
-def statuses(con: Connection, org_id: int, today: date | None = None) -> dict[int, Status]:
-    return {s.number: s.status(con, org_id, today) for s in STEPS}
+def statuses(con: Connection, org_id: int, today: date | None = None,
+             training: TrainingFigures | None = None) -> dict[int, Status]:
+    """Every step's status; ``training``: step 7's figures on ``today`` when the caller
+    has read them already (the review pack's Training sheet has)."""
+    today = today or date.today()
+    return {s.number: training_status(con, org_id, today, training)
+            if s.slug == "training" and training is not None else s.status(con, org_id, today)
+            for s in STEPS}
 
 
 def next_step(con: Connection, org_id: int, today: date | None = None,
