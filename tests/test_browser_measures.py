@@ -16,7 +16,7 @@ from strategy.core.orgs import create_organisation
 from strategy.core.periods import Quarter
 from strategy.measures import scorecard
 from strategy.measures.scorecard import MeasureInput
-from tests.browser import by_key, open_page, settle, submit
+from tests.browser import by_key, open_page, settle, steady_boxes, submit
 from tests.conftest import RunningApp, database_copy, serve
 
 pytestmark = pytest.mark.browser
@@ -105,8 +105,12 @@ def test_download_the_review_pack_and_open_it(scorecard_app: RunningApp, browser
 def _paste(page: Any, row: int, column: int, block: str) -> None:
     """Paste ``block`` (tab-separated, as spreadsheets copy) at a cell of the value grid,
     reached as a person would: click the first cell, then the arrow keys."""
+    # The grid of this tab, laid out: on a busy machine the tab's first run may still
+    # show the scorecard's tables, or the grid may still be moving into place.
+    page.get_by_text("Periods across").wait_for()
     grid = page.get_by_test_id("stDataFrame").first
-    box = grid.bounding_box()
+    grid.wait_for()
+    box = steady_boxes(grid)[0]
     page.mouse.click(box["x"] + 60, box["y"] + 52)  # row 1, Measure (the header is ~35 px)
     for _ in range(row):
         page.keyboard.press("ArrowDown")
