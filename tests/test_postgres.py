@@ -420,7 +420,8 @@ def test_postgres_gets_the_indexes_its_planner_needs(pg_con: PgConnection) -> No
             ).fetchall()}
 
     assert {"recognition_given_ids", "recognition_recipient_employee", "employee_team",
-            "training_completion_person", "recognition_history_org"} <= indexes()
+            "training_completion_person", "recognition_history_org",
+            "recognition_recipient_given", "survey_day", "observation_day"} <= indexes()
     assert "recognition_given" not in indexes()
     # A database from before the index held the records' ids: the old one is replaced.
     pg_con.execute("DROP INDEX recognition_given_ids")
