@@ -282,6 +282,23 @@ def browser() -> Iterator[Any]:
 # --- PostgreSQL: one throwaway cluster per test run (issue 24) -------------------
 
 
+@pytest.fixture
+def training_reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The day of each reading of the training figures made during the test: the
+    overview and the review pack share one between step 7's status and their counts."""
+    from strategy.people import training
+
+    read = training.figures
+    reads: list[Any] = []
+
+    def counted(con: Any, org_id: int, on: Any) -> Any:
+        reads.append(on)
+        return read(con, org_id, on)
+
+    monkeypatch.setattr(training, "figures", counted)
+    return reads
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Any]:
     from tests.postgres_cluster import Cluster

@@ -200,28 +200,19 @@ def test_the_pack_file_name_carries_the_organisation_and_quarter() -> None:
 
 @pytest.mark.demo
 def test_the_training_figures_are_read_once_for_the_sheet_and_the_steps(
-        con: Connection, demo: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+        con: Connection, demo: Organisation, training_reads: list[date]) -> None:
     """Step 7's status on the Summary and the Training sheet count the same figures on
     the same day: read once, and the sheet holds them."""
     from strategy.people import training
     from strategy.plan.steps import statuses
 
-    read = training.figures
-    reads: list[date] = []
-
-    def counted(con: Connection, org_id: int, on: date) -> training.TrainingFigures:
-        reads.append(on)
-        return read(con, org_id, on)
-
-    monkeypatch.setattr(training, "figures", counted)
     book = workbook(build_pack(con, demo.id, LAST))
     on = min(LAST.end, date.today())
-    assert reads == [on]
-    expected = read(con, demo.id, on)
+    assert training_reads == [on]
+    expected = training.figures(con, demo.id, on)
     assert [(r["Team"], r["Module"], r["Passed"], r["Required"])
             for r in table_rows(book["Training"], "Training")] == \
         [(c.team, c.module, c.covered.part, c.covered.whole) for c in expected.coverage] != []
-    monkeypatch.setattr(training, "figures", read)
     assert statuses(con, demo.id, on, expected) == statuses(con, demo.id, on)
 
 

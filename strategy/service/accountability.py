@@ -124,28 +124,34 @@ class Coverage:
     acknowledged: Rate  # acknowledged (person, standard) pairs of those required
 
 
+# Everyone in a team must acknowledge each of its standards: what is required is its
+# staff times its standards, counted, not listed pair by pair (a hundred thousand pairs
+# at the large organisation). One acknowledgement per person and standard (a unique
+# key), so those of current staff for their own team's standards are counted as they are.
+_STAFF_AND_ACKNOWLEDGED = """
+    staff AS (
+        SELECT id, team_id FROM employee
+        WHERE org_id = $org AND hire_date <= $on AND (leave_date IS NULL OR leave_date >= $on)
+    ), people AS (
+        SELECT team_id, count(*) AS n FROM staff GROUP BY team_id
+    ), counted AS (
+        SELECT s.team_id, a.standard_id FROM acknowledgement a
+        JOIN staff s ON s.id = a.employee_id
+        JOIN standard_team st ON st.standard_id = a.standard_id AND st.team_id = s.team_id
+        WHERE a.org_id = $org AND a.acknowledged_on <= $on
+    )
+"""
+
+
 def acknowledgement_coverage(con: Connection, org_id: int, on: date) -> list[Coverage]:
     """Per team: of its current staff × the standards that apply to it, how many are
     acknowledged."""
-    # Everyone in a team must acknowledge each of its standards: what is required is
-    # its staff times its standards, counted, not listed pair by pair (a hundred
-    # thousand pairs at the large organisation). One acknowledgement per person and
-    # standard (a unique key), so the acknowledgements are counted as they are.
     rows = con.execute(
-        """
-        WITH staff AS (
-            SELECT id, team_id FROM employee
-            WHERE org_id = $org AND hire_date <= $on AND (leave_date IS NULL OR leave_date >= $on)
-        ), people AS (
-            SELECT team_id, count(*) AS n FROM staff GROUP BY team_id
-        ), applies AS (
+        "WITH " + _STAFF_AND_ACKNOWLEDGED + """,
+        applies AS (
             SELECT team_id, count(*) AS n FROM standard_team WHERE org_id = $org GROUP BY team_id
         ), acknowledged AS (
-            SELECT s.team_id, count(*) AS n FROM acknowledgement a
-            JOIN staff s ON s.id = a.employee_id
-            JOIN standard_team st ON st.standard_id = a.standard_id AND st.team_id = s.team_id
-            WHERE a.org_id = $org AND a.acknowledged_on <= $on
-            GROUP BY s.team_id
+            SELECT team_id, count(*) AS n FROM counted GROUP BY team_id
         )
         SELECT t.name, coalesce(p.n, 0), coalesce(x.n, 0), coalesce(k.n, 0),
                coalesce(p.n, 0) * coalesce(x.n, 0)
@@ -160,30 +166,20 @@ def acknowledgement_coverage(con: Connection, org_id: int, on: date) -> list[Cov
 
 def acknowledged_standards(con: Connection, org_id: int, on: date, share: float) -> set[int]:
     """The standards acknowledged by at least ``share`` % of the current staff of their
-    teams on ``on`` (step 5's "done"). Counted per team, not listed per person: one
-    acknowledgement per person and standard (a unique key)."""
+    teams on ``on`` (step 5's "done")."""
     return {int(row[0]) for row in con.execute(
-        """
-        WITH staff AS (
-            SELECT id, team_id FROM employee WHERE org_id = $org AND hire_date <= $today
-              AND (leave_date IS NULL OR leave_date >= $today)
-        ), required AS (
+        "WITH " + _STAFF_AND_ACKNOWLEDGED + """,
+        required AS (
             SELECT st.standard_id, sum(p.n) AS n
-            FROM standard_team st
-            JOIN (SELECT team_id, count(*) AS n FROM staff GROUP BY team_id) p
-                 ON p.team_id = st.team_id
+            FROM standard_team st JOIN people p ON p.team_id = st.team_id
             WHERE st.org_id = $org GROUP BY st.standard_id
         ), acknowledged AS (
-            SELECT a.standard_id, count(*) AS n FROM acknowledgement a
-            JOIN staff s ON s.id = a.employee_id
-            JOIN standard_team st ON st.standard_id = a.standard_id AND st.team_id = s.team_id
-            WHERE a.org_id = $org AND a.acknowledged_on <= $today
-            GROUP BY a.standard_id
+            SELECT standard_id, count(*) AS n FROM counted GROUP BY standard_id
         )
         SELECT r.standard_id FROM required r
         LEFT JOIN acknowledged k ON k.standard_id = r.standard_id
         WHERE coalesce(k.n, 0) >= $share / 100 * r.n
-        """, {"org": org_id, "today": on, "share": share}).fetchall()}
+        """, {"org": org_id, "on": on, "share": share}).fetchall()}
 
 
 @dataclass
