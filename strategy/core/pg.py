@@ -482,10 +482,12 @@ def open_postgres(url: str) -> PgConnection:
 # Measured at the large organisation (bench_pages --postgres): recognition / HR views
 # 1,012 -> 733 ms, Log 463 -> 245 ms, finding someone to recognise 365 -> 255 ms.
 _POSTGRES_INDEXES = (
-    # With the records' ids in the index, a window's recipients are found without
-    # reading the records themselves (staff not recognised lately: 310 -> 260 ms).
-    "CREATE INDEX IF NOT EXISTS recognition_given_ids ON recognition (org_id, given_on) "
-    "INCLUDE (id) WHERE deleted_at IS NULL",
+    # The records by day with their ids, newest first as the log lists them (NULLS LAST
+    # as the translated ORDER BY is written): a window's records without reading them,
+    # and a page of the log by walking the index until the page is full rather than
+    # sorting the quarter (a search's page 80 -> 32 ms, the first page 1.5 ms).
+    "CREATE INDEX IF NOT EXISTS recognition_log_order ON recognition "
+    "(org_id, given_on DESC NULLS LAST, id DESC NULLS LAST) WHERE deleted_at IS NULL",
     # Who was recognised in a window of days, from the recipients alone (migration 21):
     # staff not recognised lately, 150 -> 24 ms at the large organisation; the
     # recognition log's search by a recipient's name.
@@ -513,7 +515,7 @@ _POSTGRES_INDEXES = (
 
 
 # Replaced by one above, dropped once the replacement is made.
-_REPLACED_INDEXES = ("recognition_given",)
+_REPLACED_INDEXES = ("recognition_given", "recognition_given_ids")
 
 
 def _add_indexes(con: PgConnection) -> None:
