@@ -189,7 +189,7 @@ def _insert(con: Connection, org_id: int, data: RecognitionInput, who: str,
 
 def _add_recipients(con: Connection, org_id: int, recognition_id: int, given_on: object,
                     recipients: Iterable[int]) -> None:
-    # Each row carries the record's day (migration 0021): who was recognised lately is
+    # Each row carries the record's day (migration 21): who was recognised lately is
     # read from the recipients alone.
     for employee_id in sorted(set(recipients)):
         con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, employee_id, "
