@@ -1092,12 +1092,6 @@ LOG_COLUMNS = [
     Column("Standard", 22), Column("What was done", 34), Column("Reward", 9),
     Column("Amount", 9, "#,##0.00")]
 
-# Each recognition of the period with each of its recipients, then the recognitions
-# among them: those with at least one recipient, as the log lists them (its join drops
-# none). Recipients are joined once, from the period's records: finding the records
-# first and their recipients twice more read every recipient of every record three
-# times on PostgreSQL (the pack's recognition sheet 760 -> 320 ms there, 36 -> 26 ms on
-# DuckDB).
 # Who received recognition, from the recipients' own days (migration 21), and the
 # records, as the log counts them: every record has recipients (recognition.py refuses
 # one without), so the records need not be found through them. Joining the two and

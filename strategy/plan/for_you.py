@@ -468,7 +468,8 @@ def org_totals(con: Connection, org_id: int, today: date | None = None,
     (actions_open, actions_overdue, complaints_open, complaints_overdue, red,
      unobserved) = (int(v) for v in row)
     # Required trainings not yet passed, and of those the overdue: step 7's own figures.
-    figures = training_figures or training.figures(con, org_id, today)
+    figures = training.figures(con, org_id, today) if training_figures is None \
+        else training_figures
     missing = figures.overall.whole - figures.overall.part
     training_overdue = figures.overdue
     due = tuple(due_updates(con, org_id, today))
