@@ -825,7 +825,7 @@ def build_pack(con: Connection, org_id: int, quarter: Quarter, out: Path | None 
         # longest first), then those that wait on them: a task only ever waits on one
         # already running.
         scoring = start(scored)
-        stepping = start(lambda db: statuses(db, org_id, on, training_figures(db)))
+        stepping = start(lambda db: statuses(db, org_id, on, training_figures))
         started = {name: start(sized(name)) for name in sorted(
             (name for name in chosen if name not in SCORED),
             key=lambda name: name != "Recognition")}

@@ -318,14 +318,24 @@ def step(slug: str) -> Step:
     raise KeyError(slug)
 
 
+TrainingReader = Callable[[Connection], "TrainingFigures"]
+
+
+def status_of(step: Step, con: Connection, org_id: int, today: date,
+              training: TrainingReader | None = None) -> Status:
+    """``step``'s status on ``today``; ``training`` reads step 7's figures on that day
+    when they are shared with other reads (a ``core.db.ReadOnce``: the overview's to-do
+    counts, the review pack's Training sheet), so they are not read twice."""
+    if step.slug == "training" and training is not None:
+        return training_status(con, org_id, today, training(con))
+    return step.status(con, org_id, today)
+
+
 def statuses(con: Connection, org_id: int, today: date | None = None,
-             training: TrainingFigures | None = None) -> dict[int, Status]:
-    """Every step's status; ``training``: step 7's figures on ``today`` when the caller
-    has read them already (the review pack's Training sheet has)."""
+             training: TrainingReader | None = None) -> dict[int, Status]:
+    """Every step's status (see ``status_of``)."""
     today = today or date.today()
-    return {s.number: training_status(con, org_id, today, training)
-            if s.slug == "training" and training is not None else s.status(con, org_id, today)
-            for s in STEPS}
+    return {s.number: status_of(s, con, org_id, today, training) for s in STEPS}
 
 
 def next_step(con: Connection, org_id: int, today: date | None = None,

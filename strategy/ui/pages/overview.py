@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
@@ -17,7 +16,7 @@ from strategy.customers import needs, segments
 from strategy.measures import scorecard
 from strategy.people import personnel, training
 from strategy.plan import for_you
-from strategy.plan.steps import STEPS, Status, Step, next_step, training_status
+from strategy.plan.steps import STEPS, Status, next_step, status_of
 from strategy.service import standards
 from strategy.ui import forms, session, sidebar, widgets
 from strategy.ui.pages.organisations import create_form, demo_form
@@ -40,12 +39,6 @@ def render() -> None:
     # the other readers share out the steps' statuses. The training figures are read
     # once for step 7's status and the to-do counts.
     training_figures = ReadOnce(lambda db: training.figures(db, org.id, today))
-
-    def read_status(step: Step) -> Callable[[Connection], Status]:
-        if step.slug == "training":
-            return lambda db: training_status(db, org.id, today, training_figures(db))
-        return lambda db: step.status(db, org.id, today)
-
     rows, totals, counts, listed, employees, priorities, *statuses = side_by_side(con, [
         lambda db: scorecard.scorecard(db, org.id, period, quarters=2),
         lambda db: for_you.org_totals(db, org.id, today, training_figures(db)),
@@ -53,7 +46,8 @@ def render() -> None:
         lambda db: standards.list_standards(db, org.id),
         lambda db: personnel.count_employees(db, org.id),
         lambda db: needs.priorities(db, org.id),
-        *[read_status(step) for step in STEPS]])
+        *[lambda db, step=step: status_of(step, db, org.id, today, training_figures)
+          for step in STEPS]])
     current = {step.number: status for step, status in zip(STEPS, statuses, strict=True)}
     available = [s for s in STEPS if s.available]
     done = sum(current[s.number] is Status.DONE for s in available)
