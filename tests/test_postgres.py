@@ -14,6 +14,7 @@ import duckdb
 import psycopg
 import pytest
 
+from strategy.core import access
 from strategy.core.checks import on_duplicate
 from strategy.core.db import available_migrations, open_database, transaction
 from strategy.core.dialect import NeedsColumns, to_postgres, with_columns
@@ -505,10 +506,36 @@ def test_sessions_do_without_jit_compilation(pg_con: PgConnection) -> None:
     try:
         lent = [shared.connection() for _ in range(2)]
         assert [c.execute("SHOW jit").fetchone() for c in lent] == [("off",), ("off",)]
+        assert [c.execute("SHOW plan_cache_mode").fetchone() for c in lent] == [
+            ("force_custom_plan",)] * 2
         for c in lent:
             c.close()
     finally:
         shared.close()
+
+
+def test_a_statement_run_again_and_again_is_planned_for_its_values_each_time(
+        pg_con: PgConnection) -> None:
+    """psycopg prepares a statement run five times on a session; PostgreSQL would then
+    be free to keep one generic plan, blind to the values (the training overdue list's
+    ran for minutes). Every run is planned for its own values instead."""
+    from datetime import date
+
+    from strategy.people import personnel, training
+
+    org = pg_con.execute("INSERT INTO organisation (name) VALUES ('Plans') RETURNING id"
+                         ).fetchone()
+    assert org is not None
+    with access.acting(access.Identity.shell("Test")):
+        # psycopg prepares at the fifth run; PostgreSQL may go generic after five more.
+        for _ in range(14):
+            personnel.list_teams(pg_con, org[0])
+            training.overdue(pg_con, org[0], date(2026, 11, 18), 200, 0)
+    plans = pg_con.execute("SELECT statement, custom_plans, generic_plans "
+                           "FROM pg_prepared_statements").fetchall()
+    runs = [(custom, generic) for text, custom, generic in plans
+            if "FROM team" in text or "WITH staff AS" in text]
+    assert runs == [(9, 0), (9, 0)], plans
 
 
 def test_a_read_beside_waits_its_turn_when_the_pool_is_all_lent(pg_con: PgConnection) -> None:
