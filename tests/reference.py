@@ -302,3 +302,58 @@ def acknowledged_standards(con: Connection, org_id: int, on: date, share: float)
              AND a.employee_id = r.employee_id AND a.acknowledged_on <= $today
         GROUP BY r.standard_id HAVING count(a.id) >= $share / 100 * count(*)
         """, {"org": org_id, "today": on, "share": share}).fetchall()}
+
+
+def _training_pairs(con: Connection, org_id: int,
+                    on: date) -> list[tuple[str | None, str, str, int, int, date, bool]]:
+    """Every (current person, required module) pair, looked at one by one: (team,
+    module, person, person's id, module's id, due, passed by ``on``)."""
+    staff = con.execute(
+        "SELECT e.id, e.name, t.name, e.team_id, e.role, e.hire_date FROM employee e "
+        "LEFT JOIN team t ON t.id = e.team_id WHERE e.org_id = ? AND e.hire_date <= ? "
+        "AND (e.leave_date IS NULL OR e.leave_date >= ?)", [org_id, on, on]).fetchall()
+    requirements = con.execute(
+        "SELECT r.module_id, m.name, m.due_within_days, r.team_id, r.role, r.required_since "
+        "FROM training_requirement r JOIN training_module m ON m.id = r.module_id "
+        "WHERE r.org_id = ?", [org_id]).fetchall()
+    passed = {(int(r[0]), int(r[1])) for r in con.execute(
+        "SELECT employee_id, module_id FROM training_completion "
+        "WHERE org_id = ? AND passed AND completed_on <= ?", [org_id, on]).fetchall()}
+    pairs = []
+    for person, name, team, team_id, role, hired in staff:
+        starts: dict[int, tuple[str, int, date]] = {}
+        for module, module_name, due_days, req_team, req_role, since in requirements:
+            if not ((req_team is not None and req_team == team_id) or (
+                    req_role is not None and role is not None
+                    and req_role.lower() == role.lower())):
+                continue
+            start = max(hired, since) if since is not None else hired
+            if module not in starts or start < starts[module][2]:
+                starts[module] = (module_name, due_days, start)
+        for module, (module_name, due_days, start) in starts.items():
+            pairs.append((team, module_name, name, int(person), int(module),
+                          start + timedelta(days=int(due_days)),
+                          (int(person), int(module)) in passed))
+    return pairs
+
+
+def training_figures(con: Connection, org_id: int,
+                     on: date) -> list[tuple[str | None, str, int, int, int]]:
+    """Per team and module: (team, module, passed, required, late), every pair counted."""
+    counts: dict[tuple[str | None, str], list[int]] = {}
+    for team, module, _, _, _, due, done in _training_pairs(con, org_id, on):
+        row = counts.setdefault((team, module), [0, 0, 0])
+        row[0] += done
+        row[1] += 1
+        row[2] += not done and due < on
+    return sorted(((team, module, row[0], row[1], row[2])
+                   for (team, module), row in counts.items()),
+                  key=lambda r: (r[0] if r[0] is not None else "(no team)", r[1]))
+
+
+def overdue(con: Connection, org_id: int, on: date) -> list[training.Overdue]:
+    """Who is late with which module: every pair past due and not passed, longest overdue
+    first, people of one name in the order of their ids."""
+    late = [p for p in _training_pairs(con, org_id, on) if not p[6] and p[5] < on]
+    late.sort(key=lambda p: (p[5], p[2], p[1], p[3], p[4]))
+    return [training.Overdue(p[2], p[0] or "", p[1], p[5]) for p in late]
