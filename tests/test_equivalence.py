@@ -401,7 +401,9 @@ def test_the_recognition_logs_filters_equal_the_reference(
         for quarter in (QUARTERS[2], QUARTERS[8]):
             for team, text in ((None, None), (teams[0], None), (teams[1], None),
                                (None, "generated b"), (teams[0], "Generated C"),
-                               (None, "thing 1"), (None, "nobody has this")):
+                               (None, "thing 1"), (None, "nobody has this"),
+                               # Matched by the giver and by a recipient's name: both.
+                               (None, "g"), (teams[1], "1")):
                 expected = reference.log_ids(con, org.id, quarter.start, quarter.end,
                                              team, text)
                 filters = recognition.LogFilter(quarter.start, quarter.end, team_id=team,

