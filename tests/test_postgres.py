@@ -392,6 +392,8 @@ def test_a_duckdb_backup_moves_an_organisation_to_postgres(
     backup.create_backup(demo_template, tmp_path / "file.zip")
     backup.restore_into_postgres(tmp_path / "file.zip", pg_con)
     assert _everything(pg_con, tables) == before
+    # The word index was set aside for the fill and made again over the rows restored.
+    assert _search_index_is_valid(pg_con)
     # Vacuumed as well as analysed: index-only scans need the map of visible pages.
     assert pg_con.execute("SELECT last_vacuum IS NOT NULL AND last_analyze IS NOT NULL "
                           "FROM pg_stat_user_tables WHERE relname = 'recognition'"
@@ -503,6 +505,14 @@ def test_a_restore_that_fails_at_the_end_leaves_the_numbering_as_it_was(
     monkeypatch.undo()
     assert pg_con.execute("SELECT name FROM organisation").fetchall() == [("Still here",)]
     assert pg_con.execute("SELECT last_value FROM id_seq").fetchone() == (before,)
+    # The word index, set aside for the fill, is back as it was.
+    assert _search_index_is_valid(pg_con)
+
+
+def _search_index_is_valid(con: PgConnection) -> bool:
+    return con.execute("SELECT i.indisvalid FROM pg_index i JOIN pg_class c "
+                       "ON c.oid = i.indexrelid WHERE c.relname = 'recognition_words'"
+                       ).fetchall() == [(True,)]
 
 
 def test_a_write_conflict_is_the_same_clean_message_on_postgres(pg_con: PgConnection) -> None:

@@ -335,6 +335,21 @@ class PgConnection:
         else:
             self.execute("SELECT setval(?, 1, false)", [name])
 
+    @contextmanager
+    def filling(self) -> Iterator[None]:
+        """Around a bulk fill, inside its transaction (a restore): the word indexes are
+        set aside and made again once over every row at the end, rather than kept up
+        to date row by row (a restore of the large organisation: 36 -> 27 s). Should
+        the fill fail, the rollback brings them back as they were."""
+        present = [statement for statement in _TRIGRAM_INDEXES
+                   if self.execute("SELECT to_regclass(?)", [_index_name(statement)]
+                                   ).fetchone() not in (None, (None,))]
+        for statement in present:
+            self._raw(f'DROP INDEX "{_index_name(statement)}"')
+        yield
+        for statement in present:
+            self._raw(statement)
+
     def settle_after_load(self) -> None:
         """After a bulk load (a restore): PostgreSQL's statistics, which its plans are
         made from, and its map of pages every session can see, without which it reads
@@ -536,12 +551,16 @@ _TRIGRAM_INDEXES = (
 _REPLACED_INDEXES = ("recognition_given", "recognition_given_ids")
 
 
+def _index_name(statement: str) -> str:
+    return statement.split(" IF NOT EXISTS ")[1].split(" ")[0]
+
+
 def _add_indexes(con: PgConnection) -> None:
     """Made once. Looked for first: CREATE INDEX takes a lock on the table even when the
     index exists, which would make every start wait for the writes under way."""
     for statement in _POSTGRES_INDEXES + (_TRIGRAM_INDEXES if _has_trigrams(con) else ()):
-        name = statement.split(" IF NOT EXISTS ")[1].split(" ")[0]
-        if con.execute("SELECT to_regclass(?)", [name]).fetchone() in (None, (None,)):
+        if con.execute("SELECT to_regclass(?)", [_index_name(statement)]
+                       ).fetchone() in (None, (None,)):
             con._raw(statement)
     for name in _REPLACED_INDEXES:
         if con.execute("SELECT to_regclass(?)", [name]).fetchone() not in (None, (None,)):

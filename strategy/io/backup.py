@@ -629,16 +629,17 @@ def _fill_postgres(source: Path, duck: Connection, con: PgConnection) -> None:
     before = con.sequences()
     con.execute("BEGIN TRANSACTION")
     try:
-        # Names from the schema, never from user text.
-        con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
-        for table, names in tables.items():
-            listed = ", ".join(f'"{n}"' for n in names)
-            cursor = duck.execute(f'SELECT {listed} FROM "{table}"')
+        with con.filling():
+            # Names from the schema, never from user text.
+            con.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+            for table, names in tables.items():
+                listed = ", ".join(f'"{n}"' for n in names)
+                cursor = duck.execute(f'SELECT {listed} FROM "{table}"')
 
-            def rows(cursor: Connection = cursor) -> Iterator[tuple[Any, ...]]:
-                while batch := cursor.fetchmany(_BATCH):
-                    yield from batch
-            con.write_rows(table, names, rows())
+                def rows(cursor: Connection = cursor) -> Iterator[tuple[Any, ...]]:
+                    while batch := cursor.fetchmany(_BATCH):
+                        yield from batch
+                con.write_rows(table, names, rows())
         for table in tables:
             (here,) = duck.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
             (there,) = con.execute(f'SELECT count(*) FROM "{table}"').fetchone() or (0,)
