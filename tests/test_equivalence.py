@@ -364,7 +364,11 @@ def test_training_figures_and_the_overdue_list_equal_every_pair_looked_at(
     for on in (TODAY, TODAY - timedelta(days=200), TODAY - timedelta(days=700)):
         expected = reference.training_figures(con, org.id, on)
         assert training.figures(con, org.id, on).rows == expected
-        assert training.overdue(con, org.id, on) == reference.overdue(con, org.id, on)
+        late = reference.overdue(con, org.id, on)
+        assert training.overdue(con, org.id, on) == late
+        # As the Overdue tab reads them: the figures and one page, together.
+        read, page = training.figures_and_overdue(con, org.id, on, 7, 7)
+        assert read.rows == expected and page == late[7:14]
     figures = training.figures(con, org.id, TODAY)
     assert any(team is None for team, *_ in figures.rows)
     assert figures.overdue > 0 and 0 < figures.overall.part < figures.overall.whole

@@ -269,3 +269,50 @@ def test_typed_wildcards_match_only_themselves(con: Connection, org: Organisatio
     assert [e.number for e in personnel.find_employees(con, org.id, "P_")] == ["P_1"]
     assert personnel.find_employees(con, org.id, "A_n") == []  # "_" is not any letter
     assert personnel.count_employees(con, org.id, text="%") == 1
+
+
+@pytest.mark.both_databases
+def test_the_overdue_tab_reads_its_figures_and_page_together_and_pages_through(
+        con: Connection, org: Organisation, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HR's Overdue tab: the figures and the page of who is late come from one reading;
+    the page box moves through the list, each person once; others see counts only."""
+    from strategy.people import training
+
+    desk = personnel.add_team(con, org.id, "Desk")
+    # Two people of one name: the list keeps them apart, each once.
+    names = [f"Person {n:03}" for n in range(202)] + ["Person 199"]
+    con.executemany("INSERT INTO employee (org_id, number, name, team_id, role, hire_date) "
+                    "VALUES (?, ?, ?, ?, 'Adviser', DATE '2020-01-01')",
+                    [[org.id, f"N{n}", name, desk] for n, name in enumerate(names)])
+    training.seed_curriculum(con, org.id)
+    module = training.list_modules(con, org.id)[0]
+    training.set_requirements(con, org.id, module.id, [desk], [])
+    reads: list[str] = []
+    for name in ("figures", "overdue", "figures_and_overdue"):
+        def counted(*args: object, _name: str = name,
+                    _read: object = getattr(training, name)) -> object:
+            reads.append(_name)
+            return _read(*args)  # type: ignore[operator]
+        monkeypatch.setattr(training, name, counted)
+    sign_in_app(monkeypatch, member("Hana (HR)", org.id, "hr"))
+    at = open_tab(open_app("step07_training"), "training_tab", "Overdue")
+    reads.clear()
+    at.run()
+    assert reads == ["figures_and_overdue"]
+    first = list(table_with(at, "Person")["Person"])
+    assert first == sorted(names)[:200]
+    assert any("203 overdue, longest overdue first; showing 1–200." in c.value
+               for c in at.caption)
+    at.number_input(key="overdue_page").set_value(2).run()
+    assert not at.exception, at.exception
+    second = list(table_with(at, "Person")["Person"])
+    assert second == sorted(names)[200:]
+    assert sorted(first + second) == sorted(names)
+    # Someone without HR's rights: how many per team and module, no names.
+    sign_in_app(monkeypatch, member("Lee (leader)", org.id, "leader"))
+    at = open_tab(open_app("step07_training"), "training_tab", "Overdue")
+    reads.clear()
+    at.run()
+    assert reads == ["figures"]
+    frame = table_with(at, "Overdue")
+    assert "Person" not in frame.columns and list(frame["Overdue"]) == [203]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from strategy.core import access, audit
 from strategy.core.access import Permission
@@ -261,39 +262,48 @@ class TrainingFigures:
         return sorted(late, key=lambda r: (r[0], r[1]))
 
 
-def figures(con: Connection, org_id: int, on: date) -> TrainingFigures:
-    rows = con.execute(
-        _REQUIRED + """
-        , totals AS (
+# The passed completions matched to the required pairs, each pair found once: most
+# completions are of no requirement (leavers', optional modules'), and PostgreSQL took
+# 25 ms to make all of them one first. Then, per team and module by ids (named only
+# after): how many must take it, how many passed, and how many are late (past due and
+# not passed: the pairs past due less those passed).
+_COUNTED = """
+        , passed_pairs AS (
+            SELECT q.employee_id, q.module_id, q.team_id, q.due
+            FROM training_completion c
+            JOIN required q ON q.employee_id = c.employee_id AND q.module_id = c.module_id
+            WHERE c.org_id = $org AND c.passed AND c.completed_on <= $on
+            GROUP BY q.employee_id, q.module_id, q.team_id, q.due
+        ), totals AS (
             SELECT team_id, module_id, count(*) AS required,
                    count(*) FILTER (WHERE due < $on) AS past_due
             FROM required GROUP BY team_id, module_id
         ), passed AS (
-            -- The passed completions are matched to the required pairs and only the
-            -- pairs found are made one each: most completions are of no requirement
-            -- (leavers', optional modules'), and PostgreSQL took 25 ms to make all of
-            -- them one first. Late is past due and not passed: the pairs past due less
-            -- those passed. Counted per team and module by ids, and only then named.
             SELECT team_id, module_id, count(*) AS passed,
                    count(*) FILTER (WHERE due < $on) AS past_due
-            FROM (SELECT q.team_id, q.module_id, q.due
-                  FROM training_completion c
-                  JOIN required q ON q.employee_id = c.employee_id
-                       AND q.module_id = c.module_id
-                  WHERE c.org_id = $org AND c.passed AND c.completed_on <= $on
-                  GROUP BY q.employee_id, q.module_id, q.team_id, q.due) pair
-            GROUP BY team_id, module_id
+            FROM passed_pairs GROUP BY team_id, module_id
+        ), counted AS (
+            SELECT coalesce(t.name, '(no team)') AS team_order, t.name AS team,
+                   m.name AS module, coalesce(p.passed, 0) AS passed, c.required,
+                   c.past_due - coalesce(p.past_due, 0) AS late
+            FROM totals c
+            LEFT JOIN passed p ON p.module_id = c.module_id
+                 AND p.team_id IS NOT DISTINCT FROM c.team_id
+            JOIN training_module m ON m.id = c.module_id
+            LEFT JOIN team t ON t.id = c.team_id
         )
-        SELECT t.name, m.name, coalesce(p.passed, 0), c.required,
-               c.past_due - coalesce(p.past_due, 0)
-        FROM totals c
-        LEFT JOIN passed p ON p.module_id = c.module_id
-             AND p.team_id IS NOT DISTINCT FROM c.team_id
-        JOIN training_module m ON m.id = c.module_id
-        LEFT JOIN team t ON t.id = c.team_id
-        ORDER BY coalesce(t.name, '(no team)'), m.name
-        """, {"org": org_id, "on": on}).fetchall()
+"""
+
+
+def _figures(rows: Sequence[Sequence[Any]]) -> TrainingFigures:
     return TrainingFigures([(r[0], r[1], int(r[2]), int(r[3]), int(r[4])) for r in rows])
+
+
+def figures(con: Connection, org_id: int, on: date) -> TrainingFigures:
+    return _figures(con.execute(
+        _REQUIRED + _COUNTED + """
+        SELECT team, module, passed, required, late FROM counted ORDER BY team_order, module
+        """, {"org": org_id, "on": on}).fetchall())
 
 
 def coverage(con: Connection, org_id: int, on: date) -> list[TrainingCoverage]:
@@ -363,24 +373,40 @@ def overdue(con: Connection, org_id: int, on: date, limit: int | None = None,
             offset: int = 0) -> list[Overdue]:
     """Who is late with which module, longest overdue first; ``limit`` and ``offset``
     give one page (thousands are overdue in a large organisation). Names people: HR's."""
+    return figures_and_overdue(con, org_id, on, limit, offset)[1]
+
+
+def figures_and_overdue(con: Connection, org_id: int, on: date, limit: int | None = None,
+                        offset: int = 0) -> tuple[TrainingFigures, list[Overdue]]:
+    """``figures`` and a page of ``overdue`` in one reading, as the Overdue tab shows
+    them: each current person's requirements and passes are worked out once for both
+    (on PostgreSQL at the large organisation, 105 ms against 75 + 88 read apart)."""
     access.require(Permission.HR_RECORDS, org_id)
     rows = con.execute(
-        _REQUIRED + """
-        , done AS (
-            SELECT DISTINCT employee_id, module_id FROM training_completion
-            WHERE org_id = $org AND passed AND completed_on <= $on
+        _REQUIRED + _COUNTED + """
+        , page AS (
+            SELECT q.name, t.name AS team, m.name AS module, q.due, q.employee_id,
+                   q.module_id
+            FROM required q JOIN training_module m ON m.id = q.module_id
+            LEFT JOIN team t ON t.id = q.team_id
+            LEFT JOIN passed_pairs p ON p.employee_id = q.employee_id
+                 AND p.module_id = q.module_id
+            WHERE p.employee_id IS NULL AND q.due < $on
+            -- People share names: their ids come last, so that pages neither repeat a
+            -- person nor skip one.
+            ORDER BY q.due, q.name, m.name, q.employee_id, q.module_id
+            LIMIT $limit OFFSET $offset
         )
-        SELECT q.name, coalesce(t.name, ''), m.name, q.due
-        FROM required q JOIN training_module m ON m.id = q.module_id
-        LEFT JOIN team t ON t.id = q.team_id
-        LEFT JOIN done d ON d.employee_id = q.employee_id AND d.module_id = q.module_id
-        WHERE d.employee_id IS NULL AND q.due < $on
-        -- People share names: their ids come last, so that pages neither repeat a
-        -- person nor skip one.
-        ORDER BY q.due, q.name, m.name, q.employee_id, q.module_id
-        LIMIT $limit OFFSET $offset
+        SELECT 0 AS part, team_order, team, module, passed, required, late,
+               NULL AS person, NULL AS due, NULL AS employee_id, NULL AS module_id
+        FROM counted
+        UNION ALL
+        SELECT 1, NULL, team, module, NULL, NULL, NULL, name, due, employee_id, module_id
+        FROM page
+        ORDER BY part, team_order, due, person, module, employee_id, module_id
         """, {"org": org_id, "on": on, "limit": limit, "offset": offset}).fetchall()
-    return [Overdue(*r) for r in rows]
+    return (_figures([r[2:7] for r in rows if r[0] == 0]),
+            [Overdue(r[7], r[2] or "", r[3], r[8]) for r in rows if r[0] == 1])
 
 
 def overdue_by_team(con: Connection, org_id: int, on: date) -> list[tuple[str, str, int]]:

@@ -24,8 +24,17 @@ def render() -> None:
     today = date.today()
     # Coverage and lateness per team and module, read once for the step's status, the
     # figures and both tabs; the list of who is late (thousands in a large
-    # organisation) is read a page at a time on the Overdue tab.
-    figures = training.figures(con, org.id, today)
+    # organisation) is read a page at a time on the Overdue tab, together with the
+    # figures when that tab is open for HR.
+    late_page: tuple[int, list[training.Overdue]] | None = None
+    if st.session_state.get("training_tab") == "Overdue" \
+            and session.allowed(Permission.HR_RECORDS):
+        asked = max(1, int(st.session_state.get("overdue_page") or 1))
+        figures, shown = training.figures_and_overdue(
+            con, org.id, today, OVERDUE_PAGE, (asked - 1) * OVERDUE_PAGE)
+        late_page = (asked, shown)
+    else:
+        figures = training.figures(con, org.id, today)
     overall, late = figures.overall, figures.overdue
     widgets.step_header(STEP, training_status(con, org.id, today, figures))
     modules = training.list_modules(con, org.id)
@@ -38,7 +47,7 @@ def render() -> None:
     teams = session.recordable_teams(con, org.id)
     sections = {
         "Coverage": lambda: _coverage(figures),
-        "Overdue": lambda: _overdue(con, org.id, today, figures),
+        "Overdue": lambda: _overdue(con, org.id, today, figures, late_page),
     }
     if teams is None:
         sections["Completions"] = lambda: _completion_log(con, org.id)
@@ -69,14 +78,17 @@ OVERDUE_PAGE = 200  # people shown at a time
 COMPLETIONS_PAGE = 200
 
 
-def _overdue(con: Connection, org_id: int, today: date,
-             figures: training.TrainingFigures) -> None:
+def _overdue(con: Connection, org_id: int, today: date, figures: training.TrainingFigures,
+             read: tuple[int, list[training.Overdue]] | None) -> None:
+    """``read``: the page already read with the figures, and its number."""
     late = figures.overdue
     if not late:
         st.success("No required training is overdue.", icon=":material/check:")
     elif session.allowed(Permission.HR_RECORDS):
         page = widgets.page_number("overdue_page", late, OVERDUE_PAGE, today)
-        shown = training.overdue(con, org_id, today, OVERDUE_PAGE, (page - 1) * OVERDUE_PAGE)
+        # Read again only when the page box moved it (a new day, or past the last page).
+        shown = read[1] if read is not None and read[0] == page else training.overdue(
+            con, org_id, today, OVERDUE_PAGE, (page - 1) * OVERDUE_PAGE)
         st.caption(f"{late:,} overdue, longest overdue first"
                    + widgets.showing(late, page, OVERDUE_PAGE, len(shown)))
         widgets.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
