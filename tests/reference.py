@@ -305,11 +305,11 @@ def acknowledged_standards(con: Connection, org_id: int, on: date, share: float)
 
 
 def _training_pairs(con: Connection, org_id: int,
-                    on: date) -> list[tuple[str | None, str, str, int, int, date, bool]]:
+                    on: date) -> list[tuple[str | None, str, str, int, int, date, bool, str]]:
     """Every (current person, required module) pair, looked at one by one: (team,
-    module, person, person's id, module's id, due, passed by ``on``)."""
+    module, person, person's id, module's id, due, passed by ``on``, person's number)."""
     staff = con.execute(
-        "SELECT e.id, e.name, t.name, e.team_id, e.role, e.hire_date FROM employee e "
+        "SELECT e.id, e.name, t.name, e.team_id, e.role, e.hire_date, e.number FROM employee e "
         "LEFT JOIN team t ON t.id = e.team_id WHERE e.org_id = ? AND e.hire_date <= ? "
         "AND (e.leave_date IS NULL OR e.leave_date >= ?)", [org_id, on, on]).fetchall()
     requirements = con.execute(
@@ -320,7 +320,7 @@ def _training_pairs(con: Connection, org_id: int,
         "SELECT employee_id, module_id FROM training_completion "
         "WHERE org_id = ? AND passed AND completed_on <= ?", [org_id, on]).fetchall()}
     pairs = []
-    for person, name, team, team_id, role, hired in staff:
+    for person, name, team, team_id, role, hired, number in staff:
         starts: dict[int, tuple[str, int, date]] = {}
         for module, module_name, due_days, req_team, req_role, since in requirements:
             if not ((req_team is not None and req_team == team_id) or (
@@ -333,7 +333,7 @@ def _training_pairs(con: Connection, org_id: int,
         for module, (module_name, due_days, start) in starts.items():
             pairs.append((team, module_name, name, int(person), int(module),
                           start + timedelta(days=int(due_days)),
-                          (int(person), int(module)) in passed))
+                          (int(person), int(module)) in passed, number))
     return pairs
 
 
@@ -341,7 +341,7 @@ def training_figures(con: Connection, org_id: int,
                      on: date) -> list[tuple[str | None, str, int, int, int]]:
     """Per team and module: (team, module, passed, required, late), every pair counted."""
     counts: dict[tuple[str | None, str], list[int]] = {}
-    for team, module, _, _, _, due, done in _training_pairs(con, org_id, on):
+    for team, module, _, _, _, due, done, _ in _training_pairs(con, org_id, on):
         row = counts.setdefault((team, module), [0, 0, 0])
         row[0] += done
         row[1] += 1
@@ -356,4 +356,4 @@ def overdue(con: Connection, org_id: int, on: date) -> list[training.Overdue]:
     first, people of one name in the order of their ids."""
     late = [p for p in _training_pairs(con, org_id, on) if not p[6] and p[5] < on]
     late.sort(key=lambda p: (p[5], p[2], p[1], p[3], p[4]))
-    return [training.Overdue(p[2], p[0] or "", p[1], p[5]) for p in late]
+    return [training.Overdue(p[2], p[0] or "", p[1], p[5], p[7]) for p in late]

@@ -308,6 +308,11 @@ def test_the_overdue_tab_reads_its_figures_and_page_together_and_pages_through(
     second = list(table_with(at, "Person")["Person"])
     assert second == sorted(names)[200:]
     assert sorted(first + second) == sorted(names)
+    # The two of one name told apart by their numbers, each listed once.
+    numbers = list(table_with(at, "Person")["Number"])
+    at.number_input(key="overdue_page").set_value(1).run()
+    numbers += list(table_with(at, "Person")["Number"])
+    assert sorted(numbers) == sorted(f"N{n}" for n in range(203))
     # Someone without HR's rights: how many per team and module, no names.
     sign_in_app(monkeypatch, member("Lee (leader)", org.id, "leader"))
     at = open_tab(open_app("step07_training"), "training_tab", "Overdue")

@@ -194,7 +194,7 @@ def record_completion(con: Connection, org_id: int, module_id: int, employee_ids
 
 _REQUIRED = """
     WITH staff AS (
-        SELECT e.id, e.name, e.team_id, lower(e.role) AS role, e.hire_date,
+        SELECT e.id, e.name, e.number, e.team_id, lower(e.role) AS role, e.hire_date,
                coalesce(e.team_id, -1) AS team_key, coalesce(lower(e.role), '') AS role_key
         FROM employee e
         WHERE e.org_id = $org AND e.hire_date <= $on
@@ -217,7 +217,7 @@ _REQUIRED = """
     ), required AS (
         -- Each current person with each module they must take, once, and the day it
         -- falls due: an equal-key join, which both databases hash.
-        SELECT s.id AS employee_id, s.name, s.team_id, k.module_id,
+        SELECT s.id AS employee_id, s.name, s.number, s.team_id, k.module_id,
                CAST(greatest(s.hire_date, coalesce(k.since, s.hire_date))
                     + k.due_within_days * INTERVAL 1 DAY AS DATE) AS due
         FROM staff s JOIN kinds k ON k.team_key = s.team_key AND k.role_key = s.role_key
@@ -367,6 +367,7 @@ class Overdue:
     team: str
     module: str
     due: date
+    number: str  # the person's employee number: in a large organisation names repeat
 
 
 def overdue(con: Connection, org_id: int, on: date, limit: int | None = None,
@@ -385,8 +386,8 @@ def figures_and_overdue(con: Connection, org_id: int, on: date, limit: int | Non
     rows = con.execute(
         _REQUIRED + _COUNTED + """
         , page AS (
-            SELECT q.name, t.name AS team, m.name AS module, q.due, q.employee_id,
-                   q.module_id
+            SELECT q.name, q.number, t.name AS team, m.name AS module, q.due,
+                   q.employee_id, q.module_id
             FROM required q JOIN training_module m ON m.id = q.module_id
             LEFT JOIN team t ON t.id = q.team_id
             LEFT JOIN passed_pairs p ON p.employee_id = q.employee_id
@@ -398,15 +399,17 @@ def figures_and_overdue(con: Connection, org_id: int, on: date, limit: int | Non
             LIMIT $limit OFFSET $offset
         )
         SELECT 0 AS part, team_order, team, module, passed, required, late,
-               NULL AS person, NULL AS due, NULL AS employee_id, NULL AS module_id
+               NULL AS person, NULL AS due, NULL AS employee_id, NULL AS module_id,
+               NULL AS number
         FROM counted
         UNION ALL
-        SELECT 1, NULL, team, module, NULL, NULL, NULL, name, due, employee_id, module_id
+        SELECT 1, NULL, team, module, NULL, NULL, NULL, name, due, employee_id, module_id,
+               number
         FROM page
         ORDER BY part, team_order, due, person, module, employee_id, module_id
         """, {"org": org_id, "on": on, "limit": limit, "offset": offset}).fetchall()
     return (_figures([r[2:7] for r in rows if r[0] == 0]),
-            [Overdue(r[7], r[2] or "", r[3], r[8]) for r in rows if r[0] == 1])
+            [Overdue(r[7], r[2] or "", r[3], r[8], r[11]) for r in rows if r[0] == 1])
 
 
 def overdue_by_team(con: Connection, org_id: int, on: date) -> list[tuple[str, str, int]]:

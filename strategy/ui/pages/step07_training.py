@@ -91,8 +91,8 @@ def _overdue(con: Connection, org_id: int, today: date, figures: training.Traini
             con, org_id, today, OVERDUE_PAGE, (page - 1) * OVERDUE_PAGE)
         st.caption(f"{late:,} overdue, longest overdue first"
                    + widgets.showing(late, page, OVERDUE_PAGE, len(shown)))
-        widgets.table([{"Person": o.employee, "Team": o.team, "Module": o.module,
-                       "Was due": o.due} for o in shown],
+        widgets.table([{"Person": o.employee, "Number": o.number, "Team": o.team,
+                        "Module": o.module, "Was due": o.due} for o in shown],
                      hide_index=True, width="stretch", key="training_overdue")
     else:
         # Who is late is a personal record: other roles see how many, per team and module.
