@@ -392,6 +392,13 @@ def test_a_duckdb_backup_moves_an_organisation_to_postgres(
     backup.create_backup(demo_template, tmp_path / "file.zip")
     backup.restore_into_postgres(tmp_path / "file.zip", pg_con)
     assert _everything(pg_con, tables) == before
+    # Numbers go on from where the file had got to: what is added next collides with
+    # nothing restored (the backup's copy of the file has given no number itself).
+    highest = max(row[0] for table in ("organisation", "recognition", "employee")
+                  for row in before[table])
+    (made,) = pg_con.execute("SELECT nextval('id_seq')").fetchone() or (0,)
+    assert made > highest
+    pg_con.execute("INSERT INTO organisation (name) VALUES ('Added after the move')")
     # The word index was set aside for the fill and made again over the rows restored.
     assert _search_index_is_valid(pg_con)
     # Vacuumed as well as analysed: index-only scans need the map of visible pages.

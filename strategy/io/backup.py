@@ -646,10 +646,13 @@ def _fill_postgres(source: Path, duck: Connection, con: PgConnection) -> None:
             if here != there:
                 raise StrategyError(f"Restoring {source} did not copy every row of {table}. "
                                     "Nothing was restored.")
-        # Last, just before the commit: numbers go on from the backup's place.
+        # Last, just before the commit: numbers go on from the backup's place. A copy
+        # made by DuckDB's IMPORT DATABASE (every backup of the file) has given no
+        # number yet: its sequences start where the database had got to.
         for name, last in duck.execute(
-                "SELECT sequence_name, coalesce(last_value, 0) FROM duckdb_sequences() "
-                "WHERE database_name = current_database()").fetchall():
+                "SELECT sequence_name, coalesce(last_value, start_value - increment_by) "
+                "FROM duckdb_sequences() WHERE database_name = current_database()"
+                ).fetchall():
             con.continue_sequence(str(name), int(last))
         con.execute("COMMIT")
     except BaseException:
