@@ -490,6 +490,52 @@ def test_without_the_trigram_extension_the_log_is_searched_all_the_same(
         assert len(recognition.list_recognitions(pg_con, org[0], found)) == 2
 
 
+def test_a_restore_fills_without_the_word_index_and_a_failed_one_brings_it_back(
+        tmp_path: Path, pg_con: PgConnection, demo_template: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The word index is set aside while the records are filled in (made once at the
+    end, not kept up row by row); a fill that fails part-way leaves it as it was."""
+    from strategy.io import backup
+
+    pg_con.execute("INSERT INTO organisation (name) VALUES ('Still here')")
+    backup.create_backup(demo_template, tmp_path / "file.zip")
+    real = PgConnection.write_rows
+    seen: dict[str, object] = {}
+
+    def filling(self: PgConnection, table: str, columns: Any, rows: Any) -> None:
+        if table == "recognition":
+            seen["index while filling"] = self.execute(
+                "SELECT to_regclass('recognition_words')").fetchone()
+        if table == "recognition_recipient" and seen.get("fail"):
+            raise duckdb.IOException("the connection was lost")
+        real(self, table, columns, rows)
+
+    monkeypatch.setattr(PgConnection, "write_rows", filling)
+    backup.restore_into_postgres(tmp_path / "file.zip", pg_con)
+    assert seen["index while filling"] == (None,)
+    assert _search_index_is_valid(pg_con)
+    pg_con.execute("INSERT INTO organisation (name) VALUES ('Added since')")
+    seen["fail"] = True
+    with pytest.raises(duckdb.IOException):
+        backup.restore_into_postgres(tmp_path / "file.zip", pg_con)
+    assert pg_con.execute("SELECT count(*) FROM organisation WHERE name = 'Added since'"
+                          ).fetchone() == (1,)
+    assert _search_index_is_valid(pg_con)
+
+
+def test_a_trigram_extension_out_of_the_apps_reach_is_said_and_the_app_starts(
+        pg_con: PgConnection, caplog: pytest.LogCaptureFixture) -> None:
+    """pg_trgm made by someone else in a schema the app's sessions do not search: the
+    index cannot be made there; the app says so and starts."""
+    pg_con.execute("DROP EXTENSION pg_trgm CASCADE")
+    pg_con.execute("CREATE SCHEMA aside")
+    pg_con.execute("CREATE EXTENSION pg_trgm SCHEMA aside")
+    with caplog.at_level("WARNING", logger="strategy.core.pg"):
+        open_postgres(pg_con.url).close()
+    assert "outside the app's search_path" in caplog.text
+    assert pg_con.execute("SELECT to_regclass('recognition_words')").fetchone() == (None,)
+
+
 def test_a_restore_that_fails_at_the_end_leaves_the_numbering_as_it_was(
         tmp_path: Path, pg_con: PgConnection, demo_template: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -590,7 +636,7 @@ def test_a_statement_run_again_and_again_is_planned_for_its_values_each_time(
                          ).fetchone()
     assert org is not None
     with access.acting(access.Identity.shell("Test")):
-        # psycopg prepares at the fifth run; PostgreSQL may go generic after five more.
+        # psycopg prepares from the sixth run; PostgreSQL may go generic after five more.
         for _ in range(14):
             personnel.list_teams(pg_con, org[0])
             training.overdue(pg_con, org[0], date(2026, 11, 18), 200, 0)

@@ -568,18 +568,28 @@ def _add_indexes(con: PgConnection) -> None:
 
 
 def _has_trigrams(con: PgConnection) -> bool:
-    """Whether the database has pg_trgm, made here if the app's role may (it is a
-    trusted extension: a database's owner may make it). Without it the searches work
-    as before, by testing every record of the dates, and the log says so."""
-    if con.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone():
+    """Whether the app's sessions can use pg_trgm's index of words, the extension made
+    here if it is not there and the app's role may (it is a trusted extension: a role
+    that may create in the database may make it). Without it, or with it in a schema
+    the app's sessions do not search, the searches work as before, by testing every
+    record of the dates, and the log says so."""
+    def usable() -> bool:
+        return con.execute("SELECT 1 FROM pg_opclass WHERE opcname = 'gin_trgm_ops' "
+                           "AND pg_opclass_is_visible(oid)").fetchone() is not None
+
+    if usable():
         return True
+    if con.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'").fetchone():
+        log.warning("searches will test every record: the pg_trgm extension is in a "
+                    "schema outside the app's search_path")
+        return False
     try:
         con._raw("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     except duckdb.Error as exc:
         log.warning("searches will test every record: the pg_trgm extension could not be "
                     "made (%s)", str(exc).splitlines()[0])
         return False
-    return True
+    return usable()
 
 
 def _add_what_duckdb_has(con: PgConnection) -> None:

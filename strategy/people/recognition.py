@@ -359,8 +359,8 @@ _COUNT = (
     "SELECT (SELECT count(*) FROM recognition r " + _WHERE_BUT_TEXT
     + "      AND (CAST($text AS VARCHAR) IS NULL OR " + _OWN_WORDS + "))"
     + " + (SELECT count(*) FROM recognition r " + _WHERE_BUT_TEXT
-    + "      AND CAST($text AS VARCHAR) IS NOT NULL AND NOT " + _OWN_WORDS
-    + " AND " + _RECIPIENT_NAMED + ")")
+    + "      AND CAST($text AS VARCHAR) IS NOT NULL AND " + _OWN_WORDS
+    + " IS NOT TRUE AND " + _RECIPIENT_NAMED + ")")
 
 
 def _filter_params(org_id: int, filters: LogFilter) -> dict[str, object]:

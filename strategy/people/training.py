@@ -288,7 +288,7 @@ _COUNTED = """
                    c.past_due - coalesce(p.past_due, 0) AS late
             FROM totals c
             LEFT JOIN passed p ON p.module_id = c.module_id
-                 AND p.team_id IS NOT DISTINCT FROM c.team_id
+                 AND coalesce(p.team_id, -1) = coalesce(c.team_id, -1)
             JOIN training_module m ON m.id = c.module_id
             LEFT JOIN team t ON t.id = c.team_id
         )
