@@ -536,8 +536,8 @@ _POSTGRES_INDEXES = (
 )
 
 
-# Indexes of words by their three-letter pieces (the pg_trgm extension, shipped with
-# PostgreSQL): a search for "%Taylor%" finds its records from the index instead of
+# Indexes of words by their three-letter pieces (the pg_trgm extension, one of
+# PostgreSQL's contrib modules): a search for "%Taylor%" finds its records from the index instead of
 # testing every record of the dates. Made only where the extension is, or may be, made.
 _TRIGRAM_INDEXES = (
     # The recognition log's search in the records' own words (the giver and what they

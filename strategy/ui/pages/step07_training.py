@@ -27,7 +27,7 @@ def render() -> None:
     # organisation) is read a page at a time on the Overdue tab, together with the
     # figures when that tab is open for HR.
     late_page: tuple[int, list[training.Overdue]] | None = None
-    if st.session_state.get("training_tab") == "Overdue" \
+    if st.session_state.get("training_tab") == OVERDUE_TAB \
             and session.allowed(Permission.HR_RECORDS):
         asked = max(1, int(st.session_state.get("overdue_page") or 1))
         figures, shown = training.figures_and_overdue(
@@ -47,7 +47,7 @@ def render() -> None:
     teams = session.recordable_teams(con, org.id)
     sections = {
         "Coverage": lambda: _coverage(figures),
-        "Overdue": lambda: _overdue(con, org.id, today, figures, late_page),
+        OVERDUE_TAB: lambda: _overdue(con, org.id, today, figures, late_page),
     }
     if teams is None:
         sections["Completions"] = lambda: _completion_log(con, org.id)
@@ -74,6 +74,7 @@ def _coverage(figures: training.TrainingFigures) -> None:
             ": say who takes each module." if session.allowed(Permission.EDIT_PLAN) else "."))
 
 
+OVERDUE_TAB = "Overdue"  # its label, which the tabs keep as the open tab's
 OVERDUE_PAGE = 200  # people shown at a time
 COMPLETIONS_PAGE = 200
 
