@@ -20,6 +20,7 @@ from strategy.core import access
 from strategy.core.access import ACCOUNT_ROLES, Identity, Role
 from strategy.core.db import (
     Connection,
+    close_database,
     database_path,
     database_url,
     held_by_another_process,
@@ -556,7 +557,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             elif args.command == "user":
                 _user(con, args)
         finally:
-            con.close()
+            if url is None:
+                close_database(con, path)
+            else:
+                con.close()
     except StrategyError as exc:
         print(f"Error: {exc.message}", file=sys.stderr)
         return 1

@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import duckdb
 import pytest
@@ -215,6 +216,96 @@ def test_a_cut_through_a_block_in_use_is_found_among_free_blocks(tmp_path: Path)
     with path.open("r+b") as handle:
         handle.truncate(size - 300_000)
     refused(path, "it is damaged")
+
+
+class _Watched:
+    """A connection that keeps the text of every statement run through it."""
+
+    def __init__(self, con: Connection, seen: list[str]) -> None:
+        self._con, self._seen = con, seen
+
+    def execute(self, sql: str, *args: object) -> Connection:
+        self._seen.append(sql)
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+
+def _storage_looks(monkeypatch: pytest.MonkeyPatch, path: Path) -> int:
+    """Open ``path`` and close it as the command line does; how many times the opening
+    looked through the tables' blocks."""
+    seen: list[str] = []
+    real = db._connect
+    monkeypatch.setattr(db, "_connect",
+                        lambda *args: cast(Connection, _Watched(real(*args), seen)))
+    con = open_database(path)
+    monkeypatch.setattr(db, "_connect", real)
+    db.close_database(con, path)
+    return sum("pragma_storage_info" in sql for sql in seen)
+
+
+def test_a_file_left_whole_by_the_app_is_not_looked_through_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB leaves a file short of its last free block after every other checkpoint:
+    the first opening looks through the blocks in use, later ones find the note that
+    the app left the file whole, and it is readable by its owner only."""
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    assert _storage_looks(monkeypatch, path) == 1
+    assert not db.wal_path(path).exists()
+    note = db.whole_note_path(path)
+    assert note.stat().st_mode & 0o777 == 0o600
+    # The file is still short of its last free block: only the note saves the look.
+    con = duckdb.connect(str(path), read_only=True)
+    total = (con.execute("SELECT total_blocks FROM pragma_database_size()").fetchone()
+             or (0,))[0]
+    con.close()
+    assert path.stat().st_size < 3 * 4096 + total * 262_144
+    assert _storage_looks(monkeypatch, path) == 0
+    assert _storage_looks(monkeypatch, path) == 0
+
+
+def test_a_file_changed_since_the_note_is_looked_through(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    assert _storage_looks(monkeypatch, path) == 1
+    # Another program writes to the file: the note no longer describes it.
+    other = duckdb.connect(str(path))
+    other.execute("CREATE TABLE fourth AS SELECT range AS i FROM range(300000)")
+    other.execute("DROP TABLE second")
+    other.execute("CHECKPOINT")
+    other.close()
+    note = db.whole_note_path(path).read_text()
+    con = duckdb.connect(str(path), read_only=True)
+    row = con.execute("SELECT total_blocks FROM pragma_database_size()").fetchone()
+    con.close()
+    if row and path.stat().st_size >= 3 * 4096 + row[0] * 262_144:
+        pytest.skip("DuckDB left this file whole to its last block: no look is needed")
+    assert note != db._file_state(path)
+    assert _storage_looks(monkeypatch, path) == 1
+
+
+def test_a_file_cut_after_the_note_is_still_refused(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    _storage_looks(monkeypatch, path)
+    assert db.whole_note_path(path).exists()
+    size = path.stat().st_size
+    with path.open("r+b") as handle:
+        handle.truncate(size - 300_000)
+    refused(path, "it is damaged")
+
+
+def test_the_command_line_notes_the_file_whole_as_it_closes(tmp_path: Path) -> None:
+    from strategy.cli import main
+
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    assert main(["migrate", "--db", str(path)]) == 0
+    assert db.whole_note_path(path).read_text() == db._file_state(path)
 
 
 # --- A database from a newer version of the app --------------------------------------
