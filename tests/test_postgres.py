@@ -430,9 +430,9 @@ def test_postgres_gets_the_indexes_its_planner_needs(pg_con: PgConnection) -> No
             ).fetchall()}
 
     assert {"recognition_log_order", "recognition_recipient_employee", "employee_team",
-            "training_completion_person", "recognition_history_org",
-            "recognition_recipient_given", "survey_day", "observation_day",
-            "recognition_words"} <= indexes()
+            "training_completion_person", "training_completion_day",
+            "recognition_history_org", "recognition_recipient_given", "survey_day",
+            "observation_day", "recognition_words"} <= indexes()
     assert not {"recognition_given", "recognition_given_ids"} & indexes()
     # A database from before the index ordered the records as the log does, or held
     # their ids: the old ones are replaced.

@@ -520,6 +520,10 @@ _POSTGRES_INDEXES = (
     "ON recognition_recipient (employee_id)",
     "CREATE INDEX IF NOT EXISTS training_completion_person "
     "ON training_completion (org_id, employee_id, module_id)",
+    # A quarter's completions (10,000 of 97,000 at the large organisation), counted from
+    # the index alone, and listed newest first: the count 8 -> 1 ms, the page 13 -> 12.
+    "CREATE INDEX IF NOT EXISTS training_completion_day "
+    "ON training_completion (org_id, completed_on) INCLUDE (employee_id)",
     "CREATE INDEX IF NOT EXISTS employee_team ON employee (org_id, team_id)",
     "CREATE INDEX IF NOT EXISTS recognition_history_org ON recognition_history (org_id)",
     # Survey answers by day, with what the scorecard counts (200,000 at the large
