@@ -332,6 +332,18 @@ def test_a_database_from_a_newer_app_is_refused(tmp_path: Path) -> None:
     refused(path, "newer version of this app", read_only=True)
 
 
+def test_a_refused_file_gets_no_note_even_after_the_long_look(tmp_path: Path) -> None:
+    """The note that a file is whole is written only once nothing refused it."""
+    path = tmp_path / "strategy.duckdb"
+    _newer(path).close()
+    # Part of a block past the end, as a power cut during an append leaves it: the
+    # opening looks through the blocks in use (and finds the file whole).
+    with path.open("ab") as handle:
+        handle.write(b"\0" * 5000)
+    refused(path, "newer version of this app")
+    assert not db.whole_note_path(path).exists()
+
+
 def test_a_newer_database_with_unfolded_writes_is_left_as_it_was(tmp_path: Path) -> None:
     """Closing a connection folds DuckDB's log into the file: a refused file with a log
     must be looked at without writing, so both stay exactly as they were."""

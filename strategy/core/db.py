@@ -179,8 +179,9 @@ def _damaged(path: Path, size: int, needed: int) -> StorageError:
                          f"changed; {restore_hint(path)}.")
 
 
-def _check_length(con: Connection, path: Path) -> None:
-    """Refuse a file cut short: some block in use lies past its end.
+def _check_length(con: Connection, path: Path) -> bool:
+    """Refuse a file cut short: some block in use lies past its end. Returns whether it
+    looked through the tables' blocks to be sure.
 
     PRAGMA database_size counts the blocks in use and the free ones. DuckDB cuts
     free blocks off the end of the file itself, so a file may end before the last
@@ -192,14 +193,14 @@ def _check_length(con: Connection, path: Path) -> None:
                       "pragma_database_size() WHERE database_name = current_database()"
                       ).fetchone()
     if row is None:
-        return
+        return False
     block_size, total, used = (int(v) for v in row)
     size = path.stat().st_size
     whole, part = divmod(max(size - _HEADERS_SIZE, 0), block_size)
     if whole < used:
         raise _damaged(path, size, _HEADERS_SIZE + used * block_size)
     if (not part and whole >= total) or _left_whole(path):
-        return
+        return False
     tables = [table for (table,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main'").fetchall()]
@@ -217,7 +218,7 @@ def _check_length(con: Connection, path: Path) -> None:
     highest = max(highest, -1 if meta is None else int(meta))
     if highest >= whole:
         raise _damaged(path, size, _HEADERS_SIZE + (highest + 1) * block_size)
-    _remember_whole(path)
+    return True
 
 
 # Where this app notes the size, time and inode of a database file it has checked or
@@ -271,8 +272,7 @@ def _check_contents(con: Connection, path: Path) -> None:
     """Refuse a damaged file, another program's database, or one from a newer app.
 
     Reads the catalogue and the small schema_migrations table, never the data."""
-    if str(path) != ":memory:":
-        _check_length(con, path)
+    looked = str(path) != ":memory:" and _check_length(con, path)
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "ORDER BY table_name").fetchall()]
@@ -293,6 +293,9 @@ def _check_contents(con: Connection, path: Path) -> None:
                             f"{newest_version():04d}). The file was not changed. Run the newer "
                             "version of the app, or restore a backup made by this version: "
                             f"python -m strategy restore FILE --db {path}.")
+    if looked:
+        # Only once nothing refused it: a refused file's folder is left as it was.
+        _remember_whole(path)
 
 
 def _connect(path: Path, read_only: bool) -> Connection:
