@@ -19,6 +19,7 @@ from strategy.customers.segments import SegmentInput, add_segment
 from strategy.measures import complaints
 from strategy.measures.complaints import FeedbackInput, RegisterFilter, working_days
 from strategy.people import recognition
+from strategy.people.personnel import EmployeeInput, add_employee
 from tests.complaints_data import staff_an_organisation
 from tests.identities import member
 
@@ -201,6 +202,30 @@ def test_a_reviewed_quarter_asks_for_a_reason(con: Connection, org: Organisation
     reasons = con.execute("SELECT reason, period FROM change_log WHERE area = 'Complaints'"
                           ).fetchall()
     assert reasons == [("Found in the post room", "2026-Q3")]
+
+
+def test_the_staff_named_stand_beside_their_ids_also_when_names_repeat(
+        con: Connection, org: Organisation, setup: dict[str, int]) -> None:
+    """A record's staff come as two lists, ids and names, in one order: by name, and two
+    people of one name by id. The register's page and one record read them alike."""
+    ids = setup
+    twin = add_employee(con, org.id, EmployeeInput("E9", "Ben Hall", ids["team"],
+                                                   date(2021, 3, 1)))
+    feedback_id = complaints.add_feedback(con, org.id, FeedbackInput(
+        "compliment", date(2026, 11, 12), "Email", "Both Bens and Cleo were kind.",
+        segment_id=ids["households"], staff_ids=[twin, ids["cleo"], ids["ben"]]),
+        today=TODAY)
+    complaints.add_feedback(con, org.id, complaint(ids, date(2026, 11, 13)), today=TODAY)
+    one = complaints.get_feedback(con, org.id, feedback_id)
+    expected_ids = (min(ids["ben"], twin), max(ids["ben"], twin), ids["cleo"])
+    assert one.staff == ("Ben Hall", "Ben Hall", "Cleo Diaz")
+    assert one.staff_ids == expected_ids
+    listed = complaints.list_feedback(con, org.id, RegisterFilter(kind="compliment"))
+    assert [(f.id, f.staff_ids, f.staff) for f in listed] == [
+        (feedback_id, expected_ids, one.staff)]
+    # The complaint beside it names no one.
+    page = complaints.list_feedback(con, org.id, RegisterFilter(), limit=1, offset=0)
+    assert page[0].staff_ids == () and page[0].staff == ()
 
 
 def test_a_compliment_naming_two_people_becomes_one_recognition(

@@ -411,8 +411,8 @@ def write_many(con: Connection, org_id: int,
 def by_references(con: Connection, org_id: int, references: Sequence[str]) -> dict[str, Feedback]:
     """The records holding these references (help-desk ticket numbers)."""
     access.require(Permission.READ_FEEDBACK, org_id)
-    rows = con.execute(_SELECT + " WHERE c.org_id = ? AND c.reference IN "
-                                 "(SELECT unnest(CAST(? AS VARCHAR[])))",
+    rows = con.execute(_select("SELECT c.id FROM complaint c WHERE c.org_id = ? AND "
+                               "c.reference IN (SELECT unnest(CAST(? AS VARCHAR[])))"),
                        [date.today(), org_id, list(references)]).fetchall()
     return {f.reference: f for f in (_feedback(r) for r in rows)}
 
@@ -593,26 +593,37 @@ def _where(org_id: int, f: RegisterFilter) -> tuple[str, list[object]]:
     return " AND ".join(clauses), params
 
 
-_SELECT = f"""
-    WITH t AS (SELECT CAST(? AS DATE) AS today)
+def _select(chosen: str) -> str:
+    """The records that ``chosen`` picks (a query of complaint ids; its parameters follow
+    the day the working days are counted to), each with its staff, owner and working
+    days. Only the chosen records are given them: worked out for every complaint before
+    a page was taken, the register's page of 500 took 67 ms at the large organisation."""
+    return f"""
+    WITH t AS (SELECT CAST(? AS DATE) AS today), chosen AS ({chosen}),
+    named AS (
+        -- Both lists in one order, ties by id, so each id stands beside its name.
+        SELECT cs.complaint_id, list(cs.employee_id ORDER BY e.name, e.id) AS ids,
+               list(e.name ORDER BY e.name, e.id) AS names
+        FROM complaint_staff cs JOIN employee e ON e.id = cs.employee_id
+        WHERE cs.complaint_id IN (SELECT id FROM chosen)
+        GROUP BY cs.complaint_id
+    )
     SELECT c.id, c.kind, coalesce(c.reference, ''), c.received_on, c.channel, c.segment_id,
            coalesce(s.name, ''), c.quality, c.standard_id, coalesce(st.title, ''),
            c.what_happened, c.recorded_by, c.owner_id, coalesce(o.name, ''), c.promised_by,
            c.promise, c.resolution, c.resolved_on, c.accepted, c.goodwill_kind,
            c.goodwill_value, c.followed_up_on, c.recognition_id, c.version,
-           coalesce((SELECT list(cs.employee_id ORDER BY e.name) FROM complaint_staff cs
-                     JOIN employee e ON e.id = cs.employee_id WHERE cs.complaint_id = c.id), []),
-           coalesce((SELECT list(e.name ORDER BY e.name) FROM complaint_staff cs
-                     JOIN employee e ON e.id = cs.employee_id WHERE cs.complaint_id = c.id), []),
+           coalesce(n.ids, []), coalesce(n.names, []),
            CASE WHEN c.resolved_on IS NOT NULL THEN {RESOLVE_DAYS_SQL} END,
            CASE WHEN c.kind = 'complaint' AND c.resolved_on IS NULL
                 THEN {_working_days_sql("c.received_on", "t.today")} END,
            c.recorded_by_account
-    FROM complaint c CROSS JOIN t
+    FROM chosen JOIN complaint c ON c.id = chosen.id CROSS JOIN t
+    LEFT JOIN named n ON n.complaint_id = c.id
     LEFT JOIN segment s ON s.id = c.segment_id
     LEFT JOIN standard st ON st.id = c.standard_id
     LEFT JOIN employee o ON o.id = c.owner_id
-"""
+    """
 
 
 def _feedback(row: tuple[object, ...]) -> Feedback:
@@ -624,7 +635,7 @@ def _feedback(row: tuple[object, ...]) -> Feedback:
 
 def get_feedback(con: Connection, org_id: int, feedback_id: int) -> Feedback:
     access.require(Permission.READ_FEEDBACK, org_id)
-    row = con.execute(_SELECT + " WHERE c.org_id = ? AND c.id = ?",
+    row = con.execute(_select("SELECT c.id FROM complaint c WHERE c.org_id = ? AND c.id = ?"),
                       [date.today(), org_id, feedback_id]).fetchone()
     if row is None:
         raise NotFoundError("That complaint or compliment was deleted by someone else.")
@@ -645,7 +656,9 @@ def list_feedback(con: Connection, org_id: int, filters: RegisterFilter, limit: 
     where, params = _where(org_id, filters)
     order = "c.promised_by NULLS LAST, c.received_on, c.id" if filters.status in (
         "open", "overdue") else "c.received_on DESC, c.id DESC"
-    rows = con.execute(f"{_SELECT} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+    # The page is taken from the complaints alone; then its records are filled in.
+    rows = con.execute(_select(f"SELECT c.id FROM complaint c WHERE {where} "
+                               f"ORDER BY {order} LIMIT ? OFFSET ?") + f" ORDER BY {order}",
                        [filters.today or date.today(), *params, limit, offset]).fetchall()
     return [_feedback(r) for r in rows]
 
