@@ -299,6 +299,51 @@ def test_a_file_cut_after_the_note_is_still_refused(tmp_path: Path,
     refused(path, "it is damaged")
 
 
+def test_a_file_cut_and_given_back_its_time_is_still_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Setting the file's time back after a cut does not make the note fit it again."""
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    _storage_looks(monkeypatch, path)
+    noted = path.stat()
+    with path.open("r+b") as handle:
+        handle.truncate(noted.st_size - 300_000)
+    os.utime(path, ns=(noted.st_atime_ns, noted.st_mtime_ns))
+    refused(path, "it is damaged")
+
+
+def test_opening_to_read_writes_no_note(tmp_path: Path) -> None:
+    """A backup opens its source only to read it: nothing is written beside that file,
+    even when the opening looked through the blocks."""
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    with path.open("ab") as handle:  # part of a block past the end: the look is made
+        handle.write(b"\0" * 5000)
+    before = files_in(tmp_path)
+    open_database(path, read_only=True).close()
+    assert files_in(tmp_path) == before
+
+
+def test_no_note_when_the_upgrade_then_fails(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The note is written only once the whole opening has passed."""
+    path = tmp_path / "strategy.duckdb"
+    _with_free_blocks(path)
+    with path.open("ab") as handle:
+        handle.write(b"\0" * 5000)
+
+    def failing(con: Connection) -> None:
+        raise StorageError("the upgrade stopped")
+
+    monkeypatch.setattr(db, "migrate", failing)
+    with pytest.raises(StorageError, match="the upgrade stopped"):
+        open_database(path)
+    assert not db.whole_note_path(path).exists()
+    monkeypatch.undo()
+    open_database(path).close()
+    assert db.whole_note_path(path).exists()
+
+
 def test_the_command_line_notes_the_file_whole_as_it_closes(tmp_path: Path) -> None:
     from strategy.cli import main
 

@@ -179,9 +179,10 @@ def _damaged(path: Path, size: int, needed: int) -> StorageError:
                          f"changed; {restore_hint(path)}.")
 
 
-def _check_length(con: Connection, path: Path) -> bool:
-    """Refuse a file cut short: some block in use lies past its end. Returns whether it
-    looked through the tables' blocks to be sure.
+def _check_length(con: Connection, path: Path) -> str | None:
+    """Refuse a file cut short: some block in use lies past its end. When it looked
+    through the tables' blocks to be sure, returns the file's state as it was before
+    the look (see ``whole_note_path``); else None.
 
     PRAGMA database_size counts the blocks in use and the free ones. DuckDB cuts
     free blocks off the end of the file itself, so a file may end before the last
@@ -193,20 +194,21 @@ def _check_length(con: Connection, path: Path) -> bool:
                       "pragma_database_size() WHERE database_name = current_database()"
                       ).fetchone()
     if row is None:
-        return False
+        return None
     block_size, total, used = (int(v) for v in row)
-    size = path.stat().st_size
+    state = _file_state(path)
+    size = int(state.split()[2])
     whole, part = divmod(max(size - _HEADERS_SIZE, 0), block_size)
     if whole < used:
         raise _damaged(path, size, _HEADERS_SIZE + used * block_size)
-    if (not part and whole >= total) or _left_whole(path):
-        return False
+    if (not part and whole >= total) or _left_whole(path, state):
+        return None
     tables = [table for (table,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "AND schema_name = 'main'").fetchall()]
     # One statement for every table: DuckDB reads their storage side by side, a third
     # of the time of a statement per table. A file ends short of its last free block
-    # after every other checkpoint, so this runs at every other start of a command.
+    # after every other checkpoint; this runs when no note says the app left it whole.
     scans = " UNION ALL ".join(["SELECT block_id, additional_block_ids FROM "
                                 "pragma_storage_info(?) WHERE persistent"] * len(tables))
     top = con.execute(
@@ -218,39 +220,42 @@ def _check_length(con: Connection, path: Path) -> bool:
     highest = max(highest, -1 if meta is None else int(meta))
     if highest >= whole:
         raise _damaged(path, size, _HEADERS_SIZE + (highest + 1) * block_size)
-    return True
+    return state
 
 
-# Where this app notes the size, time and inode of a database file it has checked or
-# closed: a file still exactly so has not been cut since, and needs no look at its
-# tables' blocks. DuckDB leaves the file short of its last free block after every other
-# checkpoint, so without this every other command paid that look (45 ms at the large
-# organisation, a million recognitions).
+# Where this app notes the state of a database file it has found whole, or left whole
+# as it closed it: device, inode, size, and the times of the last change to its contents
+# and to the file itself (the second no program can set back). A file still exactly so
+# has not been cut since, and needs no look at its tables' blocks. DuckDB leaves the
+# file short of its last free block after every other checkpoint, so without this
+# every other command paid that look (45 ms at the large organisation, a million
+# recognitions).
 def whole_note_path(path: str | os.PathLike[str]) -> Path:
     return Path(f"{os.fspath(path)}.whole")
 
 
 def _file_state(path: Path) -> str:
     found = path.stat()
-    return f"{found.st_ino} {found.st_size} {found.st_mtime_ns}"
+    return (f"{found.st_dev} {found.st_ino} {found.st_size} {found.st_mtime_ns} "
+            f"{found.st_ctime_ns}")
 
 
-def _left_whole(path: Path) -> bool:
+def _left_whole(path: Path, state: str) -> bool:
     try:
-        return whole_note_path(path).read_text(encoding="ascii") == _file_state(path)
+        return whole_note_path(path).read_text(encoding="ascii") == state
     except (OSError, UnicodeDecodeError):
         return False
 
 
-def _remember_whole(path: Path) -> None:
-    """Note ``path`` as whole as it now is. Only a note: failing to write it costs the
-    next opening the longer look, nothing else."""
+def _remember_whole(path: Path, state: str) -> None:
+    """Note that ``path`` was whole in ``state``. Only a note: failing to write it costs
+    the next opening the longer look, nothing else."""
     note = whole_note_path(path)
     with suppress(OSError):
         handle, written = tempfile.mkstemp(prefix=note.name + ".", dir=note.parent)
         try:
             with os.fdopen(handle, "w", encoding="ascii") as out:
-                out.write(_file_state(path))
+                out.write(state)
             os.replace(written, note)
         except OSError:
             with suppress(OSError):
@@ -264,15 +269,17 @@ def close_database(con: Connection, path: str | os.PathLike[str]) -> None:
     opening then need not look through the tables' blocks (see ``_check_length``)."""
     con.close()
     target = Path(path)
-    if str(target) != ":memory:" and target.is_file() and not wal_path(target).exists():
-        _remember_whole(target)
+    with suppress(OSError):
+        if str(target) != ":memory:" and target.is_file() and not wal_path(target).exists():
+            _remember_whole(target, _file_state(target))
 
 
-def _check_contents(con: Connection, path: Path) -> None:
+def _check_contents(con: Connection, path: Path) -> str | None:
     """Refuse a damaged file, another program's database, or one from a newer app.
 
-    Reads the catalogue and the small schema_migrations table, never the data."""
-    looked = str(path) != ":memory:" and _check_length(con, path)
+    Reads the catalogue and the small schema_migrations table, never the data. Returns
+    what ``_check_length`` returns."""
+    looked = None if str(path) == ":memory:" else _check_length(con, path)
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
         "ORDER BY table_name").fetchall()]
@@ -283,7 +290,7 @@ def _check_contents(con: Connection, path: Path) -> None:
                                 f"such as {named} but no record of this app's upgrades). The "
                                 "file was not changed. Point STRATEGY_DB (or --db) at this "
                                 f"app's database file, or {restore_hint(path)}.")
-        return
+        return looked
     versions = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations")
                 .fetchall()}
     unknown = sorted(versions - {m.version for m in available_migrations()})
@@ -293,9 +300,7 @@ def _check_contents(con: Connection, path: Path) -> None:
                             f"{newest_version():04d}). The file was not changed. Run the newer "
                             "version of the app, or restore a backup made by this version: "
                             f"python -m strategy restore FILE --db {path}.")
-    if looked:
-        # Only once nothing refused it: a refused file's folder is left as it was.
-        _remember_whole(path)
+    return looked
 
 
 def _connect(path: Path, read_only: bool) -> Connection:
@@ -305,16 +310,17 @@ def _connect(path: Path, read_only: bool) -> Connection:
         raise StorageError(_explain_open_failure(path, exc)) from exc
 
 
-def _checked(con: Connection, path: Path) -> Connection:
+def _checked(con: Connection, path: Path) -> tuple[Connection, str | None]:
+    """``con`` once its file passed the checks, and what ``_check_length`` returned."""
     try:
-        _check_contents(con, path)
+        looked = _check_contents(con, path)
     except BaseException as exc:
         with suppress(duckdb.Error):
             con.close()
         if isinstance(exc, duckdb.Error):
             raise StorageError(_explain_open_failure(path, exc)) from exc
         raise
-    return con
+    return con, looked
 
 
 def open_database(path: str | os.PathLike[str] | None = None, *,
@@ -329,7 +335,7 @@ def open_database(path: str | os.PathLike[str] | None = None, *,
     """
     target = database_path(path)
     if str(target) == ":memory:":
-        return _checked(_connect(target, read_only), target)
+        return _checked(_connect(target, read_only), target)[0]
     if not read_only:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -345,6 +351,7 @@ def open_database(path: str | os.PathLike[str] | None = None, *,
         except OSError as exc:
             raise _cannot(target, f"it is empty and cannot be replaced ({exc.strerror}). "
                                   "Check the folder's permissions.") from exc
+    looked_first: str | None = None
     if has_database and not read_only and wal_path(target).exists():
         # Closing a connection folds the log of recent writes into the file: look
         # first without writing, so that a refused file is left exactly as it was.
@@ -358,9 +365,12 @@ def open_database(path: str | os.PathLike[str] | None = None, *,
         except duckdb.Error as exc:
             raise StorageError(_explain_open_failure(target, exc)) from exc
         if look is not None:
-            _checked(look, target).close()
-    con = _checked(_connect(target, read_only), target)
+            look, looked_first = _checked(look, target)
+            look.close()
+    con, looked = _checked(_connect(target, read_only), target)
+    looked = looked or looked_first
     if read_only:
+        # Nothing is written beside a file opened only to read it (a backup's source).
         return con
     if not has_database:
         # A new database will hold personal HR data: readable by its owner only.
@@ -374,6 +384,10 @@ def open_database(path: str | os.PathLike[str] | None = None, *,
     except duckdb.Error as exc:
         con.close()
         raise StorageError(_explain_open_failure(target, exc)) from exc
+    if looked is not None:
+        # Noted only now nothing has refused the file: a refused file's folder is left
+        # as it was. The state is the one measured before the look.
+        _remember_whole(target, looked)
     return con
 
 
