@@ -260,14 +260,17 @@ def sign_in_to_idle(page: Any, url: str) -> float:
     return origin + last_idle_at(page) - pressed_at
 
 
-def press_downloads(page: Any, where: str, result: dict[str, Any]) -> None:
+def press_downloads(page: Any, where: str, result: dict[str, Any], pid: int) -> None:
     """Press every download the open page or tab offers (building the review pack
-    first), as a person taking everything home would; sizes go in the rows."""
+    first), as a person taking everything home would; sizes go in the rows, and the
+    server's memory just before and after the pack is built."""
     build = page.get_by_role("button", name="Build the review pack")
     if build.count() and build.first.is_visible():
+        result["rows"].append(("  memory before building the review pack", memory_kib(pid)))
         since = int(page.evaluate("window.__runs.length"))
         build.first.click()
         wait_idle(page, since, need_run=True)
+        result["rows"].append(("  memory after building the review pack", memory_kib(pid)))
     offered = [*page.get_by_test_id("stDownloadButton").locator("button").all(),
                *page.get_by_test_id("stMain").get_by_role(
                    "link", name=re.compile("^Download")).all()]
@@ -358,9 +361,9 @@ def walk(kind: str, db_path: Path, browser: Any, folder: Path) -> dict[str, Any]
                 page.screenshot(path=str(shots / f"{spec.key}_tab{index}.png"))
                 result["problems"] += [f"{where}: {p}" for p in problems_on(page)]
                 result["rows"].append((where, took))
-                press_downloads(page, where, result)
+                press_downloads(page, where, result, pid)
                 index += 1
-            press_downloads(page, spec.key, result)
+            press_downloads(page, spec.key, result, pid)
             memory = memory_kib(pid)
             result["rows"].append((f"  memory after {spec.key}", memory))
         result["end"] = memory_kib(pid)
