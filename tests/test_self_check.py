@@ -147,9 +147,10 @@ def test_a_step_needs_five_answers_before_any_figure_shows(con: Connection,
     assert "can be read off" not in ws["B4"].value
     first, last = ws.tables["SelfCheck"].ref.split(":")
     body = {row[0]: row for row in ([c.value for c in cells] for cells in ws[first:last])}
-    assert body[1][5:10] == [5, pytest.approx(3.2), 1.5, 1, 5]
-    assert body[2][5:] == [4, None, None, None, None, None]
-    assert body[3][5:] == [3, None, None, None, None, None]
+    # How many gave each rating: one 1, one 2, two 4s and one 5 (none withheld above).
+    assert body[1][5:13] == [5, pytest.approx(3.2), 1.5, 1, 1, 0, 2, 1]
+    assert body[2][5:] == [4] + [None] * 8
+    assert body[3][5:] == [3] + [None] * 8
 
 
 # --- Privacy -------------------------------------------------------------------------------
@@ -478,18 +479,20 @@ def test_the_pack_s_self_check_sheet_holds_the_latest_round_of_the_quarter(
     rows = [[c.value for c in row] for row in ws[first:last]]
     # The words first, the figures after them (see SELF_CHECK_COLUMNS).
     assert rows[0] == ["Step", "Title", "Plan status", "Against the plan", "Disagreement",
-                       "Answers", "Average", "Spread", "Lowest", "Highest", "Change"]
+                       "Answers", "Average", "Spread", "Gave 1", "Gave 2", "Gave 3", "Gave 4",
+                       "Gave 5", "Change"]
     body = {row[0]: row for row in rows[1:]}
     assert len(body) == 11
     # Step 1: 1, 1, 1, 5, 5, 5 — average 3, spread 2; the round before averaged 2.
-    assert body[1][5:] == [6, 3, 2, 1, 5, 1]
+    assert body[1][5:] == [6, 3, 2, 3, 0, 0, 0, 3, 1]
     assert body[1][2:5] == ["Not started", "rated higher", "yes"]
     # Step 2: 2, 3, 3, 3, 4 — spread √0.4 = 0.63, to one decimal; before: 3 five times.
     assert body[2][5] == 5 and body[2][6] == pytest.approx(3.0)
-    assert body[2][7] == 0.6 and body[2][10] == pytest.approx(0.0)
+    assert body[2][7] == 0.6 and body[2][13] == pytest.approx(0.0)
+    assert body[2][8:13] == [0, 1, 3, 1, 0]
     assert not body[2][4]  # no disagreement: nothing written
     # Step 3: two answers only — withheld in the pack as on the page.
-    assert body[3][5] == 2 and body[3][6:] == [None] * 5
+    assert body[3][5] == 2 and body[3][6:] == [None] * 8
     # Amber where the group disagrees: the spread and its "yes" (rows 7 to 17).
     assert {str(f.sqref) for f in ws.conditional_formatting} == {"H7:H17", "E7:E17"}
     assert ws.page_setup.orientation == "landscape"

@@ -1244,11 +1244,14 @@ def _review(book: Book, con: Connection, org_id: int, quarter: Quarter, card: Ca
 # cell and a text at the left of its own, with hardly more than a space between them when
 # both fill their columns: a "Change" beside "Plan status" printed as "-0.2 Done". So no
 # number comes before a text but the step's, and "_)" leaves a bracket's width after it.
+# How many gave each rating, as the page shows it: the lowest and highest rating given
+# are there too, and the sheet's "How to read it" names these counts among the results.
 SELF_CHECK_COLUMNS = [
     Column("Step", 5, "0_)"), Column("Title", 30), Column("Plan status", 12),
     Column("Against the plan", 12), Column("Disagreement", 11), Column("Answers", 8, "0"),
-    Column("Average", 8, "0.0"), Column("Spread", 8, "0.0"), Column("Lowest", 7, "0"),
-    Column("Highest", 7, "0"), Column("Change", 8, "+0.0;-0.0;0.0")]
+    Column("Average", 8, "0.0"), Column("Spread", 8, "0.0"),
+    *(Column(f"Gave {rating}", 7, "0") for rating in range(1, 6)),
+    Column("Change", 8, "+0.0;-0.0;0.0")]
 
 
 def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> None:
@@ -1271,8 +1274,8 @@ def _self_check(book: Book, con: Connection, org_id: int, quarter: Quarter) -> N
     top = 6
     body = [[s.step, s.title, s.status.value if s.status else "",
              f"rated {s.against_plan}" if s.against_plan else "",
-             "yes" if s.disagreement else "", s.answers, s.average, s.spread, s.lowest,
-             s.highest, s.change] for s in found.steps]
+             "yes" if s.disagreement else "", s.answers, s.average, s.spread,
+             *(s.distribution or (None,) * 5), s.change] for s in found.steps]
     book.table(ws, "SelfCheck", top, SELF_CHECK_COLUMNS, body, freeze=False)
     book.layout(ws).caps.update({1: 14})
     first, last = top + 1, top + len(body)
