@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pyarrow as pa
@@ -340,3 +341,29 @@ def test_a_survey_tools_export_imports_from_the_page_with_every_answer(
     result = scorecard.survey_result(con, org.id, "nps", date(2026, 10, 1), date(2026, 10, 31))
     assert result.n == len(NPS_ANSWERS)
     assert result.value == pytest.approx(nps(NPS_ANSWERS))
+
+
+def test_the_server_builds_the_pack_two_sheets_at_a_time(
+        con: Connection, org: Organisation, engagement: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the app server the pack shares the cores with everyone's pages: its sheets read
+    the database two at a time (the command line, with the machine to itself, four), and
+    the workbook is offered once built."""
+    from strategy.core.db import SIDE_BY_SIDE
+    from strategy.io import review_pack
+
+    pools: list[int] = []
+    real = ThreadPoolExecutor
+
+    def counted(max_workers: int) -> ThreadPoolExecutor:
+        pools.append(max_workers)
+        return real(max_workers=max_workers)
+
+    monkeypatch.setattr(review_pack, "ThreadPoolExecutor", counted)
+    at = with_period(open_app("step11_review"), LAST)
+    click(at, "pack_build")
+    assert not errors(at)
+    assert pools == [review_pack.READS_AT_ONCE_IN_THE_SERVER] == [2]
+    assert at.session_state[f"pack_{org.id}_{LAST}"][:2] == b"PK"  # an xlsx is a zip
+    review_pack.build_pack(con, org.id, LAST)
+    assert pools[-1] == SIDE_BY_SIDE == 4

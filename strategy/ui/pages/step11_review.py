@@ -76,8 +76,9 @@ def _pack(con: Connection, org_id: int, org_name: str, period: Quarter) -> None:
                 bar.progress(min(share, 1.0), text=text)
 
             try:
-                st.session_state[key] = review_pack.build_pack(con, org_id, period,
-                                                               progress=show)
+                st.session_state[key] = review_pack.build_pack(
+                    con, org_id, period, progress=show,
+                    reads_at_once=review_pack.READS_AT_ONCE_IN_THE_SERVER)
             except StrategyError as exc:
                 st.error(md(exc.message))
             bar.empty()
