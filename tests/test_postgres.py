@@ -679,3 +679,43 @@ def test_a_read_beside_waits_its_turn_when_the_pool_is_all_lent(pg_con: PgConnec
         pids.add(cursor.execute("SELECT pg_backend_pid()").fetchone())
         cursor.close()
     assert len(pids) == 1
+
+
+def test_cursors_asked_for_at_once_share_one_pool_and_close_with_it(
+        pg_con: PgConnection, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line's review pack asks for its sheets' cursors from several threads
+    at the same moment: one pool lends them all, and closing the connection closes it
+    (a pool made beside another was left open, its sessions held until the process
+    ended)."""
+    import threading
+
+    from psycopg_pool import ConnectionPool
+
+    from strategy.core import pg
+
+    made: list[Any] = []
+    real = ConnectionPool
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(pg, "ConnectionPool", counted)
+    start = threading.Barrier(8)
+    answers: list[object] = []
+
+    def read() -> None:
+        start.wait()
+        cursor = pg_con.cursor()
+        answers.append(cursor.execute("SELECT 1").fetchone())
+        cursor.close()
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [(1,)] * 8
+    assert len(made) == 1
+    pg_con.close()
+    assert made[0].closed

@@ -132,6 +132,7 @@ class PgConnection:
         self.url = url
         self._pool = pool
         self._lending: ConnectionPool[Any] | None = None  # see _lender
+        self._lending_made = threading.Lock()
         try:
             if pool is not None:
                 conn = pool.getconn(timeout=wait)
@@ -233,17 +234,22 @@ class PgConnection:
         connecting afresh for each (22 connections of 23 ms for one pack)."""
         if self._pool is not None:
             return self._pool
-        if self._lending is None:
-            # As many as are asked for at once (a cursor is a session of its own, as
-            # each was before), kept for reuse.
-            self._lending = ConnectionPool(
-                self.url, min_size=0, max_size=64, open=True, configure=_adapt,
-                kwargs={"autocommit": True}, timeout=30, name="strategy-command")
-        return self._lending
+        # Made once under a lock: the pack's threads ask for their cursors at the same
+        # moment, and each pool made beside another was left open, its sessions held.
+        with self._lending_made:
+            if self._lending is None:
+                # As many as are asked for at once (a cursor is a session of its own, as
+                # each was before), kept for reuse.
+                self._lending = ConnectionPool(
+                    self.url, min_size=0, max_size=64, open=True, configure=_adapt,
+                    kwargs={"autocommit": True}, timeout=30, name="strategy-command")
+            return self._lending
 
     def close(self) -> None:
-        if self._lending is not None:
-            self._lending.close()
+        with self._lending_made:
+            lending, self._lending = self._lending, None
+        if lending is not None:
+            lending.close()
         if self._pool is not None:
             self._returned()
         else:
