@@ -196,8 +196,8 @@ def _check_length(con: Connection, path: Path) -> str | None:
     if row is None:
         return None
     block_size, total, used = (int(v) for v in row)
-    state = _file_state(path)
-    size = int(state.split()[2])
+    found = path.stat()
+    state, size = _state_of(found), found.st_size
     whole, part = divmod(max(size - _HEADERS_SIZE, 0), block_size)
     if whole < used:
         raise _damaged(path, size, _HEADERS_SIZE + used * block_size)
@@ -234,10 +234,13 @@ def whole_note_path(path: str | os.PathLike[str]) -> Path:
     return Path(f"{os.fspath(path)}.whole")
 
 
-def _file_state(path: Path) -> str:
-    found = path.stat()
+def _state_of(found: os.stat_result) -> str:
     return (f"{found.st_dev} {found.st_ino} {found.st_size} {found.st_mtime_ns} "
             f"{found.st_ctime_ns}")
+
+
+def _file_state(path: Path) -> str:
+    return _state_of(path.stat())
 
 
 def _left_whole(path: Path, state: str) -> bool:

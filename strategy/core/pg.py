@@ -547,8 +547,9 @@ _POSTGRES_INDEXES = (
 
 
 # Indexes of words by their three-letter pieces (the pg_trgm extension, one of
-# PostgreSQL's contrib modules): a search for "%Taylor%" finds its records from the index instead of
-# testing every record of the dates. Made only where the extension is, or may be, made.
+# PostgreSQL's contrib modules): a search for "%Taylor%" finds its records from the
+# index instead of testing every record of the dates. Made only where the extension
+# is, or may be, made.
 _TRIGRAM_INDEXES = (
     # The recognition log's search in the records' own words (the giver and what they
     # did); the count of a quarter searched, 105 -> 32 ms at the large organisation.
