@@ -24,6 +24,7 @@ from strategy.core.checks import (
 )
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import NotFoundError, ValidationError
+from strategy.core.kept import Kept, kept_rows
 from strategy.core.rates import Rate
 
 # The starting curriculum, in our own words.
@@ -192,23 +193,21 @@ def record_completion(con: Connection, org_id: int, module_id: int, employee_ids
     return len(written)
 
 
-# The current staff and, per person, each module they must take and when it falls due.
-# A list of people carries each one's name and number along; the counts leave them out,
-# since PostgreSQL copies every column of the pairs it keeps for reuse (step 7's figures
-# took 79 ms there with them, 68 without).
-_REQUIRED_TEMPLATE = """
+# Everyone the organisation has employed, each with each module they must take, once:
+# the day it falls due and the day they first passed it (NULL: not passed). Who counts
+# on a day is chosen when the pairs are read (hired by then, not yet left), so the
+# pairs do not change as the days pass, and PostgreSQL keeps them (strategy.core.kept).
+_PAIRS = """
     WITH staff AS (
-        SELECT e.id{staff_named}, e.team_id, lower(e.role) AS role, e.hire_date,
+        SELECT e.id, e.team_id, lower(e.role) AS role, e.hire_date, e.leave_date,
                coalesce(e.team_id, -1) AS team_key, coalesce(lower(e.role), '') AS role_key
-        FROM employee e
-        WHERE e.org_id = $org AND e.hire_date <= $on
-          AND (e.leave_date IS NULL OR e.leave_date >= $on)
+        FROM employee e WHERE e.org_id = $org
     ), kinds AS (
         -- What a person must take depends only on their team and role: each kind of
-        -- person present meets the requirements once (a few hundred rows, not one per
-        -- person), and a module required of both the team and the role is made one
-        -- there. The clock starts at hiring, or when the module became required if
-        -- later; of two requirements, the earlier counts.
+        -- person meets the requirements once (a few hundred rows, not one per person),
+        -- and a module required of both the team and the role is made one there. The
+        -- clock starts at hiring, or when the module became required if later; of two
+        -- requirements, the earlier counts.
         SELECT k.team_key, k.role_key, r.module_id,
                CASE WHEN bool_or(r.required_since IS NULL) THEN NULL
                     ELSE min(r.required_since) END AS since,
@@ -218,18 +217,40 @@ _REQUIRED_TEMPLATE = """
              AND (r.team_id = k.team_id OR lower(r.role) = k.role)
         JOIN training_module m ON m.id = r.module_id
         GROUP BY k.team_key, k.role_key, r.module_id
-    ), required AS (
-        -- Each current person with each module they must take, once, and the day it
-        -- falls due: a join on equal keys, not on the OR above.
-        SELECT s.id AS employee_id{required_named}, s.team_id, k.module_id,
-               CAST(greatest(s.hire_date, coalesce(k.since, s.hire_date))
-                    + k.due_within_days * INTERVAL 1 DAY AS DATE) AS due
-        FROM staff s JOIN kinds k ON k.team_key = s.team_key AND k.role_key = s.role_key
+    ), firsts AS (
+        SELECT c.employee_id, c.module_id, min(c.completed_on) AS passed_on
+        FROM training_completion c WHERE c.org_id = $org AND c.passed
+        GROUP BY c.employee_id, c.module_id
     )
+    -- Each person with each module they must take: a join on equal keys, not on the
+    -- OR above.
+    SELECT s.id AS employee_id, k.module_id, s.team_id, s.hire_date, s.leave_date,
+           CAST(greatest(s.hire_date, coalesce(k.since, s.hire_date))
+                + k.due_within_days * INTERVAL 1 DAY AS DATE) AS due,
+           f.passed_on
+    FROM staff s JOIN kinds k ON k.team_key = s.team_key AND k.role_key = s.role_key
+    LEFT JOIN firsts f ON f.employee_id = s.id AND f.module_id = k.module_id
 """
-_REQUIRED = _REQUIRED_TEMPLATE.format(staff_named="", required_named="")
-_REQUIRED_NAMED = _REQUIRED_TEMPLATE.format(staff_named=", e.name, e.number",
-                                            required_named=", s.name, s.number")
+TRAINING_PAIRS = Kept(
+    table="strategy_kept_training_pairs_1",
+    columns=(("employee_id", "BIGINT"), ("module_id", "BIGINT"), ("team_id", "BIGINT"),
+             ("hire_date", "DATE"), ("leave_date", "DATE"), ("due", "DATE"),
+             ("passed_on", "DATE")),
+    reads=("employee", "training_requirement", "training_module", "training_completion"),
+    query=_PAIRS)
+
+
+def _required(con: Connection, org_id: int) -> str:
+    """``required``: each person employed on ``$on`` with each module they must take,
+    when it falls due, and whether they had passed it by then."""
+    return f"""
+        WITH required AS (
+            SELECT employee_id, module_id, team_id, due,
+                   coalesce(passed_on <= $on, false) AS passed
+            FROM {kept_rows(con, TRAINING_PAIRS, org_id)} p
+            WHERE hire_date <= $on AND (leave_date IS NULL OR leave_date >= $on)
+        )
+    """
 
 
 @dataclass(frozen=True)
@@ -269,33 +290,16 @@ class TrainingFigures:
         return sorted(late, key=lambda r: (r[0], r[1]))
 
 
-# The passed completions matched to the required pairs, each pair found once: most
-# completions are of no requirement (leavers', optional modules'), and PostgreSQL took
-# 25 ms to make all of them one first. Then, per team and module by ids (named only
-# after): how many must take it, how many passed, and how many are late (past due and
-# not passed: the pairs past due less those passed).
+# Per team and required module by ids (named only after): how many must take it, how
+# many passed, and how many are late (past due and not passed).
 _COUNTED = """
-        , passed_pairs AS (
-            SELECT q.employee_id, q.module_id, q.team_id, q.due
-            FROM training_completion c
-            JOIN required q ON q.employee_id = c.employee_id AND q.module_id = c.module_id
-            WHERE c.org_id = $org AND c.passed AND c.completed_on <= $on
-            GROUP BY q.employee_id, q.module_id, q.team_id, q.due
-        ), totals AS (
-            SELECT team_id, module_id, count(*) AS required,
-                   count(*) FILTER (WHERE due < $on) AS past_due
-            FROM required GROUP BY team_id, module_id
-        ), passed AS (
-            SELECT team_id, module_id, count(*) AS passed,
-                   count(*) FILTER (WHERE due < $on) AS past_due
-            FROM passed_pairs GROUP BY team_id, module_id
-        ), counted AS (
+        , counted AS (
             SELECT coalesce(t.name, '(no team)') AS team_order, t.name AS team,
-                   m.name AS module, coalesce(p.passed, 0) AS passed, c.required,
-                   c.past_due - coalesce(p.past_due, 0) AS late
-            FROM totals c
-            LEFT JOIN passed p ON p.module_id = c.module_id
-                 AND coalesce(p.team_id, -1) = coalesce(c.team_id, -1)
+                   m.name AS module, c.passed, c.required, c.late
+            FROM (SELECT team_id, module_id, count(*) AS required,
+                         count(*) FILTER (WHERE passed) AS passed,
+                         count(*) FILTER (WHERE due < $on AND NOT passed) AS late
+                  FROM required GROUP BY team_id, module_id) c
             JOIN training_module m ON m.id = c.module_id
             LEFT JOIN team t ON t.id = c.team_id
         )
@@ -308,7 +312,7 @@ def _figures(rows: Sequence[Sequence[Any]]) -> TrainingFigures:
 
 def figures(con: Connection, org_id: int, on: date) -> TrainingFigures:
     return _figures(con.execute(
-        _REQUIRED + _COUNTED + """
+        _required(con, org_id) + _COUNTED + """
         SELECT team, module, passed, required, late FROM counted ORDER BY team_order, module
         """, {"org": org_id, "on": on}).fetchall())
 
@@ -322,38 +326,19 @@ def coverage_series(con: Connection, org_id: int, days: Sequence[date],
                     team_id: int | None = None) -> list[Rate]:
     """Overall coverage on each of ``days`` (one team's, or everyone's), in one query:
     the same count as ``coverage`` summed over its rows, for a scorecard's quarters."""
-    # Each (person, required module) pair is found once, with the span its person was
-    # employed and the day it was first passed; only then is it counted on each day.
-    # Joining the requirements once per day instead cost staff × requirements × days.
+    # Each (person, required module) pair is counted on each day its person was
+    # employed then, as passed if first passed by then: the pairs are read once, not
+    # worked out again per day (that cost staff x requirements x days).
     rows = con.execute(
-        """
+        f"""
         WITH d AS (SELECT DISTINCT unnest(CAST($days AS DATE[])) AS on_day),
-        staff AS (
-            SELECT e.id, e.team_id, lower(e.role) AS role, e.hire_date, e.leave_date
-            FROM employee e
-            WHERE e.org_id = $org AND (CAST($team AS BIGINT) IS NULL OR e.team_id = $team)
-              AND e.hire_date <= (SELECT max(on_day) FROM d)
-              AND (e.leave_date IS NULL OR e.leave_date >= (SELECT min(on_day) FROM d))
-        ), pairs AS (
-            -- A pair required of both the team and the role comes twice; grouping
-            -- below makes it one, with the same first pass.
-            SELECT s.id AS employee_id, r.module_id, s.hire_date, s.leave_date FROM staff s
-            JOIN training_requirement r ON r.org_id = $org AND r.team_id = s.team_id
-            UNION ALL
-            SELECT s.id, r.module_id, s.hire_date, s.leave_date FROM staff s
-            JOIN training_requirement r ON r.org_id = $org AND lower(r.role) = s.role
-        ), counted AS MATERIALIZED (
-            -- Each pair with the day it was first passed: the passed completions are
-            -- matched to the pairs and grouped once, rather than grouped per person and
-            -- module first (every completion of the organisation, most of them no
-            -- requirement's). Materialised, so that each pair meets its completions
-            -- once rather than once per day (DuckDB would otherwise join after fanning
-            -- out the days).
-            SELECT p.hire_date, p.leave_date, min(c.completed_on) AS passed_on FROM pairs p
-            LEFT JOIN training_completion c
-                   ON c.org_id = $org AND c.passed AND c.employee_id = p.employee_id
-                  AND c.module_id = p.module_id
-            GROUP BY p.employee_id, p.module_id, p.hire_date, p.leave_date
+        counted AS MATERIALIZED (
+            -- Materialised, so that the pairs are read once rather than once per day.
+            SELECT p.hire_date, p.leave_date, p.passed_on
+            FROM {kept_rows(con, TRAINING_PAIRS, org_id)} p
+            WHERE (CAST($team AS BIGINT) IS NULL OR p.team_id = $team)
+              AND p.hire_date <= (SELECT max(on_day) FROM d)
+              AND (p.leave_date IS NULL OR p.leave_date >= (SELECT min(on_day) FROM d))
         )
         SELECT d.on_day, count(*) FILTER (WHERE c.passed_on <= d.on_day), count(*)
         FROM d JOIN counted c
@@ -391,17 +376,16 @@ def figures_and_overdue(con: Connection, org_id: int, on: date, limit: int | Non
     (on PostgreSQL at the large organisation, 105 ms against 75 + 88 read apart)."""
     access.require(Permission.HR_RECORDS, org_id)
     rows = con.execute(
-        _REQUIRED_NAMED + _COUNTED + """
+        _required(con, org_id) + _COUNTED + """
         , page AS (
-            SELECT q.name, q.number, q.team_id, m.name AS module, q.due,
+            SELECT e.name, e.number, q.team_id, m.name AS module, q.due,
                    q.employee_id, q.module_id
-            FROM required q JOIN training_module m ON m.id = q.module_id
-            LEFT JOIN passed_pairs p ON p.employee_id = q.employee_id
-                 AND p.module_id = q.module_id
-            WHERE p.employee_id IS NULL AND q.due < $on
+            FROM required q JOIN employee e ON e.id = q.employee_id
+            JOIN training_module m ON m.id = q.module_id
+            WHERE q.due < $on AND NOT q.passed
             -- People share names: their ids come last, so that pages neither repeat a
             -- person nor skip one.
-            ORDER BY q.due, q.name, m.name, q.employee_id, q.module_id
+            ORDER BY q.due, e.name, m.name, q.employee_id, q.module_id
             LIMIT $limit OFFSET $offset
         )
         SELECT 0 AS part, team_order, team, module, passed, required, late,

@@ -1,0 +1,250 @@
+"""Results kept between readings (strategy.core.kept): step 7's training pairs, kept in
+a table on PostgreSQL and made again after any committed change to what they are made
+from; worked out at each reading on DuckDB. Either way the figures are those of the
+reference, which counts every pair in Python, after every kind of change."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from strategy.core import pg
+from strategy.core.db import Connection
+from strategy.core.kept import TRACKED_TABLES, Kept
+from strategy.core.orgs import Organisation, create_organisation
+from strategy.core.pg import PgConnection
+from strategy.people import personnel, training
+from strategy.people.personnel import EmployeeInput
+from tests import reference
+
+TODAY = date(2026, 11, 22)
+LATER = date(2027, 6, 1)
+KEPT = training.TRAINING_PAIRS.table
+
+
+def _hire(con: Connection, org: Organisation, number: str, name: str, team: int | None,
+          hired: date, role: str = "Adviser") -> int:
+    return personnel.add_employee(con, org.id, EmployeeInput(number, name, team, hired, role),
+                                  today=TODAY)
+
+
+def _the_same_as_the_reference(con: Connection, org: Organisation) -> None:
+    for on in (TODAY, LATER):
+        assert training.figures(con, org.id, on).rows == reference.training_figures(
+            con, org.id, on)
+        assert training.overdue(con, org.id, on) == reference.overdue(con, org.id, on)
+    days = [date(2026, 3, 31), TODAY, LATER]
+    whole = [sum(r[2] for r in reference.training_figures(con, org.id, d)) for d in days]
+    assert [rate.part for rate in training.coverage_series(con, org.id, days)] == whole
+
+
+def _kept_rows(con: Connection, org: Organisation) -> int | None:
+    """How many of the organisation's pairs PostgreSQL keeps (None: none made)."""
+    made = con.execute("SELECT 1 FROM strategy_kept_built WHERE kept = ? AND org_id = ?",
+                       [KEPT, org.id]).fetchone()
+    if made is None:
+        return None
+    row = con.execute(f"SELECT count(*) FROM {KEPT} WHERE org_id = ?", [org.id]).fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.both_databases
+def test_training_figures_follow_every_change_to_what_they_are_made_from(
+        con: Connection, org: Organisation, database: str) -> None:
+    desk = personnel.add_team(con, org.id, "Desk")
+    field = personnel.add_team(con, org.id, "Field")
+    temporary = personnel.add_team(con, org.id, "Temporary")
+    ann = _hire(con, org, "1", "Ann", desk, date(2020, 1, 1))
+    bob = _hire(con, org, "2", "Bob", desk, date(2026, 10, 1))
+    cy = _hire(con, org, "3", "Cy", field, date(2021, 1, 1), "Engineer")
+    eve = _hire(con, org, "5", "Eve", temporary, date(2026, 1, 1))
+    phone = training.add_module(con, org.id, "Telephone skills", due_within_days=30)
+    safety = training.add_module(con, org.id, "Safety", due_within_days=60)
+    training.set_requirements(con, org.id, phone, [desk], [])
+    _the_same_as_the_reference(con, org)
+    kept_before = _kept_rows(con, org) if database == "postgres" else None
+    if database == "postgres":
+        assert kept_before == 2  # Ann and Bob must take the telephone module
+
+    changes: list[Callable[[], object]] = [
+        # A completion passed, one failed, one passed later by someone else.
+        lambda: training.record_completion(con, org.id, phone, [ann], date(2026, 3, 1),
+                                           True, today=TODAY),
+        lambda: training.record_completion(con, org.id, phone, [bob], date(2026, 11, 1),
+                                           False, today=TODAY),
+        # A role required in every team, from a date.
+        lambda: training.set_requirements(con, org.id, safety, [], ["engineer"],
+                                          since=date(2026, 9, 1)),
+        # Someone hired, someone moving team and role, someone leaving.
+        lambda: _hire(con, org, "4", "Dee", field, date(2026, 11, 1), "Engineer"),
+        lambda: personnel.update_employee(
+            con, org.id, bob, 1, EmployeeInput("2", "Bob", field, date(2026, 10, 1),
+                                               "Engineer"), today=TODAY),
+        lambda: personnel.update_employee(
+            con, org.id, cy, 1, EmployeeInput("3", "Cy", field, date(2021, 1, 1), "Engineer",
+                                              leave_date=date(2026, 11, 20),
+                                              leave_kind="voluntary"), today=TODAY),
+        # A team required to take a module, then gone with its requirement.
+        lambda: training.set_requirements(con, org.id, safety, [temporary], ["engineer"]),
+        lambda: personnel.update_employee(
+            con, org.id, eve, 1, EmployeeInput("5", "Eve", desk, date(2026, 1, 1)),
+            today=TODAY),
+        lambda: personnel.delete_team(con, org.id, temporary),
+        # A module gone, with its requirements and completions.
+        lambda: training.delete_module(con, org.id, phone),
+    ]
+    for change in changes:
+        change()
+        _the_same_as_the_reference(con, org)
+    if database == "postgres":
+        # Counted from the kept rows, made again: the engineers must take safety (Bob
+        # and Dee, and Cy, who has left but counts on the days before).
+        assert _kept_rows(con, org) == 3
+
+
+def test_a_change_committed_by_another_server_is_counted_at_the_next_reading(
+        pg_con: PgConnection) -> None:
+    org = create_organisation(pg_con, "Two servers")
+    team = personnel.add_team(pg_con, org.id, "Desk")
+    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
+    module = training.add_module(pg_con, org.id, "Telephone skills")
+    training.set_requirements(pg_con, org.id, module, [team], [])
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    other = PgConnection(pg_con.url)
+    try:
+        training.record_completion(other, org.id, module, [ann], date(2026, 5, 1), True,
+                                   today=TODAY)
+    finally:
+        other.close()
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+    assert _kept_rows(pg_con, org) == 1
+
+
+def test_a_change_committed_while_the_rows_are_made_is_not_lost(pg_con: PgConnection) -> None:
+    """A write not yet committed when the rows are made is not in them; once committed,
+    the next reading makes them again. (A flag set by the write and cleared by the
+    making would be cleared here with the write left out.)"""
+    org = create_organisation(pg_con, "Slow writer")
+    team = personnel.add_team(pg_con, org.id, "Desk")
+    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
+    module = training.add_module(pg_con, org.id, "Telephone skills")
+    training.set_requirements(pg_con, org.id, module, [team], [])
+    writer = PgConnection(pg_con.url)
+    try:
+        writer.execute("BEGIN TRANSACTION")
+        writer.execute("INSERT INTO training_completion (org_id, module_id, employee_id, "
+                       "completed_on, passed) VALUES (?, ?, ?, ?, true)",
+                       [org.id, module, ann, date(2026, 5, 1)])
+        assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+        assert _kept_rows(pg_con, org) == 1
+        writer.execute("COMMIT")
+    finally:
+        writer.close()
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+
+
+def test_inside_a_transaction_the_figures_count_its_own_writes(pg_con: PgConnection) -> None:
+    org = create_organisation(pg_con, "Own writes")
+    team = personnel.add_team(pg_con, org.id, "Desk")
+    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
+    module = training.add_module(pg_con, org.id, "Telephone skills")
+    training.set_requirements(pg_con, org.id, module, [team], [])
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    pg_con.execute("BEGIN TRANSACTION")
+    pg_con.execute("INSERT INTO training_completion (org_id, module_id, employee_id, "
+                   "completed_on, passed) VALUES (?, ?, ?, ?, true)",
+                   [org.id, module, ann, date(2026, 5, 1)])
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+    pg_con.execute("ROLLBACK")
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+
+
+def test_emptying_a_table_makes_every_organisation_count_again(pg_con: PgConnection) -> None:
+    """A restore empties every table (TRUNCATE, which notes no rows) and fills it again."""
+    counted = []
+    for name in ("North", "South"):
+        org = create_organisation(pg_con, name)
+        team = personnel.add_team(pg_con, org.id, "Desk")
+        ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
+        module = training.add_module(pg_con, org.id, "Telephone skills")
+        training.set_requirements(pg_con, org.id, module, [team], [])
+        training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
+                                   today=TODAY)
+        assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+        counted.append(org)
+    pg_con.execute("TRUNCATE training_completion")
+    for org in counted:
+        assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+
+
+def test_readers_at_once_make_the_rows_once(pg_con: PgConnection) -> None:
+    org = create_organisation(pg_con, "Crowd")
+    team = personnel.add_team(pg_con, org.id, "Desk")
+    for number in range(1, 31):
+        _hire(pg_con, org, str(number), f"Person {number}", team, date(2020, 1, 1))
+    module = training.add_module(pg_con, org.id, "Telephone skills")
+    training.set_requirements(pg_con, org.id, module, [team], [])
+    expected = reference.training_figures(pg_con, org.id, TODAY)
+    found: list[Any] = []
+    start = threading.Barrier(6)
+
+    def read() -> None:
+        cursor = pg_con.cursor()
+        try:
+            start.wait(10)
+            found.append(training.figures(cursor, org.id, TODAY).rows)
+        finally:
+            cursor.close()
+
+    readers = [threading.Thread(target=read) for _ in range(6)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(30)
+    assert found == [expected] * 6
+    # Every row kept was written by one transaction: made once, not once per reader.
+    assert pg_con.execute(f"SELECT count(*), count(DISTINCT xmin::text) FROM {KEPT} "
+                          "WHERE org_id = ?", [org.id]).fetchone() == (30, 1)
+
+
+def test_where_changes_are_not_noted_the_figures_are_worked_out_in_full(
+        pg_con: PgConnection, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """As on a PostgreSQL older than 13, where the notes cannot be made."""
+    monkeypatch.setattr(pg, "_not_kept", set())
+    org = create_organisation(pg_con, "Unnoted")
+    team = personnel.add_team(pg_con, org.id, "Desk")
+    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
+    module = training.add_module(pg_con, org.id, "Telephone skills")
+    training.set_requirements(pg_con, org.id, module, [team], [])
+    for table in TRACKED_TABLES:
+        for name in pg._change_triggers(table):
+            pg_con._raw(f"DROP TRIGGER {name} ON {table}")
+    pg_con._raw("DROP TABLE strategy_kept_built")
+    with caplog.at_level(logging.WARNING, logger="strategy.core.pg"):
+        assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    assert "worked out in full" in caplog.text
+    training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
+                               today=TODAY)
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+    assert pg_con.url in pg._not_kept
+
+
+def test_the_kept_tables_are_no_part_of_the_apps_schema(pg_con: PgConnection) -> None:
+    """Not compared with DuckDB's, not backed up, not restored: made from the rest."""
+    org = create_organisation(pg_con, "Schema")
+    training.figures(pg_con, org.id, TODAY)
+    assert pg_con.execute("SELECT to_regclass(?) IS NOT NULL", [KEPT]).fetchone() == (True,)
+    assert not [t for t in pg_con.tables() if t.startswith("strategy_kept_")]
+
+
+def test_a_kept_result_reads_only_tables_whose_changes_are_noted() -> None:
+    with pytest.raises(ValueError, match="not noted: team"):
+        Kept("strategy_kept_example_1", (("team_id", "BIGINT"),), ("employee", "team"),
+             "SELECT id AS team_id FROM team WHERE org_id = $org")
+    assert set(training.TRAINING_PAIRS.reads) <= set(TRACKED_TABLES)
