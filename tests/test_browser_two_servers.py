@@ -180,3 +180,62 @@ def test_the_command_line_works_beside_the_running_servers(
     from strategy.io.backup import read_backup
 
     assert read_backup(tmp_path / "while-serving.zip").tables["account"] >= 3
+
+
+def _coverage_shown(page: Any) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text="Training coverage").first
+    return str(metric.get_by_test_id("stMetricValue").inner_text()).strip()
+
+
+def test_training_recorded_on_one_server_is_counted_on_the_other(
+        two_servers: TwoServers, browser: Any) -> None:
+    """Step 7's figures come from the pairs PostgreSQL keeps (strategy.core.kept): a
+    whole team's course recorded through server A's form is in the coverage server B
+    shows at its next reading."""
+    from datetime import date
+
+    from strategy.people import training
+
+    a, b = two_servers.a, two_servers.b
+    con = open_postgres(two_servers.database)
+    try:
+        with access.acting(Identity.shell("Test")):
+            (org_id,) = con.execute("SELECT id FROM organisation WHERE name = ?",
+                                    [DEMO_NAME]).fetchone() or (0,)
+            before = training.figures(con, org_id, date.today())
+            # The team and module furthest from covered: the course to record.
+            team, module, passed, required, _ = min(
+                (r for r in before.rows if r[0] is not None and r[2] < r[3]),
+                key=lambda r: r[2] / r[3])
+    finally:
+        con.close()
+    ben = _page(browser)
+    open_page(ben, b + "/training", who="Ben")
+    assert _coverage_shown(ben) == before.overall.text()
+
+    ana = _page(browser)
+    open_page(ana, a + "/training", who="Ana")
+    ana.get_by_role("tab", name="Record completions").click()
+    settle(ana)
+    ana.get_by_text("A whole team", exact=True).click()
+    settle(ana)
+    _choose(ana, "Team", team)
+    _choose(ana, "Module", module)
+    ana.get_by_role("button", name="Record").click()
+    settle(ana)
+    ana.get_by_text("Completions recorded.").wait_for()
+
+    con = open_postgres(two_servers.database)
+    try:
+        with access.acting(Identity.shell("Test")):
+            after = training.figures(con, org_id, date.today())
+    finally:
+        con.close()
+    row = next(r for r in after.rows if r[0] == team and r[1] == module)
+    assert row[2] == row[3] > passed  # everyone in the team has passed it now
+    assert after.overall.text() != before.overall.text()
+    open_page(ben, b + "/training")
+    assert _coverage_shown(ben) == after.overall.text()
+    assert _coverage_shown(ana) == after.overall.text()
+    for page in (ana, ben):
+        page.context.close()
