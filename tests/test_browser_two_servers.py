@@ -209,6 +209,7 @@ def test_training_recorded_on_one_server_is_counted_on_the_other(
                 key=lambda r: r[2] / r[3])
     finally:
         con.close()
+    assert team is not None
     ben = _page(browser)
     open_page(ben, b + "/training", who="Ben")
     assert _coverage_shown(ben) == before.overall.text()
