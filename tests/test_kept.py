@@ -248,3 +248,45 @@ def test_a_kept_result_reads_only_tables_whose_changes_are_noted() -> None:
         Kept("strategy_kept_example_1", (("team_id", "BIGINT"),), ("employee", "team"),
              "SELECT id AS team_id FROM team WHERE org_id = $org")
     assert set(training.TRAINING_PAIRS.reads) <= set(TRACKED_TABLES)
+
+
+def _one_required(con: Connection, name: str) -> tuple[Organisation, int, int]:
+    """An organisation where Ann must take the telephone module: (it, Ann, the module)."""
+    org = create_organisation(con, name)
+    team = personnel.add_team(con, org.id, "Desk")
+    ann = _hire(con, org, "1", "Ann", team, date(2020, 1, 1))
+    module = training.add_module(con, org.id, "Telephone skills")
+    training.set_requirements(con, org.id, module, [team], [])
+    return org, ann, module
+
+
+def test_an_organisation_deleted_takes_no_kept_rows_with_it_and_leaves_none(
+        pg_con: PgConnection) -> None:
+    from strategy.core import orgs
+
+    gone, _, _ = _one_required(pg_con, "Gone")
+    staying, _, _ = _one_required(pg_con, "Staying")
+    training.figures(pg_con, gone.id, TODAY)
+    assert _kept_rows(pg_con, gone) == 1
+    # What deleting it would remove is its own records, not PostgreSQL's kept rows.
+    assert not [noun for noun in orgs.deletion_summary(pg_con, gone.id) if "kept" in noun]
+    orgs.delete_organisation(pg_con, gone.id)
+    # The next making of any organisation's rows drops those of one gone.
+    training.figures(pg_con, staying.id, TODAY)
+    assert pg_con.execute(f"SELECT count(*) FROM {KEPT} WHERE org_id = ?", [gone.id]
+                          ).fetchone() == (0,)
+    assert _kept_rows(pg_con, gone) is None
+
+
+def test_a_trigger_made_again_at_start_makes_every_kept_result_again(
+        pg_con: PgConnection) -> None:
+    """Changes made while a trigger was missing (an upgrade that makes a table anew)
+    were not noted: the start that makes the trigger again counts them."""
+    org, ann, module = _one_required(pg_con, "Upgraded")
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    pg_con._raw("DROP TRIGGER strategy_kept_training_completion_insert "
+                "ON training_completion")
+    training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
+                               today=TODAY)
+    pg.open_postgres(pg_con.url).close()
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1

@@ -9,6 +9,7 @@ from strategy.core.access import Permission
 from strategy.core.checks import on_duplicate, raise_if, require_text
 from strategy.core.db import Connection, transaction
 from strategy.core.errors import NotFoundError, ValidationError
+from strategy.core.kept import KEPT_PREFIX
 
 # What a person calls the rows of each organisation-owned table, for the
 # confirmation that lists what a deletion removes.
@@ -162,13 +163,16 @@ def update_organisation(con: Connection, org_id: int, name: str, reassess_days: 
 
 
 def _org_tables(con: Connection) -> list[str]:
-    # Table names come from the schema itself, never from user text.
+    # Table names come from the schema itself, never from user text. PostgreSQL's kept
+    # results are not the organisation's records (strategy.core.kept): not counted here
+    # nor deleted with it (made again from the records, and their rows of an
+    # organisation gone are dropped there).
     rows = con.execute(
         "SELECT table_name FROM information_schema.columns WHERE column_name = 'org_id' "
         "AND table_catalog = current_database() AND table_schema = current_schema() "
         "ORDER BY table_name"
     ).fetchall()
-    return [row[0] for row in rows]
+    return [row[0] for row in rows if not str(row[0]).startswith(KEPT_PREFIX)]
 
 
 def deletion_summary(con: Connection, org_id: int) -> dict[str, int]:

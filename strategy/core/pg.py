@@ -322,6 +322,13 @@ class PgConnection:
                     "VALUES (%s, %s, %s::pg_snapshot) ON CONFLICT (kept, org_id) "
                     "DO UPDATE SET snapshot = EXCLUDED.snapshot",
                     [kept.table, org_id, snapshot])
+                # Organisations deleted since: their rows are no one's.
+                self._conn.execute(
+                    f"DELETE FROM {kept.table} k WHERE NOT EXISTS "
+                    "(SELECT 1 FROM organisation o WHERE o.id = k.org_id)".encode())
+                self._conn.execute(
+                    "DELETE FROM strategy_kept_built b WHERE NOT EXISTS "
+                    "(SELECT 1 FROM organisation o WHERE o.id = b.org_id)")
                 # The changes every kept result of theirs now holds are forgotten.
                 self._conn.execute(
                     "DELETE FROM strategy_kept_change c "
@@ -752,6 +759,9 @@ def _note_changes(con: PgConnection) -> None:
         for name, statement in wanted.items():
             if name not in made:
                 con._raw(f"CREATE TRIGGER {name} {statement}")
+        # Changes made while a trigger was missing were not noted (a table made anew
+        # by an upgrade, say): every kept result is made again at its next reading.
+        con._raw("DELETE FROM strategy_kept_built")
         con._raw("COMMIT")
     except BaseException:
         with suppress(duckdb.Error):
