@@ -182,7 +182,8 @@ def test_emptying_a_table_makes_every_organisation_count_again(pg_con: PgConnect
         assert training.figures(pg_con, org.id, TODAY).overall.part == 0
 
 
-def test_readers_at_once_make_the_rows_once(pg_con: PgConnection) -> None:
+def test_readers_at_once_make_the_rows_once(pg_con: PgConnection,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     org = create_organisation(pg_con, "Crowd")
     team = personnel.add_team(pg_con, org.id, "Desk")
     for number in range(1, 31):
@@ -190,6 +191,14 @@ def test_readers_at_once_make_the_rows_once(pg_con: PgConnection) -> None:
     module = training.add_module(pg_con, org.id, "Telephone skills")
     training.set_requirements(pg_con, org.id, module, [team], [])
     expected = reference.training_figures(pg_con, org.id, TODAY)
+    made: list[int] = []
+    remake = PgConnection._remake
+
+    def counted(self: PgConnection, kept: Kept, org_id: int) -> None:
+        made.append(org_id)
+        remake(self, kept, org_id)
+
+    monkeypatch.setattr(PgConnection, "_remake", counted)
     found: list[Any] = []
     start = threading.Barrier(6)
 
@@ -207,9 +216,73 @@ def test_readers_at_once_make_the_rows_once(pg_con: PgConnection) -> None:
     for reader in readers:
         reader.join(30)
     assert found == [expected] * 6
-    # Every row kept was written by one transaction: made once, not once per reader.
-    assert pg_con.execute(f"SELECT count(*), count(DISTINCT xmin::text) FROM {KEPT} "
-                          "WHERE org_id = ?", [org.id]).fetchone() == (30, 1)
+    assert made == [org.id]  # the others waited, then found them made
+
+
+def _made_in(con: Connection, org: Organisation) -> str:
+    row = con.execute("SELECT CAST(snapshot AS VARCHAR) FROM strategy_kept_built "
+                      "WHERE kept = ? AND org_id = ?", [KEPT, org.id]).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_rows_are_made_again_only_after_a_change_of_their_organisation(
+        pg_con: PgConnection) -> None:
+    org, ann, module = _one_required(pg_con, "Steady")
+    other, bo, theirs = _one_required(pg_con, "Other")
+    training.figures(pg_con, org.id, TODAY)
+    made = _made_in(pg_con, org)
+    training.figures(pg_con, org.id, LATER)
+    training.coverage_series(pg_con, org.id, [TODAY, LATER])
+    training.record_completion(pg_con, other.id, theirs, [bo], date(2026, 5, 1), True,
+                               today=TODAY)
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    assert _made_in(pg_con, org) == made
+    training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
+                               today=TODAY)
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+    assert _made_in(pg_con, org) != made
+
+
+def test_rows_brought_from_another_cluster_are_made_again_here(pg_con: PgConnection) -> None:
+    """A dump restored into a new cluster brings the kept rows and their snapshot, whose
+    transaction numbers are the old cluster's: often far ahead of the new one's, so that
+    every change here would look older than the rows."""
+    org, ann, module = _one_required(pg_con, "Moved")
+    training.figures(pg_con, org.id, TODAY)
+    pg_con.execute("UPDATE strategy_kept_built SET snapshot = "
+                   "CAST('90000000:90000000:' AS pg_snapshot)")
+    pg_con.execute("INSERT INTO strategy_kept_change (table_name, org_id, xid) "
+                   "VALUES ('training_completion', ?, CAST('90000005' AS xid8))", [org.id])
+    training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
+                               today=TODAY)
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+    # The old cluster's note is gone with the remaking: not made again at every reading.
+    assert pg_con.execute("SELECT count(*) FROM strategy_kept_change WHERE "
+                          "xid >= CAST('90000000' AS xid8)").fetchone() == (0,)
+    made = _made_in(pg_con, org)
+    training.figures(pg_con, org.id, TODAY)
+    assert _made_in(pg_con, org) == made
+
+
+def test_a_making_that_fails_lets_go_and_the_reading_counts_in_full(
+        pg_con: PgConnection, caplog: pytest.LogCaptureFixture) -> None:
+    from dataclasses import replace
+
+    org, _, _ = _one_required(pg_con, "Failing")
+    broken = replace(training.TRAINING_PAIRS, table="strategy_kept_broken_1",
+                     query="SELECT no_such_column AS employee_id FROM employee")
+    with caplog.at_level(logging.WARNING, logger="strategy.core.pg"):
+        assert pg_con.keep(broken, org.id) is False
+    assert "worked out in full" in caplog.text
+    assert pg_con.url not in pg._not_kept  # a fault of this result, not of the database
+    other = PgConnection(pg_con.url)
+    try:  # the lock was let go: another server can make rows
+        assert other.execute("SELECT pg_try_advisory_lock(?)", [pg._KEPT_LOCK]
+                             ).fetchone() == (True,)
+    finally:
+        other.close()
+    assert training.figures(pg_con, org.id, TODAY).overall.whole == 1
 
 
 def test_where_changes_are_not_noted_the_figures_are_worked_out_in_full(
@@ -280,8 +353,8 @@ def test_an_organisation_deleted_takes_no_kept_rows_with_it_and_leaves_none(
 
 def test_a_trigger_made_again_at_start_makes_every_kept_result_again(
         pg_con: PgConnection) -> None:
-    """Changes made while a trigger was missing (an upgrade that makes a table anew)
-    were not noted: the start that makes the trigger again counts them."""
+    """Changes made while a trigger was missing (an upgrade that makes a table anew) or
+    turned off were not noted: the start that puts it back counts them."""
     org, ann, module = _one_required(pg_con, "Upgraded")
     assert training.figures(pg_con, org.id, TODAY).overall.part == 0
     pg_con._raw("DROP TRIGGER strategy_kept_training_completion_insert "
@@ -289,4 +362,25 @@ def test_a_trigger_made_again_at_start_makes_every_kept_result_again(
     training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
                                today=TODAY)
     pg.open_postgres(pg_con.url).close()
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 1
+    pg_con._raw("ALTER TABLE training_completion DISABLE TRIGGER "
+                "strategy_kept_training_completion_delete")
+    pg_con.execute("DELETE FROM training_completion")
+    pg.open_postgres(pg_con.url).close()
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+
+
+def test_bookkeeping_dropped_is_made_again_at_start_and_writes_go_on(
+        pg_con: PgConnection) -> None:
+    """Someone took the strategy_kept_ tables for a cache and dropped them: the next
+    start makes them again (the triggers write to them), and a kept table dropped
+    under its record is made again at the next reading, not an error."""
+    org, ann, module = _one_required(pg_con, "Dropped")
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    pg_con._raw(f"DROP TABLE {KEPT}")
+    assert training.figures(pg_con, org.id, TODAY).overall.part == 0
+    pg_con._raw("DROP TABLE strategy_kept_change")
+    pg.open_postgres(pg_con.url).close()
+    training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
+                               today=TODAY)
     assert training.figures(pg_con, org.id, TODAY).overall.part == 1

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -271,6 +272,10 @@ class PgConnection:
             if not self._kept_fresh(kept, org_id):
                 self._make_kept(kept, org_id)
             return True
+        except _KeptBusy:
+            log.warning("%s of organisation %s were being made for longer than %s s: "
+                        "this reading counted in full", kept.table, org_id, _KEPT_WAIT)
+            return False
         except psycopg.OperationalError as exc:
             raise _as_duckdb_error(exc) from exc
         except (psycopg.Error, duckdb.Error) as exc:
@@ -284,10 +289,13 @@ class PgConnection:
             return False
 
     def _kept_fresh(self, kept: Kept, org_id: int) -> bool:
-        """Made, and every change noted to what they are made from was committed before
-        the snapshot they were made in."""
+        """Made, here (their snapshot is not one of another cluster's, as a dump
+        restored elsewhere brings along), and every change noted to what they are made
+        from was committed before that snapshot."""
         row = self._conn.execute(
-            "SELECT NOT EXISTS (SELECT 1 FROM strategy_kept_change c "
+            "SELECT to_regclass(%(kept)s) IS NOT NULL "
+            "AND pg_snapshot_xmax(b.snapshot) <= pg_snapshot_xmax(pg_current_snapshot()) "
+            "AND NOT EXISTS (SELECT 1 FROM strategy_kept_change c "
             "WHERE (c.org_id = b.org_id OR c.org_id IS NULL) "
             "AND c.table_name = ANY(%(reads)s) "
             "AND NOT pg_visible_in_snapshot(c.xid, b.snapshot)) "
@@ -296,63 +304,66 @@ class PgConnection:
         return bool(row and row[0])
 
     def _make_kept(self, kept: Kept, org_id: int) -> None:
-        """The organisation's rows made again, in one snapshot that is recorded with
-        them. One at a time, on every server (the others wait, then find them made):
-        made seldom, and two at once would both forget the same notes. Readings of the
-        rows as they were go on meanwhile."""
-        self._conn.execute("SELECT pg_advisory_lock(%s)", [_KEPT_LOCK])
+        """The organisation's rows made again, one maker at a time on every server (the
+        others wait, then find them made): made seldom, and two at once would forget
+        each other's notes. Readings of the rows as they were go on meanwhile."""
+        waited_until = time.monotonic() + _KEPT_WAIT
+        while not (self._conn.execute("SELECT pg_try_advisory_lock(%s)", [_KEPT_LOCK])
+                   .fetchone() or (False,))[0]:
+            if time.monotonic() > waited_until:
+                raise _KeptBusy
+            time.sleep(0.02)
         try:
-            if self._kept_fresh(kept, org_id):
-                return
-            if self._conn.execute("SELECT to_regclass(%s)", [kept.table]
-                                  ).fetchone() in (None, (None,)):
-                self._make_kept_table(kept)
-            # One snapshot for the whole: the rows, and the record of what they hold.
-            self._raw("BEGIN ISOLATION LEVEL REPEATABLE READ")
-            try:
-                (snapshot,) = self._conn.execute(
-                    "SELECT pg_current_snapshot()::text").fetchone() or ("",)
-                self._conn.execute(f"DELETE FROM {kept.table} WHERE org_id = %s".encode(),
-                                   [org_id])
-                self.execute(f"INSERT INTO {kept.table} (org_id, {kept.names}) "
-                             f"SELECT $org, {kept.names} FROM ({kept.query}) q",
-                             {"org": org_id})
-                self._conn.execute(
-                    "INSERT INTO strategy_kept_built (kept, org_id, snapshot) "
-                    "VALUES (%s, %s, %s::pg_snapshot) ON CONFLICT (kept, org_id) "
-                    "DO UPDATE SET snapshot = EXCLUDED.snapshot",
-                    [kept.table, org_id, snapshot])
-                # Organisations deleted since: their rows are no one's.
-                self._conn.execute(
-                    f"DELETE FROM {kept.table} k WHERE NOT EXISTS "
-                    "(SELECT 1 FROM organisation o WHERE o.id = k.org_id)".encode())
-                self._conn.execute(
-                    "DELETE FROM strategy_kept_built b WHERE NOT EXISTS "
-                    "(SELECT 1 FROM organisation o WHERE o.id = b.org_id)")
-                # The changes every kept result of theirs now holds are forgotten.
-                self._conn.execute(
-                    "DELETE FROM strategy_kept_change c "
-                    "WHERE (c.org_id = %(org)s OR c.org_id IS NULL) AND NOT EXISTS ("
-                    "SELECT 1 FROM strategy_kept_built b "
-                    "WHERE (c.org_id IS NULL OR b.org_id = c.org_id) "
-                    "AND NOT pg_visible_in_snapshot(c.xid, b.snapshot))", {"org": org_id})
-                self._raw("COMMIT")
-            except BaseException:
-                with suppress(duckdb.Error):
-                    self._raw("ROLLBACK")
-                raise
+            if not self._kept_fresh(kept, org_id):
+                self._remake(kept, org_id)
         finally:
-            with suppress(psycopg.Error):
+            try:
                 self._conn.execute("SELECT pg_advisory_unlock(%s)", [_KEPT_LOCK])
+            except psycopg.Error:
+                # A session that cannot let go would hold the lock for every server:
+                # ended instead (a pool replaces it).
+                with suppress(psycopg.Error):
+                    self._conn.close()
 
-    def _make_kept_table(self, kept: Kept) -> None:
-        spec = ", ".join(f"{name} {exp.DataType.build(kind, dialect='duckdb').sql('postgres')}"
-                         for name, kind in kept.columns)
-        self._raw("BEGIN")
-        try:
+    def _remake(self, kept: Kept, org_id: int) -> None:
+        """In one snapshot, recorded with them: a change committed while they are made
+        is not in that snapshot, so the next reading makes them again."""
+        if self._conn.execute("SELECT to_regclass(%s)", [kept.table]
+                              ).fetchone() in (None, (None,)):
+            spec = ", ".join(
+                f"{name} {exp.DataType.build(kind, dialect='duckdb').sql('postgres')}"
+                for name, kind in kept.columns)
             self._raw(f"CREATE TABLE IF NOT EXISTS {kept.table} "
                       f"(org_id BIGINT NOT NULL, {spec})")
             self._raw(f"CREATE INDEX IF NOT EXISTS {kept.table}_org ON {kept.table} (org_id)")
+        self._raw("BEGIN ISOLATION LEVEL REPEATABLE READ")
+        try:
+            (snapshot,) = self._conn.execute(
+                "SELECT pg_current_snapshot()::text").fetchone() or ("",)
+            self._conn.execute(f"DELETE FROM {kept.table} WHERE org_id = %s".encode(),
+                               [org_id])
+            self.execute(f"INSERT INTO {kept.table} (org_id, {kept.names}) "
+                         f"SELECT $org, {kept.names} FROM ({kept.query}) q", {"org": org_id})
+            self._conn.execute(
+                "INSERT INTO strategy_kept_built (kept, org_id, snapshot) "
+                "VALUES (%s, %s, %s::pg_snapshot) ON CONFLICT (kept, org_id) "
+                "DO UPDATE SET snapshot = EXCLUDED.snapshot", [kept.table, org_id, snapshot])
+            # Organisations deleted since: their rows, and their notes, are no one's.
+            self._conn.execute(f"DELETE FROM {kept.table} k WHERE NOT EXISTS "
+                               "(SELECT 1 FROM organisation o WHERE o.id = k.org_id)".encode())
+            self._conn.execute("DELETE FROM strategy_kept_built b WHERE NOT EXISTS "
+                               "(SELECT 1 FROM organisation o WHERE o.id = b.org_id)")
+            # Notes forgotten: those every kept result of theirs now holds, and those of
+            # another cluster (after this snapshot, yet seen in it: a dump restored).
+            self._conn.execute(
+                "DELETE FROM strategy_kept_change c "
+                "WHERE (c.org_id = %(org)s OR c.org_id IS NULL OR NOT EXISTS "
+                "(SELECT 1 FROM organisation o WHERE o.id = c.org_id)) "
+                "AND (c.xid >= pg_snapshot_xmax(%(snapshot)s::pg_snapshot) OR NOT EXISTS ("
+                "SELECT 1 FROM strategy_kept_built b "
+                "WHERE (c.org_id IS NULL OR b.org_id = c.org_id) "
+                "AND NOT pg_visible_in_snapshot(c.xid, b.snapshot)))",
+                {"org": org_id, "snapshot": snapshot})
             self._raw("COMMIT")
         except BaseException:
             with suppress(duckdb.Error):
@@ -489,8 +500,14 @@ _not_kept: set[str] = set()
 _CANNOT_KEEP = (pg_errors.UndefinedTable, pg_errors.UndefinedFunction,
                 pg_errors.UndefinedObject, pg_errors.ReadOnlySqlTransaction,
                 pg_errors.InsufficientPrivilege)
-# Held while kept rows are made.
+# Held while kept rows are made; a reading waits this long (seconds) for another's
+# making before it counts in full instead.
 _KEPT_LOCK = 7_301_413
+_KEPT_WAIT = 5.0
+
+
+class _KeptBusy(Exception):
+    """Kept rows being made elsewhere for longer than a reading waits."""
 
 
 def _give_back(pool: ConnectionPool[Any], conn: psycopg.Connection[Any]) -> None:
@@ -610,9 +627,9 @@ def open_postgres(url: str) -> PgConnection:
         try:
             _refuse_newer(con, url)
             _add_what_duckdb_has(con)
-            migrate(con)
+            upgraded = migrate(con)
             _add_indexes(con)
-            _note_changes(con)
+            _note_changes(con, bool(upgraded))
         finally:
             con.execute("SELECT pg_advisory_unlock(?)", [_UPGRADE_LOCK])
     except BaseException:
@@ -700,73 +717,101 @@ def _add_indexes(con: PgConnection) -> None:
 
 # Where the changes to TRACKED_TABLES are noted, and which snapshot each organisation's
 # kept rows were made in (strategy.core.kept). A statement that changes rows notes their
-# organisations and its transaction; emptying a table (a restore) notes every
-# organisation. Only inserts: a write never waits for another's note.
-_CHANGE_NOTES = (
-    "CREATE TABLE IF NOT EXISTS strategy_kept_change "
-    "(table_name TEXT NOT NULL, org_id BIGINT, xid xid8 NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS strategy_kept_change_org ON strategy_kept_change (org_id)",
-    "CREATE TABLE IF NOT EXISTS strategy_kept_built (kept TEXT NOT NULL, "
-    "org_id BIGINT NOT NULL, snapshot pg_snapshot NOT NULL, PRIMARY KEY (kept, org_id))",
-    "CREATE OR REPLACE FUNCTION strategy_kept_changed() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ BEGIN "
-    "INSERT INTO strategy_kept_change (table_name, org_id, xid) "
-    "SELECT DISTINCT TG_TABLE_NAME, org_id, pg_current_xact_id() FROM changed; "
-    "RETURN NULL; END $$",
-    "CREATE OR REPLACE FUNCTION strategy_kept_emptied() RETURNS trigger "
-    "LANGUAGE plpgsql AS $$ BEGIN "
-    "INSERT INTO strategy_kept_change (table_name, org_id, xid) "
-    "VALUES (TG_TABLE_NAME, NULL, pg_current_xact_id()); RETURN NULL; END $$",
-)
+# organisations (an update, those before and after) and its transaction; emptying a
+# table (a restore) notes every organisation. Only inserts: a write never waits for
+# another's note. The functions find their table whatever the writer's search_path.
+# Each is made where missing; a changed one would get a new name.
+_NOTE_TABLES = {
+    "strategy_kept_change":
+        "CREATE TABLE strategy_kept_change "
+        "(table_name TEXT NOT NULL, org_id BIGINT, xid xid8 NOT NULL)",
+    "strategy_kept_change_org":
+        "CREATE INDEX strategy_kept_change_org ON strategy_kept_change (org_id)",
+    "strategy_kept_built":
+        "CREATE TABLE strategy_kept_built (kept TEXT NOT NULL, org_id BIGINT NOT NULL, "
+        "snapshot pg_snapshot NOT NULL, PRIMARY KEY (kept, org_id))",
+}
+_NOTE_FUNCTIONS = {
+    name: f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+          f"SET search_path FROM CURRENT AS $$ BEGIN "
+          f"INSERT INTO strategy_kept_change (table_name, org_id, xid) {rows}; "
+          f"RETURN NULL; END $$"
+    for name, rows in {
+        "strategy_kept_changed":
+            "SELECT DISTINCT TG_TABLE_NAME, org_id, pg_current_xact_id() FROM changed",
+        "strategy_kept_moved":
+            "SELECT TG_TABLE_NAME, org_id, pg_current_xact_id() FROM "
+            "(SELECT org_id FROM changed UNION SELECT org_id FROM was) o",
+        "strategy_kept_emptied":
+            "VALUES (TG_TABLE_NAME, NULL, pg_current_xact_id())",
+    }.items()
+}
 
 
 def _change_triggers(table: str) -> dict[str, str]:
     """The triggers that note the changes to ``table`` (a name from the code), by name."""
-    noted = "FOR EACH STATEMENT EXECUTE FUNCTION strategy_kept_changed()"
+    each = "FOR EACH STATEMENT EXECUTE FUNCTION"
     return {
-        f"strategy_kept_{table}_insert":
-            f"AFTER INSERT ON {table} REFERENCING NEW TABLE AS changed {noted}",
-        f"strategy_kept_{table}_update":
-            f"AFTER UPDATE ON {table} REFERENCING NEW TABLE AS changed {noted}",
-        f"strategy_kept_{table}_delete":
-            f"AFTER DELETE ON {table} REFERENCING OLD TABLE AS changed {noted}",
-        f"strategy_kept_{table}_truncate":
-            f"AFTER TRUNCATE ON {table} FOR EACH STATEMENT "
-            "EXECUTE FUNCTION strategy_kept_emptied()",
+        f"strategy_kept_{table}_insert": f"AFTER INSERT ON {table} "
+        f"REFERENCING NEW TABLE AS changed {each} strategy_kept_changed()",
+        f"strategy_kept_{table}_update": f"AFTER UPDATE ON {table} "
+        f"REFERENCING OLD TABLE AS was NEW TABLE AS changed {each} strategy_kept_moved()",
+        f"strategy_kept_{table}_delete": f"AFTER DELETE ON {table} "
+        f"REFERENCING OLD TABLE AS changed {each} strategy_kept_changed()",
+        f"strategy_kept_{table}_truncate": f"AFTER TRUNCATE ON {table} "
+        f"{each} strategy_kept_emptied()",
     }
 
 
-def _note_changes(con: PgConnection) -> None:
-    """Made once (PostgreSQL 13 and later: transaction ids and snapshots as values).
-    Each trigger is looked for first, as CREATE TRIGGER waits for the writes under way.
-    Without them, results are worked out in full at each reading, as on DuckDB."""
+def _note_changes(con: PgConnection, upgraded: bool) -> None:
+    """Made where missing (PostgreSQL 13 and later: transaction ids and snapshots as
+    values), and turned on where turned off. Each part is looked for first: making an
+    index or a trigger waits for the writes under way. Without them, results are
+    worked out in full at each reading, as on DuckDB.
+
+    After an upgrade, or with a trigger missing or off, changes may have gone unnoted
+    (a table made anew, rows changed by DDL): every kept result is made again."""
     (version,) = con.execute("SELECT current_setting('server_version_num')::INTEGER"
                              ).fetchone() or (0,)
     if int(version) < 130000:
         log.warning("figures are worked out in full on each reading: keeping them needs "
                     "PostgreSQL 13 or later")
         return
-    made = {str(name) for (name,) in con.execute(
-        "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'strategy_kept_%'").fetchall()}
-    wanted = {name: statement for table in TRACKED_TABLES
+    tables = [statement for name, statement in _NOTE_TABLES.items()
+              if con.execute("SELECT to_regclass(?)", [name]).fetchone() in (None, (None,))]
+    here = "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())"
+    functions = {str(name) for (name,) in con.execute(
+        f"SELECT proname FROM pg_proc WHERE pronamespace = {here} "
+        "AND proname LIKE 'strategy_kept_%'").fetchall()}
+    triggers = {str(name): str(enabled) for name, enabled in con.execute(
+        f"SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        f"WHERE c.relnamespace = {here} AND t.tgname LIKE 'strategy_kept_%'").fetchall()}
+    wanted = {name: (table, statement) for table in TRACKED_TABLES
               for name, statement in _change_triggers(table).items()}
-    if set(wanted) <= made:
-        return
-    con._raw("BEGIN")
-    try:
-        for statement in _CHANGE_NOTES:
-            con._raw(statement)
-        for name, statement in wanted.items():
-            if name not in made:
-                con._raw(f"CREATE TRIGGER {name} {statement}")
-        # Changes made while a trigger was missing were not noted (a table made anew
-        # by an upgrade, say): every kept result is made again at its next reading.
-        con._raw("DELETE FROM strategy_kept_built")
-        con._raw("COMMIT")
-    except BaseException:
-        with suppress(duckdb.Error):
-            con._raw("ROLLBACK")
-        raise
+    missing = [f"CREATE TRIGGER {name} {statement}"
+               for name, (_, statement) in wanted.items() if name not in triggers]
+    off = [f"ALTER TABLE {table} ENABLE TRIGGER {name}"
+           for name, (table, _) in wanted.items() if triggers.get(name) == "D"]
+    made = tables + [s for name, s in _NOTE_FUNCTIONS.items() if name not in functions] \
+        + missing + off
+    if made:
+        con._raw("BEGIN")
+        try:
+            for statement in made:
+                con._raw(statement)
+            con._raw("COMMIT")
+        except BaseException:
+            with suppress(duckdb.Error):
+                con._raw("ROLLBACK")
+            raise
+    if upgraded or missing or off:
+        # After the makers under way: one of them could otherwise record rows made
+        # before this, from what was not noted.
+        con.execute("SELECT pg_advisory_lock(?)", [_KEPT_LOCK])
+        try:
+            con.execute("DELETE FROM strategy_kept_built")
+        finally:
+            con.execute("SELECT pg_advisory_unlock(?)", [_KEPT_LOCK])
 
 
 def _has_trigrams(con: PgConnection) -> bool:
