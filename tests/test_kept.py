@@ -53,6 +53,16 @@ def _kept_rows(con: Connection, org: Organisation) -> int | None:
     return int(row[0]) if row else 0
 
 
+def _one_required(con: Connection, name: str) -> tuple[Organisation, int, int]:
+    """An organisation where Ann must take the telephone module: (it, Ann, the module)."""
+    org = create_organisation(con, name)
+    team = personnel.add_team(con, org.id, "Desk")
+    ann = _hire(con, org, "1", "Ann", team, date(2020, 1, 1))
+    module = training.add_module(con, org.id, "Telephone skills")
+    training.set_requirements(con, org.id, module, [team], [])
+    return org, ann, module
+
+
 @pytest.mark.both_databases
 def test_training_figures_follow_every_change_to_what_they_are_made_from(
         con: Connection, org: Organisation, database: str) -> None:
@@ -109,11 +119,7 @@ def test_training_figures_follow_every_change_to_what_they_are_made_from(
 
 def test_a_change_committed_by_another_server_is_counted_at_the_next_reading(
         pg_con: PgConnection) -> None:
-    org = create_organisation(pg_con, "Two servers")
-    team = personnel.add_team(pg_con, org.id, "Desk")
-    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
-    module = training.add_module(pg_con, org.id, "Telephone skills")
-    training.set_requirements(pg_con, org.id, module, [team], [])
+    org, ann, module = _one_required(pg_con, "Two servers")
     assert training.figures(pg_con, org.id, TODAY).overall.part == 0
     other = PgConnection(pg_con.url)
     try:
@@ -129,11 +135,7 @@ def test_a_change_committed_while_the_rows_are_made_is_not_lost(pg_con: PgConnec
     """A write not yet committed when the rows are made is not in them; once committed,
     the next reading makes them again. (A flag set by the write and cleared by the
     making would be cleared here with the write left out.)"""
-    org = create_organisation(pg_con, "Slow writer")
-    team = personnel.add_team(pg_con, org.id, "Desk")
-    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
-    module = training.add_module(pg_con, org.id, "Telephone skills")
-    training.set_requirements(pg_con, org.id, module, [team], [])
+    org, ann, module = _one_required(pg_con, "Slow writer")
     writer = PgConnection(pg_con.url)
     try:
         writer.execute("BEGIN TRANSACTION")
@@ -149,11 +151,7 @@ def test_a_change_committed_while_the_rows_are_made_is_not_lost(pg_con: PgConnec
 
 
 def test_inside_a_transaction_the_figures_count_its_own_writes(pg_con: PgConnection) -> None:
-    org = create_organisation(pg_con, "Own writes")
-    team = personnel.add_team(pg_con, org.id, "Desk")
-    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
-    module = training.add_module(pg_con, org.id, "Telephone skills")
-    training.set_requirements(pg_con, org.id, module, [team], [])
+    org, ann, module = _one_required(pg_con, "Own writes")
     assert training.figures(pg_con, org.id, TODAY).overall.part == 0
     pg_con.execute("BEGIN TRANSACTION")
     pg_con.execute("INSERT INTO training_completion (org_id, module_id, employee_id, "
@@ -168,11 +166,7 @@ def test_emptying_a_table_makes_every_organisation_count_again(pg_con: PgConnect
     """A restore empties every table (TRUNCATE, which notes no rows) and fills it again."""
     counted = []
     for name in ("North", "South"):
-        org = create_organisation(pg_con, name)
-        team = personnel.add_team(pg_con, org.id, "Desk")
-        ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
-        module = training.add_module(pg_con, org.id, "Telephone skills")
-        training.set_requirements(pg_con, org.id, module, [team], [])
+        org, ann, module = _one_required(pg_con, name)
         training.record_completion(pg_con, org.id, module, [ann], date(2026, 5, 1), True,
                                    today=TODAY)
         assert training.figures(pg_con, org.id, TODAY).overall.part == 1
@@ -290,11 +284,7 @@ def test_where_changes_are_not_noted_the_figures_are_worked_out_in_full(
         caplog: pytest.LogCaptureFixture) -> None:
     """As on a PostgreSQL older than 13, where the notes cannot be made."""
     monkeypatch.setattr(pg, "_not_kept", set())
-    org = create_organisation(pg_con, "Unnoted")
-    team = personnel.add_team(pg_con, org.id, "Desk")
-    ann = _hire(pg_con, org, "1", "Ann", team, date(2020, 1, 1))
-    module = training.add_module(pg_con, org.id, "Telephone skills")
-    training.set_requirements(pg_con, org.id, module, [team], [])
+    org, ann, module = _one_required(pg_con, "Unnoted")
     for table in TRACKED_TABLES:
         for name in pg._change_triggers(table):
             pg_con._raw(f"DROP TRIGGER {name} ON {table}")
@@ -321,16 +311,6 @@ def test_a_kept_result_reads_only_tables_whose_changes_are_noted() -> None:
         Kept("strategy_kept_example_1", (("team_id", "BIGINT"),), ("employee", "team"),
              "SELECT id AS team_id FROM team WHERE org_id = $org")
     assert set(training.TRAINING_PAIRS.reads) <= set(TRACKED_TABLES)
-
-
-def _one_required(con: Connection, name: str) -> tuple[Organisation, int, int]:
-    """An organisation where Ann must take the telephone module: (it, Ann, the module)."""
-    org = create_organisation(con, name)
-    team = personnel.add_team(con, org.id, "Desk")
-    ann = _hire(con, org, "1", "Ann", team, date(2020, 1, 1))
-    module = training.add_module(con, org.id, "Telephone skills")
-    training.set_requirements(con, org.id, module, [team], [])
-    return org, ann, module
 
 
 def test_an_organisation_deleted_takes_no_kept_rows_with_it_and_leaves_none(
