@@ -24,6 +24,8 @@ from tests import reference
 
 TODAY = date(2026, 11, 22)
 LATER = date(2027, 6, 1)
+# A name from the code (checked by Kept), written into the SQL as a name; values are
+# parameters.
 KEPT = training.TRAINING_PAIRS.table
 
 
@@ -304,6 +306,14 @@ def test_the_kept_tables_are_no_part_of_the_apps_schema(pg_con: PgConnection) ->
     training.figures(pg_con, org.id, TODAY)
     assert pg_con.execute("SELECT to_regclass(?) IS NOT NULL", [KEPT]).fetchone() == (True,)
     assert not [t for t in pg_con.tables() if t.startswith("strategy_kept_")]
+
+
+def test_a_kept_result_has_plain_names_for_sql() -> None:
+    with pytest.raises(ValueError, match="not a plain name"):
+        Kept("strategy_kept_x; DROP TABLE employee", (("team_id", "BIGINT"),), (),
+             "SELECT 1 AS team_id")
+    with pytest.raises(ValueError, match="not a plain name"):
+        Kept("strategy_kept_example_1", (('a" text, "b', "BIGINT"),), (), "SELECT 1")
 
 
 def test_a_kept_result_reads_only_tables_whose_changes_are_noted() -> None:

@@ -23,6 +23,7 @@ of the kept table, so both databases count from the same SQL.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from strategy.core.connection import Connection
@@ -35,6 +36,10 @@ TRACKED_TABLES = ("employee", "training_module", "training_requirement",
 # Tables of the kept results and of their bookkeeping start so: they are no part of the
 # app's schema (not migrated, not backed up, not compared with DuckDB's).
 KEPT_PREFIX = "strategy_kept_"
+
+# A kept table's and its columns' names go into SQL as names (a name cannot be a
+# parameter): plain lower-case words only, checked when a result is defined in code.
+_NAME = re.compile(r"[a-z_][a-z0-9_]*\Z")
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,10 @@ class Kept:
     query: str
 
     def __post_init__(self) -> None:
+        unsafe = [name for name in (self.table, *(c for c, _ in self.columns))
+                  if not _NAME.match(name)]
+        if unsafe:
+            raise ValueError(f"not a plain name for SQL: {', '.join(unsafe)}")
         if not self.table.startswith(KEPT_PREFIX):
             raise ValueError(f"a kept table's name starts with {KEPT_PREFIX}: {self.table}")
         untracked = sorted(set(self.reads) - set(TRACKED_TABLES))
@@ -68,5 +77,6 @@ def kept_rows(con: Connection, kept: Kept, org_id: int) -> str:
     query itself."""
     keep = getattr(con, "keep", None)
     if keep is not None and keep(kept, org_id):
+        # Names checked by Kept; the organisation is the statement's parameter.
         return f"(SELECT {kept.names} FROM {kept.table} WHERE org_id = $org)"
     return f"({kept.query})"

@@ -32,6 +32,7 @@ from typing import Any
 import duckdb
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg import sql
 from psycopg.adapt import Loader
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool, PoolTimeout
@@ -328,20 +329,26 @@ class PgConnection:
     def _remake(self, kept: Kept, org_id: int) -> None:
         """In one snapshot, recorded with them: a change committed while they are made
         is not in that snapshot, so the next reading makes them again."""
+        table = sql.Identifier(kept.table)
         if self._conn.execute("SELECT to_regclass(%s)", [kept.table]
                               ).fetchone() in (None, (None,)):
-            spec = ", ".join(
-                f"{name} {exp.DataType.build(kind, dialect='duckdb').sql('postgres')}"
+            spec = sql.SQL(", ").join(
+                sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(
+                    exp.DataType.build(kind, dialect="duckdb").sql("postgres")))
                 for name, kind in kept.columns)
-            self._raw(f"CREATE TABLE IF NOT EXISTS {kept.table} "
-                      f"(org_id BIGINT NOT NULL, {spec})")
-            self._raw(f"CREATE INDEX IF NOT EXISTS {kept.table}_org ON {kept.table} (org_id)")
+            self._conn.execute(sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (org_id BIGINT NOT NULL, {})").format(
+                    table, spec))
+            self._conn.execute(sql.SQL("CREATE INDEX IF NOT EXISTS {} ON {} (org_id)").format(
+                sql.Identifier(f"{kept.table}_org"), table))
         self._raw("BEGIN ISOLATION LEVEL REPEATABLE READ")
         try:
             (snapshot,) = self._conn.execute(
                 "SELECT pg_current_snapshot()::text").fetchone() or ("",)
-            self._conn.execute(f"DELETE FROM {kept.table} WHERE org_id = %s".encode(),
+            self._conn.execute(sql.SQL("DELETE FROM {} WHERE org_id = %s").format(table),
                                [org_id])
+            # In DuckDB's words, as the query is: the names are checked by Kept, the
+            # organisation is a parameter.
             self.execute(f"INSERT INTO {kept.table} (org_id, {kept.names}) "
                          f"SELECT $org, {kept.names} FROM ({kept.query}) q", {"org": org_id})
             self._conn.execute(
@@ -349,8 +356,9 @@ class PgConnection:
                 "VALUES (%s, %s, %s::pg_snapshot) ON CONFLICT (kept, org_id) "
                 "DO UPDATE SET snapshot = EXCLUDED.snapshot", [kept.table, org_id, snapshot])
             # Organisations deleted since: their rows, and their notes, are no one's.
-            self._conn.execute(f"DELETE FROM {kept.table} k WHERE NOT EXISTS "
-                               "(SELECT 1 FROM organisation o WHERE o.id = k.org_id)".encode())
+            self._conn.execute(sql.SQL(
+                "DELETE FROM {} k WHERE NOT EXISTS "
+                "(SELECT 1 FROM organisation o WHERE o.id = k.org_id)").format(table))
             self._conn.execute("DELETE FROM strategy_kept_built b WHERE NOT EXISTS "
                                "(SELECT 1 FROM organisation o WHERE o.id = b.org_id)")
             # Notes forgotten: those every kept result of theirs now holds, and those of
